@@ -1,0 +1,53 @@
+"""Files and databases in, plain arrays out: nichegraph's storage layer.
+
+This package knows nothing about the engine.  It turns input files into
+validated Arrow batches (:mod:`graph_store.ingest`), writes them to a store,
+and reads edges back out as numpy arrays with the ids that map dense indices
+back to accounts.
+"""
+
+from __future__ import annotations
+
+from .base import EdgeArrays, LoadCounts, RunRecord, Store, TableCounts
+from .errors import InputRejected, NoRunError, RowIssue, StoreError, StoreLocationError
+from .schema import INTERACTION_KINDS, SCHEMAS, TableBatch
+
+NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+def is_neo4j_uri(location: str) -> bool:
+    """True when ``location`` names a Neo4j server rather than a DuckDB file."""
+    return str(location).startswith(NEO4J_SCHEMES)
+
+
+def open_store(location: str, *, read_only: bool = False, **options) -> Store:
+    """Open the store named by ``--store``: a DuckDB path or a Neo4j URI.
+
+    Parameters
+    ----------
+    location : str
+        A file path (``nichegraph.duckdb``) or ``bolt://``, ``neo4j://``,
+        ``neo4j+s://`` URI.
+    read_only : bool
+        Open without write access (DuckDB only; Neo4j access follows its user).
+    **options
+        Passed to the Neo4j store (user, password, database, batch_size ...).
+    """
+    location = str(location)
+    if is_neo4j_uri(location):
+        from .neo4j_store import Neo4jStore  # optional dependency: the `neo4j` extra
+
+        return Neo4jStore.connect(location, **options)
+    if "://" in location:
+        raise StoreLocationError(
+            f"--store {location!r}: unsupported scheme; use a file path or one of {', '.join(NEO4J_SCHEMES)}")
+    from .duckdb_store import DuckDBStore
+
+    return DuckDBStore(location, read_only=read_only)
+
+
+__all__ = [
+    "EdgeArrays", "INTERACTION_KINDS", "InputRejected", "LoadCounts", "NoRunError", "RowIssue", "RunRecord",
+    "SCHEMAS", "Store", "StoreError", "StoreLocationError", "TableBatch", "TableCounts", "is_neo4j_uri",
+    "open_store",
+]

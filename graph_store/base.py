@@ -1,0 +1,149 @@
+"""The narrow interface every store implements, and the values it exchanges.
+
+A store keeps accounts, follows and interactions, assigns every account a
+dense integer index (``idx``, 0..n-1, never reused or changed once given), and
+keeps analysis runs.  Two implementations exist: :class:`DuckDBStore` (the
+embedded default) and :class:`Neo4jStore`; the same test suite runs on both.
+
+Load semantics (both stores)
+----------------------------
+* A load is all or nothing: :meth:`Store.load` either commits every batch or
+  leaves the store exactly as it was.
+* Accounts are upserted by ``id``: a non-null field in the new row replaces the
+  stored one; null fields keep what was there.  Ids seen only as edge
+  endpoints create bare accounts.
+* Follows are a relation: the pair ``(follower, followee)`` is stored once;
+  repeated rows are counted as ``duplicates`` and ``since`` keeps the earliest.
+* Interactions are events: rows identical in every field inside one load are
+  all kept (each is an event) and counted as ``duplicates``; every event gets
+  an occurrence number among its identical twins, and ``(fields, occurrence)``
+  is its identity, so loading the same data again adds nothing.
+* Self-loops (``a -> a``) are stored and counted; the engine drops or keeps
+  them by an explicit choice when it builds a graph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Iterable, Protocol, runtime_checkable
+
+import numpy as np
+import pyarrow as pa
+
+from .schema import TableBatch
+
+
+@dataclass
+class TableCounts:
+    """What one load did to one table.
+
+    ``rows`` read, ``inserted`` new rows, ``existing`` rows already in the
+    store, ``duplicates`` repeated rows inside this load, ``self_loops``
+    among the rows read, ``updated`` accounts whose fields changed.
+    """
+
+    rows: int = 0
+    inserted: int = 0
+    existing: int = 0
+    duplicates: int = 0
+    self_loops: int = 0
+    updated: int = 0
+
+
+@dataclass
+class LoadCounts:
+    """Summary of one load, per table, plus accounts created as endpoints."""
+
+    accounts: TableCounts = field(default_factory=TableCounts)
+    follows: TableCounts = field(default_factory=TableCounts)
+    interactions: TableCounts = field(default_factory=TableCounts)
+    new_endpoint_accounts: int = 0
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class EdgeArrays:
+    """Everything the engine needs, as plain arrays indexed by account ``idx``.
+
+    Attributes
+    ----------
+    node_ids : ndarray of object (str), shape (n,)
+        External account id of every dense index.
+    followers_count : ndarray of float64, shape (n,)
+        Platform follower count; NaN where unknown.
+    follow_src, follow_dst : ndarray of int32, shape (f,)
+        Follower and followee index of every follow.
+    int_src, int_dst : ndarray of int32, shape (i,)
+        Source and target index of every interaction event.
+    int_kind : ndarray of int8, shape (i,)
+        Index into :data:`graph_store.schema.INTERACTION_KINDS`.
+    int_ts : ndarray of int64, shape (i,)
+        Unix time in seconds; ``-1`` where the event has no timestamp.
+    int_weight : ndarray of float64, shape (i,)
+        Event weight (1.0 for a single event).
+    """
+
+    node_ids: np.ndarray
+    followers_count: np.ndarray
+    follow_src: np.ndarray
+    follow_dst: np.ndarray
+    int_src: np.ndarray
+    int_dst: np.ndarray
+    int_kind: np.ndarray
+    int_ts: np.ndarray
+    int_weight: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_ids.shape[0])
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One analysis run: its id, when it was made, and its parameters (JSON-able)."""
+
+    run_id: str
+    created_at: str
+    params: dict
+    counts: dict
+
+
+#: Result tables a run may hold (a fixed allowlist: names become table names / labels).
+RESULT_TABLES: tuple[str, ...] = ("accounts", "communities")
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The store interface shared by the embedded and the Neo4j store."""
+
+    location: str
+
+    def load(self, batches: Iterable[TableBatch], *, source: str | None = None) -> LoadCounts:
+        """Write validated batches in one transaction; return what changed."""
+
+    def counts(self) -> dict[str, int]:
+        """``{"accounts": n, "follows": n, "interactions": n}``."""
+
+    def read_edges(self) -> EdgeArrays:
+        """All follows and interactions as dense index arrays."""
+
+    def read_accounts(self) -> pa.Table:
+        """Accounts ordered by ``idx``, with the columns of ``schema.ACCOUNTS``."""
+
+    def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(source idx int32, hashtag str)`` for every hashtag use, one row per use."""
+
+    def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
+        """Store a run's result tables (names from :data:`RESULT_TABLES`) atomically."""
+
+    def list_runs(self) -> list[RunRecord]:
+        """Runs, newest first."""
+
+    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        """A run's record and tables (the newest when ``run_id`` is None)."""
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,335 @@
+"""The embedded default store: one DuckDB database file, no server.
+
+Tables
+------
+``accounts(idx, id, handle, platform, followers_count, following_count, affiliation)``
+    ``idx`` is the dense index (0..n-1) the engine uses; new ids get the next
+    indices in id order, so a load is deterministic.
+``follows(src, dst, since)``
+    One row per ``(follower idx, followee idx)`` pair.
+``interactions(src, dst, kind, ts, post_id, hashtags, weight, n)``
+    One row per distinct event; ``n`` counts identical events (multiplicity).
+    Reloading data sets ``n`` to the larger of the stored and loaded counts,
+    which is what "identical events get occurrence numbers" means.
+``runs`` and ``result_accounts`` / ``result_communities``
+    Analysis runs and their per-account and per-community results.
+
+All values reach SQL as parameters or as Arrow tables registered with the
+connection; table names come from fixed allowlists.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts
+from .errors import NoRunError, StoreError
+from .schema import ACCOUNTS, INTERACTION_KINDS, TableBatch
+
+_KIND_ENUM = ", ".join("'" + k + "'" for k in INTERACTION_KINDS)  # fixed constants, not user input
+
+_DDL = [
+    f"CREATE TYPE IF NOT EXISTS interaction_kind AS ENUM ({_KIND_ENUM})",
+    """CREATE TABLE IF NOT EXISTS accounts (
+        idx INTEGER NOT NULL, id VARCHAR NOT NULL, handle VARCHAR, platform VARCHAR,
+        followers_count BIGINT, following_count BIGINT, affiliation VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS follows (src INTEGER NOT NULL, dst INTEGER NOT NULL, since TIMESTAMP)",
+    """CREATE TABLE IF NOT EXISTS interactions (
+        src INTEGER NOT NULL, dst INTEGER NOT NULL, kind interaction_kind NOT NULL, ts TIMESTAMP,
+        post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE NOT NULL, n INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id VARCHAR NOT NULL, created_at VARCHAR NOT NULL, params VARCHAR, counts VARCHAR)""",
+]
+
+_STAGE_DDL = {
+    "accounts": """CREATE TEMP TABLE stage_accounts (seq BIGINT, id VARCHAR, handle VARCHAR, platform VARCHAR,
+        followers_count BIGINT, following_count BIGINT, affiliation VARCHAR)""",
+    "follows": "CREATE TEMP TABLE stage_follows (follower VARCHAR, followee VARCHAR, since TIMESTAMP)",
+    "interactions": """CREATE TEMP TABLE stage_interactions (source VARCHAR, target VARCHAR, kind VARCHAR,
+        ts TIMESTAMP, post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE)""",
+}
+
+_ACCOUNT_FIELDS = [f.name for f in ACCOUNTS if f.name != "id"]
+
+DEFAULT_PATH = "nichegraph.duckdb"
+
+
+class DuckDBStore:
+    """Store backed by a DuckDB file (or ``":memory:"``).
+
+    Parameters
+    ----------
+    path : str or Path
+        Database file; created with its schema when missing.
+    read_only : bool, default False
+        Open without write access (several readers may share a file).
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, *, read_only: bool = False):
+        self.location = str(path)
+        if self.location != ":memory:":
+            parent = Path(self.location).parent
+            if not parent.exists():
+                raise StoreError(f"cannot create store {self.location}: folder {parent} does not exist")
+        self.read_only = read_only
+        try:
+            self.con = duckdb.connect(self.location, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.location}: {exc}") from exc
+        if not read_only:
+            for stmt in _DDL:
+                self.con.execute(stmt)
+
+    # -- context management -------------------------------------------------
+    def __enter__(self) -> "DuckDBStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- loading -------------------------------------------------------------
+    def load(self, batches: Iterable[TableBatch], *, source: str | None = None) -> LoadCounts:
+        """Write validated batches in one transaction (see :mod:`graph_store.base`)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in _STAGE_DDL.values():
+                con.execute(stmt)
+            seq = 0
+            for tb in batches:
+                if tb.table == "accounts":
+                    b = tb.batch
+                    b = pa.RecordBatch.from_arrays(
+                        [pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns],
+                        names=["seq", *b.schema.names])
+                    seq += tb.batch.num_rows
+                else:
+                    b = tb.batch
+                con.register("_batch", b)
+                con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")
+                con.unregister("_batch")
+            counts = self._merge_staged()
+            for table in _STAGE_DDL:
+                con.execute(f"DROP TABLE stage_{table}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _merge_staged(self) -> LoadCounts:
+        con = self.con
+        one = lambda sql, params=None: con.execute(sql, params).fetchone()[0]  # noqa: E731
+        out = LoadCounts()
+
+        # 1. accounts: every id named anywhere in this load
+        con.execute("""
+            CREATE TEMP TABLE load_ids AS
+            SELECT DISTINCT id FROM (
+                SELECT id FROM stage_accounts
+                UNION ALL SELECT follower FROM stage_follows UNION ALL SELECT followee FROM stage_follows
+                UNION ALL SELECT source FROM stage_interactions UNION ALL SELECT target FROM stage_interactions)""")
+        base = one("SELECT coalesce(max(idx) + 1, 0) FROM accounts")
+        new_ids = one("SELECT count(*) FROM load_ids l ANTI JOIN accounts a ON a.id = l.id")
+        con.execute("""
+            INSERT INTO accounts (idx, id)
+            SELECT (? + row_number() OVER (ORDER BY l.id) - 1)::INTEGER, l.id
+            FROM load_ids l ANTI JOIN accounts a ON a.id = l.id
+            ORDER BY l.id""", [base])
+        con.execute("DROP TABLE load_ids")
+
+        # account fields: the last non-null value per id in this load wins
+        a = out.accounts
+        a.rows = one("SELECT count(*) FROM stage_accounts")
+        a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
+        staged_new = one("""SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN accounts t ON t.id = s.id
+                            WHERE t.idx >= ?""", [base])
+        a.inserted = staged_new
+        a.existing = a.rows - a.duplicates - staged_new
+        last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _ACCOUNT_FIELDS)
+        changed = " OR ".join(f"(n.{c} IS NOT NULL AND n.{c} IS DISTINCT FROM t.{c})" for c in _ACCOUNT_FIELDS)
+        con.execute(f"CREATE TEMP TABLE acc_new AS SELECT id, {last} FROM stage_accounts GROUP BY id")
+        a.updated = one(f"SELECT count(*) FROM acc_new n JOIN accounts t ON t.id = n.id WHERE t.idx < {int(base)} AND ({changed})")
+        sets = ", ".join(f"{c} = coalesce(n.{c}, accounts.{c})" for c in _ACCOUNT_FIELDS)
+        con.execute(f"UPDATE accounts SET {sets} FROM acc_new n WHERE accounts.id = n.id")
+        con.execute("DROP TABLE acc_new")
+        out.new_endpoint_accounts = new_ids - a.inserted
+
+        # 2. follows: a relation, stored once per pair, earliest `since`
+        f = out.follows
+        con.execute("""
+            CREATE TEMP TABLE fol_new AS
+            SELECT a.idx AS src, b.idx AS dst, min(s.since) AS since, count(*) AS k
+            FROM stage_follows s JOIN accounts a ON a.id = s.follower JOIN accounts b ON b.id = s.followee
+            GROUP BY ALL""")
+        f.rows = one("SELECT coalesce(sum(k), 0) FROM fol_new")
+        distinct = one("SELECT count(*) FROM fol_new")
+        f.duplicates = f.rows - distinct
+        f.self_loops = one("SELECT coalesce(sum(k), 0) FROM fol_new WHERE src = dst")
+        con.execute("""UPDATE follows SET since = n.since FROM fol_new n
+                       WHERE follows.src = n.src AND follows.dst = n.dst
+                         AND n.since IS NOT NULL AND (follows.since IS NULL OR n.since < follows.since)""")
+        f.inserted = one("SELECT count(*) FROM fol_new n ANTI JOIN follows t ON t.src = n.src AND t.dst = n.dst")
+        con.execute("""INSERT INTO follows SELECT n.src, n.dst, n.since
+                       FROM fol_new n ANTI JOIN follows t ON t.src = n.src AND t.dst = n.dst
+                       ORDER BY n.src, n.dst""")
+        f.existing = distinct - f.inserted
+        con.execute("DROP TABLE fol_new")
+
+        # 3. interactions: events, with multiplicity for identical rows
+        i = out.interactions
+        con.execute("""
+            CREATE TEMP TABLE int_new AS
+            SELECT a.idx AS src, b.idx AS dst, s.kind::interaction_kind AS kind, s.ts, s.post_id, s.hashtags,
+                   coalesce(s.weight, 1.0) AS weight, count(*)::INTEGER AS n
+            FROM stage_interactions s JOIN accounts a ON a.id = s.source JOIN accounts b ON b.id = s.target
+            GROUP BY ALL""")
+        i.rows = one("SELECT coalesce(sum(n), 0) FROM int_new")
+        i.duplicates = i.rows - one("SELECT count(*) FROM int_new")
+        i.self_loops = one("SELECT coalesce(sum(n), 0) FROM int_new WHERE src = dst")
+        if one("SELECT count(*) FROM interactions") == 0:
+            i.inserted = i.rows
+            con.execute("INSERT INTO interactions SELECT * FROM int_new")
+        else:
+            key = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}"
+                               for c in ("src", "dst", "kind", "ts", "post_id", "hashtags", "weight"))
+            con.execute(f"""
+                CREATE TEMP TABLE int_match AS
+                SELECT n.*, t.n AS old_n FROM int_new n LEFT JOIN interactions t ON {key}""")
+            i.inserted = one("SELECT coalesce(sum(n - coalesce(old_n, 0)), 0) FROM int_match WHERE n > coalesce(old_n, 0)")
+            con.execute("""INSERT INTO interactions SELECT src, dst, kind, ts, post_id, hashtags, weight, n
+                           FROM int_match WHERE old_n IS NULL""")
+            con.execute(f"""UPDATE interactions t SET n = m.n FROM int_match m
+                            WHERE m.old_n IS NOT NULL AND m.n > m.old_n AND {key.replace('n.', 'm.')}""")
+            i.existing = one("SELECT count(*) FROM int_match WHERE old_n IS NOT NULL")
+            con.execute("DROP TABLE int_match")
+        con.execute("DROP TABLE int_new")
+        return out
+
+    # -- reading -------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        row = self.con.execute("""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
+                                         (SELECT coalesce(sum(n), 0) FROM interactions)""").fetchone()
+        return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2])}
+
+    def read_accounts(self) -> pa.Table:
+        cols = ", ".join(f.name for f in ACCOUNTS)
+        return _arrow(self.con, f"SELECT {cols} FROM accounts ORDER BY idx")
+
+    def read_edges(self) -> EdgeArrays:
+        con = self.con
+        acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
+        fol = _arrow(con, "SELECT src, dst FROM follows")
+        itr = _arrow(con, """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
+                             FROM interactions""")
+        kind = itr.column("kind").combine_chunks()
+        if isinstance(kind, pa.DictionaryArray):
+            codes = kind.indices.to_numpy(zero_copy_only=False).astype(np.int8)
+            # map the dictionary's positions to INTERACTION_KINDS codes
+            remap = np.array([INTERACTION_KINDS.index(k) for k in kind.dictionary.to_pylist()], dtype=np.int8)
+            kind_codes = remap[codes] if remap.size else codes
+        else:
+            kind_codes = np.array([INTERACTION_KINDS.index(k) for k in kind.to_pylist()], dtype=np.int8)
+        return EdgeArrays(
+            node_ids=np.asarray(acc.column("id").to_numpy(zero_copy_only=False), dtype=object),
+            followers_count=_to_float(acc.column("followers_count")),
+            follow_src=_to_i32(fol.column("src")),
+            follow_dst=_to_i32(fol.column("dst")),
+            int_src=_to_i32(itr.column("src")),
+            int_dst=_to_i32(itr.column("dst")),
+            int_kind=kind_codes,
+            int_ts=itr.column("ts").to_numpy().astype(np.int64),
+            int_weight=itr.column("w").to_numpy().astype(np.float64),
+        )
+
+    def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
+        t = _arrow(self.con, """SELECT src, tag FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions
+                                WHERE hashtags IS NOT NULL), range(n) r(i)""")
+        return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+
+    # -- runs ------------------------------------------------------------------
+    def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
+        unknown = set(tables) - set(RESULT_TABLES)
+        if unknown:
+            raise StoreError(f"unknown result tables {sorted(unknown)}; allowed: {RESULT_TABLES}")
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name, table in tables.items():
+                target = f"result_{name}"  # name is from the RESULT_TABLES allowlist
+                con.register("_res", table)
+                exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [target]).fetchone()[0]
+                if not exists:
+                    con.execute(f"CREATE TABLE {target} AS SELECT ''::VARCHAR AS run_id, * FROM _res LIMIT 0")
+                have = {r[0] for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [target]).fetchall()}
+                described = con.execute("DESCRIBE SELECT * FROM _res").fetchall()
+                for col, ctype, *_ in described:
+                    if col not in have:
+                        con.execute(f'ALTER TABLE {target} ADD COLUMN "{_ident(col)}" {ctype}')
+                cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
+                con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
+                con.unregister("_res")
+            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?)",
+                        [run.run_id, run.created_at, json.dumps(run.params), json.dumps(run.counts)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def list_runs(self) -> list[RunRecord]:
+        rows = self.con.execute("SELECT run_id, created_at, params, counts FROM runs "
+                                "ORDER BY created_at DESC, run_id DESC").fetchall()
+        return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
+
+    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        runs = self.list_runs()
+        if not runs:
+            raise NoRunError(f"no analysis run in {self.location}; run `nichegraph analyze --store {self.location}`")
+        if run_id is None:
+            run = runs[0]
+        else:
+            match = [r for r in runs if r.run_id == run_id]
+            if not match:
+                raise NoRunError(f"no run {run_id!r} in {self.location}")
+            run = match[0]
+        tables = {}
+        for name in RESULT_TABLES:
+            target = f"result_{name}"
+            exists = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                      [target]).fetchone()[0]
+            if exists:
+                t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?",
+                                     [run.run_id])
+                tables[name] = t
+        return run, tables
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
+    """Run ``sql`` and return its rows as one Arrow table, without a DB-API copy."""
+    return con.sql(sql, params=params).to_arrow_table()
+
+
+def _ident(name: str) -> str:
+    """A result column name, checked to be a plain identifier."""
+    if not name.replace("_", "").isalnum():
+        raise StoreError(f"result column name {name!r} must be letters, digits and underscores")
+    return name
+
+
+def _to_i32(col: pa.ChunkedArray) -> np.ndarray:
+    return np.ascontiguousarray(col.to_numpy(), dtype=np.int32)
+
+
+def _to_float(col: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(col.cast(pa.float64()).fill_null(float("nan")).to_numpy(), dtype=np.float64)

@@ -1,0 +1,109 @@
+"""The canonical tables every input is turned into, as Arrow schemas.
+
+Three tables, matching the contracts in the design guide:
+
+``accounts``
+    ``id`` (string, required), ``handle``, ``platform``, ``followers_count``
+    and ``following_count`` (as reported by the platform; int64, >= 0),
+    ``affiliation`` (organisation, for internal influencers).
+``follows``
+    ``follower -> followee`` (string ids), optional ``since`` timestamp.
+``interactions``
+    ``source -> target`` (string ids), ``kind`` (one of :data:`INTERACTION_KINDS`),
+    ``ts`` timestamp (optional), ``post_id`` (optional), ``hashtags``
+    (list of strings), ``weight`` (float64 > 0, default 1; an aggregated
+    edge-list row such as SNAP's ``a b 3`` is one row of weight 3).
+
+Timestamps are UTC, microsecond precision, without a zone in Arrow
+(``timestamp[us]``).  Readers convert everything to these schemas; stores
+accept only these schemas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+
+TableName = Literal["accounts", "follows", "interactions"]
+TABLES: tuple[TableName, ...] = ("accounts", "follows", "interactions")
+
+#: Interaction kinds, in code order (``kind_code = INTERACTION_KINDS.index(kind)``).
+INTERACTION_KINDS: tuple[str, ...] = ("mention", "reply", "repost", "quote", "like", "comment", "share")
+
+#: Spellings seen in platform exports, mapped to the canonical kind.
+KIND_ALIASES: dict[str, str] = {
+    "mt": "mention", "mentions": "mention", "mentioned": "mention",
+    "re": "reply", "replied_to": "reply", "replies": "reply",
+    "rt": "repost", "retweet": "repost", "retweeted": "repost", "reblog": "repost", "reshare": "repost",
+    "quoted": "quote", "quote_tweet": "quote",
+    "favorite": "like", "favourite": "like",
+}
+
+TIMESTAMP = pa.timestamp("us")
+
+ACCOUNTS = pa.schema([
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("handle", pa.string()),
+    pa.field("platform", pa.string()),
+    pa.field("followers_count", pa.int64()),
+    pa.field("following_count", pa.int64()),
+    pa.field("affiliation", pa.string()),
+])
+
+FOLLOWS = pa.schema([
+    pa.field("follower", pa.string(), nullable=False),
+    pa.field("followee", pa.string(), nullable=False),
+    pa.field("since", TIMESTAMP),
+])
+
+INTERACTIONS = pa.schema([
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("target", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("ts", TIMESTAMP),
+    pa.field("post_id", pa.string()),
+    pa.field("hashtags", pa.list_(pa.string())),
+    pa.field("weight", pa.float64()),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"accounts": ACCOUNTS, "follows": FOLLOWS, "interactions": INTERACTIONS}
+
+#: Columns that hold account ids (the endpoints that create accounts when unseen).
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("id",),
+    "follows": ("follower", "followee"),
+    "interactions": ("source", "target"),
+}
+
+#: Columns that must be present and non-empty in every row.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "accounts": ("id",),
+    "follows": ("follower", "followee"),
+    "interactions": ("source", "target", "kind"),
+}
+
+
+@dataclass(frozen=True)
+class TableBatch:
+    """One validated batch for one canonical table.
+
+    Attributes
+    ----------
+    table : {"accounts", "follows", "interactions"}
+    batch : pyarrow.RecordBatch
+        Rows conforming exactly to ``SCHEMAS[table]``.
+    """
+
+    table: TableName
+    batch: pa.RecordBatch
+
+    def __post_init__(self) -> None:
+        if self.table not in SCHEMAS:
+            raise ValueError(f"unknown table {self.table!r}; expected one of {TABLES}")
+        if not self.batch.schema.equals(SCHEMAS[self.table], check_metadata=False):
+            raise ValueError(
+                f"batch for {self.table!r} does not match the canonical schema:\n"
+                f"{self.batch.schema}\nexpected:\n{SCHEMAS[self.table]}"
+            )
