@@ -136,6 +136,12 @@ class Store(Protocol):
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         """``(source idx int32, hashtag str)`` for every hashtag use, one row per use."""
 
+    def interactions_to(self, target_ids: list[str]) -> pa.Table:
+        """Who interacts with these accounts: columns ``source``, ``target``, ``kind``, ``n`` (events)."""
+
+    def hashtag_users(self, tags: list[str]) -> pa.Table:
+        """Who uses these hashtags (case-insensitive): columns ``source``, ``tag``, ``n`` (uses)."""
+
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
         """Store a run's result tables (names from :data:`RESULT_TABLES`) atomically."""
 

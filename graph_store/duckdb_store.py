@@ -256,6 +256,21 @@ class DuckDBStore:
                                 WHERE hashtags IS NOT NULL), range(n) r(i)""")
         return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
 
+    def interactions_to(self, target_ids: list[str]) -> pa.Table:
+        return _arrow(self.con, """
+            SELECT s.id AS source, t.id AS target, i.kind::VARCHAR AS kind, sum(i.n)::BIGINT AS n
+            FROM interactions i JOIN accounts t ON t.idx = i.dst JOIN accounts s ON s.idx = i.src
+            WHERE t.id IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY ALL ORDER BY source, target, kind""", [list(target_ids)])
+
+    def hashtag_users(self, tags: list[str]) -> pa.Table:
+        return _arrow(self.con, """
+            SELECT s.id AS source, lower(h.tag) AS tag, sum(h.n)::BIGINT AS n
+            FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions WHERE hashtags IS NOT NULL) h
+            JOIN accounts s ON s.idx = h.src
+            WHERE lower(h.tag) IN (SELECT lower(unnest(?::VARCHAR[])))
+            GROUP BY ALL ORDER BY source, tag""", [list(tags)])
+
     # -- runs ------------------------------------------------------------------
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
         unknown = set(tables) - set(RESULT_TABLES)
