@@ -1,0 +1,46 @@
+"""Analyse the store: communities and every measure, stored as a new run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..analysis import AnalysisParams, run_analysis
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+
+
+def command(
+    store: StoreOption = DEFAULT_STORE,
+    seed: Annotated[int, typer.Option(help="Random seed: same data and seed give the same results.")] = 0,
+    resolution: Annotated[float, typer.Option(help="Community resolution (higher = smaller communities).")] = 1.0,
+    threads: Annotated[int | None, typer.Option(help="Worker threads for the engine (default: all cores).")] = None,
+) -> None:
+    console = Console(stderr=True)
+    params = AnalysisParams(seed=seed, resolution=resolution, threads=threads)
+    with open_cli_store(store) as st, console.status("analysing") as status:
+        result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
+    print_summary(result)
+
+
+def print_summary(result) -> None:
+    """A short, readable summary of a run: counts, communities, timings."""
+    console = Console()
+    run = result.run
+    table = Table(title=f"run {run.run_id}", show_header=False)
+    for key, value in run.counts.items():
+        table.add_row(key, f"{value:,}")
+    comm = result.communities
+    if comm.num_rows and "level" in comm.column_names:
+        for level in ("broad", "niche"):
+            sizes = [r["size"] for r in comm.to_pylist() if r["level"] == level]
+            if sizes:
+                sizes.sort(reverse=True)
+                table.add_row(f"{level} communities", f"{len(sizes):,} (largest {', '.join(map(str, sizes[:5]))})")
+    for key in ("modularity", "niche_quality"):
+        if key in run.params.get("extra", {}):
+            table.add_row(key, f"{run.params['extra'][key]:.4f}")
+    table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Stages of the analysis pipeline: each turns store arrays into result columns."""
