@@ -45,13 +45,13 @@ def test_nmi_and_ari_match_naive(seed):
 
 
 def test_planted_partition_is_deterministic_and_mixes_as_asked():
-    p1 = planted_partition(50_000, mixing=0.3, seed=3)
-    p2 = planted_partition(50_000, mixing=0.3, seed=3)
+    p1 = planted_partition(50_000, mixing=0.3, max_size=300, seed=3)
+    p2 = planted_partition(50_000, mixing=0.3, max_size=300, seed=3)
     assert np.array_equal(p1.graph.indices, p2.graph.indices) and np.array_equal(p1.labels, p2.labels)
     g, labels = p1.graph, p1.labels
     src, dst, _ = g.edges()
     assert 0.25 < np.mean(labels[src] != labels[dst]) < 0.36
     assert 0.8 * 50_000 < g.n_edges <= 50_000 * 1.05
     sizes = np.bincount(labels)
-    assert sizes.min() >= 20 and sizes.max() <= 5000
+    assert sizes.min() >= 20 and sizes.max() <= 300
     assert not np.any(src == dst)
