@@ -1,0 +1,131 @@
+r"""Rankings built from documented components.
+
+Hidden-influencer score
+-----------------------
+.. math:: H_v = E_v \cdot N_v \cdot S_v
+
+* :math:`E_v \in \{0, 1\}`: the account's tier is eligible (nano and micro by default);
+* :math:`N_v = \mathrm{niche\_percentile}_v / 100 \in [0, 1]`: how central it is
+  inside its own community (0 where undefined);
+* :math:`S_v \in [0, 1]`: the mean of the defined values among the social ratio
+  and the follow-back ratio (0 when neither is defined): whether it talks back.
+
+A high score needs both: to be listened to inside the niche *and* to return
+attention.  Every component is stored next to the score.
+
+Brand affinity and internal influencers are filters plus an order by niche
+centrality (:func:`rank_indices`); the API layer finds the candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GraphInputError
+
+#: Tier codes (indices into ``engine.tiers.TIER_NAMES``) eligible by default: nano, micro.
+DEFAULT_HIDDEN_TIERS: tuple[int, ...] = (0, 1)
+
+
+@dataclass(frozen=True)
+class HiddenScore:
+    """Hidden-influencer score and its components, float64 arrays of shape (n,)."""
+
+    score: np.ndarray
+    niche: np.ndarray
+    social: np.ndarray
+    eligible: np.ndarray
+
+
+def hidden_influencer_score(
+    niche_percentile,
+    social_ratio,
+    follow_back_ratio,
+    tier_code,
+    *,
+    eligible_tiers=DEFAULT_HIDDEN_TIERS,
+) -> HiddenScore:
+    """Hidden-influencer score :math:`H = E \\cdot N \\cdot S` (see the module docstring).
+
+    Parameters
+    ----------
+    niche_percentile : array_like of float, shape (n,)
+        Percentile 0-100 of niche PageRank within the community (NaN allowed).
+    social_ratio, follow_back_ratio : array_like of float, shape (n,)
+        Ratios in [0, 1], NaN where undefined.
+    tier_code : array_like of int, shape (n,)
+        Tier code per account.
+    eligible_tiers : sequence of int, default (0, 1)
+        Tier codes that may score above 0.
+
+    Examples
+    --------
+    >>> h = hidden_influencer_score([80.0, 80.0, 50.0], [0.5, float("nan"), 1.0],
+    ...                             [1.0, 0.25, float("nan")], [0, 1, 2])
+    >>> h.score.tolist()
+    [0.6000000000000001, 0.2, 0.0]
+    """
+    pct = np.asarray(niche_percentile, dtype=np.float64)
+    sr = np.asarray(social_ratio, dtype=np.float64)
+    fb = np.asarray(follow_back_ratio, dtype=np.float64)
+    code = np.asarray(tier_code, dtype=np.int64)
+    if not (pct.shape == sr.shape == fb.shape == code.shape):
+        raise GraphInputError("all inputs of hidden_influencer_score must have one value per account.")
+    niche = np.nan_to_num(pct / 100.0, nan=0.0)
+    both = np.stack([sr, fb])
+    cnt = np.sum(~np.isnan(both), axis=0)
+    social = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), 0.0)
+    eligible = np.isin(code, np.asarray(list(eligible_tiers), dtype=np.int64))
+    score = np.where(eligible, niche * social, 0.0)
+    return HiddenScore(score, niche, social, eligible)
+
+
+def rank_indices(score, *, mask=None, limit: int | None = None) -> np.ndarray:
+    """Indices of accounts by descending ``score`` (ties: lower index first), int64.
+
+    NaN scores and accounts outside ``mask`` are left out.
+
+    Examples
+    --------
+    >>> rank_indices([0.2, 0.9, float("nan"), 0.9, 0.1], mask=[True, True, True, True, False]).tolist()
+    [1, 3, 0]
+    """
+    s = np.asarray(score, dtype=np.float64)
+    keep = ~np.isnan(s)
+    if mask is not None:
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != s.shape:
+            raise GraphInputError("mask must have one value per account.")
+        keep &= m
+    idx = np.flatnonzero(keep)
+    order = np.lexsort((idx, -s[idx]))
+    out = idx[order]
+    return out if limit is None else out[: max(int(limit), 0)]
+
+
+def brand_affinity(n: int, sources, uses, *, exclude=()) -> np.ndarray:
+    """Brand touches per account: summed ``uses`` of each account in ``sources``, float64 (n,).
+
+    ``sources`` (int indices) are the accounts that mention the brand account
+    or use its hashtags, ``uses`` how often; the brand's own accounts in
+    ``exclude`` are set to 0.  Rank the accounts with touches > 0 by niche
+    centrality with :func:`rank_indices`.
+    """
+    s = np.asarray(sources, dtype=np.int64)
+    u = np.asarray(uses, dtype=np.float64)
+    if s.shape != u.shape:
+        raise GraphInputError("sources and uses must have the same length.")
+    t = np.bincount(s, weights=u, minlength=n).astype(np.float64)
+    ex = np.asarray(list(exclude), dtype=np.int64)
+    if ex.size:
+        t[ex] = 0.0
+    return t
+
+
+def brand_communities(community, touches) -> np.ndarray:
+    """Communities where the brand is discussed: those of accounts with ``touches > 0`` (sorted int64)."""
+    c = np.asarray(community, dtype=np.int64)
+    t = np.asarray(touches, dtype=np.float64)
+    return np.unique(c[t > 0])

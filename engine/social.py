@@ -1,0 +1,271 @@
+"""Social versus parasocial attention: is the relationship returned?
+
+A *social* tie is one the account returns; a *parasocial* one is one-sided
+(the audience attends to the account, the account does not attend back).
+Three per-account measures and their group aggregates:
+
+* :func:`social_ratio` -- share of inbound interaction events whose source the
+  account interacts with in return (optionally within a time window).
+* :func:`follow_back_ratio` -- share of the account's followers it follows back.
+* :func:`asymmetry` -- inbound versus outbound attention, in [-1, 1].
+* :func:`aggregate_by_group` -- per group (tier, community) counts, mean,
+  median and pooled ratio.
+
+Undefined ratios (no inbound events, no followers, no attention) are NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._jit import kernel
+from .errors import GraphInputError
+from .graph import Graph
+
+
+@dataclass(frozen=True)
+class SocialRatio:
+    """Result of :func:`social_ratio`; arrays of float64, shape (n_nodes,).
+
+    Attributes
+    ----------
+    ratio : reciprocated / inbound, NaN where ``inbound == 0``.
+    reciprocated : weight of inbound events returned by the account.
+    inbound : weight of all inbound events (self-interactions excluded).
+    """
+
+    ratio: np.ndarray
+    reciprocated: np.ndarray
+    inbound: np.ndarray
+
+
+@kernel
+def _reciprocated(src, dst, ts, w, n, window, use_window):
+    m = src.shape[0]
+    key = src.astype(np.int64) * n + dst.astype(np.int64)
+    order = np.argsort(key, kind="mergesort")
+    sk = key[order]
+    # within each key, events sorted by time (missing times, -1, sort first)
+    sts = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        sts[i] = ts[order[i]]
+    i = 0
+    while i < m:
+        j = i
+        while j < m and sk[j] == sk[i]:
+            j += 1
+        if j - i > 1:
+            seg = np.sort(sts[i:j])
+            sts[i:j] = seg
+        i = j
+    rec = np.zeros(n)
+    inb = np.zeros(n)
+    for e in range(m):
+        u = src[e]
+        v = dst[e]
+        if u == v:
+            continue
+        inb[v] += w[e]
+        rk = np.int64(v) * n + np.int64(u)
+        lo = np.searchsorted(sk, rk, side="left")
+        hi = np.searchsorted(sk, rk, side="right")
+        if lo == hi:
+            continue
+        if not use_window:
+            rec[v] += w[e]
+            continue
+        t = ts[e]
+        if t < 0:
+            continue
+        # first reverse event with a known time >= t - window
+        lower = t - window
+        if lower < 0:
+            lower = 0
+        a = lo + np.searchsorted(sts[lo:hi], lower, side="left")
+        if a < hi and sts[a] <= t + window:
+            rec[v] += w[e]
+    return rec, inb
+
+
+def social_ratio(
+    n_nodes: int,
+    src,
+    dst,
+    *,
+    ts=None,
+    weight=None,
+    window: float | None = None,
+) -> SocialRatio:
+    r"""Share of inbound interactions that come from partners the account answers.
+
+    .. math:: \mathrm{social}_v = \frac{\sum_{e = (u \to v), u \ne v} c_e \, R(e)}
+                                       {\sum_{e = (u \to v), u \ne v} c_e}
+
+    where :math:`c_e` is the event weight and :math:`R(e) = 1` when ``v`` has
+    at least one interaction towards ``u`` (any kind, any time), or, with
+    ``window`` set, at least one at a time :math:`t'` with
+    :math:`|t' - t_e| \le` ``window``.  Events without a timestamp (``ts < 0``)
+    never count as reciprocated within a window.
+
+    Parameters
+    ----------
+    n_nodes : int
+    src, dst : array_like of int, shape (i,)
+        Source and target of each interaction event.
+    ts : array_like of int64, shape (i,), optional
+        Event time in seconds, ``-1`` where unknown (needed with ``window``).
+    weight : array_like of float, shape (i,), optional
+        Event weight (count); default 1.
+    window : float, optional
+        Maximum time between an event and its return, in seconds.
+
+    Returns
+    -------
+    SocialRatio
+
+    Examples
+    --------
+    >>> r = social_ratio(3, [0, 1, 2, 2], [1, 0, 1, 1])
+    >>> r.ratio.tolist()[:2], r.inbound.tolist()
+    ([1.0, 0.3333333333333333], [1.0, 3.0, 0.0])
+    """
+    s = np.ascontiguousarray(src, dtype=np.int32)
+    d = np.ascontiguousarray(dst, dtype=np.int32)
+    if s.shape != d.shape:
+        raise GraphInputError("src and dst must have the same length.")
+    if s.size and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n_nodes):
+        raise GraphInputError(f"interaction endpoints must be node indices in 0..{n_nodes - 1}.")
+    w = np.ones(s.shape[0]) if weight is None else np.ascontiguousarray(weight, dtype=np.float64)
+    if w.shape != s.shape:
+        raise GraphInputError("weight must have one value per interaction.")
+    if window is not None:
+        if ts is None:
+            raise GraphInputError("a time window needs event timestamps (ts).")
+        if window < 0:
+            raise GraphInputError(f"window must be >= 0 seconds; got {window}.")
+    t = np.full(s.shape[0], -1, dtype=np.int64) if ts is None else np.ascontiguousarray(ts, dtype=np.int64)
+    if t.shape != s.shape:
+        raise GraphInputError("ts must have one value per interaction.")
+    rec, inb = _reciprocated(s, d, t, w, np.int64(n_nodes),
+                             np.int64(0 if window is None else int(window)), window is not None)
+    ratio = np.where(inb > 0, rec / np.where(inb > 0, inb, 1.0), np.nan)
+    return SocialRatio(ratio, rec, inb)
+
+
+def follow_back_ratio(follows: Graph) -> np.ndarray:
+    r"""Share of an account's followers that it follows back, float64 of shape (n_nodes,).
+
+    .. math:: \mathrm{fb}_v = \frac{|\{u \ne v: u \to v, v \to u\}|}{|\{u \ne v: u \to v\}|}
+
+    ``follows`` is the directed follow graph (follower -> followee); NaN for
+    accounts without followers.
+
+    Examples
+    --------
+    >>> from engine import from_edges
+    >>> follow_back_ratio(from_edges([0, 1, 2], [1, 0, 1])).tolist()
+    [1.0, 0.5, nan]
+    """
+    n = follows.n_nodes
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(follows.indptr))
+    dst = follows.indices.astype(np.int64)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    fwd = src * n + dst  # sorted: rows are sorted by neighbour
+    rev = dst * n + src
+    pos = np.searchsorted(fwd, rev)
+    pos[pos >= fwd.shape[0]] = 0
+    mutual = fwd.shape[0] > 0
+    back = (fwd[pos] == rev) if mutual else np.zeros(0, dtype=bool)
+    followers = np.bincount(dst, minlength=n).astype(np.float64)
+    returned = np.bincount(dst, weights=back.astype(np.float64), minlength=n)
+    return np.where(followers > 0, returned / np.where(followers > 0, followers, 1.0), np.nan)
+
+
+def asymmetry(g: Graph) -> np.ndarray:
+    r"""Attention asymmetry :math:`(a^{in}_v - a^{out}_v) / (a^{in}_v + a^{out}_v)`, float64 (n_nodes,).
+
+    :math:`a^{in}` and :math:`a^{out}` are the weighted in- and out-strength on
+    the attention graph ``g`` (self-loops ignored).  +1: only receives
+    attention (purely parasocial audience), -1: only gives, 0: balanced.  NaN
+    without any attention.
+
+    Examples
+    --------
+    >>> from engine import from_edges
+    >>> asymmetry(from_edges([0, 1, 2], [1, 0, 1], n_nodes=4)).tolist()
+    [0.0, 0.3333333333333333, -1.0, nan]
+    """
+    n = g.n_nodes
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+    keep = src != g.indices
+    w = g.weights[keep]
+    a_out = np.bincount(src[keep], weights=w, minlength=n)
+    a_in = np.bincount(g.indices[keep], weights=w, minlength=n)
+    tot = a_in + a_out
+    return np.where(tot > 0, (a_in - a_out) / np.where(tot > 0, tot, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class GroupAggregate:
+    """Per-group summary of a per-account ratio (arrays indexed like ``groups``).
+
+    ``groups`` the group labels (sorted), ``n`` accounts per group, ``n_defined``
+    accounts with a defined (non-NaN) value, ``mean`` and ``median`` of the
+    defined values (NaN if none), ``pooled`` = sum(numerator) / sum(denominator)
+    over the group (NaN when no numerator/denominator were given or the
+    denominator is 0).
+    """
+
+    groups: np.ndarray
+    n: np.ndarray
+    n_defined: np.ndarray
+    mean: np.ndarray
+    median: np.ndarray
+    pooled: np.ndarray
+
+    def rows(self) -> list[dict]:
+        """One dict per group."""
+        return [{"group": g.item() if hasattr(g, "item") else g, "n": int(a), "n_defined": int(b),
+                 "mean": float(c), "median": float(d), "pooled": float(e)}
+                for g, a, b, c, d, e in zip(self.groups, self.n, self.n_defined, self.mean, self.median, self.pooled)]
+
+
+def aggregate_by_group(values, groups, *, numerator=None, denominator=None) -> GroupAggregate:
+    """Aggregate a per-account ratio by group (tier, community, ...).
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        Per-account ratio, NaN where undefined.
+    groups : array_like, shape (n,)
+        Group label of every account.
+    numerator, denominator : array_like of float, shape (n,), optional
+        The ratio's parts, for the pooled ratio (e.g. ``SocialRatio.reciprocated``
+        and ``.inbound``).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    gr = np.asarray(groups)
+    if gr.shape != v.shape:
+        raise GraphInputError("groups must have one label per value.")
+    labels, inv = np.unique(gr, return_inverse=True)
+    inv = inv.reshape(-1)
+    k = labels.shape[0]
+    n = np.bincount(inv, minlength=k)
+    ok = ~np.isnan(v)
+    nd = np.bincount(inv[ok], minlength=k)
+    mean = np.full(k, np.nan)
+    med = np.full(k, np.nan)
+    for j in range(k):
+        vals = v[ok & (inv == j)]
+        if vals.size:
+            mean[j] = vals.mean()
+            med[j] = np.median(vals)
+    pooled = np.full(k, np.nan)
+    if numerator is not None and denominator is not None:
+        num = np.bincount(inv, weights=np.asarray(numerator, dtype=np.float64), minlength=k)
+        den = np.bincount(inv, weights=np.asarray(denominator, dtype=np.float64), minlength=k)
+        pooled = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return GroupAggregate(labels, n, nd, mean, med, pooled)

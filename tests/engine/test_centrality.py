@@ -1,0 +1,152 @@
+"""PageRank, degrees and coreness against networkx over a zoo of graphs."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+
+from engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
+from engine.centrality import in_degree, out_degree
+
+
+def zoo():
+    """(name, n, src, dst, weight) of small graphs with stated sizes."""
+    rng = np.random.default_rng(42)
+    out = [
+        ("one_node", 1, [], [], None),
+        ("isolated3", 3, [], [], None),
+        ("self_loop", 2, [0, 0], [0, 1], None),
+        ("path_dangling", 4, [0, 1, 2], [1, 2, 3], None),
+        ("two_components", 6, [0, 1, 2, 3, 4], [1, 2, 0, 4, 5], None),
+        ("star_in", 5, [1, 2, 3, 4], [0, 0, 0, 0], None),
+        ("langville_meyer", 6, [0, 0, 2, 2, 2, 3, 3, 4, 4, 5], [1, 2, 0, 1, 4, 4, 5, 3, 5, 3], None),
+    ]
+    for k in range(4):
+        n = int(rng.integers(5, 60))
+        m = int(rng.integers(0, 4 * n))
+        w = rng.random(m) * 3 + 0.05 if k % 2 else None
+        out.append((f"random{k}", n, rng.integers(0, n, m), rng.integers(0, n, m), w))
+    return out
+
+
+ZOO = zoo()
+IDS = [z[0] for z in ZOO]
+
+
+def to_nx(n, src, dst, w, directed=True):
+    G = nx.DiGraph() if directed else nx.Graph()
+    G.add_nodes_from(range(n))
+    w = np.ones(len(src)) if w is None else w
+    for a, b, c in zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), np.asarray(w).tolist()):
+        if G.has_edge(a, b):
+            G[a][b]["weight"] += c
+        else:
+            G.add_edge(a, b, weight=c)
+    return G
+
+
+def nx_pr(G, n, **kw):
+    ref = nx.pagerank(G, tol=1e-15, max_iter=100_000, **kw)
+    return np.array([ref[i] for i in range(n)])
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_pagerank_matches_networkx(case):
+    _, n, s, d, w = case
+    g = from_edges(s, d, w, n_nodes=n)
+    expect = nx_pr(to_nx(n, s, d, w), n)
+    got = pagerank(g, tol=1e-13)
+    assert got.shape == (n,)
+    assert np.abs(got - expect).max() < 1e-8
+    assert abs(got.sum() - 1.0) < 1e-12
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_personalized_and_dangling_match_networkx(case):
+    _, n, s, d, w = case
+    rng = np.random.default_rng(n)
+    pers = rng.random(n)
+    pers[: n // 2] = 0.0
+    if pers.sum() == 0:
+        pers[-1] = 1.0
+    dang = rng.random(n) + 0.1
+    g = from_edges(s, d, w, n_nodes=n)
+    G = to_nx(n, s, d, w)
+    expect = nx_pr(G, n, alpha=0.7, personalization=dict(enumerate(pers)), dangling=dict(enumerate(dang)))
+    got = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang)
+    assert np.abs(got - expect).max() < 1e-8
+    # any node order gives the same scores
+    got2 = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, order=rng.permutation(n))
+    assert np.abs(got2 - got).max() < 1e-12
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_undirected_pagerank_matches_networkx(case):
+    _, n, s, d, w = case
+    g = from_edges(s, d, w, n_nodes=n, directed=False)
+    assert np.abs(pagerank(g, tol=1e-13) - nx_pr(to_nx(n, s, d, w, directed=False), n)).max() < 1e-8
+
+
+def test_networkx_tolerance_conversion():
+    """networkx's tol t (sum < N t) equals our tol N t: same number of iterations, same vector."""
+    _, n, s, d, w = ZOO[-1]
+    G = to_nx(n, s, d, w)
+    ref = nx.pagerank(G, tol=1e-6)
+    got = pagerank(from_edges(s, d, w, n_nodes=n), tol=n * 1e-6)
+    assert np.abs(got - np.array([ref[i] for i in range(n)])).max() < 1e-12
+
+
+def test_pagerank_deterministic_across_threads():
+    rng = np.random.default_rng(7)
+    n, m = 20_000, 120_000
+    g = from_edges(rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m), n_nodes=n)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = pagerank(g)
+        numba.set_num_threads(before)
+        b = pagerank(g)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(a, b)
+
+
+def test_pagerank_errors():
+    g = from_edges([0, 1], [1, 0])
+    with pytest.raises(GraphInputError, match="damping"):
+        pagerank(g, damping=1.0)
+    with pytest.raises(GraphInputError, match="personalization"):
+        pagerank(g, personalization=[0.0, 0.0])
+    with pytest.raises(GraphInputError, match="one value per node"):
+        pagerank(g, personalization=[1.0])
+    with pytest.raises(GraphInputError, match="permutation"):
+        pagerank(g, order=[0, 0])
+    with pytest.raises(NotConverged):
+        pagerank(from_edges([0, 1, 2], [1, 2, 0]), nstart=[1.0, 0.0, 0.0], max_iter=3)
+    with pytest.raises(GraphInputError, match="non-negative"):
+        pagerank(from_edges([0], [1], [-1.0]))
+    assert pagerank(from_edges([], [], n_nodes=0)).shape == (0,)
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_coreness_matches_networkx(case):
+    _, n, s, d, w = case
+    G = nx.Graph(to_nx(n, s, d, w))
+    G.remove_edges_from(list(nx.selfloop_edges(G)))
+    ref = nx.core_number(G)
+    got = coreness(from_edges(s, d, w, n_nodes=n))
+    assert got.tolist() == [ref[i] for i in range(n)]
+    assert coreness(from_edges(s, d, w, n_nodes=n, directed=False)).tolist() == got.tolist()
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_degrees_match_networkx(case):
+    _, n, s, d, w = case
+    G = to_nx(n, s, d, w)
+    g = from_edges(s, d, w, n_nodes=n)
+    assert in_degree(g).tolist() == [G.in_degree(i) for i in range(n)]
+    assert out_degree(g).tolist() == [G.out_degree(i) for i in range(n)]
+    assert np.allclose(in_degree(g, weighted=True), [G.in_degree(i, weight="weight") for i in range(n)])
+    assert np.allclose(out_degree(g, weighted=True), [G.out_degree(i, weight="weight") for i in range(n)])
