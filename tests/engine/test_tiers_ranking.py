@@ -1,0 +1,67 @@
+"""Tiers, the hidden-influencer score and ranking helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import GraphInputError, TIER_NAMES, hidden_influencer_score, rank_indices, tiers
+from engine.ranking import brand_affinity, brand_communities
+from engine.tiers import tier_names
+
+
+def test_tier_boundaries():
+    f = np.array([0, 9_999, 10_000, 99_999, 100_000, 999_999, 1_000_000, np.nan, np.nan])
+    obs = np.array([5, 5, 5, 5, 5, 5, 5, 12_000, 3])
+    code, est = tiers(f, obs)
+    assert tier_names(code).tolist() == ["nano", "nano", "micro", "micro", "macro", "macro", "mega", "micro", "nano"]
+    assert est.tolist() == [False] * 7 + [True, True]
+
+
+def test_tier_custom_thresholds_and_errors():
+    code, _ = tiers([5.0, 50.0, 500.0], [0, 0, 0], thresholds=(10, 100), names=("s", "m", "l"))
+    assert code.tolist() == [0, 1, 2]
+    with pytest.raises(GraphInputError, match="increasing"):
+        tiers([1.0], [0], thresholds=(100, 10, 1000))
+    with pytest.raises(GraphInputError, match="thresholds"):
+        tiers([1.0], [0], thresholds=(10,))
+    with pytest.raises(GraphInputError, match=">= 0"):
+        tiers([-1.0], [0])
+    assert TIER_NAMES == ("nano", "micro", "macro", "mega")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hidden_score_matches_naive(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    pct = rng.random(n) * 100
+    pct[rng.random(n) < 0.1] = np.nan
+    sr = rng.random(n)
+    sr[rng.random(n) < 0.3] = np.nan
+    fb = rng.random(n)
+    fb[rng.random(n) < 0.3] = np.nan
+    code = rng.integers(0, 4, n)
+    h = hidden_influencer_score(pct, sr, fb, code)
+    for i in range(n):
+        defined = [x for x in (sr[i], fb[i]) if not np.isnan(x)]
+        social = sum(defined) / len(defined) if defined else 0.0
+        niche = 0.0 if np.isnan(pct[i]) else pct[i] / 100
+        expect = niche * social if code[i] in (0, 1) else 0.0
+        assert abs(h.score[i] - expect) < 1e-12
+        assert h.eligible[i] == (code[i] in (0, 1))
+    h2 = hidden_influencer_score(pct, sr, fb, code, eligible_tiers=(0, 1, 2, 3))
+    assert np.all(h2.score >= h.score) and h2.eligible.all()
+
+
+def test_rank_indices_ties_nan_mask_limit():
+    s = np.array([0.5, 0.9, np.nan, 0.9, 0.1, 0.5])
+    assert rank_indices(s).tolist() == [1, 3, 0, 5, 4]
+    assert rank_indices(s, limit=2).tolist() == [1, 3]
+    assert rank_indices(s, mask=s < 0.6).tolist() == [0, 5, 4]
+    assert rank_indices(np.zeros(0)).tolist() == []
+
+
+def test_brand_affinity_and_communities():
+    t = brand_affinity(5, [1, 3, 1, 0], [2, 1, 1, 4], exclude=[0])
+    assert t.tolist() == [0.0, 3.0, 0.0, 1.0, 0.0]
+    assert brand_communities([7, 7, 2, 9, 9], t).tolist() == [7, 9]
