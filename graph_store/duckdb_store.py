@@ -322,7 +322,7 @@ class DuckDBStore:
         for name in RESULT_TABLES:
             target = f"result_{name}"
             exists = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                      [target]).fetchone()[0]
+                                      [target]).fetchall()[0][0]  # fetchall: finish the result before con.sql
             if exists:
                 t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?",
                                      [run.run_id])
