@@ -1,0 +1,136 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` wires the routers, error handlers, CORS and request
+limits; its lifespan loads the newest run into a :class:`Snapshot` before the
+first request and starts the thread that swaps in newer runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable
+
+import anyio
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+
+from graph_store import Store
+
+from . import errors
+from .deps import NotModified, ServiceState, scope
+from .errors import ERROR_RESPONSES, error_response
+from .routers import V1_ROUTERS, health
+from .security import KeyRing, RateLimiter, load_keys
+from .settings import Settings, load_settings
+from .snapshot import SnapshotHolder
+
+DESCRIPTION = """\
+Rankings computed by `nichegraph analyze`, served from memory.
+
+* Every response names the analysis run it comes from (`run_id`, header `X-Nichegraph-Run`) and
+  carries an `ETag` and `Cache-Control`; send `If-None-Match` to get `304 Not Modified`.
+* When API keys are configured, send `X-API-Key: KEY` (or `Authorization: Bearer KEY`).
+* Errors always have the body `{"error": {"status", "code", "message", "fields"}}`.
+"""
+
+
+class LimitsMiddleware:
+    """Pure ASGI: refuse over-long query strings (414) and bodies (413); add safe headers."""
+
+    def __init__(self, app, *, max_query_bytes: int, max_body_bytes: int):
+        self.app = app
+        self.max_query = max_query_bytes
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if len(scope.get("query_string", b"")) > self.max_query or len(scope.get("path", "")) > self.max_query:
+            return await error_response(414, f"the URL is longer than {self.max_query} bytes")(scope, receive, send)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_body
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    return await error_response(413, f"the request body is larger than {self.max_body} bytes")(
+                        scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise errors.ApiError(413, f"the request body is larger than {self.max_body} bytes")
+            return message
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+
+def default_opener(settings: Settings) -> Callable[[], Store]:
+    from api.options import open_cli_store
+
+    return lambda: open_cli_store(settings.store, read_only=True)
+
+
+def create_app(settings: Settings | None = None, *, open_store: Callable[[], Store] | None = None) -> FastAPI:
+    """Build the nichegraph HTTP app.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Built by :func:`load_settings` from the environment when omitted.
+    open_store : callable, optional
+        Opens the store (read-only); by default from ``settings.store``.
+    """
+    settings = settings or load_settings()
+    keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys))
+    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals)
+    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await anyio.to_thread.run_sync(holder.refresh)
+        holder.start(settings.poll_seconds)
+        try:
+            yield
+        finally:
+            holder.stop()
+
+    app = FastAPI(title="nichegraph", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.nichegraph = state
+    errors.install(app)
+
+    @app.exception_handler(NotModified)
+    async def _not_modified(request: Request, exc: NotModified):
+        return Response(status_code=304, headers=exc.headers)
+
+    app.include_router(health.router)
+    for router, scope_name in V1_ROUTERS:
+        app.include_router(router, prefix="/v1", dependencies=[Depends(scope(scope_name))],
+                           responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
+    # POST /v1/campaigns/plan (issue 8): add (campaigns.router, "campaigns") to routers.V1_ROUTERS.
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "X-API-Key", "If-None-Match", "Content-Type"],
+                           expose_headers=["ETag", "X-Nichegraph-Run", "Retry-After"], max_age=600)
+    app.add_middleware(LimitsMiddleware, max_query_bytes=settings.max_query_bytes,
+                       max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory api.service.app:app_from_env`` (settings from NICHEGRAPH_*)."""
+    return create_app(load_settings())

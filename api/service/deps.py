@@ -1,0 +1,164 @@
+"""Shared state and the dependencies routers use, as ``Annotated`` aliases.
+
+* :data:`Snap` — the current snapshot, read once per request (so one request
+  never mixes two runs); 503 when no run is loaded; 304 when ``If-None-Match``
+  already names this response.
+* :func:`scope` — API key check (401/403) and the per-key token bucket (429).
+* :func:`respond` — the JSON response with ``ETag``, ``Cache-Control`` and
+  ``X-Nichegraph-Run`` derived from the run id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+
+from .errors import ApiError, dumps
+from .security import KeyRing, RateLimiter, retry_after_header
+from .settings import Settings
+from .snapshot import QueryError, Snapshot, SnapshotHolder
+
+@dataclass
+class ServiceState:
+    """Everything the app shares between requests (opened in the lifespan)."""
+
+    settings: Settings
+    holder: SnapshotHolder
+    keys: KeyRing
+    limiter: RateLimiter
+    cache: "RunCache" = field(default_factory=lambda: RunCache())
+    store_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RunCache:
+    """A small LRU of per-run derived results (brand audiences), dropped when the run changes."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key, make: Callable[[], Any]):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+
+async def get_state_dep(request: Request) -> ServiceState:
+    return request.app.state.nichegraph
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.nichegraph
+
+
+State = Annotated[ServiceState, Depends(get_state_dep)]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """The snapshot a request is answered from, and the response's validator."""
+
+    snap: Snapshot
+    etag: str
+    settings: Settings
+
+
+def _etag(run_id: str, request: Request) -> str:
+    key = request.url.path + "?" + request.url.query
+    return '"' + run_id + "." + hashlib.blake2b(key.encode(), digest_size=8).hexdigest() + '"'
+
+
+def _cache_control(settings: Settings, keys: KeyRing) -> str:
+    return f"{'private' if keys.enabled else 'public'}, max-age={settings.cache_max_age}"
+
+
+async def current(request: Request, state: State) -> Ctx:
+    snap = state.holder.current
+    if snap is None:
+        raise ApiError(503, state.holder.last_error or "no analysis run loaded yet",
+                       headers={"Retry-After": str(max(1, int(state.settings.poll_seconds or 5)))})
+    etag = _etag(snap.run_id, request)
+    inm = request.headers.get("if-none-match")
+    if inm and (inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]):
+        raise NotModified(etag, _cache_control(state.settings, state.keys), snap.run_id)
+    return Ctx(snap, etag, state.settings)
+
+
+Snap = Annotated[Ctx, Depends(current)]
+
+
+class NotModified(Exception):
+    def __init__(self, etag: str, cache_control: str, run_id: str):
+        self.headers = {"ETag": etag, "Cache-Control": cache_control, "X-Nichegraph-Run": run_id}
+
+
+def respond(ctx: Ctx, request: Request, payload: dict) -> Response:
+    """``payload`` as JSON with the run's validators and caching headers."""
+    state = get_state(request)
+    return Response(dumps(payload), media_type="application/json", headers={
+        "ETag": ctx.etag, "Cache-Control": _cache_control(state.settings, state.keys),
+        "X-Nichegraph-Run": ctx.snap.run_id})
+
+
+def _presented_key(request: Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    if key:
+        return key.strip()
+    auth = request.headers.get("authorization")
+    if auth and auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return None
+
+
+def scope(name: str) -> Callable:
+    """A dependency: the caller's key must allow scope ``name``; then one rate-limit token."""
+
+    async def check(request: Request, state: State) -> str:
+        client = request.client.host if request.client else "unknown"
+        if state.keys.enabled:
+            presented = _presented_key(request)
+            if not presented:
+                raise ApiError(401, "an API key is required: send it as 'X-API-Key: KEY' or "
+                                    "'Authorization: Bearer KEY'", headers={"WWW-Authenticate": "Bearer"})
+            key = state.keys.lookup(presented)
+            if key is None:
+                raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+            if not key.allows(name):
+                raise ApiError(403, f"the API key {key.name!r} lacks the scope {name!r}")
+            client = "key:" + key.name
+        wait = state.limiter.take(client)
+        if wait > 0:
+            raise ApiError(429, f"rate limit of {state.limiter.rate:g} requests/s exceeded; retry later",
+                           headers={"Retry-After": retry_after_header(wait)})
+        return client
+
+    check.__name__ = f"scope_{name}"
+    return check
+
+
+def query_error(exc: QueryError) -> ApiError:
+    """A snapshot query error as a 422 naming the query parameter."""
+    return ApiError(422, f"{exc.field}: {exc.message}", fields=[(f"query.{exc.field}", exc.message)])
+
+
+def page_limit(limit: int | None, settings: Settings) -> int:
+    if limit is None:
+        return settings.default_page_size
+    if limit > settings.max_page_size:
+        raise ApiError(422, f"limit: at most {settings.max_page_size} items per page",
+                       fields=[("query.limit", f"must be at most {settings.max_page_size}")])
+    return limit

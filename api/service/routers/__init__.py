@@ -1,0 +1,18 @@
+"""One thin router per resource; :data:`V1_ROUTERS` are mounted under ``/v1``."""
+
+from __future__ import annotations
+
+from . import accounts, brands, communities, health, organisations, rankings, runs
+
+#: (router, scope) pairs mounted under /v1 by :func:`api.service.app.create_app`.
+#: ``POST /v1/campaigns/plan`` (issue 8) goes here as ``(campaigns.router, "campaigns")``.
+V1_ROUTERS = [
+    (rankings.router, "rankings"),
+    (accounts.router, "accounts"),
+    (communities.router, "communities"),
+    (brands.router, "brands"),
+    (organisations.router, "organisations"),
+    (runs.router, "runs"),
+]
+
+__all__ = ["V1_ROUTERS", "health"]

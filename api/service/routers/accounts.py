@@ -1,0 +1,36 @@
+"""``GET /v1/accounts/{id}``: one account with every score, and its strongest mutual ties."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from ..deps import Snap, respond
+from ..errors import ApiError
+from ..schemas import AccountDetail
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/accounts/{account_id}", response_model=AccountDetail, summary="One account",
+            description="Every score and component of the account in the current run, its community, niche and "
+                        "tier, and its strongest mutual connections.",
+            responses={404: {"description": "No account with this id in the run"}})
+async def account(request: Request, ctx: Snap,
+                  account_id: Annotated[str, Path(max_length=256, description="External account id.",
+                                                  examples=["1201"])],
+                  mutuals: Annotated[int, Query(ge=0, le=100, description="How many mutual ties.")] = 10):
+    snap = ctx.snap
+    row = snap.row_of(account_id)
+    if row is None:
+        raise ApiError(404, f"no account {account_id!r} in run {snap.run_id}")
+    item = snap.rows([row])[0]
+    ties = []
+    if snap.mutuals is not None and mutuals:
+        nbr, strength, follow = snap.mutuals.of(row, mutuals)
+        if len(nbr):
+            names = snap.rows(nbr, ["id", "handle"] if "handle" in snap.columns else ["id"])
+            ties = [{"id": n["id"], "handle": n.get("handle"), "strength": float(s), "mutual_follow": bool(f)}
+                    for n, s, f in zip(names, strength.tolist(), follow.tolist())]
+    return respond(ctx, request, {"run_id": snap.run_id, "account": item, "mutual_connections": ties})

@@ -1,0 +1,124 @@
+"""Service settings, built by a function (never at import) from arguments and the environment.
+
+Every setting can come from a keyword argument (what ``nichegraph serve`` passes)
+or from an environment variable ``NICHEGRAPH_<NAME>``; arguments win.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the HTTP service needs to know, fixed for the life of one app.
+
+    Attributes
+    ----------
+    store : str
+        DuckDB path or Neo4j URI holding the analysis runs.
+    api_keys_file : str or None
+        File of hashed API keys (see :mod:`api.service.security`); ``None`` with
+        no ``api_keys`` means the API is open.
+    api_keys : str or None
+        The same entries inline (``NICHEGRAPH_API_KEYS``), separated by ``;``.
+    cors_origins : tuple of str
+        Origins allowed by CORS (``*`` for any); empty disables CORS headers.
+    default_page_size, max_page_size : int
+        Page size when ``limit`` is not given, and the largest allowed.
+    max_query_bytes : int
+        Longest accepted query string (414 above it).
+    max_body_bytes : int
+        Largest accepted request body (413 above it).
+    rate_limit : float
+        Sustained requests per second per API key (per client address when keys
+        are off); ``0`` disables rate limiting.
+    rate_burst : int
+        Token bucket size: requests allowed at once before the rate applies.
+    poll_seconds : float
+        How often the newest run is checked; ``0`` disables polling.
+    cache_max_age : int
+        ``Cache-Control: max-age`` for run-based responses, in seconds.
+    mutuals : bool
+        Read the store's edges at snapshot load to answer "strongest mutual
+        connections" on the account endpoint.
+    """
+
+    store: str = "nichegraph.duckdb"
+    api_keys_file: str | None = None
+    api_keys: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    default_page_size: int = 50
+    max_page_size: int = 500
+    max_query_bytes: int = 4096
+    max_body_bytes: int = 1 << 20
+    rate_limit: float = 50.0
+    rate_burst: int = 100
+    poll_seconds: float = 10.0
+    cache_max_age: int = 10
+    mutuals: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _coerce(kind: type | str, raw: str):
+    kind = str(kind)
+    if "tuple" in kind:
+        return tuple(s.strip() for s in raw.split(",") if s.strip())
+    if "bool" in kind:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if "float" in kind:
+        return float(raw)
+    if "int" in kind:
+        return int(raw)
+    return raw
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
+    """Build :class:`Settings` from ``NICHEGRAPH_*`` environment variables and ``overrides``.
+
+    Parameters
+    ----------
+    env : mapping, optional
+        The environment to read (``os.environ`` by default).
+    **overrides
+        Values that win over the environment; ``None`` values are ignored.
+
+    Raises
+    ------
+    ValueError
+        When a value is out of range (names the setting and the reason).
+    """
+    env = os.environ if env is None else env
+    values: dict = {}
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        raw = env.get(f"NICHEGRAPH_{f.name.upper()}")
+        if raw is not None and raw != "":
+            try:
+                values[f.name] = _coerce(f.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"NICHEGRAPH_{f.name.upper()}={raw!r}: {exc}") from None
+    for key, value in overrides.items():
+        if value is not None:
+            if key == "cors_origins" and isinstance(value, str):
+                value = _coerce("tuple", value)
+            values[key] = tuple(value) if key == "cors_origins" else value
+    settings = replace(Settings(), **values)
+    _check(settings)
+    return settings
+
+
+def _check(s: Settings) -> None:
+    if not 1 <= s.default_page_size <= s.max_page_size:
+        raise ValueError(f"default_page_size {s.default_page_size} must be between 1 and max_page_size "
+                         f"{s.max_page_size}")
+    if s.max_page_size > 10_000:
+        raise ValueError(f"max_page_size {s.max_page_size} is above 10000")
+    if s.rate_limit < 0 or s.rate_burst < 1:
+        raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
+    if s.poll_seconds < 0:
+        raise ValueError("poll_seconds must be >= 0")
+    if s.max_query_bytes < 256 or s.max_body_bytes < 1024:
+        raise ValueError("max_query_bytes must be >= 256 and max_body_bytes >= 1024")
