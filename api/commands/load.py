@@ -1,0 +1,110 @@
+"""Load accounts, follows and interactions from files into a store (one transaction).
+
+Formats: csv (or tsv, plain or .gz), parquet, jsonl (canonical tables), snap edge lists,
+the SNAP higgs activity log and x-api-v2 tweets; auto-detected by default.  A file with
+bad rows is refused (the store is unchanged) unless --on-error skip, which loads the
+good rows and writes the bad ones to --rejects.  See docs/input-formats.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph_store.errors import InputRejected
+from graph_store.ingest import FORMATS, FileStats, LoadReport, load_files, load_mapping
+
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+
+
+def command(
+    store: StoreOption = DEFAULT_STORE,
+    accounts: Annotated[Optional[list[str]], typer.Option("--accounts", help="Accounts file (repeatable).")] = None,
+    follows: Annotated[Optional[list[str]], typer.Option("--follows", help="Follows file (repeatable).")] = None,
+    interactions: Annotated[Optional[list[str]], typer.Option(
+        "--interactions", help="Interactions file: table, snap, higgs or x-api-v2 (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="|".join(FORMATS))] = "auto",
+    on_error: Annotated[str, typer.Option("--on-error", help="fail: refuse a file with bad rows; "
+                                          "skip: load good rows, write bad ones to --rejects.")] = "fail",
+    rejects: Annotated[Optional[str], typer.Option("--rejects", help="CSV of rejected rows "
+                                                   "(file,line,field,reason,text).")] = None,
+    column: Annotated[Optional[list[str]], typer.Option(
+        "--column", help="[TABLE.]FIELD=THEIR_COLUMN, e.g. follower=source (repeatable).")] = None,
+    columns: Annotated[Optional[str], typer.Option(
+        "--columns", help="TOML mapping file (or a shipped one: senators-follow).")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        "--kind", help="Interaction kind for files without one (snap edge lists).")] = None,
+    ids: Annotated[Optional[str], typer.Option("--ids", help="keep | lower: lower-case every account id.")] = None,
+    timestamp_format: Annotated[Optional[str], typer.Option(
+        "--timestamp-format", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    err = Console(stderr=True, highlight=False)
+    if fmt not in FORMATS:
+        err.print(f"[bold red]error:[/] --format {fmt!r}: use one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    if on_error not in ("fail", "skip"):
+        err.print(f"[bold red]error:[/] --on-error {on_error!r}: use fail or skip")
+        raise typer.Exit(2)
+    if not (accounts or follows or interactions):
+        err.print("[bold red]error:[/] nothing to load: give --accounts, --follows and/or --interactions")
+        raise typer.Exit(2)
+    mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                        TextColumn("{task.fields[rows]:>12,} rows"), TimeElapsedColumn(),
+                        console=err, transient=True, disable=quiet)
+    tasks: dict[str, int] = {}
+
+    def on_progress(stats: FileStats, done: int, total: int) -> None:
+        if stats.path not in tasks:
+            tasks[stats.path] = progress.add_task(_short(stats.path), total=total, rows=0)
+        progress.update(tasks[stats.path], completed=done, rows=stats.rows)
+
+    try:
+        with open_cli_store(store) as st, progress:
+            report = load_files(st, accounts=accounts, follows=follows, interactions=interactions, format=fmt,
+                                on_error=on_error, rejects=rejects, columns=mapping, kind=kind,
+                                progress=on_progress)
+    except InputRejected as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        if rejects:
+            err.print(f"the bad rows were written to {rejects}")
+        raise typer.Exit(2) from None
+    _summary(report, store)
+
+
+def _short(path: str, width: int = 40) -> str:
+    return path if len(path) <= width else "..." + path[-(width - 3):]
+
+
+def _summary(report: LoadReport, store: str) -> None:
+    out = Console(highlight=False)
+    t = Table(title=f"loaded into {store}", title_justify="left")
+    for col in ("file", "format", "rows", "loaded", "rejected", "filtered", "blank"):
+        t.add_column(col, justify="left" if col in ("file", "format") else "right", overflow="fold")
+    for f in report.files:
+        t.add_row(_short(Path(f.path).name, 24), f.format, f"{f.rows:,}", f"{f.loaded:,}", f"{f.rejected:,}",
+                  f"{f.filtered:,}", f"{f.blank_lines + f.comment_lines:,}")
+    out.print(t)
+    c = report.counts
+    s = Table(show_header=True, title="store changes", title_justify="left")
+    for col in ("table", "rows", "new", "existing", "duplicates", "self-loops"):
+        s.add_column(col, justify="left" if col == "table" else "right")
+    for name in ("accounts", "follows", "interactions"):
+        tc = getattr(c, name)
+        if tc.rows:
+            s.add_row(name, f"{tc.rows:,}", f"{tc.inserted:,}", f"{tc.existing:,}", f"{tc.duplicates:,}",
+                      f"{tc.self_loops:,}" if name != "accounts" else "-")
+    out.print(s)
+    out.print(f"new accounts seen only as edge endpoints: {c.new_endpoint_accounts:,}")
+    for f in report.files:
+        for reason, n in f.skipped.items():
+            out.print(f"{_short(f.path)}: skipped {n:,} {reason}")
+    if report.rejects_path:
+        out.print(f"rejected rows: {report.rejected:,} (written to {report.rejects_path})")

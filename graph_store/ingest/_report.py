@@ -1,0 +1,117 @@
+"""What a load did: per-file statistics and the whole report."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from ..base import LoadCounts
+from ..errors import RowIssue
+
+
+@dataclass
+class FileStats:
+    """What happened to one input file.
+
+    Attributes
+    ----------
+    path, table, format : str
+        The file, the canonical table it was loaded as (``"tweets"`` for
+        X API files, which feed accounts and interactions) and its format.
+    rows : int
+        Data rows read (records; header, blank and comment lines excluded).
+    loaded : int
+        Rows handed to the store (for X API files: interactions plus accounts made).
+    rejected : int
+        Bad rows (reported with file, line, field and reason).
+    filtered : int
+        Rows dropped by the mapping's ``where`` filter.
+    blank_lines, comment_lines : int
+        Lines skipped because they were empty / comments (``#``).
+    skipped : dict
+        Other things not loaded, by reason (e.g. X API references whose author is unknown).
+    produced : dict
+        Rows handed to the store per canonical table.
+    """
+
+    path: str
+    table: str
+    format: str
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    filtered: int = 0
+    blank_lines: int = 0
+    comment_lines: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    produced: dict[str, int] = field(default_factory=dict)
+    bytes_done: int = field(default=0, repr=False)
+
+    def skip(self, reason: str, n: int) -> None:
+        if n:
+            self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class LoadReport:
+    """The result of :func:`graph_store.ingest.load_files`.
+
+    Attributes
+    ----------
+    files : list of FileStats
+    counts : LoadCounts
+        What the store did (inserted, existing, duplicates, self-loops, new endpoint accounts).
+    rejects_path : str or None
+        Where rejected rows were written.
+    """
+
+    files: list[FileStats]
+    counts: LoadCounts
+    rejects_path: str | None = None
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {"files": [f.as_dict() for f in self.files], "counts": self.counts.as_dict(),
+                "rejects_path": self.rejects_path}
+
+
+REJECTS_HEADER = ["file", "line", "field", "reason", "text"]
+
+
+class RejectsWriter:
+    """CSV of rejected rows: ``file,line,field,reason,text`` (text = the raw line)."""
+
+    def __init__(self, path: str | Path | None):
+        self.path = str(path) if path is not None else None
+        self._fh: IO[str] | None = None
+        self._w = None
+        self.count = 0
+
+    def write(self, issues: list[RowIssue]) -> None:
+        if self.path is None or not issues:
+            return
+        if self._w is None:
+            self._fh = open(self.path, "w", newline="", encoding="utf-8")
+            self._w = csv.writer(self._fh)
+            self._w.writerow(REJECTS_HEADER)
+        for i in issues:
+            self._w.writerow([i.file, "" if i.line is None else i.line, i.field or "", i.reason, i.text])
+        self.count += len(issues)
+
+    def close(self) -> None:
+        if self.path is not None and self._w is None:
+            # always leave a file (with its header) so "no rejects" is visible
+            with open(self.path, "w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerow(REJECTS_HEADER)
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None

@@ -1,0 +1,412 @@
+"""Readers for canonical tables: CSV/TSV (plain or gzip), Parquet and JSON Lines.
+
+Each reader yields :class:`~graph_store.ingest._convert.Piece` objects (raw
+columns renamed to canonical fields, with physical line numbers) and lists of
+structural :class:`~graph_store.errors.RowIssue` (wrong column count, bad
+encoding, unparsable JSON) for rows that never became columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from ..errors import InputRejected, RowIssue
+from ..schema import ID_COLUMNS, REQUIRED, SCHEMAS
+from ._blocks import decode_text, head_bytes, iter_blocks, split_lines, utf8_error
+from ._convert import Piece
+from ._errors import FileRejected
+from ._report import FileStats
+from .mapping import TableMapping, filter_mask
+
+_NL, _CR, _QUOTE = 10, 13, 34
+_BOM = b"\xef\xbb\xbf"
+
+Output = Iterator["Piece | list[RowIssue]"]
+
+
+def _refuse(file: str, line: int | None, fld: str | None, reason: str) -> InputRejected:
+    return FileRejected(file, line, fld, reason)
+
+
+def _resolve_columns(table: str, tm: TableMapping, header: list[str], file: str,
+                     line: int | None) -> dict[str, str]:
+    """Canonical field -> file column, checking that required and mapped columns exist."""
+    have = set(header)
+    shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
+    out: dict[str, str] = {}
+    for f in SCHEMAS[table]:
+        col = tm.source_column(f.name)
+        if col in have:
+            out[f.name] = col
+        elif f.name in tm.columns:
+            raise _refuse(file, line, f.name, f"mapped column {col!r} (for {f.name}) is not in the file; "
+                                              f"its columns are: {shown}")
+        elif f.name in REQUIRED[table] and not (f.name == "kind" and "kind" in tm.options.defaults):
+            hint = " or give --kind" if f.name == "kind" else ""
+            raise _refuse(file, line, f.name, f"no column {f.name!r} for {table}; its columns are: {shown}. "
+                                              f"Map one with --column {f.name}=COLUMN{hint}")
+    for col, _, _ in tm.where:
+        if col not in have:
+            raise _refuse(file, line, col, f"filter column {col!r} is not in the file; its columns are: {shown}")
+    return out
+
+
+def _piece(table: str, tm: TableMapping, cols: dict[str, str], data, lines: np.ndarray, text,
+           stats: FileStats) -> Piece | None:
+    """Apply the row filter and rename the file's columns to canonical fields."""
+    if tm.where and data.num_rows:
+        keep = filter_mask(data, tm.where)
+        dropped = int(keep.size - keep.sum())
+        if dropped:
+            stats.filtered += dropped
+            idx = np.flatnonzero(keep)
+            data = data.filter(pa.array(keep))
+            lines = lines[idx]
+            base_text = text
+            text = lambda pos, _i=idx, _t=base_text: _t(_i[pos])  # noqa: E731
+    if data.num_rows == 0:
+        return None
+    arrays = {fld: data.column(col) for fld, col in cols.items()}
+    return Piece(table, arrays, lines, text, names={f: c for f, c in cols.items() if f != c})
+
+
+# -- CSV / TSV -----------------------------------------------------------------------------------
+
+def _record_bounds(arr: np.ndarray, quote: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Record boundaries (starts..., len) and newline positions of a block."""
+    nl = np.flatnonzero(arr == _NL)
+    term = nl
+    if quote is not None:
+        q = np.flatnonzero(arr == quote)
+        if q.size:
+            term = nl[(np.searchsorted(q, nl) & 1) == 0]
+    bounds = np.concatenate(([0], term + 1)).astype(np.int64)
+    if bounds[-1] != arr.size:
+        bounds = np.concatenate((bounds, [arr.size]))
+    return bounds, nl
+
+
+def _field_counts(arr: np.ndarray, bounds: np.ndarray, delim: int, quote: int | None) -> np.ndarray:
+    d = np.flatnonzero(arr == delim)
+    if quote is not None and d.size:
+        q = np.flatnonzero(arr == quote)
+        if q.size:
+            d = d[(np.searchsorted(q, d) & 1) == 0]
+    rec = np.searchsorted(bounds, d, side="right") - 1
+    return np.bincount(rec, minlength=bounds.size - 1)[: bounds.size - 1] + 1
+
+
+def _content_lengths(arr: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Record lengths without the line terminator."""
+    starts, ends = bounds[:-1], bounds[1:]
+    lens = ends - starts
+    if lens.size == 0:
+        return lens
+    last = np.maximum(ends - 1, 0)
+    has_nl = (lens > 0) & (arr[last] == _NL)
+    lens = lens - has_nl
+    last2 = np.maximum(starts + lens - 1, 0)
+    has_cr = (lens > 0) & (arr[last2] == _CR)
+    return lens - has_cr
+
+
+def sniff_delimiter(path: str, header: bytes) -> str:
+    low = path.lower().removesuffix(".gz")
+    if low.endswith((".tsv", ".tab")):
+        return "\t"
+    if b"\t" in header and b"," not in header:
+        return "\t"
+    return ","
+
+
+def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
+             delimiter: str | None = None) -> Output:
+    head = head_bytes(path, 1 << 20)
+    if not head.strip():
+        stats.blank_lines += head.count(b"\n")
+        return
+    bom = len(_BOM) if head.startswith(_BOM) else 0
+    arr = np.frombuffer(head, dtype=np.uint8)
+    bounds, _ = _record_bounds(arr[bom:], _QUOTE)
+    # skip blank lines before the header
+    header_start = bom
+    k = 0
+    while k + 1 < bounds.size and not head[bom + bounds[k]: bom + bounds[k + 1]].strip():
+        k += 1
+        stats.blank_lines += 1
+    if k + 1 >= bounds.size:
+        return
+    header_start = bom + int(bounds[k])
+    header_end = bom + int(bounds[k + 1])
+    header_raw = head[header_start:header_end]
+    header_line = 1 + head[:header_start].count(b"\n")
+    err = utf8_error(header_raw)
+    if err:
+        raise _refuse(file, header_line, None, f"header: {err}")
+    delim = delimiter or sniff_delimiter(path, header_raw)
+    header = next(csv.reader(io.StringIO(header_raw.decode("utf-8")), delimiter=delim), [])
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise _refuse(file, header_line, None, f"header repeats column names {dup}")
+    cols = _resolve_columns(table, tm, header, file, header_line)
+    ncols = len(header)
+    d = ord(delim)
+    read_opts = pacsv.ReadOptions(column_names=header, block_size=1 << 30, use_threads=False)
+    parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=True,
+                                    ignore_empty_lines=False)
+    conv_opts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                                     quoted_strings_can_be_null=False, include_columns=sorted(set(cols.values()) | {c for c, _, _ in tm.where}))
+    first_line = header_line + header_raw.count(b"\n")
+    for block in iter_blocks(path, quote=_QUOTE, skip_bytes=header_end, first_line=first_line):
+        data = block.data
+        stats.bytes_done = block.done
+        arr = np.frombuffer(data, dtype=np.uint8)
+        bounds, nl = _record_bounds(arr, _QUOTE)
+        nrec = bounds.size - 1
+        if nrec == 0:
+            continue
+        rec_line = block.first_line + np.searchsorted(nl, bounds[:-1])
+        clen = _content_lengths(arr, bounds)
+        blank = clen == 0
+        fields = _field_counts(arr, bounds, d, _QUOTE)
+        wrong = ~blank & (fields != ncols)
+        bad_utf8 = np.zeros(nrec, dtype=bool)
+        utf8_reasons: dict[int, str] = {}
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            for r in range(nrec):  # error path: find the undecodable records of this block
+                reason = utf8_error(data[bounds[r]:bounds[r + 1]])
+                if reason and not blank[r]:
+                    bad_utf8[r] = True
+                    utf8_reasons[r] = reason
+        stats.blank_lines += int(blank.sum())
+        stats.rows += int((~blank).sum())
+        issues: list[RowIssue] = []
+        for r in np.flatnonzero(wrong | bad_utf8).tolist():
+            raw = data[bounds[r]:bounds[r + 1]]
+            if bad_utf8[r]:
+                issues.append(RowIssue(file, int(rec_line[r]), None, utf8_reasons[r], decode_text(raw)))
+            else:
+                issues.append(RowIssue(file, int(rec_line[r]), None,
+                                       f"wrong column count: expected {ncols} fields, found {int(fields[r])}",
+                                       decode_text(raw)))
+        if issues:
+            yield issues
+        keep = ~(blank | wrong | bad_utf8)
+        kept = np.flatnonzero(keep)
+        if kept.size == 0:
+            continue
+        if kept.size == nrec:
+            body = data
+        else:
+            body = arr[np.repeat(keep, np.diff(bounds))].tobytes()
+        tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
+                             convert_options=conv_opts)
+        if tbl.num_rows != kept.size:
+            raise _refuse(file, int(rec_line[kept[0]]), None,
+                          f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "
+                          f"parsed {tbl.num_rows} rows from {kept.size} records")
+        offs = bounds.astype(np.int64)
+        text = lambda pos, _d=data, _o=offs, _k=kept: [decode_text(_d[_o[i]:_o[i + 1]]) for i in _k[pos]]  # noqa: E731
+        p = _piece(table, tm, cols, tbl, rec_line[kept], text, stats)
+        if p is not None:
+            yield p
+
+
+# -- Parquet ----------------------------------------------------------------------------------------
+
+def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
+                 batch_size: int = 1 << 18) -> Output:
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _refuse(file, None, None, f"not a readable Parquet file: {exc}") from None
+    header = pf.schema_arrow.names
+    cols = _resolve_columns(table, tm, header, file, None)
+    needed = sorted(set(cols.values()) | {c for c, _, _ in tm.where})
+    row = 1
+    for batch in pf.iter_batches(batch_size=batch_size, columns=needed):
+        n = batch.num_rows
+        lines = np.arange(row, row + n, dtype=np.int64)
+        row += n
+        stats.rows += n
+        stats.bytes_done = int(pf.metadata.num_rows and (row - 1) / pf.metadata.num_rows * os.path.getsize(path))
+        text = lambda pos, _b=batch: [json.dumps(r, default=str, ensure_ascii=False)  # noqa: E731
+                                      for r in _b.take(pa.array(pos)).to_pylist()]
+        p = _piece(table, tm, cols, batch, lines, text, stats)
+        if p is not None:
+            yield p
+
+
+# -- JSON Lines --------------------------------------------------------------------------------------
+
+def quote_scalars(body: bytes, keys: list[str]) -> bytes:
+    """Turn bare JSON numbers and booleans under ``keys`` into strings (ids stay exact text)."""
+    if not keys:
+        return body
+    alt = b"|".join(re.escape(json.dumps(k, ensure_ascii=False)[1:-1].encode()) for k in keys)
+    pat = re.compile(b'("(?:' + alt + b')"\\s*:\\s*)(-?[0-9][0-9.eE+-]*|true|false)(?=\\s*[,}\\]])')
+    return pat.sub(rb'\1"\2"', body)
+
+
+class LineBlocks:
+    """Non-blank, valid UTF-8 lines of a text file, block by block, with their line numbers."""
+
+    def __init__(self, path: str, stats: FileStats, file: str, comments: bool = False):
+        self.path, self.stats, self.file, self.comments = path, stats, file, comments
+
+    def __iter__(self):
+        import pyarrow.compute as pc
+
+        for block in iter_blocks(self.path):
+            self.stats.bytes_done = block.done
+            lines = split_lines(block)
+            values, numbers = lines.values, lines.numbers
+            n = len(values)
+            if n == 0:
+                continue
+            issues: list[RowIssue] = []
+            try:
+                block.data.decode("utf-8")
+                strings = values.cast(pa.string())
+            except (UnicodeDecodeError, pa.ArrowInvalid):
+                raw = values.to_pylist()  # error path: find the undecodable lines of this block
+                ok = np.ones(n, dtype=bool)
+                fixed = []
+                for i, b in enumerate(raw):
+                    reason = utf8_error(b)
+                    if reason:
+                        ok[i] = False
+                        if b.strip():
+                            issues.append(RowIssue(self.file, int(numbers[i]), None, reason, decode_text(b)))
+                        fixed.append("x")
+                    else:
+                        fixed.append(b.decode("utf-8"))
+                strings = pa.array(fixed, pa.string())
+                self.stats.rows += len(issues)
+                values = values.filter(pa.array(ok))
+                strings = strings.filter(pa.array(ok))
+                numbers = numbers[ok]
+            trimmed = pc.utf8_trim_whitespace(strings)
+            blank = np.asarray(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), dtype=bool)
+            skip = blank
+            self.stats.blank_lines += int(blank.sum())
+            if self.comments:
+                com = np.asarray(pc.starts_with(trimmed, "#").to_numpy(zero_copy_only=False), dtype=bool)
+                self.stats.comment_lines += int(com.sum())
+                skip = skip | com
+            if skip.any():
+                keep = pa.array(~skip)
+                values, strings, trimmed, numbers = values.filter(keep), strings.filter(keep), \
+                    trimmed.filter(keep), numbers[~skip]
+            self.stats.rows += len(values)
+            yield issues, values, trimmed, numbers
+
+
+def _compact(values: pa.BinaryArray) -> bytes:
+    """The lines of ``values`` (each with its newline) as one buffer."""
+    n = len(values)
+    if n == 0:
+        return b""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
+    body = values.buffers()[2].to_pybytes()[int(offsets[0]): int(offsets[-1])]
+    return body if body.endswith(b"\n") else body + b"\n"
+
+
+def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Schema, string_keys: list[str],
+                     file: str, fix=None) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
+    """Parse JSON lines into ``schema``; returns (table, kept positions, issues for bad lines).
+
+    ``fix(obj) -> obj`` may rewrite a line that failed to parse as a whole block.
+    """
+    opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    ropts = pajson.ReadOptions(block_size=1 << 30, use_threads=False)
+    n = len(values)
+    try:
+        body = quote_scalars(_compact(values), string_keys)
+        tbl = pajson.read_json(pa.BufferReader(body), read_options=ropts, parse_options=opts)
+        if tbl.num_rows == n:
+            return tbl, np.arange(n), []
+    except pa.ArrowInvalid:
+        pass
+    # error path: find the bad lines of this block one by one
+    issues, parts, kept = [], [], []
+    for i, raw in enumerate(values.to_pylist()):
+        text = raw.decode("utf-8").rstrip("\r\n")
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            issues.append(RowIssue(file, int(numbers[i]), None, f"not valid JSON: {exc.msg} at column {exc.colno}", text))
+            continue
+        if not isinstance(obj, dict):
+            issues.append(RowIssue(file, int(numbers[i]), None, f"expected a JSON object, found {type(obj).__name__}", text))
+            continue
+        line = raw.rstrip(b"\r\n")
+        if fix is not None:
+            fixed = fix(obj)
+            if fixed is not obj:
+                line = json.dumps(fixed, ensure_ascii=False).encode("utf-8")
+        try:
+            one = pajson.read_json(pa.BufferReader(quote_scalars(line + b"\n", string_keys)),
+                                   read_options=ropts, parse_options=opts)
+        except pa.ArrowInvalid as exc:
+            msg = str(exc).split("\n")[0].replace(" in row 0", "")
+            fld = re.search(r"Column\(/([^)]*)\)", msg)
+            issues.append(RowIssue(file, int(numbers[i]), fld.group(1) if fld else None,
+                                   f"value of the wrong type: {msg}", text))
+            continue
+        parts.append(one)
+        kept.append(i)
+    tbl = pa.concat_tables(parts) if parts else schema.empty_table()
+    return tbl, np.array(kept, dtype=np.int64), issues
+
+
+def read_jsonl(path: str, table: str, tm: TableMapping, stats: FileStats, file: str) -> Output:
+    # the columns we read, all as text except hashtags (a list)
+    fields, cols = [], {}
+    for f in SCHEMAS[table]:
+        col = tm.source_column(f.name)
+        cols[f.name] = col
+        fields.append(pa.field(col, pa.list_(pa.string()) if f.name == "hashtags" else pa.string()))
+    for col, _, _ in tm.where:
+        if col not in {f.name for f in fields}:
+            fields.append(pa.field(col, pa.string()))
+    schema = pa.schema(fields)
+    string_keys = [f.name for f in fields if f.type == pa.string()]
+    checked = False
+    for issues, values, _trimmed, numbers in LineBlocks(path, stats, file):
+        if issues:
+            yield issues
+        if len(values) == 0:
+            continue
+        tbl, kept, bad = parse_json_block(values, numbers, schema, string_keys, file)
+        if bad:
+            yield bad
+        if not checked and tbl.num_rows:
+            checked = True
+            for fld in REQUIRED[table]:
+                col = cols[fld]
+                if tbl.column(col).null_count == tbl.num_rows and fld not in tm.options.defaults \
+                        and fld in tm.columns:
+                    raise _refuse(file, int(numbers[kept[0]]), fld,
+                                  f"mapped key {col!r} (for {fld}) is absent from the first records")
+        lines = numbers[kept]
+        text = lambda pos, _v=values, _k=kept: [decode_text(b) for b in _v.take(pa.array(_k[pos])).to_pylist()]  # noqa: E731
+        present = {fld: col for fld, col in cols.items()
+                   if fld in ID_COLUMNS[table] or fld in REQUIRED[table] or tbl.column(col).null_count < tbl.num_rows}
+        p = _piece(table, tm, present, tbl, lines, text, stats)
+        if p is not None:
+            yield p
