@@ -559,7 +559,11 @@ def generate(
         return np.clip(np.searchsorted(act_cum, r, side="right") - 1, 0, nm - 1)
 
     def in_niche(src: np.ndarray) -> np.ndarray:
-        return _group_sample(rng, lay.niche[src], lay.niche_start, lay.niche_end, pop_cum)
+        """A member of each source's niche (∝ popularity), never the source itself."""
+        g = lay.niche[src]
+        d = _group_sample(rng, g, lay.niche_start, lay.niche_end, pop_cum)
+        start, size = lay.niche_start[g], lay.niche_end[g] - lay.niche_start[g]
+        return np.where(d == src, start + (d - start + 1) % size, d)
 
     # -- follows ----------------------------------------------------------------------
     def draw_follows(k: int, uniform: bool) -> tuple[np.ndarray, np.ndarray]:

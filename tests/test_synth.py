@@ -83,6 +83,7 @@ def test_sizes_are_exact(kw, expect):
     keys = _pair_keys(w.follow_src, w.follow_dst, n)
     assert np.unique(keys).size == keys.size, "follows are unique pairs"
     assert not np.any(w.follow_src == w.follow_dst), "no self-loop follows"
+    assert not np.any(w.int_src == w.int_dst), "nobody mentions or reposts themselves"
     for arr in (w.follow_src, w.follow_dst, w.int_src, w.int_dst):
         assert arr.dtype == np.int32 and (arr.size == 0 or (arr.min() >= 0 and arr.max() < n))
     assert np.array_equal(np.sort(w.ext), np.arange(n))
@@ -280,6 +281,28 @@ def test_files_round_trip_to_the_canonical_tables(tmp_path, fmt, gz):
                 assert [float(v) for v in col] == exp.to_pylist()
             else:
                 assert col == [None if v is None else str(v) for v in exp.to_pylist()], f.name
+
+
+@pytest.mark.parametrize("fmt,gz", [("csv", False), ("csv", True), ("parquet", False)])
+def test_files_load_through_ingest_with_exact_counts(tmp_path, fmt, gz):
+    from graph_store.ingest import load_files
+
+    w = generate(n_accounts=700, n_edges=9000, seed=13)
+    paths = write_world(w, tmp_path / "w", fmt=fmt, gzip=gz, batch_rows=2500)
+    with DuckDBStore(tmp_path / "s.duckdb") as st:
+        report = load_files(st, accounts=paths["accounts"], follows=paths["follows"],
+                            interactions=paths["interactions"])
+        hashtags = st.read_hashtags()
+        accounts = st.read_accounts()
+        assert st.counts() == {"accounts": 700, "follows": w.n_follows, "interactions": w.n_interactions}
+    c = report.counts
+    assert (c.accounts.inserted, c.follows.inserted, c.interactions.inserted) == (700, w.n_follows, w.n_interactions)
+    assert c.new_endpoint_accounts == 0 and c.follows.self_loops == 0 and c.interactions.self_loops == 0
+    assert c.interactions.duplicates == 0
+    want = pa.Table.from_batches([tb.batch for tb in w.batches("accounts")]).sort_by("id")
+    assert accounts.sort_by("id").to_pylist() == want.to_pylist()
+    n_tags = sum(len(w.tagset(int(code))) for code in w.int_tags)
+    assert hashtags[1].size == n_tags and BRAND_HASHTAG in set(hashtags[1])
 
 
 def test_cli_writes_loadable_files(tmp_path):
