@@ -1,0 +1,83 @@
+"""Rank accounts of the latest analysis run: hidden influencers, PageRank, niche, social, brand affinity, internal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+from ..rankings import RANK_KINDS, RankingError, RankQuery, rank, to_records
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(x.strip() for x in value.split(",") if x.strip())
+
+
+def command(
+    store: StoreOption = DEFAULT_STORE,
+    by: Annotated[str, typer.Option("--by", help=f"Ranking: {', '.join(RANK_KINDS)}.")] = "hidden",
+    tier: Annotated[str | None, typer.Option(help="Comma-separated tiers to keep (nano,micro,macro,mega); "
+                                             "--by hidden defaults to nano,micro.")] = None,
+    community: Annotated[int | None, typer.Option(help="Keep only this community id.")] = None,
+    brand: Annotated[str | None, typer.Option(help="Brand account handle or id (brand-affinity, internal).")] = None,
+    hashtag: Annotated[str | None, typer.Option(help="Comma-separated brand hashtags (default: the brand handle).")] = None,
+    affiliation: Annotated[str | None, typer.Option(help="Organisation of the employees (--by internal).")] = None,
+    limit: Annotated[int, typer.Option(help="Number of accounts to show.")] = 50,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+    run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")] = None,
+) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter(f"--format must be table, csv or json; got {fmt!r}.", param_hint="--format")
+    query = RankQuery(by=by, tiers=_split(tier), community=community, brand=brand,
+                      hashtags=_split(hashtag) or (), affiliation=affiliation, limit=limit)
+    try:
+        with open_cli_store(store, read_only=True) as st:
+            run, table = rank(st, query, run_id=run_id)
+    except RankingError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    records = to_records(table)
+    if fmt == "json":
+        text = json.dumps({"run_id": run.run_id, "by": by, "rows": records}, indent=2, default=str) + "\n"
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=table.column_names, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        text = buf.getvalue()
+    else:
+        text = None
+    if text is not None:
+        if out:
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            typer.echo(text, nl=False)
+        return
+    view = Table(title=f"top {len(records)} by {by} (run {run.run_id})")
+    for name in table.column_names:
+        view.add_column(name, justify="right" if name not in ("id", "handle", "tier", "affiliation") else "left")
+    for r in records:
+        view.add_row(*[_fmt(r[c]) for c in table.column_names])
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            Console(file=f, width=200).print(view)
+    else:
+        Console().print(view)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
