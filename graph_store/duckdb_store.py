@@ -218,7 +218,7 @@ class DuckDBStore:
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         row = self.con.execute("""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
-                                         (SELECT coalesce(sum(n), 0) FROM interactions)""").fetchone()
+                                         (SELECT coalesce(sum(n), 0) FROM interactions)""").fetchall()[0]
         return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2])}
 
     def read_accounts(self) -> pa.Table:

@@ -222,7 +222,9 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
     known = known.group_by("ref_id").aggregate([("ref_author", "min")]).rename_columns(["ref_id", "ref_author"]) \
         if known.num_rows else known
     refs = refs.append_column("order", pa.array(np.arange(refs.num_rows, dtype=np.int64)))
-    joined = refs.join(known, "ref_id", join_type="left outer").sort_by("order")
+    # (list columns cannot ride through a join: join the keys, then put the author next to each row)
+    keys = refs.select(["ref_id", "order"]).join(known, "ref_id", join_type="left outer").sort_by("order")
+    joined = refs.append_column("ref_author", keys.column("ref_author"))
     found = pc.is_valid(joined.column("ref_author")).combine_chunks()
     stats.skip(SKIP_UNKNOWN_AUTHOR, int(joined.num_rows - pc.sum(found).as_py() if joined.num_rows else 0))
     joined = joined.filter(found)
