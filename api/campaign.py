@@ -1,0 +1,171 @@
+"""Campaign planning glue: a store's follow graph + the latest run's accounts table -> a plan.
+
+The audience of an account is its followers in the follow graph
+(:func:`engine.campaign.audience_graph`).  Candidates are filtered with the
+latest analysis run's ``accounts`` table (``tier``, ``community``,
+``affiliation``; an optional numeric cost column), then
+:func:`engine.campaign.max_reach_portfolio` (objective ``reach``) or
+:func:`engine.campaign.imm_portfolio` (objective ``spread``) chooses them.
+Accounts loaded after the run are still part of every audience, but they
+cannot be chosen (the run has no tier or community for them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.campaign import audience_graph, imm_portfolio, max_reach_portfolio
+from graph_store import EdgeArrays, Store
+
+Objective = Literal["reach", "spread"]
+KNOWN_TIERS = ("nano", "micro", "macro", "mega")
+
+
+class PlanError(ValueError):
+    """A plan request that cannot be answered as asked (the message says how to fix it)."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan.
+
+    ``tiers`` / ``communities`` / ``affiliations``: keep accounts matching any of the listed
+    values (each filter that is given must match).  ``budget``: total cost allowed; costs
+    come from ``cost_column`` of the accounts table (unit costs when None).  ``probability``,
+    ``epsilon``, ``ell`` and ``seed`` are used by the ``spread`` objective (IMM).
+    """
+
+    k: int = 20
+    tiers: tuple[str, ...] | None = None
+    communities: tuple[int, ...] | None = None
+    affiliations: tuple[str, ...] | None = None
+    budget: float | None = None
+    cost_column: str | None = None
+    objective: Objective = "reach"
+    probability: float | str = 0.1
+    epsilon: float = 0.2
+    ell: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A campaign plan: the chosen accounts in order and the portfolio's totals."""
+
+    run_id: str | None
+    objective: str
+    accounts: list[dict]
+    total: float
+    std_error: float
+    guarantee: float
+    strategy: str
+    candidates: int
+    n_accounts: int
+    audience_sum: int
+    total_cost: float
+    request: dict
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def plan_campaign(store: Store, request: PlanRequest) -> Plan:
+    """Plan from ``store``: its follow edges and its latest run (``NoRunError`` tells to run analyze)."""
+    run, tables = store.read_run()
+    accounts = tables.get("accounts")
+    if accounts is None or accounts.num_rows == 0:
+        raise PlanError(f"run {run.run_id} has no accounts table; run `nichegraph analyze --store {store.location}`")
+    return plan_from_arrays(store.read_edges(), accounts, request, run_id=run.run_id)
+
+
+def _column(accounts: pa.Table, name: str, purpose: str) -> pa.ChunkedArray:
+    if name not in accounts.column_names:
+        raise PlanError(f"the latest run's accounts table has no {name!r} column (needed for {purpose}); "
+                        f"available: {', '.join(accounts.column_names)}. Re-run `nichegraph analyze`.")
+    return accounts.column(name)
+
+
+def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Boolean candidate mask (n,), run-row position per account (-1 if absent), and filter notes."""
+    idx = _column(accounts, "idx", "aligning accounts").to_numpy().astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise PlanError(f"the run's accounts table has idx outside 0..{n - 1}; the store changed under the run. "
+                        "Re-run `nichegraph analyze`.")
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[idx] = np.arange(idx.size)
+    keep = np.ones(accounts.num_rows, dtype=bool)
+    notes: dict = {}
+    if request.tiers:
+        wanted = [t.strip().lower() for t in request.tiers if t.strip()]
+        bad = [t for t in wanted if t not in KNOWN_TIERS]
+        if bad:
+            raise PlanError(f"unknown tier {bad[0]!r}; tiers are {', '.join(KNOWN_TIERS)}")
+        col = pc.utf8_lower(_column(accounts, "tier", "--tier"))
+        keep &= pc.fill_null(pc.is_in(col, value_set=pa.array(wanted)), False).to_numpy(zero_copy_only=False)
+    if request.communities:
+        col = _column(accounts, "community", "--community")
+        keep &= pc.fill_null(pc.is_in(pc.cast(col, pa.int64()), value_set=pa.array(list(request.communities),
+                             pa.int64())), False).to_numpy(zero_copy_only=False)
+    if request.affiliations:
+        col = pc.utf8_lower(_column(accounts, "affiliation", "--affiliation"))
+        wanted = pa.array([a.strip().lower() for a in request.affiliations])
+        keep &= pc.fill_null(pc.is_in(col, value_set=wanted), False).to_numpy(zero_copy_only=False)
+    mask = np.zeros(n, dtype=bool)
+    mask[idx[keep]] = True
+    return mask, row_of, notes
+
+
+def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest, *,
+                     run_id: str | None = None) -> Plan:
+    """Plan from edge arrays and a run's accounts table (see :func:`plan_campaign`)."""
+    if request.objective not in ("reach", "spread"):
+        raise PlanError(f"objective must be 'reach' or 'spread', got {request.objective!r}")
+    if request.cost_column and request.budget is None:
+        raise PlanError("--cost-column needs --budget (the total cost allowed)")
+    n = edges.n_nodes
+    mask, row_of, details = candidate_mask(accounts, n, request)
+    costs = None
+    if request.cost_column:
+        col = _column(accounts, request.cost_column, "--cost-column")
+        if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+            raise PlanError(f"--cost-column {request.cost_column!r} is {col.type}, not a number column")
+        per_row = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        costs = np.full(n, np.nan)
+        present = row_of >= 0
+        costs[present] = per_row[row_of[present]]
+        unusable = mask & ~(np.isfinite(costs) & (costs > 0))
+        details["excluded_without_cost"] = int(unusable.sum())
+        mask &= ~unusable
+        costs = np.where(np.isfinite(costs) & (costs > 0), costs, 1.0)
+    audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=n)
+    n_cand = int(mask.sum())
+    if request.objective == "reach":
+        pf = max_reach_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
+    else:
+        pf = imm_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget,
+                           probability=request.probability, epsilon=request.epsilon, ell=request.ell,
+                           seed=request.seed)
+    followers_observed = np.diff(audience.indptr)
+    rows = []
+    for rank, (u, gain, cum, cost) in enumerate(zip(pf.nodes, pf.marginal_gain, pf.cumulative, pf.cost), 1):
+        r = int(row_of[u])
+        info = {c: accounts.column(c)[r].as_py() for c in ("id", "handle", "tier", "community", "affiliation",
+                                                            "followers_count") if c in accounts.column_names}
+        info.setdefault("id", str(edges.node_ids[u]))
+        rows.append({"rank": rank, **info, "followers_observed": int(followers_observed[u]),
+                     "marginal_gain": float(gain), "cumulative": float(cum), "cost": float(cost)})
+    details.update(pf.details)
+    if not math.isfinite(pf.total):
+        raise PlanError("the planner produced a non-finite total; please report this")
+    return Plan(run_id=run_id, objective=pf.objective, accounts=rows, total=pf.total, std_error=pf.std_error,
+                guarantee=pf.guarantee, strategy=pf.strategy, candidates=n_cand, n_accounts=n,
+                audience_sum=int(followers_observed[pf.nodes].sum()), total_cost=pf.total_cost,
+                request={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(request).items()},
+                details=details)
