@@ -283,7 +283,7 @@ class DuckDBStore:
                 target = f"result_{name}"  # name is from the RESULT_TABLES allowlist
                 con.register("_res", table)
                 exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                     [target]).fetchone()[0]
+                                     [target]).fetchall()[0][0]
                 if not exists:
                     con.execute(f"CREATE TABLE {target} AS SELECT ''::VARCHAR AS run_id, * FROM _res LIMIT 0")
                 have = {r[0] for r in con.execute(

@@ -1,0 +1,214 @@
+"""Every Cypher statement the Neo4j store runs, in one place.
+
+Values always travel as parameters (``$name``).  Labels, relationship types and
+property names are fixed constants written here; the only text built from
+names is the account-field update, whose names come from the canonical
+``schema.ACCOUNTS`` allowlist (checked at import).
+
+Graph model
+-----------
+``(:Account {key, idx, id, handle, platform, followers_count, following_count, affiliation})``
+    ``key`` is the SHA-256 (hex) of ``id`` and carries the uniqueness constraint,
+    because Neo4j cannot index property values larger than about 8 kB and ids
+    may be arbitrarily long.  ``idx`` (unique) is the dense engine index.
+``(:Account)-[:FOLLOWS {key, since}]->(:Account)``
+    One relationship per pair; ``key = src_idx * 2**32 + dst_idx`` (unique);
+    ``since`` is a UTC ``DATETIME`` (earliest seen) or absent.
+``(:Account)-[:INTERACTS {key, kind, ts, post_id, hashtags, weight, n}]->(:Account)``
+    One relationship per distinct event; ``n`` counts identical events
+    (multiplicity), ``key`` is the SHA-256 of the event's fields (unique).
+``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
+    An analysis run; its result tables kept exactly as compressed Arrow IPC
+    chunks.  The latest run's per-account results are also written as
+    ``Account`` properties and each community as ``(:Community {run_id, id, ...})``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .schema import ACCOUNTS
+
+#: Labels and relationship types the store uses (the fixed allowlist).
+LABELS: tuple[str, ...] = ("Account", "Run", "RunTable", "Community")
+REL_TYPES: tuple[str, ...] = ("FOLLOWS", "INTERACTS")
+
+#: Account fields set from input rows (from the canonical schema, never from input).
+ACCOUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in ACCOUNTS if f.name != "id")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+assert all(_IDENT.match(f) for f in ACCOUNT_FIELDS)
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT ng_account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
+    "CREATE CONSTRAINT ng_account_idx IF NOT EXISTS FOR (a:Account) REQUIRE a.idx IS UNIQUE",
+    "CREATE CONSTRAINT ng_follows_key IF NOT EXISTS FOR ()-[r:FOLLOWS]-() REQUIRE r.key IS UNIQUE",
+    "CREATE CONSTRAINT ng_interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
+    "CREATE CONSTRAINT ng_run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
+    "CREATE INDEX ng_runtable IF NOT EXISTS FOR (t:RunTable) ON (t.run_id)",
+    "CREATE INDEX ng_community IF NOT EXISTS FOR (c:Community) ON (c.run_id)",
+    "CREATE INDEX ng_interacts_kind IF NOT EXISTS FOR ()-[r:INTERACTS]-() ON (r.kind)",
+)
+AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+
+# -- loading -------------------------------------------------------------------
+
+#: ``$keys`` (list of hex) -> the ones that exist, with their idx.
+EXISTING_ACCOUNTS = """
+UNWIND $keys AS k
+MATCH (a:Account {key: k})
+RETURN collect(k) AS keys, collect(a.idx) AS idx
+"""
+
+MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
+
+#: Create accounts (idempotent: MERGE on key).  Columns ``$key, $id, $idx``.
+CREATE_ACCOUNTS = """
+UNWIND range(0, size($key) - 1) AS i
+MERGE (a:Account {key: $key[i]})
+  ON CREATE SET a.id = $id[i], a.idx = $idx[i]
+RETURN count(*) AS n
+"""
+
+_changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))"
+                       for f in ACCOUNT_FIELDS)
+_sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
+
+#: Upsert account fields: a non-null value replaces the stored one.  ``$key``, ``$v.<field>``, ``$base``.
+UPDATE_ACCOUNTS = f"""
+UNWIND range(0, size($key) - 1) AS i
+MATCH (a:Account {{key: $key[i]}})
+WITH a, i, a.idx < $base AND ({_changed}) AS changed
+SET {_sets}
+RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated
+"""
+
+#: Merge follows.  Columns ``$k`` (pair key), ``$s``, ``$d`` (idx), ``$ss``, ``$sn`` (since: epoch s, ns).
+MERGE_FOLLOWS = """
+UNWIND range(0, size($k) - 1) AS i
+OPTIONAL MATCH ()-[f:FOLLOWS {key: $k[i]}]->()
+WITH i, f, CASE WHEN $ss[i] IS NULL THEN null
+               ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END AS since
+CALL (i, f, since) {
+  WITH i, f, since WHERE f IS NULL
+  MATCH (a:Account {idx: $s[i]})
+  MATCH (b:Account {idx: $d[i]})
+  CREATE (a)-[:FOLLOWS {key: $k[i], since: since}]->(b)
+  RETURN count(*) AS created
+}
+SET f.since = CASE WHEN since IS NOT NULL AND (f.since IS NULL OR since < f.since) THEN since ELSE f.since END
+RETURN sum(created) AS inserted, count(f) AS existing
+"""
+
+#: Merge interaction events.  Columns ``$k`` (event key), ``$s``, ``$d``, ``$kind``, ``$ts``, ``$tn``,
+#: ``$post``, ``$tags``, ``$w``, ``$n`` (multiplicity in this load).
+MERGE_INTERACTIONS = """
+UNWIND range(0, size($k) - 1) AS i
+OPTIONAL MATCH ()-[e:INTERACTS {key: $k[i]}]->()
+WITH i, e, e.n AS old
+CALL (i, e) {
+  WITH i, e WHERE e IS NULL
+  MATCH (a:Account {idx: $s[i]})
+  MATCH (b:Account {idx: $d[i]})
+  CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
+      ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
+      post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
+  RETURN count(*) AS created
+}
+SET e.n = CASE WHEN $n[i] > e.n THEN $n[i] ELSE e.n END
+RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
+       count(e) AS existing
+"""
+
+# -- reading -------------------------------------------------------------------
+
+COUNTS = """
+CALL () { MATCH (a:Account) RETURN count(a) AS accounts }
+CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN coalesce(sum(e.n), 0) AS interactions }
+RETURN accounts, follows, interactions
+"""
+
+#: ``collect`` drops nulls, so nullable columns are read as ``[value]`` singletons.
+READ_ACCOUNTS_NULLSAFE = """
+MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle,
+       collect([a.platform]) AS platform, collect([a.followers_count]) AS followers_count,
+       collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
+"""
+
+READ_NODE_IDS = """
+MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc
+"""
+
+#: Follows whose source has ``$lo <= idx < $hi``, as two int lists.
+READ_FOLLOWS = """
+MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a)-[:FOLLOWS]->(b)
+RETURN collect(a.idx) AS s, collect(b.idx) AS d
+"""
+
+#: Interaction events whose source has ``$lo <= idx < $hi``, as columns.
+READ_INTERACTIONS = """
+MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a)-[e:INTERACTS]->(b)
+RETURN collect(a.idx) AS s, collect(b.idx) AS d, collect(e.kind) AS kind,
+       collect(CASE WHEN e.ts IS NULL THEN -1
+                    ELSE toInteger(round(e.ts.epochSeconds + e.ts.nanosecond / 1.0e9)) END) AS ts, collect(e.weight * e.n) AS w
+"""
+
+#: One row per hashtag use (repeated ``n`` times client-side).
+READ_HASHTAGS = """
+MATCH (a:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL AND size(e.hashtags) > 0
+RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(e.n) AS n
+"""
+
+INTERACTIONS_TO = """
+UNWIND $keys AS k
+MATCH (t:Account {key: k})<-[e:INTERACTS]-(s:Account)
+RETURN s.id AS source, t.id AS target, e.kind AS kind, sum(e.n) AS n
+"""
+
+HASHTAG_USERS = """
+MATCH (s:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL
+UNWIND e.hashtags AS tag
+WITH s, toLower(tag) AS tag, e.n AS n WHERE tag IN $tags
+RETURN s.id AS source, tag, sum(n) AS n
+"""
+
+# -- runs ------------------------------------------------------------------------
+
+RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
+
+WRITE_RUN_TABLE_CHUNK = """
+CREATE (:RunTable {run_id: $run_id, table: $table, seq: $seq, data: $data})
+"""
+
+#: Result properties for accounts: ``$idx`` list and ``$props`` list of maps (nulls remove a property).
+WRITE_ACCOUNT_RESULTS = """
+UNWIND range(0, size($idx) - 1) AS i
+MATCH (a:Account {idx: $idx[i]})
+SET a += $props[i], a.run_id = $run_id
+"""
+
+WRITE_COMMUNITIES = """
+UNWIND $rows AS row
+CREATE (c:Community) SET c = row, c.run_id = $run_id
+"""
+
+CREATE_RUN = """
+CREATE (r:Run {run_id: $run_id, created_at: $created_at, params: $params, counts: $counts, tables: $tables})
+"""
+
+DELETE_RUN_PARTS = """
+MATCH (t:RunTable {run_id: $run_id}) DETACH DELETE t
+"""
+
+LIST_RUNS = """
+MATCH (r:Run) RETURN r.run_id AS run_id, r.created_at AS created_at, r.params AS params, r.counts AS counts
+ORDER BY created_at DESC, run_id DESC
+"""
+
+READ_RUN_TABLE = """
+MATCH (t:RunTable {run_id: $run_id}) RETURN t.table AS table, t.seq AS seq, t.data AS data ORDER BY table, seq
+"""

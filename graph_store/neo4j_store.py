@@ -1,0 +1,659 @@
+"""The Neo4j store: the same :class:`graph_store.base.Store` contract on a Neo4j 5 server.
+
+The graph model and every Cypher statement are in :mod:`graph_store.cypher`.
+
+Loading
+-------
+:meth:`Neo4jStore.load` first reads every batch into an in-memory DuckDB
+(validated input never reaches the server until the whole input was read, so
+a bad file changes nothing), aggregates it exactly like :class:`DuckDBStore`
+(follows once per pair with the earliest ``since``; identical interaction
+events counted as a multiplicity ``n``), hashes the identities (account key =
+SHA-256 of the id, follow key = ``src * 2**32 + dst``, event key = SHA-256 of
+the event's fields), and then writes with batched ``UNWIND`` statements:
+
+1. constraints and indexes (``IF NOT EXISTS``);
+2. accounts, in id order, each ``MERGE``-d on its key, so the dense ``idx`` of a
+   new account is the same whether the load runs once or is resumed;
+3. account fields, follows, interaction events.
+
+Every statement is idempotent, so a retried batch (the driver retries
+transient errors and dropped connections with exponential backoff) or a
+re-run after a killed process changes nothing twice: the load is resumable.
+Loads of at most ``atomic_rows`` distinct rows run in one transaction (all or
+nothing even on the server side); larger loads commit batch by batch (a
+crash leaves a prefix that the re-run completes).
+
+Reading
+-------
+:meth:`Neo4jStore.read_edges` pulls edges in ranges of source ``idx`` with
+Cypher that ``collect``\\ s each column into one list per range, so the driver
+sends a handful of records holding long integer lists instead of one record
+per edge; the lists become numpy arrays directly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from . import cypher
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord
+from .errors import NoRunError, StoreError
+from .schema import ACCOUNTS, INTERACTION_KINDS, TableBatch
+
+try:  # optional dependency: the `neo4j` extra
+    import neo4j
+    from neo4j import exceptions as neo4j_errors
+except ImportError as _exc:  # pragma: no cover - exercised only without the extra
+    raise StoreError("the Neo4j store needs the `neo4j` package: pip install 'nichegraph[neo4j]'") from _exc
+
+DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_ATOMIC_ROWS = 20_000
+_RUN_CHUNK_BYTES = 4 << 20
+#: Base account fields that result tables never overwrite on ``Account`` nodes.
+_PROTECTED = frozenset({"id", "idx", "key", *cypher.ACCOUNT_FIELDS})
+
+_STAGE_DDL = {
+    "accounts": """CREATE TABLE stage_accounts (seq BIGINT, id VARCHAR, handle VARCHAR, platform VARCHAR,
+        followers_count BIGINT, following_count BIGINT, affiliation VARCHAR)""",
+    "follows": "CREATE TABLE stage_follows (follower VARCHAR, followee VARCHAR, since TIMESTAMP)",
+    "interactions": """CREATE TABLE stage_interactions (source VARCHAR, target VARCHAR, kind VARCHAR,
+        ts TIMESTAMP, post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE)""",
+}
+
+
+def _sha256(col: str) -> str:
+    return f"sha256({col})"
+
+
+class Neo4jStore:
+    """Store backed by a Neo4j 5 server (5.23 or newer; 5.26 LTS is tested).
+
+    Use :meth:`connect` (what ``graph_store.open_store`` calls); the
+    constructor takes an existing driver and does no I/O.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; the store closes it in :meth:`close` when ``own_driver``.
+    location : str
+        The URI, for messages.
+    database : str, optional
+        Database name (the server default when None).
+    batch_size : int
+        Rows per ``UNWIND`` statement / transaction.
+    atomic_rows : int
+        Loads with at most this many distinct rows run in one transaction.
+    workers : int
+        Parallel writer sessions for follows and interactions (accounts are
+        always written in order by one writer).  Deadlocks between writers are
+        transient errors and are retried.
+    progress : bool, optional
+        Show a progress bar on stderr (default: when stderr is a terminal).
+    """
+
+    def __init__(self, driver: "neo4j.Driver", location: str, *, database: str | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE, atomic_rows: int = DEFAULT_ATOMIC_ROWS,
+                 workers: int = 1, read_workers: int = 2, progress: bool | None = None,
+                 own_driver: bool = True):
+        if batch_size < 1:
+            raise StoreError(f"batch_size must be >= 1, got {batch_size}")
+        self.driver = driver
+        self.location = location
+        self.database = database
+        self.batch_size = int(batch_size)
+        self.atomic_rows = int(atomic_rows)
+        self.workers = max(1, int(workers))
+        self.read_workers = max(1, int(read_workers))
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._own_driver = own_driver
+        self._schema_ready = False
+
+    @classmethod
+    def connect(cls, uri: str, *, user: str | None = None, password: str | None = None,
+                database: str | None = None, batch_size: int | str = DEFAULT_BATCH_SIZE,
+                atomic_rows: int | str = DEFAULT_ATOMIC_ROWS, workers: int | str = 1,
+                progress: bool | None = None, max_retry_time: float = 60.0,
+                connection_timeout: float = 15.0, **driver_options: Any) -> "Neo4jStore":
+        """Open a driver to ``uri`` and check that the server answers.
+
+        Parameters
+        ----------
+        uri : str
+            ``bolt://``, ``bolt+s://``, ``neo4j://`` or ``neo4j+s://`` URI.
+        user, password : str, optional
+            Basic auth; no auth when both are None.
+        max_retry_time : float
+            Seconds the driver keeps retrying a transaction on transient errors.
+        """
+        auth = (user or "neo4j", password or "") if (user or password) else None
+        try:
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=auth, max_transaction_retry_time=max_retry_time,
+                connection_timeout=connection_timeout, notifications_min_severity="OFF", **driver_options)
+            driver.verify_connectivity()
+        except neo4j_errors.AuthError as exc:
+            raise StoreError(f"Neo4j at {uri} refused the credentials (set NICHEGRAPH_NEO4J_USER / "
+                             f"NICHEGRAPH_NEO4J_PASSWORD): {exc.message}") from exc
+        except (neo4j_errors.ServiceUnavailable, OSError) as exc:
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
+        except (neo4j_errors.ConfigurationError, ValueError) as exc:
+            raise StoreError(f"bad Neo4j URI {uri!r}: {exc}") from exc
+        return cls(driver, uri, database=database, batch_size=int(batch_size), atomic_rows=int(atomic_rows),
+                   workers=int(workers), progress=progress)
+
+    # -- context management -------------------------------------------------
+    def __enter__(self) -> "Neo4jStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_driver:
+            self.driver.close()
+
+    # -- plumbing ------------------------------------------------------------
+    def _session(self, write: bool = True) -> "neo4j.Session":
+        return self.driver.session(database=self.database,
+                                   default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS)
+
+    def _write(self, query: str, params: dict | None = None, *, what: str = "write") -> list[dict]:
+        """Run one statement in its own managed (retried) write transaction."""
+        def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
+            return [r.data() for r in tx.run(query, params or {})]
+        with self._errors(what), self._session() as s:
+            return s.execute_write(work)
+
+    def _read(self, query: str, params: dict | None = None, *, what: str = "read") -> list[dict]:
+        def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
+            return [r.data() for r in tx.run(query, params or {})]
+        with self._errors(what), self._session(write=False) as s:
+            return s.execute_read(work)
+
+    def _read_values(self, query: str, params: dict | None = None, *, what: str = "read") -> list[list]:
+        """Like :meth:`_read` but returns the records' values (no dict per record)."""
+        def work(tx: "neo4j.ManagedTransaction") -> list[list]:
+            return tx.run(query, params or {}).values()
+        with self._errors(what), self._session(write=False) as s:
+            return s.execute_read(work)
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"Neo4j {self.location}: {what} failed: {exc.code}: {exc.message}") from exc
+        except (neo4j_errors.DriverError, OSError) as exc:
+            raise StoreError(f"Neo4j {self.location}: {what} failed after retries: {exc}") from exc
+
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes (``IF NOT EXISTS``) and wait until they are online."""
+        if self._schema_ready:
+            return
+        with self._errors("creating constraints"), self._session() as s:
+            for stmt in cypher.SCHEMA:
+                s.run(stmt).consume()
+            s.run(cypher.AWAIT_INDEXES).consume()
+        self._schema_ready = True
+
+    # -- loading -------------------------------------------------------------
+    def load(self, batches: Iterable[TableBatch], *, source: str | None = None) -> LoadCounts:
+        """Write validated batches (see :mod:`graph_store.base` for the semantics).
+
+        The whole input is read and aggregated before anything is sent, so an
+        input error leaves the server untouched.  Then see the module docstring.
+        """
+        con = duckdb.connect(":memory:")
+        try:
+            total = self._stage(con, batches)
+            self.ensure_schema()
+            with _Progress(self.progress, f"loading {source or 'data'} into {self.location}") as bar:
+                if total <= self.atomic_rows:
+                    return self._load_atomic(con, bar)
+
+                def run(query: str, params: dict, what: str = "write") -> list[dict]:
+                    return self._write(query, params, what=what)
+                return _Loader(self, con, bar, run).run_all()
+        finally:
+            con.close()
+
+    def _stage(self, con: duckdb.DuckDBPyConnection, batches: Iterable[TableBatch]) -> int:
+        for stmt in _STAGE_DDL.values():
+            con.execute(stmt)
+        seq = 0
+        for tb in batches:
+            b = tb.batch
+            if tb.table == "accounts":
+                b = pa.RecordBatch.from_arrays(
+                    [pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns],
+                    names=["seq", *b.schema.names])
+                seq += tb.batch.num_rows
+            con.register("_batch", b)
+            con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")  # table from TableBatch allowlist
+            con.unregister("_batch")
+        con.execute("""CREATE TABLE load_ids AS SELECT id, sha256(id) AS key FROM (
+                SELECT id FROM stage_accounts
+                UNION SELECT follower FROM stage_follows UNION SELECT followee FROM stage_follows
+                UNION SELECT source FROM stage_interactions UNION SELECT target FROM stage_interactions)""")
+        n = con.execute("""SELECT (SELECT count(*) FROM load_ids) + (SELECT count(*) FROM stage_accounts)
+                           + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)"""
+                        ).fetchall()[0][0]
+        return int(n)
+
+    def _load_atomic(self, con: duckdb.DuckDBPyConnection, bar: "_Progress") -> LoadCounts:
+        """Small loads: every statement in one managed transaction (retried as a whole)."""
+        def work(tx: "neo4j.ManagedTransaction") -> LoadCounts:
+            bar.reset()
+
+            def run(query: str, params: dict, what: str = "write") -> list[dict]:
+                return [r.data() for r in tx.run(query, params)]
+            return _Loader(self, con, bar, run, parallel=False).run_all()
+        with self._errors("load"), self._session() as s:
+            return s.execute_write(work)
+
+    # -- reading -------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        rows = self._read(cypher.COUNTS, what="counting")
+        r = rows[0]
+        return {"accounts": int(r["accounts"]), "follows": int(r["follows"]),
+                "interactions": int(r["interactions"])}
+
+    def _n_accounts(self) -> int:
+        rows = self._read(cypher.MAX_IDX, what="reading accounts")
+        m = rows[0]["m"] if rows else None
+        return 0 if m is None else int(m) + 1
+
+    def _ranges(self, n: int, edges: int, target: int = 250_000) -> list[tuple[int, int]]:
+        """Source-idx ranges holding about ``target`` edges each."""
+        if n == 0:
+            return []
+        per = max(1, int(n * target / max(edges, 1))) if edges else n
+        return [(lo, min(n, lo + per)) for lo in range(0, n, per)]
+
+    def _map_ranges(self, query: str, ranges: list[tuple[int, int]], what: str) -> list[list]:
+        """Run ``query`` for every ``(lo, hi)`` range, in parallel read sessions; values in range order."""
+        if len(ranges) <= 1 or self.read_workers == 1:
+            return [self._read_values(query, {"lo": lo, "hi": hi}, what=what)[0] for lo, hi in ranges]
+        with ThreadPoolExecutor(self.read_workers) as ex:
+            futs = [ex.submit(self._read_values, query, {"lo": lo, "hi": hi}, what=what) for lo, hi in ranges]
+            return [f.result()[0] for f in futs]
+
+    def read_accounts(self) -> pa.Table:
+        n = self._n_accounts()
+        cols: dict[str, list] = {f.name: [None] * n for f in ACCOUNTS}
+        names = [f.name for f in ACCOUNTS]
+        for rec in self._map_ranges(cypher.READ_ACCOUNTS_NULLSAFE, self._ranges(n, n, 100_000), "reading accounts"):
+            idx = rec[0]
+            cols["id"] = cols["id"]
+            for pos, i in enumerate(idx):
+                cols["id"][i] = rec[1][pos]
+            for c, name in enumerate(names[1:], start=2):
+                col = cols[name]
+                for pos, i in enumerate(idx):
+                    col[i] = rec[c][pos][0]
+        return pa.table({name: pa.array(cols[name], type=ACCOUNTS.field(name).type) for name in names},
+                        schema=ACCOUNTS)
+
+    def read_edges(self) -> EdgeArrays:
+        c = self.counts()
+        n = self._n_accounts()
+        node_ids = np.empty(n, dtype=object)
+        fc = np.full(n, np.nan, dtype=np.float64)
+        for idx, ids, f in self._map_ranges(cypher.READ_NODE_IDS, self._ranges(n, n, 500_000), "reading accounts"):
+            ia = np.asarray(idx, dtype=np.int64)
+            node_ids[ia] = ids
+            fa = np.asarray(f, dtype=np.float64)
+            fa[fa < 0] = np.nan
+            fc[ia] = fa
+        fol = self._map_ranges(cypher.READ_FOLLOWS, self._ranges(n, c["follows"]), "reading follows")
+        itr = self._map_ranges(cypher.READ_INTERACTIONS, self._ranges(n, c["interactions"]),
+                               "reading interactions")
+
+        def cat(parts: list[list], i: int, dtype: Any) -> np.ndarray:
+            arrs = [np.asarray(p[i], dtype=dtype) for p in parts if p[i]]
+            return np.concatenate(arrs) if arrs else np.empty(0, dtype=dtype)
+
+        kinds = [k for p in itr for k in p[2]]
+        if kinds:
+            enc = pa.array(kinds, type=pa.string()).dictionary_encode()
+            remap = np.array([INTERACTION_KINDS.index(k) for k in enc.dictionary.to_pylist()], dtype=np.int8)
+            kind_codes = remap[enc.indices.to_numpy(zero_copy_only=False)]
+        else:
+            kind_codes = np.empty(0, dtype=np.int8)
+        return EdgeArrays(
+            node_ids=node_ids,
+            followers_count=fc,
+            follow_src=cat(fol, 0, np.int32),
+            follow_dst=cat(fol, 1, np.int32),
+            int_src=cat(itr, 0, np.int32),
+            int_dst=cat(itr, 1, np.int32),
+            int_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
+            int_ts=cat(itr, 3, np.int64),
+            int_weight=cat(itr, 4, np.float64),
+        )
+
+    def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
+        vals = self._read_values(cypher.READ_HASHTAGS, what="reading hashtags")
+        s, tags, n = vals[0] if vals else ([], [], [])
+        src: list[int] = []
+        out: list[str] = []
+        for i, tl, k in zip(s, tags, n):
+            for _ in range(int(k)):
+                for t in tl:
+                    src.append(i)
+                    out.append(t)
+        return np.asarray(src, dtype=np.int32), np.asarray(out, dtype=object)
+
+    def interactions_to(self, target_ids: list[str]) -> pa.Table:
+        import hashlib
+        keys = [hashlib.sha256(str(t).encode("utf-8")).hexdigest() for t in dict.fromkeys(target_ids)]
+        rows = self._read(cypher.INTERACTIONS_TO, {"keys": keys}, what="reading interactions")
+        schema = pa.schema([("source", pa.string()), ("target", pa.string()), ("kind", pa.string()),
+                            ("n", pa.int64())])
+        t = pa.Table.from_pylist(rows, schema=schema)
+        return t.sort_by([("source", "ascending"), ("target", "ascending"), ("kind", "ascending")])
+
+    def hashtag_users(self, tags: list[str]) -> pa.Table:
+        want = sorted({str(t).lower() for t in tags})
+        rows = self._read(cypher.HASHTAG_USERS, {"tags": want}, what="reading hashtags")
+        schema = pa.schema([("source", pa.string()), ("tag", pa.string()), ("n", pa.int64())])
+        t = pa.Table.from_pylist(rows, schema=schema)
+        return t.sort_by([("source", "ascending"), ("tag", "ascending")])
+
+    # -- runs ------------------------------------------------------------------
+    def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
+        """Store a run: exact tables as Arrow chunks, results as Account properties, Community nodes.
+
+        The ``Run`` node is created last, in one transaction with nothing else, so
+        readers see the run only once all of it is written.
+        """
+        unknown = set(tables) - set(RESULT_TABLES)
+        if unknown:
+            raise StoreError(f"unknown result tables {sorted(unknown)}; allowed: {RESULT_TABLES}")
+        self.ensure_schema()
+        if self._read(cypher.RUN_EXISTS, {"run_id": run.run_id})[0]["n"]:
+            raise StoreError(f"run {run.run_id!r} already exists in {self.location}")
+        self._write(cypher.DELETE_RUN_PARTS, {"run_id": run.run_id}, what="clearing a half-written run")
+        for name, table in tables.items():
+            for seq, data in enumerate(_ipc_chunks(table)):
+                self._write(cypher.WRITE_RUN_TABLE_CHUNK,
+                            {"run_id": run.run_id, "table": name, "seq": seq, "data": data},
+                            what=f"writing run table {name}")
+        acc = tables.get("accounts")
+        if acc is not None and "idx" in acc.column_names:
+            self._write_account_results(run.run_id, acc)
+        com = tables.get("communities")
+        if com is not None and com.num_rows:
+            rows = [_neo4j_props(r) for r in com.to_pylist()]
+            for r in rows:
+                r["id"] = r.get("community")
+            for lo in range(0, len(rows), self.batch_size):
+                self._write(cypher.WRITE_COMMUNITIES, {"rows": rows[lo:lo + self.batch_size], "run_id": run.run_id},
+                            what="writing communities")
+        self._write(cypher.CREATE_RUN, {"run_id": run.run_id, "created_at": run.created_at,
+                                        "params": json.dumps(run.params), "counts": json.dumps(run.counts),
+                                        "tables": sorted(tables)}, what="writing the run")
+
+    def _write_account_results(self, run_id: str, acc: pa.Table) -> None:
+        cols = [c for c in acc.column_names if c not in _PROTECTED]
+        for c in cols:
+            if not cypher._IDENT.match(c):
+                raise StoreError(f"result column name {c!r} must be letters, digits and underscores")
+        idx = acc.column("idx").to_pylist()
+        data = {c: acc.column(c).to_pylist() for c in cols}
+        for lo in range(0, len(idx), self.batch_size):
+            hi = min(len(idx), lo + self.batch_size)
+            props = [_neo4j_props({c: data[c][i] for c in cols}, keep_nulls=True) for i in range(lo, hi)]
+            self._write(cypher.WRITE_ACCOUNT_RESULTS, {"idx": idx[lo:hi], "props": props, "run_id": run_id},
+                        what="writing account results")
+
+    def list_runs(self) -> list[RunRecord]:
+        rows = self._read(cypher.LIST_RUNS, what="listing runs")
+        return [RunRecord(r["run_id"], r["created_at"], json.loads(r["params"] or "{}"),
+                          json.loads(r["counts"] or "{}")) for r in rows]
+
+    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        runs = self.list_runs()
+        if not runs:
+            raise NoRunError(f"no analysis run in {self.location}; run `nichegraph analyze --store {self.location}`")
+        if run_id is None:
+            run = runs[0]
+        else:
+            match = [r for r in runs if r.run_id == run_id]
+            if not match:
+                raise NoRunError(f"no run {run_id!r} in {self.location}")
+            run = match[0]
+        parts: dict[str, list[bytes]] = {}
+        for r in self._read(cypher.READ_RUN_TABLE, {"run_id": run.run_id}, what="reading a run"):
+            parts.setdefault(r["table"], []).append(bytes(r["data"]))
+        tables = {}
+        for name in RESULT_TABLES:
+            if name in parts:
+                tables[name] = pa.concat_tables(
+                    [pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
+        return run, tables
+
+
+class _Loader:
+    """One load's write phases, over a ``run(query, params, what)`` callable."""
+
+    def __init__(self, store: Neo4jStore, con: duckdb.DuckDBPyConnection, bar: "_Progress",
+                 run: Callable[..., list[dict]], parallel: bool = True):
+        self.store, self.con, self.bar, self.run = store, con, bar, run
+        self.bs = store.batch_size
+        self.workers = store.workers if parallel else 1
+
+    def one(self, sql: str, params: list | None = None) -> Any:
+        return self.con.execute(sql, params).fetchall()[0][0]
+
+    def run_all(self) -> LoadCounts:
+        con, one, out = self.con, self.one, LoadCounts()
+        # 1. which ids exist already, and their idx
+        keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
+        self.bar.add_total(len(keys))
+        found_k: list[str] = []
+        found_i: list[int] = []
+        for lo in range(0, len(keys), self.bs):
+            for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo:lo + self.bs]}, "looking up accounts"):
+                found_k += r["keys"]
+                found_i += r["idx"]
+        con.execute("CREATE TABLE existing (key VARCHAR, idx INTEGER)")
+        if found_k:
+            con.register("_ex", pa.table({"key": pa.array(found_k, pa.string()),
+                                          "idx": pa.array(found_i, pa.int32())}))
+            con.execute("INSERT INTO existing SELECT * FROM _ex")
+            con.unregister("_ex")
+        m = self.run(cypher.MAX_IDX, {}, "reading accounts")[0]["m"]
+        base = 0 if m is None else int(m) + 1
+        con.execute("""CREATE TABLE idmap AS
+            SELECT l.id, l.key, e.idx FROM load_ids l JOIN existing e USING (key)
+            UNION ALL
+            SELECT id, key, (? + row_number() OVER (ORDER BY id) - 1)::INTEGER AS idx
+            FROM load_ids l ANTI JOIN existing e USING (key)""", [base])
+        new_ids = one("SELECT count(*) FROM idmap WHERE idx >= ?", [base])
+
+        # 2. create new accounts, in id order (so a resumed load assigns the same idx)
+        new = con.sql("SELECT key, id, idx FROM idmap WHERE idx >= ? ORDER BY idx", params=[base]).to_arrow_table()
+        for lo in range(0, new.num_rows, self.bs):
+            part = new.slice(lo, self.bs)
+            self.run(cypher.CREATE_ACCOUNTS, {"key": part.column("key").to_pylist(),
+                                              "id": part.column("id").to_pylist(),
+                                              "idx": part.column("idx").to_pylist()}, "creating accounts")
+            self.bar.advance(part.num_rows)
+        self.bar.advance(len(keys) - new.num_rows)
+
+        # 3. account fields: last non-null value per id in this load wins
+        a = out.accounts
+        a.rows = one("SELECT count(*) FROM stage_accounts")
+        a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
+        a.inserted = one("SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN idmap m USING (id) WHERE m.idx >= ?",
+                         [base])
+        a.existing = a.rows - a.duplicates - a.inserted
+        out.new_endpoint_accounts = new_ids - a.inserted
+        fields = cypher.ACCOUNT_FIELDS
+        last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in fields)
+        acc = con.sql(f"""SELECT m.key, {', '.join('n.' + c for c in fields)}
+                              FROM (SELECT id, {last} FROM stage_accounts GROUP BY id) n JOIN idmap m USING (id)
+                              ORDER BY m.idx""").to_arrow_table()
+        self.bar.add_total(acc.num_rows)
+        for lo in range(0, acc.num_rows, self.bs):
+            part = acc.slice(lo, self.bs)
+            v = {c: part.column(c).to_pylist() for c in fields}
+            for r in self.run(cypher.UPDATE_ACCOUNTS, {"key": part.column("key").to_pylist(), "v": v, "base": base},
+                              "updating accounts"):
+                a.updated += int(r["updated"] or 0)
+            self.bar.advance(part.num_rows)
+
+        # 4. follows: one per pair, earliest since
+        con.execute("""CREATE TABLE fol AS
+            SELECT (a.idx::BIGINT << 32) + b.idx AS k, a.idx AS s, b.idx AS d,
+                   min(epoch_us(f.since)) AS us, count(*) AS c
+            FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
+            GROUP BY ALL ORDER BY s, d""")
+        f = out.follows
+        f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
+        distinct = one("SELECT count(*) FROM fol")
+        f.duplicates = f.rows - distinct
+        f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
+        fol = con.sql("""SELECT k, s, d, CASE WHEN us IS NULL THEN NULL ELSE (us - ((us % 1000000) + 1000000)
+                                 % 1000000) // 1000000 END AS ss,
+                                 CASE WHEN us IS NULL THEN NULL ELSE (((us % 1000000) + 1000000) % 1000000) * 1000
+                                 END AS sn FROM fol""").to_arrow_table()
+        self.bar.add_total(fol.num_rows)
+
+        def fol_batch(part: pa.Table) -> tuple[int, int]:
+            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "ss", "sn")}
+            r = self.run(cypher.MERGE_FOLLOWS, p, "writing follows")[0]
+            return int(r["inserted"] or 0), int(r["existing"] or 0)
+        for ins, ex in self._batches(fol, fol_batch):
+            f.inserted += ins
+            f.existing += ex
+
+        # 5. interactions: events with multiplicity
+        con.execute("""CREATE TABLE itr AS
+            SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
+                   coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
+            FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
+            GROUP BY ALL""")
+        i = out.interactions
+        i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
+        i.duplicates = i.rows - one("SELECT count(*) FROM itr")
+        i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
+        itr = con.sql("""SELECT sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
+                                    coalesce(to_json(post_id)::VARCHAR, 'null'),
+                                    coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))) AS k,
+                                 s, d, kind,
+                                 CASE WHEN us IS NULL THEN NULL ELSE (us - ((us % 1000000) + 1000000) % 1000000)
+                                      // 1000000 END AS ts,
+                                 CASE WHEN us IS NULL THEN NULL ELSE (((us % 1000000) + 1000000) % 1000000) * 1000
+                                      END AS tn,
+                                 post_id AS post, list_filter(hashtags, lambda x: x IS NOT NULL) AS tags, w, n
+                             FROM itr ORDER BY s, d""").to_arrow_table()
+        self.bar.add_total(itr.num_rows)
+
+        def itr_batch(part: pa.Table) -> tuple[int, int]:
+            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "kind", "ts", "tn", "post", "tags", "w", "n")}
+            r = self.run(cypher.MERGE_INTERACTIONS, p, "writing interactions")[0]
+            return int(r["inserted"] or 0), int(r["existing"] or 0)
+        for ins, ex in self._batches(itr, itr_batch):
+            i.inserted += ins
+            i.existing += ex
+        return out
+
+    def _batches(self, table: pa.Table, fn: Callable[[pa.Table], tuple[int, int]]) -> Iterator[tuple[int, int]]:
+        parts = [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
+        if self.workers <= 1 or len(parts) <= 1:
+            for p in parts:
+                res = fn(p)
+                self.bar.advance(p.num_rows)
+                yield res
+            return
+        with ThreadPoolExecutor(self.workers) as ex:
+            for p, res in zip(parts, ex.map(fn, parts)):
+                self.bar.advance(p.num_rows)
+                yield res
+
+
+class _Progress:
+    """A rich progress bar (or nothing), safe to call from worker threads."""
+
+    def __init__(self, enabled: bool, description: str):
+        self.enabled = enabled
+        self.description = description
+        self._lock = threading.Lock()
+        self._p = None
+        self._task = None
+        self.total = 0
+        self.done = 0
+        self.started = time.perf_counter()
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                               TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
+            self._p.start()
+            self._task = self._p.add_task(self.description, total=0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._p is not None:
+            self._p.stop()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.total = self.done = 0
+            if self._p is not None:
+                self._p.update(self._task, total=0, completed=0)
+
+    def add_total(self, n: int) -> None:
+        with self._lock:
+            self.total += n
+            if self._p is not None:
+                self._p.update(self._task, total=self.total)
+
+    def advance(self, n: int) -> None:
+        with self._lock:
+            self.done += n
+            if self._p is not None:
+                self._p.update(self._task, completed=self.done)
+
+
+def _ipc_chunks(table: pa.Table) -> Iterator[bytes]:
+    """The table as zstd-compressed Arrow IPC streams of at most about 4 MB each."""
+    rows_per = max(1, int(_RUN_CHUNK_BYTES * table.num_rows / max(table.nbytes, 1))) if table.num_rows else 1
+    starts = range(0, table.num_rows, rows_per) if table.num_rows else [0]
+    opts = pa.ipc.IpcWriteOptions(compression="zstd")
+    for lo in starts:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema, options=opts) as w:
+            w.write_table(table.slice(lo, rows_per))
+        yield sink.getvalue().to_pybytes()
+
+
+def _neo4j_props(row: dict, keep_nulls: bool = False) -> dict:
+    """A result row as Neo4j property values (lists without nulls; NaN kept; nulls dropped unless asked)."""
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, list):
+            v = [x for x in v if x is not None]
+        elif isinstance(v, (np.generic,)):
+            v = v.item()
+        if v is None and not keep_nulls:
+            continue
+        out[k] = v
+    return out
