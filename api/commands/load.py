@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph_store.errors import InputRejected
-from graph_store.ingest import FORMATS, FileStats, LoadReport, load_files, load_mapping
+from rich.markup import escape
+
+from graph_store.errors import InputRejected, StoreError
+from graph_store.ingest import FORMATS, FileRejected, FileStats, LoadReport, load_files, load_mapping
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
@@ -54,7 +56,11 @@ def command(
     if not (accounts or follows or interactions):
         err.print("[bold red]error:[/] nothing to load: give --accounts, --follows and/or --interactions")
         raise typer.Exit(2)
-    mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
+    try:
+        mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
+    except StoreError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        raise typer.Exit(2) from None
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
                         TextColumn("{task.fields[rows]:>12,} rows"), TimeElapsedColumn(),
@@ -71,10 +77,10 @@ def command(
             report = load_files(st, accounts=accounts, follows=follows, interactions=interactions, format=fmt,
                                 on_error=on_error, rejects=rejects, columns=mapping, kind=kind,
                                 progress=on_progress)
-    except InputRejected as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
-        if rejects:
-            err.print(f"the bad rows were written to {rejects}")
+    except StoreError as exc:  # InputRejected, a missing file, a bad --kind ...
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        if rejects and isinstance(exc, InputRejected) and not isinstance(exc, FileRejected):
+            err.print(f"the bad rows were written to {escape(rejects)}")
         raise typer.Exit(2) from None
     _summary(report, store)
 

@@ -11,6 +11,7 @@ both (flags win)::
     where = "following == TRUE"
     ids = "lower"                  # lower-case account ids (handles whose case varies)
     timestamp_format = "auto"      # auto | unix | unix_ms | iso | a strptime pattern
+    delimiter = ","                # CSV only; default: sniffed from the header
     defaults = { }                 # value for a field the file lacks, e.g. kind = "mention"
 
 ``where`` is one or more ``COLUMN == VALUE`` / ``COLUMN != VALUE`` conditions
@@ -40,7 +41,7 @@ from ._convert import TableOptions
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 
 _COND = re.compile(r"^\s*([^\s=!]+|`[^`]+`)\s*(==|!=)\s*(.*?)\s*$")
-_KEYS = {"columns", "where", "ids", "timestamp_format", "defaults"}
+_KEYS = {"columns", "where", "ids", "timestamp_format", "defaults", "delimiter"}
 
 
 class MappingError(StoreError, ValueError):
@@ -59,26 +60,20 @@ class TableMapping:
         Row filter; ``op`` is ``"=="`` or ``"!="``.  All conditions must hold.
     options : TableOptions
         Timestamp format, id case and defaults.
+    delimiter : str or None
+        CSV field separator (None: sniffed from the header).
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     where: list[tuple[str, str, str]] = field(default_factory=list)
     options: TableOptions = field(default_factory=TableOptions)
+    delimiter: str | None = None
 
     def source_column(self, fld: str) -> str:
         """The file's column that holds canonical ``fld``."""
         return self.columns.get(fld, fld)
 
-    def needed_columns(self, header: list[str]) -> list[str]:
-        """The file's columns this mapping reads (for column pruning)."""
-        want = {self.source_column(f.name) for f in SCHEMAS_FIELDS[self.table_name]} if self.table_name else set()
-        want |= {c for c, _, _ in self.where}
-        return [c for c in header if c in want]
-
     table_name: str = ""
-
-
-SCHEMAS_FIELDS = {t: list(SCHEMAS[t]) for t in TABLES}
 
 
 @dataclass
@@ -156,6 +151,11 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
                     tm.where.extend(parse_where(str(cond), f"--columns {path} [{table}] where"))
             if "ids" in sect:
                 tm.options.ids = _check_ids(str(sect["ids"]), f"--columns {path} [{table}] ids")
+            if "delimiter" in sect:
+                d = str(sect["delimiter"]).replace("\\t", "\t")
+                if len(d) != 1:
+                    raise MappingError(f"--columns {path}: [{table}] delimiter must be one character, not {d!r}")
+                tm.delimiter = d
             if "timestamp_format" in sect:
                 tm.options.timestamp_format = str(sect["timestamp_format"])
             for fld, val in (sect.get("defaults") or {}).items():
