@@ -96,7 +96,12 @@ ERROR_RESPONSES = {
 
 
 def _loc(loc) -> str:
-    return ".".join(str(p) for p in loc) if loc else "request"
+    if not loc:
+        return "request"
+    out = str(loc[0])
+    for p in loc[1:]:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
 
 
 def install(app: FastAPI) -> None:

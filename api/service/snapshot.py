@@ -86,7 +86,8 @@ class Filters:
 
 @dataclass
 class _Cat:
-    codes: np.ndarray  # int32 code per row, -1 for null
+    codes: np.ndarray  # int32 filter code per row (case-merged for CASELESS columns), -1 for null
+    out_codes: np.ndarray  # int32 code of the row's own spelling in `categories`, -1 for null
     categories: np.ndarray  # object array of the category values (original spelling)
     lookup: dict  # normalized value -> code
     group_rows: np.ndarray  # int32 rows sorted by (code, idx)
@@ -130,12 +131,14 @@ def _encode_categorical(column: str, arr: pa.ChunkedArray) -> _Cat:
         codes[valid] = inv.astype(np.int32)
         categories = np.array([int(c) for c in cats], dtype=object)
         lookup = {int(c): i for i, c in enumerate(cats)}
+        out_codes = codes
     else:
         arr = arr.cast(pa.string())
         enc = pc.dictionary_encode(arr)
         categories = np.asarray(enc.dictionary.to_pylist(), dtype=object)
         idx = enc.indices
         codes = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+        out_codes = codes
         lookup: dict = {}
         merged = np.arange(len(categories), dtype=np.int32)
         for i, c in enumerate(categories):
@@ -151,7 +154,7 @@ def _encode_categorical(column: str, arr: pa.ChunkedArray) -> _Cat:
     counts = np.bincount(codes[codes >= 0], minlength=k) if k else np.zeros(0, np.int64)
     n_null = int((codes < 0).sum())
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64) + n_null
-    return _Cat(codes, categories, lookup, group_rows, offsets)
+    return _Cat(codes, out_codes, categories, lookup, group_rows, offsets)
 
 
 def _encode_numeric(arr: pa.ChunkedArray) -> _Num:
@@ -319,7 +322,7 @@ class Snapshot:
         for name in names:
             if name in self.cats:
                 cat = self.cats[name]
-                codes = cat.codes[rows]
+                codes = cat.out_codes[rows]
                 vals = [None if c < 0 else cat.categories[c] for c in codes.tolist()]
             elif name in self.nums:
                 num = self.nums[name]
@@ -356,7 +359,7 @@ class Snapshot:
     def _range_column(self, rf: RangeFilter) -> _Num:
         if rf.column == "followers":
             if self._followers is None:
-                raise QueryError(rf.param or "followers", "this run has no followers_count or followers_observed column")
+                raise QueryError(rf.param or "followers", "this run has no column followers_count or followers_observed to filter on")
             return self._followers
         num = self.nums.get(rf.column)
         if num is None:

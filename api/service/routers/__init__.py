@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import accounts, brands, communities, health, organisations, rankings, runs
+from . import campaigns
 
 #: (router, scope) pairs mounted under /v1 by :func:`api.service.app.create_app`.
 #: ``POST /v1/campaigns/plan`` (issue 8) goes here as ``(campaigns.router, "campaigns")``.
@@ -13,6 +14,7 @@ V1_ROUTERS = [
     (brands.router, "brands"),
     (organisations.router, "organisations"),
     (runs.router, "runs"),
+    (campaigns.router, "campaigns"),
 ]
 
 __all__ = ["V1_ROUTERS", "health"]

@@ -1,0 +1,124 @@
+"""``POST /v1/campaigns/plan``: choose the accounts whose audiences together reach the most people.
+
+Thin layer over :func:`api.campaign.plan_from_arrays`.  The follow graph and
+the run's accounts table are read from the store once per run (under the
+store lock) and cached with the audience graph; each request then runs only
+the selection (lazy greedy for ``reach``, IMM for ``spread``) in the worker
+thread pool (the kernels release the GIL).  Requests are bounded: ``k`` at
+most 500, IMM at most 2,000,000 RR sets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine import EngineError
+from engine.campaign import audience_graph
+from graph_store import StoreError
+
+from ...campaign import PlanError, PlanRequest, plan_from_arrays
+from ..deps import Snap, get_state
+from ..errors import ApiError, dumps
+
+router = APIRouter(tags=["campaigns"])
+
+MAX_K = 500
+MAX_RR_SETS = 2_000_000
+
+
+class CampaignPlanRequest(BaseModel):
+    """What to plan: how many accounts, which ones may be chosen, and the objective."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
+
+    k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
+    tier: list[Literal["nano", "micro", "macro", "mega"]] | None = Field(None, max_length=4)
+    community: list[int] | None = Field(None, max_length=1000, description="Broad community ids.")
+    affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None, max_length=100, description="Organisations (case-insensitive).")
+    budget: float | None = Field(None, ge=0, description="Total cost allowed (unit costs unless `cost_column`).")
+    cost_column: str | None = Field(None, max_length=100, description="Numeric accounts column holding costs.")
+    objective: Literal["reach", "spread"] = "reach"
+    probability: float | Literal["wc"] = Field(0.1, description="spread: edge probability in (0, 1], or 'wc'.")
+    epsilon: float = Field(0.2, ge=0.1, lt=1.0, description="spread: IMM slack (within 1 - 1/e - epsilon).")
+    ell: float = Field(1.0, gt=0, le=10)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+
+
+class PlannedAccount(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    rank: int
+    id: str
+    marginal_gain: float
+    cumulative: float
+    cost: float
+    followers_observed: int
+
+
+class CampaignPlan(BaseModel):
+    """The chosen accounts in order, each with its marginal gain, and the total with its standard error."""
+
+    run_id: str | None
+    objective: str
+    accounts: list[PlannedAccount]
+    total: float = Field(description="Unique followers reached (reach) or expected activations (spread).")
+    std_error: float = Field(description="0 for the exact reach; binomial standard error of the IMM estimate.")
+    guarantee: float = Field(description="Worst-case fraction of the optimum the method guarantees.")
+    strategy: str
+    candidates: int
+    n_accounts: int
+    audience_sum: int = Field(description="Sum of the chosen accounts' audiences (duplicates counted).")
+    total_cost: float
+    request: dict
+    details: dict
+
+
+def _world(request: Request, run_id: str):
+    state = get_state(request)
+
+    def make():
+        try:
+            with state.store_lock:
+                store = state.holder.open_store()
+                try:
+                    _, tables = store.read_run(run_id)
+                    edges = store.read_edges()
+                finally:
+                    store.close()
+        except StoreError as exc:
+            raise ApiError(503, "the store is busy or changed; try again shortly",
+                           headers={"Retry-After": "5"}) from exc
+        accounts = tables.get("accounts")
+        if accounts is None:
+            raise ApiError(503, f"run {run_id} has no accounts table")
+        return edges, accounts, audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
+
+    return state.cache.get_or_make(("campaign-world", run_id), make)
+
+
+@router.post("/campaigns/plan", response_model=CampaignPlan, summary="Plan a campaign",
+             description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
+                         "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
+                         "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
+                         "total with its uncertainty.")
+def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+    snap = ctx.snap
+    edges, accounts, audience = _world(request, snap.run_id)
+    req = PlanRequest(k=body.k, tiers=tuple(body.tier) if body.tier else None,
+                      communities=tuple(body.community) if body.community else None,
+                      affiliations=tuple(body.affiliation) if body.affiliation else None,
+                      budget=body.budget, cost_column=body.cost_column, objective=body.objective,
+                      probability=body.probability, epsilon=body.epsilon, ell=body.ell, seed=body.seed,
+                      max_rr_sets=MAX_RR_SETS)
+    try:
+        result = plan_from_arrays(edges, accounts, req, run_id=snap.run_id, audience=audience)
+    except (PlanError, EngineError) as exc:
+        raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
+    return Response(dumps(result.to_dict()), media_type="application/json",
+                    headers={"X-Nichegraph-Run": snap.run_id, "Cache-Control": "no-store"})
