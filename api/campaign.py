@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine import Graph
 from engine.campaign import audience_graph, imm_portfolio, max_reach_portfolio
 from graph_store import EdgeArrays, Store
 
@@ -52,6 +53,7 @@ class PlanRequest:
     epsilon: float = 0.2
     ell: float = 1.0
     seed: int = 0
+    max_rr_sets: int = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,12 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
 
 
 def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest, *,
-                     run_id: str | None = None) -> Plan:
-    """Plan from edge arrays and a run's accounts table (see :func:`plan_campaign`)."""
+                     run_id: str | None = None, audience: Graph | None = None) -> Plan:
+    """Plan from edge arrays and a run's accounts table (see :func:`plan_campaign`).
+
+    ``audience`` may pass a prebuilt :func:`engine.campaign.audience_graph` of ``edges`` (the
+    HTTP service caches it per run).
+    """
     if request.objective not in ("reach", "spread"):
         raise PlanError(f"objective must be 'reach' or 'spread', got {request.objective!r}")
     if request.cost_column and request.budget is None:
@@ -144,14 +150,15 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
         details["excluded_without_cost"] = int(unusable.sum())
         mask &= ~unusable
         costs = np.where(np.isfinite(costs) & (costs > 0), costs, 1.0)
-    audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=n)
+    if audience is None:
+        audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=n)
     n_cand = int(mask.sum())
     if request.objective == "reach":
         pf = max_reach_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
     else:
         pf = imm_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget,
                            probability=request.probability, epsilon=request.epsilon, ell=request.ell,
-                           seed=request.seed)
+                           seed=request.seed, max_rr_sets=request.max_rr_sets)
     followers_observed = np.diff(audience.indptr)
     rows = []
     for rank, (u, gain, cum, cost) in enumerate(zip(pf.nodes, pf.marginal_gain, pf.cumulative, pf.cost), 1):

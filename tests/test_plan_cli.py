@@ -128,3 +128,30 @@ def test_clear_errors(tmp_path, monkeypatch, capsys):
     with DuckDBStore(path2, read_only=True) as st:
         with pytest.raises(PlanError, match="no 'niche_score' column"):
             plan_campaign(st, PlanRequest(budget=1.0, cost_column="niche_score"))
+
+
+def test_http_plan_endpoint_matches_the_cli(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.service import create_app, load_settings
+
+    path = tmp_path / "s.duckdb"
+    aud = _make_store(path)
+    cli = _plan_json(path, "--k", "4", "--tier", "nano,micro,macro")
+    settings = load_settings(env={}, store=str(path), poll_seconds=0, rate_limit=0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        res = client.post("/v1/campaigns/plan", json={"k": 4, "tier": ["nano", "micro", "macro"]})
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert res.headers["x-nichegraph-run"] == "r1"
+        assert [r["id"] for r in body["accounts"]] == [r["id"] for r in cli["accounts"]]
+        assert body["total"] == len(set().union(*[aud[r["id"]] for r in body["accounts"]]))
+        spread = client.post("/v1/campaigns/plan", json={"k": 2, "objective": "spread", "probability": "wc"})
+        assert spread.status_code == 200 and spread.json()["std_error"] > 0
+        bad = client.post("/v1/campaigns/plan", json={"k": 0})
+        assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"].startswith("body")
+        bad = client.post("/v1/campaigns/plan", json={"k": 3, "tier": ["giga"]})
+        assert bad.status_code == 422
+        bad = client.post("/v1/campaigns/plan", json={"budget": 3, "cost_column": "nope"})
+        assert bad.status_code == 422 and "nope" in bad.json()["error"]["message"]
+        assert client.post("/v1/campaigns/plan", json={"k": 3, "unknown": 1}).status_code == 422
