@@ -46,7 +46,7 @@ def command(
         "--timestamp-format", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     if fmt not in FORMATS:
         err.print(f"[bold red]error:[/] --format {fmt!r}: use one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
