@@ -65,3 +65,14 @@ def test_brand_affinity_and_communities():
     t = brand_affinity(5, [1, 3, 1, 0], [2, 1, 1, 4], exclude=[0])
     assert t.tolist() == [0.0, 3.0, 0.0, 1.0, 0.0]
     assert brand_communities([7, 7, 2, 9, 9], t).tolist() == [7, 9]
+
+
+def test_docs_metrics_examples():
+    """Every worked example in docs/metrics.md runs and prints what the doc says."""
+    import doctest
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+    res = doctest.testfile(str(doc), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 20
+    assert res.failed == 0
