@@ -20,6 +20,7 @@ import pyarrow as pa
 try:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
     raise ModuleNotFoundError(
         "plots and reports need matplotlib: pip install 'nichegraph[report]'") from exc
@@ -153,12 +154,20 @@ def community_sizes(communities: pa.Table | None, accounts: pa.Table | None = No
         raise MissingColumns("community sizes", ["communities.size", "accounts.community"])
     fig = _figure()
     ax = fig.add_subplot()
-    for (level, sizes), colour in zip(series.items(), (_BASE, "#2ca02c", "#9467bd")):
+    few = max((s.size for s in series.values()), default=0) <= 30
+    width = 0.8 / max(len(series), 1)
+    for i, ((level, sizes), colour) in enumerate(zip(series.items(), (_BASE, "#2ca02c", "#9467bd"))):
         if sizes.size:
-            ax.loglog(np.arange(1, sizes.size + 1), sizes, marker="o", markersize=3, color=colour,
-                      label=f"{level}: {sizes.size:,} communities, largest {sizes[0]:,}")
-    ax.set_xlabel("community rank")
-    ax.set_ylabel("members")
+            label = f"{level}: {sizes.size:,} communities, largest {sizes[0]:,}"
+            ranks = np.arange(1, sizes.size + 1)
+            if few:  # a handful of communities: plain bars read better than a log-log line
+                ax.bar(ranks + (i - (len(series) - 1) / 2) * width, sizes, width=width, color=colour, label=label)
+            else:
+                ax.loglog(ranks, sizes, marker="o", markersize=3, color=colour, label=label)
+    if few:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("community rank (largest first)" + ("" if few else ", log"))
+    ax.set_ylabel("members" + ("" if few else " (log)"))
     ax.set_title("Community size distribution")
     if ax.has_data():
         ax.legend()
@@ -227,7 +236,10 @@ def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio") -> Figure:
     fig = _figure()
     ax = fig.add_subplot()
     names = [t for t, g in groups.items() if g.size]
-    if names:
+    if not names:
+        ax.text(0.5, 0.5, f"no account has a defined {value}\n(no inbound interactions in this run)",
+                ha="center", va="center", transform=ax.transAxes)
+    else:
         ax.boxplot([groups[t] for t in names], showfliers=False, widths=0.5)
         ax.plot(range(1, len(names) + 1), [groups[t].mean() for t in names], "D", color=_HIGHLIGHT, label="mean")
         ax.set_xticks(range(1, len(names) + 1), [f"{t}\n(n={groups[t].size:,})" for t in names])

@@ -27,7 +27,7 @@ from graph_store import RunRecord, Store
 from . import plots
 
 #: Columns that identify an account in every ranking table (those present are shown).
-IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "followers_observed", "community")
+IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "community")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ RANKINGS: tuple[Ranking, ...] = (
             ("niche_percentile", "within_module_z", "participation", "niche_share", "niche")),
     Ranking("pagerank", "Global influence (PageRank)", "pagerank", ("in_degree", "coreness")),
     Ranking("in_degree", "Most attention received (in-degree)", "in_degree",
-            ("out_degree", "reciprocity")),
+            ("followers_observed", "out_degree", "reciprocity")),
 )
 
 _CSS = """
@@ -162,7 +162,7 @@ class _Plot:
 def _plots(accounts: pa.Table, communities: pa.Table | None) -> list[_Plot]:
     return [
         _Plot("Community size distribution",
-              "Members per community, largest first (log-log); one series per level (broad communities, niches).",
+              "Members per community, largest first (log-log when there are many); one series per level.",
               lambda: plots.community_sizes(communities, accounts)),
         _Plot("Niche centrality vs follower count",
               "Each dot is an account; red: the top hidden influencers by score_hidden. The dashed line marks "
