@@ -1,0 +1,78 @@
+"""A real server: `nichegraph serve` as a subprocess on a free loopback port, queried over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from api.service.security import hash_key
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_over_http(store_path, tables, tmp_path):
+    keys = tmp_path / "keys.txt"
+    keys.write_text(f"app {hash_key('secret-key-1')} *\n")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--store", store_path, "--host", "127.0.0.1", "--port", str(port),
+         "--api-keys", str(keys), "--poll-seconds", "0", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.time() < deadline, "server did not become ready"
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, headers={"X-API-Key": "secret-key-1"}, timeout=5) as http:
+            r = http.get("/v1/rankings", params={"tier": "nano", "limit": 3})
+            assert r.status_code == 200
+            body = r.json()
+            assert body["run_id"] == "20260101T000000000000Z-aaaa0001" and len(body["items"]) == 3
+            assert all(i["tier"] == "nano" for i in body["items"])
+            assert "server" not in r.headers  # no server banner
+            assert http.get("/v1/rankings", headers={"If-None-Match": r.headers["etag"]},
+                            params={"tier": "nano", "limit": 3}).status_code == 304
+            assert http.get("/v1/accounts/u001").json()["account"]["id"] == "u001"
+            assert http.get("/v1/communities/1").status_code == 200
+            assert httpx.get(base + "/v1/rankings").status_code == 401
+            err = http.get("/v1/accounts/missing").json()
+            assert err["error"]["code"] == "not_found"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, -signal.SIGINT), proc.stdout.read().decode()
+
+
+def test_serve_rejects_bad_key_file(store_path, tmp_path):
+    bad = tmp_path / "keys.txt"
+    bad.write_text("app plaintext-key *\n")
+    out = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--store", store_path, "--api-keys", str(bad)],
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2
+    assert f"{bad}:1" in out.stderr and "never the key itself" in out.stderr
