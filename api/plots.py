@@ -174,9 +174,9 @@ def community_sizes(communities: pa.Table | None, accounts: pa.Table | None = No
     return fig
 
 
-def niche_vs_followers(accounts: pa.Table, *, y: str | None = None,
+def niche_vs_followers(accounts: pa.Table, *, y: str | None = None, x: str | None = None,
                        highlight: np.ndarray | Sequence[int] | None = None, top: int = 25,
-                       nano_threshold: float = 10_000) -> Figure:
+                       nano_threshold: float | None = 10_000) -> Figure:
     """Niche centrality against follower count (log x), hidden influencers highlighted.
 
     Parameters
@@ -185,54 +185,67 @@ def niche_vs_followers(accounts: pa.Table, *, y: str | None = None,
         The run's ``accounts`` table.
     y : str, optional
         Centrality column; default the first of :data:`NICHE_COLUMNS` present.
+    x : str, optional
+        Column for the x axis; default the follower count (:func:`follower_counts`).
     highlight : array of int, optional
         Row positions to highlight; default the ``top`` rows by ``score_hidden``
         (only rows with a finite, positive score).
     top : int
         How many to highlight by default.
-    nano_threshold : float
-        Drawn as a dashed line (the nano tier's upper bound).
+    nano_threshold : float or None
+        Drawn as a dashed line (the nano tier's upper bound); None for no line.
     """
     if y is None:
         y = next((c for c in NICHE_COLUMNS if c in accounts.column_names), None)
         if y is None:
             raise MissingColumns("niche centrality plot", NICHE_COLUMNS[:1])
-    followers, xlabel = follower_counts(accounts)
+    if x is None:
+        followers, xlabel = follower_counts(accounts)
+    else:
+        followers, xlabel = column(accounts, x).astype(np.float64), x.replace("_", " ")
     yv = column(accounts, y).astype(np.float64)
     if highlight is None:
         highlight = top_rows(accounts, "score_hidden", top) if "score_hidden" in accounts.column_names else []
     mask = np.zeros(accounts.num_rows, dtype=bool)
     mask[np.asarray(highlight, dtype=np.int64)] = True
-    x = np.maximum(np.nan_to_num(followers, nan=0.0), 0.0) + 1.0  # log axis: +1 keeps 0 followers
+    xv = np.maximum(np.nan_to_num(followers, nan=0.0), 0.0) + 1.0  # log axis: +1 keeps 0 followers
     ok = np.isfinite(yv)
     fig = _figure()
     ax = fig.add_subplot()
-    ax.scatter(x[ok & ~mask], yv[ok & ~mask], s=6, alpha=0.35, color=_BASE, linewidths=0, label="accounts")
+    ax.scatter(xv[ok & ~mask], yv[ok & ~mask], s=6, alpha=0.35, color=_BASE, linewidths=0, label="accounts")
     if mask.any():
-        ax.scatter(x[ok & mask], yv[ok & mask], s=28, color=_HIGHLIGHT, edgecolors="black", linewidths=0.5,
+        ax.scatter(xv[ok & mask], yv[ok & mask], s=28, color=_HIGHLIGHT, edgecolors="black", linewidths=0.5,
                    label=f"hidden influencers (top {int(mask.sum())})")
     ax.set_xscale("log")
-    ax.axvline(nano_threshold + 1, color="grey", linestyle="--", linewidth=1, label=f"{nano_threshold:,.0f} followers")
+    if nano_threshold is not None:
+        ax.axvline(nano_threshold + 1, color="grey", linestyle="--", linewidth=1,
+                   label=f"{nano_threshold:,.0f} followers")
     ax.set_xlabel(f"{xlabel} + 1 (log)")
     ax.set_ylabel(y.replace("_", " "))
-    ax.set_title("Niche centrality vs follower count")
+    ax.set_title("Niche centrality vs follower count" if x is None else f"Niche centrality vs {xlabel}")
     ax.legend(loc="best", fontsize="small")
     return fig
 
 
-def by_tier(accounts: pa.Table, value: str = "social_ratio") -> dict[str, np.ndarray]:
-    """Finite values of ``value`` per tier, tiers in :data:`TIER_ORDER` then any others."""
-    _require(accounts, f"{value} by tier", "tier", value)
-    tiers = column(accounts, "tier")
+def by_tier(accounts: pa.Table, value: str = "social_ratio", *, group: str = "tier") -> dict[str, np.ndarray]:
+    """Finite values of ``value`` per tier (or per value of another ``group`` column).
+
+    Groups come in :data:`TIER_ORDER`, then any others sorted by name.
+    """
+    _require(accounts, f"{value} by {group}", group, value)
+    tiers = column(accounts, group)
     v = column(accounts, value).astype(np.float64)
     names = [t for t in TIER_ORDER if t in set(tiers.tolist())]
     names += sorted({str(t) for t in tiers.tolist() if t is not None} - set(names))
     return {t: v[(tiers == t) & np.isfinite(v)] for t in names}
 
 
-def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio") -> Figure:
-    """Box plot of a per-account ratio (default ``social_ratio``) by follower tier, means marked."""
-    groups = by_tier(accounts, value)
+def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio", *, group: str = "tier") -> Figure:
+    """Box plot of a per-account ratio (default ``social_ratio``) by follower tier, means marked.
+
+    ``group`` names another column to group by (e.g. a band of in-degree).
+    """
+    groups = by_tier(accounts, value, group=group)
     fig = _figure()
     ax = fig.add_subplot()
     names = [t for t, g in groups.items() if g.size]
@@ -245,7 +258,7 @@ def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio") -> Figure:
         ax.set_xticks(range(1, len(names) + 1), [f"{t}\n(n={groups[t].size:,})" for t in names])
         ax.legend(loc="best", fontsize="small")
     ax.set_ylabel(value.replace("_", " "))
-    ax.set_title(f"{value.replace('_', ' ').capitalize()} by tier")
+    ax.set_title(f"{value.replace('_', ' ').capitalize()} by {group.replace('_', ' ')}")
     return fig
 
 

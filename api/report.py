@@ -152,6 +152,35 @@ def ranking_rows(accounts: pa.Table, ranking: Ranking, top: int) -> tuple[list[s
     return ["rank", *columns], picked
 
 
+#: Per-account ratios summarised by tier in the report (those present).
+TIER_RATIOS: tuple[str, ...] = ("social_ratio", "follow_back_ratio", "reciprocity", "niche_share")
+
+
+def tier_summary(accounts: pa.Table) -> list[dict]:
+    """Accounts per tier and the mean and median of each ratio in :data:`TIER_RATIOS`.
+
+    Means and medians are over the accounts where the ratio is defined (finite);
+    ``n <ratio>`` says how many that is.  Empty without a ``tier`` column.
+    """
+    if "tier" not in accounts.column_names:
+        return []
+    ratios = [r for r in TIER_RATIOS if r in accounts.column_names]
+    tiers = plots.column(accounts, "tier").astype(str)
+    names = [t for t in plots.TIER_ORDER if (tiers == t).any()]
+    names += sorted(set(tiers.tolist()) - set(names))
+    groups = {r: plots.by_tier(accounts, r) for r in ratios}
+    rows = []
+    for t in names:
+        row: dict = {"tier": t, "accounts": int((tiers == t).sum())}
+        for r in ratios:
+            v = groups[r].get(t, np.zeros(0))
+            row[f"n {r}"] = int(v.size)
+            row[f"mean {r}"] = float(v.mean()) if v.size else None
+            row[f"median {r}"] = float(np.median(v)) if v.size else None
+        rows.append(row)
+    return rows
+
+
 @dataclass(frozen=True)
 class _Plot:
     title: str
@@ -242,6 +271,10 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
                     f"<figcaption><b>{_e(plot.title)}.</b> {_e(plot.caption)}</figcaption></figure>")
     parts.append('<section id="plots"><h2>Plots</h2><div class="plots">' + "".join(figs) + "</div>"
                  + "".join(f'<p class="missing">Not in this run: {_e(m)}</p>' for m in missing) + "</section>")
+    tier_rows = tier_summary(accounts)
+    if tier_rows:
+        parts.append('<section id="tiers"><h2>By tier</h2>'
+                     + html_table(tier_rows, list(tier_rows[0]), css_class="tier-table") + "</section>")
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')

@@ -281,6 +281,16 @@ def test_full_report_has_every_plot_and_ranking():
     assert _num(counts["broad communities"]) == tables["communities"].num_rows
     assert sum(_num(counts[f"{t} accounts"]) for t in plots.TIER_ORDER) == acc.num_rows
     assert dict(doc.table("params"))["extra.modularity"] == "0.41"
+    # the by-tier table: counts and means against numpy
+    tier_rows = doc.table("tier-table")
+    head = tier_rows[0]
+    assert [r[0] for r in tier_rows[1:]] == [t for t in plots.TIER_ORDER if (tier == t).any()]
+    social = acc.column("social_ratio").to_numpy()
+    for r in tier_rows[1:]:
+        sel = tier == r[0]
+        assert _num(r[head.index("accounts")]) == sel.sum()
+        assert abs(_num(r[head.index("mean social_ratio")]) - social[sel].mean()) < 5e-4 * max(1, social[sel].mean())
+        assert abs(_num(r[head.index("median social_ratio")]) - np.median(social[sel])) < 5e-4
 
 
 def test_report_without_measures_says_what_is_missing():
