@@ -217,6 +217,9 @@ def niche_vs_followers(accounts: pa.Table, *, y: str | None = None, x: str | Non
         ax.scatter(xv[ok & mask], yv[ok & mask], s=28, color=_HIGHLIGHT, edgecolors="black", linewidths=0.5,
                    label=f"hidden influencers (top {int(mask.sum())})")
     ax.set_xscale("log")
+    pos = yv[ok & (yv > 0)]
+    if pos.size and pos.size == ok.sum() and pos.max() / pos.min() > 100:  # heavy-tailed and positive: log y
+        ax.set_yscale("log")
     if nano_threshold is not None:
         ax.axvline(nano_threshold + 1, color="grey", linestyle="--", linewidth=1,
                    label=f"{nano_threshold:,.0f} followers")
