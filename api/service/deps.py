@@ -86,7 +86,8 @@ def _cache_control(settings: Settings, keys: KeyRing) -> str:
     return f"{'private' if keys.enabled else 'public'}, max-age={settings.cache_max_age}"
 
 
-async def current(request: Request, state: State) -> Ctx:
+async def current(request: Request) -> Ctx:
+    state: ServiceState = request.app.state.nichegraph
     snap = state.holder.current
     if snap is None:
         raise ApiError(503, state.holder.last_error or "no analysis run loaded yet",
@@ -127,7 +128,8 @@ def _presented_key(request: Request) -> str | None:
 def scope(name: str) -> Callable:
     """A dependency: the caller's key must allow scope ``name``; then one rate-limit token."""
 
-    async def check(request: Request, state: State) -> str:
+    async def check(request: Request) -> str:
+        state: ServiceState = request.app.state.nichegraph
         client = request.client.host if request.client else "unknown"
         if state.keys.enabled:
             presented = _presented_key(request)

@@ -90,12 +90,14 @@ def error_response(status: int, message: str, fields: list[tuple[str, str]] | No
 #: Responses every /v1 route may give, for the OpenAPI schema.
 ERROR_RESPONSES = {
     s: {"model": ErrorBody, "description": d} for s, d in {
-        401: "Missing or invalid API key", 403: "The API key lacks the scope", 422: "Invalid parameters",
+        401: "Missing or invalid API key", 403: "The API key lacks the scope", 413: "Request body too large",
+        414: "URL (query string) too long", 422: "Invalid parameters",
         429: "Rate limited; retry after `Retry-After` seconds", 503: "No analysis run loaded yet"}.items()
 }
 
 
-def _loc(loc) -> str:
+def format_loc(loc) -> str:
+    """``('query', 'community', 0)`` as ``query.community[0]``."""
     if not loc:
         return "request"
     out = str(loc[0])
@@ -116,7 +118,7 @@ def install(app: FastAPI) -> None:
         fields = []
         for e in exc.errors():
             msg = str(e.get("msg", "invalid value"))
-            fields.append((_loc(e.get("loc")), msg))
+            fields.append((format_loc(e.get("loc")), msg))
         n = len(fields)
         return error_response(422, f"{n} invalid parameter{'s' if n != 1 else ''}: "
                                    + "; ".join(f"{f}: {m}" for f, m in fields[:5]), fields)

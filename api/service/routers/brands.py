@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 
 from graph_store import StoreError
 
@@ -19,8 +19,7 @@ from ..deps import Snap, get_state, page_limit, query_error, respond
 from ..errors import ApiError
 from ..schemas import BrandAffinityPage
 from ..snapshot import QueryError, Snapshot
-from .common import CursorParam, FieldsParam, FilterParams, LimitParam, OrderParam, SortParam, filter_params, \
-    split_fields
+from .common import BrandQuery, parse_query, query_doc
 
 router = APIRouter(tags=["brands"])
 
@@ -63,38 +62,34 @@ def _audience(request: Request, snap: Snapshot, handle: str, tags: tuple[str, ..
 @router.get("/brands/{handle}/affinity", response_model=BrandAffinityPage, summary="Brand affinity",
             description="Accounts that already mention the brand account or use its hashtags, ranked by niche "
                         "centrality (`niche_pagerank` by default): the people to start a campaign with.",
-            responses={404: {"description": "Unknown brand handle and no hashtag given"}})
+            responses={404: {"description": "Unknown brand handle and no hashtag given"}},
+            openapi_extra=query_doc(BrandQuery))
 def brand_affinity(request: Request, ctx: Snap,
                    handle: Annotated[str, Path(max_length=200, description="Brand handle (`@` optional) or id.",
-                                               examples=["acme"])],
-                   f: Annotated[FilterParams, Depends(filter_params)],
-                   hashtag: Annotated[list[str] | None, Query(max_length=20, description="Brand hashtags "
-                                                              "(default: the handle).")] = None,
-                   sort: SortParam = None, order: OrderParam = "desc", limit: LimitParam = None,
-                   cursor: CursorParam = None, fields: FieldsParam = None):
-    limit = page_limit(limit, ctx.settings)
+                                               examples=["acme"])]):
+    q = parse_query(request, BrandQuery)
+    hashtag = q.hashtag
+    limit = page_limit(q.limit, ctx.settings)
     snap = ctx.snap
     handle = handle.lstrip("@")
     if not handle:
         raise ApiError(422, "handle: must not be empty", fields=[("path.handle", "must not be empty")])
     tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtag or [handle]) if t.lstrip("#")}))
-    if any(len(t) > 200 for t in tags):
-        raise ApiError(422, "hashtag: at most 200 characters", fields=[("query.hashtag", "at most 200 characters")])
     brand_known = snap.row_of_handle(handle) is not None or snap.row_of(handle) is not None
     if not brand_known and not hashtag:
         raise ApiError(404, f"no account with handle or id {handle!r} in run {snap.run_id}; "
                             "pass hashtag=... to rank by hashtag use alone")
     brand_id, rows, mentions, uses = _audience(request, snap, handle, tags)
     try:
-        cols = snap.output_columns(split_fields(fields))
-        page, next_cursor, used = snap.rank_within(rows, f.filters(), sort or snap.preferred_sort(
-            "niche_pagerank", "niche_percentile"), order == "desc", limit, cursor)
+        cols = snap.output_columns(q.field_list())
+        page, next_cursor, used = snap.rank_within(rows, q.filters(), q.sort or snap.preferred_sort(
+            "niche_pagerank", "niche_percentile"), q.order == "desc", limit, q.cursor)
     except QueryError as exc:
         raise query_error(exc) from None
     items = snap.rows(page, cols)
     for r, item in zip(page.tolist(), items):
         item["mentions"] = mentions.get(r, 0)
         item["hashtag_uses"] = uses.get(r, 0)
-    return respond(ctx, request, {"run_id": snap.run_id, "sort": used, "order": order, "limit": limit,
+    return respond(ctx, request, {"run_id": snap.run_id, "sort": used, "order": q.order, "limit": limit,
                                   "next_cursor": next_cursor, "items": items,
                                   "brand": {"handle": handle, "id": brand_id, "hashtags": list(tags)}})

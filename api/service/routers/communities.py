@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from ..deps import Snap, page_limit, respond
 from ..errors import ApiError
 from ..schemas import CommunityDetail, CommunityList
-from .common import CursorParam, LimitParam
+
+LimitParam = Annotated[int | None, Query(ge=1, le=10_000, description="Page size (at most max_page_size).")]
+CursorParam = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the previous page.")]
 
 router = APIRouter(tags=["communities"])
 
