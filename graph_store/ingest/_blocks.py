@@ -81,21 +81,27 @@ def head_bytes(path: str | os.PathLike, n: int = 65536) -> bytes:
         raw.close()
 
 
-def _last_record_end(buf: np.ndarray, quote: int | None) -> int:
-    """Index just past the last newline that ends a record (-1 when none)."""
-    nl = np.flatnonzero(buf == _NL)
-    if nl.size == 0:
-        return -1
-    if quote is None:
-        return int(nl[-1]) + 1
-    q = np.flatnonzero(buf == quote)
-    if q.size == 0:
-        return int(nl[-1]) + 1
-    before = np.searchsorted(q, nl)  # quotes before each newline
-    ok = np.flatnonzero((before & 1) == 0)
-    if ok.size == 0:
-        return -1
-    return int(nl[ok[-1]]) + 1
+def _last_record_end(buf: bytes, quote: int | None) -> int:
+    """Index just past the last newline that ends a record (-1 when none).
+
+    With a quote byte, a newline ends a record only when the quotes before it
+    are balanced (RFC 4180: an escaped quote ``""`` counts twice).  Searches
+    back from the end with C-speed ``bytes`` scans, so a block costs two passes.
+    """
+    pos = buf.rfind(b"\n")
+    if pos < 0 or quote is None:
+        return pos + 1 if pos >= 0 else -1
+    q = bytes([quote])
+    n_quotes = buf.count(q, 0, pos)
+    while pos >= 0:
+        if n_quotes % 2 == 0:
+            return pos + 1
+        prev = buf.rfind(b"\n", 0, pos)
+        if prev < 0:
+            return -1
+        n_quotes -= buf.count(q, prev, pos)
+        pos = prev
+    return -1
 
 
 def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes: int = 0,
@@ -127,13 +133,12 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
                     n = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
                     yield RawBlock(buf, line, n, raw.tell(), total)
                 return
-            arr = np.frombuffer(buf, dtype=np.uint8)
-            cut = _last_record_end(arr, quote)
+            cut = _last_record_end(buf, quote)
             if cut < 0:
                 carry = buf
                 continue
             data, carry = buf[:cut], buf[cut:]
-            n = int(np.count_nonzero(arr[:cut] == _NL))
+            n = data.count(b"\n")
             yield RawBlock(data, line, n, raw.tell(), total)
             line += n
     finally:

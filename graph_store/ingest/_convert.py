@@ -23,7 +23,10 @@ from ..schema import ID_COLUMNS, INTERACTION_KINDS, KIND_ALIASES, SCHEMAS, TIMES
 _INT_RE = r"^\+?[0-9]{1,18}(\.0*)?$"
 _NEG_INT_RE = r"^-[0-9]+(\.0*)?$"
 _FLOAT_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_UNIX_RE = r"^-?[0-9]{1,15}(\.[0-9]+)?$"
+_UNIX_RE = r"^-?[0-9]{1,12}(\.[0-9]+)?$"      # seconds, up to year ~33000
+_UNIX_MS_RE = r"^-?[0-9]{1,15}(\.[0-9]+)?$"   # milliseconds
+_UNIX_S_MAX = 10**12
+_UNIX_MS_MAX = 10**15
 _ISO_RE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
            r"(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 _ZONE_RE = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
@@ -67,8 +70,10 @@ class Piece:
     table : str
     cols : dict of str -> pyarrow.Array
         Canonical field -> raw values, each of length ``n``; absent fields are missing.
-    lines : ndarray of int64, shape (n,)
-        1-based physical line (or row number for Parquet) of every row.
+    lines : ndarray of int64, shape (n,), or a callable returning it
+        1-based physical line (or row number for Parquet) of every row.  A
+        callable is only called when a row of the piece is bad, so the good
+        path never computes line numbers.
     text : callable
         ``text(positions) -> list[str]``: raw text of the rows at ``positions``.
     names : dict
@@ -77,13 +82,21 @@ class Piece:
 
     table: str
     cols: dict[str, pa.Array]
-    lines: np.ndarray
+    lines: np.ndarray | Callable[[], np.ndarray]
     text: Callable[[np.ndarray], list[str]]
     names: dict[str, str] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
-        return int(self.lines.shape[0])
+        for v in self.cols.values():
+            if v is not None:
+                return len(v)
+        return len(self.line_numbers())
+
+    def line_numbers(self) -> np.ndarray:
+        if callable(self.lines):
+            self.lines = np.asarray(self.lines(), dtype=np.int64)
+        return self.lines
 
 
 class _Checks:
@@ -109,7 +122,8 @@ class _Checks:
             return []
         allpos = np.concatenate([p for p, _, _ in self.found])
         texts = dict(zip(allpos.tolist(), self.piece.text(allpos)))
-        out = [RowIssue(self.file, int(self.piece.lines[p]), fld, r, texts[p])
+        lines = self.piece.line_numbers()
+        out = [RowIssue(self.file, int(lines[p]), fld, r, texts[p])
                for pos, fld, reasons in self.found for p, r in zip(pos.tolist(), reasons)]
         out.sort(key=lambda i: i.line)
         return out
@@ -133,7 +147,7 @@ def _short(v, limit: int = 60) -> str:
 
 
 def _text(arr: pa.Array) -> pa.Array:
-    """Any raw column as trimmed strings (empty -> null)."""
+    """Any raw column as strings, ASCII whitespace trimmed, empty -> null."""
     if pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type):
         arr = arr.cast(pa.string())
     elif pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
@@ -142,7 +156,7 @@ def _text(arr: pa.Array) -> pa.Array:
         arr = arr.cast(arr.type.value_type).cast(pa.string())
     elif not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.ascii_trim_whitespace(arr)
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
@@ -231,8 +245,17 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
         return _from_unix(arr.cast(pa.float64()), 1e3 if fmt == "unix_ms" else 1e6)
     s = _text(arr)
     null_ts = pa.scalar(None, TIMESTAMP)
+    if fmt in ("auto", "unix", "unix_ms"):
+        try:  # fast path: every value is a whole number of seconds (or ms) in range
+            secs = s.cast(pa.int64())
+            lim = _UNIX_MS_MAX if fmt == "unix_ms" else _UNIX_S_MAX
+            if (pc.max(pc.abs_checked(secs)).as_py() or 0) < lim:
+                return pc.multiply(secs, 1_000 if fmt == "unix_ms" else 1_000_000).cast(TIMESTAMP)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     if fmt in ("auto", "unix", "unix_ms", "iso"):
-        is_unix = pc.match_substring_regex(s, _UNIX_RE) if fmt != "iso" else pa.array(np.zeros(n, bool))
+        is_unix = (pc.match_substring_regex(s, _UNIX_MS_RE if fmt == "unix_ms" else _UNIX_RE) if fmt != "iso"
+                   else pa.array(np.zeros(n, bool)))
         is_iso = pc.match_substring_regex(s, _ISO_RE) if fmt in ("auto", "iso") else pa.array(np.zeros(n, bool))
         out = _from_unix(pc.if_else(is_unix, s, pa.scalar(None, pa.string())).cast(pa.float64()),
                          1e3 if fmt == "unix_ms" else 1e6)
@@ -265,15 +288,24 @@ def _from_unix(x: pa.Array, to_us: float) -> pa.Array:
 def _kind_column(arr: pa.Array | None, n: int, checks: _Checks, default: str | None) -> pa.Array:
     if arr is None:
         s = pa.nulls(n, pa.string())
+    elif pa.types.is_dictionary(arr.type):
+        s = arr.cast(arr.type.value_type)
     else:
-        s = _text(arr)
+        s = arr
+    if not pa.types.is_string(s.type):
+        s = s.cast(pa.string())
     if default is not None:
         s = pc.fill_null(s, pa.scalar(default))
-    low = pc.utf8_lower(s)
-    idx = pc.index_in(low, value_set=_KIND_KEYS)
-    kind = pc.take(_KIND_VALUES, idx)
-    checks.add(pc.is_null(s), "kind", "missing interaction kind (give a kind column or --kind)")
-    checks.add(pc.and_(pc.is_valid(s), pc.is_null(idx)), "kind", lambda pos: [
+    # few distinct spellings: resolve them on the dictionary, not per row
+    enc = pc.dictionary_encode(s)
+    words = _text(enc.dictionary)
+    idx = pc.index_in(pc.utf8_lower(words), value_set=_KIND_KEYS)
+    canon = pc.take(_KIND_VALUES, idx)
+    kind = pc.take(canon, enc.indices)
+    missing = pc.is_null(pc.take(words, enc.indices))
+    checks.add(missing, "kind", "missing interaction kind (give a kind column or --kind)")
+    unknown = pc.and_(pc.invert(missing), pc.is_null(kind))
+    checks.add(unknown, "kind", lambda pos: [
         f"unknown interaction kind {_short(v)} (expected one of {', '.join(INTERACTION_KINDS)}, "
         f"or an alias such as RT, MT, RE, retweeted, quoted)" for v in _values(s, pos)])
     return kind

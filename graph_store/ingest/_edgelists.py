@@ -1,7 +1,7 @@
 """Readers for SNAP edge lists (``a b [weight]``) and the SNAP Higgs activity log.
 
 Both are whitespace-separated text with ``#`` comment lines.  Lines are split
-with one Arrow regex kernel per block; rows with the wrong number of fields are
+on runs of ASCII whitespace with one Arrow kernel per block; rows with the wrong number of fields are
 reported, the rest become canonical columns for :func:`_convert.convert`.
 """
 
@@ -27,7 +27,7 @@ def _split(path: str, stats: FileStats, file: str, allowed: tuple[int, ...], exp
             if issues:
                 yield issues, None, numbers, values
             continue
-        parts = pc.split_pattern_regex(trimmed, r"\s+")
+        parts = pc.ascii_split_whitespace(trimmed)
         nf = np.asarray(pc.list_value_length(parts).to_numpy(zero_copy_only=False))
         ok = np.isin(nf, allowed)
         if not ok.all():

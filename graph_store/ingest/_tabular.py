@@ -72,7 +72,7 @@ def _piece(table: str, tm: TableMapping, cols: dict[str, str], data, lines: np.n
             stats.filtered += dropped
             idx = np.flatnonzero(keep)
             data = data.filter(pa.array(keep))
-            lines = lines[idx]
+            lines = lines[idx] if not callable(lines) else (lambda _f=lines, _i=idx: np.asarray(_f())[_i])
             base_text = text
             text = lambda pos, _i=idx, _t=base_text: _t(_i[pos])  # noqa: E731
     if data.num_rows == 0:
@@ -170,61 +170,136 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
     conv_opts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
                                      quoted_strings_can_be_null=False, include_columns=sorted(set(cols.values()) | {c for c, _, _ in tm.where}))
     first_line = header_line + header_raw.count(b"\n")
+    fast_parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=True,
+                                    ignore_empty_lines=True, invalid_row_handler=_WrongWidth())
     for block in iter_blocks(path, quote=_QUOTE, skip_bytes=header_end, first_line=first_line):
-        data = block.data
         stats.bytes_done = block.done
-        arr = np.frombuffer(data, dtype=np.uint8)
-        bounds, nl = _record_bounds(arr, _QUOTE)
-        nrec = bounds.size - 1
-        if nrec == 0:
+        data = block.data
+        if not data.strip():
+            stats.blank_lines += block.n_lines
             continue
-        rec_line = block.first_line + np.searchsorted(nl, bounds[:-1])
-        clen = _content_lengths(arr, bounds)
-        blank = clen == 0
-        fields = _field_counts(arr, bounds, d, _QUOTE)
-        wrong = ~blank & (fields != ncols)
-        bad_utf8 = np.zeros(nrec, dtype=bool)
-        utf8_reasons: dict[int, str] = {}
+        # good path: pyarrow parses the block; line numbers are only computed if a row turns out bad
         try:
             data.decode("utf-8")
+            utf8_ok = True
         except UnicodeDecodeError:
-            for r in range(nrec):  # error path: find the undecodable records of this block
-                reason = utf8_error(data[bounds[r]:bounds[r + 1]])
-                if reason and not blank[r]:
-                    bad_utf8[r] = True
-                    utf8_reasons[r] = reason
-        stats.blank_lines += int(blank.sum())
-        stats.rows += int((~blank).sum())
-        issues: list[RowIssue] = []
-        for r in np.flatnonzero(wrong | bad_utf8).tolist():
-            raw = data[bounds[r]:bounds[r + 1]]
-            if bad_utf8[r]:
-                issues.append(RowIssue(file, int(rec_line[r]), None, utf8_reasons[r], decode_text(raw)))
-            else:
-                issues.append(RowIssue(file, int(rec_line[r]), None,
-                                       f"wrong column count: expected {ncols} fields, found {int(fields[r])}",
-                                       decode_text(raw)))
-        if issues:
-            yield issues
-        keep = ~(blank | wrong | bad_utf8)
-        kept = np.flatnonzero(keep)
-        if kept.size == 0:
-            continue
-        if kept.size == nrec:
-            body = data
+            utf8_ok = False
+        if utf8_ok:
+            fast_parse.invalid_row_handler.count = 0
+            tbl = pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse,
+                                 convert_options=conv_opts)
+            if fast_parse.invalid_row_handler.count == 0:
+                blanks = _count_blank_lines(data)
+                if blanks is not None:
+                    stats.blank_lines += blanks
+                    stats.rows += tbl.num_rows
+                    lazy = _LazyRecords(data, block.first_line, ncols, d)
+                    if tbl.num_rows:
+                        p = _piece(table, tm, cols, tbl, lazy.lines_of_rows, lazy.text_of_rows, stats)
+                        if p is not None:
+                            yield p
+                    continue
+        yield from _csv_block_exact(data, block.first_line, ncols, d, table, tm, cols, stats, file,
+                                    read_opts, parse_opts, conv_opts)
+
+
+class _WrongWidth:
+    """pyarrow ``invalid_row_handler``: count rows with the wrong number of fields, skip them."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, row) -> str:
+        self.count += 1
+        return "skip"
+
+
+def _count_blank_lines(data: bytes) -> int | None:
+    """Empty lines of a block, or None when a quoted value may hold an empty line (count exactly)."""
+    n = data.count(b"\n\n") + data.count(b"\n\r\n") + (1 if data[:1] in (b"\n", b"\r") else 0)
+    if n and b'"' in data:
+        return None
+    return n
+
+
+class _LazyRecords:
+    """Record boundaries of a block, computed only when a row's line or text is needed."""
+
+    def __init__(self, data: bytes, first_line: int, ncols: int, delim: int):
+        self.data, self.first_line, self.ncols, self.delim = data, first_line, ncols, delim
+        self._kept: np.ndarray | None = None
+
+    def _compute(self) -> None:
+        arr = np.frombuffer(self.data, dtype=np.uint8)
+        bounds, nl = _record_bounds(arr, _QUOTE)
+        self.bounds = bounds
+        self.rec_line = self.first_line + np.searchsorted(nl, bounds[:-1])
+        self._kept = np.flatnonzero(_content_lengths(arr, bounds) != 0)
+
+    def lines_of_rows(self) -> np.ndarray:
+        if self._kept is None:
+            self._compute()
+        return self.rec_line[self._kept]
+
+    def text_of_rows(self, pos: np.ndarray) -> list[str]:
+        if self._kept is None:
+            self._compute()
+        b = self.bounds
+        return [decode_text(self.data[b[i]:b[i + 1]]) for i in self._kept[pos]]
+
+
+def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: str, tm: TableMapping,
+                     cols: dict[str, str], stats: FileStats, file: str, read_opts, parse_opts, conv_opts) -> Output:
+    """A block with bad rows (wrong width, bad UTF-8) or ambiguous blank lines: find every record exactly."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bounds, nl = _record_bounds(arr, _QUOTE)
+    nrec = bounds.size - 1
+    if nrec == 0:
+        return
+    rec_line = first_line + np.searchsorted(nl, bounds[:-1])
+    clen = _content_lengths(arr, bounds)
+    blank = clen == 0
+    fields = _field_counts(arr, bounds, d, _QUOTE)
+    wrong = ~blank & (fields != ncols)
+    bad_utf8 = np.zeros(nrec, dtype=bool)
+    utf8_reasons: dict[int, str] = {}
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        for r in range(nrec):  # error path: find the undecodable records of this block
+            reason = utf8_error(data[bounds[r]:bounds[r + 1]])
+            if reason and not blank[r]:
+                bad_utf8[r] = True
+                utf8_reasons[r] = reason
+    stats.blank_lines += int(blank.sum())
+    stats.rows += int((~blank).sum())
+    issues: list[RowIssue] = []
+    for r in np.flatnonzero(wrong | bad_utf8).tolist():
+        raw = data[bounds[r]:bounds[r + 1]]
+        if bad_utf8[r]:
+            issues.append(RowIssue(file, int(rec_line[r]), None, utf8_reasons[r], decode_text(raw)))
         else:
-            body = arr[np.repeat(keep, np.diff(bounds))].tobytes()
-        tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
-                             convert_options=conv_opts)
-        if tbl.num_rows != kept.size:
-            raise _refuse(file, int(rec_line[kept[0]]), None,
-                          f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "
-                          f"parsed {tbl.num_rows} rows from {kept.size} records")
-        offs = bounds.astype(np.int64)
-        text = lambda pos, _d=data, _o=offs, _k=kept: [decode_text(_d[_o[i]:_o[i + 1]]) for i in _k[pos]]  # noqa: E731
-        p = _piece(table, tm, cols, tbl, rec_line[kept], text, stats)
-        if p is not None:
-            yield p
+            issues.append(RowIssue(file, int(rec_line[r]), None,
+                                   f"wrong column count: expected {ncols} fields, found {int(fields[r])}",
+                                   decode_text(raw)))
+    if issues:
+        yield issues
+    keep = ~(blank | wrong | bad_utf8)
+    kept = np.flatnonzero(keep)
+    if kept.size == 0:
+        return
+    body = data if kept.size == nrec else arr[np.repeat(keep, np.diff(bounds))].tobytes()
+    tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
+                         convert_options=conv_opts)
+    if tbl.num_rows != kept.size:
+        raise _refuse(file, int(rec_line[kept[0]]), None,
+                      f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "
+                      f"parsed {tbl.num_rows} rows from {kept.size} records")
+    offs = bounds.astype(np.int64)
+    text = lambda pos, _d=data, _o=offs, _k=kept: [decode_text(_d[_o[i]:_o[i + 1]]) for i in _k[pos]]  # noqa: E731
+    p = _piece(table, tm, cols, tbl, rec_line[kept], text, stats)
+    if p is not None:
+        yield p
 
 
 # -- Parquet ----------------------------------------------------------------------------------------
@@ -301,7 +376,7 @@ class LineBlocks:
                 values = values.filter(pa.array(ok))
                 strings = strings.filter(pa.array(ok))
                 numbers = numbers[ok]
-            trimmed = pc.utf8_trim_whitespace(strings)
+            trimmed = pc.ascii_trim_whitespace(strings)
             blank = np.asarray(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), dtype=bool)
             skip = blank
             self.stats.blank_lines += int(blank.sum())
