@@ -757,7 +757,9 @@ def _csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
         if pa.types.is_list(col.type):
             col = pc.binary_join(col, "|")
         elif pa.types.is_timestamp(col.type):
-            col = pc.strftime(col.cast(pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%SZ")
+            # "YYYY-MM-DD HH:MM:SS" -> "YYYY-MM-DDTHH:MM:SSZ" (much faster than pc.strftime)
+            col = pc.replace_substring(col.cast(pa.timestamp("s")).cast(pa.string()), " ", "T", max_replacements=1)
+            col = pc.binary_join_element_wise(col, "Z", "")
         cols.append(col)
         names.append(name)
     return pa.RecordBatch.from_arrays(cols, names=names)
