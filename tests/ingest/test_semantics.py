@@ -156,3 +156,12 @@ def test_ids_are_trimmed(store, tmp_path):
     p.write_text("follower,followee\n a , b\n")
     load_files(store, follows=p)
     assert dump(store)["follows"] == [("a", "b", None)]
+
+
+def test_progress_reports_bytes_up_to_the_file_size(store, fx):
+    seen = []
+    load_files(store, interactions=fx / "interactions.csv", progress=lambda st, done, total: seen.append((done, total)))
+    size = (fx / "interactions.csv").stat().st_size
+    assert seen and seen[-1] == (size, size)
+    assert all(0 <= d <= t == size for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

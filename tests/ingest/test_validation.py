@@ -169,3 +169,15 @@ def test_missing_input_file(store, tmp_path):
 
 def test_row_issue_str():
     assert str(RowIssue("f.csv", 3, "ts", "bad")) == "f.csv:3: field 'ts': bad"
+
+
+def test_crlf_line_endings(store, tmp_path):
+    csv_path = _write(tmp_path / "crlf.csv", b"follower,followee,since\r\na,b,2024-01-01\r\n\r\nb,c,\r\nc,d,bad\r\n")
+    snap_path = _write(tmp_path / "crlf.txt", b"# c\r\n1 2\r\n\r\n2 3 x\r\n")
+    for path, line, text in ((csv_path, 5, "c,d,bad"), (snap_path, 4, "2 3 x")):
+        with pytest.raises(InputRejected) as ei:
+            load_files(store, follows=path)
+        (i,) = ei.value.issues
+        assert (i.line, i.text) == (line, text)
+    rep = load_files(store, follows=[csv_path, snap_path], on_error="skip")
+    assert store.counts()["follows"] == 3 and [f.blank_lines for f in rep.files] == [1, 1]
