@@ -181,7 +181,7 @@ RETURN s.id AS source, tag, sum(n) AS n
 RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 
 WRITE_RUN_TABLE_CHUNK = """
-CREATE (:RunTable {run_id: $run_id, table: $table, seq: $seq, data: $data})
+MERGE (t:RunTable {run_id: $run_id, table: $table, seq: $seq}) SET t.data = $data
 """
 
 #: Result properties for accounts: ``$idx`` list and ``$props`` list of maps (nulls remove a property).
@@ -193,11 +193,12 @@ SET a += $props[i], a.run_id = $run_id
 
 WRITE_COMMUNITIES = """
 UNWIND $rows AS row
-CREATE (c:Community) SET c = row, c.run_id = $run_id
+MERGE (c:Community {run_id: $run_id, level: row.level, id: row.id}) SET c += row
 """
 
 CREATE_RUN = """
-CREATE (r:Run {run_id: $run_id, created_at: $created_at, params: $params, counts: $counts, tables: $tables})
+MERGE (r:Run {run_id: $run_id})
+SET r.created_at = $created_at, r.params = $params, r.counts = $counts, r.tables = $tables
 """
 
 DELETE_RUN_PARTS = """

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
 import threading
 import time
@@ -57,6 +58,8 @@ try:  # optional dependency: the `neo4j` extra
     from neo4j import exceptions as neo4j_errors
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
     raise StoreError("the Neo4j store needs the `neo4j` package: pip install 'nichegraph[neo4j]'") from _exc
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_ATOMIC_ROWS = 20_000
@@ -106,7 +109,7 @@ class Neo4jStore:
     def __init__(self, driver: "neo4j.Driver", location: str, *, database: str | None = None,
                  batch_size: int = DEFAULT_BATCH_SIZE, atomic_rows: int = DEFAULT_ATOMIC_ROWS,
                  workers: int = 1, read_workers: int = 2, progress: bool | None = None,
-                 own_driver: bool = True):
+                 max_retry_time: float = 60.0, own_driver: bool = True):
         if batch_size < 1:
             raise StoreError(f"batch_size must be >= 1, got {batch_size}")
         self.driver = driver
@@ -117,6 +120,7 @@ class Neo4jStore:
         self.workers = max(1, int(workers))
         self.read_workers = max(1, int(read_workers))
         self.progress = sys.stderr.isatty() if progress is None else progress
+        self.max_retry_time = float(max_retry_time)
         self._own_driver = own_driver
         self._schema_ready = False
 
@@ -151,7 +155,7 @@ class Neo4jStore:
         except (neo4j_errors.ConfigurationError, ValueError) as exc:
             raise StoreError(f"bad Neo4j URI {uri!r}: {exc}") from exc
         return cls(driver, uri, database=database, batch_size=int(batch_size), atomic_rows=int(atomic_rows),
-                   workers=int(workers), progress=progress)
+                   workers=int(workers), progress=progress, max_retry_time=max_retry_time)
 
     # -- context management -------------------------------------------------
     def __enter__(self) -> "Neo4jStore":
@@ -169,25 +173,59 @@ class Neo4jStore:
         return self.driver.session(database=self.database,
                                    default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS)
 
+    def _retrying(self, fn: Callable[[], Any], what: str) -> Any:
+        """Call ``fn`` (a managed transaction), retrying lost connections with backoff.
+
+        The driver retries transient errors itself but not a commit whose outcome is
+        unknown (``IncompleteCommit``), nor a server that stays away longer than its
+        own retry window.  Every statement this store runs is idempotent, so
+        running it again is always safe.
+        """
+        deadline = time.monotonic() + self.max_retry_time
+        delay = 0.5
+        while True:
+            try:
+                return fn()
+            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+                # IncompleteCommit is a ServiceUnavailable
+                if time.monotonic() + delay > deadline:
+                    raise
+                _log.warning("Neo4j %s: %s lost the connection (%s); retrying in %.1fs",
+                             self.location, what, exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
+
     def _write(self, query: str, params: dict | None = None, *, what: str = "write") -> list[dict]:
         """Run one statement in its own managed (retried) write transaction."""
         def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
             return [r.data() for r in tx.run(query, params or {})]
-        with self._errors(what), self._session() as s:
-            return s.execute_write(work)
+
+        def once() -> list[dict]:
+            with self._session() as s:
+                return s.execute_write(work)
+        with self._errors(what):
+            return self._retrying(once, what)
 
     def _read(self, query: str, params: dict | None = None, *, what: str = "read") -> list[dict]:
         def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
             return [r.data() for r in tx.run(query, params or {})]
-        with self._errors(what), self._session(write=False) as s:
-            return s.execute_read(work)
+
+        def once() -> list[dict]:
+            with self._session(write=False) as s:
+                return s.execute_read(work)
+        with self._errors(what):
+            return self._retrying(once, what)
 
     def _read_values(self, query: str, params: dict | None = None, *, what: str = "read") -> list[list]:
         """Like :meth:`_read` but returns the records' values (no dict per record)."""
         def work(tx: "neo4j.ManagedTransaction") -> list[list]:
             return tx.run(query, params or {}).values()
-        with self._errors(what), self._session(write=False) as s:
-            return s.execute_read(work)
+
+        def once() -> list[list]:
+            with self._session(write=False) as s:
+                return s.execute_read(work)
+        with self._errors(what):
+            return self._retrying(once, what)
 
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
@@ -260,8 +298,11 @@ class Neo4jStore:
             def run(query: str, params: dict, what: str = "write") -> list[dict]:
                 return [r.data() for r in tx.run(query, params)]
             return _Loader(self, con, bar, run, parallel=False).run_all()
-        with self._errors("load"), self._session() as s:
-            return s.execute_write(work)
+        def once() -> LoadCounts:
+            with self._session() as s:
+                return s.execute_write(work)
+        with self._errors("load"):
+            return self._retrying(once, "load")
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -397,8 +438,9 @@ class Neo4jStore:
         com = tables.get("communities")
         if com is not None and com.num_rows:
             rows = [_neo4j_props(r) for r in com.to_pylist()]
-            for r in rows:
-                r["id"] = r.get("community")
+            for i, r in enumerate(rows):
+                r["id"] = r.get("community", i)
+                r.setdefault("level", "")
             for lo in range(0, len(rows), self.batch_size):
                 self._write(cypher.WRITE_COMMUNITIES, {"rows": rows[lo:lo + self.batch_size], "run_id": run.run_id},
                             what="writing communities")
@@ -469,7 +511,7 @@ class _Loader:
             for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo:lo + self.bs]}, "looking up accounts"):
                 found_k += r["keys"]
                 found_i += r["idx"]
-        con.execute("CREATE TABLE existing (key VARCHAR, idx INTEGER)")
+        con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER)")
         if found_k:
             con.register("_ex", pa.table({"key": pa.array(found_k, pa.string()),
                                           "idx": pa.array(found_i, pa.int32())}))
@@ -477,7 +519,7 @@ class _Loader:
             con.unregister("_ex")
         m = self.run(cypher.MAX_IDX, {}, "reading accounts")[0]["m"]
         base = 0 if m is None else int(m) + 1
-        con.execute("""CREATE TABLE idmap AS
+        con.execute("""CREATE OR REPLACE TABLE idmap AS
             SELECT l.id, l.key, e.idx FROM load_ids l JOIN existing e USING (key)
             UNION ALL
             SELECT id, key, (? + row_number() OVER (ORDER BY id) - 1)::INTEGER AS idx
@@ -517,7 +559,7 @@ class _Loader:
             self.bar.advance(part.num_rows)
 
         # 4. follows: one per pair, earliest since
-        con.execute("""CREATE TABLE fol AS
+        con.execute("""CREATE OR REPLACE TABLE fol AS
             SELECT (a.idx::BIGINT << 32) + b.idx AS k, a.idx AS s, b.idx AS d,
                    min(epoch_us(f.since)) AS us, count(*) AS c
             FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
@@ -542,7 +584,7 @@ class _Loader:
             f.existing += ex
 
         # 5. interactions: events with multiplicity
-        con.execute("""CREATE TABLE itr AS
+        con.execute("""CREATE OR REPLACE TABLE itr AS
             SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
                    coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
             FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
