@@ -90,6 +90,7 @@ class _Cat:
     out_codes: np.ndarray  # int32 code of the row's own spelling in `categories`, -1 for null
     categories: np.ndarray  # object array of the category values (original spelling)
     lookup: dict  # normalized value -> code
+    out_values: np.ndarray  # `categories` followed by None (so code -1 reads None)
     group_rows: np.ndarray  # int32 rows sorted by (code, idx)
     offsets: np.ndarray  # int64, group k is group_rows[offsets[k]:offsets[k+1]]
 
@@ -154,7 +155,9 @@ def _encode_categorical(column: str, arr: pa.ChunkedArray) -> _Cat:
     counts = np.bincount(codes[codes >= 0], minlength=k) if k else np.zeros(0, np.int64)
     n_null = int((codes < 0).sum())
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64) + n_null
-    return _Cat(codes, out_codes, categories, lookup, group_rows, offsets)
+    out_values = np.empty(len(categories) + 1, dtype=object)
+    out_values[:-1] = categories
+    return _Cat(codes, out_codes, categories, lookup, out_values, group_rows, offsets)
 
 
 def _encode_numeric(arr: pa.ChunkedArray) -> _Num:
@@ -316,14 +319,13 @@ class Snapshot:
         return cols
 
     def rows(self, rows: np.ndarray, fields: Iterable[str] | None = None) -> list[dict]:
-        """The given rows as dicts of JSON-ready values (NaN as None)."""
+        """The given rows as dicts (NaN floats stay NaN: :func:`api.service.errors.dumps` writes null)."""
         names = self.output_columns(fields)
         cols = []
         for name in names:
             if name in self.cats:
                 cat = self.cats[name]
-                codes = cat.out_codes[rows]
-                vals = [None if c < 0 else cat.categories[c] for c in codes.tolist()]
+                vals = cat.out_values[cat.out_codes[rows]].tolist()  # code -1 -> the trailing None
             elif name in self.nums:
                 num = self.nums[name]
                 if num.is_int:
@@ -333,11 +335,8 @@ class Snapshot:
                             vals[j] = None
                     if name in self.bool_columns:
                         vals = [None if v is None else bool(v) for v in vals]
-                else:
-                    v = num.out[rows]
-                    vals = v.tolist()
-                    for j in np.flatnonzero(~np.isfinite(v)).tolist():
-                        vals[j] = None
+                else:  # NaN stays NaN: the JSON encoder writes it as null
+                    vals = num.out[rows].tolist()
             elif name in self.strings:
                 vals = self.strings[name][rows].tolist()
             else:
@@ -428,7 +427,14 @@ class Snapshot:
             cands = cands[self._mask(cands, cat_masks, ranges)]
             page = _top_k(num, cands, desc, want, after)
         else:
-            page = self._walk(num, desc, want, after, cat_masks, ranges)
+            # a range on the sort column itself bounds the walk to a window of the order
+            lo, hi = 0, self.n
+            for rnum, rlo, rhi in ranges:
+                if rnum is num:
+                    a, b = _bisect(num, rlo, left=True), _bisect(num, rhi, left=False)
+                    wa, wb = (num.n_valid - b, num.n_valid - a) if desc else (a, b)
+                    lo, hi = max(lo, wa), min(hi, max(wa, wb))
+            page = self._walk(num, desc, want, after, cat_masks, ranges, lo, hi)
         return self._page(page, limit, sort, desc)
 
     def _page(self, page: np.ndarray, limit: int, sort: str, desc: bool):
@@ -453,9 +459,11 @@ class Snapshot:
         """The first of ``names`` this run can sort by, else the default sort."""
         return next((c for c in names if c in self.nums), self.default_sort)
 
-    def _walk(self, num: _Num, desc: bool, want: int, after, cat_masks, ranges) -> np.ndarray:
-        n = self.n
-        pos = 0 if after is None else _seq_start(num, desc, after)
+    def _walk(self, num: _Num, desc: bool, want: int, after, cat_masks, ranges, lo: int = 0,
+              hi: int | None = None) -> np.ndarray:
+        """Rows of virtual positions [lo, hi) of the sort order, filtered, until ``want`` are found."""
+        n = self.n if hi is None else hi
+        pos = lo if after is None else max(lo, _seq_start(num, desc, after))
         found: list[np.ndarray] = []
         have = 0
         chunk = max(256, want * 4)

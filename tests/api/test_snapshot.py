@@ -50,6 +50,7 @@ SPECS = [
     {"followers_min": 100_000, "followers_max": 1_500_000},
     {"followers_max": 300},
     {"min_social_ratio": 0.5, "tier": ["macro"]},
+    {"min_social_ratio": 0.97},
     {"community": [3], "min_social_ratio": 0.2, "followers_min": 50},
     {"tier": ["nonexistent"]},
 ]
@@ -66,7 +67,7 @@ def test_rank_matches_reference_every_page(table, spec, plan, monkeypatch):
     monkeypatch.setattr(snapmod, "CANDIDATE_MAX", 10**9 if plan == "candidates" else -1)
     snap = Snapshot(RUN, table)
     rows = table.to_pylist()
-    for sort, desc, limit in itertools.product(["score_hidden", "followers_count", "in_degree"], [True, False],
+    for sort, desc, limit in itertools.product(["score_hidden", "followers_count", "in_degree", "social_ratio"], [True, False],
                                                [1, 7, 500]):
         got = _all_pages(snap, _filters(spec), sort, desc, limit)
         assert got == ranked_ids(rows, sort, desc, spec), (spec, sort, desc, limit)
@@ -111,17 +112,23 @@ def test_missing_columns_are_clear_errors():
     assert exc.value.field == "followers_min"
 
 
-def test_rows_are_json_ready(table):
+def test_rows_match_the_table(table):
     snap = Snapshot(RUN, table)
     ref = table.to_pylist()
     rows = snap.rows(np.arange(table.num_rows, dtype=np.int32))
     for got, want in zip(rows, ref):
         for k, v in want.items():
             if isinstance(v, float) and v != v:
-                assert got[k] is None
+                assert isinstance(got[k], float) and got[k] != got[k]  # NaN, written as null by the encoder
             else:
                 assert got[k] == v, k
     assert snap.rows(np.array([0], np.int32), ["id", "tier"]) == [{"id": ref[0]["id"], "tier": ref[0]["tier"]}]
+
+
+def test_json_writes_nan_as_null():
+    from api.service.errors import dumps
+
+    assert dumps({"a": float("nan"), "b": [1.5, float("inf")]}) == b'{"a":null,"b":[1.5,null]}'
 
 
 def test_lookups(table):
