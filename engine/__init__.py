@@ -24,3 +24,10 @@ __all__ += ["KINDS", "attention_graph", "kind_weights", "coreness", "pagerank", 
             "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio", "TIER_NAMES", "tiers"]
 __all__ += ["audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio",
             "max_reach_portfolio", "minhash_sketches", "reach_sketch", "unique_reach"]
+
+# community detection (issue 3)
+from .affinity import AffinityWeights, affinity_graph
+from .community import Partition, leiden, leiden_levels, louvain, louvain_levels, modularity
+
+__all__ += ["AffinityWeights", "affinity_graph", "Partition", "leiden", "leiden_levels", "louvain", "louvain_levels",
+            "modularity"]

@@ -1,0 +1,17 @@
+"""Community detection: modularity and CPM, Leiden and Louvain over CSR arrays.
+
+Layout (objective separate from search):
+
+* :mod:`._objective` - quality functions and move gains (modularity, CPM).
+* :mod:`.local_moving`, :mod:`.refinement`, :mod:`.aggregation` - numba passes.
+* :mod:`.leiden` - the readable multilevel loops (:func:`leiden`, :func:`louvain`
+  and the ``*_levels`` generators).
+* :mod:`.partition` - the frozen :class:`Partition` result.
+"""
+
+from ._objective import modularity, move_delta, quality
+from .leiden import leiden, leiden_levels, louvain, louvain_levels
+from .partition import Partition, canonical_labels
+
+__all__ = ["Partition", "canonical_labels", "leiden", "leiden_levels", "louvain", "louvain_levels",
+           "modularity", "move_delta", "quality"]

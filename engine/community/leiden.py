@@ -1,0 +1,192 @@
+"""Leiden and Louvain: readable multilevel loops over the kernels.
+
+References
+----------
+V. A. Traag, L. Waltman, N. J. van Eck, "From Louvain to Leiden: guaranteeing
+well-connected communities", Scientific Reports 9, 5233 (2019).
+V. D. Blondel, J.-L. Guillaume, R. Lambiotte, E. Lefebvre, "Fast unfolding of
+communities in large networks", J. Stat. Mech. (2008) P10008.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import GraphInputError
+from ..graph import Graph
+from . import _rng
+from ._objective import (OBJECTIVES, Objective, WorkGraph, check_labels, check_undirected, compact_labels,
+                         make_objective, quality, work_graph)
+from .aggregation import aggregate, sum_by_label
+from .local_moving import move_nodes
+from .partition import Partition, canonical_labels
+from .refinement import refine
+
+
+def _setup(g: Graph, objective: str, resolution: float, what: str) -> tuple[WorkGraph, Objective, float]:
+    check_undirected(g, what)
+    if objective not in OBJECTIVES:
+        raise GraphInputError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
+    wg = work_graph(g, objective)
+    obj = make_objective(objective, resolution, wg)
+    mean_w = float(np.abs(wg.A).sum()) / wg.A.shape[0] if wg.A.shape[0] else 1.0
+    return wg, obj, 1e-10 * mean_w
+
+
+def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: float, tol: float,
+                      state: np.ndarray) -> Iterator[np.ndarray]:
+    """One run of the Leiden algorithm from ``part``; yields the flat labels after each level."""
+    indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
+    node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
+    while True:
+        n = indptr.shape[0] - 1
+        order = _rng.permutation(state, n)
+        move_nodes(indptr, indices, A, node_w, part, obj.scale, order, tol)
+        part, k = compact_labels(part)
+        yield part[node_of]
+        if k == n:  # every community is one node: nothing left to aggregate
+            return
+        refined, kr = refine(indptr, indices, A, node_w, part, k, obj.scale, beta, order, state)
+        if kr == n:  # refinement merged nothing: aggregate on the partition itself
+            refined, kr = part, k
+        initial = np.empty(kr, dtype=np.int32)
+        initial[refined] = part  # each refined community starts in its parent community
+        indptr, indices, A = aggregate(indptr, indices, A, refined, kr)
+        node_w = sum_by_label(node_w, refined, kr)
+        node_of = refined[node_of]
+        part = initial
+
+
+def _check_common(n_iterations: int, beta: float) -> None:
+    if isinstance(n_iterations, bool) or not isinstance(n_iterations, (int, np.integer)) or n_iterations == 0:
+        raise GraphInputError(f"n_iterations must be a positive int, or negative for 'until stable'; got {n_iterations!r}.")
+    if not (float(beta) > 0 and np.isfinite(beta)):
+        raise GraphInputError(f"beta (refinement randomness) must be > 0; got {beta!r}.")
+
+
+def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
+                  n_iterations: int = 2, beta: float = 0.01, initial=None) -> Iterator[np.ndarray]:
+    """Yield the labels of every node after each level of each Leiden iteration.
+
+    Labels are canonical (see :func:`~engine.community.partition.canonical_labels`);
+    the last one yielded is :attr:`leiden(...).labels <Partition.labels>`.
+    Parameters as in :func:`leiden`.
+    """
+    wg, obj, tol = _setup(g, objective, resolution, "leiden")
+    _check_common(n_iterations, beta)
+    state = _rng.new_state(seed)
+    if initial is None:
+        part = np.arange(wg.n, dtype=np.int32)
+    else:
+        part, _ = compact_labels(check_labels(g, initial, "initial"))
+    it = 0
+    previous = canonical_labels(part)
+    while it != n_iterations:
+        last = previous
+        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state):
+            last = canonical_labels(flat)
+            yield last
+        it += 1
+        if n_iterations < 0 and np.array_equal(last, previous):
+            return
+        previous = last
+        part = last.astype(np.int32)
+
+
+def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
+           n_iterations: int = 2, beta: float = 0.01, initial=None) -> Partition:
+    r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
+
+    Each iteration runs fast local moving (a queue of nodes in seeded random
+    order), refines every community into well-connected sub-communities
+    (random merges with probability :math:`\propto e^{\Delta H/\beta}`), and
+    aggregates the *refined* partition, starting the next level from the
+    unrefined one, until no community can be merged.  Every community of the
+    result is connected.
+
+    Parameters
+    ----------
+    g : Graph
+        Undirected graph with non-negative weights (directed graphs raise
+        :class:`~engine.GraphInputError`; call ``g.symmetrize()`` first).
+    resolution : float, default 1.0
+        :math:`\gamma` of the objective (see :mod:`engine.community._objective`).
+    objective : {"modularity", "cpm"}, default "modularity"
+    seed : int, default 0
+        The only source of randomness (node orders, refinement choices).  The
+        same graph and seed give identical labels on any thread count.
+    n_iterations : int, default 2
+        Number of Leiden iterations, each starting from the previous result
+        (as igraph's ``community_leiden``); negative: iterate until the
+        partition stops changing.
+    beta : float, default 0.01
+        Randomness of the refinement (:math:`\theta` in the paper), in units
+        of edge weight, as in igraph.
+    initial : array_like of int, shape (n_nodes,), optional
+        Starting partition (default: every node alone).
+
+    Returns
+    -------
+    Partition
+        ``labels`` int64 (n_nodes,), ``levels`` from :func:`leiden_levels`, ``quality``.
+
+    Examples
+    --------
+    >>> from engine import from_edges
+    >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
+    >>> p = leiden(g, seed=1)
+    >>> p.labels.tolist(), round(p.quality, 6)
+    ([0, 0, 0, 1, 1, 1], 0.357143)
+    """
+    levels = tuple(leiden_levels(g, resolution=resolution, objective=objective, seed=seed,
+                                 n_iterations=n_iterations, beta=beta, initial=initial))
+    labels = levels[-1] if levels else np.zeros(0, dtype=np.int64)
+    q = quality(g, labels, objective=objective, resolution=resolution)
+    return Partition(labels, levels, q, objective, float(resolution))
+
+
+def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity",
+                   seed: int = 0) -> Iterator[np.ndarray]:
+    """Yield the labels of every node after each Louvain level (canonical form)."""
+    wg, obj, tol = _setup(g, objective, resolution, "louvain")
+    state = _rng.new_state(seed)
+    indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
+    node_of = np.arange(wg.n, dtype=np.int32)
+    first = True
+    while True:
+        n = indptr.shape[0] - 1
+        part = np.arange(n, dtype=np.int32)
+        order = _rng.permutation(state, n)
+        move_nodes(indptr, indices, A, node_w, part, obj.scale, order, tol)
+        part, k = compact_labels(part)
+        if k == n and not first:
+            return
+        first = False
+        yield canonical_labels(part[node_of])
+        if k == n:
+            return
+        indptr, indices, A = aggregate(indptr, indices, A, part, k)
+        node_w = sum_by_label(node_w, part, k)
+        node_of = part[node_of]
+
+
+def louvain(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0) -> Partition:
+    r"""Communities by the Louvain method (Blondel et al. 2008), with queue-based local moving.
+
+    Local moving on singletons, aggregation of the result, repeated until a
+    level moves no node.  Unlike :func:`leiden`, communities may be
+    disconnected.  Parameters as in :func:`leiden`.
+
+    Examples
+    --------
+    >>> from engine import from_edges
+    >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
+    >>> louvain(g).labels.tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    levels = tuple(louvain_levels(g, resolution=resolution, objective=objective, seed=seed))
+    labels = levels[-1] if levels else np.zeros(0, dtype=np.int64)
+    q = quality(g, labels, objective=objective, resolution=resolution)
+    return Partition(labels, levels, q, objective, float(resolution))

@@ -1,0 +1,128 @@
+r"""Refinement of a partition into well-connected sub-communities (Traag et al. 2019, Algorithm A.2, ``RefinePartition``).
+
+Inside each community ``S`` every node starts alone.  Visiting the nodes of
+``S`` in the seeded random order, a node ``v`` that is still alone and *well
+connected* to ``S`` (:math:`E(v, S - v) \ge s\, w_v (W_S - w_v)`) joins one of
+the well-connected sub-communities ``C`` of ``S`` it has an edge to and whose
+:func:`~engine.community._objective.gain` is non-negative, or stays alone
+(gain 0), chosen with probability :math:`\propto \exp(\Delta H / \beta)`.
+A node only ever joins a sub-community it is adjacent to, so every refined
+community is connected; refined communities are subsets of the ones in ``S``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import kernel
+from ._objective import gain
+from ._rng import uniform
+
+
+@kernel
+def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
+    """Refined labels (int32 (n,), values ``0..kr-1`` by first node) and ``kr``.
+
+    ``comm`` int32 (n,) holds communities ``0..k-1``; ``order`` int32 (n,)
+    the visiting order; ``state`` the RNG state (advanced in place).
+    """
+    n = indptr.shape[0] - 1
+    # bucket the nodes by community, keeping the visiting order inside each
+    start = np.zeros(k + 1, dtype=np.int64)
+    for v in range(n):
+        start[comm[v] + 1] += 1
+    for c in range(k):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        v = order[i]
+        members[fill[comm[v]]] = v
+        fill[comm[v]] += 1
+    W_S = np.zeros(k, dtype=np.float64)
+    for v in range(n):
+        W_S[comm[v]] += node_w[v]
+    ext = np.zeros(n, dtype=np.float64)  # E(v, S - v), then E(C, S - C) per refined C
+    for v in range(n):
+        c = comm[v]
+        acc = 0.0
+        for p in range(indptr[v], indptr[v + 1]):
+            u = indices[p]
+            if u != v and comm[u] == c:
+                acc += A[p]
+        ext[v] = acc
+    ext_v = ext.copy()
+    ref = np.arange(n).astype(np.int32)
+    W_r = node_w.copy()
+    size_r = np.ones(n, dtype=np.int32)
+    neigh = np.zeros(n, dtype=np.float64)
+    mark = np.full(n, -1, dtype=np.int32)
+    touched = np.empty(n, dtype=np.int32)
+    cand = np.empty(n, dtype=np.int32)
+    cand_g = np.empty(n, dtype=np.float64)
+    for s in range(k):
+        ws = W_S[s]
+        for i in range(start[s], start[s + 1]):
+            v = members[i]
+            if size_r[ref[v]] != 1:
+                continue
+            wv = node_w[v]
+            if ext_v[v] < scale * wv * (ws - wv):
+                continue
+            nt = 0
+            for p in range(indptr[v], indptr[v + 1]):
+                u = indices[p]
+                if u == v or comm[u] != s:
+                    continue
+                c = ref[u]
+                if mark[c] != v:
+                    mark[c] = v
+                    neigh[c] = 0.0
+                    touched[nt] = c
+                    nt += 1
+                neigh[c] += A[p]
+            nc = 0
+            gmax = 0.0
+            for t in range(nt):
+                c = touched[t]
+                if neigh[c] <= 0.0 or ext[c] < scale * W_r[c] * (ws - W_r[c]):
+                    continue
+                g = gain(neigh[c], wv, W_r[c], scale)
+                if g >= 0.0:
+                    cand[nc] = c
+                    cand_g[nc] = g
+                    nc += 1
+                    if g > gmax:
+                        gmax = g
+            if nc == 0:
+                continue
+            # staying alone is the candidate with gain 0
+            total = np.exp((0.0 - gmax) / beta)
+            for j in range(nc):
+                total += np.exp((cand_g[j] - gmax) / beta)
+            r = uniform(state) * total
+            acc = np.exp((0.0 - gmax) / beta)
+            chosen = -1
+            if r >= acc:
+                for j in range(nc):
+                    acc += np.exp((cand_g[j] - gmax) / beta)
+                    chosen = cand[j]
+                    if r < acc:
+                        break
+            if chosen >= 0:
+                ext[chosen] = ext[chosen] + ext_v[v] - 2.0 * neigh[chosen]
+                W_r[chosen] += wv
+                size_r[chosen] += 1
+                size_r[v] = 0
+                ref[v] = chosen
+    # consecutive labels by first node
+    lab = np.full(n, -1, dtype=np.int32)
+    out = np.empty(n, dtype=np.int32)
+    kr = 0
+    for v in range(n):
+        c = ref[v]
+        if lab[c] < 0:
+            lab[c] = kr
+            kr += 1
+        out[v] = lab[c]
+    return out, kr

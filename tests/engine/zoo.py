@@ -1,0 +1,170 @@
+"""A shared zoo of small undirected test graphs with stated sizes.
+
+Every entry is a :class:`ZooGraph` (edge arrays plus ``n_nodes``) and can be
+turned into an engine :class:`~engine.Graph`, a networkx graph or an igraph
+graph, so fast kernels can be checked against slow references on each of
+them.  Other areas may import this module.
+
+Graphs (n nodes / m edges): ``empty`` 0/0, ``one_node`` 1/0, ``isolated`` 8/3
+(5 isolated), ``self_loops`` 6/9 (3 self-loops, one weighted 2.5),
+``disconnected`` 12/14, ``weighted`` 40/~120 random weights, ``two_cliques``
+10/21, ``ring_of_cliques`` 24/42 (6 K4 joined in a ring), ``star`` 11/10,
+``random`` 60 nodes G(n, p=0.08), ``lfr_mu{0.1,0.3}`` networkx LFR (n=500, ~3100 edges).
+The real data sets (karate, football, polbooks, email-Eu-core) are read by
+:func:`dataset` from ``/work/shared/datasets`` (see each folder's SOURCE.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = Path(os.environ.get("NICHEGRAPH_DATASETS", "/work/shared/datasets"))
+
+
+@dataclass(frozen=True)
+class ZooGraph:
+    name: str
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    n_nodes: int
+    truth: np.ndarray | None = None  # ground-truth communities where known
+
+    def engine(self):
+        from engine import from_edges
+        return from_edges(self.src, self.dst, self.weight, n_nodes=self.n_nodes, directed=False)
+
+    def networkx(self):
+        import networkx as nx
+        G = nx.MultiGraph()  # duplicates summed below into a simple Graph
+        G.add_nodes_from(range(self.n_nodes))
+        H = nx.Graph()
+        H.add_nodes_from(range(self.n_nodes))
+        for u, v, w in zip(self.src.tolist(), self.dst.tolist(), self.weight.tolist()):
+            if H.has_edge(u, v):
+                H[u][v]["weight"] += w
+            else:
+                H.add_edge(u, v, weight=w)
+        return H
+
+    def igraph(self):
+        import igraph as ig
+        H = self.networkx()
+        g = ig.Graph(n=self.n_nodes, edges=[(u, v) for u, v in H.edges()])
+        g.es["weight"] = [d["weight"] for _, _, d in H.edges(data=True)]
+        return g
+
+
+def _z(name, src, dst, weight=None, n=None, truth=None) -> ZooGraph:
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    weight = np.ones(src.shape[0]) if weight is None else np.asarray(weight, dtype=np.float64)
+    if n is None:
+        n = int(max(src.max(initial=-1), dst.max(initial=-1))) + 1
+    return ZooGraph(name, src, dst, weight, int(n), truth)
+
+
+def _cliques(k: int, size: int, ring: bool):
+    src, dst = [], []
+    for c in range(k):
+        b = c * size
+        for i in range(size):
+            for j in range(i + 1, size):
+                src.append(b + i)
+                dst.append(b + j)
+        if ring and k > 1:
+            src.append(b)
+            dst.append(((c + 1) % k) * size + 1)
+    return src, dst
+
+
+def _lfr(mu: float, seed: int = 42) -> ZooGraph:
+    import networkx as nx
+    G = nx.LFR_benchmark_graph(500, 2.5, 1.5, mu, average_degree=10, max_degree=50, min_community=20,
+                               max_community=100, seed=seed)
+    e = np.array(list(G.edges()), dtype=np.int64).reshape(-1, 2)
+    truth = np.zeros(G.number_of_nodes(), dtype=np.int64)
+    for i, com in enumerate({frozenset(G.nodes[v]["community"]) for v in G}):
+        truth[list(com)] = i
+    return _z(f"lfr_mu{mu}", e[:, 0], e[:, 1], n=G.number_of_nodes(), truth=truth)
+
+
+@functools.lru_cache(maxsize=None)
+def zoo() -> dict[str, ZooGraph]:
+    """All zoo graphs by name (built once)."""
+    rng = np.random.default_rng(7)
+    out = [
+        _z("empty", [], [], n=0),
+        _z("one_node", [], [], n=1),
+        _z("isolated", [0, 1, 2], [1, 2, 0], n=8),
+        _z("self_loops", [0, 1, 2, 0, 3, 4, 5, 3, 2], [1, 2, 0, 0, 4, 5, 3, 3, 2],
+           [1, 1, 1, 2.5, 1, 1, 1, 1, 1]),
+        _z("disconnected", *_cliques(3, 4, ring=False), n=12),
+    ]
+    s, d = _cliques(2, 5, ring=False)
+    s.append(0), d.append(5)
+    out.append(_z("two_cliques", s, d))
+    out.append(_z("ring_of_cliques", *_cliques(6, 4, ring=True)))
+    out.append(_z("star", [0] * 10, list(range(1, 11))))
+    n = 40
+    a = rng.integers(0, n, 150)
+    b = rng.integers(0, n, 150)
+    keep = a != b
+    out.append(_z("weighted", a[keep], b[keep], rng.uniform(0.1, 5.0, keep.sum()), n=n))
+    n = 60
+    iu = np.triu_indices(n, 1)
+    m = rng.random(iu[0].shape[0]) < 0.08
+    out.append(_z("random", iu[0][m], iu[1][m], n=n))
+    out.append(_lfr(0.1))
+    out.append(_lfr(0.3))
+    return {g.name: g for g in out}
+
+
+@functools.lru_cache(maxsize=None)
+def lfr(mu: float, seed: int = 42) -> ZooGraph:
+    """networkx LFR graph: n=500, tau1=2.5, tau2=1.5, average degree 10, max degree 50, communities 20..100."""
+    return _lfr(mu, seed)
+
+
+def _gml_edges(path: Path, label_key: str | None):
+    import networkx as nx
+    G = nx.read_gml(path, label="id")
+    nodes = sorted(G.nodes())
+    index = {v: i for i, v in enumerate(nodes)}
+    e = np.array([(index[u], index[v]) for u, v in G.edges()], dtype=np.int64)
+    truth = None
+    if label_key:
+        vals = [G.nodes[v].get(label_key) for v in nodes]
+        _, truth = np.unique(np.array([str(x) for x in vals]), return_inverse=True)
+    return e, len(nodes), truth
+
+
+@functools.lru_cache(maxsize=None)
+def dataset(name: str) -> ZooGraph:
+    """A real data set as an undirected simple graph: karate, football, polbooks, email-Eu-core."""
+    if name == "karate":
+        e, n, truth = _gml_edges(DATASETS / "zachary-karate" / "karate_club.gml", "club")
+    elif name == "football":
+        e, n, truth = _gml_edges(DATASETS / "newman-football" / "football.gml", "value")
+    elif name == "polbooks":
+        e, n, truth = _gml_edges(DATASETS / "newman-polbooks" / "polbooks.gml", "value")
+    elif name == "email-Eu-core":
+        raw = np.loadtxt(DATASETS / "snap-email-eu-core" / "email-Eu-core.txt", dtype=np.int64).reshape(-1, 2)
+        lab = np.loadtxt(DATASETS / "snap-email-eu-core" / "email-Eu-core-department-labels.txt", dtype=np.int64)
+        n = int(max(raw.max(), lab[:, 0].max())) + 1
+        truth = np.zeros(n, dtype=np.int64)
+        truth[lab[:, 0]] = lab[:, 1]
+        e = raw[raw[:, 0] != raw[:, 1]]
+        # undirected simple graph: each pair once, weight 1 (as igraph's simplify would)
+        e = np.unique(np.sort(e, axis=1), axis=0)
+    else:
+        raise KeyError(name)
+    return _z(name, e[:, 0], e[:, 1], n=n, truth=truth)
+
+
+DATASET_NAMES = ("karate", "football", "polbooks", "email-Eu-core")
