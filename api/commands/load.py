@@ -26,24 +26,24 @@ from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 def command(
     store: StoreOption = DEFAULT_STORE,
-    accounts: Annotated[Optional[list[str]], typer.Option("--accounts", help="Accounts file (repeatable).")] = None,
-    follows: Annotated[Optional[list[str]], typer.Option("--follows", help="Follows file (repeatable).")] = None,
+    accounts: Annotated[Optional[list[str]], typer.Option("--accounts", metavar="FILE", help="Accounts file (repeatable).")] = None,
+    follows: Annotated[Optional[list[str]], typer.Option("--follows", metavar="FILE", help="Follows file (repeatable).")] = None,
     interactions: Annotated[Optional[list[str]], typer.Option(
-        "--interactions", help="Interactions file: table, snap, higgs or x-api-v2 (repeatable).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="|".join(FORMATS))] = "auto",
-    on_error: Annotated[str, typer.Option("--on-error", help="fail: refuse a file with bad rows; "
+        "--interactions", metavar="FILE", help="Interactions file: table, snap, higgs or x-api-v2 (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="|".join(FORMATS))] = "auto",
+    on_error: Annotated[str, typer.Option("--on-error", metavar="fail|skip", help="fail: refuse a file with bad rows; "
                                           "skip: load good rows, write bad ones to --rejects.")] = "fail",
-    rejects: Annotated[Optional[str], typer.Option("--rejects", help="CSV of rejected rows "
+    rejects: Annotated[Optional[str], typer.Option("--rejects", metavar="FILE", help="CSV of rejected rows "
                                                    "(file,line,field,reason,text).")] = None,
     column: Annotated[Optional[list[str]], typer.Option(
-        "--column", help="[TABLE.]FIELD=THEIR_COLUMN, e.g. follower=source (repeatable).")] = None,
+        "--column", metavar="FIELD=COLUMN", help="[TABLE.]FIELD=THEIR_COLUMN, e.g. follower=source (repeatable).")] = None,
     columns: Annotated[Optional[str], typer.Option(
-        "--columns", help="TOML mapping file (or a shipped one: senators-follow).")] = None,
+        "--columns", metavar="FILE|NAME", help="TOML mapping file (or a shipped one: senators-follow).")] = None,
     kind: Annotated[Optional[str], typer.Option(
-        "--kind", help="Interaction kind for files without one (snap edge lists).")] = None,
-    ids: Annotated[Optional[str], typer.Option("--ids", help="keep | lower: lower-case every account id.")] = None,
+        "--kind", metavar="KIND", help="Interaction kind for files without one (snap edge lists).")] = None,
+    ids: Annotated[Optional[str], typer.Option("--ids", metavar="keep|lower", help="keep | lower: lower-case every account id.")] = None,
     timestamp_format: Annotated[Optional[str], typer.Option(
-        "--timestamp-format", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
+        "--timestamp-format", metavar="FMT", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)

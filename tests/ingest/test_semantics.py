@@ -165,3 +165,13 @@ def test_progress_reports_bytes_up_to_the_file_size(store, fx):
     assert seen and seen[-1] == (size, size)
     assert all(0 <= d <= t == size for d, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_bom_leading_blank_lines_and_blank_lines_inside_quotes(store, tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_bytes(b"\xef\xbb\xbffollower,followee\r\na,b\r\nb,c")  # BOM, CRLF, no final newline
+    b = tmp_path / "b.csv"
+    b.write_bytes(b'\n\nfollower,followee\nx,"y\n\nz"\n\nq,w\n')
+    rep = load_files(store, follows=[a, b])
+    assert [(f.rows, f.blank_lines) for f in rep.files] == [(2, 0), (2, 3)]
+    assert dump(store)["follows"] == [("a", "b", None), ("b", "c", None), ("q", "w", None), ("x", "y\n\nz", None)]
