@@ -187,6 +187,20 @@ class DuckDBStore:
 
         # 3. interactions: events, with multiplicity for identical rows
         i = out.interactions
+        # Fast path (a first load without repeated events, e.g. any real export): when the table is empty and
+        # the staged rows' hashes all differ, no two rows are identical, so every row is one event (n = 1) and
+        # goes straight in, without grouping on every column into int_new first (about twice as fast).
+        if one("SELECT count(*) FROM interactions") == 0 and one(
+                "SELECT count(*) - count(DISTINCT hash(source, target, kind, ts, post_id, hashtags, "
+                "coalesce(weight, 1.0))) FROM stage_interactions") == 0:
+            i.rows = i.inserted = one("SELECT count(*) FROM stage_interactions")
+            i.self_loops = one("SELECT count(*) FROM stage_interactions WHERE source = target")
+            con.execute("""
+                INSERT INTO interactions
+                SELECT a.idx, b.idx, s.kind::interaction_kind, s.ts, s.post_id, s.hashtags,
+                       coalesce(s.weight, 1.0), 1
+                FROM stage_interactions s JOIN accounts a ON a.id = s.source JOIN accounts b ON b.id = s.target""")
+            return out
         con.execute("""
             CREATE TEMP TABLE int_new AS
             SELECT a.idx AS src, b.idx AS dst, s.kind::interaction_kind AS kind, s.ts, s.post_id, s.hashtags,

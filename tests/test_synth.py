@@ -250,6 +250,38 @@ def test_batches_load_into_the_store_with_exact_counts(tmp_path):
     np.testing.assert_array_equal(got, want)
 
 
+def _interaction_rows(st: DuckDBStore) -> list[tuple]:
+    return st.con.execute("""SELECT s.id, t.id, i.kind::VARCHAR, i.ts, i.post_id, i.hashtags, i.weight, i.n
+                             FROM interactions i JOIN accounts s ON s.idx = i.src JOIN accounts t ON t.idx = i.dst
+                             ORDER BY ALL""").fetchall()
+
+
+def test_store_first_load_fast_path_matches_the_grouping_path(tmp_path):
+    """DuckDBStore.load inserts a first load without identical rows directly; with one repeated row it groups.
+
+    Both must store the same events (the repeated one with n = 2) and count the same.
+    """
+    w = generate(n_accounts=400, n_edges=6000, seed=21)
+    acc = [tb for tb in w.batches("accounts")]
+    ints = [tb for tb in w.batches("interactions", batch_rows=1000)]
+    extra = TableBatch("interactions", ints[0].batch.slice(5, 1))
+    with DuckDBStore(tmp_path / "fast.duckdb") as fast, DuckDBStore(tmp_path / "grouped.duckdb") as grouped:
+        c_fast = fast.load(iter(acc + ints))
+        c_grouped = grouped.load(iter(acc + ints + [extra]))
+        rows_fast, rows_grouped = _interaction_rows(fast), _interaction_rows(grouped)
+        assert fast.counts()["interactions"] == w.n_interactions
+        assert grouped.counts()["interactions"] == w.n_interactions + 1
+    assert c_fast.interactions.rows == c_fast.interactions.inserted == w.n_interactions
+    assert c_fast.interactions.duplicates == 0 and c_grouped.interactions.duplicates == 1
+    assert c_grouped.interactions.rows == c_grouped.interactions.inserted == w.n_interactions + 1
+    assert c_fast.interactions.self_loops == c_grouped.interactions.self_loops == 0
+    assert len(rows_fast) == len(rows_grouped) == w.n_interactions
+    doubled = [r for r in rows_grouped if r[-1] == 2]
+    assert len(doubled) == 1 and doubled[0][4] == extra.batch.column("post_id")[0].as_py()
+    assert [r[:-1] for r in rows_fast] == [r[:-1] for r in rows_grouped]
+    assert all(r[-1] == 1 for r in rows_fast)
+
+
 @pytest.mark.parametrize("fmt,gz", [("csv", False), ("csv", True), ("parquet", False)])
 def test_files_round_trip_to_the_canonical_tables(tmp_path, fmt, gz):
     w = generate(n_accounts=400, n_edges=5000, seed=9)
