@@ -110,8 +110,8 @@ class CommunityDetail(BaseModel):
 
 
 class AffinityRow(AccountRow):
-    mentions: int = Field(0, description="Interaction events from this account to the brand account.")
-    hashtag_uses: int = Field(0, description="Uses of the brand's hashtags by this account.")
+    brand_touches: float = Field(0, description="Interactions towards the brand account plus uses of its "
+                                                 "hashtags (as in `nichegraph rank --by brand-affinity`).")
 
 
 class BrandAffinityPage(Page):

@@ -369,9 +369,7 @@ class Snapshot:
         """Checked filters as (categorical masks, numeric ranges) and the cheapest candidate set."""
         cat_masks: list[tuple[_Cat, np.ndarray]] = []
         best: tuple[int, Callable[[], np.ndarray]] | None = None
-        for column, wanted in filters.values.items():
-            if not wanted:
-                continue
+        for column, wanted in filters.values.items():  # an empty tuple matches nothing
             cat = self.cats.get(column)
             if cat is None:
                 raise QueryError(column, f"this run has no column {column!r} to filter on")

@@ -207,17 +207,31 @@ def test_brand_affinity(client, tables):
     audience = {"u011", "u012", "u013"}  # two mentioners, one #Handle10 user; u014 used another tag
     assert [i["id"] for i in body["items"]] == ranked_ids([x for x in rows if x["id"] in audience],
                                                           "niche_pagerank", True)
-    by_id = {i["id"]: i for i in body["items"]}
-    assert (by_id["u011"]["mentions"], by_id["u011"]["hashtag_uses"]) == (2, 0)
-    assert (by_id["u013"]["mentions"], by_id["u013"]["hashtag_uses"]) == (0, 1)
+    by_id = {i["id"]: i["brand_touches"] for i in body["items"]}
+    assert by_id == {"u011": 2.0, "u012": 1.0, "u013": 1.0}
+    assert client.get("/v1/brands/u010/affinity").json()["items"] == body["items"]  # by id
     page = client.get("/v1/brands/handle10/affinity?limit=2&sort=pagerank&order=asc").json()
     rest = client.get(f"/v1/brands/handle10/affinity?limit=2&sort=pagerank&order=asc&cursor={page['next_cursor']}")
     assert [i["id"] for i in page["items"] + rest.json()["items"]] == ranked_ids(
         [x for x in rows if x["id"] in audience], "pagerank", False)
-    tags_only = client.get("/v1/brands/unknownbrand/affinity?hashtag=%23other").json()
-    assert [i["id"] for i in tags_only["items"]] == ["u014"] and tags_only["brand"]["id"] is None
+    tags = client.get("/v1/brands/handle10/affinity?hashtag=%23other").json()  # mentions + #other
+    assert {i["id"] for i in tags["items"]} == {"u011", "u012", "u014"} and tags["brand"]["hashtags"] == ["other"]
+    tiered = client.get("/v1/brands/handle10/affinity?tier=nano&tier=micro").json()
+    assert [i["id"] for i in tiered["items"]] == ranked_ids([x for x in rows if x["id"] in audience],
+                                                            "niche_pagerank", True, {"tier": ["nano", "micro"]})
     _error(client.get("/v1/brands/unknownbrand/affinity"), 404)
     _error(client.get("/v1/brands/handle10/affinity?sort=bogus"), 422)
+
+
+def test_brand_affinity_matches_rank_command(client, store_path):
+    """The API's audience and order agree with `nichegraph rank --by brand-affinity` (api.rankings)."""
+    from api.rankings import RankQuery, rank
+
+    with DuckDBStore(store_path, read_only=True) as st:
+        _, cli = rank(st, RankQuery(by="brand-affinity", brand="handle10", limit=100))
+    api = client.get("/v1/brands/handle10/affinity").json()["items"]
+    assert [i["id"] for i in api if i["niche_pagerank"] is not None] == cli.column("id").to_pylist()
+    assert [i["brand_touches"] for i in api] == cli.column("brand_touches").to_pylist()
 
 
 def test_organisation_internal(client, tables):
@@ -228,6 +242,16 @@ def test_organisation_internal(client, tables):
     tiered = client.get("/v1/organisations/acme/internal?tier=nano&sort=pagerank").json()
     assert [i["id"] for i in tiered["items"]] == ranked_ids(rows, "pagerank", True,
                                                             {"affiliation": ["acme"], "tier": ["nano"]})
+    # with a brand: only the communities of the brand's audience (u011, u012, u013)
+    where = sorted({r["community"] for r in rows if r["id"] in {"u011", "u012", "u013"}})
+    branded = client.get("/v1/organisations/acme/internal?brand=handle10").json()
+    assert [i["id"] for i in branded["items"]] == ranked_ids(rows, "niche_pagerank", True,
+                                                             {"affiliation": ["acme"], "community": where})
+    other = [c for c in range(4) if c not in where]
+    if other:
+        none = client.get(f"/v1/organisations/acme/internal?brand=handle10&community={other[0]}").json()
+        assert none["items"] == []
+    _error(client.get("/v1/organisations/acme/internal?brand=nobody"), 404)
     _error(client.get("/v1/organisations/globex/internal"), 404)
 
 

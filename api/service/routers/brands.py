@@ -2,8 +2,10 @@
 
 The brand's audience is every account that interacts with the brand account
 (mentions, replies, reposts ...) or uses one of its hashtags (the brand handle
-by default).  It is read from the store once per run and brand, then cached;
-ranking the audience is a partial sort over those rows only.
+by default), as computed by :func:`api.rankings.brand_touches` for
+``nichegraph rank --by brand-affinity``.  It is read from the store once per
+run and brand, then cached; ranking the audience is a partial sort over those
+rows only.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
+import pyarrow as pa
 from fastapi import APIRouter, Path, Request
 
 from graph_store import StoreError
 
+from ...rankings import brand_touches
 from ..deps import Snap, get_state, page_limit, query_error, respond
 from ..errors import ApiError
 from ..schemas import BrandAffinityPage
@@ -24,62 +28,59 @@ from .common import BrandQuery, parse_query, query_doc
 router = APIRouter(tags=["brands"])
 
 
-def _audience(request: Request, snap: Snapshot, handle: str, tags: tuple[str, ...]):
+def brand_audience(request: Request, snap: Snapshot, brand_row: int, tags: tuple[str, ...]):
+    """Rows that touch the brand (interactions towards it plus uses of its hashtags) and their touch counts.
+
+    Computed with :func:`api.rankings.brand_touches` (the same audience as ``nichegraph rank --by
+    brand-affinity``), read from the store once per run, brand and hashtags, then cached.
+    """
     state = get_state(request)
-    brand_row = snap.row_of_handle(handle)
-    if brand_row is None:
-        brand_row = snap.row_of(handle)
-    brand_id = None if brand_row is None else str(snap.strings["id"][brand_row])
 
     def make():
+        ids = pa.table({"id": pa.array(snap.strings["id"], pa.string())})
         try:
             with state.store_lock:
                 store = state.holder.open_store()
                 try:
-                    inter = store.interactions_to([brand_id]) if brand_id is not None else None
-                    uses = store.hashtag_users(list(tags)) if tags else None
+                    touches = brand_touches(store, ids, brand_row, tags)
                 finally:
                     store.close()
         except StoreError as exc:
-            raise ApiError(503, "the store is busy; try again shortly",
-                           headers={"Retry-After": "5"}) from exc
-        mentions: dict[int, int] = {}
-        hashtag_uses: dict[int, int] = {}
-        for table, acc in ((inter, mentions), (uses, hashtag_uses)):
-            if table is None:
-                continue
-            for src, n in zip(table.column("source").to_pylist(), table.column("n").to_pylist()):
-                r = snap.row_of(src)
-                if r is not None and r != brand_row:
-                    acc[r] = acc.get(r, 0) + int(n)
-        rows = np.array(sorted(set(mentions) | set(hashtag_uses)), dtype=np.int32)
-        return rows, mentions, hashtag_uses
+            raise ApiError(503, "the store is busy; try again shortly", headers={"Retry-After": "5"}) from exc
+        rows = np.flatnonzero(touches > 0).astype(np.int32)
+        return rows, touches[rows]
 
-    rows, mentions, uses = get_state(request).cache.get_or_make(("brand", snap.run_id, handle.lower(), tags), make)
-    return brand_id, rows, mentions, uses
+    return state.cache.get_or_make(("brand", snap.run_id, brand_row, tags), make)
+
+
+def resolve_brand(snap: Snapshot, handle: str, hashtags: list[str] | None) -> tuple[int, str, tuple[str, ...]]:
+    """The brand's row, id and hashtags (default: its handle); 404 when no account matches."""
+    name = handle.lstrip("@")
+    row = snap.row_of(handle)
+    if row is None:
+        row = snap.row_of_handle(name) if name else None
+    if row is None:
+        raise ApiError(404, f"no account with id or handle {handle!r} in run {snap.run_id}")
+    own = snap.strings.get("handle")
+    own_handle = (own[row] if own is not None else None) or snap.strings["id"][row]
+    tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtags or [str(own_handle).lstrip("@")])
+                         if t.lstrip("#")}))
+    return row, str(snap.strings["id"][row]), tags
 
 
 @router.get("/brands/{handle}/affinity", response_model=BrandAffinityPage, summary="Brand affinity",
             description="Accounts that already mention the brand account or use its hashtags, ranked by niche "
                         "centrality (`niche_pagerank` by default): the people to start a campaign with.",
-            responses={404: {"description": "Unknown brand handle and no hashtag given"}},
+            responses={404: {"description": "No account with this handle or id"}},
             openapi_extra=query_doc(BrandQuery))
 def brand_affinity(request: Request, ctx: Snap,
-                   handle: Annotated[str, Path(max_length=200, description="Brand handle (`@` optional) or id.",
+                   handle: Annotated[str, Path(min_length=1, max_length=200, description="Brand handle (`@` optional) or id.",
                                                examples=["acme"])]):
     q = parse_query(request, BrandQuery)
-    hashtag = q.hashtag
     limit = page_limit(q.limit, ctx.settings)
     snap = ctx.snap
-    handle = handle.lstrip("@")
-    if not handle:
-        raise ApiError(422, "handle: must not be empty", fields=[("path.handle", "must not be empty")])
-    tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtag or [handle]) if t.lstrip("#")}))
-    brand_known = snap.row_of_handle(handle) is not None or snap.row_of(handle) is not None
-    if not brand_known and not hashtag:
-        raise ApiError(404, f"no account with handle or id {handle!r} in run {snap.run_id}; "
-                            "pass hashtag=... to rank by hashtag use alone")
-    brand_id, rows, mentions, uses = _audience(request, snap, handle, tags)
+    brand_row, brand_id, tags = resolve_brand(snap, handle, q.hashtag)
+    rows, touches = brand_audience(request, snap, brand_row, tags)
     try:
         cols = snap.output_columns(q.field_list())
         page, next_cursor, used = snap.rank_within(rows, q.filters(), q.sort or snap.preferred_sort(
@@ -87,9 +88,8 @@ def brand_affinity(request: Request, ctx: Snap,
     except QueryError as exc:
         raise query_error(exc) from None
     items = snap.rows(page, cols)
-    for r, item in zip(page.tolist(), items):
-        item["mentions"] = mentions.get(r, 0)
-        item["hashtag_uses"] = uses.get(r, 0)
+    for t, item in zip(touches[np.searchsorted(rows, page)].tolist(), items):
+        item["brand_touches"] = t
     return respond(ctx, request, {"run_id": snap.run_id, "sort": used, "order": q.order, "limit": limit,
                                   "next_cursor": next_cursor, "items": items,
-                                  "brand": {"handle": handle, "id": brand_id, "hashtags": list(tags)}})
+                                  "brand": {"handle": handle.lstrip("@"), "id": brand_id, "hashtags": list(tags)}})

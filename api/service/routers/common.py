@@ -55,9 +55,10 @@ class RankingQuery(BaseModel):
         """The snapshot filters (``override`` replaces categorical values, e.g. ``affiliation``)."""
         values = {}
         for name in ("community", "niche", "tier", "platform", "affiliation"):
-            v = override.get(name, getattr(self, name))
-            if v:
-                values[name] = tuple(v)
+            if name in override:  # an empty override matches nothing
+                values[name] = tuple(override[name])
+            elif getattr(self, name):
+                values[name] = tuple(getattr(self, name))
         ranges = []
         if self.followers_min is not None or self.followers_max is not None:
             ranges.append(RangeFilter("followers", self.followers_min, self.followers_max,
@@ -77,6 +78,12 @@ class RankingQuery(BaseModel):
 class BrandQuery(RankingQuery):
     hashtag: list[_Str200] | None = Field(None, max_length=20, description="The brand's hashtags (default: the "
                                           "handle), `#` optional.", examples=[["acme"]])
+
+
+class InternalQuery(BrandQuery):
+    brand: str | None = Field(None, min_length=1, max_length=200, description="Keep the communities where this "
+                              "brand (handle or id) is discussed: those of the accounts that interact with it or "
+                              "use its hashtags.", examples=["acme"])
 
 
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
