@@ -20,6 +20,8 @@ import pyarrow as pa
 
 #: Bytes read per block (before cutting at the last complete line).
 BLOCK_SIZE = 8 << 20
+#: A quoted CSV record longer than this is taken as an unbalanced quote.
+MAX_RECORD = 64 << 20
 
 _NL = 10
 _CR = 13
@@ -105,7 +107,7 @@ def _last_record_end(buf: bytes, quote: int | None) -> int:
 
 
 def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes: int = 0,
-                first_line: int = 1, block_size: int = BLOCK_SIZE) -> Iterator[RawBlock]:
+                first_line: int = 1, block_size: int | None = None) -> Iterator[RawBlock]:
     """Yield the file as blocks of complete lines (complete CSV records when ``quote`` is set).
 
     Parameters
@@ -118,6 +120,7 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
     first_line : int
         Line number of the first line after ``skip_bytes``.
     """
+    block_size = block_size or BLOCK_SIZE
     total = Path(path).stat().st_size
     reader, raw = open_binary(path)
     try:
@@ -134,6 +137,10 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
                     yield RawBlock(buf, line, n, raw.tell(), total)
                 return
             cut = _last_record_end(buf, quote)
+            if cut < 0 and quote is not None and len(buf) > MAX_RECORD:
+                # an unbalanced quote would swallow the rest of the file: cut at the last newline and
+                # let the CSV reader report the unbalanced record
+                cut = buf.rfind(b"\n") + 1 or -1
             if cut < 0:
                 carry = buf
                 continue

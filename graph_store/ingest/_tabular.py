@@ -184,11 +184,14 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
             utf8_ok = True
         except UnicodeDecodeError:
             utf8_ok = False
-        if utf8_ok:
+        if utf8_ok and data.count(b'"') % 2 == 0:
             fast_parse.invalid_row_handler.count = 0
-            tbl = pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse,
-                                 convert_options=conv_opts)
-            if fast_parse.invalid_row_handler.count == 0:
+            try:
+                tbl = pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse,
+                                     convert_options=conv_opts)
+            except pa.ArrowInvalid:
+                tbl = None  # let the exact path find the culprit
+            if tbl is not None and fast_parse.invalid_row_handler.count == 0:
                 blanks = _count_blank_lines(data)
                 if blanks is not None:
                     stats.blank_lines += blanks
@@ -261,6 +264,9 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
     blank = clen == 0
     fields = _field_counts(arr, bounds, d, _QUOTE)
     wrong = ~blank & (fields != ncols)
+    # records end where quotes balance, so only the block's last record can hold an unbalanced quote
+    unbalanced = np.zeros(nrec, dtype=bool)
+    unbalanced[-1] = data.count(b'"', int(bounds[-2])) % 2 == 1
     bad_utf8 = np.zeros(nrec, dtype=bool)
     utf8_reasons: dict[int, str] = {}
     try:
@@ -274,9 +280,13 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
     stats.blank_lines += int(blank.sum())
     stats.rows += int((~blank).sum())
     issues: list[RowIssue] = []
-    for r in np.flatnonzero(wrong | bad_utf8).tolist():
+    for r in np.flatnonzero(wrong | bad_utf8 | unbalanced).tolist():
         raw = data[bounds[r]:bounds[r + 1]]
-        if bad_utf8[r]:
+        if unbalanced[r]:
+            issues.append(RowIssue(file, int(rec_line[r]), None,
+                                   'unbalanced quotes: a quoted value (") opened on this line never closes',
+                                   decode_text(raw)))
+        elif bad_utf8[r]:
             issues.append(RowIssue(file, int(rec_line[r]), None, utf8_reasons[r], decode_text(raw)))
         else:
             issues.append(RowIssue(file, int(rec_line[r]), None,
@@ -284,13 +294,17 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
                                    decode_text(raw)))
     if issues:
         yield issues
-    keep = ~(blank | wrong | bad_utf8)
+    keep = ~(blank | wrong | bad_utf8 | unbalanced)
     kept = np.flatnonzero(keep)
     if kept.size == 0:
         return
     body = data if kept.size == nrec else arr[np.repeat(keep, np.diff(bounds))].tobytes()
-    tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
-                         convert_options=conv_opts)
+    try:
+        tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
+                             convert_options=conv_opts)
+    except pa.ArrowInvalid as exc:
+        raise _refuse(file, int(rec_line[kept[0]]), None,
+                      f"cannot parse the CSV block starting on this line: {str(exc).splitlines()[0]}") from None
     if tbl.num_rows != kept.size:
         raise _refuse(file, int(rec_line[kept[0]]), None,
                       f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "

@@ -181,3 +181,56 @@ def test_crlf_line_endings(store, tmp_path):
         assert (i.line, i.text) == (line, text)
     rep = load_files(store, follows=[csv_path, snap_path], on_error="skip")
     assert store.counts()["follows"] == 3 and [f.blank_lines for f in rep.files] == [1, 1]
+
+
+@pytest.mark.parametrize("content,line", [
+    (b'follower,followee\na,b"c\nd,e\n', 2),            # a stray quote opens a value that never closes
+    (b'follower,followee\na,b\nx,"y\nz,w\n', 3),        # unterminated quoted value at the end
+])
+def test_unbalanced_quotes(store, tmp_path, content, line):
+    path = _write(tmp_path / "q.csv", content)
+    with pytest.raises(InputRejected) as ei:
+        load_files(store, follows=path)
+    (i,) = ei.value.issues
+    assert i.line == line and "unbalanced quotes" in i.reason
+
+
+def test_quote_inside_unquoted_value_is_literal(store, tmp_path):
+    load_files(store, follows=_write(tmp_path / "q.csv", b'follower,followee\na,b"c"d\n'))
+    assert dump(store)["follows"] == [("a", 'b"c"d', None)]
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000])
+def test_tiny_blocks_give_the_same_result_and_lines(tmp_path, fx, monkeypatch, block):
+    """Blocks cut anywhere (even inside quoted values) must not change rows, counts or line numbers."""
+    from graph_store.duckdb_store import DuckDBStore
+    from graph_store.ingest import _blocks
+
+    inputs = dict(accounts=fx / "accounts.csv", follows=[fx / "follows.tsv", fx / "edges.txt"],
+                  interactions=[fx / "interactions.csv", fx / "interactions.jsonl", fx / "tweets.jsonl",
+                                fx / "higgs_small.txt"])
+    with DuckDBStore(tmp_path / "ref.duckdb") as ref:
+        ref_rep = load_files(ref, **inputs)
+        expected = dump(ref)
+    with pytest.raises(InputRejected) as ref_bad:
+        load_files(DuckDBStore(":memory:"), interactions=fx / "bad_interactions.csv")
+    monkeypatch.setattr(_blocks, "BLOCK_SIZE", block)
+    with DuckDBStore(tmp_path / f"b{block}.duckdb") as st:
+        rep = load_files(st, **inputs)
+        assert dump(st) == expected
+        assert [f.as_dict() for f in rep.files] == [f.as_dict() for f in ref_rep.files]
+    with pytest.raises(InputRejected) as bad:
+        load_files(DuckDBStore(":memory:"), interactions=fx / "bad_interactions.csv")
+    assert bad.value.issues == ref_bad.value.issues
+
+
+def test_runaway_quote_is_cut(store, tmp_path, monkeypatch):
+    from graph_store.ingest import _blocks
+
+    monkeypatch.setattr(_blocks, "BLOCK_SIZE", 32)
+    monkeypatch.setattr(_blocks, "MAX_RECORD", 64)
+    body = b"follower,followee\n" + b'a,"b\n' + b"".join(b"c%d,d%d\n" % (i, i) for i in range(50))
+    path = _write(tmp_path / "q.csv", body)
+    with pytest.raises(InputRejected) as ei:
+        load_files(store, follows=path)
+    assert ei.value.issues[0].line == 2 and "unbalanced quotes" in ei.value.issues[0].reason
