@@ -33,7 +33,7 @@ MAX_RR_SETS = 2_000_000
 class CampaignPlanRequest(BaseModel):
     """What to plan: how many accounts, which ones may be chosen, and the objective."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
 
     k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
