@@ -1,0 +1,240 @@
+"""Communities stage: affinity graph -> Leiden (broad communities and niches) -> stable ids -> descriptions.
+
+``detect_communities(edges, *, params=..., previous=..., hashtags=...)``
+returns a :class:`CommunityResult`: a ``community`` and a ``niche`` id per
+account and the ``communities`` result table (docs/ARCHITECTURE.md).
+
+* **Broad communities**: :func:`engine.leiden` on the undirected affinity
+  graph (:func:`engine.affinity_graph`, weights in :mod:`engine.affinity`),
+  modularity at ``resolution``.
+* **Niches**: Leiden on the same graph with every edge *between* broad
+  communities removed, at ``niche_resolution`` (modularity of that graph), so
+  every niche lies inside one broad community (its ``parent``) and is connected.
+* **Stable ids** (docs/communities.md): a new community takes the id of the
+  previous run's community with the largest Jaccard overlap of member accounts,
+  :math:`|C \\cap P| / |C \\cup P| \\ge` ``match_threshold`` (0.5), pairs taken
+  greedily by decreasing overlap (ties: larger intersection, then larger new
+  community, then smaller old id), each old id used at most once.  Communities
+  without a match get new ids above every id of the previous run, largest
+  community first.  Without a previous run ids are ``0..k-1``, largest first.
+* **Descriptions**: ``size``; ``internal_edges`` (affinity edges with both
+  ends inside); ``density`` = internal_edges / (size (size - 1) / 2), 0 for a
+  single account; ``top_members`` (ids of the ``top_k`` members with the
+  largest weighted degree inside the community, ties by index); and
+  ``top_hashtags`` (the ``top_k`` hashtags members used most, lower-cased,
+  ties alphabetical).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine import AffinityWeights, affinity_graph, from_edges, leiden
+from graph_store import EdgeArrays
+
+COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members",
+                     "top_hashtags")
+
+
+@dataclass(frozen=True)
+class CommunityParams:
+    """Parameters of the communities stage (JSON-able; stored with the run).
+
+    resolution : modularity resolution of the broad communities.
+    niche_resolution : modularity resolution of niches (on the graph without inter-community edges);
+        None skips niches (``niche`` = ``community``).
+    seed, n_iterations : passed to :func:`engine.leiden`.
+    affinity : overrides of :class:`engine.AffinityWeights` (``{"mutual_follow": .., "kind": {"like": ..}}``).
+    match_threshold : minimum Jaccard overlap to keep an id across runs.
+    top_k : members and hashtags listed per community.
+    """
+
+    resolution: float = 1.0
+    niche_resolution: float | None = 2.0
+    seed: int = 0
+    n_iterations: int = 2
+    affinity: dict = field(default_factory=dict)
+    match_threshold: float = 0.5
+    top_k: int = 10
+
+    @classmethod
+    def from_any(cls, p) -> "CommunityParams":
+        """From None, a CommunityParams, a dict, or an object with ``seed``/``resolution``/``extra``
+        (an ``AnalysisParams``: its ``extra["communities"]`` dict overrides)."""
+        if p is None:
+            return cls()
+        if isinstance(p, cls):
+            return p
+        if isinstance(p, dict):
+            known = {f.name for f in dataclasses.fields(cls)}
+            unknown = set(p) - known
+            if unknown:
+                raise ValueError(f"unknown community parameter(s) {sorted(unknown)}; known: {sorted(known)}")
+            return cls(**p)
+        base = {"seed": getattr(p, "seed", 0), "resolution": getattr(p, "resolution", 1.0)}
+        base.update((getattr(p, "extra", None) or {}).get("communities", {}))
+        return cls.from_any(base)
+
+
+@dataclass(frozen=True)
+class CommunityResult:
+    """Output of :func:`detect_communities`.
+
+    community, niche : ndarray of int64, shape (n_accounts,)
+    table : pyarrow.Table with :data:`COMMUNITY_COLUMNS`, broad rows first then niches, by id
+    modularity : float, of the broad communities on the affinity graph (NaN without edges)
+    n_communities, n_niches : int
+    matched : int, broad communities that kept an id from the previous run
+    """
+
+    community: np.ndarray
+    niche: np.ndarray
+    table: pa.Table
+    modularity: float
+    n_communities: int
+    n_niches: int
+    matched: int = 0
+
+    def summary(self) -> dict:
+        sizes = np.bincount(np.unique(self.community, return_inverse=True)[1].reshape(-1)) if self.community.size \
+            else np.zeros(0, dtype=np.int64)
+        return {"communities": self.n_communities, "niches": self.n_niches, "modularity": self.modularity,
+                "largest": sorted(sizes.tolist(), reverse=True)[:5], "kept_ids": self.matched}
+
+
+def match_ids(labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | None, column: str,
+              threshold: float = 0.5) -> tuple[np.ndarray, int]:
+    """Stable ids for ``labels`` (canonical 0..k-1) from ``previous[column]`` by Jaccard overlap.
+
+    Returns ``(ids int64 (n,), number of communities that kept an old id)``;
+    the rule is in the module docstring.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = labels.shape[0]
+    k = int(labels.max()) + 1 if n else 0
+    if previous is None or column not in previous.column_names or "id" not in previous.column_names \
+            or previous.num_rows == 0 or n == 0:
+        return labels.copy(), 0
+    prev_comm = previous.column(column).to_numpy(zero_copy_only=False)
+    prev_ids = np.asarray(previous.column("id").to_numpy(zero_copy_only=False), dtype=object)
+    valid = ~pc.is_null(previous.column(column)).to_numpy(zero_copy_only=False)
+    prev_comm = np.where(valid, prev_comm, -1).astype(np.int64)
+    lookup = dict(zip(prev_ids[valid].tolist(), prev_comm[valid].tolist()))
+    old = np.fromiter((lookup.get(a, -1) for a in np.asarray(node_ids, dtype=object).tolist()),
+                      dtype=np.int64, count=n)
+    old_vals, old_size = np.unique(prev_comm[valid], return_counts=True)
+    next_id = int(old_vals.max()) + 1 if old_vals.size else 0
+    new_size = np.bincount(labels, minlength=k)
+    has = old >= 0
+    pairs, inter = np.unique(np.stack([labels[has], old[has]]), axis=1, return_counts=True)
+    mapping = np.full(k, -1, dtype=np.int64)
+    matched = 0
+    if pairs.size:
+        c, p = pairs
+        psize = old_size[np.searchsorted(old_vals, p)]
+        jac = inter / (new_size[c] + psize - inter)
+        order = np.lexsort((p, -new_size[c], -inter, -jac))
+        used = set()
+        for i in order.tolist():
+            if jac[i] < threshold:
+                break
+            ci, pi = int(c[i]), int(p[i])
+            if mapping[ci] < 0 and pi not in used:
+                mapping[ci] = pi
+                used.add(pi)
+                matched += 1
+    for ci in range(k):  # canonical order: largest community first
+        if mapping[ci] < 0:
+            mapping[ci] = next_id
+            next_id += 1
+    return mapping[labels], matched
+
+
+def _describe(g, labels: np.ndarray, node_ids: np.ndarray, level: str, parent: np.ndarray | None,
+              hashtags: tuple[np.ndarray, np.ndarray] | None, top_k: int) -> pa.Table:
+    """One row per community id in ``labels`` (ascending)."""
+    ids, inv = np.unique(labels, return_inverse=True)
+    inv = inv.reshape(-1)
+    k = ids.size
+    size = np.bincount(inv, minlength=k)
+    src, dst, w = g.edges()
+    inside = inv[src] == inv[dst]
+    upper = inside & (src < dst)
+    internal = np.bincount(inv[src[upper]], minlength=k).astype(np.int64)
+    pairs = size * (size - 1) / 2
+    density = np.divide(internal, pairs, out=np.zeros(k), where=pairs > 0)
+    inner = np.bincount(src[inside], weights=w[inside], minlength=labels.size)
+    order = np.lexsort((np.arange(labels.size), -inner, inv))
+    starts = np.concatenate([[0], np.cumsum(size)[:-1]])
+    node_ids = np.asarray(node_ids, dtype=object)
+    top_members = [node_ids[order[s:s + min(top_k, z)]].tolist() for s, z in zip(starts.tolist(), size.tolist())]
+    top_tags: list[list[str]] = [[] for _ in range(k)]
+    if hashtags is not None and len(hashtags[0]):
+        t = pa.table({"c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
+                      "tag": pc.utf8_lower(pa.array(np.asarray(hashtags[1], dtype=object).tolist(), pa.string()))})
+        t = t.filter(pc.invert(pc.is_null(t.column("tag"))))
+        counts = t.group_by(["c", "tag"]).aggregate([("tag", "count")])
+        counts = counts.sort_by([("c", "ascending"), ("tag_count", "descending"), ("tag", "ascending")])
+        cs = counts.column("c").to_numpy()
+        tags = counts.column("tag").to_pylist()
+        bounds = np.searchsorted(cs, np.arange(k + 1))
+        top_tags = [tags[bounds[i]:min(bounds[i] + top_k, bounds[i + 1])] for i in range(k)]
+    return pa.table({
+        "community": pa.array(ids.astype(np.int64)),
+        "level": pa.array([level] * k, pa.string()),
+        "parent": pa.array(parent, pa.int64()) if parent is not None else pa.nulls(k, pa.int64()),
+        "size": pa.array(size.astype(np.int64)),
+        "internal_edges": pa.array(internal),
+        "density": pa.array(density.astype(np.float64)),
+        "top_members": pa.array(top_members, pa.list_(pa.string())),
+        "top_hashtags": pa.array(top_tags, pa.list_(pa.string())),
+    })
+
+
+def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | None = None,
+                       hashtags: tuple[np.ndarray, np.ndarray] | None = None) -> CommunityResult:
+    """Broad communities and niches of every account, with stable ids and descriptions.
+
+    Parameters
+    ----------
+    edges : EdgeArrays
+        From ``store.read_edges()``.
+    params : CommunityParams, dict, AnalysisParams or None
+        See :class:`CommunityParams`.
+    previous : pyarrow.Table, optional
+        The previous run's ``accounts`` table (columns ``id``, ``community``,
+        and ``niche`` if present) for stable ids.
+    hashtags : (ndarray of int32, ndarray of str), optional
+        ``store.read_hashtags()``: source account index and hashtag of every use.
+
+    Returns
+    -------
+    CommunityResult
+    """
+    p = CommunityParams.from_any(params)
+    n = edges.n_nodes
+    weights = AffinityWeights.from_dict(p.affinity)
+    g = affinity_graph(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst, edges.int_kind,
+                       edges.int_weight, weights=weights)
+    part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations)
+    community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
+    tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+    if p.niche_resolution is not None and n:
+        src, dst, w = g.edges()
+        keep = part.labels[src] == part.labels[dst]
+        inner = from_edges(src[keep], dst[keep], w[keep], n_nodes=n, directed=False)
+        niche_part = leiden(inner, resolution=p.niche_resolution, seed=p.seed, n_iterations=p.n_iterations)
+        niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
+        nid, first = np.unique(niche, return_index=True)
+        tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
+        n_niches = int(nid.size)
+    else:
+        niche = community.copy()
+        n_niches = part.n_communities
+    return CommunityResult(community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities,
+                           n_niches, matched)

@@ -1,0 +1,234 @@
+"""Community detection benchmark: our Leiden/Louvain against igraph, leidenalg, NetworKit, networkx.
+
+Graphs are planted-partition graphs made by :func:`planted` (numpy, seeded):
+``n`` nodes in communities with sizes drawn uniformly from ``[20, 400]``,
+each node has ``deg/2`` edge stubs; a stub goes inside the node's community
+with probability ``1 - mu`` and to a uniform random node otherwise (duplicates
+and self-loops removed).  Every method runs in its own subprocess (fresh
+interpreter; peak RSS is that process's ``VmHWM``, graph loading and the library included), the
+graph is read from an ``.npz`` file before the clock starts, the JIT is warmed
+up on a small graph first (our methods), and the time of the algorithm call
+alone is taken; medians over ``--repeats`` runs.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_community.py --edges 1000000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def planted(n_edges: int, *, mu: float = 0.3, deg: int = 20, seed: int = 0):
+    """``(src int32, dst int32, n, truth int64)`` of a planted-partition graph with about ``n_edges`` edges."""
+    rng = np.random.default_rng(seed)
+    n = max(2 * n_edges // deg, 50)
+    sizes = []
+    total = 0
+    while total < n:
+        s = int(rng.integers(20, 401))
+        sizes.append(s)
+        total += s
+    sizes[-1] -= total - n
+    sizes = np.array([s for s in sizes if s > 0])
+    truth = np.repeat(np.arange(sizes.size), sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    stubs = deg // 2
+    src = np.repeat(np.arange(n, dtype=np.int64), stubs)
+    inside = rng.random(src.size) >= mu
+    c = truth[src]
+    dst = np.where(inside, starts[c] + (rng.random(src.size) * sizes[c]).astype(np.int64),
+                   rng.integers(0, n, src.size))
+    keep = src != dst
+    lo, hi = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
+    key = np.unique(lo * n + hi)
+    return (key // n).astype(np.int32), (key % n).astype(np.int32), n, truth
+
+
+def nmi(a, b) -> float:
+    """Normalised mutual information (arithmetic mean normalisation, as sklearn's default)."""
+    a = np.unique(a, return_inverse=True)[1].reshape(-1)
+    b = np.unique(b, return_inverse=True)[1].reshape(-1)
+    n = a.size
+    ka, kb = a.max() + 1, b.max() + 1
+    joint = np.bincount(a.astype(np.int64) * kb + b, minlength=ka * kb)
+    nz = joint > 0
+    pij = joint[nz] / n
+    pa = np.bincount(a) / n
+    pb = np.bincount(b) / n
+    ia, ib = np.nonzero(nz.reshape(ka, kb))
+    mi = float(np.sum(pij * np.log(pij / (pa[ia] * pb[ib]))))
+    ha = -float(np.sum(pa[pa > 0] * np.log(pa[pa > 0])))
+    hb = -float(np.sum(pb[pb > 0] * np.log(pb[pb > 0])))
+    return 1.0 if ha + hb == 0 else 2 * mi / (ha + hb)
+
+
+# -- one method in a subprocess -------------------------------------------------
+
+def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
+    d = np.load(path)
+    src, dst, n = d["src"], d["dst"], int(d["n"])
+    if method.startswith("nichegraph"):
+        import numba
+        numba.set_num_threads(threads)
+        import engine
+        small = engine.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), directed=False)
+        fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
+        fn(small)  # JIT warm-up (cached on disk anyway)
+        t = time.perf_counter()
+        g = engine.from_edges(src, dst, n_nodes=n, directed=False)
+        p = fn(g, seed=seed)
+        dt = time.perf_counter() - t
+        labels = np.asarray(p.labels)
+    elif method.startswith("igraph"):
+        import igraph as ig
+        import random
+        random.seed(seed)
+        t0 = time.perf_counter()
+        g = ig.Graph(n=n, edges=np.stack([src, dst], axis=1))
+        t = time.perf_counter()
+        if method == "igraph-leiden":
+            cl = g.community_leiden(objective_function="modularity", n_iterations=2)
+        else:
+            cl = g.community_multilevel()
+        dt = time.perf_counter() - t
+        labels = np.asarray(cl.membership)
+    elif method == "leidenalg":
+        import igraph as ig
+        import leidenalg
+        g = ig.Graph(n=n, edges=np.stack([src, dst], axis=1))
+        t = time.perf_counter()
+        part = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, seed=seed, n_iterations=2)
+        dt = time.perf_counter() - t
+        labels = np.asarray(part.membership)
+    elif method.startswith("networkit"):
+        import networkit as nk
+        nk.setNumberOfThreads(threads)
+        nk.setSeed(seed, True)
+        g = nk.GraphFromCoo((np.ones(src.size), (src.astype(np.uint64), dst.astype(np.uint64))), n=n,
+                            directed=False, weighted=False)
+        t = time.perf_counter()
+        algo = nk.community.PLM(g, refine=False) if method == "networkit-plm" else nk.community.ParallelLeiden(g)
+        algo.run()
+        dt = time.perf_counter() - t
+        labels = np.asarray(algo.getPartition().getVector())
+    elif method == "networkx-louvain":
+        import networkx as nx
+        G = nx.Graph()
+        G.add_nodes_from(range(n))
+        G.add_edges_from(zip(src.tolist(), dst.tolist()))
+        t = time.perf_counter()
+        comms = nx.community.louvain_communities(G, seed=seed)
+        dt = time.perf_counter() - t
+        labels = np.empty(n, dtype=np.int64)
+        for i, c in enumerate(comms):
+            labels[list(c)] = i
+    else:
+        raise ValueError(method)
+    return {"time": dt, "labels": labels, "rss": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
+METHODS = [("nichegraph-leiden", 1), ("nichegraph-leiden", 2), ("nichegraph-louvain", 1),
+           ("igraph-leiden", 1), ("igraph-multilevel", 1), ("leidenalg", 1),
+           ("networkit-parallelleiden", 1), ("networkit-parallelleiden", 2), ("networkit-plm", 1),
+           ("networkit-plm", 2), ("networkx-louvain", 1)]
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--edges", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--mu", type=float, default=0.3)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=600, help="per method run, seconds")
+    ap.add_argument("--skip", nargs="*", default=[], help="method names to skip (e.g. leidenalg networkx-louvain)")
+    ap.add_argument("--json", type=Path, help="write all results here")
+    ap.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a._child:
+        method, path, threads, seed = a._child
+        r = _run_method(method, path, int(threads), int(seed))
+        np.save(path + f".{method}.{threads}.labels.npy", r.pop("labels"))
+        print(json.dumps(r))
+        return
+    sys.path.insert(0, str(ROOT))
+    import engine
+    all_rows = []
+    for m in a.edges:
+        src, dst, n, truth = planted(m, mu=a.mu)
+        g = engine.from_edges(src, dst, n_nodes=n, directed=False)
+        print(f"\n## planted graph: {n:,} nodes, {src.size:,} edges, {truth.max() + 1:,} communities, mu={a.mu}")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "g.npz")
+            np.savez(path, src=src, dst=dst, n=n)
+            rows = []
+            for method, threads in METHODS:
+                if method in a.skip:
+                    continue
+                times, rss, q, score, failed = [], [], None, None, None
+                for rep in range(a.repeats):
+                    try:
+                        out = subprocess.run([sys.executable, __file__, "--_child", method, path, str(threads),
+                                              str(rep)], capture_output=True, text=True, timeout=a.timeout,
+                                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                    except subprocess.TimeoutExpired:
+                        failed = f"> {a.timeout:.0f} s"
+                        break
+                    if out.returncode != 0:
+                        failed = out.stderr.strip().splitlines()[-1][:80]
+                        break
+                    r = json.loads(out.stdout.strip().splitlines()[-1])
+                    labels = np.load(path + f".{method}.{threads}.labels.npy")
+                    times.append(r["time"])
+                    rss.append(r["rss"])
+                    if rep == 0:
+                        q = engine.modularity(g, labels)
+                        score = nmi(labels, truth)
+                row = {"edges": int(src.size), "method": method, "threads": threads, "failed": failed,
+                       "time_median": float(np.median(times)) if times else None, "times": times,
+                       "modularity": q, "nmi": score, "peak_rss_mb": max(rss) if rss else None}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+            all_rows += rows
+            _print_table(rows)
+    if a.json:
+        a.json.write_text(json.dumps(all_rows, indent=1))
+
+
+def _print_table(rows) -> None:
+    ours = {r["threads"]: r for r in rows if r["method"] == "nichegraph-leiden" and r["time_median"]}
+    base = ours.get(2) or ours.get(1)
+    print("\n| method | threads | median s | ratio to ours (leiden, 2 thr) | modularity | NMI | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["time_median"] is None:
+            print(f"| {r['method']} | {r['threads']} | {r['failed']} | | | | |")
+            continue
+        ratio = r["time_median"] / base["time_median"] if base else float("nan")
+        print(f"| {r['method']} | {r['threads']} | {r['time_median']:.2f} | {ratio:.2f}x | {r['modularity']:.4f} | "
+              f"{r['nmi']:.4f} | {r['peak_rss_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

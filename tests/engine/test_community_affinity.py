@@ -1,0 +1,142 @@
+"""The affinity graph against a naive dictionary reference, and the communities stage (ids, descriptions)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from engine import AffinityWeights, GraphInputError, affinity_graph
+from engine.attention import KINDS
+
+
+def naive_affinity(n, fs, fd, is_, id_, kind, ew, w: AffinityWeights):
+    follows = {(a, b) for a, b in zip(fs, fd) if a != b}
+    out = defaultdict(float)
+    for a, b in follows:
+        key = (min(a, b), max(a, b))
+        if (b, a) in follows:
+            out[key] = w.mutual_follow  # once per pair
+        else:
+            out[key] += w.one_way_follow
+    inter = defaultdict(float)
+    for a, b, k, x in zip(is_, id_, kind, ew):
+        if a != b:
+            inter[(min(a, b), max(a, b))] += w.kind[k] * x
+    for key, x in inter.items():
+        out[key] += math.log1p(x) if w.damping == "log" else x
+    return {k: v for k, v in out.items() if v > 0}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("damping", ["log", "none"])
+def test_affinity_matches_naive(seed, damping):
+    rng = np.random.default_rng(seed)
+    n = 30
+    fs, fd = rng.integers(0, n, 120), rng.integers(0, n, 120)
+    is_, id_ = rng.integers(0, n, 200), rng.integers(0, n, 200)
+    kind = rng.integers(0, len(KINDS), 200)
+    ew = rng.uniform(0.5, 3, 200)
+    w = AffinityWeights.from_dict({"one_way_follow": 0.3, "kind": {"like": 0.05}, "damping": damping})
+    g = affinity_graph(n, fs, fd, is_, id_, kind, ew, weights=w)
+    assert not g.directed and g.n_nodes == n
+    assert not np.any(g.self_loop_weights())
+    ref = naive_affinity(n, fs.tolist(), fd.tolist(), is_.tolist(), id_.tolist(), kind.tolist(), ew.tolist(), w)
+    src, dst, wt = g.edges()
+    got = {(int(a), int(b)): float(x) for a, b, x in zip(src, dst, wt) if a < b}
+    assert got.keys() == ref.keys()
+    for k in ref:
+        assert got[k] == pytest.approx(ref[k], rel=1e-12)
+
+
+def test_affinity_defaults_and_errors():
+    g = affinity_graph(4, [0, 1, 2, 3], [1, 0, 0, 3], [], [], [])
+    assert g.n_nodes == 4 and g.n_edges == 2  # mutual 0-1, one way 2->0; the self-follow is dropped
+    assert AffinityWeights().kind[KINDS.index("reply")] == 1.0
+    with pytest.raises(GraphInputError, match="unknown interaction kind"):
+        AffinityWeights.from_dict({"kind": {"poke": 1}})
+    with pytest.raises(GraphInputError, match="codes"):
+        affinity_graph(3, [], [], [0], [1], [9])
+    with pytest.raises(GraphInputError, match="0..2"):
+        affinity_graph(3, [0], [5], [], [], [])
+    with pytest.raises(GraphInputError, match=">= 0"):
+        affinity_graph(3, [0], [1], [], [], [], weights=AffinityWeights(mutual_follow=-1))
+
+
+# -- the analysis stage ----------------------------------------------------------
+
+def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
+    from graph_store import EdgeArrays
+    rng = np.random.default_rng(seed)
+    n = n_groups * size + extra_nodes
+    fs, fd = [], []
+    for c in range(n_groups):
+        for _ in range(size * 4):
+            a, b = rng.integers(0, size, 2) + c * size
+            fs.append(a), fd.append(b)
+    for _ in range(n_groups):  # a few ties between groups
+        a, b = rng.integers(0, n_groups * size, 2)
+        fs.append(a), fd.append(b)
+    int_src = rng.integers(0, size, 20)
+    return EdgeArrays(node_ids=np.array([f"acct{i}" for i in range(n)], dtype=object),
+                      followers_count=np.full(n, np.nan), follow_src=np.array(fs, np.int32),
+                      follow_dst=np.array(fd, np.int32), int_src=int_src.astype(np.int32),
+                      int_dst=(int_src + 1).astype(np.int32) % size, int_kind=np.ones(20, np.int8),
+                      int_ts=np.full(20, -1, np.int64), int_weight=np.ones(20)), n_groups, size
+
+
+def test_stage_finds_groups_and_describes_them():
+    from api.stages.communities import COMMUNITY_COLUMNS, detect_communities
+    edges, k, size = planted_edges(extra_nodes=2)
+    tags = (np.array([0, 1, 2, 1, 13], np.int32), np.array(["Rust", "rust", "numba", "numba", "Go"], dtype=object))
+    r = detect_communities(edges, hashtags=tags)
+    assert r.community.shape == (edges.n_nodes,) and r.community.dtype == np.int64
+    groups = r.community[:k * size].reshape(k, size)
+    assert np.all(groups == groups[:, :1]) and np.unique(groups[:, 0]).size == k
+    t = r.table
+    assert tuple(t.column_names) == COMMUNITY_COLUMNS
+    broad = t.filter(pa.compute.equal(t.column("level"), "broad")).to_pylist()
+    assert sum(row["size"] for row in broad) == edges.n_nodes
+    first = next(row for row in broad if row["community"] == r.community[0])
+    assert first["top_hashtags"][:2] == ["numba", "rust"]  # 2 uses each, alphabetical
+    assert 0 < first["density"] <= 1 and first["internal_edges"] > 0
+    assert set(first["top_members"]) <= {f"acct{i}" for i in range(size)}
+    niches = t.filter(pa.compute.equal(t.column("level"), "niche")).to_pylist()
+    for row in niches:  # every niche inside its parent community
+        members = np.flatnonzero(r.niche == row["community"])
+        assert np.all(r.community[members] == row["parent"])
+
+
+def test_stage_ids_stable_across_runs():
+    from api.stages.communities import detect_communities, match_ids
+    edges, k, size = planted_edges()
+    r1 = detect_communities(edges, params={"seed": 1})
+    shuffled = (r1.community * 7 + 3)  # arbitrary previous ids
+    prev = pa.table({"id": edges.node_ids.tolist(), "community": shuffled, "niche": r1.niche})
+    r2 = detect_communities(edges, params={"seed": 5}, previous=prev)
+    assert np.array_equal(r2.community, shuffled) and r2.matched == k
+    # a previous run that knew other accounts only: unmatched communities get fresh ids above the old ones
+    prev_small = pa.table({"id": ["acct0", "zzz"], "community": [40, 41]})
+    ids, matched = match_ids(np.array([0, 0, 1]), np.array(["acct0", "acct1", "acct2"], dtype=object), prev_small,
+                             "community")
+    assert matched == 1 and ids.tolist() == [40, 40, 42]  # Jaccard({0,1},{acct0}) = 0.5 keeps 40
+    ids, matched = match_ids(np.array([0, 0, 0, 1]), np.array(["acct0", "a1", "a2", "a3"], dtype=object),
+                             prev_small, "community")
+    assert matched == 0 and ids.tolist() == [42, 42, 42, 43]  # 1/3 < 0.5: new ids, largest first
+
+
+def test_stage_deterministic_and_empty():
+    from api.stages.communities import detect_communities
+    edges, _, _ = planted_edges(seed=3)
+    a = detect_communities(edges, params={"seed": 2})
+    b = detect_communities(edges, params={"seed": 2})
+    assert np.array_equal(a.community, b.community) and a.table.equals(b.table)
+    from graph_store import EdgeArrays
+    none32 = np.zeros(0, np.int32)
+    empty = EdgeArrays(np.array(["a", "b", "c"], dtype=object), np.full(3, np.nan), none32, none32, none32, none32,
+                       np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
+    r = detect_communities(empty)
+    assert r.community.tolist() == [0, 1, 2] and math.isnan(r.modularity)
