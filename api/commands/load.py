@@ -65,12 +65,17 @@ def command(
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
                         TextColumn("{task.fields[rows]:>12,} rows"), TimeElapsedColumn(),
                         console=err, transient=True, disable=quiet)
-    tasks: dict[str, int] = {}
+    tasks: dict[int, int] = {}
+    n_inputs = len(accounts or []) + len(follows or []) + len(interactions or [])
+    writing: list[int] = []
 
     def on_progress(stats: FileStats, done: int, total: int) -> None:
-        if stats.path not in tasks:
-            tasks[stats.path] = progress.add_task(_short(stats.path), total=total, rows=0)
-        progress.update(tasks[stats.path], completed=done, rows=stats.rows)
+        if id(stats) not in tasks:
+            tasks[id(stats)] = progress.add_task(_short(stats.path), total=total, rows=0)
+        progress.update(tasks[id(stats)], completed=done, rows=stats.rows)
+        if done >= total and len(tasks) == n_inputs and not writing:
+            # every file is read; the store now merges the batches in its transaction
+            writing.append(progress.add_task("writing to the store", total=None, rows=0))
 
     try:
         with open_cli_store(store) as st, progress:

@@ -102,6 +102,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             continue
         tbl, kept, bad = parse_json_block(values, numbers, LINE, STRING_KEYS, file, fix=_fix_single)
         if bad:
+            stats.rows += len(bad)  # an unreadable line counts as one row read (and rejected)
             yield bad
         if tbl.num_rows == 0:
             continue

@@ -240,3 +240,11 @@ def test_explicit_format_overrides_detection(store, fx, tmp_path):
     shutil.copy(fx / "higgs_small.txt", p)
     rep = load_files(store, interactions=p, format="higgs")
     assert rep.files[0].format == "higgs" and store.counts()["interactions"] == 5
+
+
+def test_x_api_bad_json_line_in_skip_mode(store, fx, tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text((fx / "tweets.jsonl").read_text() + '{"id": "105", "author_id": \n')
+    rep = load_files(store, interactions=p, on_error="skip")
+    st = rep.files[0]
+    assert (st.rows, st.rejected) == (6, 1) and store.counts()["interactions"] == 6
