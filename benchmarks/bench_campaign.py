@@ -3,7 +3,7 @@
 Part 1 (large): a world from :func:`graph_store.synth.generate` (``--world synth``, the
 default) or a numpy power-law generator (``--world powerlaw``) is written to a cache
 folder; then each planning job runs in a fresh subprocess so its peak RSS
-(``ru_maxrss``) is the planner's alone (after loading the follow arrays):
+(``VmHWM``, reset after the follow arrays are loaded) is the planner's alone:
 
 * ``audience``: building the audience graph (CSR, followee -> follower);
 * ``reach``: lazy greedy (CELF) max-coverage, k = 50, and the plain (non-lazy) greedy as the
@@ -25,7 +25,6 @@ import heapq
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -37,8 +36,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+def _status_mib(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process in MiB (Linux; ru_maxrss survives exec, so it is not used)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def reset_peak() -> bool:
+    """Reset the peak-RSS mark (Linux >= 4.0: ``echo 5 > /proc/self/clear_refs``)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
 
 
 # ----------------------------------------------------------------------------- worlds
@@ -116,8 +130,7 @@ def job(path: str, what: str, k: int, epsilon: float) -> dict:
     _warm()
     z = np.load(path)
     src, dst, n = z["src"], z["dst"], int(z["n"])
-    base = rss_mib()
-    out: dict = {"job": what, "rss_after_load_mib": round(base)}
+    out: dict = {"job": what, "rss_after_load_mib": round(_status_mib("VmRSS")), "peak_reset": reset_peak()}
     t0 = time.perf_counter()
     g = audience_graph(src, dst, n_nodes=n)
     out["audience_s"] = round(time.perf_counter() - t0, 2)
@@ -151,7 +164,7 @@ def job(path: str, what: str, k: int, epsilon: float) -> dict:
         out["spread"] = round(pf.total, 1)
         out["spread_se"] = round(pf.std_error, 1)
         out.update({key: pf.details[key] for key in ("theta", "lower_bound", "eval_rr_entries", "capped")})
-    out["peak_rss_mib"] = round(rss_mib())
+    out["peak_rss_mib"] = round(_status_mib("VmHWM"))
     return out
 
 
@@ -215,9 +228,9 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=50)
     ap.add_argument("--epsilon", type=float, default=0.2)
     ap.add_argument("--cache", default="/tmp/nichegraph_bench_campaign")
-    ap.add_argument("--small-nodes", type=int, default=2000)
-    ap.add_argument("--small-edges", type=int, default=10_000)
-    ap.add_argument("--small-k", type=int, default=10)
+    ap.add_argument("--small-nodes", type=int, default=20_000)
+    ap.add_argument("--small-edges", type=int, default=100_000)
+    ap.add_argument("--small-k", type=int, default=20)
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--skip-small", action="store_true")
     ap.add_argument("--job", nargs=4, metavar=("PATH", "WHAT", "K", "EPS"), help=argparse.SUPPRESS)
