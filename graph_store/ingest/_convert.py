@@ -343,6 +343,10 @@ def convert(piece: Piece, opts: TableOptions, file: str
             arr = pa.array([opts.defaults[name]] * n, pa.string()) if n else pa.array([], pa.string())
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
+        if arr is not None and name != "kind" and name in opts.defaults:
+            text = _text(arr)
+            if text.null_count:
+                arr = pc.fill_null(text, pa.scalar(opts.defaults[name]))
         if name == "kind":
             out[name] = _kind_column(arr, n, checks, opts.defaults.get("kind"))
         elif arr is None:

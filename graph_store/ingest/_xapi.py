@@ -29,7 +29,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import RowIssue
 from ..schema import TIMESTAMP
 from ._blocks import decode_text
 from ._convert import Piece, TableOptions, convert

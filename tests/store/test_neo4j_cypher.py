@@ -1,0 +1,84 @@
+"""What the Neo4j store writes is an ordinary graph: readable with plain Cypher, as documented."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import neo4j
+import pytest
+
+from graph_store import RunRecord, cypher
+
+from .helpers import HOSTILE_IDS, batch, ts
+from .test_contract import result_tables, world_batches
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture
+def cy(neo4j_uri):
+    with neo4j.GraphDatabase.driver(neo4j_uri, auth=None) as d:
+        yield lambda q, **p: [r.data() for r in d.execute_query(q, p).records]
+
+
+def test_graph_model_in_plain_cypher(neo4j_store_factory, cy):
+    st = neo4j_store_factory()
+    st.load(world_batches())
+    rows = cy("MATCH (a:Account {id: $id})-[f:FOLLOWS]->(b:Account) RETURN b.id AS b, f.since AS since", id="a")
+    assert len(rows) == 1 and rows[0]["b"] == "b"
+    since = rows[0]["since"].to_native()
+    assert since == ts(1).replace(tzinfo=dt.timezone.utc)  # the earliest of the two rows
+    rows = cy("MATCH (:Account {id: 'a'})-[e:INTERACTS]->(:Account {id: 'b'}) RETURN e.kind AS kind, e.n AS n")
+    assert rows == [{"kind": "reply", "n": 2}]
+    rows = cy("MATCH (a:Account) RETURN a.id AS id, a.idx AS idx, a.followers_count AS fc, a.platform AS p "
+              "ORDER BY idx")
+    assert rows == [{"id": "a", "idx": 0, "fc": 5, "p": "x"}, {"id": "b", "idx": 1, "fc": None, "p": None},
+                    {"id": "c", "idx": 2, "fc": None, "p": None}, {"id": "d", "idx": 3, "fc": None, "p": None}]
+    tags = cy("MATCH ()-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL RETURN e.hashtags AS h")
+    assert tags == [{"h": ["Tag", "x"]}]
+    assert {r["label"] for r in cy("CALL db.labels() YIELD label RETURN label")} <= set(cypher.LABELS)
+    assert {r["t"] for r in cy("CALL db.relationshipTypes() YIELD relationshipType AS t RETURN t")} <= set(
+        cypher.REL_TYPES)
+    names = {r["name"] for r in cy("SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert {"ng_account_key", "ng_account_idx", "ng_follows_key", "ng_interacts_key"} <= names
+
+
+def test_results_written_back_are_plain_properties(neo4j_store_factory, cy):
+    st = neo4j_store_factory(batch_size=3)
+    st.load([batch("follows", [{"follower": f"u{i}", "followee": f"u{(i + 1) % 10}"} for i in range(10)])])
+    t = result_tables(10, 5)
+    st.write_run(RunRecord("r1", "2026-01-01T00:00:00", {"seed": 5}, {"accounts": 10}), t)
+    rows = cy("MATCH (a:Account) RETURN a.id AS id, a.tier AS tier, a.community AS community, a.pagerank AS pr, "
+              "a.social_ratio AS social, a.tier_estimated AS est, a.run_id AS run ORDER BY a.idx")
+    want = t["accounts"].to_pylist()
+    assert [r["id"] for r in rows] == [w["id"] for w in want]
+    for r, w in zip(rows, want):
+        assert (r["tier"], r["community"], r["pr"], r["social"], r["est"], r["run"]) == (
+            w["tier"], w["community"], w["pagerank"], w["social_ratio"], w["tier_estimated"], "r1")
+    com = cy("MATCH (c:Community {run_id: 'r1'}) RETURN c.id AS id, c.level AS level, c.parent AS parent, "
+             "c.size AS size, c.top_members AS top ORDER BY c.id")
+    assert com == [{"id": 0, "level": "broad", "parent": None, "size": 3, "top": ["u1", "u2"]},
+                   {"id": 1, "level": "broad", "parent": None, "size": 4, "top": []},
+                   {"id": 2, "level": "niche", "parent": 1, "size": 5, "top": ["u'3\"`{}"]}]
+    run = cy("MATCH (r:Run) RETURN r.run_id AS id, r.created_at AS at, r.params AS params")
+    assert run == [{"id": "r1", "at": "2026-01-01T00:00:00", "params": '{"seed": 5}'}]
+    # a second run overwrites the account properties and adds its own communities
+    t2 = result_tables(10, 6)
+    st.write_run(RunRecord("r2", "2026-01-02T00:00:00", {}, {}), t2)
+    tiers = [r["tier"] for r in cy("MATCH (a:Account) RETURN a.tier AS tier ORDER BY a.idx")]
+    assert tiers == t2["accounts"].column("tier").to_pylist()
+    assert cy("MATCH (c:Community) RETURN c.run_id AS r, count(*) AS n ORDER BY r") == [
+        {"r": "r1", "n": 3}, {"r": "r2", "n": 3}]
+    with pytest.raises(Exception, match="already exists"):
+        st.write_run(RunRecord("r2", "2026-01-03T00:00:00", {}, {}), t2)
+
+
+def test_hostile_values_stay_values(neo4j_store_factory, cy):
+    st = neo4j_store_factory()
+    evil = [i for i in HOSTILE_IDS if i]
+    st.load([batch("accounts", [{"id": i, "handle": i} for i in evil])])
+    got = cy("MATCH (a:Account) RETURN a.id AS id, a.handle AS handle")
+    assert sorted(r["id"] for r in got) == sorted(evil)
+    assert all(r["id"] == r["handle"] for r in got)
+    # nothing was executed: the graph holds only the documented labels
+    assert {r["l"] for r in cy("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")} == {"Account"}
