@@ -140,3 +140,14 @@ def test_shipped_mappings_are_valid():
     assert "senators-follow" in names
     for n in names:
         load_mapping(n)
+
+
+def test_defaults_fill_absent_and_empty_fields(store, tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("id,platform\na,\nb,mastodon\n")
+    t = tmp_path / "m.toml"
+    t.write_text('[accounts]\ndefaults = { platform = "x", affiliation = "Acme" }\n')
+    load_files(store, accounts=p, columns=t)
+    acc = dump(store)["accounts"]
+    assert (acc["a"]["platform"], acc["b"]["platform"]) == ("x", "mastodon")
+    assert acc["a"]["affiliation"] == acc["b"]["affiliation"] == "Acme"
