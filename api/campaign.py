@@ -169,6 +169,14 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
         rows.append({"rank": rank, **info, "followers_observed": int(followers_observed[u]),
                      "marginal_gain": float(gain), "cumulative": float(cum), "cost": float(cost)})
     details.update(pf.details)
+    if pf.nodes.size == 0:
+        if n_cand == 0:
+            details["note"] = "no account matches the filters"
+        elif request.budget is not None and costs is not None and float(costs[mask].min()) > request.budget:
+            details["note"] = (f"no candidate fits the budget {request.budget:g}: the cheapest costs "
+                               f"{float(costs[mask].min()):g}")
+        else:
+            details["note"] = "no candidate has followers (or any chance of spreading) to add"
     if not math.isfinite(pf.total):
         raise PlanError("the planner produced a non-finite total; please report this")
     return Plan(run_id=run_id, objective=pf.objective, accounts=rows, total=pf.total, std_error=pf.std_error,

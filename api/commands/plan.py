@@ -80,14 +80,19 @@ def print_plan(plan) -> None:
     """The plan as a table plus one summary line."""
     unit = "followers" if plan.objective == "reach" else "expected activations"
     table = Table(title=f"campaign plan ({plan.objective}, run {plan.run_id})")
-    for col in ("#", "id", "handle", "tier", "community", "followers", "marginal gain", "cumulative", "cost"):
-        table.add_column(col, justify="right" if col not in ("id", "handle", "tier") else "left")
+    optional = [c for c in ("handle", "tier", "community", "affiliation")
+                if any(r.get(c) is not None for r in plan.accounts)]
+    cols = ["#", "id", *optional, "followers", "marginal gain", "cumulative", "cost"]
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("id", "handle", "tier", "affiliation") else "right")
     for r in plan.accounts:
-        table.add_row(str(r["rank"]), str(r.get("id", "")), str(r.get("handle") or ""), str(r.get("tier") or ""),
-                      str(r.get("community", "")), f"{r['followers_observed']:,}", f"{r['marginal_gain']:,.1f}",
+        cells = [str(r["rank"]), str(r.get("id", ""))] + ["" if r.get(c) is None else str(r[c]) for c in optional]
+        table.add_row(*cells, f"{r['followers_observed']:,}", f"{r['marginal_gain']:,.1f}",
                       f"{r['cumulative']:,.1f}", f"{r['cost']:,.2f}")
     console = Console()
     console.print(table)
+    if plan.details.get("note"):
+        console.print(f"note: {plan.details['note']}", highlight=False)
     err = f" ± {plan.std_error:,.1f} (1 s.e.)" if plan.std_error else " (exact)"
     console.print(f"total {unit}: {plan.total:,.1f}{err}; sum of audiences {plan.audience_sum:,}; "
                   f"{len(plan.accounts)} of {plan.candidates:,} candidates; cost {plan.total_cost:,.2f}; "
