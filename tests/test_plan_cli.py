@@ -91,6 +91,10 @@ def test_budget_with_cost_column_and_affiliation(tmp_path):
     assert out["total_cost"] <= 6 + 1e-9
     assert "acct07" not in [r["id"] for r in out["accounts"]]  # no price: excluded, and said so
     assert out["details"]["excluded_without_cost"] == 1
+    out = _plan_json(path, "--k", "10", "--budget", "0.5", "--cost-column", "price")
+    assert out["accounts"] == [] and "cheapest costs 1" in out["details"]["note"]
+    out = _plan_json(path, "--k", "5", "--affiliation", "nobody")
+    assert out["accounts"] == [] and out["candidates"] == 0 and "filters" in out["details"]["note"]
     out = _plan_json(path, "--k", "5", "--affiliation", "acme")
     assert out["accounts"] and all(r["affiliation"] == "Acme" for r in out["accounts"])
 
