@@ -15,7 +15,9 @@ What it does
    is a filtered /v1/rankings query drawn from a seeded mix (community + tier, niche,
    follower range + platform, social ratio + tier, affiliation, second pages with
    cursors).  Bounded by ``--seconds`` and ``--max-requests``.
-4. Reports throughput and latency percentiles (client-side, connect excluded), and, as
+4. Reports throughput and latency percentiles (client-side, connect excluded), the CPU
+   time the server and the load generator spent per request (independent of what else
+   runs on the machine), and, as
    the peer, the same queries answered by DuckDB SQL over the same table in-process
    (``SELECT ... WHERE ... ORDER BY ... LIMIT``) against the snapshot query engine alone.
 
@@ -162,9 +164,9 @@ def _client(host, port, paths, connections, seconds, max_req, offset, out_q):
         await asyncio.gather(*[_conn_loop(host, port, paths, offset + k, connections * 97, deadline, max_req, lat,
                                           errors) for k in range(connections)])
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     asyncio.run(main())
-    out_q.put((lat, errors, time.perf_counter() - t0))
+    out_q.put((lat, errors, time.perf_counter() - t0, time.process_time() - c0))
 
 
 def load(host, port, paths, *, clients, connections, seconds, max_requests):
@@ -180,7 +182,8 @@ def load(host, port, paths, *, clients, connections, seconds, max_requests):
     lat = np.array([x for r in results for x in r[0]])
     errors = [e for r in results for e in r[1]]
     wall = max(r[2] for r in results)
-    return lat, errors, wall
+    client_cpu = sum(r[3] for r in results)
+    return lat, errors, wall, client_cpu
 
 
 # -- the peer: the same queries in DuckDB SQL, and the snapshot engine alone ------------------
@@ -307,13 +310,18 @@ def main() -> int:
         rss = _rss_mb(proc.pid)
         load("127.0.0.1", port, paths, clients=args.clients, connections=args.connections, seconds=args.warmup,
              max_requests=args.max_requests)
-        lat, errors, wall = load("127.0.0.1", port, paths, clients=args.clients, connections=args.connections,
-                                 seconds=args.seconds, max_requests=args.max_requests)
+        cpu0 = _cpu_s(proc.pid)
+        lat, errors, wall, client_cpu = load("127.0.0.1", port, paths, clients=args.clients,
+                                             connections=args.connections, seconds=args.seconds,
+                                             max_requests=args.max_requests)
+        server_cpu = _cpu_s(proc.pid) - cpu0
         ms = lat * 1000
         res = {"accounts": args.accounts, "requests": int(len(lat)), "seconds": round(wall, 2),
                "req_per_s": round(len(lat) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 2),
                "p90_ms": round(float(np.percentile(ms, 90)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
                "max_ms": round(float(ms.max()), 2), "non_200": len(errors), "clients": args.clients,
+               "server_cpu_ms_per_req": round(1000 * server_cpu / len(lat), 3),
+               "client_cpu_ms_per_req": round(1000 * client_cpu / len(lat), 3),
                "connections": args.connections, "server_rss_mb": rss, "ready_s": round(ready_s, 1),
                "peer": peer, "cpus": os.cpu_count(), "load_avg_before": os.getloadavg()}
         print(json.dumps(res, indent=1))
@@ -330,6 +338,14 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (server cost independent of other load on the machine)."""
+    import psutil
+
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
 
 
 def _rss_mb(pid: int) -> float | None:
