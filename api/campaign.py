@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine import Graph
-from engine.campaign import audience_graph, imm_portfolio, max_reach_portfolio
+from engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
 from graph_store import EdgeArrays, Store
 
 Objective = Literal["reach", "spread"]
@@ -54,6 +54,7 @@ class PlanRequest:
     ell: float = 1.0
     seed: int = 0
     max_rr_sets: int = 20_000_000
+    overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Plan:
     total_cost: float
     request: dict
     details: dict = field(default_factory=dict)
+    overlap: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -177,10 +179,19 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
                                f"{float(costs[mask].min()):g}")
         else:
             details["note"] = "no candidate has followers (or any chance of spreading) to add"
+    overlap = None
+    if request.overlap:
+        s = pf.nodes.size
+        a, b = np.repeat(pf.nodes, s), np.tile(pf.nodes, s)
+        o = audience_overlap(audience, a, b)
+        overlap = {"ids": [r["id"] for r in rows],
+                   "jaccard": o.jaccard.reshape(s, s).round(6).tolist(),
+                   "overlap_coefficient": o.overlap_coefficient.reshape(s, s).round(6).tolist(),
+                   "shared_followers": o.intersection.reshape(s, s).tolist()}
     if not math.isfinite(pf.total):
         raise PlanError("the planner produced a non-finite total; please report this")
     return Plan(run_id=run_id, objective=pf.objective, accounts=rows, total=pf.total, std_error=pf.std_error,
                 guarantee=pf.guarantee, strategy=pf.strategy, candidates=n_cand, n_accounts=n,
                 audience_sum=int(followers_observed[pf.nodes].sum()), total_cost=pf.total_cost,
                 request={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(request).items()},
-                details=details)
+                details=details, overlap=overlap)

@@ -82,6 +82,13 @@ def test_reach_plan_respects_filters_and_is_near_optimal(tmp_path):
     assert out["total"] >= (1 - 1 / math.e) * opt
     assert all(r["tier"] in ("nano", "micro") for r in out["accounts"])
     assert out["run_id"] == "r1" and out["candidates"] == len(allowed)
+    ov = _plan_json(path, "--k", "3", "--tier", "nano,micro", "--community", "0,1", "--overlap")["overlap"]
+    assert ov["ids"] == chosen
+    for i, x in enumerate(chosen):
+        for j, y in enumerate(chosen):
+            inter, union = len(aud[x] & aud[y]), len(aud[x] | aud[y])
+            assert ov["shared_followers"][i][j] == inter
+            assert ov["jaccard"][i][j] == pytest.approx(inter / union if union else 0.0, abs=1e-6)
 
 
 def test_budget_with_cost_column_and_affiliation(tmp_path):
@@ -150,6 +157,9 @@ def test_http_plan_endpoint_matches_the_cli(tmp_path):
         assert res.headers["x-nichegraph-run"] == "r1"
         assert [r["id"] for r in body["accounts"]] == [r["id"] for r in cli["accounts"]]
         assert body["total"] == len(set().union(*[aud[r["id"]] for r in body["accounts"]]))
+        assert body["overlap"] is None
+        ov = client.post("/v1/campaigns/plan", json={"k": 2, "overlap": True}).json()["overlap"]
+        assert len(ov["jaccard"]) == 2 and ov["jaccard"][0][0] == 1.0
         spread = client.post("/v1/campaigns/plan", json={"k": 2, "objective": "spread", "probability": "wc"})
         assert spread.status_code == 200 and spread.json()["std_error"] > 0
         bad = client.post("/v1/campaigns/plan", json={"k": 0})

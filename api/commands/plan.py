@@ -49,6 +49,8 @@ def command(
     epsilon: Annotated[float, typer.Option(help="spread: IMM approximation slack (result within 1-1/e-epsilon).")] = 0.2,
     ell: Annotated[float, typer.Option(help="spread: IMM confidence, success probability 1 - n^-ell.")] = 1.0,
     seed: Annotated[int, typer.Option(help="spread: random seed (same seed, same plan).")] = 0,
+    overlap: Annotated[bool, typer.Option("--overlap", help="Also show the chosen accounts' pairwise audience "
+                                                            "overlap (exact Jaccard and shared followers).")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     if objective not in ("reach", "spread"):
@@ -63,7 +65,8 @@ def command(
             raise typer.BadParameter(f"{community!r} must be integer community ids", param_hint="--community")
     request = PlanRequest(k=k, tiers=_split(tier), communities=communities or None, affiliations=_split(affiliation),
                           budget=budget, cost_column=cost_column, objective=objective,  # type: ignore[arg-type]
-                          probability=_probability(probability), epsilon=epsilon, ell=ell, seed=seed)
+                          probability=_probability(probability), epsilon=epsilon, ell=ell, seed=seed,
+                          overlap=overlap)
     try:
         with open_cli_store(store, read_only=True) as st:
             plan = plan_campaign(st, request)
@@ -91,6 +94,17 @@ def print_plan(plan) -> None:
                       f"{r['cumulative']:,.1f}", f"{r['cost']:,.2f}")
     console = Console()
     console.print(table)
+    if plan.overlap and plan.accounts:
+        ov = plan.overlap
+        m = Table(title="audience overlap: Jaccard (shared followers)")
+        m.add_column("#", justify="right")
+        m.add_column("id")
+        for i in range(len(ov["ids"])):
+            m.add_column(str(i + 1), justify="right")
+        for i, rid in enumerate(ov["ids"]):
+            m.add_row(str(i + 1), str(rid), *[f"{ov['jaccard'][i][j]:.2f} ({ov['shared_followers'][i][j]:,})"
+                                               if i != j else "-" for j in range(len(ov["ids"]))])
+        console.print(m)
     if plan.details.get("note"):
         console.print(f"note: {plan.details['note']}", highlight=False)
     err = f" ± {plan.std_error:,.1f} (1 s.e.)" if plan.std_error else " (exact)"

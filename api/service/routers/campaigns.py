@@ -48,6 +48,7 @@ class CampaignPlanRequest(BaseModel):
     epsilon: float = Field(0.2, ge=0.1, lt=1.0, description="spread: IMM slack (within 1 - 1/e - epsilon).")
     ell: float = Field(1.0, gt=0, le=10)
     seed: int = Field(0, ge=0, le=2**63 - 1)
+    overlap: bool = Field(False, description="Also return the chosen accounts' pairwise audience overlap.")
 
 
 class PlannedAccount(BaseModel):
@@ -77,6 +78,8 @@ class CampaignPlan(BaseModel):
     total_cost: float
     request: dict
     details: dict
+    overlap: dict | None = Field(None, description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
+                                                   "matrices (rows and columns in selection order).")
 
 
 def _world(request: Request, run_id: str):
@@ -115,7 +118,7 @@ def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body(
                       affiliations=tuple(body.affiliation) if body.affiliation else None,
                       budget=body.budget, cost_column=body.cost_column, objective=body.objective,
                       probability=body.probability, epsilon=body.epsilon, ell=body.ell, seed=body.seed,
-                      max_rr_sets=MAX_RR_SETS)
+                      max_rr_sets=MAX_RR_SETS, overlap=body.overlap)
     try:
         result = plan_from_arrays(edges, accounts, req, run_id=snap.run_id, audience=audience)
     except (PlanError, EngineError) as exc:
