@@ -30,7 +30,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import TIMESTAMP
-from ._blocks import decode_text
 from ._convert import Piece, TableOptions, convert
 from ._report import FileStats
 from ._tabular import LineBlocks, parse_json_block
@@ -106,12 +105,6 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         if tbl.num_rows == 0:
             continue
         lines = numbers[kept]
-        raw = [None]
-
-        def text_of_lines(pos_lines: np.ndarray, _v=values, _k=kept, _cache=raw) -> list[str]:
-            if _cache[0] is None:
-                _cache[0] = [decode_text(b) for b in _v.take(pa.array(_k)).to_pylist()]
-            return [_cache[0][i] for i in pos_lines]
 
         # -- tweets: top-level objects and page data ------------------------------------------------
         top = np.asarray(pc.or_(pc.is_valid(tbl.column("author_id")), pc.is_valid(tbl.column("id")))
@@ -137,7 +130,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
                 "platform": pa.array(["x"] * len(users), S),
                 "followers_count": pc.struct_field(pm, "followers_count"),
                 "following_count": pc.struct_field(pm, "following_count"),
-            }, lines[u_parent], lambda pos, _p=u_parent: text_of_lines(_p[pos]),
+            }, lines[u_parent], lambda pos, _u=users: _json_text(_u, pos),
                 names={"id": "includes.users.id", "handle": "includes.users.username",
                        "followers_count": "public_metrics.followers_count",
                        "following_count": "public_metrics.following_count"})
@@ -154,7 +147,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
 
         # tweet-level checks (author, created_at) once per tweet
         t_lines = lines[row_of]
-        t_text = lambda pos, _r=row_of: text_of_lines(_r[pos])  # noqa: E731
+        t_text = lambda pos, _t=tweets: _json_text(_t, pos)  # noqa: E731
         author = pc.struct_field(tweets, "author_id")
         check = Piece("interactions", {"source": author, "target": author,
                                        "kind": pa.array(["mention"] * len(tweets), S),
@@ -194,7 +187,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             yield Piece("interactions", {
                 "source": _take(author, t_idx), "target": target, "kind": pa.array([kind] * len(t_idx), S),
                 "ts": _take(ts, t_idx), "post_id": _take(post, t_idx), "hashtags": _take(tags, t_idx),
-            }, t_lines[t_idx], lambda pos, _t=t_idx, _r=row_of: text_of_lines(_r[_t[pos]]), names={"target": fld})
+            }, t_lines[t_idx], lambda pos, _t=t_idx, _w=tweets: _json_text(_w, _t[pos]), names={"target": fld})
         if len(r_vals):
             r_id = pc.struct_field(r_vals, "id")
             kind = pc.if_else(pc.equal(r_type, "quoted"), "quote",
@@ -207,11 +200,10 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             if u.size:
                 t_idx = r_parent[u]
                 made += np.bincount(t_idx, minlength=len(tweets))
-                txt = text_of_lines(row_of[t_idx])
                 pending.append(pa.table({
                     "source": _take(author, t_idx), "ref_id": _take(r_id, u), "kind": _take(kind, u),
                     "ts": _take(ts, t_idx).cast(TIMESTAMP), "post_id": _take(post, t_idx),
-                    "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx]), "text": pa.array(txt, S)}))
+                    "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx])}))
         stats.skip(SKIP_NO_INTERACTION, int((made == 0).sum()))
 
     # -- quotes and reposts: resolve the referenced tweet's author over the whole file --------------
@@ -230,12 +222,30 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
     joined = joined.filter(found)
     if joined.num_rows == 0:
         return
-    texts = joined.column("text").to_pylist()
     yield Piece("interactions", {
         "source": joined.column("source"), "target": joined.column("ref_author"), "kind": joined.column("kind"),
         "ts": joined.column("ts"), "post_id": joined.column("post_id"), "hashtags": joined.column("hashtags"),
-    }, np.asarray(joined.column("line").to_numpy(), dtype=np.int64), lambda pos, _t=texts: [_t[i] for i in pos],
+    }, np.asarray(joined.column("line").to_numpy(), dtype=np.int64), lambda pos, _j=joined: _ref_text(_j, pos),
         names={"target": "referenced_tweets (author)"})
+
+
+def _drop_none(v):
+    if isinstance(v, dict):
+        return {k: _drop_none(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [_drop_none(x) for x in v]
+    return v
+
+
+def _json_text(arr: pa.Array, pos: np.ndarray) -> list[str]:
+    """The tweet / user objects at ``pos`` as compact JSON (for messages and the rejects file)."""
+    return [json.dumps(_drop_none(v), ensure_ascii=False) for v in _take(arr, np.asarray(pos)).to_pylist()]
+
+
+def _ref_text(joined: pa.Table, pos: np.ndarray) -> list[str]:
+    rows = joined.select(["post_id", "source", "ref_id", "kind"]).take(pa.array(np.asarray(pos))).to_pylist()
+    return [json.dumps({"id": r["post_id"], "author_id": r["source"],
+                        "referenced_tweets": [{"id": r["ref_id"], "as": r["kind"]}]}) for r in rows]
 
 
 def is_xapi_line(line: bytes) -> bool:

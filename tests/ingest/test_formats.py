@@ -248,3 +248,20 @@ def test_x_api_bad_json_line_in_skip_mode(store, fx, tmp_path):
     rep = load_files(store, interactions=p, on_error="skip")
     st = rep.files[0]
     assert (st.rows, st.rejected) == (6, 1) and store.counts()["interactions"] == 6
+
+
+def test_x_api_issue_text_is_the_tweet_not_the_page(store, tmp_path):
+    page = {"data": [{"id": "1", "author_id": "9", "in_reply_to_user_id": "8"},
+                     {"id": "2", "author_id": "9", "created_at": "later", "in_reply_to_user_id": "8"}],
+            "includes": {"users": [{"id": "9", "username": "nine", "public_metrics": {"followers_count": -2}}]}}
+    p = tmp_path / "t.jsonl"
+    p.write_text("\n" + json.dumps(page) + "\n")
+    rej = tmp_path / "r.csv"
+    rep = load_files(store, interactions=p, on_error="skip", rejects=rej)
+    import csv as _csv
+
+    rows = list(_csv.DictReader(open(rej, newline="")))
+    assert sorted((r["line"], r["field"]) for r in rows) == [("2", "created_at"), ("2", "public_metrics.followers_count")]
+    texts = {r["field"]: json.loads(r["text"]) for r in rows}
+    assert texts["created_at"]["id"] == "2" and texts["public_metrics.followers_count"]["username"] == "nine"
+    assert rep.files[0].rejected == 2 and store.counts()["interactions"] == 1
