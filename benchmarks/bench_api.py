@@ -251,6 +251,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=1, help="load generator processes")
     ap.add_argument("--connections", type=int, default=8, help="keep-alive connections per process")
     ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes (nichegraph serve --workers)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
 
@@ -284,19 +285,29 @@ def main() -> int:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port),
                                  "--api-keys", str(keys), "--rate-limit", "1000000", "--rate-burst", "1000000",
-                                 "--poll-seconds", "10", "--log-level", "warning"],
+                                 "--poll-seconds", "10", "--log-level", "warning",
+                                 "--workers", str(args.workers)],
                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         import httpx
 
-        while True:
+        ready = 0
+        while ready < 4 * args.workers:  # every worker must answer: count consecutive ready answers
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
+                ok = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
+                ok = False
+            ready = ready + 1 if ok else 0
             if proc.poll() is not None:
                 raise SystemExit("server exited")
-            time.sleep(0.25)
+            time.sleep(0.02 if ok else 0.25)
+        if args.workers > 1:  # a worker still loading accepts no connection: wait until no worker is busy
+            last = _cpu_s(proc.pid)
+            while True:
+                time.sleep(0.5)
+                now = _cpu_s(proc.pid)
+                if now - last < 0.05:
+                    break
+                last = now
         ready_s = time.perf_counter() - t0
         print(f"server ready in {ready_s:.1f} s (snapshot load included)", flush=True)
         # second pages: cursors from real first pages
@@ -322,7 +333,7 @@ def main() -> int:
                "max_ms": round(float(ms.max()), 2), "non_200": len(errors), "clients": args.clients,
                "server_cpu_ms_per_req": round(1000 * server_cpu / len(lat), 3),
                "client_cpu_ms_per_req": round(1000 * client_cpu / len(lat), 3),
-               "connections": args.connections, "server_rss_mb": rss, "ready_s": round(ready_s, 1),
+               "connections": args.connections, "workers": args.workers, "server_rss_mb": rss, "ready_s": round(ready_s, 1),
                "peer": peer, "cpus": os.cpu_count(), "load_avg_before": os.getloadavg()}
         print(json.dumps(res, indent=1))
         ok = res["req_per_s"] >= 1000 and res["p99_ms"] < 20 and not errors
@@ -341,18 +352,26 @@ def main() -> int:
 
 
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (server cost independent of other load on the machine)."""
+    """User + system CPU seconds of a process and its children (the server's workers)."""
     import psutil
 
-    t = psutil.Process(pid).cpu_times()
-    return t.user + t.system
+    p = psutil.Process(pid)
+    total = 0.0
+    for q in [p, *p.children(recursive=True)]:
+        try:
+            t = q.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
 def _rss_mb(pid: int) -> float | None:
     try:
         import psutil
 
-        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+        p = psutil.Process(pid)
+        return round(sum(q.memory_info().rss for q in [p, *p.children(recursive=True)]) / 2**20, 1)
     except Exception:
         return None
 

@@ -26,6 +26,8 @@ def command(
     poll_seconds: Annotated[float | None, typer.Option(
         min=0, help="Check for a newer run every N seconds; 0 never. [default: 10]")] = None,
     mutuals: Annotated[bool, typer.Option(help="Index mutual connections from the store's edges at load.")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (each holds its own snapshot in "
+                                                            "memory and polls the store).")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     import logging
@@ -44,4 +46,17 @@ def command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False)
+        return
+    # several processes: each builds the app from the same settings, passed through the environment
+    import os
+    from dataclasses import fields
+
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if f.name == "extra" or value is None:
+            continue
+        os.environ[f"NICHEGRAPH_{f.name.upper()}"] = ",".join(value) if isinstance(value, tuple) else str(value)
+    uvicorn.run("api.service.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level=log_level, access_log=False, server_header=False)

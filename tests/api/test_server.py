@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.service.security import hash_key
 
@@ -23,14 +24,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_over_http(store_path, tables, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_over_http(store_path, tables, tmp_path, workers):
     keys = tmp_path / "keys.txt"
     keys.write_text(f"app {hash_key('secret-key-1')} *\n")
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEGRAPH_")}
+    env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--store", store_path, "--host", "127.0.0.1", "--port", str(port),
-         "--api-keys", str(keys), "--poll-seconds", "0", "--log-level", "warning"],
+         "--api-keys", str(keys), "--poll-seconds", "0", "--log-level", "warning", "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
