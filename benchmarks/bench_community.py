@@ -163,6 +163,9 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="per method run, seconds")
     ap.add_argument("--skip", nargs="*", default=[], help="method names to skip (e.g. leidenalg networkx-louvain)")
+    ap.add_argument("--slow-repeats", type=int, default=1, help="repeats for leidenalg and networkx-louvain")
+    ap.add_argument("--quality", action="store_true",
+                    help="instead of timing: modularity and NMI on the real data sets and LFR graphs, 20 seeds each")
     ap.add_argument("--json", type=Path, help="write all results here")
     ap.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -174,6 +177,9 @@ def main(argv=None) -> None:
         return
     sys.path.insert(0, str(ROOT))
     import engine
+    if a.quality:
+        quality_table()
+        return
     all_rows = []
     for m in a.edges:
         src, dst, n, truth = planted(m, mu=a.mu)
@@ -187,7 +193,8 @@ def main(argv=None) -> None:
                 if method in a.skip:
                     continue
                 times, rss, q, score, failed = [], [], None, None, None
-                for rep in range(a.repeats):
+                reps = a.slow_repeats if method in ("leidenalg", "networkx-louvain") else a.repeats
+                for rep in range(reps):
                     try:
                         out = subprocess.run([sys.executable, __file__, "--_child", method, path, str(threads),
                                               str(rep)], capture_output=True, text=True, timeout=a.timeout,
@@ -214,6 +221,33 @@ def main(argv=None) -> None:
             _print_table(rows)
     if a.json:
         a.json.write_text(json.dumps(all_rows, indent=1))
+
+
+def quality_table(seeds: int = 20) -> None:
+    """Modularity (mean and best of ``seeds`` runs) and NMI to the ground truth, ours vs igraph Leiden."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "tests" / "engine"))
+    from zoo import DATASET_NAMES, dataset, lfr
+
+    from engine import leiden
+
+    print("| graph | nodes | edges | ours Q mean | ours Q best | igraph Q mean | igraph Q best | ours NMI mean | igraph NMI mean |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    graphs = [dataset(n) for n in DATASET_NAMES] + [lfr(mu) for mu in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
+    for z in graphs:
+        g, G = z.engine(), z.igraph()
+        oq, on, iq, inn = [], [], [], []
+        for s in range(seeds):
+            p = leiden(g, seed=s, n_iterations=2)
+            oq.append(p.quality)
+            on.append(nmi(p.labels, z.truth))
+            random.seed(s)
+            m = G.community_leiden(objective_function="modularity", weights="weight", n_iterations=2).membership
+            iq.append(G.modularity(m, weights="weight"))
+            inn.append(nmi(np.asarray(m), z.truth))
+        print(f"| {z.name} | {z.n_nodes} | {g.n_edges} | {np.mean(oq):.4f} | {max(oq):.4f} | {np.mean(iq):.4f} | "
+              f"{max(iq):.4f} | {np.mean(on):.3f} | {np.mean(inn):.3f} |")
 
 
 def _print_table(rows) -> None:

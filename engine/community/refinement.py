@@ -8,15 +8,20 @@ the well-connected sub-communities ``C`` of ``S`` it has an edge to and whose
 (gain 0), chosen with probability :math:`\propto \exp(\Delta H / \beta)`.
 A node only ever joins a sub-community it is adjacent to, so every refined
 community is connected; refined communities are subsets of the ones in ``S``.
+
+Communities are refined independently and in parallel (``prange`` over
+communities).  Each community draws from its own generator, seeded from one
+draw of the caller's state and the community's index, and writes only to
+slots of its own nodes, so the result is the same for any thread count.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel
+from .._jit import kernel, parallel_kernel, prange
 from ._objective import gain
-from ._rng import uniform
+from ._rng import next_u64, uniform
 
 
 @kernel
@@ -24,7 +29,7 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
     """Refined labels (int32 (n,), values ``0..kr-1`` by first node) and ``kr``.
 
     ``comm`` int32 (n,) holds communities ``0..k-1``; ``order`` int32 (n,)
-    the visiting order; ``state`` the RNG state (advanced in place).
+    the visiting order; ``state`` the RNG state (advanced by one draw).
     """
     n = indptr.shape[0] - 1
     # bucket the nodes by community, keeping the visiting order inside each
@@ -42,8 +47,26 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
     W_S = np.zeros(k, dtype=np.float64)
     for v in range(n):
         W_S[comm[v]] += node_w[v]
-    ext = np.zeros(n, dtype=np.float64)  # E(v, S - v), then E(C, S - C) per refined C
+    ref = _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, next_u64(state))
+    # consecutive labels by first node
+    lab = np.full(n, -1, dtype=np.int32)
+    out = np.empty(n, dtype=np.int32)
+    kr = 0
     for v in range(n):
+        c = ref[v]
+        if lab[c] < 0:
+            lab[c] = kr
+            kr += 1
+        out[v] = lab[c]
+    return out, kr
+
+
+@parallel_kernel
+def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base):
+    """Refine every community (in parallel); returns ``ref`` (refined cluster = a founding node id)."""
+    n = indptr.shape[0] - 1
+    ext = np.zeros(n, dtype=np.float64)  # E(v, S - v), then E(C, S - C) per refined C
+    for v in prange(n):
         c = comm[v]
         acc = 0.0
         for p in range(indptr[v], indptr[v + 1]):
@@ -57,72 +80,72 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
     size_r = np.ones(n, dtype=np.int32)
     neigh = np.zeros(n, dtype=np.float64)
     mark = np.full(n, -1, dtype=np.int32)
-    touched = np.empty(n, dtype=np.int32)
+    touched = np.empty(n, dtype=np.int32)  # community s uses slots start[s]..start[s+1]
     cand = np.empty(n, dtype=np.int32)
     cand_g = np.empty(n, dtype=np.float64)
-    for s in range(k):
-        ws = W_S[s]
-        for i in range(start[s], start[s + 1]):
-            v = members[i]
-            if size_r[ref[v]] != 1:
+    for s in prange(k):
+        st = np.empty(1, dtype=np.uint64)
+        st[0] = base ^ (np.uint64(s) * np.uint64(0xD1B54A32D192ED03))
+        _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, start[s], start[s + 1], W_S[s],
+                    ext, ext_v, ref, W_r, size_r, neigh, mark, touched, cand, cand_g, st)
+    return ref
+
+
+@kernel
+def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, ws,
+                ext, ext_v, ref, W_r, size_r, neigh, mark, touched, cand, cand_g, state):
+    """MergeNodesSubset of the paper for the community whose members are ``members[lo:hi]``."""
+    s = comm[members[lo]] if hi > lo else -1
+    for i in range(lo, hi):
+        v = members[i]
+        if size_r[ref[v]] != 1:
+            continue
+        wv = node_w[v]
+        if ext_v[v] < scale * wv * (ws - wv):
+            continue
+        nt = 0
+        for p in range(indptr[v], indptr[v + 1]):
+            u = indices[p]
+            if u == v or comm[u] != s:
                 continue
-            wv = node_w[v]
-            if ext_v[v] < scale * wv * (ws - wv):
+            c = ref[u]
+            if mark[c] != v:
+                mark[c] = v
+                neigh[c] = 0.0
+                touched[lo + nt] = c
+                nt += 1
+            neigh[c] += A[p]
+        nc = 0
+        gmax = 0.0
+        for t in range(nt):
+            c = touched[lo + t]
+            if neigh[c] <= 0.0 or ext[c] < scale * W_r[c] * (ws - W_r[c]):
                 continue
-            nt = 0
-            for p in range(indptr[v], indptr[v + 1]):
-                u = indices[p]
-                if u == v or comm[u] != s:
-                    continue
-                c = ref[u]
-                if mark[c] != v:
-                    mark[c] = v
-                    neigh[c] = 0.0
-                    touched[nt] = c
-                    nt += 1
-                neigh[c] += A[p]
-            nc = 0
-            gmax = 0.0
-            for t in range(nt):
-                c = touched[t]
-                if neigh[c] <= 0.0 or ext[c] < scale * W_r[c] * (ws - W_r[c]):
-                    continue
-                g = gain(neigh[c], wv, W_r[c], scale)
-                if g >= 0.0:
-                    cand[nc] = c
-                    cand_g[nc] = g
-                    nc += 1
-                    if g > gmax:
-                        gmax = g
-            if nc == 0:
-                continue
-            # staying alone is the candidate with gain 0
-            total = np.exp((0.0 - gmax) / beta)
+            g = gain(neigh[c], wv, W_r[c], scale)
+            if g >= 0.0:
+                cand[lo + nc] = c
+                cand_g[lo + nc] = g
+                nc += 1
+                if g > gmax:
+                    gmax = g
+        if nc == 0:
+            continue
+        # staying alone is the candidate with gain 0
+        total = np.exp((0.0 - gmax) / beta)
+        for j in range(nc):
+            total += np.exp((cand_g[lo + j] - gmax) / beta)
+        r = uniform(state) * total
+        acc = np.exp((0.0 - gmax) / beta)
+        chosen = -1
+        if r >= acc:
             for j in range(nc):
-                total += np.exp((cand_g[j] - gmax) / beta)
-            r = uniform(state) * total
-            acc = np.exp((0.0 - gmax) / beta)
-            chosen = -1
-            if r >= acc:
-                for j in range(nc):
-                    acc += np.exp((cand_g[j] - gmax) / beta)
-                    chosen = cand[j]
-                    if r < acc:
-                        break
-            if chosen >= 0:
-                ext[chosen] = ext[chosen] + ext_v[v] - 2.0 * neigh[chosen]
-                W_r[chosen] += wv
-                size_r[chosen] += 1
-                size_r[v] = 0
-                ref[v] = chosen
-    # consecutive labels by first node
-    lab = np.full(n, -1, dtype=np.int32)
-    out = np.empty(n, dtype=np.int32)
-    kr = 0
-    for v in range(n):
-        c = ref[v]
-        if lab[c] < 0:
-            lab[c] = kr
-            kr += 1
-        out[v] = lab[c]
-    return out, kr
+                acc += np.exp((cand_g[lo + j] - gmax) / beta)
+                chosen = cand[lo + j]
+                if r < acc:
+                    break
+        if chosen >= 0:
+            ext[chosen] = ext[chosen] + ext_v[v] - 2.0 * neigh[chosen]
+            W_r[chosen] += wv
+            size_r[chosen] += 1
+            size_r[v] = 0
+            ref[v] = chosen
