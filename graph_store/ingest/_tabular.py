@@ -425,13 +425,15 @@ def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Sch
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     ropts = pajson.ReadOptions(block_size=1 << 30, use_threads=False)
     n = len(values)
-    try:
-        body = quote_scalars(_compact(values), string_keys)
-        tbl = pajson.read_json(pa.BufferReader(body), read_options=ropts, parse_options=opts)
-        if tbl.num_rows == n:
-            return tbl, np.arange(n), []
-    except pa.ArrowInvalid:
-        pass
+    body = _compact(values)
+    for attempt in (0, 1):  # as written; then with bare numbers under text keys quoted (exact ids)
+        try:
+            src = body if attempt == 0 else quote_scalars(body, string_keys)
+            tbl = pajson.read_json(pa.BufferReader(src), read_options=ropts, parse_options=opts)
+            if tbl.num_rows == n:
+                return tbl, np.arange(n), []
+        except pa.ArrowInvalid:
+            pass
     # error path: find the bad lines of this block one by one
     issues, parts, kept = [], [], []
     for i, raw in enumerate(values.to_pylist()):
