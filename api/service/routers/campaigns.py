@@ -22,7 +22,7 @@ from graph_store import StoreError
 
 from ...campaign import PlanError, PlanRequest, plan_from_arrays
 from ..deps import Snap, get_state
-from ..errors import ApiError, dumps
+from ..errors import ApiError, ErrorBody, dumps
 
 router = APIRouter(tags=["campaigns"])
 
@@ -106,6 +106,7 @@ def _world(request: Request, run_id: str):
 
 
 @router.post("/campaigns/plan", response_model=CampaignPlan, summary="Plan a campaign",
+             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
              description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
                          "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
                          "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
