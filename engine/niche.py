@@ -23,11 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, parallel_kernel, prange
-from .centrality import _in_csr, _out_strength
+from .centrality import _BLOCK, _gather_sum, _in_csr, _out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
 
-_BLOCK = 2048
 
 
 def check_labels(labels, n: int) -> np.ndarray:
@@ -67,20 +66,15 @@ def _intra_filter(indptr, indices, weights, comm):
 
 
 @parallel_kernel
-def _npr_sweep(tptr, tsrc, tw, unit, z, inv_s, comm, dang, inv_size, alpha, xold, xnew, znew, parts):
+def _npr_sweep(tptr, tsrc, tw, unit, bs, z, inv_s, comm, dang, inv_size, alpha, xold, xnew, znew, parts):
+    """One power-iteration sweep (see ``engine.centrality._pr_sweep``) with per-community teleport."""
     n = xnew.shape[0]
     for b in prange(parts.shape[0]):
-        lo = b * 2048
-        hi = min(lo + 2048, n)
+        lo = b * bs
+        hi = min(lo + bs, n)
         err = 0.0
         for v in range(lo, hi):
-            acc = 0.0
-            if unit:
-                for p in range(tptr[v], tptr[v + 1]):
-                    acc += z[tsrc[p]]
-            else:
-                for p in range(tptr[v], tptr[v + 1]):
-                    acc += tw[p] * z[tsrc[p]]
+            acc = _gather_sum(tptr[v], tptr[v + 1], tsrc, tw, unit, z)
             c = comm[v]
             x = alpha * acc + (alpha * dang[c] + (1.0 - alpha)) * inv_size[c]
             xnew[v] = x
@@ -116,8 +110,10 @@ def niche_pagerank(
     above 1 for members who draw more than their share of the community's
     attention.  A singleton community scores 1.
 
-    The L1 change summed over all communities must fall below ``tol``
-    (see :func:`engine.pagerank`).
+    Solved by power iteration as :func:`engine.pagerank` (communities laid
+    out contiguously): iterations stop when the L1 change summed over all
+    communities falls below ``tol``; each community's vector is then
+    normalised to sum 1 (a no-op up to rounding).
 
     Examples
     --------
@@ -154,15 +150,18 @@ def niche_pagerank(
     xnew = np.empty(n)
     znew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
+    src_u = tsrc.view(np.uint32)
     for _ in range(max_iter):
-        _npr_sweep(tptr, tsrc, tw, unit, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew, parts)
+        _npr_sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew,
+                   parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x
         z, znew = znew, z
         dang = _comm_dangling(x, inv_s, cs, k)
         if err < tol:
+            total = np.bincount(cs, weights=x, minlength=k)
             out = np.empty(n)
-            out[perm] = x * size[cs]
+            out[perm] = x / total[cs] * size[cs]
             return out
     raise NotConverged(f"niche PageRank did not reach tol={tol} in {max_iter} iterations.")
 

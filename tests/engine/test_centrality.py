@@ -52,19 +52,24 @@ def nx_pr(G, n, **kw):
     return np.array([ref[i] for i in range(n)])
 
 
+METHODS = ("power", "gauss-seidel")
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("case", ZOO, ids=IDS)
-def test_pagerank_matches_networkx(case):
+def test_pagerank_matches_networkx(case, method):
     _, n, s, d, w = case
     g = from_edges(s, d, w, n_nodes=n)
     expect = nx_pr(to_nx(n, s, d, w), n)
-    got = pagerank(g, tol=1e-13)
+    got = pagerank(g, tol=1e-13, method=method)
     assert got.shape == (n,)
     assert np.abs(got - expect).max() < 1e-8
     assert abs(got.sum() - 1.0) < 1e-12
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("case", ZOO, ids=IDS)
-def test_personalized_and_dangling_match_networkx(case):
+def test_personalized_and_dangling_match_networkx(case, method):
     _, n, s, d, w = case
     rng = np.random.default_rng(n)
     pers = rng.random(n)
@@ -75,18 +80,20 @@ def test_personalized_and_dangling_match_networkx(case):
     g = from_edges(s, d, w, n_nodes=n)
     G = to_nx(n, s, d, w)
     expect = nx_pr(G, n, alpha=0.7, personalization=dict(enumerate(pers)), dangling=dict(enumerate(dang)))
-    got = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang)
+    got = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, method=method)
     assert np.abs(got - expect).max() < 1e-8
     # any node order gives the same scores
-    got2 = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, order=rng.permutation(n))
+    got2 = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, order=rng.permutation(n),
+                    method=method)
     assert np.abs(got2 - got).max() < 1e-12
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("case", ZOO, ids=IDS)
-def test_undirected_pagerank_matches_networkx(case):
+def test_undirected_pagerank_matches_networkx(case, method):
     _, n, s, d, w = case
     g = from_edges(s, d, w, n_nodes=n, directed=False)
-    assert np.abs(pagerank(g, tol=1e-13) - nx_pr(to_nx(n, s, d, w, directed=False), n)).max() < 1e-8
+    assert np.abs(pagerank(g, tol=1e-13, method=method) - nx_pr(to_nx(n, s, d, w, directed=False), n)).max() < 1e-8
 
 
 def test_networkx_tolerance_conversion():
@@ -94,23 +101,38 @@ def test_networkx_tolerance_conversion():
     _, n, s, d, w = ZOO[-1]
     G = to_nx(n, s, d, w)
     ref = nx.pagerank(G, tol=1e-6)
-    got = pagerank(from_edges(s, d, w, n_nodes=n), tol=n * 1e-6)
+    got = pagerank(from_edges(s, d, w, n_nodes=n), tol=n * 1e-6, method="power")
     assert np.abs(got - np.array([ref[i] for i in range(n)])).max() < 1e-12
 
 
-def test_pagerank_deterministic_across_threads():
+@pytest.mark.parametrize("method", METHODS)
+def test_pagerank_deterministic_across_threads(method):
     rng = np.random.default_rng(7)
-    n, m = 20_000, 120_000
+    n, m = 40_000, 200_000  # several Gauss-Seidel blocks
     g = from_edges(rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m), n_nodes=n)
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = pagerank(g)
+        a = pagerank(g, method=method)
         numba.set_num_threads(before)
-        b = pagerank(g)
+        b = pagerank(g, method=method)
     finally:
         numba.set_num_threads(before)
     assert np.array_equal(a, b)
+
+
+def test_gauss_seidel_at_least_as_accurate_as_power_on_many_blocks():
+    """Block Gauss-Seidel at tol lands no farther from the exact vector than power iteration at tol."""
+    rng = np.random.default_rng(11)
+    n, m = 50_000, 400_000
+    s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+    g = from_edges(s, d, n_nodes=n)
+    exact = pagerank(g, tol=1e-15, method="power")
+    power = pagerank(g, tol=1e-10, method="power")
+    gs = pagerank(g, tol=1e-10, method="gauss-seidel", order=rng.permutation(n))
+    assert np.abs(gs - exact).sum() <= max(np.abs(power - exact).sum(), 1e-12)
+    assert np.abs(gs - power).sum() < 1e-9
+    assert abs(gs.sum() - 1.0) < 1e-12
 
 
 def test_pagerank_errors():
@@ -124,7 +146,9 @@ def test_pagerank_errors():
     with pytest.raises(GraphInputError, match="permutation"):
         pagerank(g, order=[0, 0])
     with pytest.raises(NotConverged):
-        pagerank(from_edges([0, 1, 2], [1, 2, 0]), nstart=[1.0, 0.0, 0.0], max_iter=3)
+        pagerank(from_edges([0, 1, 2], [1, 2, 0]), nstart=[1.0, 0.0, 0.0], max_iter=3, method="power")
+    with pytest.raises(GraphInputError, match="method"):
+        pagerank(g, method="magic")
     with pytest.raises(GraphInputError, match="non-negative"):
         pagerank(from_edges([0], [1], [-1.0]))
     assert pagerank(from_edges([], [], n_nodes=0)).shape == (0,)
