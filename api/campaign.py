@@ -114,6 +114,9 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
         col = pc.utf8_lower(_column(accounts, "tier", "--tier"))
         keep &= pc.fill_null(pc.is_in(col, value_set=pa.array(wanted)), False).to_numpy(zero_copy_only=False)
     if request.communities:
+        too_big = [c for c in request.communities if not -(2**63) <= int(c) < 2**63]
+        if too_big:
+            raise PlanError(f"community id {too_big[0]} is out of range (community ids are 64-bit integers)")
         col = _column(accounts, "community", "--community")
         keep &= pc.fill_null(pc.is_in(pc.cast(col, pa.int64()), value_set=pa.array(list(request.communities),
                              pa.int64())), False).to_numpy(zero_copy_only=False)

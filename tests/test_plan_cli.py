@@ -134,6 +134,8 @@ def test_clear_errors(tmp_path, monkeypatch, capsys):
     assert res.exit_code == 2 and "--budget" in " ".join(res.output.split())
     res = CliRunner().invoke(app, ["plan", "--store", str(path2), "--budget", "3", "--cost-column", "handle"])
     assert res.exit_code == 2 and "not a number column" in " ".join(res.output.split())
+    res = CliRunner().invoke(app, ["plan", "--store", str(path2), "--community", str(2**64)])
+    assert res.exit_code == 2 and "out of range" in " ".join(res.output.split())
     res = CliRunner().invoke(app, ["plan", "--store", str(path2), "--objective", "virality"])
     assert res.exit_code == 2
     with DuckDBStore(path2, read_only=True) as st:
@@ -169,3 +171,4 @@ def test_http_plan_endpoint_matches_the_cli(tmp_path):
         bad = client.post("/v1/campaigns/plan", json={"budget": 3, "cost_column": "nope"})
         assert bad.status_code == 422 and "nope" in bad.json()["error"]["message"]
         assert client.post("/v1/campaigns/plan", json={"k": 3, "unknown": 1}).status_code == 422
+        assert client.post("/v1/campaigns/plan", json={"community": [2**63]}).status_code == 422

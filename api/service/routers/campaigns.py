@@ -38,7 +38,8 @@ class CampaignPlanRequest(BaseModel):
 
     k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
     tier: list[Literal["nano", "micro", "macro", "mega"]] | None = Field(None, max_length=4)
-    community: list[int] | None = Field(None, max_length=1000, description="Broad community ids.")
+    community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None = Field(
+        None, max_length=1000, description="Broad community ids.")
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, max_length=100, description="Organisations (case-insensitive).")
     budget: float | None = Field(None, ge=0, description="Total cost allowed (unit costs unless `cost_column`).")
