@@ -208,14 +208,22 @@ def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
     cc = _dense_labels(comm[ok])[0]
     order = np.lexsort((vv, cc))
     sv, sc = vv[order], cc[order]
-    # position bounds of each (community, value) inside the sorted array
-    keys = np.rec.fromarrays([sc, sv])
-    q = np.rec.fromarrays([cc, vv])
-    left = np.searchsorted(keys, q, side="left")
-    right = np.searchsorted(keys, q, side="right")
-    start = np.searchsorted(sc, cc, side="left")
-    size = np.bincount(cc)[cc]
-    out[ok] = 100.0 * ((left - start) + (right - start)) / (2.0 * size)
+    m = sv.shape[0]
+    pos = np.arange(m)
+    new_comm = np.ones(m, dtype=bool)
+    new_comm[1:] = sc[1:] != sc[:-1]
+    new_run = new_comm.copy()
+    new_run[1:] |= sv[1:] != sv[:-1]
+    comm_first = np.maximum.accumulate(np.where(new_comm, pos, 0))
+    run_first = np.maximum.accumulate(np.where(new_run, pos, 0))
+    run_id = np.cumsum(new_run) - 1
+    run_last = np.flatnonzero(np.append(new_run[1:], True))  # last position of every run
+    less = run_first - comm_first                      # members strictly below
+    less_eq = run_last[run_id] + 1 - comm_first        # members below or equal
+    size = np.bincount(sc)[sc]
+    pct = np.empty(m)
+    pct[order] = 100.0 * (less + less_eq) / (2.0 * size)
+    out[ok] = pct
     return out
 
 
