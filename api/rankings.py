@@ -28,7 +28,8 @@ from graph_store import RunRecord, Store
 
 RANK_KINDS: tuple[str, ...] = ("hidden", "pagerank", "niche", "social", "brand-affinity", "internal")
 
-_BASE = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community")
+_BASE = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community",
+         "niche")
 _SHOW = {
     "hidden": ("score_hidden", "niche_percentile", "social_ratio", "follow_back_ratio"),
     "pagerank": ("pagerank", "in_degree", "coreness"),
@@ -57,7 +58,8 @@ class RankQuery:
 
     by : one of :data:`RANK_KINDS`.
     tiers : tier names to keep (``hidden`` defaults to nano and micro).
-    community : keep one community id.
+    community : keep one (broad) community id.
+    niche : keep one niche id.
     brand : brand account (handle, with or without ``@``, or id) for brand-affinity / internal.
     hashtags : the brand's hashtags (default: the brand handle as a hashtag).
     affiliation : organisation for ``internal`` (case-insensitive).
@@ -67,6 +69,7 @@ class RankQuery:
     by: str = "hidden"
     tiers: tuple[str, ...] | None = None
     community: int | None = None
+    niche: int | None = None
     brand: str | None = None
     hashtags: tuple[str, ...] = field(default_factory=tuple)
     affiliation: str | None = None
@@ -151,6 +154,8 @@ def rank(store: Store, query: RankQuery, *, run_id: str | None = None) -> tuple[
         mask &= np.isin(tier.astype(str), list(tier_filter))
     if query.community is not None:
         mask &= _col(t, "community", run) == query.community
+    if query.niche is not None:
+        mask &= _col(t, "niche", run) == query.niche
 
     if query.by in ("brand-affinity", "internal"):
         if query.by == "brand-affinity" and not query.brand:

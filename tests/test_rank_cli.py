@@ -36,6 +36,8 @@ def stored(tmp_path_factory):
             cols[c] = accounts.column(c)
         cols.update(basic_measures(edges))
         cols["community"] = community
+        cols["niche"] = np.array([dict(zip(world.account_ids().to_pylist(), world.niche.tolist()))[i]
+                                  for i in edges.node_ids], dtype=np.int64)
         metrics = compute_metrics(edges, accounts, community)
         cols.update(metrics)
         table = pa.table({k: v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v) for k, v in cols.items()})
@@ -79,6 +81,9 @@ def test_pagerank_top_and_filters(stored):
     mask = (table.column("community").to_numpy() == comm) & np.isin(table.column("tier").to_numpy(zero_copy_only=False),
                                                                      ["nano", "micro"])
     assert len(rows) == int(mask.sum())
+    niche = int(table.column("niche").to_numpy()[0])
+    rows = run_json(path, "--by", "pagerank", "--niche", str(niche), "--limit", "100000")
+    assert len(rows) == int((table.column("niche").to_numpy() == niche).sum())
 
 
 def test_brand_affinity_matches_naive_counts(stored):

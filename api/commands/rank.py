@@ -27,6 +27,7 @@ def command(
     tier: Annotated[str | None, typer.Option(help="Comma-separated tiers to keep (nano,micro,macro,mega); "
                                              "--by hidden defaults to nano,micro.")] = None,
     community: Annotated[int | None, typer.Option(help="Keep only this community id.")] = None,
+    niche: Annotated[int | None, typer.Option(help="Keep only this niche id.")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand account handle or id (brand-affinity, internal).")] = None,
     hashtag: Annotated[str | None, typer.Option(help="Comma-separated brand hashtags (default: the brand handle).")] = None,
     affiliation: Annotated[str | None, typer.Option(help="Organisation of the employees (--by internal).")] = None,
@@ -37,7 +38,7 @@ def command(
 ) -> None:
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter(f"--format must be table, csv or json; got {fmt!r}.", param_hint="--format")
-    query = RankQuery(by=by, tiers=_split(tier), community=community, brand=brand,
+    query = RankQuery(by=by, tiers=_split(tier), community=community, niche=niche, brand=brand,
                       hashtags=_split(hashtag) or (), affiliation=affiliation, limit=limit)
     try:
         with open_cli_store(store, read_only=True) as st:
