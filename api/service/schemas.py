@@ -74,9 +74,15 @@ class MutualConnection(BaseModel):
     mutual_follow: bool
 
 
+class AccountCommunities(BaseModel):
+    broad: "Community | None" = Field(None, description="The account's broad community (null if unknown).")
+    niche: "Community | None" = Field(None, description="The account's niche (null if unknown).")
+
+
 class AccountDetail(BaseModel):
     run_id: str = Field(examples=[RUN_EXAMPLE])
     account: AccountRow
+    communities: AccountCommunities
     mutual_connections: list[MutualConnection] = Field(
         description="Strongest mutual ties (both follow, or both interact with the other), strongest first.")
 
@@ -145,3 +151,7 @@ class Ready(BaseModel):
     run_id: str | None = None
     accounts: int | None = None
     message: str | None = None
+
+
+AccountCommunities.model_rebuild()
+AccountDetail.model_rebuild()

@@ -191,7 +191,7 @@ def decode_cursor(cursor: str, sort: str, desc: bool) -> tuple[float, int]:
         payload = json.loads(raw)
         s, d, v, i = payload["s"], bool(payload["d"]), payload["v"], payload["i"]
         value = math.nan if v is None else float(v)
-        if not isinstance(i, int) or not isinstance(s, str) or math.isinf(value):
+        if not isinstance(i, int) or not 0 <= i < 2**31 or not isinstance(s, str) or math.isinf(value):
             raise ValueError
     except Exception:
         raise QueryError("cursor", "not a cursor returned by this API (pass next_cursor unchanged)") from None

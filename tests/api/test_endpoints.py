@@ -125,6 +125,11 @@ def test_rankings_bad_parameters(client):
     err = _error(client.get("/v1/rankings?followers_min=10&followers_max=5"), 422)
     assert err["fields"][0]["field"] == "query.followers_min"
     err = _error(client.get("/v1/rankings?followers_min=-1"), 422)
+    for q in (f"followers_max={10**400}", f"community={2**70}", f"niche={-2**70}"):  # out of int64: 422, no overflow
+        err = _error(client.get(f"/v1/rankings?{q}"), 422)
+        assert err["fields"][0]["field"].startswith("query." + q.split("=")[0])
+    _error(client.get(f"/v1/communities/{2**70}"), 422)
+    _error(client.get(f"/v1/communities?parent={2**70}"), 422)
     for cursor in ("garbage", "eyJzIjoicGFnZXJhbmsiLCJkIjoxLCJ2IjowLjEsImkiOjN9"):  # 2nd: a pagerank cursor
         err = _error(client.get(f"/v1/rankings?cursor={cursor}"), 422)
         assert err["fields"][0]["field"] == "query.cursor"
@@ -158,6 +163,9 @@ def test_account_detail_and_mutuals(client, tables):
         {"id": "u003", "handle": "handle3", "strength": 2.0, "mutual_follow": True},
         {"id": "u002", "handle": "handle2", "strength": 0.0, "mutual_follow": True}]
     assert client.get("/v1/accounts/u001?mutuals=1").json()["mutual_connections"][0]["id"] == "u003"
+    comms = {(c["level"], c["community"]): {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                                            for k, v in c.items()} for c in tables[1].to_pylist()}
+    assert body["communities"] == {"broad": comms[("broad", row["community"])], "niche": comms[("niche", row["niche"])]}
     assert client.get("/v1/accounts/u005").json()["mutual_connections"] == []
     err = _error(client.get("/v1/accounts/nobody"), 404)
     assert "nobody" in err["message"]

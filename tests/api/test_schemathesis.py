@@ -23,7 +23,7 @@ from api.service import create_app, load_settings
 
 from .conftest import build_store
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = int(os.environ.get("NICHEGRAPH_SCHEMATHESIS_EXAMPLES", "30"))
 
 
 def _app():

@@ -33,4 +33,7 @@ async def account(request: Request, ctx: Snap,
             names = snap.rows(nbr, ["id", "handle"] if "handle" in snap.columns else ["id"])
             ties = [{"id": n["id"], "handle": n.get("handle"), "strength": float(s), "mutual_follow": bool(f)}
                     for n, s, f in zip(names, strength.tolist(), follow.tolist())]
-    return respond(ctx, request, {"run_id": snap.run_id, "account": item, "mutual_connections": ties})
+    comm = {"broad": snap.communities.get(("broad", item["community"])) if item.get("community") is not None else None,
+            "niche": snap.communities.get(("niche", item["niche"])) if item.get("niche") is not None else None}
+    return respond(ctx, request, {"run_id": snap.run_id, "account": item, "communities": comm,
+                                  "mutual_connections": ties})

@@ -20,6 +20,9 @@ from ..errors import ApiError, format_loc
 from ..snapshot import Filters, RangeFilter
 
 _Str200 = Annotated[str, Field(max_length=200)]
+#: Ids and counts are int64 in the store: larger values are refused (422), never overflow.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class RankingQuery(BaseModel):
@@ -27,17 +30,17 @@ class RankingQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    community: list[int] | None = Field(None, max_length=100, description="Broad community id(s); repeat for "
+    community: list[Int64] | None = Field(None, max_length=100, description="Broad community id(s); repeat for "
                                         "several.", examples=[[3]])
-    niche: list[int] | None = Field(None, max_length=100, description="Niche id(s).")
+    niche: list[Int64] | None = Field(None, max_length=100, description="Niche id(s).")
     tier: list[_Str200] | None = Field(None, max_length=20, description="nano, micro, macro, mega "
                                        "(case-insensitive).", examples=[["nano", "micro"]])
     platform: list[_Str200] | None = Field(None, max_length=20, description="Platform name(s), case-insensitive.")
     affiliation: list[_Str200] | None = Field(None, max_length=20, description="Organisation(s), "
                                               "case-insensitive.")
-    followers_min: int | None = Field(None, ge=0, description="Minimum followers (the platform's count, else the "
+    followers_min: int | None = Field(None, ge=0, le=2**63 - 1, description="Minimum followers (the platform's count, else the "
                                       "observed followers).", examples=[1000])
-    followers_max: int | None = Field(None, ge=0, description="Maximum followers.", examples=[10000])
+    followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.",
                                            examples=[0.5])
     sort: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_]+$",

@@ -23,7 +23,8 @@ _SORTS = ("size", "density", "internal_edges", "community")
                         "by default.")
 async def communities(request: Request, ctx: Snap,
                       level: Annotated[Literal["broad", "niche"] | None, Query(description="Only this level.")] = None,
-                      parent: Annotated[int | None, Query(description="Only niches of this broad community.")] = None,
+                      parent: Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1,
+                                                         description="Only niches of this broad community.")] = None,
                       sort: Annotated[Literal["size", "density", "internal_edges", "community"], Query()] = "size",
                       order: Annotated[Literal["asc", "desc"], Query()] = "desc",
                       limit: LimitParam = None, cursor: CursorParam = None):
@@ -53,7 +54,8 @@ async def communities(request: Request, ctx: Snap,
 @router.get("/communities/{community_id}", response_model=CommunityDetail, summary="One community",
             responses={404: {"description": "No such community in the run"}})
 async def community(request: Request, ctx: Snap,
-                    community_id: Annotated[int, Path(description="Community id.", examples=[3])],
+                    community_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Community id.",
+                                                      examples=[3])],
                     level: Annotated[Literal["broad", "niche"], Query(description="Which level the id names.")]
                     = "broad"):
     snap = ctx.snap

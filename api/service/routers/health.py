@@ -27,6 +27,7 @@ async def readyz(request: Request):
         body = {"status": "not ready", "run_id": None, "accounts": None,
                 "message": holder.last_error or "loading"}
         return Response(dumps(body), status_code=503, media_type="application/json", headers=_NO_STORE)
-    body = {"status": "ready", "run_id": snap.run_id, "accounts": snap.n, "message": None}
+    body = {"status": "ready", "run_id": snap.run_id, "accounts": snap.n,
+            "message": holder.last_error}  # e.g. the store could not be read at the last check
     return Response(dumps(body), media_type="application/json",
                     headers={**_NO_STORE, "X-Nichegraph-Run": snap.run_id})
