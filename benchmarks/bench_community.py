@@ -8,7 +8,11 @@ and self-loops removed).  Every method runs in its own subprocess (fresh
 interpreter; peak RSS is that process's ``VmHWM``, graph loading and the library included), the
 graph is read from an ``.npz`` file before the clock starts, the JIT is warmed
 up on a small graph first (our methods), and the time of the algorithm call
-alone is taken; medians over ``--repeats`` runs.
+is taken (every library's graph object, our CSR ``Graph`` included, is built
+before the clock starts);
+medians over ``--repeats`` runs.  Memory: peak RSS of the process, and peak
+minus the RSS just before the timed call (what the algorithm itself adds on top
+of the loaded library and graph).
 
 Usage::
 
@@ -88,8 +92,9 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         small = engine.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), directed=False)
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
         fn(small)  # JIT warm-up (cached on disk anyway)
-        t = time.perf_counter()
         g = engine.from_edges(src, dst, n_nodes=n, directed=False)
+        _BEFORE[0] = _rss_mb()
+        t = time.perf_counter()
         p = fn(g, seed=seed)
         dt = time.perf_counter() - t
         labels = np.asarray(p.labels)
@@ -99,6 +104,7 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         random.seed(seed)
         t0 = time.perf_counter()
         g = ig.Graph(n=n, edges=np.stack([src, dst], axis=1))
+        _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
         if method == "igraph-leiden":
             cl = g.community_leiden(objective_function="modularity", n_iterations=2)
@@ -110,6 +116,7 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         import igraph as ig
         import leidenalg
         g = ig.Graph(n=n, edges=np.stack([src, dst], axis=1))
+        _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
         part = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, seed=seed, n_iterations=2)
         dt = time.perf_counter() - t
@@ -120,6 +127,7 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         nk.setSeed(seed, True)
         g = nk.GraphFromCoo((np.ones(src.size), (src.astype(np.uint64), dst.astype(np.uint64))), n=n,
                             directed=False, weighted=False)
+        _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
         algo = nk.community.PLM(g, refine=False) if method == "networkit-plm" else nk.community.ParallelLeiden(g)
         algo.run()
@@ -130,6 +138,7 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         G = nx.Graph()
         G.add_nodes_from(range(n))
         G.add_edges_from(zip(src.tolist(), dst.tolist()))
+        _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
         comms = nx.community.louvain_communities(G, seed=seed)
         dt = time.perf_counter() - t
@@ -138,7 +147,19 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
             labels[list(c)] = i
     else:
         raise ValueError(method)
-    return {"time": dt, "labels": labels, "rss": _peak_rss_mb()}
+    return {"time": dt, "labels": labels, "rss": _peak_rss_mb(), "rss_before": _BEFORE[0]}
+
+
+_BEFORE = [float("nan")]
+
+
+def _rss_mb() -> float:
+    """Current resident set (VmRSS) of this process in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _peak_rss_mb() -> float:
@@ -192,7 +213,7 @@ def main(argv=None) -> None:
             for method, threads in METHODS:
                 if method in a.skip:
                     continue
-                times, rss, q, score, failed = [], [], None, None, None
+                times, rss, grow, q, score, failed = [], [], [], None, None, None
                 reps = a.slow_repeats if method in ("leidenalg", "networkx-louvain") else a.repeats
                 for rep in range(reps):
                     try:
@@ -209,12 +230,14 @@ def main(argv=None) -> None:
                     labels = np.load(path + f".{method}.{threads}.labels.npy")
                     times.append(r["time"])
                     rss.append(r["rss"])
+                    grow.append(r.get("rss", 0) - r.get("rss_before", float("nan")))
                     if rep == 0:
                         q = engine.modularity(g, labels)
                         score = nmi(labels, truth)
                 row = {"edges": int(src.size), "method": method, "threads": threads, "failed": failed,
                        "time_median": float(np.median(times)) if times else None, "times": times,
-                       "modularity": q, "nmi": score, "peak_rss_mb": max(rss) if rss else None}
+                       "modularity": q, "nmi": score, "peak_rss_mb": max(rss) if rss else None,
+                       "peak_minus_loaded_mb": max(grow) if grow else None}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
             all_rows += rows
@@ -252,16 +275,17 @@ def quality_table(seeds: int = 20) -> None:
 
 def _print_table(rows) -> None:
     ours = {r["threads"]: r for r in rows if r["method"] == "nichegraph-leiden" and r["time_median"]}
-    base = ours.get(2) or ours.get(1)
-    print("\n| method | threads | median s | ratio to ours (leiden, 2 thr) | modularity | NMI | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
+    base = ours.get(1) or ours.get(2)
+    print("\n| method | threads | median s | time / ours (leiden, 1 thr) | modularity | NMI | peak RSS MiB | "
+          "peak - RSS before the call |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["time_median"] is None:
-            print(f"| {r['method']} | {r['threads']} | {r['failed']} | | | | |")
+            print(f"| {r['method']} | {r['threads']} | {r['failed']} | | | | | |")
             continue
         ratio = r["time_median"] / base["time_median"] if base else float("nan")
         print(f"| {r['method']} | {r['threads']} | {r['time_median']:.2f} | {ratio:.2f}x | {r['modularity']:.4f} | "
-              f"{r['nmi']:.4f} | {r['peak_rss_mb']:.0f} |")
+              f"{r['nmi']:.4f} | {r['peak_rss_mb']:.0f} | {r.get('peak_minus_loaded_mb') or float('nan'):.0f} |")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,10 @@ def check_resolution(resolution: float) -> float:
 
 def work_graph(g: Graph, objective: str) -> WorkGraph:
     """Search adjacency of undirected ``g`` with the node weights of ``objective``."""
-    A = _doubled_loops(g.indptr, g.indices, g.weights)
+    if np.any(g.self_loop_weights()):
+        A = _doubled_loops(g.indptr, g.indices, g.weights)
+    else:  # no self-loop: the weights are the search adjacency as they are (no copy; never written)
+        A = g.weights
     if objective == "modularity":
         node_w = np.ascontiguousarray(g.strength(), dtype=np.float64)
     else:
