@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -356,6 +357,16 @@ def test_cli_writes_loadable_files(tmp_path):
     w = generate(n_accounts=300, n_edges=4000, seed=4)
     lines = gzip.decompress((out / "interactions.csv.gz").read_bytes()).count(b"\n")
     assert lines == w.n_interactions + 1
+    # and `nichegraph load` takes them as they are
+    db = str(tmp_path / "s.duckdb")
+    res = CliRunner().invoke(app, ["load", "--store", db, "--accounts", str(out / "accounts.csv.gz"),
+                                   "--follows", str(out / "follows.csv.gz"),
+                                   "--interactions", str(out / "interactions.csv.gz"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["info", "--store", db, "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.output)
+    assert (info["accounts"], info["follows"], info["interactions"]) == (300, w.n_follows, w.n_interactions)
 
 
 @pytest.mark.parametrize("args,message", [
