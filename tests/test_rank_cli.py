@@ -137,3 +137,29 @@ def test_errors_are_clear(stored, args, message):
     res = runner.invoke(app, ["rank", "--store", path, *args])
     assert res.exit_code == 2
     assert message in res.output
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_compute_metrics_on_empty_and_isolated_accounts(n):
+    from graph_store import EdgeArrays
+
+    e32 = np.zeros(0, np.int32)
+    edges = EdgeArrays(np.array([str(i) for i in range(n)], dtype=object), np.full(n, np.nan), e32, e32, e32, e32,
+                       np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
+    m = compute_metrics(edges, None, np.zeros(n, np.int64))
+    assert set(m) == set(METRIC_COLUMNS) and all(len(v) == n for v in m.values())
+    if n:
+        assert np.allclose(m["pagerank"], 1 / n) and m["tier"].tolist() == ["nano"] * n
+        assert m["tier_estimated"].all() and (m["score_hidden"] == 0).all()
+
+
+def test_compute_metrics_rejects_bad_params():
+    from graph_store import EdgeArrays
+
+    e32 = np.zeros(0, np.int32)
+    edges = EdgeArrays(np.array(["a"], dtype=object), np.full(1, np.nan), e32, e32, e32, e32,
+                       np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
+    with pytest.raises(ValueError, match="unknown metrics parameter"):
+        compute_metrics(edges, None, np.zeros(1, np.int64), params={"dampening": 0.5})
+    with pytest.raises(ValueError, match="one label per account"):
+        compute_metrics(edges, None, np.zeros(2, np.int64))
