@@ -14,9 +14,11 @@ Graph model
 ``(:Account)-[:FOLLOWS {key, since}]->(:Account)``
     One relationship per pair; ``key = src_idx * 2**32 + dst_idx`` (unique);
     ``since`` is a UTC ``DATETIME`` (earliest seen) or absent.
-``(:Account)-[:INTERACTS {key, kind, ts, post_id, hashtags, weight, n}]->(:Account)``
+``(:Account)-[:INTERACTS {key, kind, ts, t, post_id, hashtags, weight, n}]->(:Account)``
     One relationship per distinct event; ``n`` counts identical events
-    (multiplicity), ``key`` is the SHA-256 of the event's fields (unique).
+    (multiplicity), ``key`` is the SHA-256 of the event's fields (unique);
+    ``ts`` is a UTC ``DATETIME`` and ``t`` the same instant in whole epoch seconds
+    (rounded; what the engine reads, cheaper than temporal arithmetic).
 ``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
     An analysis run; its result tables kept exactly as compressed Arrow IPC
     chunks.  The latest run's per-account results are also written as
@@ -73,6 +75,17 @@ _changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $
                        for f in ACCOUNT_FIELDS)
 _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
 
+#: Fresh database only (no account yet): plain CREATE, no lookups.
+CREATE_ACCOUNTS_FRESH = """
+UNWIND range(0, size($key) - 1) AS i
+CREATE (a:Account {key: $key[i], id: $id[i], idx: $idx[i]})
+RETURN count(*) AS n
+"""
+
+COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
+COUNT_FOLLOWS = "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n"
+COUNT_INTERACTS = "MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n"
+
 #: Upsert account fields: a non-null value replaces the stored one.  ``$key``, ``$v.<field>``, ``$base``.
 UPDATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
@@ -99,6 +112,16 @@ SET f.since = CASE WHEN since IS NOT NULL AND (f.since IS NULL OR since < f.sinc
 RETURN sum(created) AS inserted, count(f) AS existing
 """
 
+#: No follow stored yet: plain CREATE (pairs are distinct after client-side aggregation).
+CREATE_FOLLOWS = """
+UNWIND range(0, size($k) - 1) AS i
+MATCH (a:Account {idx: $s[i]})
+MATCH (b:Account {idx: $d[i]})
+CREATE (a)-[:FOLLOWS {key: $k[i], since: CASE WHEN $ss[i] IS NULL THEN null
+                                          ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END}]->(b)
+RETURN count(*) AS inserted, 0 AS existing
+"""
+
 #: Merge interaction events.  Columns ``$k`` (event key), ``$s``, ``$d``, ``$kind``, ``$ts``, ``$tn``,
 #: ``$post``, ``$tags``, ``$w``, ``$n`` (multiplicity in this load).
 MERGE_INTERACTIONS = """
@@ -111,12 +134,23 @@ CALL (i, e) {
   MATCH (b:Account {idx: $d[i]})
   CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
       ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
-      post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
+      t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
   RETURN count(*) AS created
 }
 SET e.n = CASE WHEN $n[i] > e.n THEN $n[i] ELSE e.n END
 RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
        count(e) AS existing
+"""
+
+#: No interaction stored yet: plain CREATE (events are distinct after client-side aggregation).
+CREATE_INTERACTIONS = """
+UNWIND range(0, size($k) - 1) AS i
+MATCH (a:Account {idx: $s[i]})
+MATCH (b:Account {idx: $d[i]})
+CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
+    ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
+    t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
+RETURN sum($n[i]) AS inserted, 0 AS existing
 """
 
 # -- reading -------------------------------------------------------------------
@@ -136,25 +170,27 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
 """
 
+#: Accounts with ``$lo <= idx < $hi``: internal node id, idx, id, followers count (-1 = unknown).
 READ_NODE_IDS = """
 MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
-RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc
+RETURN collect(id(a)) AS nid, collect(a.idx) AS idx, collect(a.id) AS id,
+       collect(coalesce(a.followers_count, -1)) AS fc
 """
 
-#: Follows whose source has ``$lo <= idx < $hi``, as two int lists.
+#: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
+#: target's internal node id (no property read; mapped to idx client-side).
 READ_FOLLOWS = """
 MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(b.idx) AS d
+RETURN collect(a.idx) AS s, collect(id(b)) AS d
 """
 
-#: Interaction events whose source has ``$lo <= idx < $hi``, as columns.
+#: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``t``: epoch seconds or null).
 READ_INTERACTIONS = """
 MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[e:INTERACTS]->(b)
-RETURN collect(a.idx) AS s, collect(b.idx) AS d, collect(e.kind) AS kind,
-       collect(CASE WHEN e.ts IS NULL THEN -1
-                    ELSE toInteger(round(e.ts.epochSeconds + e.ts.nanosecond / 1.0e9)) END) AS ts, collect(e.weight * e.n) AS w
+RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
+       collect(coalesce(e.t, -1)) AS ts, collect(e.weight) AS w, collect(e.n) AS n
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).

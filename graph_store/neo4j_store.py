@@ -109,7 +109,7 @@ class Neo4jStore:
     def __init__(self, driver: "neo4j.Driver", location: str, *, database: str | None = None,
                  batch_size: int = DEFAULT_BATCH_SIZE, atomic_rows: int = DEFAULT_ATOMIC_ROWS,
                  workers: int = 1, read_workers: int = 2, progress: bool | None = None,
-                 max_retry_time: float = 60.0, own_driver: bool = True):
+                 max_retry_time: float = 60.0, tx_timeout: float = 600.0, own_driver: bool = True):
         if batch_size < 1:
             raise StoreError(f"batch_size must be >= 1, got {batch_size}")
         self.driver = driver
@@ -121,6 +121,7 @@ class Neo4jStore:
         self.read_workers = max(1, int(read_workers))
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.max_retry_time = float(max_retry_time)
+        self.tx_timeout = float(tx_timeout)
         self._own_driver = own_driver
         self._schema_ready = False
 
@@ -128,7 +129,7 @@ class Neo4jStore:
     def connect(cls, uri: str, *, user: str | None = None, password: str | None = None,
                 database: str | None = None, batch_size: int | str = DEFAULT_BATCH_SIZE,
                 atomic_rows: int | str = DEFAULT_ATOMIC_ROWS, workers: int | str = 1,
-                progress: bool | None = None, max_retry_time: float = 60.0,
+                progress: bool | None = None, max_retry_time: float = 60.0, tx_timeout: float = 600.0,
                 connection_timeout: float = 15.0, **driver_options: Any) -> "Neo4jStore":
         """Open a driver to ``uri`` and check that the server answers.
 
@@ -140,12 +141,16 @@ class Neo4jStore:
             Basic auth; no auth when both are None.
         max_retry_time : float
             Seconds the driver keeps retrying a transaction on transient errors.
+        tx_timeout : float
+            Server-side limit for one transaction (a stuck lock wait ends as an error
+            instead of hanging the load).
         """
         auth = (user or "neo4j", password or "") if (user or password) else None
         try:
             driver = neo4j.GraphDatabase.driver(
                 uri, auth=auth, max_transaction_retry_time=max_retry_time,
-                connection_timeout=connection_timeout, notifications_min_severity="OFF", **driver_options)
+                connection_timeout=connection_timeout, notifications_min_severity="OFF",
+                liveness_check_timeout=driver_options.pop("liveness_check_timeout", 30.0), **driver_options)
             driver.verify_connectivity()
         except neo4j_errors.AuthError as exc:
             raise StoreError(f"Neo4j at {uri} refused the credentials (set NICHEGRAPH_NEO4J_USER / "
@@ -155,7 +160,8 @@ class Neo4jStore:
         except (neo4j_errors.ConfigurationError, ValueError) as exc:
             raise StoreError(f"bad Neo4j URI {uri!r}: {exc}") from exc
         return cls(driver, uri, database=database, batch_size=int(batch_size), atomic_rows=int(atomic_rows),
-                   workers=int(workers), progress=progress, max_retry_time=max_retry_time)
+                   workers=int(workers), progress=progress, max_retry_time=max_retry_time,
+                   tx_timeout=tx_timeout)
 
     # -- context management -------------------------------------------------
     def __enter__(self) -> "Neo4jStore":
@@ -195,14 +201,23 @@ class Neo4jStore:
                 time.sleep(delay)
                 delay = min(delay * 2, 8.0)
 
-    def _write(self, query: str, params: dict | None = None, *, what: str = "write") -> list[dict]:
-        """Run one statement in its own managed (retried) write transaction."""
+    def _write(self, query: str, params: dict | None = None, *, what: str = "write",
+               retry_query: str | None = None) -> list[dict]:
+        """Run one statement in its own managed (retried) write transaction.
+
+        ``retry_query``: the idempotent statement to use on every attempt after the first
+        (the first may be a faster plain ``CREATE`` whose commit outcome could be unknown).
+        """
+        attempts = [0]
+
         def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
-            return [r.data() for r in tx.run(query, params or {})]
+            q = query if attempts[0] == 0 or retry_query is None else retry_query
+            attempts[0] += 1
+            return [r.data() for r in tx.run(q, params or {})]
 
         def once() -> list[dict]:
             with self._session() as s:
-                return s.execute_write(work)
+                return s.execute_write(neo4j.unit_of_work(timeout=self.tx_timeout)(work))
         with self._errors(what):
             return self._retrying(once, what)
 
@@ -212,7 +227,7 @@ class Neo4jStore:
 
         def once() -> list[dict]:
             with self._session(write=False) as s:
-                return s.execute_read(work)
+                return s.execute_read(neo4j.unit_of_work(timeout=self.tx_timeout)(work))
         with self._errors(what):
             return self._retrying(once, what)
 
@@ -223,7 +238,7 @@ class Neo4jStore:
 
         def once() -> list[list]:
             with self._session(write=False) as s:
-                return s.execute_read(work)
+                return s.execute_read(neo4j.unit_of_work(timeout=self.tx_timeout)(work))
         with self._errors(what):
             return self._retrying(once, what)
 
@@ -261,8 +276,9 @@ class Neo4jStore:
                 if total <= self.atomic_rows:
                     return self._load_atomic(con, bar)
 
-                def run(query: str, params: dict, what: str = "write") -> list[dict]:
-                    return self._write(query, params, what=what)
+                def run(query: str, params: dict, what: str = "write", retry_query: str | None = None
+                        ) -> list[dict]:
+                    return self._write(query, params, what=what, retry_query=retry_query)
                 return _Loader(self, con, bar, run).run_all()
         finally:
             con.close()
@@ -295,12 +311,12 @@ class Neo4jStore:
         def work(tx: "neo4j.ManagedTransaction") -> LoadCounts:
             bar.reset()
 
-            def run(query: str, params: dict, what: str = "write") -> list[dict]:
-                return [r.data() for r in tx.run(query, params)]
+            def run(query: str, params: dict, what: str = "write", retry_query: str | None = None) -> list[dict]:
+                return [r.data() for r in tx.run(query, params)]  # the whole transaction is retried
             return _Loader(self, con, bar, run, parallel=False).run_all()
         def once() -> LoadCounts:
             with self._session() as s:
-                return s.execute_write(work)
+                return s.execute_write(neo4j.unit_of_work(timeout=self.tx_timeout)(work))
         with self._errors("load"):
             return self._retrying(once, "load")
 
@@ -348,16 +364,27 @@ class Neo4jStore:
                         schema=ACCOUNTS)
 
     def read_edges(self) -> EdgeArrays:
+        """Edges as dense index arrays, read in source-idx ranges (parallel sessions).
+
+        Targets come back as internal node ids (no property read per edge) and are
+        mapped to ``idx`` with one numpy lookup.
+        """
         c = self.counts()
         n = self._n_accounts()
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
-        for idx, ids, f in self._map_ranges(cypher.READ_NODE_IDS, self._ranges(n, n, 500_000), "reading accounts"):
+        nid_parts, idx_parts = [], []
+        for nid, idx, ids, f in self._map_ranges(cypher.READ_NODE_IDS, self._ranges(n, n, 500_000),
+                                                  "reading accounts"):
             ia = np.asarray(idx, dtype=np.int64)
             node_ids[ia] = ids
             fa = np.asarray(f, dtype=np.float64)
             fa[fa < 0] = np.nan
             fc[ia] = fa
+            nid_parts.append(np.asarray(nid, dtype=np.int64))
+            idx_parts.append(ia)
+        to_idx = _IdMap(np.concatenate(nid_parts) if nid_parts else np.empty(0, np.int64),
+                        np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64))
         fol = self._map_ranges(cypher.READ_FOLLOWS, self._ranges(n, c["follows"]), "reading follows")
         itr = self._map_ranges(cypher.READ_INTERACTIONS, self._ranges(n, c["interactions"]),
                                "reading interactions")
@@ -377,12 +404,12 @@ class Neo4jStore:
             node_ids=node_ids,
             followers_count=fc,
             follow_src=cat(fol, 0, np.int32),
-            follow_dst=cat(fol, 1, np.int32),
+            follow_dst=to_idx(cat(fol, 1, np.int64)),
             int_src=cat(itr, 0, np.int32),
-            int_dst=cat(itr, 1, np.int32),
+            int_dst=to_idx(cat(itr, 1, np.int64)),
             int_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             int_ts=cat(itr, 3, np.int64),
-            int_weight=cat(itr, 4, np.float64),
+            int_weight=cat(itr, 4, np.float64) * cat(itr, 5, np.float64),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
@@ -488,6 +515,31 @@ class Neo4jStore:
         return run, tables
 
 
+class _IdMap:
+    """Maps Neo4j internal node ids to dense ``idx`` (a direct table when ids are compact)."""
+
+    def __init__(self, nid: np.ndarray, idx: np.ndarray):
+        self.direct = None
+        if nid.size and nid.max() < 4 * nid.size + 1_000_000:
+            self.direct = np.full(int(nid.max()) + 1, -1, dtype=np.int32)
+            self.direct[nid] = idx
+        order = np.argsort(nid, kind="stable")
+        self.nid, self.idx = nid[order], idx[order].astype(np.int32)
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        if ids.size == 0:
+            return np.empty(0, dtype=np.int32)
+        if self.direct is not None and ids.max() < self.direct.size:
+            out = self.direct[ids]
+        else:
+            pos = np.clip(np.searchsorted(self.nid, ids), 0, max(self.nid.size - 1, 0))
+            out = np.where(self.nid[pos] == ids, self.idx[pos], -1).astype(np.int32)
+        if (out < 0).any():
+            raise StoreError("an edge points at a node that is not an Account (the graph changed while "
+                             "it was read?); read again")
+        return np.ascontiguousarray(out, dtype=np.int32)
+
+
 class _Loader:
     """One load's write phases, over a ``run(query, params, what)`` callable."""
 
@@ -496,6 +548,10 @@ class _Loader:
         self.store, self.con, self.bar, self.run = store, con, bar, run
         self.bs = store.batch_size
         self.workers = store.workers if parallel else 1
+
+    def count(self, query: str) -> int:
+        """A count from the server; 0 means the phase can use plain ``CREATE`` (nothing to merge with)."""
+        return int(self.run(query, {}, "counting")[0]["n"])
 
     def one(self, sql: str, params: list | None = None) -> Any:
         return self.con.execute(sql, params).fetchall()[0][0]
@@ -528,11 +584,13 @@ class _Loader:
 
         # 2. create new accounts, in id order (so a resumed load assigns the same idx)
         new = con.sql("SELECT key, id, idx FROM idmap WHERE idx >= ? ORDER BY idx", params=[base]).to_arrow_table()
+        fresh = self.count(cypher.COUNT_ACCOUNTS) == 0
         for lo in range(0, new.num_rows, self.bs):
             part = new.slice(lo, self.bs)
-            self.run(cypher.CREATE_ACCOUNTS, {"key": part.column("key").to_pylist(),
-                                              "id": part.column("id").to_pylist(),
-                                              "idx": part.column("idx").to_pylist()}, "creating accounts")
+            self.run(cypher.CREATE_ACCOUNTS_FRESH if fresh else cypher.CREATE_ACCOUNTS,
+                     {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
+                      "idx": part.column("idx").to_pylist()}, "creating accounts",
+                     retry_query=cypher.CREATE_ACCOUNTS)
             self.bar.advance(part.num_rows)
         self.bar.advance(len(keys) - new.num_rows)
 
@@ -575,9 +633,12 @@ class _Loader:
                                  END AS sn FROM fol""").to_arrow_table()
         self.bar.add_total(fol.num_rows)
 
+        fresh = self.count(cypher.COUNT_FOLLOWS) == 0
+
         def fol_batch(part: pa.Table) -> tuple[int, int]:
             p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "ss", "sn")}
-            r = self.run(cypher.MERGE_FOLLOWS, p, "writing follows")[0]
+            r = self.run(cypher.CREATE_FOLLOWS if fresh else cypher.MERGE_FOLLOWS, p, "writing follows",
+                         retry_query=cypher.MERGE_FOLLOWS)[0]
             return int(r["inserted"] or 0), int(r["existing"] or 0)
         for ins, ex in self._batches(fol, fol_batch):
             f.inserted += ins
@@ -585,7 +646,7 @@ class _Loader:
 
         # 5. interactions: events with multiplicity
         con.execute("""CREATE OR REPLACE TABLE itr AS
-            SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
+            SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, epoch(i.ts)::BIGINT AS t, i.post_id, i.hashtags,
                    coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
             FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
             GROUP BY ALL""")
@@ -601,13 +662,17 @@ class _Loader:
                                       // 1000000 END AS ts,
                                  CASE WHEN us IS NULL THEN NULL ELSE (((us % 1000000) + 1000000) % 1000000) * 1000
                                       END AS tn,
+                                 t,
                                  post_id AS post, list_filter(hashtags, lambda x: x IS NOT NULL) AS tags, w, n
                              FROM itr ORDER BY s, d""").to_arrow_table()
         self.bar.add_total(itr.num_rows)
 
+        fresh = self.count(cypher.COUNT_INTERACTS) == 0
+
         def itr_batch(part: pa.Table) -> tuple[int, int]:
-            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "kind", "ts", "tn", "post", "tags", "w", "n")}
-            r = self.run(cypher.MERGE_INTERACTIONS, p, "writing interactions")[0]
+            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "kind", "ts", "tn", "t", "post", "tags", "w", "n")}
+            r = self.run(cypher.CREATE_INTERACTIONS if fresh else cypher.MERGE_INTERACTIONS, p,
+                         "writing interactions", retry_query=cypher.MERGE_INTERACTIONS)[0]
             return int(r["inserted"] or 0), int(r["existing"] or 0)
         for ins, ex in self._batches(itr, itr_batch):
             i.inserted += ins

@@ -1,0 +1,161 @@
+"""Neo4j store throughput against a real local Neo4j 5.26, with the DuckDB store side by side.
+
+Measures, on a deterministic random world of ``--follows`` follows and ``--interactions``
+interaction events over ``--accounts`` accounts:
+
+* load, fresh database: rows/s (follows + interactions rows) through ``Neo4jStore.load``;
+* load again (re-run of the same data: everything already there);
+* read back: ``read_edges()`` edges/s (follows + interaction events into numpy arrays).
+
+The server is the test launcher (``tests/neo4j_server``, built by ``.ci/neo4j.sh``), started here
+with ``--heap``; or pass ``--uri`` for a server you run (its database is wiped!).
+
+Example::
+
+    .venv/bin/python benchmarks/bench_neo4j.py --follows 1000000 --interactions 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph_store.duckdb_store import DuckDBStore  # noqa: E402
+from graph_store.neo4j_store import Neo4jStore  # noqa: E402
+from graph_store.schema import SCHEMAS, TableBatch  # noqa: E402
+
+
+def launcher():
+    spec = importlib.util.spec_from_file_location("nichegraph_neo4j_test_server",
+                                                  ROOT / "tests" / "neo4j_server" / "server.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def world(n_acc: int, n_fol: int, n_int: int, seed: int = 0, chunk: int = 200_000) -> list[TableBatch]:
+    """Canonical batches: heavy-tailed follows (no repeats), interactions with timestamps and kinds."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"user_{i:08d}" for i in range(n_acc)], dtype=object)
+    out = [TableBatch("accounts", pa.RecordBatch.from_arrays(
+        [pa.array(ids.tolist()), pa.array([None] * n_acc, pa.string()), pa.array(["x"] * n_acc),
+         pa.array(rng.integers(0, 10**6, n_acc)), pa.array([None] * n_acc, pa.int64()),
+         pa.array([None] * n_acc, pa.string())], schema=SCHEMAS["accounts"]))]
+    # distinct follow pairs: sample codes without replacement-ish, then unique
+    codes = np.unique(rng.integers(0, n_acc, int(n_fol * 1.05)).astype(np.int64) * n_acc
+                      + (rng.zipf(1.6, int(n_fol * 1.05)) % n_acc))
+    rng.shuffle(codes)
+    codes = codes[:n_fol]
+    fs, fd = codes // n_acc, codes % n_acc
+    since = (1_500_000_000 + rng.integers(0, 10**8, fs.size)) * 1_000_000
+    for lo in range(0, fs.size, chunk):
+        sl = slice(lo, lo + chunk)
+        out.append(TableBatch("follows", pa.RecordBatch.from_arrays(
+            [pa.array(ids[fs[sl]].tolist()), pa.array(ids[fd[sl]].tolist()),
+             pa.array(since[sl]).cast(pa.timestamp("us"))], schema=SCHEMAS["follows"])))
+    s = rng.integers(0, n_acc, n_int)
+    d = rng.zipf(1.6, n_int) % n_acc
+    kinds = np.array(["mention", "reply", "repost", "quote"], dtype=object)[rng.integers(0, 4, n_int)]
+    ts = (1_600_000_000 + rng.integers(0, 10**8, n_int)) * 1_000_000
+    for lo in range(0, n_int, chunk):
+        sl = slice(lo, lo + chunk)
+        k = sl.stop - lo if sl.stop <= n_int else n_int - lo
+        out.append(TableBatch("interactions", pa.RecordBatch.from_arrays(
+            [pa.array(ids[s[sl]].tolist()), pa.array(ids[d[sl]].tolist()), pa.array(kinds[sl].tolist()),
+             pa.array(ts[sl]).cast(pa.timestamp("us")), pa.array([None] * k, pa.string()),
+             pa.array([None] * k, pa.list_(pa.string())), pa.array([None] * k, pa.float64())],
+            schema=SCHEMAS["interactions"])))
+    return out
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--accounts", type=int, default=200_000)
+    ap.add_argument("--follows", type=int, default=100_000)
+    ap.add_argument("--interactions", type=int, default=100_000)
+    ap.add_argument("--batch-size", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--heap", default="2g")
+    ap.add_argument("--pagecache", default="1g")
+    ap.add_argument("--uri", help="use this server instead of starting one (its database is wiped)")
+    ap.add_argument("--json", help="also write the figures to this JSON file")
+    args = ap.parse_args()
+
+    batches = world(args.accounts, args.follows, args.interactions)
+    rows = sum(b.batch.num_rows for b in batches if b.table != "accounts")
+    print(f"world: {args.accounts:,} accounts, {args.follows:,} follows, {args.interactions:,} interactions "
+          f"({rows:,} edge rows)", flush=True)
+
+    srv = None
+    uri = args.uri
+    if uri is None:
+        mod = launcher()
+        if not mod.is_built():
+            mod.build()
+        srv = mod.Neo4jServer(heap=args.heap, pagecache=args.pagecache, startup_timeout=300)
+        uri = srv.start()
+    results: dict = {"rows": rows, "accounts": args.accounts, "batch_size": args.batch_size,
+                     "workers": args.workers, "heap": args.heap}
+    try:
+        st = Neo4jStore.connect(uri, batch_size=args.batch_size, workers=args.workers, progress=False,
+                                max_retry_time=300)
+        with st.driver.session() as s:
+            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        c1, t_fresh = timed(lambda: st.load(batches))
+        c2, t_again = timed(lambda: st.load(batches))
+        assert c2.follows.inserted == 0 and c2.interactions.inserted == 0, c2
+        counts = st.counts()
+        e, t_read = timed(st.read_edges)
+        edges = e.follow_src.size + e.int_src.size
+        _, t_read2 = timed(st.read_edges)
+        st.close()
+        with tempfile.TemporaryDirectory() as tmp:
+            dk = DuckDBStore(Path(tmp) / "bench.duckdb")
+            _, d_fresh = timed(lambda: dk.load(batches))
+            _, d_again = timed(lambda: dk.load(batches))
+            de, d_read = timed(dk.read_edges)
+            assert dk.counts() == counts, (dk.counts(), counts)
+            dk.close()
+        results.update({
+            "counts": counts,
+            "neo4j": {"load_fresh_s": t_fresh, "load_fresh_rows_per_s": rows / t_fresh,
+                      "load_again_s": t_again, "load_again_rows_per_s": rows / t_again,
+                      "read_s": min(t_read, t_read2), "read_edges_per_s": edges / min(t_read, t_read2),
+                      "read_first_s": t_read},
+            "duckdb": {"load_fresh_s": d_fresh, "load_fresh_rows_per_s": rows / d_fresh,
+                       "load_again_s": d_again, "load_again_rows_per_s": rows / d_again,
+                       "read_s": d_read, "read_edges_per_s": edges / d_read},
+        })
+    finally:
+        if srv is not None:
+            srv.stop()
+    n, d = results["neo4j"], results["duckdb"]
+    print(f"{'':24}{'neo4j':>16}{'duckdb':>16}{'duckdb/neo4j':>14}")
+    for key, label in (("load_fresh_rows_per_s", "load fresh rows/s"), ("load_again_rows_per_s", "load re-run rows/s"),
+                       ("read_edges_per_s", "read edges/s")):
+        print(f"{label:24}{n[key]:>16,.0f}{d[key]:>16,.0f}{d[key] / n[key]:>14.1f}")
+    print(f"neo4j times: fresh {n['load_fresh_s']:.1f}s, re-run {n['load_again_s']:.1f}s, "
+          f"read {n['read_s']:.2f}s (first {n['read_first_s']:.2f}s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
