@@ -21,14 +21,42 @@ StoreOption = Annotated[
 ]
 
 
+_NEO4J_FILE_KEYS = {"user": str, "password": str, "database": str, "batch_size": int, "workers": int,
+                    "progress": bool, "max_retry_time": float, "tx_timeout": float}
+
+
 def neo4j_settings() -> dict:
-    """Neo4j connection settings from the environment (user, password, database)."""
+    """Neo4j connection settings: a TOML file (``NICHEGRAPH_NEO4J_CONFIG``), then the environment.
+
+    Environment: ``NICHEGRAPH_NEO4J_USER`` / ``_PASSWORD`` / ``_DATABASE`` (or ``NEO4J_*``),
+    ``NICHEGRAPH_NEO4J_BATCH_SIZE``, ``NICHEGRAPH_NEO4J_WORKERS``, ``NICHEGRAPH_NEO4J_PROGRESS``
+    (see docs/neo4j.md).
+    """
+    settings: dict = {}
+    path = os.environ.get("NICHEGRAPH_NEO4J_CONFIG")
+    if path:
+        import tomllib
+
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise typer.BadParameter(f"NICHEGRAPH_NEO4J_CONFIG={path}: {exc}") from exc
+        for key, value in data.items():
+            if key not in _NEO4J_FILE_KEYS or not isinstance(value, _NEO4J_FILE_KEYS[key]):
+                raise typer.BadParameter(f"NICHEGRAPH_NEO4J_CONFIG={path}: unknown key or wrong type: {key!r}; "
+                                         f"keys: {', '.join(_NEO4J_FILE_KEYS)}")
+            settings[key] = value
     env = {
         "user": os.environ.get("NICHEGRAPH_NEO4J_USER") or os.environ.get("NEO4J_USER"),
         "password": os.environ.get("NICHEGRAPH_NEO4J_PASSWORD") or os.environ.get("NEO4J_PASSWORD"),
         "database": os.environ.get("NICHEGRAPH_NEO4J_DATABASE") or os.environ.get("NEO4J_DATABASE"),
+        "batch_size": os.environ.get("NICHEGRAPH_NEO4J_BATCH_SIZE"),
+        "workers": os.environ.get("NICHEGRAPH_NEO4J_WORKERS"),
+        "progress": (os.environ.get("NICHEGRAPH_NEO4J_PROGRESS") or "").lower() in ("1", "true", "yes") or None,
     }
-    return {k: v for k, v in env.items() if v}
+    settings.update({k: v for k, v in env.items() if v})
+    return settings
 
 
 def open_cli_store(location: str, *, read_only: bool = False) -> Store:
