@@ -271,6 +271,7 @@ class Snapshot:
             self._followers = None
         self.communities = self._communities(communities)
         self.mutuals = mutuals
+        self._plan_out = self._output_plan(accounts)
 
     # -- communities -------------------------------------------------------------
     @staticmethod
@@ -318,32 +319,48 @@ class Snapshot:
             cols.append(f)
         return cols
 
-    def rows(self, rows: np.ndarray, fields: Iterable[str] | None = None) -> list[dict]:
-        """The given rows as dicts (NaN floats stay NaN: :func:`api.service.errors.dumps` writes null)."""
-        names = self.output_columns(fields)
-        cols = []
-        for name in names:
+    def _output_plan(self, accounts: pa.Table) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """Per column, ``(values, codes)``: a row reads ``values[codes[row]]`` (or ``values[row]``).
+
+        Every array's ``tolist()`` yields JSON-ready Python values: ints, floats
+        (NaN kept; the encoder writes null), bools, str, lists, or None.
+        """
+        plan: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        for name in self.columns:
             if name in self.cats:
                 cat = self.cats[name]
-                vals = cat.out_values[cat.out_codes[rows]].tolist()  # code -1 -> the trailing None
+                plan[name] = (cat.out_values, cat.out_codes)  # code -1 reads the trailing None
             elif name in self.nums:
                 num = self.nums[name]
-                if num.is_int:
-                    vals = num.out[rows].tolist()
-                    if num.nulls is not None:
-                        for j in np.flatnonzero(num.nulls[rows]).tolist():
-                            vals[j] = None
-                    if name in self.bool_columns:
-                        vals = [None if v is None else bool(v) for v in vals]
-                else:  # NaN stays NaN: the JSON encoder writes it as null
-                    vals = num.out[rows].tolist()
+                col = accounts.column(name)
+                if name in self.bool_columns:
+                    arr = np.asarray(col.to_pylist(), dtype=object) if col.null_count else \
+                        np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
+                elif num.is_int and num.nulls is not None:
+                    arr = np.empty(self.n, dtype=object)
+                    arr[:] = col.to_pylist()
+                else:
+                    arr = num.out
+                plan[name] = (arr, None)
             elif name in self.strings:
-                vals = self.strings[name][rows].tolist()
+                plan[name] = (self.strings[name], None)
             else:
-                lst = self.lists[name]
-                vals = [lst[r] for r in rows.tolist()]
-            cols.append(vals)
-        return [dict(zip(names, vals)) for vals in zip(*cols)] if cols else [{} for _ in range(len(rows))]
+                arr = np.empty(self.n, dtype=object)
+                arr[:] = self.lists.pop(name)
+                plan[name] = (arr, None)
+        return plan
+
+    def rows(self, rows: np.ndarray, fields: Iterable[str] | None = None) -> list[dict]:
+        """The given rows as dicts (NaN floats stay NaN: :func:`api.service.errors.dumps` writes null)."""
+        names = self.columns if fields is None else self.output_columns(fields)
+        plan = self._plan_out
+        cols = []
+        for name in names:
+            values, codes = plan[name]
+            cols.append((values[rows] if codes is None else values[codes[rows]]).tolist())
+        if not cols:
+            return [{} for _ in range(len(rows))]
+        return [dict(zip(names, vals)) for vals in zip(*cols)]
 
     # -- rankings ----------------------------------------------------------------
     def check_sort(self, sort: str | None) -> str:
