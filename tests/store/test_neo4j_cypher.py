@@ -82,3 +82,14 @@ def test_hostile_values_stay_values(neo4j_store_factory, cy):
     assert all(r["id"] == r["handle"] for r in got)
     # nothing was executed: the graph holds only the documented labels
     assert {r["l"] for r in cy("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")} == {"Account"}
+
+
+def test_permanent_errors_stop_with_a_clear_message(neo4j_uri):
+    from graph_store import StoreError, open_store
+
+    st = open_store(neo4j_uri, database="no_such_database")
+    with pytest.raises(StoreError, match=r"Neo4j bolt://127\.0\.0\.1:\d+: .*(DatabaseNotFound|database)"):
+        st.load([batch("follows", [{"follower": "a", "followee": "b"}])])
+    st.close()
+    with pytest.raises(StoreError, match="cannot reach Neo4j"):
+        open_store("bolt://127.0.0.1:1")
