@@ -42,49 +42,102 @@ class SocialRatio:
 
 
 @kernel
-def _reciprocated(src, dst, ts, w, n, window, use_window):
-    m = src.shape[0]
-    key = src.astype(np.int64) * n + dst.astype(np.int64)
-    order = np.argsort(key, kind="mergesort")
-    sk = key[order]
-    # within each key, events sorted by time (missing times, -1, sort first)
-    sts = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        sts[i] = ts[order[i]]
-    i = 0
-    while i < m:
-        j = i
-        while j < m and sk[j] == sk[i]:
-            j += 1
-        if j - i > 1:
-            seg = np.sort(sts[i:j])
-            sts[i:j] = seg
-        i = j
-    rec = np.zeros(n)
-    inb = np.zeros(n)
-    for e in range(m):
-        u = src[e]
-        v = dst[e]
-        if u == v:
-            continue
-        inb[v] += w[e]
-        rk = np.int64(v) * n + np.int64(u)
-        lo = np.searchsorted(sk, rk, side="left")
-        hi = np.searchsorted(sk, rk, side="right")
-        if lo == hi:
-            continue
+def _canonical_groups(order, sorted_key, ts):
+    """Inside each run of equal pair keys, order events by (time, event index)."""
+    m = order.shape[0]
+    a = 0
+    while a < m:
+        b = a + 1
+        while b < m and sorted_key[b] == sorted_key[a]:
+            b += 1
+        if b - a > 1:
+            sub = np.sort(order[a:b])
+            tt = np.empty(b - a, dtype=np.int64)
+            for j in range(b - a):
+                tt[j] = ts[sub[j]]
+            o = np.argsort(tt, kind="mergesort")
+            for j in range(b - a):
+                order[a + j] = sub[o[j]]
+        a = b
+
+
+@kernel
+def _reciprocated(src, dst, ts, w, order, window, use_window):
+    """Scan events sorted by (unordered pair, time); see :func:`social_ratio`.
+
+    For every event the nearest earlier and later event of the same pair in the
+    opposite direction are found in two linear passes (timestamps < 0 never
+    act as partners within a window).
+    """
+    m = order.shape[0]
+    n_out = 0
+    for i in range(src.shape[0]):
+        if src[i] + 1 > n_out:
+            n_out = src[i] + 1
+        if dst[i] + 1 > n_out:
+            n_out = dst[i] + 1
+    rec = np.zeros(n_out)
+    inb = np.zeros(n_out)
+    ok = np.zeros(m, dtype=np.bool_)
+    start = 0
+    while start < m:
+        e0 = order[start]
+        a0 = min(src[e0], dst[e0])
+        b0 = max(src[e0], dst[e0])
+        end = start + 1
+        while end < m:
+            e = order[end]
+            if min(src[e], dst[e]) != a0 or max(src[e], dst[e]) != b0:
+                break
+            end += 1
+        # group [start, end): one unordered pair {a0, b0}, sorted by time
         if not use_window:
-            rec[v] += w[e]
-            continue
-        t = ts[e]
-        if t < 0:
-            continue
-        # first reverse event with a known time >= t - window
-        lower = t - window
-        if lower < 0:
-            lower = 0
-        a = lo + np.searchsorted(sts[lo:hi], lower, side="left")
-        if a < hi and sts[a] <= t + window:
+            has0 = False
+            has1 = False
+            for k in range(start, end):
+                if src[order[k]] == a0:
+                    has0 = True
+                else:
+                    has1 = True
+            for k in range(start, end):
+                ok[k] = has0 and has1
+        else:
+            last0 = -1
+            last1 = -1
+            for k in range(start, end):
+                e = order[k]
+                t = ts[e]
+                if t < 0:
+                    continue
+                d0 = src[e] == a0
+                other = last1 if d0 else last0
+                if other >= 0 and t - other <= window:
+                    ok[k] = True
+                if d0:
+                    last0 = t
+                else:
+                    last1 = t
+            next0 = -1
+            next1 = -1
+            for k in range(end - 1, start - 1, -1):
+                e = order[k]
+                t = ts[e]
+                if t < 0:
+                    continue
+                d0 = src[e] == a0
+                other = next1 if d0 else next0
+                if other >= 0 and other - t <= window:
+                    ok[k] = True
+                if d0:
+                    next0 = t
+                else:
+                    next1 = t
+        start = end
+    for k in range(m):
+        e = order[k]
+        v = dst[e]
+        inb[v] += w[e]
+        if ok[k]:
             rec[v] += w[e]
     return rec, inb
 
@@ -148,8 +201,21 @@ def social_ratio(
     t = np.full(s.shape[0], -1, dtype=np.int64) if ts is None else np.ascontiguousarray(ts, dtype=np.int64)
     if t.shape != s.shape:
         raise GraphInputError("ts must have one value per interaction.")
-    rec, inb = _reciprocated(s, d, t, w, np.int64(n_nodes),
-                             np.int64(0 if window is None else int(window)), window is not None)
+    keep = np.flatnonzero(s != d)  # self-interactions are neither inbound nor returned
+    lo = np.minimum(s[keep], d[keep]).astype(np.int64)
+    hi = np.maximum(s[keep], d[keep]).astype(np.int64)
+    key = hi * n_nodes + lo
+    by_key = np.argsort(key)  # quicksort; groups are put in canonical order below
+    order = keep[by_key]
+    if order.size:
+        _canonical_groups(order, key[by_key], t)
+    rec = np.zeros(n_nodes)
+    inb = np.zeros(n_nodes)
+    if order.size:
+        r, i = _reciprocated(s, d, t, w, order.astype(np.int64), np.int64(0 if window is None else int(window)),
+                             window is not None)
+        rec[: r.shape[0]] = r
+        inb[: i.shape[0]] = i
     ratio = np.where(inb > 0, rec / np.where(inb > 0, inb, 1.0), np.nan)
     return SocialRatio(ratio, rec, inb)
 
