@@ -92,6 +92,7 @@ def analyze(args) -> None:
     with DuckDBStore(args.store) as st, PeakRSS() as mem:
         base_rss = mem.peak
         t0 = time.perf_counter()
+        c0 = time.process_time()
         probe = analysis.run_analysis.__code__.co_names
         full = "compute_metrics" in probe or "metrics_stage" in probe or "detect_communities" in probe
         if full:
@@ -133,7 +134,8 @@ def analyze(args) -> None:
             cols = table.column_names
             mode = "stages composed in benchmarks/bench_analyze.py (run_analysis did not run them yet)"
         total = time.perf_counter() - t0
-    print(json.dumps({"mode": mode, "total_s": total, "peak_rss_bytes": max(mem.peak, vm_hwm() or 0),
+        cpu = time.process_time() - c0
+    print(json.dumps({"mode": mode, "total_s": total, "cpu_s": cpu, "peak_rss_bytes": max(mem.peak, vm_hwm() or 0),
                       "rss_before_bytes": base_rss, "timings": timings, "columns": list(cols)}))
 
 
@@ -165,7 +167,8 @@ def main() -> None:
     extra = ["--threads", str(args.threads)] if args.threads else []
     out = subprocess.run(base + ["--phase", "analyze"] + extra, env=env, check=True, capture_output=True, text=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"analyze ({res['mode']}): {res['total_s']:.1f} s, peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB "
+    print(f"analyze ({res['mode']}): {res['total_s']:.1f} s wall, {res.get('cpu_s', float('nan')):.1f} s CPU "
+          f"(all threads), peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB "
           f"(before {res['rss_before_bytes'] / 2**30:.2f} GiB)")
     for k, v in res["timings"].items():
         print(f"  {k}: {v:.2f} s")
