@@ -74,26 +74,31 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
     return table, pa.Table.from_pylist(comms, schema=schema)
 
 
-def build_store(path, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:
+def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:
+    """Load the small world's accounts, follows and interactions into ``st`` and write one run."""
     ids = [f"u{i:03d}" for i in range(n)]
+    st.load([
+        _batch("accounts", {"id": ids, "handle": [f"handle{i}" if i % 9 else None for i in range(n)]}),
+        # u001 <-> u002 mutual follow, u001 <-> u003 mutual follow
+        _batch("follows", {"follower": ["u001", "u002", "u001", "u003", "u004"],
+                           "followee": ["u002", "u001", "u003", "u001", "u001"]}),
+        # u001 <-> u003 reciprocal interactions (3 and 2 events), u004 -> u001 one way
+        # brand account u010 (handle10) mentioned by u011 (x2), u012; hashtag #handle10 used by u013
+        _batch("interactions", {
+            "source": ["u001"] * 3 + ["u003"] * 2 + ["u004", "u011", "u011", "u012", "u013", "u014"],
+            "target": ["u003"] * 3 + ["u001"] * 2 + ["u001", "u010", "u010", "u010", "u020", "u021"],
+            "kind": ["reply"] * 5 + ["mention"] * 6,
+            "hashtags": [None] * 9 + [["Handle10"], ["other"]],
+        }),
+    ])
+    accounts, communities = world_tables(n=n)
+    st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
+                 {"accounts": accounts, "communities": communities})
+
+
+def build_store(path, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:
     with DuckDBStore(path) as st:
-        st.load([
-            _batch("accounts", {"id": ids, "handle": [f"handle{i}" if i % 9 else None for i in range(n)]}),
-            # u001 <-> u002 mutual follow, u001 <-> u003 mutual follow
-            _batch("follows", {"follower": ["u001", "u002", "u001", "u003", "u004"],
-                               "followee": ["u002", "u001", "u003", "u001", "u001"]}),
-            # u001 <-> u003 reciprocal interactions (3 and 2 events), u004 -> u001 one way
-            # brand account u010 (handle10) mentioned by u011 (x2), u012; hashtag #handle10 used by u013
-            _batch("interactions", {
-                "source": ["u001"] * 3 + ["u003"] * 2 + ["u004", "u011", "u011", "u012", "u013", "u014"],
-                "target": ["u003"] * 3 + ["u001"] * 2 + ["u001", "u010", "u010", "u010", "u020", "u021"],
-                "kind": ["reply"] * 5 + ["mention"] * 6,
-                "hashtags": [None] * 9 + [["Handle10"], ["other"]],
-            }),
-        ])
-        accounts, communities = world_tables(n=n)
-        st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
-                     {"accounts": accounts, "communities": communities})
+        fill_store(st, n, run_id)
 
 
 @pytest.fixture(scope="session")
