@@ -57,16 +57,27 @@ class LimitsMiddleware:
                 if too_big:
                     return await error_response(413, f"the request body is larger than {self.max_body} bytes")(
                         scope, receive, send)
-        received = 0
+        if scope.get("method") in ("POST", "PUT", "PATCH") and not any(
+                name == b"content-length" for name, _ in scope.get("headers", ())):
+            # a body without a declared length (chunked): read it here, up to the limit, then replay it
+            messages, size = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                size += len(message.get("body", b""))
+                if size > self.max_body:
+                    return await error_response(413, f"the request body is larger than {self.max_body} bytes")(
+                        scope, receive, send)
+                if not message.get("more_body", False):
+                    break
+            pending, upstream = iter(messages), receive
 
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise errors.ApiError(413, f"the request body is larger than {self.max_body} bytes")
-            return message
+            async def replay():
+                return next(pending, None) or await upstream()
+
+            receive = replay
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -74,7 +85,7 @@ class LimitsMiddleware:
                 message["headers"] = list(message["headers"]) + [(b"x-content-type-options", b"nosniff")]
             await send(message)
 
-        await self.app(scope, limited_receive, send_with_headers)
+        await self.app(scope, receive, send_with_headers)
 
 
 def default_opener(settings: Settings) -> Callable[[], Store]:

@@ -421,6 +421,17 @@ def test_cors(store_path, client):
 def test_request_limits(client):
     _error(client.get("/v1/rankings?tier=" + "x" * 5000), 414)
     _error(client.post("/v1/rankings", content=b"x" * (2 << 20)), 413)
+
+    def chunked(n):  # no Content-Length: the limit is enforced while reading
+        for _ in range(n):
+            yield b"x" * 65536
+
+    err = _error(client.post("/v1/campaigns/plan", content=chunked(40), headers={"Content-Type": "application/json"}),
+                 413)
+    assert "1048576" in err["message"]
+    small = client.post("/v1/campaigns/plan", content=iter([b'{"k": ', b'3}']),
+                        headers={"Content-Type": "application/json"})
+    assert small.status_code == 200 and small.json()["accounts"], small.text  # replayed to the route intact
     _error(client.post("/v1/rankings"), 405)
     _error(client.get("/v2/rankings"), 404)
     err = _error(client.get("/v1/rankings?" + "&".join(["community=1"] * 101)), 422)
