@@ -31,3 +31,8 @@ from .community import Partition, leiden, leiden_levels, louvain, louvain_levels
 
 __all__ += ["AffinityWeights", "affinity_graph", "Partition", "leiden", "leiden_levels", "louvain", "louvain_levels",
             "modularity"]
+
+# niche-scale communities (issue 9)
+from .niches import Niches, niche_resolution, niches
+
+__all__ += ["Niches", "niche_resolution", "niches"]
