@@ -41,10 +41,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_store import NoRunError, RunRecord, Store
+from graph_store import NoRunError, RunRecord, Store, StoreError
 
 log = logging.getLogger("nichegraph.service")
 
+NO_RUN = "no analysis run in the store yet; run `nichegraph analyze`"
 #: Columns that can be filtered by value (multi-valued, case-insensitive for strings).
 CATEGORICAL = ("community", "niche", "tier", "platform", "affiliation")
 #: Categorical columns compared case-insensitively.
@@ -683,7 +684,7 @@ class SnapshotHolder:
                     self.runs = runs
                     self.last_check = time.time()
                     if not runs:
-                        self.last_error = "no analysis run in the store yet; run `nichegraph analyze`"
+                        self.last_error = NO_RUN
                         return False
                     if self.current is not None and self.current.run_id == runs[0].run_id:
                         self.last_error = None
@@ -695,12 +696,18 @@ class SnapshotHolder:
                 finally:
                     store.close()
                 snap = Snapshot(run, tables["accounts"], tables.get("communities"), mutual)
+            # messages for clients (/readyz) are fixed strings: paths and exception texts stay in the log
             except NoRunError as exc:
-                self.last_error = str(exc)
+                log.warning("%s", exc)
+                self.last_error = NO_RUN
                 return False
-            except Exception as exc:  # keep serving the old snapshot
+            except StoreError as exc:  # e.g. a writer holds the DuckDB file: try again at the next check
+                log.warning("cannot read the store: %s", exc)
+                self.last_error = "the store could not be read at the last check"
+                return False
+            except Exception:  # keep serving the old snapshot
                 log.exception("loading the newest run failed")
-                self.last_error = f"loading the newest run failed: {type(exc).__name__}"
+                self.last_error = "loading the newest run failed; see the server log"
                 return False
             self.current = snap  # the atomic swap: one reference
             self.last_error = None

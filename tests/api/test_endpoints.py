@@ -318,6 +318,31 @@ def test_switches_to_a_newer_run(tmp_path, store_path):
         assert c.get(f"/v1/rankings?limit=5&cursor={old.json()['next_cursor']}").status_code == 200
 
 
+def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
+    from graph_store import StoreError
+
+    path = str(tmp_path / "fail.duckdb")
+    shutil.copy(store_path, path)
+    with make_client(path) as c:
+        holder = c.app.state.nichegraph.holder
+
+        def broken():
+            raise StoreError(f"cannot open store {path}: locked by another process")
+
+        holder._open = broken
+        assert holder.refresh() is False
+        r = c.get("/readyz").json()
+        assert r["status"] == "ready" and r["message"] == "the store could not be read at the last check"
+        assert path not in c.get("/readyz").text  # no internals
+        assert c.get("/v1/rankings?limit=2").status_code == 200
+
+        def crash():
+            raise RuntimeError("secret")
+
+        holder._open = crash
+        assert holder.refresh() is False and "secret" not in c.get("/readyz").text
+
+
 def test_background_poller_swaps(tmp_path, store_path):
     path = str(tmp_path / "poll.duckdb")
     shutil.copy(store_path, path)
