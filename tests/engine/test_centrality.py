@@ -174,3 +174,25 @@ def test_degrees_match_networkx(case):
     assert out_degree(g).tolist() == [G.out_degree(i) for i in range(n)]
     assert np.allclose(in_degree(g, weighted=True), [G.in_degree(i, weight="weight") for i in range(n)])
     assert np.allclose(out_degree(g, weighted=True), [G.out_degree(i, weight="weight") for i in range(n)])
+
+
+# -- the shared zoo (tests/engine/zoo.py, undirected graphs) ---------------------------------
+from zoo import zoo as shared_zoo  # noqa: E402
+
+SHARED = sorted(shared_zoo())
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_zoo_pagerank_and_coreness_match_networkx(name):
+    z = shared_zoo()[name]
+    g, H = z.engine(), z.networkx()
+    n = z.n_nodes
+    if n == 0:
+        assert pagerank(g).shape == (0,) and coreness(g).shape == (0,)
+        return
+    ref = nx.pagerank(H, tol=1e-15, max_iter=100_000)
+    assert np.abs(pagerank(g, tol=1e-13) - np.array([ref[i] for i in range(n)])).max() < 1e-8
+    S = nx.Graph(H)
+    S.remove_edges_from(list(nx.selfloop_edges(S)))
+    core = nx.core_number(S)
+    assert coreness(g).tolist() == [core[i] for i in range(n)]

@@ -152,3 +152,31 @@ def test_bad_labels():
         niche_pagerank(g, [0])
     with pytest.raises(GraphInputError, match="community"):
         within_module_z(g, [0.5, 1.0])
+
+
+# -- the shared zoo (tests/engine/zoo.py, undirected graphs) ---------------------------------
+from zoo import zoo as shared_zoo  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(shared_zoo()))
+def test_shared_zoo_roles_match_naive(name):
+    z = shared_zoo()[name]
+    n = z.n_nodes
+    comm = z.truth if z.truth is not None else np.arange(n) % 3
+    g = z.engine()
+    H = z.networkx()
+    z_ref, p_ref = [], []
+    kin = [sum(d["weight"] for u, d in H[i].items() if u != i and comm[u] == comm[i]) for i in range(n)]
+    for i in range(n):
+        members = [j for j in range(n) if comm[j] == comm[i]]
+        mean = sum(kin[j] for j in members) / len(members)
+        sd = (sum((kin[j] - mean) ** 2 for j in members) / len(members)) ** 0.5
+        z_ref.append((kin[i] - mean) / sd if sd > 0 else 0.0)
+        per: dict[int, float] = {}
+        for u, d in H[i].items():
+            if u != i:
+                per[comm[u]] = per.get(comm[u], 0.0) + d["weight"]
+        tot = sum(per.values())
+        p_ref.append(1 - sum((x / tot) ** 2 for x in per.values()) if tot > 0 else 0.0)
+    assert np.allclose(within_module_z(g, comm), z_ref, atol=1e-10, rtol=0)
+    assert np.allclose(participation(g, comm), p_ref, atol=1e-10, rtol=0)
