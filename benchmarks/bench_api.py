@@ -199,17 +199,19 @@ def peer_compare(table: pa.Table, paths: list[str], n: int = 300) -> dict:
     snap = Snapshot(RunRecord("bench", "", {}, {}), table)
     con = duckdb.connect()
     con.register("accounts", table)
-    t_snap = t_sql = 0.0
+    t_snap = t_sql = c_sql = 0.0
+    c_snap: list[float] = []
     agree = 0
     for path in paths[:n]:
         qs = urllib.parse.parse_qs(path.split("?", 1)[1])
         lists = {"community", "niche", "tier", "platform", "affiliation"}
         fp = RankingQuery.model_validate({k: (v if k in lists else v[-1]) for k, v in qs.items()})
         sort, desc, limit = fp.sort, fp.order == "desc", fp.limit
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         rows, _, _ = snap.rank(fp.filters(), sort, desc, limit)
         page = snap.rows(rows)
         t_snap += time.perf_counter() - t0
+        c_snap.append(time.thread_time() - c0)
         where, params = [], []
         for col in ("community", "niche"):
             if col in qs:
@@ -228,12 +230,15 @@ def peer_compare(table: pa.Table, paths: list[str], n: int = 300) -> dict:
         direction = "DESC" if desc else "ASC"
         sql = (f"SELECT * FROM accounts WHERE {' AND '.join(where) or 'true'} "
                f"ORDER BY {sort} {direction} NULLS LAST, idx {direction} LIMIT {limit}")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()  # DuckDB's worker threads included
         res = con.execute(sql, params).fetchall()
         t_sql += time.perf_counter() - t0
+        c_sql += time.process_time() - c0
         agree += [r[1] for r in res] == [p["id"] for p in page]
+    cs = np.array(c_snap) * 1000
     return {"queries": n, "snapshot_ms": 1000 * t_snap / n, "duckdb_sql_ms": 1000 * t_sql / n,
-            "same_pages": agree}
+            "snapshot_cpu_ms": float(cs.mean()), "snapshot_cpu_p99_ms": float(np.percentile(cs, 99)),
+            "snapshot_cpu_max_ms": float(cs.max()), "duckdb_sql_cpu_ms": 1000 * c_sql / n, "same_pages": agree}
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -273,9 +278,12 @@ def main() -> int:
         peer = peer_compare(table, paths)
         print(f"world: {args.accounts:,} accounts built and stored in {build_s:.1f} s", flush=True)
         print(f"peer (in-process, no HTTP, mean per query over {peer['queries']}): snapshot engine "
-              f"{peer['snapshot_ms']:.2f} ms, DuckDB SQL {peer['duckdb_sql_ms']:.2f} ms "
-              f"(x{peer['duckdb_sql_ms'] / peer['snapshot_ms']:.1f}); identical pages {peer['same_pages']}/"
-              f"{peer['queries']}", flush=True)
+              f"{peer['snapshot_ms']:.2f} ms wall / {peer['snapshot_cpu_ms']:.3f} ms CPU (p99 "
+              f"{peer['snapshot_cpu_p99_ms']:.3f}, max {peer['snapshot_cpu_max_ms']:.3f}), DuckDB SQL "
+              f"{peer['duckdb_sql_ms']:.2f} ms wall / {peer['duckdb_sql_cpu_ms']:.2f} ms CPU "
+              f"(x{peer['duckdb_sql_ms'] / peer['snapshot_ms']:.1f} wall, "
+              f"x{peer['duckdb_sql_cpu_ms'] / peer['snapshot_cpu_ms']:.1f} CPU); identical pages "
+              f"{peer['same_pages']}/{peer['queries']}", flush=True)
         del table
 
         keys = folder / "keys.txt"
