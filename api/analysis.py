@@ -21,18 +21,35 @@ import pyarrow as pa
 from graph_store import NoRunError, RunRecord, Store
 
 from .stages.basic import basic_measures
+from .stages.communities import detect_communities
+from .stages.metrics import compute_metrics
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
 
 @dataclass(frozen=True)
 class AnalysisParams:
-    """Parameters of one analysis run (stored with the run)."""
+    """Parameters of one analysis run (stored with the run).
+
+    seed : the only source of randomness (same data and seed, same results).
+    resolution : modularity resolution of the broad communities.
+    level : "niche" (default) or "broad": the communities inside which niche
+        centrality and the rankings are computed.
+    threads : numba worker threads (results do not depend on it).
+    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}}``
+        (see :class:`api.stages.communities.CommunityParams` and
+        :class:`api.stages.metrics.MetricsParams`).
+    """
 
     seed: int = 0
     resolution: float = 1.0
+    level: str = "niche"
     threads: int | None = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.level not in ("niche", "broad"):
+            raise ValueError(f"level must be 'niche' or 'broad'; got {self.level!r}")
 
 
 @dataclass(frozen=True)
@@ -68,20 +85,30 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
+        hashtags = store.read_hashtags()
+        previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:
         columns[name] = accounts.column(name)
-    with step("basic"):
+    with step("communities"):
+        found = detect_communities(edges, params=params, previous=previous, hashtags=hashtags)
+    columns["community"] = found.community
+    columns["niche"] = found.niche
+    with step("degrees"):
         columns.update(basic_measures(edges))
-    communities = pa.table({"community": pa.array([], pa.int64())})
+    with step("metrics"):
+        level = found.niche if params.level == "niche" else found.community
+        columns.update(compute_metrics(edges, accounts, level, params=params))
+    communities = found.table
 
     table = pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v))
                       for k, v in columns.items()})
     created = dt.datetime.now(dt.timezone.utc)
-    counts = store.counts()
+    counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
     run = RunRecord(run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}", created_at=created.isoformat(),
-                    params=asdict(params), counts=counts)
+                    params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched},
+                    counts=counts)
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities})
     return AnalysisResult(run, table, communities, timings)

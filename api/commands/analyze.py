@@ -16,10 +16,12 @@ def command(
     store: StoreOption = DEFAULT_STORE,
     seed: Annotated[int, typer.Option(help="Random seed: same data and seed give the same results.")] = 0,
     resolution: Annotated[float, typer.Option(help="Community resolution (higher = smaller communities).")] = 1.0,
+    level: Annotated[str, typer.Option(help="Communities for niche centrality and rankings: niche or broad.")]
+    = "niche",
     threads: Annotated[int | None, typer.Option(help="Worker threads for the engine (default: all cores).")] = None,
 ) -> None:
     console = Console(stderr=True)
-    params = AnalysisParams(seed=seed, resolution=resolution, threads=threads)
+    params = AnalysisParams(seed=seed, resolution=resolution, level=level, threads=threads)
     with open_cli_store(store) as st, console.status("analysing") as status:
         result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
     print_summary(result)
@@ -39,8 +41,7 @@ def print_summary(result) -> None:
             if sizes:
                 sizes.sort(reverse=True)
                 table.add_row(f"{level} communities", f"{len(sizes):,} (largest {', '.join(map(str, sizes[:5]))})")
-    for key in ("modularity", "niche_quality"):
-        if key in run.params.get("extra", {}):
-            table.add_row(key, f"{run.params['extra'][key]:.4f}")
+    if "modularity" in run.params:
+        table.add_row("modularity (broad)", f"{run.params['modularity']:.4f}")
     table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     console.print(table)

@@ -15,7 +15,6 @@ def basic_measures(edges: EdgeArrays) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to ndarray, each of shape (n_accounts,)
-        ``followers_observed`` (int64, distinct followers in the follow graph),
         ``in_degree`` / ``out_degree`` (int64, distinct accounts that follow or
         interact with the account / that it follows or interacts with; self
         excluded) and ``reciprocity`` (float64, mutual share of follow ties).
@@ -25,7 +24,6 @@ def basic_measures(edges: EdgeArrays) -> dict[str, np.ndarray]:
     attention = from_edges(np.concatenate([edges.follow_src, edges.int_src]),
                            np.concatenate([edges.follow_dst, edges.int_dst]), n_nodes=n, self_loops="drop")
     return {
-        "followers_observed": in_degree(follows),
         "in_degree": in_degree(attention),
         "out_degree": attention.out_degree().astype(np.int64),
         "reciprocity": reciprocity(follows),

@@ -7,9 +7,11 @@ account and the ``communities`` result table (docs/ARCHITECTURE.md).
 * **Broad communities**: :func:`engine.leiden` on the undirected affinity
   graph (:func:`engine.affinity_graph`, weights in :mod:`engine.affinity`),
   modularity at ``resolution``.
-* **Niches**: Leiden on the same graph with every edge *between* broad
-  communities removed, at ``niche_resolution`` (modularity of that graph), so
-  every niche lies inside one broad community (its ``parent``) and is connected.
+* **Niches**: :func:`engine.niches` (docs/niches.md): CPM Leiden on the same
+  graph with every edge *between* broad communities removed, at a resolution
+  derived from the densities between and inside broad communities (or
+  ``niche_resolution`` when given), so every niche lies inside one broad
+  community (its ``parent``) and is connected.
 * **Stable ids** (docs/communities.md): a new community takes the id of the
   previous run's community with the largest Jaccard overlap of member accounts,
   :math:`|C \\cap P| / |C \\cup P| \\ge` ``match_threshold`` (0.5), pairs taken
@@ -34,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import AffinityWeights, affinity_graph, from_edges, leiden
+from engine import AffinityWeights, affinity_graph, leiden, niches
 from graph_store import EdgeArrays
 
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members",
@@ -46,8 +48,8 @@ class CommunityParams:
     """Parameters of the communities stage (JSON-able; stored with the run).
 
     resolution : modularity resolution of the broad communities.
-    niche_resolution : modularity resolution of niches (on the graph without inter-community edges);
-        None skips niches (``niche`` = ``community``).
+    find_niches : False skips niches (``niche`` = ``community``).
+    niche_resolution : CPM resolution of niches; None derives it (:func:`engine.niche_resolution`).
     seed, n_iterations : passed to :func:`engine.leiden`.
     affinity : overrides of :class:`engine.AffinityWeights` (``{"mutual_follow": .., "kind": {"like": ..}}``).
     match_threshold : minimum Jaccard overlap to keep an id across runs.
@@ -55,7 +57,8 @@ class CommunityParams:
     """
 
     resolution: float = 1.0
-    niche_resolution: float | None = 2.0
+    find_niches: bool = True
+    niche_resolution: float | None = None
     seed: int = 0
     n_iterations: int = 2
     affinity: dict = field(default_factory=dict)
@@ -224,11 +227,8 @@ def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | N
     part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations)
     community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
     tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
-    if p.niche_resolution is not None and n:
-        src, dst, w = g.edges()
-        keep = part.labels[src] == part.labels[dst]
-        inner = from_edges(src[keep], dst[keep], w[keep], n_nodes=n, directed=False)
-        niche_part = leiden(inner, resolution=p.niche_resolution, seed=p.seed, n_iterations=p.n_iterations)
+    if p.find_niches and n:
+        niche_part = niches(g, seed=p.seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations)
         niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
         nid, first = np.unique(niche, return_index=True)
         tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
