@@ -48,7 +48,6 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT ng_run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
     "CREATE INDEX ng_runtable IF NOT EXISTS FOR (t:RunTable) ON (t.run_id)",
     "CREATE INDEX ng_community IF NOT EXISTS FOR (c:Community) ON (c.run_id)",
-    "CREATE INDEX ng_interacts_kind IF NOT EXISTS FOR ()-[r:INTERACTS]-() ON (r.kind)",
 )
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 
@@ -63,22 +62,21 @@ RETURN collect(k) AS keys, collect(a.idx) AS idx
 
 MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
 
-#: Create accounts (idempotent: MERGE on key).  Columns ``$key, $id, $idx``.
-CREATE_ACCOUNTS = """
+_new_fields = ", ".join(f"a.{f} = $v.{f}[i]" for f in ACCOUNT_FIELDS)
+
+#: Create accounts with their fields (idempotent: MERGE on key).  Columns ``$key, $id, $idx``, ``$v.<field>``.
+CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
-MERGE (a:Account {key: $key[i]})
-  ON CREATE SET a.id = $id[i], a.idx = $idx[i]
+MERGE (a:Account {{key: $key[i]}})
+  ON CREATE SET a.id = $id[i], a.idx = $idx[i], {_new_fields}
 RETURN count(*) AS n
 """
 
-_changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))"
-                       for f in ACCOUNT_FIELDS)
-_sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
-
 #: Fresh database only (no account yet): plain CREATE, no lookups.
-CREATE_ACCOUNTS_FRESH = """
+CREATE_ACCOUNTS_FRESH = f"""
 UNWIND range(0, size($key) - 1) AS i
-CREATE (a:Account {key: $key[i], id: $id[i], idx: $idx[i]})
+CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
+SET {_new_fields}
 RETURN count(*) AS n
 """
 
@@ -86,7 +84,12 @@ COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
 COUNT_FOLLOWS = "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n"
 COUNT_INTERACTS = "MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n"
 
-#: Upsert account fields: a non-null value replaces the stored one.  ``$key``, ``$v.<field>``, ``$base``.
+_changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))"
+                       for f in ACCOUNT_FIELDS)
+_sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
+
+#: Upsert fields of accounts that existed before this load: a non-null value replaces the stored one.
+#: ``$key``, ``$v.<field>``, ``$base``.
 UPDATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
 MATCH (a:Account {{key: $key[i]}})

@@ -582,19 +582,28 @@ class _Loader:
             FROM load_ids l ANTI JOIN existing e USING (key)""", [base])
         new_ids = one("SELECT count(*) FROM idmap WHERE idx >= ?", [base])
 
-        # 2. create new accounts, in id order (so a resumed load assigns the same idx)
-        new = con.sql("SELECT key, id, idx FROM idmap WHERE idx >= ? ORDER BY idx", params=[base]).to_arrow_table()
+        # 2. account fields: the last non-null value per id in this load wins
+        fields = cypher.ACCOUNT_FIELDS
+        last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in fields)
+        con.execute(f"CREATE OR REPLACE TABLE accf AS SELECT id, {last} FROM stage_accounts GROUP BY id")
+        cols = ", ".join("n." + c for c in fields)
+
+        def field_lists(part: pa.Table) -> dict:
+            return {c: part.column(c).to_pylist() for c in fields}
+
+        # 3. create new accounts with their fields, in id order (a resumed load assigns the same idx)
+        new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
+                          WHERE m.idx >= ? ORDER BY m.idx""", params=[base]).to_arrow_table()
         fresh = self.count(cypher.COUNT_ACCOUNTS) == 0
         for lo in range(0, new.num_rows, self.bs):
             part = new.slice(lo, self.bs)
             self.run(cypher.CREATE_ACCOUNTS_FRESH if fresh else cypher.CREATE_ACCOUNTS,
                      {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
-                      "idx": part.column("idx").to_pylist()}, "creating accounts",
+                      "idx": part.column("idx").to_pylist(), "v": field_lists(part)}, "creating accounts",
                      retry_query=cypher.CREATE_ACCOUNTS)
             self.bar.advance(part.num_rows)
         self.bar.advance(len(keys) - new.num_rows)
 
-        # 3. account fields: last non-null value per id in this load wins
         a = out.accounts
         a.rows = one("SELECT count(*) FROM stage_accounts")
         a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
@@ -602,17 +611,14 @@ class _Loader:
                          [base])
         a.existing = a.rows - a.duplicates - a.inserted
         out.new_endpoint_accounts = new_ids - a.inserted
-        fields = cypher.ACCOUNT_FIELDS
-        last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in fields)
-        acc = con.sql(f"""SELECT m.key, {', '.join('n.' + c for c in fields)}
-                              FROM (SELECT id, {last} FROM stage_accounts GROUP BY id) n JOIN idmap m USING (id)
-                              ORDER BY m.idx""").to_arrow_table()
+        # accounts that were already stored: upsert their fields, count the changed ones
+        acc = con.sql(f"""SELECT m.key, {cols} FROM accf n JOIN idmap m USING (id)
+                          WHERE m.idx < ? ORDER BY m.idx""", params=[base]).to_arrow_table()
         self.bar.add_total(acc.num_rows)
         for lo in range(0, acc.num_rows, self.bs):
             part = acc.slice(lo, self.bs)
-            v = {c: part.column(c).to_pylist() for c in fields}
-            for r in self.run(cypher.UPDATE_ACCOUNTS, {"key": part.column("key").to_pylist(), "v": v, "base": base},
-                              "updating accounts"):
+            for r in self.run(cypher.UPDATE_ACCOUNTS, {"key": part.column("key").to_pylist(), "v": field_lists(part),
+                                                       "base": base}, "updating accounts"):
                 a.updated += int(r["updated"] or 0)
             self.bar.advance(part.num_rows)
 
@@ -654,9 +660,9 @@ class _Loader:
         i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
         i.duplicates = i.rows - one("SELECT count(*) FROM itr")
         i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
-        itr = con.sql("""SELECT sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
+        itr = con.sql("""SELECT left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
                                     coalesce(to_json(post_id)::VARCHAR, 'null'),
-                                    coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))) AS k,
+                                    coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))), 32) AS k,
                                  s, d, kind,
                                  CASE WHEN us IS NULL THEN NULL ELSE (us - ((us % 1000000) + 1000000) % 1000000)
                                       // 1000000 END AS ts,

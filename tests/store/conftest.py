@@ -12,7 +12,8 @@ def wipe_neo4j(uri: str) -> None:
     import neo4j
 
     with neo4j.GraphDatabase.driver(uri, auth=None) as d, d.session() as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        s.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
+        s.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
 
 
 @pytest.fixture
