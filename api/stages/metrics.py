@@ -19,6 +19,7 @@ import pyarrow as pa
 from engine import (aggregate_by_group, asymmetry, attention_graph, coreness, follow_back_ratio, from_edges,
                     hidden_influencer_score, kind_weights, niche_pagerank, niche_share, pagerank, participation,
                     percentile_within, social_ratio, tiers, within_module_z)
+from engine.centrality import in_graph
 from engine.tiers import TIER_NAMES, TIER_THRESHOLDS, tier_names
 from graph_store import EdgeArrays
 
@@ -73,9 +74,7 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
     args = (edges.int_kind, edges.int_weight)
     att = attention_graph(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst, *args,
                           follow_weight=p.follow_weight, kind_weight=kw)
-    att_in = attention_graph(n, edges.follow_dst, edges.follow_src, edges.int_dst, edges.int_src, *args,
-                             follow_weight=p.follow_weight, kind_weight=kw)
-    return follows, att, att_in
+    return follows, att, in_graph(att)
 
 
 def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.ndarray, *,

@@ -196,3 +196,14 @@ def test_shared_zoo_pagerank_and_coreness_match_networkx(name):
     S.remove_edges_from(list(nx.selfloop_edges(S)))
     core = nx.core_number(S)
     assert coreness(g).tolist() == [core[i] for i in range(n)]
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_in_graph_equals_transpose(case):
+    from engine.centrality import in_graph
+
+    _, n, s, d, w = case
+    g = from_edges(s, d, w, n_nodes=n)
+    a, b = in_graph(g), g.transpose()
+    assert a.indptr.tolist() == b.indptr.tolist() and a.indices.tolist() == b.indices.tolist()
+    assert np.allclose(a.weights, b.weights) and a.directed
