@@ -50,3 +50,27 @@ def permutation(state, n):
         out[i] = out[j]
         out[j] = t
     return out
+
+
+@kernel
+def block_permutation(state, n, block):
+    """A random visiting order that keeps memory locality: blocks of ``block`` consecutive
+    nodes in a uniformly random order, each block entered at a random offset (rotated).
+
+    int32 of shape (n,), a permutation of ``0..n-1``.  With ``block == 1`` this is
+    :func:`permutation`.
+    """
+    nb = (n + block - 1) // block
+    blocks = permutation(state, nb)
+    out = np.empty(n, dtype=np.int32)
+    pos = 0
+    for i in range(nb):
+        b = blocks[i]
+        lo = b * block
+        hi = min(lo + block, n)
+        size = hi - lo
+        shift = np.int64(next_u64(state) % np.uint64(size))
+        for j in range(size):
+            out[pos] = lo + (j + shift) % size
+            pos += 1
+    return out

@@ -26,6 +26,13 @@ from .partition import Partition, canonical_labels
 from .refinement import refine
 
 
+#: Nodes are visited in a random order of blocks of this many consecutive ids (each block
+#: entered at a random offset): random like the paper's order, but rows and community
+#: arrays of neighbouring ids stay in cache (about 2x faster local moving on graphs whose
+#: ids have locality, e.g. accounts loaded community by community; no loss otherwise).
+ORDER_BLOCK = 64
+
+
 def _setup(g: Graph, objective: str, resolution: float, what: str) -> tuple[WorkGraph, Objective, float]:
     check_undirected(g, what)
     if objective not in OBJECTIVES:
@@ -43,7 +50,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
     while True:
         n = indptr.shape[0] - 1
-        order = _rng.permutation(state, n)
+        order = _rng.block_permutation(state, n, ORDER_BLOCK)
         move_nodes(indptr, indices, A, node_w, part, obj.scale, order, tol)
         part, k = compact_labels(part)
         yield part[node_of]
@@ -63,7 +70,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
 def _polish(wg: WorkGraph, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray) -> np.ndarray:
     """Final pass: fast local moving of the original nodes, then split any community that became disconnected."""
     part = labels.astype(np.int32)
-    move_nodes(wg.indptr, wg.indices, wg.A, wg.node_w, part, obj.scale, _rng.permutation(state, wg.n), tol)
+    move_nodes(wg.indptr, wg.indices, wg.A, wg.node_w, part, obj.scale, _rng.block_permutation(state, wg.n, ORDER_BLOCK), tol)
     part, _ = split_disconnected(wg.indptr, wg.indices, part)
     return canonical_labels(part)
 
@@ -179,7 +186,7 @@ def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modul
     while True:
         n = indptr.shape[0] - 1
         part = np.arange(n, dtype=np.int32)
-        order = _rng.permutation(state, n)
+        order = _rng.block_permutation(state, n, ORDER_BLOCK)
         move_nodes(indptr, indices, A, node_w, part, obj.scale, order, tol)
         part, k = compact_labels(part)
         if k == n and not first:
