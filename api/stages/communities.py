@@ -123,13 +123,12 @@ def match_ids(labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | Non
     if previous is None or column not in previous.column_names or "id" not in previous.column_names \
             or previous.num_rows == 0 or n == 0:
         return labels.copy(), 0
-    prev_comm = previous.column(column).to_numpy(zero_copy_only=False)
-    prev_ids = np.asarray(previous.column("id").to_numpy(zero_copy_only=False), dtype=object)
-    valid = ~pc.is_null(previous.column(column)).to_numpy(zero_copy_only=False)
-    prev_comm = np.where(valid, prev_comm, -1).astype(np.int64)
-    lookup = dict(zip(prev_ids[valid].tolist(), prev_comm[valid].tolist()))
-    old = np.fromiter((lookup.get(a, -1) for a in np.asarray(node_ids, dtype=object).tolist()),
-                      dtype=np.int64, count=n)
+    prev_comm = pc.fill_null(pc.cast(previous.column(column), pa.int64()), -1).to_numpy().astype(np.int64)
+    valid = prev_comm >= 0
+    prev_ids = pc.cast(previous.column("id"), pa.string())
+    pos = pc.index_in(pa.array(np.asarray(node_ids, dtype=object).tolist(), pa.string()), value_set=prev_ids)
+    pos = pc.fill_null(pos, -1).to_numpy().astype(np.int64)
+    old = np.where(pos >= 0, prev_comm[np.maximum(pos, 0)], -1)
     old_vals, old_size = np.unique(prev_comm[valid], return_counts=True)
     next_id = int(old_vals.max()) + 1 if old_vals.size else 0
     new_size = np.bincount(labels, minlength=k)
