@@ -234,3 +234,24 @@ def test_bad_input_raises_clear_errors():
 def test_exported_from_engine():
     for name in ("leiden", "louvain", "modularity", "leiden_levels", "louvain_levels", "Partition"):
         assert hasattr(engine, name)
+
+
+def test_visit_orders_are_permutations():
+    from engine.community import _rng
+    state = _rng.new_state(9)
+    for n in (0, 1, 5, 64, 65, 1000):
+        for block in (1, 7, 64):
+            o = _rng.block_permutation(state, n, block)
+            assert o.dtype == np.int32 and np.array_equal(np.sort(o), np.arange(n))
+    a, b = _rng.new_state(3), _rng.new_state(3)
+    assert np.array_equal(_rng.permutation(a, 50), _rng.permutation(b, 50))
+
+
+@pytest.mark.parametrize("name", ["lfr_mu0.3", "weighted", "random"])
+def test_polish_never_lowers_quality_and_keeps_connectivity(name):
+    g = ZOO[name].engine()
+    for seed in range(4):
+        plain = leiden(g, seed=seed, polish=False)
+        polished = leiden(g, seed=seed, polish=True)
+        assert polished.quality >= plain.quality - 1e-12
+        assert_connected_communities(g, polished.labels)
