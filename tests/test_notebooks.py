@@ -34,7 +34,7 @@ PACKAGES = ("engine", "graph_store", "api")
 
 def test_there_are_notebooks():
     names = [p.name for p in NOTEBOOKS]
-    assert len(names) >= 1, names
+    assert len(names) >= 3, names
 
 
 @pytest.fixture(scope="module")
