@@ -239,7 +239,10 @@ class Snapshot:
         for name in accounts.column_names:
             col = accounts.column(name)
             t = col.type
-            if name in CATEGORICAL:
+            if name == "id":  # the external id is a string, whatever type the table gives it
+                self.strings[name] = np.asarray(col.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False),
+                                                dtype=object)
+            elif name in CATEGORICAL:
                 self.cats[name] = _encode_categorical(name, col)
             elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
                 self.nums[name] = _encode_numeric(col)
@@ -347,7 +350,7 @@ class Snapshot:
                 plan[name] = (self.strings[name], None)
             else:
                 arr = np.empty(self.n, dtype=object)
-                arr[:] = self.lists.pop(name)
+                arr[:] = self.lists.pop(name)  # the Python list is not needed once in the plan
                 plan[name] = (arr, None)
         return plan
 

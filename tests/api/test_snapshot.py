@@ -96,6 +96,11 @@ def test_cursor_checks(table):
                 snap.rank(Filters(), "pagerank", True, 5, junk)
 
 
+def test_integer_ids_are_served_as_strings():
+    snap = Snapshot(RUN, pa.table({"id": pa.array([30, 10, 20], pa.int64()), "pagerank": [0.1, 0.3, 0.2]}))
+    assert snap.row_of("10") == 1 and snap.rows(np.array([1], np.int32)) == [{"id": "10", "pagerank": 0.3}]
+
+
 def test_missing_columns_are_clear_errors():
     t = pa.table({"id": ["a", "b", "c"], "pagerank": [0.2, 0.5, 0.1]})
     snap = Snapshot(RUN, t)
