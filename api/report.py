@@ -67,7 +67,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;flex:1 1 480px}
 figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
 .missing{color:#8a6d3b;background:#fcf8e3;padding:.3rem .6rem;border-radius:3px}
-.ranking{overflow-x:auto}
+.ranking{overflow-x:auto}.summary{display:flex;flex-wrap:wrap;gap:0 3rem}.summary h2{margin-top:1rem}
 """
 
 
@@ -243,7 +243,9 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
     # data counts and parameters
     counts: list[tuple[str, object]] = [(k, v) for k, v in run.counts.items()]
     counts.append(("accounts in results", accounts.num_rows))
-    if communities is not None and communities.num_rows and "level" in communities.column_names:
+    if {"communities", "niches"} & set(run.counts):
+        pass  # the pipeline counted them already
+    elif communities is not None and communities.num_rows and "level" in communities.column_names:
         levels = plots.column(communities, "level").astype(str)
         for level in dict.fromkeys(levels.tolist()):
             counts.append((f"{level} communities", int((levels == level).sum())))
@@ -254,9 +256,9 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
         tiers = plots.column(accounts, "tier").astype(str)
         for tier in plots.TIER_ORDER:
             counts.append((f"{tier} accounts", int((tiers == tier).sum())))
-    parts.append('<section id="counts"><h2>Data</h2>' + _kv_table(counts, "counts") + "</section>")
-    parts.append('<section id="params"><h2>Parameters</h2>' + _kv_table(_flatten(run.params), "params")
-                 + "</section>")
+    parts.append('<div class="summary"><section id="counts"><h2>Data</h2>' + _kv_table(counts, "counts")
+                 + '</section><section id="params"><h2>Parameters</h2>' + _kv_table(_flatten(run.params), "params")
+                 + "</section></div>")
 
     # plots
     figs, missing = [], []
@@ -273,8 +275,8 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
                  + "".join(f'<p class="missing">Not in this run: {_e(m)}</p>' for m in missing) + "</section>")
     tier_rows = tier_summary(accounts)
     if tier_rows:
-        parts.append('<section id="tiers"><h2>By tier</h2>'
-                     + html_table(tier_rows, list(tier_rows[0]), css_class="tier-table") + "</section>")
+        parts.append('<section id="tiers"><h2>By tier</h2><div class="ranking">'
+                     + html_table(tier_rows, list(tier_rows[0]), css_class="tier-table") + "</div></section>")
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
