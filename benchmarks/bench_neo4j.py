@@ -79,10 +79,24 @@ def world(n_acc: int, n_fol: int, n_int: int, seed: int = 0, chunk: int = 200_00
     return out
 
 
-def timed(fn):
+SERVER_PID: list[int] = []
+CPU: dict[str, float] = {}
+
+
+def timed(fn, label: str | None = None):
+    """Run ``fn``; return (result, wall seconds).  Records server and client CPU seconds under ``label``."""
+    import psutil
+
+    srv = psutil.Process(SERVER_PID[0]) if SERVER_PID else None
+    c0 = sum(srv.cpu_times()[:2]) if srv else 0.0
+    p0 = time.process_time()
     t = time.perf_counter()
     out = fn()
-    return out, time.perf_counter() - t
+    wall = time.perf_counter() - t
+    if label:
+        CPU[label + "_server_cpu_s"] = (sum(srv.cpu_times()[:2]) - c0) if srv else float("nan")
+        CPU[label + "_client_cpu_s"] = time.process_time() - p0
+    return out, wall
 
 
 def main() -> None:
@@ -111,6 +125,7 @@ def main() -> None:
             mod.build()
         srv = mod.Neo4jServer(heap=args.heap, pagecache=args.pagecache, startup_timeout=300)
         uri = srv.start()
+        SERVER_PID.append(srv.proc.pid)
     results: dict = {"rows": rows, "accounts": args.accounts, "batch_size": args.batch_size,
                      "workers": args.workers, "heap": args.heap}
     try:
@@ -126,11 +141,11 @@ def main() -> None:
         _, t_warm = timed(lambda: (st.load(small), st.load(small), st.read_edges()))
         print(f"warm-up: {t_warm:.1f}s", flush=True)
         wipe()
-        c1, t_fresh = timed(lambda: st.load(batches))
-        c2, t_again = timed(lambda: st.load(batches))
+        c1, t_fresh = timed(lambda: st.load(batches), "load_fresh")
+        c2, t_again = timed(lambda: st.load(batches), "load_again")
         assert c2.follows.inserted == 0 and c2.interactions.inserted == 0, c2
         counts = st.counts()
-        e, t_read = timed(st.read_edges)
+        e, t_read = timed(st.read_edges, "read")
         edges = e.follow_src.size + e.int_src.size
         _, t_read2 = timed(st.read_edges)
         st.close()
@@ -147,6 +162,7 @@ def main() -> None:
                       "load_again_s": t_again, "load_again_rows_per_s": rows / t_again,
                       "read_s": min(t_read, t_read2), "read_edges_per_s": edges / min(t_read, t_read2),
                       "read_first_s": t_read},
+            "cpu": dict(CPU),
             "duckdb": {"load_fresh_s": d_fresh, "load_fresh_rows_per_s": rows / d_fresh,
                        "load_again_s": d_again, "load_again_rows_per_s": rows / d_again,
                        "read_s": d_read, "read_edges_per_s": edges / d_read},
@@ -161,6 +177,9 @@ def main() -> None:
         print(f"{label:24}{n[key]:>16,.0f}{d[key]:>16,.0f}{d[key] / n[key]:>14.1f}")
     print(f"neo4j times: fresh {n['load_fresh_s']:.1f}s, re-run {n['load_again_s']:.1f}s, "
           f"read {n['read_s']:.2f}s (first {n['read_first_s']:.2f}s)")
+    print("cpu seconds (server JVM / client):", ", ".join(
+        f"{k}: {results['cpu'].get(k + '_server_cpu_s', float('nan')):.1f} / "
+        f"{results['cpu'].get(k + '_client_cpu_s', float('nan')):.1f}" for k in ("load_fresh", "load_again", "read")))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

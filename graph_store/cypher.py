@@ -56,7 +56,7 @@ AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 #: ``$keys`` (list of hex) -> the ones that exist, with their idx.
 EXISTING_ACCOUNTS = """
 UNWIND $keys AS k
-MATCH (a:Account {key: k})
+MATCH (a:Account {key: k}) USING INDEX a:Account(key)
 RETURN collect(k) AS keys, collect(a.idx) AS idx
 """
 
@@ -64,11 +64,14 @@ MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
 
 _new_fields = ", ".join(f"a.{f} = $v.{f}[i]" for f in ACCOUNT_FIELDS)
 
-#: Create accounts with their fields (idempotent: MERGE on key).  Columns ``$key, $id, $idx``, ``$v.<field>``.
+#: Create the accounts that do not exist yet, with their fields (idempotent: looked up by key first;
+#: the uniqueness constraint turns a concurrent duplicate into an error).
 CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
-MERGE (a:Account {{key: $key[i]}})
-  ON CREATE SET a.id = $id[i], a.idx = $idx[i], {_new_fields}
+OPTIONAL MATCH (x:Account {{key: $key[i]}}) USING INDEX x:Account(key)
+WITH i, x WHERE x IS NULL
+CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
+SET {_new_fields}
 RETURN count(*) AS n
 """
 
@@ -92,7 +95,7 @@ _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
 #: ``$key``, ``$v.<field>``, ``$base``.
 UPDATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
-MATCH (a:Account {{key: $key[i]}})
+MATCH (a:Account {{key: $key[i]}}) USING INDEX a:Account(key)
 WITH a, i, a.idx < $base AND ({_changed}) AS changed
 SET {_sets}
 RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated
@@ -101,13 +104,13 @@ RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated
 #: Merge follows.  Columns ``$k`` (pair key), ``$s``, ``$d`` (idx), ``$ss``, ``$sn`` (since: epoch s, ns).
 MERGE_FOLLOWS = """
 UNWIND range(0, size($k) - 1) AS i
-OPTIONAL MATCH ()-[f:FOLLOWS {key: $k[i]}]->()
+OPTIONAL MATCH ()-[f:FOLLOWS {key: $k[i]}]->() USING INDEX f:FOLLOWS(key)
 WITH i, f, CASE WHEN $ss[i] IS NULL THEN null
                ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END AS since
 CALL (i, f, since) {
   WITH i, f, since WHERE f IS NULL
-  MATCH (a:Account {idx: $s[i]})
-  MATCH (b:Account {idx: $d[i]})
+  MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
+  MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
   CREATE (a)-[:FOLLOWS {key: $k[i], since: since}]->(b)
   RETURN count(*) AS created
 }
@@ -118,8 +121,8 @@ RETURN sum(created) AS inserted, count(f) AS existing
 #: No follow stored yet: plain CREATE (pairs are distinct after client-side aggregation).
 CREATE_FOLLOWS = """
 UNWIND range(0, size($k) - 1) AS i
-MATCH (a:Account {idx: $s[i]})
-MATCH (b:Account {idx: $d[i]})
+MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
+MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
 CREATE (a)-[:FOLLOWS {key: $k[i], since: CASE WHEN $ss[i] IS NULL THEN null
                                           ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END}]->(b)
 RETURN count(*) AS inserted, 0 AS existing
@@ -129,12 +132,12 @@ RETURN count(*) AS inserted, 0 AS existing
 #: ``$post``, ``$tags``, ``$w``, ``$n`` (multiplicity in this load).
 MERGE_INTERACTIONS = """
 UNWIND range(0, size($k) - 1) AS i
-OPTIONAL MATCH ()-[e:INTERACTS {key: $k[i]}]->()
+OPTIONAL MATCH ()-[e:INTERACTS {key: $k[i]}]->() USING INDEX e:INTERACTS(key)
 WITH i, e, e.n AS old
 CALL (i, e) {
   WITH i, e WHERE e IS NULL
-  MATCH (a:Account {idx: $s[i]})
-  MATCH (b:Account {idx: $d[i]})
+  MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
+  MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
   CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
       ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
       t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
@@ -148,8 +151,8 @@ RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE
 #: No interaction stored yet: plain CREATE (events are distinct after client-side aggregation).
 CREATE_INTERACTIONS = """
 UNWIND range(0, size($k) - 1) AS i
-MATCH (a:Account {idx: $s[i]})
-MATCH (b:Account {idx: $d[i]})
+MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
+MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
 CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
     ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
     t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
@@ -167,7 +170,7 @@ RETURN accounts, follows, interactions
 
 #: ``collect`` drops nulls, so nullable columns are read as ``[value]`` singletons.
 READ_ACCOUNTS_NULLSAFE = """
-MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle,
        collect([a.platform]) AS platform, collect([a.followers_count]) AS followers_count,
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
@@ -175,7 +178,7 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
 
 #: Accounts with ``$lo <= idx < $hi``: internal node id, idx, id, followers count (-1 = unknown).
 READ_NODE_IDS = """
-MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 RETURN collect(id(a)) AS nid, collect(a.idx) AS idx, collect(a.id) AS id,
        collect(coalesce(a.followers_count, -1)) AS fc
 """
@@ -183,14 +186,14 @@ RETURN collect(id(a)) AS nid, collect(a.idx) AS idx, collect(a.id) AS id,
 #: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
 #: target's internal node id (no property read; mapped to idx client-side).
 READ_FOLLOWS = """
-MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[:FOLLOWS]->(b)
 RETURN collect(a.idx) AS s, collect(id(b)) AS d
 """
 
 #: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``t``: epoch seconds or null).
 READ_INTERACTIONS = """
-MATCH (a:Account) WHERE a.idx >= $lo AND a.idx < $hi
+MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[e:INTERACTS]->(b)
 RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
        collect(coalesce(e.t, -1)) AS ts, collect(e.weight) AS w, collect(e.n) AS n
@@ -204,7 +207,7 @@ RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(e.n) AS n
 
 INTERACTIONS_TO = """
 UNWIND $keys AS k
-MATCH (t:Account {key: k})<-[e:INTERACTS]-(s:Account)
+MATCH (t:Account {key: k})<-[e:INTERACTS]-(s:Account) USING INDEX t:Account(key)
 RETURN s.id AS source, t.id AS target, e.kind AS kind, sum(e.n) AS n
 """
 
@@ -226,7 +229,7 @@ MERGE (t:RunTable {run_id: $run_id, table: $table, seq: $seq}) SET t.data = $dat
 #: Result properties for accounts: ``$idx`` list and ``$props`` list of maps (nulls remove a property).
 WRITE_ACCOUNT_RESULTS = """
 UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {idx: $idx[i]})
+MATCH (a:Account {idx: $idx[i]}) USING INDEX a:Account(idx)
 SET a += $props[i], a.run_id = $run_id
 """
 
