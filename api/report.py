@@ -15,7 +15,7 @@ import datetime as dt
 import html
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -47,7 +47,7 @@ class Ranking:
 
 #: Rankings, in report order; each appears when the run has its score column.
 RANKINGS: tuple[Ranking, ...] = (
-    Ranking("hidden", "Hidden influencers (nano and micro)", "score_hidden",
+    Ranking("hidden", "Hidden influencers", "score_hidden",
             ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
              "social_ratio", "follow_back_ratio", "asymmetry"), ("nano", "micro")),
     Ranking("niche", "Niche centrality", "niche_pagerank",
@@ -280,7 +280,10 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
+    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers")
     for ranking in RANKINGS:
+        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored (as `nichegraph rank`)
+            ranking = replace(ranking, title="Hidden influencers", tiers=tuple(hidden_tiers))
         try:
             columns, rows = ranking_rows(accounts, ranking, top)
         except plots.MissingColumns as exc:

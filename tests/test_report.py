@@ -297,6 +297,14 @@ def test_full_report_has_every_plot_and_ranking():
         assert abs(_num(r[head.index("median social_ratio")]) - np.median(social[sel])) < 5e-4
 
 
+def test_hidden_ranking_uses_the_runs_hidden_tiers():
+    run, tables = _full_tables()
+    run = RunRecord(run.run_id, run.created_at, {"extra": {"metrics": {"hidden_tiers": ["nano"]}}}, run.counts)
+    rows = Doc(render_report(run, tables, top=30)).table("ranking-table", "ranking-hidden")
+    tiers = {r[rows[0].index("tier")] for r in rows[1:]}
+    assert tiers == {"nano"} and len(rows) == 31
+
+
 def test_report_without_measures_says_what_is_missing():
     run, tables = _full_tables()
     acc = tables["accounts"].select(["idx", "id", "handle", "in_degree", "out_degree", "followers_observed"])
