@@ -91,11 +91,11 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         import engine
         small = engine.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), directed=False)
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
-        fn(small)  # JIT warm-up (cached on disk anyway)
+        fn(small, parallel=threads > 1) if fn is engine.leiden else fn(small)  # JIT warm-up (cached on disk)
         g = engine.from_edges(src, dst, n_nodes=n, directed=False)
         _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
-        p = fn(g, seed=seed)
+        p = fn(g, seed=seed, parallel=threads > 1) if fn is engine.leiden else fn(g, seed=seed)
         dt = time.perf_counter() - t
         labels = np.asarray(p.labels)
     elif method.startswith("igraph"):

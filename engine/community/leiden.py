@@ -44,7 +44,7 @@ def _setup(g: Graph, objective: str, resolution: float, what: str) -> tuple[Work
 
 
 def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: float, tol: float,
-                      state: np.ndarray) -> Iterator[np.ndarray]:
+                      state: np.ndarray, parallel: bool = False) -> Iterator[np.ndarray]:
     """One run of the Leiden algorithm from ``part``; yields the flat labels after each level."""
     indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
@@ -56,7 +56,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
         yield part[node_of]
         if k == n:  # every community is one node: nothing left to aggregate
             return
-        refined, kr = refine(indptr, indices, A, node_w, part, k, obj.scale, beta, order, state)
+        refined, kr = refine(indptr, indices, A, node_w, part, k, obj.scale, beta, order, state, parallel)
         if kr == n:  # refinement merged nothing: aggregate on the partition itself
             refined, kr = part, k
         initial = np.empty(kr, dtype=np.int32)
@@ -83,8 +83,8 @@ def _check_common(n_iterations: int, beta: float) -> None:
 
 
 def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
-                  n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True
-                  ) -> Iterator[np.ndarray]:
+                  n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True,
+                  parallel: bool = False) -> Iterator[np.ndarray]:
     """Yield the labels of every node after each level of each Leiden iteration.
 
     Labels are canonical (see :func:`~engine.community.partition.canonical_labels`);
@@ -102,7 +102,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
     previous = canonical_labels(part)
     last = previous
     while it != n_iterations:
-        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state):
+        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state, bool(parallel)):
             last = canonical_labels(flat)
             yield last
         it += 1
@@ -117,7 +117,8 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
 
 
 def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
-           n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True) -> Partition:
+           n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True,
+           parallel: bool = False) -> Partition:
     r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
 
     Each iteration runs fast local moving (a queue of nodes in seeded random
@@ -125,8 +126,7 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
     (random merges with probability :math:`\propto e^{\Delta H/\beta}`), and
     aggregates the *refined* partition, starting the next level from the
     unrefined one, until no community can be merged.  Every community of the
-    result is connected.  Kernels are serial (one thread), so labels never
-    depend on the thread count.
+    result is connected.  Labels never depend on the thread count.
 
     Parameters
     ----------
@@ -154,6 +154,10 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
         split into its connected parts.  Neither step can lower the quality,
         and communities stay connected.  (Not in the paper; costs about one
         local moving pass.)
+    parallel : bool, default False
+        Refine communities in parallel (numba threads).  Labels are identical
+        either way and for any thread count; local moving and aggregation are
+        serial in both.
 
     Returns
     -------
@@ -169,7 +173,8 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
     ([0, 0, 0, 1, 1, 1], 0.357143)
     """
     levels = tuple(leiden_levels(g, resolution=resolution, objective=objective, seed=seed,
-                                 n_iterations=n_iterations, beta=beta, initial=initial, polish=polish))
+                                 n_iterations=n_iterations, beta=beta, initial=initial, polish=polish,
+                                 parallel=parallel))
     labels = levels[-1] if levels else np.zeros(0, dtype=np.int64)
     q = quality(g, labels, objective=objective, resolution=resolution)
     return Partition(labels, levels, q, objective, float(resolution))

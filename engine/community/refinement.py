@@ -9,10 +9,13 @@ the well-connected sub-communities ``C`` of ``S`` it has an edge to and whose
 A node only ever joins a sub-community it is adjacent to, so every refined
 community is connected; refined communities are subsets of the ones in ``S``.
 
-Communities are refined independently and in parallel (``prange`` over
-communities).  Each community draws from its own generator, seeded from one
-draw of the caller's state and the community's index, and writes only to
-slots of its own nodes, so the result is the same for any thread count.
+Communities are refined independently (``prange`` over communities in the
+parallel variant, chosen with ``parallel=True``).  Each community draws from
+its own generator, seeded from one draw of the caller's state and the
+community's index, and writes only to slots of its own nodes, so serial and
+parallel runs give the same labels on any thread count.  The serial variant is
+the default: on a busy machine idle OpenMP workers spinning between parallel
+regions slowed the (serial) local moving more than refinement gained.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ._rng import next_u64, uniform
 
 
 @kernel
-def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
+def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, parallel):
     """Refined labels (int32 (n,), values ``0..kr-1`` by first node) and ``kr``.
 
     ``comm`` int32 (n,) holds communities ``0..k-1``; ``order`` int32 (n,)
@@ -47,7 +50,11 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
     W_S = np.zeros(k, dtype=np.float64)
     for v in range(n):
         W_S[comm[v]] += node_w[v]
-    ref = _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, next_u64(state))
+    base = next_u64(state)
+    if parallel:
+        ref = _refine_all_parallel(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base)
+    else:
+        ref = _refine_all_serial(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base)
     # consecutive labels by first node
     lab = np.full(n, -1, dtype=np.int32)
     out = np.empty(n, dtype=np.int32)
@@ -61,7 +68,6 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state):
     return out, kr
 
 
-@parallel_kernel
 def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base):
     """Refine every community (in parallel); returns ``ref`` (refined cluster = a founding node id)."""
     n = indptr.shape[0] - 1
@@ -89,6 +95,12 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
         _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, start[s], start[s + 1], W_S[s],
                     ext, ext_v, ref, W_r, size_r, neigh, mark, touched, cand, cand_g, st)
     return ref
+
+
+# Serial and parallel variants of the same function, compiled once; ``refine`` picks one.
+# Both give identical labels (each community has its own generator and its own slots).
+_refine_all_serial = kernel(_refine_all)
+_refine_all_parallel = parallel_kernel(_refine_all)
 
 
 @kernel

@@ -189,7 +189,7 @@ def test_deterministic_across_runs_and_threads():
         out = []
         for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS), 1):
             numba.set_num_threads(threads)
-            out.append((leiden(g, seed=42).labels, louvain(g, seed=42).labels,
+            out.append((leiden(g, seed=42).labels, leiden(g, seed=42, parallel=True).labels, louvain(g, seed=42).labels,
                         leiden(g, seed=42, objective="cpm", resolution=0.05).labels))
     finally:
         numba.set_num_threads(before)
@@ -255,3 +255,17 @@ def test_polish_never_lowers_quality_and_keeps_connectivity(name):
         polished = leiden(g, seed=seed, polish=True)
         assert polished.quality >= plain.quality - 1e-12
         assert_connected_communities(g, polished.labels)
+
+
+def test_parallel_refinement_gives_identical_labels():
+    g = ZOO["lfr_mu0.3"].engine()
+    before = numba.get_num_threads()
+    try:
+        serial = leiden(g, seed=7).labels
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        par2 = leiden(g, seed=7, parallel=True).labels
+        numba.set_num_threads(1)
+        par1 = leiden(g, seed=7, parallel=True).labels
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(serial, par2) and np.array_equal(serial, par1)
