@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich import box
 from rich.table import Table
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
@@ -64,21 +66,54 @@ def command(
         else:
             typer.echo(text, nl=False)
         return
-    view = Table(title=f"top {len(records)} by {by} (run {run.run_id})")
-    for name in table.column_names:
-        view.add_column(name, justify="right" if name not in ("id", "handle", "tier", "affiliation") else "left")
+    view = Table(title=f"top {len(records)} by {by} (run {run.run_id})", box=box.SIMPLE_HEAD, pad_edge=False)
+    shown = _table_columns(table.column_names)
+    for name in shown:
+        view.add_column(_HEADERS.get(name, name), justify="left" if name in ("account", "tier", "affiliation")
+                        else "right", overflow="fold", no_wrap=name == "account")
     for r in records:
-        view.add_row(*[_fmt(r[c]) for c in table.column_names])
+        view.add_row(*[_cell(r, c) for c in shown])
+    if any(r.get("tier_estimated") for r in records):
+        view.caption = "* tier estimated from observed followers (no platform count)"
+    view.caption = (view.caption + "\n" if view.caption else "") + "comm/niche: broad community / niche id"
     if out:
         with open(out, "w", encoding="utf-8") as f:
             Console(file=f, width=200).print(view)
     else:
-        Console().print(view)
+        # a terminal gets its own width; a pipe or a log gets room for every column
+        Console(width=None if sys.stdout.isatty() else 160).print(view)
+
+
+#: columns kept in csv/json but left out of the terminal table (shown folded into others)
+_TABLE_HIDDEN = {"idx", "id", "handle", "tier_estimated", "followers_observed", "community", "niche"}
+
+
+#: short terminal headers (csv and json keep the column names)
+_HEADERS = {"rank": "#", "where": "comm/niche", "followers_count": "followers", "community": "comm", "score_hidden": "score",
+            "niche_percentile": "niche pct", "niche_pagerank": "niche PR", "social_ratio": "social",
+            "follow_back_ratio": "follow-back", "pagerank": "PageRank", "brand_touches": "brand uses",
+            "within_module_z": "z", "participation": "particip.", "niche_share": "niche share"}
+
+
+def _table_columns(names: list[str]) -> list[str]:
+    """The terminal table's columns: one ``account`` column (handle, else id), then the rest."""
+    where = ["where"] if "community" in names else []
+    return ["rank", "account", *where, *[c for c in names if c not in _TABLE_HIDDEN and c != "rank"]]
+
+
+def _cell(row: dict, column: str) -> str:
+    if column == "account":
+        return str(row.get("handle") or row.get("id"))
+    if column == "where":
+        return f"{_fmt(row['community'])}/{_fmt(row.get('niche'))}"
+    if column == "tier" and row.get("tier_estimated"):
+        return f"{row['tier']}*"
+    return _fmt(row[column])
 
 
 def _fmt(v) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.3g}"
     return str(v)
