@@ -52,10 +52,15 @@ def world(n_acc: int, n_fol: int, n_int: int, seed: int = 0, chunk: int = 200_00
         [pa.array(ids.tolist()), pa.array([None] * n_acc, pa.string()), pa.array(["x"] * n_acc),
          pa.array(rng.integers(0, 10**6, n_acc)), pa.array([None] * n_acc, pa.int64()),
          pa.array([None] * n_acc, pa.string())], schema=SCHEMAS["accounts"]))]
-    # distinct follow pairs: sample codes without replacement-ish, then unique
-    codes = np.unique(rng.integers(0, n_acc, int(n_fol * 1.05)).astype(np.int64) * n_acc
-                      + (rng.zipf(1.6, int(n_fol * 1.05)) % n_acc))
-    rng.shuffle(codes)
+    # exactly n_fol distinct follow pairs: uniform followers, half heavy-tailed (zipf) followees
+    codes = np.empty(0, dtype=np.int64)
+    while codes.size < n_fol:
+        m = 2 * (n_fol - codes.size) + 1000
+        dst = np.where(rng.random(m) < .5, rng.zipf(1.6, m) % n_acc, rng.integers(0, n_acc, m))
+        new = rng.integers(0, n_acc, m).astype(np.int64) * n_acc + dst
+        codes = np.concatenate([codes, new])
+        _, first = np.unique(codes, return_index=True)
+        codes = codes[np.sort(first)]
     codes = codes[:n_fol]
     fs, fd = codes // n_acc, codes % n_acc
     since = (1_500_000_000 + rng.integers(0, 10**8, fs.size)) * 1_000_000
