@@ -8,6 +8,6 @@ if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
     echo "neo4j.sh: Java 17+ and Maven are needed to run the Neo4j tests" >&2
     exit 1
 fi
-mvn -B -q package -DskipTests
+mvn -B -q -Dstyle.color=never package -DskipTests
 ls target/lib/neo4j-5.26*.jar >/dev/null
 echo "neo4j.sh: launcher built in tests/neo4j_server/target ($(ls target/lib | wc -l) jars)"
