@@ -12,7 +12,7 @@ from api.service.security import hash_key
 from graph_store import RunRecord
 from graph_store.duckdb_store import DuckDBStore
 
-from .conftest import build_store, make_client, world_tables
+from .conftest import make_client, world_tables
 from .reference import ranked_ids
 
 
