@@ -21,16 +21,18 @@ connection; table names come from fixed allowlists.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Iterable
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts
 from .errors import NoRunError, StoreError
-from .schema import ACCOUNTS, INTERACTION_KINDS, TableBatch
+from .schema import ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch
 
 _KIND_ENUM = ", ".join("'" + k + "'" for k in INTERACTION_KINDS)  # fixed constants, not user input
 
@@ -101,11 +103,19 @@ class DuckDBStore:
         """Write validated batches in one transaction (see :mod:`graph_store.base`)."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
+        registered = False
         try:
-            for stmt in _STAGE_DDL.values():
-                con.execute(stmt)
+            for table, stmt in _STAGE_DDL.items():
+                if table != "interactions":
+                    con.execute(stmt)
             seq = 0
+            int_batches: list[pa.RecordBatch] = []
             for tb in batches:
+                if tb.table == "interactions":
+                    # kept as Arrow and registered as the view stage_interactions below: copying millions of
+                    # rows into a temp table cost more than every later scan of the view
+                    int_batches.append(tb.batch)
+                    continue
                 if tb.table == "accounts":
                     b = tb.batch
                     b = pa.RecordBatch.from_arrays(
@@ -117,13 +127,22 @@ class DuckDBStore:
                 con.register("_batch", b)
                 con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")
                 con.unregister("_batch")
+            self._stage_int = pa.Table.from_batches(int_batches, schema=SCHEMAS["interactions"])
+            del int_batches
+            con.register("stage_interactions", self._stage_int)
+            registered = True
             counts = self._merge_staged()
             for table in _STAGE_DDL:
-                con.execute(f"DROP TABLE stage_{table}")
+                if table != "interactions":
+                    con.execute(f"DROP TABLE stage_{table}")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            if registered:
+                con.unregister("stage_interactions")
+            self._stage_int = None
         return counts
 
     def _merge_staged(self) -> LoadCounts:
@@ -187,20 +206,30 @@ class DuckDBStore:
 
         # 3. interactions: events, with multiplicity for identical rows
         i = out.interactions
+        if self._stage_int.num_rows == 0:
+            return out
         # Fast path (a first load without repeated events, e.g. any real export): when the table is empty and
         # the staged rows' hashes all differ, no two rows are identical, so every row is one event (n = 1) and
         # goes straight in, without grouping on every column into int_new first (about twice as fast).
-        if one("SELECT count(*) FROM interactions") == 0 and one(
-                "SELECT count(*) - count(DISTINCT hash(source, target, kind, ts, post_id, hashtags, "
-                "coalesce(weight, 1.0))) FROM stage_interactions") == 0:
-            i.rows = i.inserted = one("SELECT count(*) FROM stage_interactions")
-            i.self_loops = one("SELECT count(*) FROM stage_interactions WHERE source = target")
-            con.execute("""
-                INSERT INTO interactions
-                SELECT a.idx, b.idx, s.kind::interaction_kind, s.ts, s.post_id, s.hashtags,
-                       coalesce(s.weight, 1.0), 1
-                FROM stage_interactions s JOIN accounts a ON a.id = s.source JOIN accounts b ON b.id = s.target""")
-            return out
+        if one("SELECT count(*) FROM interactions") == 0:
+            ins = self._mapped_interactions()
+            if not _has_equal_rows(con, ins):
+                i.rows = i.inserted = ins.num_rows
+                i.self_loops = int(pc.sum(pc.equal(ins.column("src"), ins.column("dst"))).as_py() or 0)
+                con.register("_ins", ins)
+                # Compressing the new row groups (FSST/dictionary analysis of the unique post_id strings above
+                # all) took half the insert; this bulk load writes them uncompressed (same values, larger file).
+                con.execute("SET force_compression = 'uncompressed'")
+                try:
+                    con.execute("""
+                        INSERT INTO interactions
+                        SELECT src, dst, kind::interaction_kind, ts, post_id, hashtags, coalesce(weight, 1.0), 1
+                        FROM _ins""")
+                finally:
+                    con.execute("RESET force_compression")
+                    con.unregister("_ins")
+                return out
+            del ins
         con.execute("""
             CREATE TEMP TABLE int_new AS
             SELECT a.idx AS src, b.idx AS dst, s.kind::interaction_kind AS kind, s.ts, s.post_id, s.hashtags,
@@ -228,6 +257,28 @@ class DuckDBStore:
             con.execute("DROP TABLE int_match")
         con.execute("DROP TABLE int_new")
         return out
+
+    def _mapped_interactions(self) -> pa.Table:
+        """The staged interactions with ``source``/``target`` replaced by account ``idx`` (``src``/``dst``).
+
+        One hash lookup per row in Arrow against the accounts' ids (every endpoint has an account by now),
+        instead of two hash joins of every row against ``accounts`` inside the INSERT.
+        """
+        st = self._stage_int
+        with warnings.catch_warnings():  # con.sql would refuse: earlier statements' results are unfinished
+            warnings.simplefilter("ignore", UserWarning)
+            acc = self.con.execute("SELECT id, idx FROM accounts").to_arrow_table()
+        ids = acc.column("id").combine_chunks()
+        idx = acc.column("idx").combine_chunks()
+        cols = {}
+        for name, out in (("source", "src"), ("target", "dst")):
+            pos = pc.index_in(st.column(name), value_set=ids)
+            if pos.null_count:  # cannot happen: load_ids created every endpoint
+                raise StoreError(f"interactions {name} ids missing from accounts")
+            cols[out] = pc.take(idx, pos)
+        for name in ("kind", "ts", "post_id", "hashtags", "weight"):
+            cols[name] = st.column(name)
+        return pa.table(cols)
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -347,6 +398,24 @@ class DuckDBStore:
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
     """Run ``sql`` and return its rows as one Arrow table, without a DB-API copy."""
     return con.sql(sql, params=params).to_arrow_table()
+
+
+def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
+    """Whether two rows of ``ins`` might be identical: equal 64-bit hashes (exact when False).
+
+    DuckDB hashes the rows in parallel; numpy sorts the hashes (cheaper than ``count(DISTINCT hash)``,
+    whose hash table of one entry per row dominated large loads).
+    """
+    if ins.num_rows < 2:
+        return False
+    con.register("_rows", ins)
+    try:
+        h = con.execute("SELECT hash(src, dst, kind, ts, post_id, hashtags, coalesce(weight, 1.0)) AS h "
+                        "FROM _rows").fetchnumpy()["h"]
+    finally:
+        con.unregister("_rows")
+    h = np.sort(np.asarray(h))
+    return bool((h[1:] == h[:-1]).any())
 
 
 def _ident(name: str) -> str:
