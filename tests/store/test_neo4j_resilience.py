@@ -181,6 +181,14 @@ class CuttingProxy:
         self.cut()
 
 
+def writing(store) -> bool:
+    """True while the server runs one of the loader's UNWIND statements."""
+    with store.driver.session() as s:
+        rows = s.run("SHOW TRANSACTIONS YIELD currentQuery WHERE currentQuery CONTAINS 'UNWIND range' "
+                     "AND NOT currentQuery STARTS WITH 'SHOW' RETURN count(*) AS n").single()
+    return rows["n"] > 0
+
+
 @pytest.mark.parametrize("mode", ["batched", "atomic"])
 def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_uri, reference, mode):
     port = int(neo4j_uri.rsplit(":", 1)[1])
@@ -202,14 +210,14 @@ def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_ur
     cut_live = 0
     try:
         deadline = time.monotonic() + 120
-        # cut while the load is writing (batched: once follows arrive; atomic: during its transaction)
+        # cut while a load statement is running on the server (batched: once follows are committed)
         while t.is_alive() and time.monotonic() < deadline and cut_live < 3:
-            if mode == "batched" and probe.counts()["follows"] == 0:
-                time.sleep(0.02)
+            if (mode == "batched" and probe.counts()["follows"] == 0) or not writing(probe):
+                time.sleep(0.01)
                 continue
-            time.sleep(0.3 if mode == "batched" else 1.0)
             if t.is_alive() and proxy.cut():
                 cut_live += 1
+            time.sleep(0.3)
         t.join(180)
     finally:
         proxy.close()
