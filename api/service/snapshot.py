@@ -4,8 +4,8 @@ A :class:`Snapshot` is built once per run (in a background thread, never inside
 a request) from the run's ``accounts`` and ``communities`` tables:
 
 * every numeric column becomes one float64 or int64 numpy array (nulls as NaN,
-  or a null mask for integers), with one precomputed ascending sort order
-  (``int32`` row numbers, ties by row number ``idx``, NaN last);
+  or a null mask for integers), with precomputed ascending and descending sort
+  orders (``int32`` row numbers, ties by row number ``idx``, NaN last);
 * categorical filter columns (``community``, ``niche``, ``tier``, ``platform``,
   ``affiliation``) are dictionary-coded with their rows grouped by code, so a
   filter on a small group never scans the whole table;
@@ -16,9 +16,9 @@ few rows (a small community, a narrow follower range) those candidates are
 filtered and the page is taken by a partial sort; otherwise the global sort
 order is walked in growing chunks, filtering each chunk, until the page is full.
 
-Sort semantics: ascending sorts by ``(value, idx)``; descending is the exact
-reverse of ascending for non-null values (ties by ``idx`` descending); rows
-whose value is null come last in both directions, by ``idx``.  Pagination is
+Sort semantics: ascending sorts by ``(value, idx)``, descending by
+``(-value, idx)`` (ties by ``idx`` ascending either way, as ``nichegraph rank``
+does); rows whose value is null come last in both directions, by ``idx``.  Pagination is
 keyset-based: the cursor holds the sort column, direction and the last row's
 ``(value, idx)``, so it stays meaningful when a newer run is swapped in.
 
@@ -110,7 +110,8 @@ class _Num:
     values: np.ndarray  # float64 (NaN for null) used for filters and sorting
     out: np.ndarray  # values as returned (int64 or float64)
     nulls: np.ndarray | None  # bool mask for int columns with nulls
-    order: np.ndarray  # int32 ascending order, NaN last
+    order: np.ndarray  # int32 ascending order by (value, idx), NaN last
+    order_desc: np.ndarray  # int32 descending order by (-value, idx), NaN last
     n_valid: int  # rows with a non-null value (they come first in `order`)
     is_int: bool
 
@@ -176,7 +177,8 @@ def _encode_numeric(arr: pa.ChunkedArray) -> _Num:
         out, nulls = values, None
     rows = np.arange(len(values), dtype=np.int32)
     order = np.lexsort((rows, values)).astype(np.int32)  # NaN sort last
-    return _Num(values, out, nulls, order, int(np.count_nonzero(~np.isnan(values))), is_int)
+    order_desc = np.lexsort((rows, -values)).astype(np.int32)  # -NaN is NaN: last too
+    return _Num(values, out, nulls, order, order_desc, int(np.count_nonzero(~np.isnan(values))), is_int)
 
 
 def encode_cursor(sort: str, desc: bool, value: float, idx: int) -> str:
@@ -480,7 +482,7 @@ class Snapshot:
 
     def _walk(self, num: _Num, desc: bool, want: int, after, cat_masks, ranges, lo: int = 0,
               hi: int | None = None) -> np.ndarray:
-        """Rows of virtual positions [lo, hi) of the sort order, filtered, until ``want`` are found."""
+        """Rows at positions [lo, hi) of the sort order, filtered, until ``want`` are found."""
         n = self.n if hi is None else hi
         pos = lo if after is None else max(lo, _seq_start(num, desc, after))
         found: list[np.ndarray] = []
@@ -519,18 +521,8 @@ def _bisect(num: _Num, x: float, *, left: bool) -> int:
 
 
 def _seq(num: _Num, desc: bool, a: int, b: int) -> np.ndarray:
-    """Rows at virtual positions [a, b) of the ascending or descending sequence."""
-    if not desc:
-        return num.order[a:b]
-    nv = num.n_valid
-    parts = []
-    if a < nv:  # reversed valid part: virtual p -> order[nv - 1 - p]
-        hi = nv - a
-        lo = nv - min(b, nv)
-        parts.append(num.order[lo:hi][::-1])
-    if b > nv:  # null part in idx order
-        parts.append(num.order[max(a, nv):b])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    """Rows at positions [a, b) of the ascending or descending order."""
+    return (num.order_desc if desc else num.order)[a:b]
 
 
 def _after(num: _Num, desc: bool, row: int, after: tuple[float, int]) -> bool:
@@ -542,12 +534,12 @@ def _after(num: _Num, desc: bool, row: int, after: tuple[float, int]) -> bool:
     if math.isnan(v):
         return True
     if desc:
-        return bool(v < cv or (v == cv and row < ci))
+        return bool(v < cv or (v == cv and row > ci))
     return bool(v > cv or (v == cv and row > ci))
 
 
 def _seq_start(num: _Num, desc: bool, after: tuple[float, int]) -> int:
-    """First virtual position after the cursor (binary search, O(log n))."""
+    """First position of the sort order after the cursor (binary search, O(log n))."""
     lo, hi = 0, len(num.order)
     while lo < hi:
         mid = (lo + hi) // 2
@@ -568,14 +560,14 @@ def _top_k(num: _Num, cands: np.ndarray, desc: bool, k: int, after) -> np.ndarra
         if math.isnan(cv):
             keep = np.isnan(v) & (cands > ci)
         elif desc:
-            keep = np.isnan(v) | (v < cv) | ((v == cv) & (cands < ci))
+            keep = np.isnan(v) | (v < cv) | ((v == cv) & (cands > ci))
         else:
             keep = np.isnan(v) | (v > cv) | ((v == cv) & (cands > ci))
         cands, v = cands[keep], v[keep]
     nan = np.isnan(v)
     valid, vv = cands[~nan], v[~nan]
     key = -vv if desc else vv
-    tie = -valid.astype(np.int64) if desc else valid
+    tie = valid
     if len(valid) > 4 * k:
         kth = np.partition(key, k - 1)[k - 1]
         sel = key <= kth

@@ -26,12 +26,13 @@ def matches(row: dict, filters: dict) -> bool:
 
 
 def ranked_ids(rows: list[dict], sort: str, desc: bool, filters: dict | None = None) -> list[str]:
-    """Ids in the documented order: (value, idx) ascending, or its exact reverse; nulls last by idx."""
+    """Ids in the documented order: (value, idx) or (-value, idx); nulls last by idx."""
     rows = [r for r in rows if matches(r, filters or {})]
 
     def missing(v):
         return v is None or (isinstance(v, float) and math.isnan(v))
 
-    valid = sorted((r for r in rows if not missing(r[sort])), key=lambda r: (r[sort], r["idx"]), reverse=desc)
+    valid = sorted((r for r in rows if not missing(r[sort])),
+                   key=lambda r: (-r[sort] if desc else r[sort], r["idx"]))
     nulls = sorted((r for r in rows if missing(r[sort])), key=lambda r: r["idx"])
     return [r["id"] for r in valid + nulls]
