@@ -53,9 +53,7 @@ _STAGE_DDL = {
     "accounts": """CREATE TEMP TABLE stage_accounts (seq BIGINT, id VARCHAR, handle VARCHAR, platform VARCHAR,
         followers_count BIGINT, following_count BIGINT, affiliation VARCHAR)""",
     "follows": "CREATE TEMP TABLE stage_follows (follower VARCHAR, followee VARCHAR, since TIMESTAMP)",
-    "interactions": """CREATE TEMP TABLE stage_interactions (source VARCHAR, target VARCHAR, kind VARCHAR,
-        ts TIMESTAMP, post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE)""",
-}
+}  # interactions are not copied: they stay Arrow (DuckDBStore._stage_int)
 
 _ACCOUNT_FIELDS = [f.name for f in ACCOUNTS if f.name != "id"]
 
@@ -80,6 +78,7 @@ class DuckDBStore:
             if not parent.exists():
                 raise StoreError(f"cannot create store {self.location}: folder {parent} does not exist")
         self.read_only = read_only
+        self._stage_int: pa.Table | None = None  # the interactions of the load in progress
         try:
             self.con = duckdb.connect(self.location, read_only=read_only)
         except duckdb.Error as exc:
@@ -103,17 +102,14 @@ class DuckDBStore:
         """Write validated batches in one transaction (see :mod:`graph_store.base`)."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
-        registered = False
         try:
-            for table, stmt in _STAGE_DDL.items():
-                if table != "interactions":
-                    con.execute(stmt)
+            for stmt in _STAGE_DDL.values():
+                con.execute(stmt)
             seq = 0
             int_batches: list[pa.RecordBatch] = []
             for tb in batches:
                 if tb.table == "interactions":
-                    # kept as Arrow and registered as the view stage_interactions below: copying millions of
-                    # rows into a temp table cost more than every later scan of the view
+                    # kept as Arrow: copying millions of rows into a temp table cost more than the id lookup
                     int_batches.append(tb.batch)
                     continue
                 if tb.table == "accounts":
@@ -129,34 +125,37 @@ class DuckDBStore:
                 con.unregister("_batch")
             self._stage_int = pa.Table.from_batches(int_batches, schema=SCHEMAS["interactions"])
             del int_batches
-            con.register("stage_interactions", self._stage_int)
-            registered = True
             counts = self._merge_staged()
             for table in _STAGE_DDL:
-                if table != "interactions":
-                    con.execute(f"DROP TABLE stage_{table}")
+                con.execute(f"DROP TABLE stage_{table}")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         finally:
-            if registered:
-                con.unregister("stage_interactions")
             self._stage_int = None
         return counts
 
     def _merge_staged(self) -> LoadCounts:
         con = self.con
-        one = lambda sql, params=None: con.execute(sql, params).fetchone()[0]  # noqa: E731
+        one = lambda sql, params=None: con.execute(sql, params).fetchall()[0][0]  # noqa: E731
         out = LoadCounts()
 
-        # 1. accounts: every id named anywhere in this load
-        con.execute("""
-            CREATE TEMP TABLE load_ids AS
-            SELECT DISTINCT id FROM (
-                SELECT id FROM stage_accounts
-                UNION ALL SELECT follower FROM stage_follows UNION ALL SELECT followee FROM stage_follows
-                UNION ALL SELECT source FROM stage_interactions UNION ALL SELECT target FROM stage_interactions)""")
+        # 1. accounts: every id named anywhere in this load.  Interaction endpoints are first looked up among
+        # the stored accounts (Arrow hash lookup); only the unknown ones go through DISTINCT (none, when the
+        # accounts were loaded before their interactions).
+        mapped, unknown = self._map_interactions()
+        _register(con, "_int_ids", pa.table({"id": unknown}))
+        try:
+            con.execute("""
+                CREATE TEMP TABLE load_ids AS
+                SELECT DISTINCT id FROM (
+                    SELECT id FROM stage_accounts
+                    UNION ALL SELECT follower FROM stage_follows UNION ALL SELECT followee FROM stage_follows
+                    UNION ALL SELECT id FROM _int_ids)""")
+        finally:
+            con.unregister("_int_ids")
+        del unknown
         base = one("SELECT coalesce(max(idx) + 1, 0) FROM accounts")
         new_ids = one("SELECT count(*) FROM load_ids l ANTI JOIN accounts a ON a.id = l.id")
         con.execute("""
@@ -211,12 +210,14 @@ class DuckDBStore:
         # Fast path (a first load without repeated events, e.g. any real export): when the table is empty and
         # the staged rows' hashes all differ, no two rows are identical, so every row is one event (n = 1) and
         # goes straight in, without grouping on every column into int_new first (about twice as fast).
+        ins = mapped if mapped is not None else self._map_interactions()[0]
+        if ins is None:  # cannot happen: step 1 created an account for every endpoint
+            raise StoreError("interaction endpoints without an account after creating them")
         if one("SELECT count(*) FROM interactions") == 0:
-            ins = self._mapped_interactions()
             if not _has_equal_rows(con, ins):
                 i.rows = i.inserted = ins.num_rows
                 i.self_loops = int(pc.sum(pc.equal(ins.column("src"), ins.column("dst"))).as_py() or 0)
-                con.register("_ins", ins)
+                _register(con, "_ins", ins)
                 # Compressing the new row groups (FSST/dictionary analysis of the unique post_id strings above
                 # all) took half the insert; this bulk load writes them uncompressed (same values, larger file).
                 con.execute("SET force_compression = 'uncompressed'")
@@ -229,13 +230,16 @@ class DuckDBStore:
                     con.execute("RESET force_compression")
                     con.unregister("_ins")
                 return out
-            del ins
-        con.execute("""
-            CREATE TEMP TABLE int_new AS
-            SELECT a.idx AS src, b.idx AS dst, s.kind::interaction_kind AS kind, s.ts, s.post_id, s.hashtags,
-                   coalesce(s.weight, 1.0) AS weight, count(*)::INTEGER AS n
-            FROM stage_interactions s JOIN accounts a ON a.id = s.source JOIN accounts b ON b.id = s.target
-            GROUP BY ALL""")
+        _register(con, "_ins", ins)
+        try:
+            con.execute("""
+                CREATE TEMP TABLE int_new AS
+                SELECT src, dst, kind::interaction_kind AS kind, ts, post_id, hashtags,
+                       coalesce(weight, 1.0) AS weight, count(*)::INTEGER AS n
+                FROM _ins GROUP BY ALL""")
+        finally:
+            con.unregister("_ins")
+        del ins
         i.rows = one("SELECT coalesce(sum(n), 0) FROM int_new")
         i.duplicates = i.rows - one("SELECT count(*) FROM int_new")
         i.self_loops = one("SELECT coalesce(sum(n), 0) FROM int_new WHERE src = dst")
@@ -258,27 +262,42 @@ class DuckDBStore:
         con.execute("DROP TABLE int_new")
         return out
 
-    def _mapped_interactions(self) -> pa.Table:
-        """The staged interactions with ``source``/``target`` replaced by account ``idx`` (``src``/``dst``).
+    def _map_interactions(self) -> tuple[pa.Table | None, pa.ChunkedArray]:
+        """Look the staged interactions' endpoints up among the stored accounts.
 
-        One hash lookup per row in Arrow against the accounts' ids (every endpoint has an account by now),
-        instead of two hash joins of every row against ``accounts`` inside the INSERT.
+        Returns
+        -------
+        mapped : pyarrow.Table or None
+            The staged interactions with ``source``/``target`` replaced by the accounts' ``idx``
+            (int32 columns ``src``/``dst``, then ``kind, ts, post_id, hashtags, weight``), or None when
+            some endpoint has no account yet (call again once the accounts exist).
+        unknown : pyarrow.ChunkedArray of string
+            The endpoint ids (with repeats) that have no account yet.
+
+        One Arrow hash lookup per endpoint instead of two hash joins of every row against ``accounts``.
         """
         st = self._stage_int
+        source, target = st.column("source"), st.column("target")
+        empty = pa.chunked_array([], pa.string())
+        if st.num_rows == 0:
+            return None, empty
         with warnings.catch_warnings():  # con.sql would refuse: earlier statements' results are unfinished
             warnings.simplefilter("ignore", UserWarning)
             acc = self.con.execute("SELECT id, idx FROM accounts").to_arrow_table()
+        if acc.num_rows == 0:
+            return None, pa.chunked_array(source.chunks + target.chunks, pa.string())
         ids = acc.column("id").combine_chunks()
         idx = acc.column("idx").combine_chunks()
-        cols = {}
-        for name, out in (("source", "src"), ("target", "dst")):
-            pos = pc.index_in(st.column(name), value_set=ids)
-            if pos.null_count:  # cannot happen: load_ids created every endpoint
-                raise StoreError(f"interactions {name} ids missing from accounts")
-            cols[out] = pc.take(idx, pos)
+        pos_s = pc.index_in(source, value_set=ids)
+        pos_d = pc.index_in(target, value_set=ids)
+        if pos_s.null_count or pos_d.null_count:
+            unknown_s = pc.filter(source, pc.is_null(pos_s))
+            unknown_d = pc.filter(target, pc.is_null(pos_d))
+            return None, pa.chunked_array(unknown_s.chunks + unknown_d.chunks, pa.string())
+        cols = {"src": pc.take(idx, pos_s), "dst": pc.take(idx, pos_d)}
         for name in ("kind", "ts", "post_id", "hashtags", "weight"):
             cols[name] = st.column(name)
-        return pa.table(cols)
+        return pa.table(cols), empty
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -400,6 +419,12 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.sql(sql, params=params).to_arrow_table()
 
 
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table as view ``name``, first finishing the last result (DuckDB 2.0 refuses otherwise)."""
+    con.execute("SELECT 1").fetchall()
+    con.register(name, table)
+
+
 def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
     """Whether two rows of ``ins`` might be identical: equal 64-bit hashes (exact when False).
 
@@ -408,7 +433,7 @@ def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
     """
     if ins.num_rows < 2:
         return False
-    con.register("_rows", ins)
+    _register(con, "_rows", ins)
     try:
         h = con.execute("SELECT hash(src, dst, kind, ts, post_id, hashtags, coalesce(weight, 1.0)) AS h "
                         "FROM _rows").fetchnumpy()["h"]
