@@ -229,7 +229,7 @@ def peer_compare(table: pa.Table, paths: list[str], n: int = 300) -> dict:
             params.append(fp.min_social_ratio)
         direction = "DESC" if desc else "ASC"
         sql = (f"SELECT * FROM accounts WHERE {' AND '.join(where) or 'true'} "
-               f"ORDER BY {sort} {direction} NULLS LAST, idx {direction} LIMIT {limit}")
+               f"ORDER BY {sort} {direction} NULLS LAST, idx ASC LIMIT {limit}")
         t0, c0 = time.perf_counter(), time.process_time()  # DuckDB's worker threads included
         res = con.execute(sql, params).fetchall()
         t_sql += time.perf_counter() - t0
