@@ -247,12 +247,26 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
     null_ts = pa.scalar(None, TIMESTAMP)
     if fmt in ("auto", "unix", "unix_ms"):
         try:  # fast path: every value is a whole number of seconds (or ms) in range
+            first = pc.index(pc.is_valid(s), True).as_py()
+            if first >= 0:  # a failed cast of the whole column costs a parse of it: try the first value alone
+                s.slice(first, 1).cast(pa.int64())
             secs = s.cast(pa.int64())
             lim = _UNIX_MS_MAX if fmt == "unix_ms" else _UNIX_S_MAX
             if (pc.max(pc.abs_checked(secs)).as_py() or 0) < lim:
                 return pc.multiply(secs, 1_000 if fmt == "unix_ms" else 1_000_000).cast(TIMESTAMP)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
+    if fmt in ("auto", "iso"):
+        # fast path: every value is ISO 8601 with a zone (e.g. ...Z).  No value can then be unix seconds
+        # (those have no '-' after the sign), so the general path below would parse exactly these casts.
+        is_iso = pc.match_substring_regex(s, _ISO_RE)
+        if pc.all(is_iso).as_py() is not False and pc.all(pc.match_substring_regex(s, _ZONE_RE)).as_py() is not False:
+            z_vals, z_fail = _strict_cast(s, pa.timestamp("us", "UTC"))
+            z_vals = pa.Array.from_buffers(TIMESTAMP, n, z_vals.buffers(), z_vals.null_count)
+            checks.add(z_fail, fld, lambda pos: [f"unparsable timestamp {_short(v)} (expected "
+                                                 f"{'ISO 8601 or unix seconds' if fmt == 'auto' else 'ISO 8601'})"
+                                                 for v in _values(s, pos)])
+            return pc.if_else(pa.array(z_fail), null_ts, z_vals) if z_fail.any() else z_vals
     if fmt in ("auto", "unix", "unix_ms", "iso"):
         is_unix = (pc.match_substring_regex(s, _UNIX_MS_RE if fmt == "unix_ms" else _UNIX_RE) if fmt != "iso"
                    else pa.array(np.zeros(n, bool)))

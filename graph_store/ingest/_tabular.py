@@ -184,7 +184,7 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
             utf8_ok = True
         except UnicodeDecodeError:
             utf8_ok = False
-        if utf8_ok and data.count(b'"') % 2 == 0:
+        if utf8_ok and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == _QUOTE) % 2 == 0:
             fast_parse.invalid_row_handler.count = 0
             try:
                 tbl = pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse,
