@@ -111,6 +111,23 @@ class RunRecord:
     counts: dict
 
 
+def pick_run(runs: list[RunRecord], run_id: str | None, location: str) -> RunRecord:
+    """The run named ``run_id`` (the newest when None) from ``runs`` (newest first).
+
+    Raises :class:`~graph_store.errors.NoRunError` with the command to run when there is none.
+    """
+    from .errors import NoRunError
+
+    if not runs:
+        raise NoRunError(f"no analysis run in {location}; run `nichegraph analyze --store {location}`")
+    if run_id is None:
+        return runs[0]
+    for run in runs:
+        if run.run_id == run_id:
+            return run
+    raise NoRunError(f"no run {run_id!r} in {location}")
+
+
 #: Result tables a run may hold (a fixed allowlist: names become table names / labels).
 RESULT_TABLES: tuple[str, ...] = ("accounts", "communities")
 

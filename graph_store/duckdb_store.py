@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts
-from .errors import NoRunError, StoreError
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run
+from .errors import StoreError
 from .schema import ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch
 
 _KIND_ENUM = ", ".join("'" + k + "'" for k in INTERACTION_KINDS)  # fixed constants, not user input
@@ -392,16 +392,7 @@ class DuckDBStore:
         return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
 
     def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
-        runs = self.list_runs()
-        if not runs:
-            raise NoRunError(f"no analysis run in {self.location}; run `nichegraph analyze --store {self.location}`")
-        if run_id is None:
-            run = runs[0]
-        else:
-            match = [r for r in runs if r.run_id == run_id]
-            if not match:
-                raise NoRunError(f"no run {run_id!r} in {self.location}")
-            run = match[0]
+        run = pick_run(self.list_runs(), run_id, self.location)
         tables = {}
         for name in RESULT_TABLES:
             target = f"result_{name}"

@@ -49,8 +49,8 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord
-from .errors import NoRunError, StoreError
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run
+from .errors import StoreError
 from .schema import ACCOUNTS, INTERACTION_KINDS, TableBatch
 
 try:  # optional dependency: the `neo4j` extra
@@ -494,16 +494,7 @@ class Neo4jStore:
                           json.loads(r["counts"] or "{}")) for r in rows]
 
     def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
-        runs = self.list_runs()
-        if not runs:
-            raise NoRunError(f"no analysis run in {self.location}; run `nichegraph analyze --store {self.location}`")
-        if run_id is None:
-            run = runs[0]
-        else:
-            match = [r for r in runs if r.run_id == run_id]
-            if not match:
-                raise NoRunError(f"no run {run_id!r} in {self.location}")
-            run = match[0]
+        run = pick_run(self.list_runs(), run_id, self.location)
         parts: dict[str, list[bytes]] = {}
         for r in self._read(cypher.READ_RUN_TABLE, {"run_id": run.run_id}, what="reading a run"):
             parts.setdefault(r["table"], []).append(bytes(r["data"]))
