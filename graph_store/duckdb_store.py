@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -288,8 +289,9 @@ class DuckDBStore:
             return None, pa.chunked_array(source.chunks + target.chunks, pa.string())
         ids = acc.column("id").combine_chunks()
         idx = acc.column("idx").combine_chunks()
-        pos_s = pc.index_in(source, value_set=ids)
-        pos_d = pc.index_in(target, value_set=ids)
+        # the two lookups run side by side (Arrow releases the GIL); each row's result does not depend on it
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pos_s, pos_d = pool.map(lambda col: pc.index_in(col, value_set=ids), (source, target))
         if pos_s.null_count or pos_d.null_count:
             unknown_s = pc.filter(source, pc.is_null(pos_s))
             unknown_d = pc.filter(target, pc.is_null(pos_d))
