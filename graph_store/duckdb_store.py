@@ -14,6 +14,10 @@ Tables
 ``runs`` and ``result_accounts`` / ``result_communities``
     Analysis runs and their per-account and per-community results.
 
+Speed over size: the first bulk load of interactions into an empty table is written without
+DuckDB's column compression (the same values; the file is about 3x larger, the load about 2x
+faster: benchmarks/RESULTS.md, "store load path").  Later loads use DuckDB's default compression.
+
 All values reach SQL as parameters or as Arrow tables registered with the
 connection; table names come from fixed allowlists.
 """
