@@ -43,6 +43,7 @@ import numpy as np
 
 from ._jit import kernel
 from .community import Partition, leiden
+from .community.connectivity import split_disconnected
 from .community.partition import canonical_labels
 from .errors import EngineError, GraphInputError
 from .graph import Graph
@@ -178,7 +179,7 @@ def niches(
     inner = _within(g, broad_labels)
     labels = leiden(inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations).labels
     labels = _join_small(inner.indptr, inner.indices, inner.weights, labels.astype(np.int64), int(min_size))
-    labels = _connected_parts(inner.indptr, inner.indices, labels)
+    labels = split_disconnected(inner.indptr, inner.indices, labels)[0].astype(np.int64)
     labels = canonical_labels(labels).astype(np.int64)
     k = int(labels.max(initial=-1)) + 1
     parent = np.full(k, -1, dtype=np.int64)
@@ -228,33 +229,3 @@ def _join_small(indptr, indices, weights, labels, min_size):
             out[v] = best
     return out
 
-
-@kernel
-def _connected_parts(indptr, indices, labels):
-    """Label of the connected part of each node's community (union-find over edges inside communities)."""
-    n = indptr.shape[0] - 1
-    root = np.arange(n, dtype=np.int64)
-    for v in range(n):
-        for p in range(indptr[v], indptr[v + 1]):
-            u = indices[p]
-            if labels[u] != labels[v]:
-                continue
-            a = v
-            while root[a] != a:
-                root[a] = root[root[a]]
-                a = root[a]
-            b = u
-            while root[b] != b:
-                root[b] = root[root[b]]
-                b = root[b]
-            if a != b:
-                if a < b:
-                    root[b] = a
-                else:
-                    root[a] = b
-    for v in range(n):
-        a = v
-        while root[a] != a:
-            a = root[a]
-        root[v] = a
-    return root
