@@ -11,7 +11,7 @@ Graphs (n nodes / m edges): ``empty`` 0/0, ``one_node`` 1/0, ``isolated`` 8/3
 10/21, ``ring_of_cliques`` 24/42 (6 K4 joined in a ring), ``star`` 11/10,
 ``random`` 60 nodes G(n, p=0.08), ``lfr_mu{0.1,0.3}`` networkx LFR (n=500, ~3100 edges).
 The real data sets (karate, football, polbooks, email-Eu-core) are read by
-:func:`dataset` from ``/work/shared/datasets`` (see each folder's SOURCE.md).
+:func:`dataset` from ``../shared/datasets`` next to the repository (or ``$NICHEGRAPH_DATASETS``) (see each folder's SOURCE.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATASETS = Path(os.environ.get("NICHEGRAPH_DATASETS", "/work/shared/datasets"))
+DATASETS = Path(os.environ.get("NICHEGRAPH_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 
 
 @dataclass(frozen=True)
