@@ -20,7 +20,6 @@ import pyarrow as pa
 
 from graph_store import NoRunError, RunRecord, Store
 
-from .stages.basic import basic_measures
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics
 
@@ -94,8 +93,6 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
         found = detect_communities(edges, params=params, previous=previous, hashtags=hashtags)
     columns["community"] = found.community
     columns["niche"] = found.niche
-    with step("degrees"):
-        columns.update(basic_measures(edges))
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
         columns.update(compute_metrics(edges, accounts, level, params=params))

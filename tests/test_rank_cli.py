@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.stages.basic import basic_measures
 from api.stages.metrics import METRIC_COLUMNS, compute_metrics
 from graph_store import RunRecord
 from graph_store.duckdb_store import DuckDBStore
@@ -34,7 +33,6 @@ def stored(tmp_path_factory):
         cols = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
         for c in ("id", "handle", "platform", "followers_count", "affiliation"):
             cols[c] = accounts.column(c)
-        cols.update(basic_measures(edges))
         cols["community"] = community
         cols["niche"] = np.array([dict(zip(world.account_ids().to_pylist(), world.niche.tolist()))[i]
                                   for i in edges.node_ids], dtype=np.int64)

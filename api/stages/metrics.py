@@ -2,7 +2,8 @@
 
 ``compute_metrics(edges, accounts, community, params=...)`` returns one array
 per column of the ``accounts`` result table (names from docs/ARCHITECTURE.md):
-``followers_observed``, ``tier``, ``tier_estimated``, ``pagerank``,
+``in_degree`` / ``out_degree`` (distinct accounts on the attention graph, self
+excluded), ``reciprocity`` (mutual share of follow ties), ``followers_observed``, ``tier``, ``tier_estimated``, ``pagerank``,
 ``coreness``, ``niche_pagerank``, ``niche_percentile``, ``within_module_z``,
 ``participation``, ``niche_share``, ``social_ratio``, ``follow_back_ratio``,
 ``asymmetry``, ``score_hidden``.  Definitions: docs/metrics.md.
@@ -20,11 +21,12 @@ from engine import (aggregate_by_group, asymmetry, attention_graph, coreness, fo
                     hidden_influencer_score, kind_weights, niche_pagerank, niche_share, pagerank, participation,
                     percentile_within, social_ratio, tiers, within_module_z)
 from engine.centrality import in_graph
+from engine.degree import in_degree, reciprocity
 from engine.tiers import TIER_NAMES, TIER_THRESHOLDS, tier_names
 from graph_store import EdgeArrays
 
 METRIC_COLUMNS: tuple[str, ...] = (
-    "followers_observed", "tier", "tier_estimated", "pagerank", "coreness", "niche_pagerank", "niche_percentile",
+    "in_degree", "out_degree", "reciprocity", "followers_observed", "tier", "tier_estimated", "pagerank", "coreness", "niche_pagerank", "niche_percentile",
     "within_module_z", "participation", "niche_share", "social_ratio", "follow_back_ratio", "asymmetry",
     "score_hidden",
 )
@@ -144,6 +146,9 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     hidden = hidden_influencer_score(pct, social.ratio, fb, code,
                                      eligible_tiers=[names.index(x) for x in p.hidden_tiers])
     return {
+        "in_degree": in_degree(att),
+        "out_degree": att.out_degree().astype(np.int64),
+        "reciprocity": reciprocity(follows),
         "followers_observed": observed,
         "tier": tier_names(code, names),
         "tier_estimated": estimated,
