@@ -160,6 +160,50 @@ def _text(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
+def _bytes_of(s: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets rebased to 0, shape (m+1,); value bytes, uint8) of the valid values of a string array.
+
+    A zero-copy view of the valid values (their nulls dropped first); None if ``s`` is not plain ``string``.
+    """
+    if not pa.types.is_string(s.type):
+        return None
+    v = s.drop_null() if s.null_count else s
+    m = len(v)
+    bufs = v.buffers()
+    if m == 0 or bufs[2] is None:
+        return np.zeros(1, np.int64), np.zeros(0, np.uint8)
+    off = np.frombuffer(bufs[1], dtype=np.int32)[v.offset: v.offset + m + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[off[0]: off[-1]]
+    return off - off[0], data
+
+
+# YYYY-MM-DD?HH:MM:SSZ, position by position: (lowest, highest) byte; position 10 is 'T' or ' '
+_ISO_Z_LO = np.frombuffer(b"0000-00-00 00:00:00Z", dtype=np.uint8)
+_ISO_Z_HI = np.frombuffer(b"9999-99-99T99:99:99Z", dtype=np.uint8)
+
+
+def _all_iso_z(s: pa.Array) -> bool:
+    """True when every valid value is ``YYYY-MM-DD[T ]HH:MM:SSZ`` (digits where shown), checked bytewise.
+
+    Such values match both ``_ISO_RE`` and ``_ZONE_RE``, so this is a cheap sufficient test for the
+    zoned-ISO fast path (False sends the caller to the regular expressions).
+    """
+    got = _bytes_of(s)
+    if got is None:
+        return False
+    off, data = got
+    m = off.size - 1
+    if data.size != 20 * m or (m and not np.all(np.diff(off) == 20)):
+        return False
+    if m == 0:
+        return True
+    rows = data.reshape(m, 20)
+    if not np.all((rows - _ISO_Z_LO) <= (_ISO_Z_HI - _ISO_Z_LO)):  # uint8: below LO wraps around, fails
+        return False
+    sep = rows[:, 10]
+    return bool(np.all((sep == ord("T")) | (sep == ord(" "))))
+
+
 def _id_column(arr: pa.Array, fld: str, checks: _Checks, opts: TableOptions) -> pa.Array:
     if pa.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
@@ -197,13 +241,33 @@ def _count_column(arr: pa.Array, fld: str, checks: _Checks) -> pa.Array:
     return digits.cast(pa.int64())
 
 
+def _all_plain_decimals(s: pa.Array) -> bool:
+    """True when every valid value is digits with at most one ``.`` (and not ``.`` alone).
+
+    Such values all match ``_FLOAT_RE``: a cheap bytewise sufficient test (False: use the regex).
+    """
+    got = _bytes_of(s)
+    if got is None:
+        return False
+    off, data = got
+    digit = (data - 48) < 10  # uint8 arithmetic: bytes below '0' wrap around
+    if digit.all():
+        return True
+    dot = ~digit
+    if not np.all(data[dot] == ord(".")):
+        return False
+    pos = np.flatnonzero(dot)
+    per_value = np.bincount(np.searchsorted(off, pos, side="right") - 1, minlength=off.size - 1)
+    return bool(per_value.max() <= 1 and not np.any((np.diff(off) == 1) & (per_value == 1)))
+
+
 def _weight_column(arr: pa.Array, checks: _Checks) -> pa.Array:
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         w = arr.cast(pa.float64())
         orig = w
     else:
         s = _text(arr)
-        ok = pc.match_substring_regex(s, _FLOAT_RE)
+        ok = pc.is_valid(s) if _all_plain_decimals(s) else pc.match_substring_regex(s, _FLOAT_RE)
         checks.add(pc.and_(pc.is_valid(s), pc.invert(ok)), "weight",
                    lambda pos: [f"bad weight {_short(v)}: must be a positive number" for v in _values(s, pos)])
         w = pc.if_else(ok, s, pa.scalar(None, pa.string())).cast(pa.float64())
@@ -259,8 +323,8 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
     if fmt in ("auto", "iso"):
         # fast path: every value is ISO 8601 with a zone (e.g. ...Z).  No value can then be unix seconds
         # (those have no '-' after the sign), so the general path below would parse exactly these casts.
-        is_iso = pc.match_substring_regex(s, _ISO_RE)
-        if pc.all(is_iso).as_py() is not False and pc.all(pc.match_substring_regex(s, _ZONE_RE)).as_py() is not False:
+        if _all_iso_z(s) or (pc.all(pc.match_substring_regex(s, _ISO_RE)).as_py() is not False
+                             and pc.all(pc.match_substring_regex(s, _ZONE_RE)).as_py() is not False):
             z_vals, z_fail = _strict_cast(s, pa.timestamp("us", "UTC"))
             z_vals = pa.Array.from_buffers(TIMESTAMP, n, z_vals.buffers(), z_vals.null_count)
             checks.add(z_fail, fld, lambda pos: [f"unparsable timestamp {_short(v)} (expected "
@@ -325,12 +389,49 @@ def _kind_column(arr: pa.Array | None, n: int, checks: _Checks, default: str | N
     return kind
 
 
+_TAG_SEPARATORS = b"#\t\n\x0c\r ,;|"   # the bytes of the regex class [#\s,;|]
+
+
+def _single_separator(s: pa.Array) -> str | None:
+    """A separator ``c`` such that ``split_pattern(s, c)`` equals the general hashtag split, or None.
+
+    Holds when every value is printable ASCII, at most one separator byte ``c`` of ``[#\\s,;|]``
+    occurs, never twice in a row nor at a value's start or end: then collapsing separator runs to
+    one space and trimming change nothing but ``c`` itself.
+    """
+    got = _bytes_of(s)
+    if got is None:
+        return None
+    off, data = got
+    if data.size == 0:
+        return " "
+    hist = np.bincount(data, minlength=256)
+    present = [b for b in _TAG_SEPARATORS if hist[b]]
+    if len(present) > 1:
+        return None
+    c = present[0] if present else ord(" ")
+    others = hist.copy()
+    others[c] = 0
+    if others[:0x21].any() or others[0x7f:].any():  # controls, space, DEL or non-ASCII bytes
+        return None
+    if present:
+        if data[off[:-1]].__eq__(c).any() or data[off[1:] - 1].__eq__(c).any():
+            return None
+        at = data == c
+        if np.any(at[1:] & at[:-1]):
+            return None
+    return chr(c)
+
+
 def _hashtags_column(arr: pa.Array) -> pa.Array:
     typ = pa.list_(pa.string())
     if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
         vals = arr.cast(pa.list_(pa.string())) if arr.type != typ else arr
         return vals
     s = _text(arr)
+    sep = _single_separator(s)
+    if sep is not None:
+        return pc.split_pattern(s, sep)
     s = pc.replace_substring_regex(s, r"[#\s,;|]+", " ")
     s = pc.utf8_trim_whitespace(s)
     s = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)

@@ -175,7 +175,7 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
     for block in iter_blocks(path, quote=_QUOTE, skip_bytes=header_end, first_line=first_line):
         stats.bytes_done = block.done
         data = block.data
-        if not data.strip():
+        if not data or data.isspace():  # same as `not data.strip()`, without copying the block
             stats.blank_lines += block.n_lines
             continue
         # good path: pyarrow parses the block; line numbers are only computed if a row turns out bad
@@ -192,7 +192,7 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
             except pa.ArrowInvalid:
                 tbl = None  # let the exact path find the culprit
             if tbl is not None and fast_parse.invalid_row_handler.count == 0:
-                blanks = _count_blank_lines(data)
+                blanks = _count_blank_lines(data, block.n_lines, tbl.num_rows)
                 if blanks is not None:
                     stats.blank_lines += blanks
                     stats.rows += tbl.num_rows
@@ -217,8 +217,16 @@ class _WrongWidth:
         return "skip"
 
 
-def _count_blank_lines(data: bytes) -> int | None:
-    """Empty lines of a block, or None when a quoted value may hold an empty line (count exactly)."""
+def _count_blank_lines(data: bytes, n_lines: int | None = None, n_rows: int | None = None) -> int | None:
+    """Empty lines of a block, or None when a quoted value may hold an empty line (count exactly).
+
+    ``n_lines`` (physical lines of the block, as :class:`RawBlock` counts them) and ``n_rows`` (rows
+    pyarrow parsed, empty lines skipped) give a shortcut: without ``\\r`` every physical line is a
+    row, an empty line or part of a multi-line record, so as many rows as lines means no empty line.
+    """
+    if n_lines is not None and n_rows is not None:
+        if n_rows == n_lines and b"\r" not in data:
+            return 0
     n = data.count(b"\n\n") + data.count(b"\n\r\n") + (1 if data[:1] in (b"\n", b"\r") else 0)
     if n and b'"' in data:
         return None
