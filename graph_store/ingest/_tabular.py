@@ -31,6 +31,7 @@ from .mapping import TableMapping, filter_mask
 
 _NL, _CR, _QUOTE = 10, 13, 34
 _BOM = b"\xef\xbb\xbf"
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 Output = Iterator["Piece | list[RowIssue]"]
 
@@ -178,6 +179,11 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
         if not data or data.isspace():  # same as `not data.strip()`, without copying the block
             stats.blank_lines += block.n_lines
             continue
+        if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+            cr = _BARE_CR.search(data).start()
+            raise _refuse(file, block.first_line + data.count(b"\n", 0, cr), None,
+                          "a line ends with a bare carriage return (\\r, old Mac line endings) or a value holds "
+                          "one; convert the file to \\n or \\r\\n line endings")
         # good path: pyarrow parses the block; line numbers are only computed if a row turns out bad
         try:
             data.decode("utf-8")

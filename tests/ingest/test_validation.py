@@ -184,6 +184,19 @@ def test_crlf_line_endings(store, tmp_path):
 
 
 @pytest.mark.parametrize("content,line", [
+    (b"follower,followee\na,b\rc,d\r", 2),          # old Mac line endings after a \n header
+    (b"follower,followee\r\na,b\r\nc,d\re,f\r\n", 3),  # one bare \r among CRLF lines
+])
+def test_bare_carriage_return_is_refused_clearly(store, tmp_path, content, line):
+    path = _write(tmp_path / "cr.csv", content)
+    with pytest.raises(InputRejected) as ei:
+        load_files(store, follows=path, on_error="skip")
+    msg = str(ei.value)
+    assert f"{path}:{line}:" in msg and "bare carriage return" in msg
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+
+
+@pytest.mark.parametrize("content,line", [
     (b'follower,followee\na,b"c\nd,e\n', 2),            # a stray quote opens a value that never closes
     (b'follower,followee\na,b\nx,"y\nz,w\n', 3),        # unterminated quoted value at the end
 ])
