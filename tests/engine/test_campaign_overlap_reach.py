@@ -11,6 +11,7 @@ import pytest
 from engine import GraphInputError
 from engine.campaign import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
                              unique_reach)
+from naive import audiences
 
 
 def _zoo():
@@ -28,18 +29,10 @@ def _zoo():
         yield f"random{i}", rng.integers(0, n, m), rng.integers(0, n, m), n
 
 
-def _audiences(src, dst, n):
-    aud = [set() for _ in range(n)]
-    for a, b in zip(src.tolist(), dst.tolist()):
-        if a != b:
-            aud[b].add(a)
-    return aud
-
-
 @pytest.mark.parametrize("name,src,dst,n", list(_zoo()), ids=[z[0] for z in _zoo()])
 def test_exact_overlap_and_reach_match_python_sets(name, src, dst, n):
     g = audience_graph(src, dst, n_nodes=n)
-    aud = _audiences(src, dst, n)
+    aud = audiences(src, dst, n)
     if n == 0:
         assert unique_reach(g, []) == 0
         return

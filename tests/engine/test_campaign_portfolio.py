@@ -10,6 +10,7 @@ import pytest
 
 from engine import GraphInputError
 from engine.campaign import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
+from naive import audiences
 
 
 def _random_world(seed, n=14, m=45):
@@ -18,14 +19,6 @@ def _random_world(seed, n=14, m=45):
     dst = np.minimum((rng.pareto(1.2, m) * 2).astype(int), n - 1)
     src = rng.integers(0, n, m)
     return audience_graph(src, dst, n_nodes=n), src, dst
-
-
-def _audiences(src, dst, n):
-    aud = [set() for _ in range(n)]
-    for a, b in zip(src.tolist(), dst.tolist()):
-        if a != b:
-            aud[b].add(a)
-    return aud
 
 
 def _naive_greedy(aud, k, allowed):
@@ -49,7 +42,7 @@ def _naive_greedy(aud, k, allowed):
 def test_lazy_greedy_is_plain_greedy_and_within_1_minus_1_over_e(seed):
     g, src, dst = _random_world(seed)
     n = g.n_nodes
-    aud = _audiences(src, dst, n)
+    aud = audiences(src, dst, n)
     rng = np.random.default_rng(seed + 100)
     allowed = rng.random(n) < 0.8
     for k in (1, 2, 3, 4):
@@ -71,7 +64,7 @@ def test_lazy_greedy_is_plain_greedy_and_within_1_minus_1_over_e(seed):
 def test_budgeted_greedy_within_half_1_minus_1_over_e(seed):
     g, src, dst = _random_world(seed, n=12, m=40)
     n = g.n_nodes
-    aud = _audiences(src, dst, n)
+    aud = audiences(src, dst, n)
     rng = np.random.default_rng(seed)
     costs = rng.uniform(0.5, 4.0, n)
     budget = float(rng.uniform(2.0, 8.0))
