@@ -79,7 +79,7 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
 
         numba.set_num_threads(params.threads)
     timings: dict[str, float] = {}
-    step = _Stopwatch(timings, progress)
+    step = _stopwatch(timings, progress)
 
     with step("read"):
         edges = store.read_edges()
@@ -119,7 +119,7 @@ def previous_accounts(store: Store) -> pa.Table | None:
         return None
 
 
-def _Stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
+def _stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
     """A context-manager factory that records each stage's wall time in ``timings``."""
 
     @contextlib.contextmanager

@@ -43,12 +43,7 @@ COMMANDS: dict[str, str] = {
 }
 
 for _name, _module in COMMANDS.items():
-    try:
-        _mod = importlib.import_module(f"api.commands.{_module}")
-    except ModuleNotFoundError as _exc:  # a command whose module is not written yet
-        if _exc.name != f"api.commands.{_module}":
-            raise
-        continue
+    _mod = importlib.import_module(f"api.commands.{_module}")
     app.command(_name, help=_mod.__doc__)(_mod.command)
 
 
