@@ -43,8 +43,6 @@ assert all(_IDENT.match(f) for f in ACCOUNT_FIELDS)
 SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT ng_account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE",
     "CREATE CONSTRAINT ng_account_idx IF NOT EXISTS FOR (a:Account) REQUIRE a.idx IS UNIQUE",
-    "CREATE CONSTRAINT ng_follows_key IF NOT EXISTS FOR ()-[r:FOLLOWS]-() REQUIRE r.key IS UNIQUE",
-    "CREATE CONSTRAINT ng_interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
     "CREATE CONSTRAINT ng_run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
     "CREATE INDEX ng_runtable IF NOT EXISTS FOR (t:RunTable) ON (t.run_id)",
     "CREATE INDEX ng_community IF NOT EXISTS FOR (c:Community) ON (c.run_id)",
@@ -53,11 +51,18 @@ AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 
 # -- loading -------------------------------------------------------------------
 
-#: ``$keys`` (list of hex) -> the ones that exist, with their idx.
+#: Constraints of the first graph model (relationship keys with uniqueness indexes); dropped
+#: because keeping the index up to date was a third of the cost of writing a relationship.
+DROP_OLD_SCHEMA: tuple[str, ...] = (
+    "DROP CONSTRAINT ng_follows_key IF EXISTS",
+    "DROP CONSTRAINT ng_interacts_key IF EXISTS",
+)
+
+#: ``$keys`` (list of hex) -> the ones that exist, with their idx and internal node id.
 EXISTING_ACCOUNTS = """
 UNWIND $keys AS k
 MATCH (a:Account {key: k}) USING INDEX a:Account(key)
-RETURN collect(k) AS keys, collect(a.idx) AS idx
+RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(id(a)) AS nid
 """
 
 MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
@@ -65,14 +70,15 @@ MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
 _new_fields = ", ".join(f"a.{f} = $v.{f}[i]" for f in ACCOUNT_FIELDS)
 
 #: Create the accounts that do not exist yet, with their fields (idempotent: looked up by key first;
-#: the uniqueness constraint turns a concurrent duplicate into an error).
+#: the uniqueness constraint turns a concurrent duplicate into an error).  Returns the keys and
+#: internal node ids of the accounts it created.
 CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
 OPTIONAL MATCH (x:Account {{key: $key[i]}}) USING INDEX x:Account(key)
 WITH i, x WHERE x IS NULL
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
 SET {_new_fields}
-RETURN count(*) AS n
+RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 
 #: Fresh database only (no account yet): plain CREATE, no lookups.
@@ -80,10 +86,11 @@ CREATE_ACCOUNTS_FRESH = f"""
 UNWIND range(0, size($key) - 1) AS i
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
 SET {_new_fields}
-RETURN count(*) AS n
+RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 
 COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
+#: Relationship counts straight from the count store (no scan).
 COUNT_FOLLOWS = "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n"
 COUNT_INTERACTS = "MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n"
 
@@ -92,71 +99,90 @@ _changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $
 _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
 
 #: Upsert fields of accounts that existed before this load: a non-null value replaces the stored one.
-#: ``$key``, ``$v.<field>``, ``$base``.
+#: ``$nid`` (internal node ids), ``$v.<field>``.  Only accounts with a changed field are written.
 UPDATE_ACCOUNTS = f"""
-UNWIND range(0, size($key) - 1) AS i
-MATCH (a:Account {{key: $key[i]}}) USING INDEX a:Account(key)
-WITH a, i, a.idx < $base AND ({_changed}) AS changed
+UNWIND range(0, size($nid) - 1) AS i
+MATCH (a:Account) WHERE id(a) = $nid[i]
+WITH a, i WHERE {_changed}
 SET {_sets}
-RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS updated
+RETURN count(*) AS updated
 """
 
-#: Merge follows.  Columns ``$k`` (pair key), ``$s``, ``$d`` (idx), ``$ss``, ``$sn`` (since: epoch s, ns).
-MERGE_FOLLOWS = """
-UNWIND range(0, size($k) - 1) AS i
-OPTIONAL MATCH ()-[f:FOLLOWS {key: $k[i]}]->() USING INDEX f:FOLLOWS(key)
-WITH i, f, CASE WHEN $ss[i] IS NULL THEN null
-               ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END AS since
-CALL (i, f, since) {
-  WITH i, f, since WHERE f IS NULL
-  MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
-  MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
-  CREATE (a)-[:FOLLOWS {key: $k[i], since: since}]->(b)
+#: Endpoints of row ``i`` by internal node id (``$a``, ``$b``), looked up from the accounts phase:
+#: a node-by-id seek is several times cheaper than a unique-index seek.
+_ENDPOINTS = """MATCH (a:Account) WHERE id(a) = $a[i]
+MATCH (b:Account) WHERE id(b) = $b[i]"""
+
+_SINCE = "CASE WHEN $ss[i] IS NULL THEN null ELSE datetime.fromepoch($ss[i], $sn[i]) END"
+
+#: Follows whose source is one of ``$a`` (internal node ids): source and target node ids and
+#: ``since`` in epoch microseconds (``$none`` when absent; ``collect`` would drop nulls).
+EXISTING_FOLLOWS = """
+UNWIND $a AS x
+MATCH (a:Account)-[f:FOLLOWS]->(b) WHERE id(a) = x
+RETURN collect(x) AS a, collect(id(b)) AS b,
+       collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
+"""
+
+#: Merge follows (a pair is the identity: one relationship per pair).  Columns ``$a``, ``$b``
+#: (endpoint node ids), ``$ss``, ``$sn`` (since: epoch s, ns).  Keeps the earliest ``since``.
+MERGE_FOLLOWS = f"""
+UNWIND range(0, size($a) - 1) AS i
+{_ENDPOINTS}
+WITH i, a, b, {_SINCE} AS since
+OPTIONAL MATCH (a)-[f:FOLLOWS]->(b)
+CALL (a, b, f, since) {{
+  WITH a, b, f, since WHERE f IS NULL
+  CREATE (a)-[:FOLLOWS {{since: since}}]->(b)
   RETURN count(*) AS created
-}
+}}
 SET f.since = CASE WHEN since IS NOT NULL AND (f.since IS NULL OR since < f.since) THEN since ELSE f.since END
-RETURN sum(created) AS inserted, count(f) AS existing
+RETURN sum(created) AS inserted, count(f) AS existing, count(DISTINCT i) AS matched
 """
 
-#: No follow stored yet: plain CREATE (pairs are distinct after client-side aggregation).
-CREATE_FOLLOWS = """
-UNWIND range(0, size($k) - 1) AS i
-MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
-MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
-CREATE (a)-[:FOLLOWS {key: $k[i], since: CASE WHEN $ss[i] IS NULL THEN null
-                                          ELSE datetime({epochSeconds: $ss[i], nanosecond: $sn[i]}) END}]->(b)
-RETURN count(*) AS inserted, 0 AS existing
+#: Follows known to be new (none stored for the type, or not found by :data:`EXISTING_FOLLOWS`).
+CREATE_FOLLOWS = f"""
+UNWIND range(0, size($a) - 1) AS i
+{_ENDPOINTS}
+CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
+RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
 """
 
-#: Merge interaction events.  Columns ``$k`` (event key), ``$s``, ``$d``, ``$kind``, ``$ts``, ``$tn``,
-#: ``$post``, ``$tags``, ``$w``, ``$n`` (multiplicity in this load).
-MERGE_INTERACTIONS = """
+#: Interaction events whose source is one of ``$a``: endpoints, event key and multiplicity.
+EXISTING_INTERACTIONS = """
+UNWIND $a AS x
+MATCH (a:Account)-[e:INTERACTS]->(b) WHERE id(a) = x
+RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.key) AS k, collect(e.n) AS n
+"""
+
+_NEW_EVENT = """CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
+    ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime.fromepoch($ts[i], $tn[i]) END,
+    t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)"""
+
+#: Merge interaction events: an event is identified by its key among the relationships of its pair.
+#: Columns ``$a``, ``$b``, ``$k`` (event key), ``$kind``, ``$ts``, ``$tn``, ``$t``, ``$post``, ``$tags``,
+#: ``$w`` (null for the default 1.0), ``$n`` (multiplicity in this load).
+MERGE_INTERACTIONS = f"""
 UNWIND range(0, size($k) - 1) AS i
-OPTIONAL MATCH ()-[e:INTERACTS {key: $k[i]}]->() USING INDEX e:INTERACTS(key)
-WITH i, e, e.n AS old
-CALL (i, e) {
-  WITH i, e WHERE e IS NULL
-  MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
-  MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
-  CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
-      ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
-      t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
+{_ENDPOINTS}
+OPTIONAL MATCH (a)-[e:INTERACTS]->(b) WHERE e.key = $k[i]
+WITH i, a, b, e, e.n AS old
+CALL (i, a, b, e) {{
+  WITH i, a, b, e WHERE e IS NULL
+  {_NEW_EVENT}
   RETURN count(*) AS created
-}
+}}
 SET e.n = CASE WHEN $n[i] > e.n THEN $n[i] ELSE e.n END
 RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
-       count(e) AS existing
+       count(e) AS existing, count(DISTINCT i) AS matched
 """
 
-#: No interaction stored yet: plain CREATE (events are distinct after client-side aggregation).
-CREATE_INTERACTIONS = """
+#: Events known to be new (plain CREATE; events are distinct after client-side aggregation).
+CREATE_INTERACTIONS = f"""
 UNWIND range(0, size($k) - 1) AS i
-MATCH (a:Account {idx: $s[i]}) USING INDEX a:Account(idx)
-MATCH (b:Account {idx: $d[i]}) USING INDEX b:Account(idx)
-CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
-    ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime({epochSeconds: $ts[i], nanosecond: $tn[i]}) END,
-    t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)
-RETURN sum($n[i]) AS inserted, 0 AS existing
+{_ENDPOINTS}
+{_NEW_EVENT}
+RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched
 """
 
 # -- reading -------------------------------------------------------------------
@@ -196,7 +222,7 @@ READ_INTERACTIONS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[e:INTERACTS]->(b)
 RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
-       collect(coalesce(e.t, -1)) AS ts, collect(e.weight) AS w, collect(e.n) AS n
+       collect(coalesce(e.t, -1)) AS ts, collect(coalesce(e.weight, 1.0) * e.n) AS w
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).

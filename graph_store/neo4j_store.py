@@ -256,7 +256,7 @@ class Neo4jStore:
         if self._schema_ready:
             return
         with self._errors("creating constraints"), self._session() as s:
-            for stmt in cypher.SCHEMA:
+            for stmt in (*cypher.DROP_OLD_SCHEMA, *cypher.SCHEMA):
                 s.run(stmt).consume()
             s.run(cypher.AWAIT_INDEXES).consume()
         self._schema_ready = True
@@ -339,19 +339,22 @@ class Neo4jStore:
         per = max(1, int(n * target / max(edges, 1))) if edges else n
         return [(lo, min(n, lo + per)) for lo in range(0, n, per)]
 
-    def _map_ranges(self, query: str, ranges: list[tuple[int, int]], what: str) -> list[list]:
-        """Run ``query`` for every ``(lo, hi)`` range, in parallel read sessions; values in range order."""
-        if len(ranges) <= 1 or self.read_workers == 1:
-            return [self._read_values(query, {"lo": lo, "hi": hi}, what=what)[0] for lo, hi in ranges]
+    def _map_ranges(self, jobs: list[tuple[str, tuple[int, int]]], what: str) -> list[list]:
+        """Run each ``(query, (lo, hi))`` job in parallel read sessions; one value row per job, in order."""
+        def one(job: tuple[str, tuple[int, int]]) -> list:
+            query, (lo, hi) = job
+            return self._read_values(query, {"lo": lo, "hi": hi}, what=what)[0]
+        if len(jobs) <= 1 or self.read_workers == 1:
+            return [one(j) for j in jobs]
         with ThreadPoolExecutor(self.read_workers) as ex:
-            futs = [ex.submit(self._read_values, query, {"lo": lo, "hi": hi}, what=what) for lo, hi in ranges]
-            return [f.result()[0] for f in futs]
+            return list(ex.map(one, jobs))
 
     def read_accounts(self) -> pa.Table:
         n = self._n_accounts()
         cols: dict[str, list] = {f.name: [None] * n for f in ACCOUNTS}
         names = [f.name for f in ACCOUNTS]
-        for rec in self._map_ranges(cypher.READ_ACCOUNTS_NULLSAFE, self._ranges(n, n, 100_000), "reading accounts"):
+        for rec in self._map_ranges([(cypher.READ_ACCOUNTS_NULLSAFE, r) for r in self._ranges(n, n, 100_000)],
+                                    "reading accounts"):
             idx = rec[0]
             cols["id"] = cols["id"]
             for pos, i in enumerate(idx):
@@ -369,13 +372,13 @@ class Neo4jStore:
         Targets come back as internal node ids (no property read per edge) and are
         mapped to ``idx`` with one numpy lookup.
         """
-        c = self.counts()
         n = self._n_accounts()
+        n_fol, n_int = (int(self._read(q, what="counting")[0]["n"]) for q in (cypher.COUNT_FOLLOWS, cypher.COUNT_INTERACTS))
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
         nid_parts, idx_parts = [], []
-        for nid, idx, ids, f in self._map_ranges(cypher.READ_NODE_IDS, self._ranges(n, n, 500_000),
-                                                  "reading accounts"):
+        for nid, idx, ids, f in self._map_ranges(
+                [(cypher.READ_NODE_IDS, r) for r in self._ranges(n, n, 500_000)], "reading accounts"):
             ia = np.asarray(idx, dtype=np.int64)
             node_ids[ia] = ids
             fa = np.asarray(f, dtype=np.float64)
@@ -385,9 +388,10 @@ class Neo4jStore:
             idx_parts.append(ia)
         to_idx = _IdMap(np.concatenate(nid_parts) if nid_parts else np.empty(0, np.int64),
                         np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64))
-        fol = self._map_ranges(cypher.READ_FOLLOWS, self._ranges(n, c["follows"]), "reading follows")
-        itr = self._map_ranges(cypher.READ_INTERACTIONS, self._ranges(n, c["interactions"]),
-                               "reading interactions")
+        fol_r, itr_r = self._ranges(n, n_fol), self._ranges(n, n_int)
+        parts = self._map_ranges([(cypher.READ_FOLLOWS, r) for r in fol_r] +
+                                 [(cypher.READ_INTERACTIONS, r) for r in itr_r], "reading edges")
+        fol, itr = parts[:len(fol_r)], parts[len(fol_r):]
 
         def cat(parts: list[list], i: int, dtype: Any) -> np.ndarray:
             arrs = [np.asarray(p[i], dtype=dtype) for p in parts if p[i]]
@@ -409,7 +413,7 @@ class Neo4jStore:
             int_dst=to_idx(cat(itr, 1, np.int64)),
             int_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             int_ts=cat(itr, 3, np.int64),
-            int_weight=cat(itr, 4, np.float64) * cat(itr, 5, np.float64),
+            int_weight=cat(itr, 4, np.float64),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
@@ -549,21 +553,12 @@ class _Loader:
 
     def run_all(self) -> LoadCounts:
         con, one, out = self.con, self.one, LoadCounts()
-        # 1. which ids exist already, and their idx
+        # 1. which ids exist already: their idx and internal node id
         keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
         self.bar.add_total(len(keys))
-        found_k: list[str] = []
-        found_i: list[int] = []
-        for lo in range(0, len(keys), self.bs):
-            for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo:lo + self.bs]}, "looking up accounts"):
-                found_k += r["keys"]
-                found_i += r["idx"]
-        con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER)")
-        if found_k:
-            con.register("_ex", pa.table({"key": pa.array(found_k, pa.string()),
-                                          "idx": pa.array(found_i, pa.int32())}))
-            con.execute("INSERT INTO existing SELECT * FROM _ex")
-            con.unregister("_ex")
+        found = self._lookup_accounts(keys)
+        con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid BIGINT)")
+        _insert(con, "existing", found)
         m = self.run(cypher.MAX_IDX, {}, "reading accounts")[0]["m"]
         base = 0 if m is None else int(m) + 1
         con.execute("""CREATE OR REPLACE TABLE idmap AS
@@ -586,14 +581,28 @@ class _Loader:
         new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
                           WHERE m.idx >= ? ORDER BY m.idx""", params=[base]).to_arrow_table()
         fresh = self.count(cypher.COUNT_ACCOUNTS) == 0
+        created: dict[str, list] = {"key": [], "nid": []}
         for lo in range(0, new.num_rows, self.bs):
             part = new.slice(lo, self.bs)
-            self.run(cypher.CREATE_ACCOUNTS_FRESH if fresh else cypher.CREATE_ACCOUNTS,
-                     {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
-                      "idx": part.column("idx").to_pylist(), "v": field_lists(part)}, "creating accounts",
-                     retry_query=cypher.CREATE_ACCOUNTS)
+            for r in self.run(cypher.CREATE_ACCOUNTS_FRESH if fresh else cypher.CREATE_ACCOUNTS,
+                              {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
+                               "idx": part.column("idx").to_pylist(), "v": field_lists(part)},
+                              "creating accounts", retry_query=cypher.CREATE_ACCOUNTS):
+                created["key"] += r["keys"]
+                created["nid"] += r["nid"]
             self.bar.advance(part.num_rows)
         self.bar.advance(len(keys) - new.num_rows)
+        con.execute("CREATE OR REPLACE TABLE nids AS SELECT key, nid FROM existing")
+        _insert(con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())})
+        # accounts created by an earlier attempt of a retried batch did not come back: look them up
+        missing = [r[0] for r in con.execute("SELECT key FROM idmap ANTI JOIN nids USING (key)").fetchall()]
+        if missing:
+            again = self._lookup_accounts(missing)
+            _insert(con, "nids", {"key": again["key"], "nid": again["nid"]})
+        con.execute("CREATE OR REPLACE TABLE idmap AS SELECT m.id, m.key, m.idx, n.nid FROM idmap m JOIN nids n USING (key)")
+        if one("SELECT count(*) FROM idmap") != len(keys):
+            raise StoreError(f"Neo4j {self.store.location}: accounts disappeared during the load "
+                             "(deleted by another client?); run the load again")
 
         a = out.accounts
         a.rows = one("SELECT count(*) FROM stage_accounts")
@@ -603,78 +612,127 @@ class _Loader:
         a.existing = a.rows - a.duplicates - a.inserted
         out.new_endpoint_accounts = new_ids - a.inserted
         # accounts that were already stored: upsert their fields, count the changed ones
-        acc = con.sql(f"""SELECT m.key, {cols} FROM accf n JOIN idmap m USING (id)
+        acc = con.sql(f"""SELECT m.nid, {cols} FROM accf n JOIN idmap m USING (id)
                           WHERE m.idx < ? ORDER BY m.idx""", params=[base]).to_arrow_table()
         self.bar.add_total(acc.num_rows)
         for lo in range(0, acc.num_rows, self.bs):
             part = acc.slice(lo, self.bs)
-            for r in self.run(cypher.UPDATE_ACCOUNTS, {"key": part.column("key").to_pylist(), "v": field_lists(part),
-                                                       "base": base}, "updating accounts"):
+            for r in self.run(cypher.UPDATE_ACCOUNTS, {"nid": part.column("nid").to_pylist(), "v": field_lists(part)},
+                              "updating accounts"):
                 a.updated += int(r["updated"] or 0)
             self.bar.advance(part.num_rows)
 
         # 4. follows: one per pair, earliest since
         con.execute("""CREATE OR REPLACE TABLE fol AS
-            SELECT (a.idx::BIGINT << 32) + b.idx AS k, a.idx AS s, b.idx AS d,
-                   min(epoch_us(f.since)) AS us, count(*) AS c
+            SELECT a.idx AS s, b.idx AS d, a.nid AS a, b.nid AS b, min(epoch_us(f.since)) AS us, count(*) AS c
             FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
             GROUP BY ALL ORDER BY s, d""")
         f = out.follows
         f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
-        distinct = one("SELECT count(*) FROM fol")
-        f.duplicates = f.rows - distinct
+        f.duplicates = f.rows - one("SELECT count(*) FROM fol")
         f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
-        fol = con.sql("""SELECT k, s, d, CASE WHEN us IS NULL THEN NULL ELSE (us - ((us % 1000000) + 1000000)
-                                 % 1000000) // 1000000 END AS ss,
-                                 CASE WHEN us IS NULL THEN NULL ELSE (((us % 1000000) + 1000000) % 1000000) * 1000
-                                 END AS sn FROM fol""").to_arrow_table()
-        self.bar.add_total(fol.num_rows)
-
-        fresh = self.count(cypher.COUNT_FOLLOWS) == 0
-
-        def fol_batch(part: pa.Table) -> tuple[int, int]:
-            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "ss", "sn")}
-            r = self.run(cypher.CREATE_FOLLOWS if fresh else cypher.MERGE_FOLLOWS, p, "writing follows",
-                         retry_query=cypher.MERGE_FOLLOWS)[0]
-            return int(r["inserted"] or 0), int(r["existing"] or 0)
-        for ins, ex in self._batches(fol, fol_batch):
-            f.inserted += ins
-            f.existing += ex
+        follow = f"fol.a, fol.b, {_split_time('fol.us', 'ss', 'sn')}"
+        self._write_edges(
+            "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
+            new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
+            # a stored follow changes only when this load has an earlier since
+            upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
+                        WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
+            create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=f, what="follows")
 
         # 5. interactions: events with multiplicity
         con.execute("""CREATE OR REPLACE TABLE itr AS
-            SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, epoch(i.ts)::BIGINT AS t, i.post_id, i.hashtags,
-                   coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
+            SELECT a.idx AS s, b.idx AS d, a.nid AS a, b.nid AS b, i.kind, epoch_us(i.ts) AS us,
+                   epoch(i.ts)::BIGINT AS t, i.post_id, i.hashtags, coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
             FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
             GROUP BY ALL""")
         i = out.interactions
         i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
         i.duplicates = i.rows - one("SELECT count(*) FROM itr")
         i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
-        itr = con.sql("""SELECT left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
-                                    coalesce(to_json(post_id)::VARCHAR, 'null'),
-                                    coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))), 32) AS k,
-                                 s, d, kind,
-                                 CASE WHEN us IS NULL THEN NULL ELSE (us - ((us % 1000000) + 1000000) % 1000000)
-                                      // 1000000 END AS ts,
-                                 CASE WHEN us IS NULL THEN NULL ELSE (((us % 1000000) + 1000000) % 1000000) * 1000
-                                      END AS tn,
-                                 t,
-                                 post_id AS post, list_filter(hashtags, lambda x: x IS NOT NULL) AS tags, w, n
-                             FROM itr ORDER BY s, d""").to_arrow_table()
-        self.bar.add_total(itr.num_rows)
-
-        fresh = self.count(cypher.COUNT_INTERACTS) == 0
-
-        def itr_batch(part: pa.Table) -> tuple[int, int]:
-            p = {c: part.column(c).to_pylist() for c in ("k", "s", "d", "kind", "ts", "tn", "t", "post", "tags", "w", "n")}
-            r = self.run(cypher.CREATE_INTERACTIONS if fresh else cypher.MERGE_INTERACTIONS, p,
-                         "writing interactions", retry_query=cypher.MERGE_INTERACTIONS)[0]
-            return int(r["inserted"] or 0), int(r["existing"] or 0)
-        for ins, ex in self._batches(itr, itr_batch):
-            i.inserted += ins
-            i.existing += ex
+        # the event key: 60 bits of the SHA-256 of the event's fields (an identity among the events of a pair)
+        con.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
+                ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
+                                               coalesce(to_json(post_id)::VARCHAR, 'null'),
+                                               coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
+                              15))::BIGINT AS k FROM itr""")
+        # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
+        event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.t, itr.post_id AS post,
+                    list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
+                    CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
+        self._write_edges(
+            "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
+            new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
+            # a stored event changes only when this load holds it more times
+            upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
+                        ORDER BY itr.s, itr.d""",
+            create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=i, what="interactions")
         return out
+
+    def _lookup_accounts(self, keys: list[str]) -> dict[str, pa.Array]:
+        """Stored accounts among ``keys``: their key, idx and internal node id."""
+        found: dict[str, list] = {"keys": [], "idx": [], "nid": []}
+        for lo in range(0, len(keys), self.bs):
+            for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo:lo + self.bs]}, "looking up accounts"):
+                for c in found:
+                    found[c] += r[c]
+        return {"key": pa.array(found["keys"], pa.string()), "idx": pa.array(found["idx"], pa.int32()),
+                "nid": pa.array(found["nid"], pa.int64())}
+
+    def _write_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
+                     value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
+                     counts: Any, what: str) -> None:
+        """Write one relationship phase: only what is not stored yet, then what must change.
+
+        On a relationship type with nothing stored everything is new.  Otherwise the
+        relationships of this load's source accounts are read first (``existing_q``: a read
+        costs a fraction of a write) into the DuckDB table ``ex`` (identity columns ``ident``
+        and one value column, aggregated per identity with ``value[1]``) and compared there:
+        new rows (``new_sql``) are created with a plain ``create``, rows whose stored value must
+        change (``upd_sql``) go through the ``merge`` statement, rows stored as they are are not
+        sent at all.  A batch whose commit outcome is unknown is retried with ``merge``, so
+        nothing is ever written twice.
+        """
+        con = self.con
+        cols = (*ident, value[0])
+        con.execute(f"CREATE OR REPLACE TABLE ex ({', '.join(c + ' BIGINT' for c in cols)})")
+        if self.count(count_q) > 0:
+            sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
+            for lo in range(0, len(sources), self.bs):
+                for r in self.run(existing_q, {"a": sources[lo:lo + self.bs], "none": _NONE},
+                                  f"reading stored {what}"):
+                    try:
+                        _insert(con, "ex", {c: pa.array(r[c], pa.int64()) for c in cols})
+                    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                        raise StoreError(
+                            f"Neo4j {self.store.location}: stored {what} do not follow nichegraph's graph model "
+                            f"({exc}); load into an empty database") from exc
+            # one row per identity (a database could hold duplicates written by other tools)
+            con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {', '.join(ident)},
+                            {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex GROUP BY ALL""")
+        on = ", ".join(ident)
+        counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({on})")
+        new = con.sql(new_sql).to_arrow_table()
+        upd = con.sql(upd_sql).to_arrow_table()
+        total = self.one(f"SELECT count(*) FROM {table}")
+        self.bar.add_total(total)
+        self.bar.advance(total - new.num_rows - upd.num_rows)
+
+        def writer(query: str, count_existing: bool) -> Callable[[pa.Table], tuple[int, int]]:
+            def fn(part: pa.Table) -> tuple[int, int]:
+                p = {c: part.column(c).to_pylist() for c in part.column_names}
+                r = self.run(query, p, f"writing {what}", retry_query=merge)[0]
+                lost = part.num_rows - int(r["matched"] or 0)
+                if lost:
+                    raise StoreError(f"Neo4j {self.store.location}: {lost} {what} point at accounts that are "
+                                     "gone (deleted during the load?); run the load again")
+                return int(r["inserted"] or 0), int(r["existing"] or 0) if count_existing else 0
+            return fn
+        # rows already counted as existing above: a retried CREATE batch finds its own rows
+        for part, query, count_existing in ((new, create, True), (upd, merge, False)):
+            for ins, ex in self._batches(part, writer(query, count_existing)):
+                counts.inserted += ins
+                counts.existing += ex
 
     def _batches(self, table: pa.Table, fn: Callable[[pa.Table], tuple[int, int]]) -> Iterator[tuple[int, int]]:
         parts = [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
@@ -688,6 +746,26 @@ class _Loader:
             for p, res in zip(parts, ex.map(fn, parts)):
                 self.bar.advance(p.num_rows)
                 yield res
+
+
+#: Stands for "no value" in integer columns read back with ``collect`` (which drops nulls).
+_NONE = -(2 ** 63)
+
+
+def _split_time(col: str, s: str, ns: str) -> str:
+    """SQL: epoch microseconds ``col`` as whole epoch seconds ``s`` (floor) and nanoseconds ``ns``."""
+    frac = f"((({col} % 1000000) + 1000000) % 1000000)"
+    return (f"CASE WHEN {col} IS NULL THEN NULL ELSE ({col} - {frac}) // 1000000 END AS {s}, "
+            f"CASE WHEN {col} IS NULL THEN NULL ELSE {frac} * 1000 END AS {ns}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pa.Array]) -> None:
+    """Append Arrow columns (named like the table's) to a DuckDB table."""
+    con.register("_rows", pa.table(columns))
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 class _Progress:
