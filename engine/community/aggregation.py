@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel
+from .._jit import kernel, parallel_kernel, prange
 
 
 @kernel
-def aggregate(indptr, indices, A, labels, k):
-    """Aggregate CSR ``(indptr int64 (k+1,), indices int32, A float64)`` of ``labels`` (int32, ``0..k-1``).
-
-    Rows list neighbours in the order first met (deterministic).
-    """
-    n = indptr.shape[0] - 1
+def _members_by_label(labels, k):
+    """Counting sort of the nodes by label: ``(start int64 (k+1,), members int32 (n,))``."""
+    n = labels.shape[0]
     start = np.zeros(k + 1, dtype=np.int64)
     for v in range(n):
         start[labels[v] + 1] += 1
@@ -30,34 +27,105 @@ def aggregate(indptr, indices, A, labels, k):
     for v in range(n):
         members[fill[labels[v]]] = v
         fill[labels[v]] += 1
+    return start, members
+
+
+def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w):
+    """Rows of communities ``cuts[s]..cuts[s+1]`` written compactly from ``region[s]`` of the buffers.
+
+    One slice per iteration of the parallel loop, each with its own scratch
+    (``mark``/``acc`` of size ``k``); rows list neighbours in the order first
+    met, so the result does not depend on the slicing.
+    """
+    for s in prange(cuts.shape[0] - 1):
+        acc = np.zeros(k, dtype=np.float64)
+        mark = np.full(k, -1, dtype=np.int32)
+        touched = np.empty(k, dtype=np.int32)
+        pos = region[s]
+        for c in range(cuts[s], cuts[s + 1]):
+            nt = 0
+            for i in range(start[c], start[c + 1]):
+                v = members[i]
+                for p in range(indptr[v], indptr[v + 1]):
+                    d = labels[indices[p]]
+                    if mark[d] != c:
+                        mark[d] = c
+                        acc[d] = 0.0
+                        touched[nt] = d
+                        nt += 1
+                    acc[d] += A[p]
+            for t in range(nt):
+                d = touched[t]
+                buf_idx[pos] = d
+                buf_w[pos] = acc[d]
+                pos += 1
+            row_len[c] = nt
+
+
+def _gather_slices(cuts, region, out_ptr, buf_idx, buf_w, out_idx, out_w):
+    """Copy every slice's rows from the buffers to their final place."""
+    for s in prange(cuts.shape[0] - 1):
+        lo = out_ptr[cuts[s]]
+        m = out_ptr[cuts[s + 1]] - lo
+        for j in range(m):
+            out_idx[lo + j] = buf_idx[region[s] + j]
+            out_w[lo + j] = buf_w[region[s] + j]
+
+
+_slices_serial = kernel(_aggregate_slices)
+_slices_parallel = parallel_kernel(_aggregate_slices)
+_gather_serial = kernel(_gather_slices)
+_gather_parallel = parallel_kernel(_gather_slices)
+
+
+@kernel
+def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
+    """Aggregate CSR ``(indptr int64 (k+1,), indices int32, A float64)`` of ``labels`` (int32, ``0..k-1``).
+
+    Rows list neighbours in the order first met (deterministic).  The
+    communities are cut into ``n_slices`` ranges of about equal edge count,
+    aggregated independently (on numba's threads with ``parallel``) into
+    disjoint regions of a buffer and gathered; the result is identical for
+    any ``n_slices``.
+    """
+    n = indptr.shape[0] - 1
+    start, members = _members_by_label(labels, k)
     nnz = indices.shape[0]
-    out_ptr = np.zeros(k + 1, dtype=np.int64)
-    out_idx = np.empty(nnz, dtype=np.int32)
-    out_w = np.empty(nnz, dtype=np.float64)
-    buf = np.zeros(k, dtype=np.float64)
-    mark = np.full(k, -1, dtype=np.int32)
-    touched = np.empty(k, dtype=np.int32)
-    pos = 0
+    # slice s: communities cuts[s]..cuts[s+1], about nnz / n_slices arcs, written from region[s]
+    n_slices = max(1, min(n_slices, k))
+    cuts = np.zeros(n_slices + 1, dtype=np.int64)
+    region = np.zeros(n_slices + 1, dtype=np.int64)
+    arcs = 0
+    s = 1
     for c in range(k):
-        nt = 0
         for i in range(start[c], start[c + 1]):
-            v = members[i]
-            for p in range(indptr[v], indptr[v + 1]):
-                d = labels[indices[p]]
-                if mark[d] != c:
-                    mark[d] = c
-                    buf[d] = 0.0
-                    touched[nt] = d
-                    nt += 1
-                buf[d] += A[p]
-        for t in range(nt):
-            d = touched[t]
-            out_idx[pos] = d
-            out_w[pos] = buf[d]
-            pos += 1
-        out_ptr[c + 1] = pos
-    # views, not copies: trimming must not raise peak memory (the buffer is freed with the level)
-    return out_ptr, out_idx[:pos], out_w[:pos]
+            arcs += indptr[members[i] + 1] - indptr[members[i]]
+        if s < n_slices and arcs >= s * nnz / n_slices:
+            cuts[s] = c + 1
+            region[s] = arcs
+            s += 1
+    for r in range(s, n_slices + 1):
+        cuts[r] = k
+        region[r] = nnz
+    row_len = np.zeros(k, dtype=np.int64)
+    buf_idx = np.empty(nnz, dtype=np.int32)
+    buf_w = np.empty(nnz, dtype=np.float64)
+    if parallel:
+        _slices_parallel(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w)
+    else:
+        _slices_serial(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w)
+    out_ptr = np.zeros(k + 1, dtype=np.int64)
+    for c in range(k):
+        out_ptr[c + 1] = out_ptr[c] + row_len[c]
+    if n_slices == 1:  # already in place: views, not copies (trimming must not raise peak memory)
+        return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]]
+    out_idx = np.empty(out_ptr[k], dtype=np.int32)
+    out_w = np.empty(out_ptr[k], dtype=np.float64)
+    if parallel:
+        _gather_parallel(cuts, region, out_ptr, buf_idx, buf_w, out_idx, out_w)
+    else:
+        _gather_serial(cuts, region, out_ptr, buf_idx, buf_w, out_idx, out_w)
+    return out_ptr, out_idx, out_w
 
 
 @kernel

@@ -1,19 +1,58 @@
-"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2).
+"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2), serial and batched.
 
-A queue holds every node once, in a random order drawn from the seed.  Each
-popped node moves to the neighbouring community (or a new, empty one) with
-the largest positive :func:`~engine.community._objective.gain`; when it moves,
-its neighbours outside the new community re-enter the queue.  Ties go to the
-first community met in CSR order, so the result is a pure function of the
-inputs and the order.
+:func:`move_nodes` is the paper's algorithm.  A queue holds every node once,
+in a random order drawn from the seed.  Each popped node moves to the
+neighbouring community (or a new, empty one) with the largest positive
+:func:`~engine.community._objective.gain`; when it moves, its neighbours
+outside the new community re-enter the queue.  Ties go to the first
+community met in CSR order, so the result is a pure function of the inputs
+and the order.
+
+:func:`move_nodes_batched` is the same search organised so that the costly
+part runs on several threads without the result depending on how many.  It
+works in *rounds*: a round visits the active nodes (all of them in the
+first round) in the seeded order, ``batch`` nodes at a time, and each batch
+is handled in three steps:
+
+1. **propose** (parallel): every node of the batch finds its best move against
+   the partition as it was when the batch started;
+2. **apply** (serial, in order): a proposal is applied only if it is still
+   exact, i.e. no neighbour of the node that comes earlier in the batch has
+   moved (so its edge weights into every community are unchanged), and if its
+   gain, recomputed with the current community weights, is still above
+   ``tol``.  A node whose proposal went stale is visited again next round;
+3. **activate** (parallel): the neighbours of the nodes that moved, outside
+   their new community and already visited in this round, are marked for the
+   next round (a flag: the order of the writes does not matter).
+
+The search stops after a round without moves.  Every applied move raises
+the quality by more than ``tol``, as in the serial version.  Proposals
+depend only on the state at the start of their batch and the apply step is
+serial, so labels are identical for any number of threads, one included
+(they differ from :func:`move_nodes`'s: it is a different visiting schedule).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .._jit import kernel
+from .._jit import kernel, parallel_kernel, prange
 from ._objective import gain
+
+#: With ``parallel=True``, graphs with at least this many nodes run :func:`move_nodes_batched`
+#: (smaller ones, like the aggregated graphs of later levels, run :func:`move_nodes`: a batch
+#: would cover much of them and most proposals would go stale).  A property of the graph, never
+#: of the thread count.
+BATCHED_MIN_NODES = 100_000
+
+#: Nodes per batch of :func:`move_nodes_batched` (part of the algorithm: labels depend on it).
+BATCH_SIZE = 2048
+
+#: Earlier nodes of its batch that a node's proposal remembers as neighbours (more: checked by a scan).
+_EARLY = 8
+
+_NEW = -1  # proposal: leave for a new, empty community
 
 
 @kernel
@@ -115,3 +154,240 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
         else:
             W[a] += wv
     return moves
+
+
+
+def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+                 target, k_own, k_tgt, early, n_early, keys, vals, used):
+    """Best move of every node of ``batch`` against ``comm`` / ``W`` / ``size`` (read only).
+
+    For ``v = batch[i]`` writes ``target[i]`` (community to join; ``comm[v]``
+    to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and ``k_tgt[i]``
+    (edge weight into its own and into the target community) and the batch
+    positions ``j < i`` of its neighbours in ``early[i, :n_early[i]]`` (``bpos``
+    int32 (n,) gives every node's position in the batch, -1 outside).  The
+    batch is cut into ``keys.shape[0]`` slices, one per thread, each with its
+    own scratch row: neighbouring communities are summed in a small
+    open-addressing table (``keys``/``vals``, filled slots listed in ``used``,
+    cleared after each node), so no array of size ``n`` per thread is needed.
+    A node's answer does not depend on the slice it falls in.
+    """
+    nb = batch.shape[0]
+    n_slices = keys.shape[0]
+    for t in prange(n_slices):
+        hk = keys[t]
+        hv = vals[t]
+        hu = used[t]
+        for i in range(t * nb // n_slices, (t + 1) * nb // n_slices):
+            v = batch[i]
+            m = 16
+            while m < 2 * (indptr[v + 1] - indptr[v]):
+                m *= 2
+            mask = m - 1
+            nt = 0
+            ne = 0
+            for p in range(indptr[v], indptr[v + 1]):
+                u = indices[p]
+                if u == v:
+                    continue
+                j = bpos[u]
+                if 0 <= j < i:
+                    if ne < _EARLY:
+                        early[i, ne] = j
+                    ne += 1
+                c = comm[u]
+                h = (c * 40503) & mask
+                while hk[h] != c and hk[h] != -1:
+                    h = (h + 1) & mask
+                if hk[h] == c:
+                    hv[h] += A[p]
+                else:
+                    hk[h] = c
+                    hv[h] = A[p]
+                    hu[nt] = h
+                    nt += 1
+            n_early[i] = ne
+            a = comm[v]
+            wv = node_w[v]
+            k_va = 0.0
+            for j in range(nt):
+                if hk[hu[j]] == a:
+                    k_va = hv[hu[j]]
+            stay = gain(k_va, wv, W[a] - wv, scale)
+            best = a
+            best_gain = stay
+            best_k = k_va
+            for j in range(nt):  # first met wins ties, as in move_nodes
+                c = hk[hu[j]]
+                if c != a:
+                    g = gain(hv[hu[j]], wv, W[c], scale)
+                    if g > best_gain:
+                        best_gain = g
+                        best = c
+                        best_k = hv[hu[j]]
+            if size[a] > 1 and 0.0 > best_gain:
+                best = _NEW
+                best_gain = 0.0
+                best_k = 0.0
+            for j in range(nt):
+                hk[hu[j]] = -1
+            target[i] = best if best != a and best_gain - stay > tol else a
+            k_own[i] = k_va
+            k_tgt[i] = best_k
+
+
+def _activate_all(indptr, indices, comm, batch, moved, rpos, done, active):
+    """``active[u] = True`` for every neighbour ``u`` of a moved batch node outside its new community
+    whose round position ``rpos[u] < done`` (already visited this round, or not in it)."""
+    for i in prange(batch.shape[0]):
+        if moved[i]:
+            v = batch[i]
+            c = comm[v]
+            for p in range(indptr[v], indptr[v + 1]):
+                u = indices[p]
+                if comm[u] != c and rpos[u] < done:
+                    active[u] = True
+
+
+# Serial and parallel compilations of the same functions; identical results.
+_propose_serial = kernel(_propose_all)
+_propose_parallel = parallel_kernel(_propose_all)
+_activate_serial = kernel(_activate_all)
+_activate_parallel = parallel_kernel(_activate_all)
+
+
+@kernel
+def _still_exact(indptr, indices, v, i, early, n_early, bpos, moved):
+    """True when no neighbour of ``v`` (batch position ``i``) earlier in the batch has moved."""
+    ne = n_early[i]
+    if ne <= _EARLY:
+        for j in range(ne):
+            if moved[early[i, j]]:
+                return False
+        return True
+    for p in range(indptr[v], indptr[v + 1]):
+        j = bpos[indices[p]]
+        if 0 <= j < i and moved[j]:
+            return False
+    return True
+
+
+@kernel
+def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batch_size, n_slices, parallel):
+    """Batched fast local moving (module docstring); same arguments and result as :func:`move_nodes` plus:
+
+    batch_size : int
+        Nodes per batch (part of the algorithm: labels depend on it).
+    n_slices : int
+        Scratch rows for the propose step, normally the thread count (labels do not depend on it).
+    parallel : bool
+        Run the propose and activate steps on numba's threads.
+    """
+    n = indptr.shape[0] - 1
+    W = np.zeros(n, dtype=np.float64)
+    size = np.zeros(n, dtype=np.int32)
+    for v in range(n):
+        W[comm[v]] += node_w[v]
+        size[comm[v]] += 1
+    empty = np.empty(n, dtype=np.int32)
+    n_empty = 0
+    for c in range(n - 1, -1, -1):
+        if size[c] == 0:
+            empty[n_empty] = c
+            n_empty += 1
+    cap = 16
+    for v in range(n):
+        while cap < 2 * (indptr[v + 1] - indptr[v]):
+            cap *= 2
+    keys = np.full((n_slices, cap), -1, dtype=np.int32)
+    vals = np.zeros((n_slices, cap), dtype=np.float64)
+    used = np.empty((n_slices, cap), dtype=np.int32)
+    bpos = np.full(n, -1, dtype=np.int32)
+    rpos = np.empty(n, dtype=np.int32)
+    active = np.ones(n, dtype=np.bool_)
+    current = np.empty(n, dtype=np.int32)
+    target = np.empty(batch_size, dtype=np.int32)
+    k_own = np.empty(batch_size, dtype=np.float64)
+    k_tgt = np.empty(batch_size, dtype=np.float64)
+    early = np.empty((batch_size, _EARLY), dtype=np.int32)
+    n_early = np.empty(batch_size, dtype=np.int32)
+    moved = np.zeros(batch_size, dtype=np.bool_)
+    moves = 0
+    while True:
+        na = 0  # this round: the active nodes, in the seeded order
+        for i in range(n):
+            v = order[i]
+            rpos[v] = -1
+            if active[v]:
+                active[v] = False
+                current[na] = v
+                rpos[v] = na
+                na += 1
+        if na == 0:
+            return moves
+        for lo in range(0, na, batch_size):
+            batch = current[lo:min(lo + batch_size, na)]
+            nb = batch.shape[0]
+            for i in range(nb):
+                bpos[batch[i]] = i
+            if parallel:
+                _propose_parallel(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+                                  target, k_own, k_tgt, early, n_early, keys, vals, used)
+            else:
+                _propose_serial(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+                                target, k_own, k_tgt, early, n_early, keys, vals, used)
+            for i in range(nb):
+                moved[i] = False
+                v = batch[i]
+                a = comm[v]
+                t = target[i]
+                if t == a:
+                    continue
+                if not _still_exact(indptr, indices, v, i, early, n_early, bpos, moved):
+                    active[v] = True  # stale proposal: visit again next round
+                    continue
+                wv = node_w[v]
+                stay = gain(k_own[i], wv, W[a] - wv, scale)
+                if t == _NEW:
+                    if size[a] <= 1:
+                        continue
+                    best = empty[n_empty - 1]
+                    g = 0.0
+                else:
+                    best = t
+                    g = gain(k_tgt[i], wv, W[t], scale)
+                if not g - stay > tol:
+                    continue
+                if size[best] == 0:
+                    n_empty -= 1
+                comm[v] = best
+                W[a] -= wv
+                W[best] += wv
+                size[best] += 1
+                size[a] -= 1
+                if size[a] == 0:
+                    empty[n_empty] = a
+                    n_empty += 1
+                moved[i] = True
+                moves += 1
+            if parallel:
+                _activate_parallel(indptr, indices, comm, batch, moved[:nb], rpos, lo + nb, active)
+            else:
+                _activate_serial(indptr, indices, comm, batch, moved[:nb], rpos, lo + nb, active)
+            for i in range(nb):
+                bpos[batch[i]] = -1
+
+
+def local_moving(indptr, indices, A, node_w, comm, scale, order, tol, parallel: bool = False) -> int:
+    """Fast local moving of ``comm`` in place; returns the number of moves.
+
+    ``parallel=False``: :func:`move_nodes`.  ``parallel=True``:
+    :func:`move_nodes_batched` on numba's threads for graphs of at least
+    :data:`BATCHED_MIN_NODES` nodes (:func:`move_nodes` below).  Either way the
+    labels do not depend on the thread count.
+    """
+    n = indptr.shape[0] - 1
+    if not parallel or n < BATCHED_MIN_NODES:
+        return int(move_nodes(indptr, indices, A, node_w, comm, scale, order, tol))
+    return int(move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, BATCH_SIZE,
+                                  numba.get_num_threads(), True))
