@@ -11,14 +11,16 @@ Graph model
     ``key`` is the SHA-256 (hex) of ``id`` and carries the uniqueness constraint,
     because Neo4j cannot index property values larger than about 8 kB and ids
     may be arbitrarily long.  ``idx`` (unique) is the dense engine index.
-``(:Account)-[:FOLLOWS {key, since}]->(:Account)``
-    One relationship per pair; ``key = src_idx * 2**32 + dst_idx`` (unique);
+``(:Account)-[:FOLLOWS {since}]->(:Account)``
+    One relationship per pair (the pair is the identity; no key, no index);
     ``since`` is a UTC ``DATETIME`` (earliest seen) or absent.
 ``(:Account)-[:INTERACTS {key, kind, ts, t, post_id, hashtags, weight, n}]->(:Account)``
     One relationship per distinct event; ``n`` counts identical events
-    (multiplicity), ``key`` is the SHA-256 of the event's fields (unique);
-    ``ts`` is a UTC ``DATETIME`` and ``t`` the same instant in whole epoch seconds
-    (rounded; what the engine reads, cheaper than temporal arithmetic).
+    (multiplicity); ``key`` is an integer, 60 bits of the SHA-256 of the event's
+    fields, unique among the events of a pair (not indexed); ``ts`` is a UTC
+    ``DATETIME`` and ``t`` the same instant in whole epoch seconds (rounded; what
+    the engine reads, cheaper than temporal arithmetic); ``weight`` is absent when
+    it is the default 1.0.
 ``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
     An analysis run; its result tables kept exactly as compressed Arrow IPC
     chunks.  The latest run's per-account results are also written as
@@ -67,7 +69,8 @@ RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(id(a)) AS nid
 
 MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
 
-_new_fields = ", ".join(f"a.{f} = $v.{f}[i]" for f in ACCOUNT_FIELDS)
+#: Fields of a new account in its CREATE map (a null value stores nothing: cheaper than a SET).
+_new_fields = ", ".join(f"{f}: $v.{f}[i]" for f in ACCOUNT_FIELDS)
 
 #: Create the accounts that do not exist yet, with their fields (idempotent: looked up by key first;
 #: the uniqueness constraint turns a concurrent duplicate into an error).  Returns the keys and
@@ -76,16 +79,14 @@ CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
 OPTIONAL MATCH (x:Account {{key: $key[i]}}) USING INDEX x:Account(key)
 WITH i, x WHERE x IS NULL
-CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
-SET {_new_fields}
+CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
 RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 
 #: Fresh database only (no account yet): plain CREATE, no lookups.
 CREATE_ACCOUNTS_FRESH = f"""
 UNWIND range(0, size($key) - 1) AS i
-CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i]}})
-SET {_new_fields}
+CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
 RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 

@@ -9,20 +9,24 @@ Loading
 a bad file changes nothing), aggregates it exactly like :class:`DuckDBStore`
 (follows once per pair with the earliest ``since``; identical interaction
 events counted as a multiplicity ``n``), hashes the identities (account key =
-SHA-256 of the id, follow key = ``src * 2**32 + dst``, event key = SHA-256 of
-the event's fields), and then writes with batched ``UNWIND`` statements:
+SHA-256 of the id, event key = 60 bits of the SHA-256 of the event's fields),
+and then writes with batched ``UNWIND`` statements:
 
 1. constraints and indexes (``IF NOT EXISTS``);
-2. accounts, in id order, each ``MERGE``-d on its key, so the dense ``idx`` of a
-   new account is the same whether the load runs once or is resumed;
-3. account fields, follows, interaction events.
+2. accounts, in id order, each created only when its key is not stored, so the
+   dense ``idx`` of a new account is the same whether the load runs once or is
+   resumed; the loader keeps every account's internal node id;
+3. account fields, follows, interaction events.  Relationships find their
+   endpoints by internal node id; on a relationship type that already holds
+   data the stored relationships of the load's sources are read first and only
+   new or changed rows are sent (see :meth:`_Loader._write_edges`).
 
-Every statement is idempotent, so a retried batch (the driver retries
-transient errors and dropped connections with exponential backoff) or a
-re-run after a killed process changes nothing twice: the load is resumable.
-Loads of at most ``atomic_rows`` distinct rows run in one transaction (all or
-nothing even on the server side); larger loads commit batch by batch (a
-crash leaves a prefix that the re-run completes).
+Every statement is idempotent or only ever sent for rows known to be new, and a
+batch whose commit outcome is unknown is retried with the idempotent statement,
+so a retried batch or a re-run after a killed process changes nothing twice:
+the load is resumable.  Loads of at most ``atomic_rows`` distinct rows run in
+one transaction (all or nothing even on the server side); larger loads commit
+batch by batch (a crash leaves a prefix that the re-run completes).
 
 Reading
 -------
@@ -212,6 +216,9 @@ class Neo4jStore:
 
         def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
             q = query if attempts[0] == 0 or retry_query is None else retry_query
+            if attempts[0]:
+                _log.info("Neo4j %s: %s: attempt %d (the driver retries transient errors such as deadlocks)",
+                          self.location, what, attempts[0] + 1)
             attempts[0] += 1
             return [r.data() for r in tx.run(q, params or {})]
 

@@ -100,3 +100,26 @@ def test_permanent_errors_stop_with_a_clear_message(neo4j_uri):
     st.close()
     with pytest.raises(StoreError, match="cannot reach Neo4j"):
         open_store("bolt://127.0.0.1:1")
+
+
+def test_reload_keeps_the_earliest_since_and_stores_only_non_default_weights(neo4j_store_factory, cy):
+    st = neo4j_store_factory(atomic_rows=0, batch_size=2)  # the batched path: stored rows are read first
+    st.load([batch("follows", [{"follower": "a", "followee": "b", "since": ts(5)},
+                               {"follower": "a", "followee": "c"}])])
+    c = st.load([batch("follows", [{"follower": "a", "followee": "b", "since": ts(2)},
+                                   {"follower": "a", "followee": "c", "since": ts(7)},
+                                   {"follower": "b", "followee": "a", "since": ts(9)}])]).as_dict()["follows"]
+    assert (c["inserted"], c["existing"]) == (1, 2)
+    c = st.load([batch("follows", [{"follower": "a", "followee": "b", "since": ts(3)},
+                                   {"follower": "a", "followee": "c", "since": ts(8)}])]).as_dict()["follows"]
+    assert (c["inserted"], c["existing"]) == (0, 2)
+    got = {(r["a"], r["b"]): r["since"].to_native() for r in cy(
+        "MATCH (x:Account)-[f:FOLLOWS]->(y:Account) RETURN x.id AS a, y.id AS b, f.since AS since")}
+    utc = dt.timezone.utc
+    assert got == {("a", "b"): ts(2).replace(tzinfo=utc), ("a", "c"): ts(7).replace(tzinfo=utc),
+                   ("b", "a"): ts(9).replace(tzinfo=utc)}
+    st.load([batch("interactions", [{"source": "a", "target": "b", "kind": "reply", "ts": ts(1), "weight": w}
+                                    for w in (None, 1.0, 2.5)])])
+    rows = cy("MATCH ()-[e:INTERACTS]->() RETURN e.weight AS w, e.n AS n ORDER BY w")
+    assert rows == [{"w": 2.5, "n": 1}, {"w": None, "n": 2}]  # weight 1.0 (the default) is not stored
+    assert sorted(st.read_edges().int_weight.tolist()) == [2.0, 2.5]
