@@ -15,18 +15,35 @@ from .._jit import kernel
 @kernel
 def split_disconnected(indptr, indices, labels):
     """Labels (int32, ``0..k-1`` by first node) of the connected components of every community."""
+    return split_disconnected_in(indptr, indices, labels, np.ones(labels.max() + 1 if labels.shape[0] else 0,
+                                                                  dtype=np.bool_))
+
+
+@kernel
+def split_disconnected_in(indptr, indices, labels, check):
+    """As :func:`split_disconnected`, searching only the communities ``c`` with ``check[c]``.
+
+    The others are taken to be connected (for example because no node ever
+    left them) and stay whole.  ``labels`` int (n,) in ``0..check.shape[0]-1``.
+    """
     n = indptr.shape[0] - 1
     out = np.full(n, -1, dtype=np.int32)
+    whole = np.full(check.shape[0], -1, dtype=np.int32)  # the label given to an unchecked community
     stack = np.empty(n, dtype=np.int32)
     k = 0
     for s in range(n):
         if out[s] >= 0:
             continue
+        c = labels[s]
+        if not check[c]:
+            if whole[c] < 0:
+                whole[c] = k
+                k += 1
+            out[s] = whole[c]
+            continue
         out[s] = k
-        top = 0
         stack[0] = s
         top = 1
-        c = labels[s]
         while top > 0:
             top -= 1
             v = stack[top]

@@ -21,7 +21,7 @@ from . import _rng
 from ._objective import (OBJECTIVES, Objective, WorkGraph, check_labels, check_undirected, compact_labels,
                          make_objective, quality, work_graph)
 from .aggregation import aggregate, sum_by_label
-from .connectivity import split_disconnected
+from .connectivity import split_disconnected_in
 from .local_moving import local_moving
 from .partition import Partition, canonical_labels
 from .refinement import refine
@@ -50,8 +50,13 @@ def _setup(g: Graph, objective: str, resolution: float, what: str) -> tuple[Work
 
 
 def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: float, tol: float,
-                      state: np.ndarray, parallel: bool = False) -> Iterator[np.ndarray]:
-    """One run of the Leiden algorithm from ``part``; yields the flat labels after each level."""
+                      state: np.ndarray, parallel: bool = False, unrefined: list | None = None) -> Iterator[np.ndarray]:
+    """One run of the Leiden algorithm from ``part``; yields the flat labels after each level.
+
+    Appends to ``unrefined`` (when given) each time a level is aggregated on
+    the unrefined partition (refinement merged nothing): from then on a
+    community is no longer guaranteed to be connected.
+    """
     indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
     while True:
@@ -65,6 +70,8 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
         refined, kr = refine(indptr, indices, A, node_w, part, k, obj.scale, beta, order, state, parallel)
         if kr == n:  # refinement merged nothing: aggregate on the partition itself
             refined, kr = part, k
+            if unrefined is not None:
+                unrefined.append(True)
         initial = np.empty(kr, dtype=np.int32)
         initial[refined] = part  # each refined community starts in its parent community
         indptr, indices, A = aggregate(indptr, indices, A, refined, kr, _slices(parallel), parallel)
@@ -74,12 +81,23 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
 
 
 def _polish(wg: WorkGraph, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray,
-            parallel: bool) -> np.ndarray:
-    """Final pass: fast local moving of the original nodes, then split any community that became disconnected."""
+            parallel: bool, connected: bool) -> np.ndarray:
+    """Final pass: fast local moving of the original nodes, then split any community that became disconnected.
+
+    ``connected``: every community of ``labels`` is known to be connected, so
+    only those that lose a node here need a search.
+    """
     part = labels.astype(np.int32)
     local_moving(wg.indptr, wg.indices, wg.A, wg.node_w, part, obj.scale,
                  _rng.block_permutation(state, wg.n, ORDER_BLOCK), tol, parallel)
-    part, _ = split_disconnected(wg.indptr, wg.indices, part)
+    # only a community that lost a node can have come apart: one that only gained nodes gained
+    # each with an edge into it, and its members all stayed
+    check = np.zeros(wg.n, dtype=np.bool_)
+    if connected:
+        check[labels[part != labels]] = True
+    else:
+        check[:] = True
+    part, _ = split_disconnected_in(wg.indptr, wg.indices, part, check)
     return canonical_labels(part)
 
 
@@ -110,7 +128,8 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
     previous = canonical_labels(part)
     last = previous
     while it != n_iterations:
-        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state, bool(parallel)):
+        unrefined: list = []  # of the last iteration
+        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state, bool(parallel), unrefined):
             last = canonical_labels(flat)
             yield last
         it += 1
@@ -119,7 +138,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
         previous = last
         part = last.astype(np.int32)
     if polish and wg.n:
-        final = _polish(wg, obj, last, tol, state, bool(parallel))
+        final = _polish(wg, obj, last, tol, state, bool(parallel), connected=not unrefined)
         if not np.array_equal(final, last):
             yield final
 

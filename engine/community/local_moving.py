@@ -16,17 +16,19 @@ is handled in three steps:
 
 1. **propose** (parallel): every node of the batch finds its best move against
    the partition as it was when the batch started;
-2. **apply** (serial, in order): a proposal is applied only if it is still
-   exact, i.e. no neighbour of the node that comes earlier in the batch has
-   moved (so its edge weights into every community are unchanged), and if its
-   gain, recomputed with the current community weights, is still above
-   ``tol``.  A node whose proposal went stale is visited again next round;
+2. **apply** (serial, in order): a proposal is applied if its gain, recomputed
+   on the current state, is still above ``tol``: the node's edge weights into
+   its own and its target community are corrected for the neighbours that
+   moved earlier in the batch (each proposal remembers them), and community
+   weights are read as they are now.  The target itself is not chosen again;
+   a node whose neighbourhood changed is visited again next round (step 3);
 3. **activate** (parallel): the neighbours of the nodes that moved, outside
    their new community and already visited in this round, are marked for the
    next round (a flag: the order of the writes does not matter).
 
 The search stops after a round without moves.  Every applied move raises
-the quality by more than ``tol``, as in the serial version.  Proposals
+the quality by exactly its recomputed gain, more than ``tol``, as in the
+serial version.  Proposals
 depend only on the state at the start of their batch and the apply step is
 serial, so labels are identical for any number of threads, one included
 (they differ from :func:`move_nodes`'s: it is a different visiting schedule).
@@ -158,14 +160,15 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
 
 
 def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
-                 target, k_own, k_tgt, early, n_early, keys, vals, used):
+                 target, k_own, k_tgt, early, early_w, n_early, keys, vals, used):
     """Best move of every node of ``batch`` against ``comm`` / ``W`` / ``size`` (read only).
 
     For ``v = batch[i]`` writes ``target[i]`` (community to join; ``comm[v]``
     to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and ``k_tgt[i]``
-    (edge weight into its own and into the target community) and the batch
-    positions ``j < i`` of its neighbours in ``early[i, :n_early[i]]`` (``bpos``
-    int32 (n,) gives every node's position in the batch, -1 outside).  The
+    (edge weight into its own and into the target community), and the batch
+    positions ``j < i`` of its neighbours with the edge weights in
+    ``early[i, :n_early[i]]`` / ``early_w`` (CSR order; ``bpos`` int32 (n,)
+    gives every node's position in the batch, -1 outside).  The
     batch is cut into ``keys.shape[0]`` slices, one per thread, each with its
     own scratch row: neighbouring communities are summed in a small
     open-addressing table (``keys``/``vals``, filled slots listed in ``used``,
@@ -194,6 +197,7 @@ def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, b
                 if 0 <= j < i:
                     if ne < _EARLY:
                         early[i, ne] = j
+                        early_w[i, ne] = A[p]
                     ne += 1
                 c = comm[u]
                 h = (c * 40503) & mask
@@ -257,19 +261,43 @@ _activate_parallel = parallel_kernel(_activate_all)
 
 
 @kernel
-def _still_exact(indptr, indices, v, i, early, n_early, bpos, moved):
-    """True when no neighbour of ``v`` (batch position ``i``) earlier in the batch has moved."""
+def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w, n_early, bpos, moved,
+                       moved_from, moved_to):
+    """Edge weights of ``v`` (batch position ``i``) into ``a`` and ``t`` after the moves made earlier in the batch.
+
+    ``k_a``/``k_t`` were measured when the batch started; each earlier
+    neighbour that moved from ``moved_from[j]`` to ``moved_to[j]`` takes its
+    edge weight out of the one and into the other (in CSR order).
+    """
     ne = n_early[i]
     if ne <= _EARLY:
-        for j in range(ne):
-            if moved[early[i, j]]:
-                return False
-        return True
-    for p in range(indptr[v], indptr[v + 1]):
-        j = bpos[indices[p]]
-        if 0 <= j < i and moved[j]:
-            return False
-    return True
+        for e in range(ne):
+            j = early[i, e]
+            if moved[j]:
+                w = early_w[i, e]
+                if moved_from[j] == a:
+                    k_a -= w
+                if moved_to[j] == a:
+                    k_a += w
+                if moved_from[j] == t:
+                    k_t -= w
+                if moved_to[j] == t:
+                    k_t += w
+        return k_a, k_t
+    for p in range(indptr[v], indptr[v + 1]):  # more early neighbours than remembered: scan
+        u = indices[p]
+        j = bpos[u]
+        if u != v and 0 <= j < i and moved[j]:
+            w = A[p]
+            if moved_from[j] == a:
+                k_a -= w
+            if moved_to[j] == a:
+                k_a += w
+            if moved_from[j] == t:
+                k_t -= w
+            if moved_to[j] == t:
+                k_t += w
+    return k_a, k_t
 
 
 @kernel
@@ -310,6 +338,9 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
     k_own = np.empty(batch_size, dtype=np.float64)
     k_tgt = np.empty(batch_size, dtype=np.float64)
     early = np.empty((batch_size, _EARLY), dtype=np.int32)
+    early_w = np.empty((batch_size, _EARLY), dtype=np.float64)
+    moved_from = np.empty(batch_size, dtype=np.int32)
+    moved_to = np.empty(batch_size, dtype=np.int32)
     n_early = np.empty(batch_size, dtype=np.int32)
     moved = np.zeros(batch_size, dtype=np.bool_)
     moves = 0
@@ -332,10 +363,10 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                 bpos[batch[i]] = i
             if parallel:
                 _propose_parallel(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
-                                  target, k_own, k_tgt, early, n_early, keys, vals, used)
+                                  target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
             else:
                 _propose_serial(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
-                                target, k_own, k_tgt, early, n_early, keys, vals, used)
+                                target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
             for i in range(nb):
                 moved[i] = False
                 v = batch[i]
@@ -343,19 +374,21 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                 t = target[i]
                 if t == a:
                     continue
-                if not _still_exact(indptr, indices, v, i, early, n_early, bpos, moved):
-                    active[v] = True  # stale proposal: visit again next round
-                    continue
+                k_a, k_t = _corrected_weights(indptr, indices, A, v, i, a, t, k_own[i], k_tgt[i], early, early_w,
+                                              n_early, bpos, moved, moved_from, moved_to)
                 wv = node_w[v]
-                stay = gain(k_own[i], wv, W[a] - wv, scale)
+                stay = gain(k_a, wv, W[a] - wv, scale)
                 if t == _NEW:
                     if size[a] <= 1:
                         continue
                     best = empty[n_empty - 1]
                     g = 0.0
+                elif size[t] == 0:  # the target emptied earlier in the batch
+                    active[v] = True
+                    continue
                 else:
                     best = t
-                    g = gain(k_tgt[i], wv, W[t], scale)
+                    g = gain(k_t, wv, W[t], scale)
                 if not g - stay > tol:
                     continue
                 if size[best] == 0:
@@ -369,6 +402,8 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                     empty[n_empty] = a
                     n_empty += 1
                 moved[i] = True
+                moved_from[i] = a
+                moved_to[i] = best
                 moves += 1
             if parallel:
                 _activate_parallel(indptr, indices, comm, batch, moved[:nb], rpos, lo + nb, active)

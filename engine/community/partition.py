@@ -6,17 +6,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._jit import kernel
+
 
 def canonical_labels(labels: np.ndarray) -> np.ndarray:
     """Relabel to ``0..k-1`` int64: largest community first, ties by smallest node index.
 
     The order depends only on the partition (not on label values), so equal
-    partitions get equal arrays.
+    partitions get equal arrays.  Integer labels in a range of at most
+    ``4 n`` values are counted in O(n) (the usual case: labels are node or
+    community indices); others are sorted.
     """
     labels = np.asarray(labels)
     n = labels.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if np.issubdtype(labels.dtype, np.integer):
+        lo, hi = int(labels.min()), int(labels.max())
+        if hi - lo < 4 * n + 16:
+            first, sizes = _first_and_size(labels, lo, hi - lo + 1)
+            present = np.flatnonzero(sizes)
+            order = present[np.lexsort((first[present], -sizes[present]))]
+            rank = np.empty(hi - lo + 1, dtype=np.int64)
+            rank[order] = np.arange(order.shape[0], dtype=np.int64)
+            return _relabel(labels, rank, lo)
     _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
     sizes = np.bincount(inv)
@@ -24,6 +37,27 @@ def canonical_labels(labels: np.ndarray) -> np.ndarray:
     new = np.empty(order.shape[0], dtype=np.int64)
     new[order] = np.arange(order.shape[0], dtype=np.int64)
     return new[inv]
+
+
+@kernel
+def _first_and_size(labels, lo, span):
+    """First node and size of every label value ``lo .. lo+span-1``, int64 (span,) each (-1 / 0 if absent)."""
+    first = np.full(span, -1, dtype=np.int64)
+    sizes = np.zeros(span, dtype=np.int64)
+    for v in range(labels.shape[0]):
+        c = labels[v] - lo
+        if sizes[c] == 0:
+            first[c] = v
+        sizes[c] += 1
+    return first, sizes
+
+
+@kernel
+def _relabel(labels, rank, lo):
+    out = np.empty(labels.shape[0], dtype=np.int64)
+    for v in range(labels.shape[0]):
+        out[v] = rank[labels[v] - lo]
+    return out
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

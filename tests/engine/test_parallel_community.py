@@ -66,19 +66,26 @@ def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, ba
         for lo in range(0, len(current), batch_size):
             batch = current[lo:lo + batch_size]
             proposals = [propose(v) for v in batch]  # all against the state at the start of the batch
-            moved = set()
+            moved = {}  # earlier batch node -> (from, to)
             for v, (t, k_own, k_tgt) in zip(batch, proposals):
                 a, wv = comm[v], float(node_w[v])
                 if t == a:
                     continue
-                if any(u in moved for u, _ in neighbours(v)):  # only earlier batch nodes are in `moved`
-                    active[v] = True
-                    continue
+                for u, w in neighbours(v):  # correct the weights for neighbours that moved in this batch
+                    if u in moved:
+                        f, to = moved[u]
+                        k_own = k_own - w if f == a else k_own
+                        k_own = k_own + w if to == a else k_own
+                        k_tgt = k_tgt - w if f == t else k_tgt
+                        k_tgt = k_tgt + w if to == t else k_tgt
                 stay = k_own - scale * wv * (W[a] - wv)
                 if t == "new":
                     if size[a] <= 1:
                         continue
                     best, g = empty[-1], 0.0
+                elif size[t] == 0:
+                    active[v] = True
+                    continue
                 else:
                     best, g = t, k_tgt - scale * wv * W[t]
                 if not g - stay > tol:
@@ -92,7 +99,7 @@ def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, ba
                 size[a] -= 1
                 if size[a] == 0:
                     empty.append(a)
-                moved.add(v)
+                moved[v] = (a, best)
                 moves += 1
             for v in moved:
                 for u, _ in neighbours(v):
@@ -185,3 +192,45 @@ def test_sliced_aggregation_is_identical(name):
         other = aggregate(wg.indptr, wg.indices, wg.A, labels, k, n_slices, parallel)
         for a, b in zip(one, other):
             assert np.array_equal(a, b), (n_slices, parallel)
+
+
+def naive_canonical(labels):
+    first, sizes = {}, {}
+    for v, c in enumerate(labels.tolist()):
+        first.setdefault(c, v)
+        sizes[c] = sizes.get(c, 0) + 1
+    rank = {c: r for r, c in enumerate(sorted(first, key=lambda c: (-sizes[c], first[c])))}
+    return np.array([rank[c] for c in labels.tolist()], dtype=np.int64)
+
+
+def test_canonical_labels_counting_and_sorting_paths_match_naive():
+    from engine.community import canonical_labels
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 100, 1000):
+        for labels in (rng.integers(0, max(n // 3, 1), n), rng.integers(-5, 5, n),  # counted
+                       rng.integers(0, 3, n) * 10**12 - 7,  # sparse values: sorted
+                       rng.integers(0, 4, n).astype(np.int8), np.arange(n)[::-1].copy()):
+            got = canonical_labels(labels)
+            assert got.dtype == np.int64 and np.array_equal(got, naive_canonical(labels))
+    assert canonical_labels(np.array([], dtype=np.int64)).shape == (0,)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 1])
+def test_split_only_checked_communities(name):
+    from engine.community.connectivity import split_disconnected, split_disconnected_in
+    z = ZOO[name]
+    g = z.engine()
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, z.n_nodes).astype(np.int32)  # random groups: often disconnected
+    full, k = split_disconnected(g.indptr, g.indices, labels)
+    same, k2 = split_disconnected_in(g.indptr, g.indices, labels, np.ones(3, dtype=np.bool_))
+    assert k == k2 and np.array_equal(full, same)
+    assert_connected_communities(g, full)
+    for c in range(3):  # community c left whole, the others split exactly as before
+        check = np.ones(3, dtype=np.bool_)
+        check[c] = False
+        part, _ = split_disconnected_in(g.indptr, g.indices, labels, check)
+        inside = labels == c
+        if inside.any():
+            assert np.unique(part[inside]).shape[0] == 1
+        assert np.array_equal(naive_canonical(part[~inside]), naive_canonical(full[~inside]))
