@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph_store.duckdb_store import DuckDBStore  # noqa: E402
-from graph_store.neo4j_store import Neo4jStore  # noqa: E402
+from graph_store.neo4j_store import DEFAULT_WORKERS, Neo4jStore  # noqa: E402
 from graph_store.schema import SCHEMAS, TableBatch  # noqa: E402
 
 
@@ -110,7 +110,7 @@ def main() -> None:
     ap.add_argument("--follows", type=int, default=100_000)
     ap.add_argument("--interactions", type=int, default=100_000)
     ap.add_argument("--batch-size", type=int, default=10_000)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--pagecache", default="1g")
     ap.add_argument("--uri", help="use this server instead of starting one (its database is wiped)")

@@ -52,19 +52,24 @@ class Neo4jServer:
         Bolt port; 0 picks a free one.
     heap : str, default "1g"
         JVM heap (reserved up front, half of it for the young generation).
+    settings : dict, optional
+        Extra Neo4j settings (default: ``NICHEGRAPH_TEST_NEO4J_CONF``, ``name=value`` pairs split on
+        spaces); the listen addresses cannot be changed.
     jvm_options : sequence of str, optional
         Extra JVM options (default: ``NICHEGRAPH_TEST_NEO4J_JVM``, split on spaces).
     """
 
     def __init__(self, home: str | Path | None = None, *, port: int = 0, heap: str = "1g",
                  pagecache: str = "256m", startup_timeout: float = 180.0,
-                 jvm_options: tuple[str, ...] | None = None):
+                 jvm_options: tuple[str, ...] | None = None, settings: dict[str, str] | None = None):
         self._own_home = home is None
         self.home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="nichegraph-neo4j-"))
         self.port = port or free_port()
         self.heap = heap
         self.pagecache = pagecache
         self.startup_timeout = startup_timeout
+        self.settings = dict(settings) if settings is not None else dict(
+            kv.split("=", 1) for kv in os.environ.get("NICHEGRAPH_TEST_NEO4J_CONF", "").split() if "=" in kv)
         self.jvm_options = tuple(jvm_options) if jvm_options is not None else tuple(
             os.environ.get("NICHEGRAPH_TEST_NEO4J_JVM", "").split())
         self.proc: subprocess.Popen | None = None
@@ -81,7 +86,8 @@ class Neo4jServer:
         # spent a third of a large load's time in full collections (tx state is short-lived garbage)
         cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:NewRatio=1", "-XX:+UseSerialGC",
                "-XX:ActiveProcessorCount=2", *self.jvm_options, "-cp", cp, MAIN_CLASS, "--home", str(self.home), "--port", str(self.port),
-               "--pagecache", self.pagecache]
+               "--pagecache", self.pagecache,
+               *(a for k, v in self.settings.items() for a in ("--conf", f"{k}={v}"))]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, bufsize=1)
         ready = threading.Event()

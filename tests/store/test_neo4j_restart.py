@@ -29,9 +29,15 @@ def test_server_killed_and_restarted_mid_load(tmp_path):
     ref.load(world(**small))
     reference = ref.counts(), ref.read_edges(), ref.read_accounts().to_pylist()
     ref.close()
-    srv = neo4j_launcher.Neo4jServer(tmp_path / "neo4j-home", heap="512m", pagecache="64m")
+    srv = neo4j_launcher.Neo4jServer(tmp_path / "neo4j-home", heap="512m", pagecache="64m",
+                                     settings={"db.transaction.timeout": "7m"})
     uri = srv.start()
     try:
+        import neo4j
+        with neo4j.GraphDatabase.driver(uri, auth=None) as d:  # extra settings reach the server
+            rows = d.execute_query("SHOW SETTINGS YIELD name, value WHERE name = 'db.transaction.timeout' "
+                                   "RETURN value").records
+        assert [r["value"] for r in rows] == ["7m"]
         st = Neo4jStore.connect(uri, atomic_rows=0, batch_size=200, max_retry_time=180)
         probe = Neo4jStore.connect(uri)
         result: dict = {}

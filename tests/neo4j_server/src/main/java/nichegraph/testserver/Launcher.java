@@ -18,7 +18,7 @@ import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
  * Runs a real Neo4j Community (embedded, Bolt on 127.0.0.1 only) for nichegraph's tests.
  *
  * <p>Usage: {@code java -Xmx1g -cp target/classes:target/lib/* nichegraph.testserver.Launcher
- * [--home DIR] [--port N] [--pagecache 256m]}.  Port 0 (default) picks a free port.  When Bolt
+ * [--home DIR] [--port N] [--pagecache 256m] [--conf name=value ...]}.  Port 0 (default) picks a free port.  When Bolt
  * accepts connections it prints one line {@code BOLT bolt://127.0.0.1:PORT}.  It stops cleanly when
  * its standard input reaches end of file or reads a line {@code stop} (so it never outlives the
  * test process that started it), or on SIGTERM.
@@ -30,11 +30,20 @@ public final class Launcher {
         Path home = null;
         int port = 0;
         String pagecache = "256m";
+        Map<String, String> extra = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--home" -> home = Path.of(args[++i]);
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--pagecache" -> pagecache = args[++i];
+                case "--conf" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    if (kv.length != 2 || kv[0].startsWith("server.bolt") || kv[0].startsWith("server.default")) {
+                        System.err.println("--conf wants name=value (not the listen settings): " + args[i]);
+                        System.exit(2);
+                    }
+                    extra.put(kv[0], kv[1]);
+                }
                 default -> {
                     System.err.println("unknown argument " + args[i]);
                     System.exit(2);
@@ -60,6 +69,7 @@ public final class Launcher {
         cfg.put("dbms.usage_report.enabled", "false");
         cfg.put("db.tx_log.rotation.retention_policy", "2 files");
         cfg.put("server.threads.worker_count", "4");
+        cfg.putAll(extra);
 
         Files.createDirectories(home);
         Path conf = home.resolve("nichegraph-test-neo4j.conf");
