@@ -159,16 +159,17 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
 
 
 
-def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
                  target, k_own, k_tgt, early, early_w, n_early, keys, vals, used):
-    """Best move of every node of ``batch`` against ``comm`` / ``W`` / ``size`` (read only).
+    """Best move of every node of ``batch`` against ``state`` / ``W`` / ``size`` (read only).
 
-    For ``v = batch[i]`` writes ``target[i]`` (community to join; ``comm[v]``
-    to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and ``k_tgt[i]``
-    (edge weight into its own and into the target community), and the batch
-    positions ``j < i`` of its neighbours with the edge weights in
-    ``early[i, :n_early[i]]`` / ``early_w`` (CSR order; ``bpos`` int32 (n,)
-    gives every node's position in the batch, -1 outside).  The
+    ``state`` int64 (n,) packs every node's community (:func:`_comm`) and
+    batch position (:func:`_bpos`), so one memory access per neighbour
+    serves both.  For ``v = batch[i]`` writes ``target[i]`` (community to
+    join; its own to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and
+    ``k_tgt[i]`` (edge weight into its own and into the target community),
+    and the batch positions ``j < i`` of its neighbours with the edge weights
+    in ``early[i, :n_early[i]]`` / ``early_w`` (CSR order).  The
     batch is cut into ``keys.shape[0]`` slices, one per thread, each with its
     own scratch row: neighbouring communities are summed in a small
     open-addressing table (``keys``/``vals``, filled slots listed in ``used``,
@@ -193,13 +194,14 @@ def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, b
                 u = indices[p]
                 if u == v:
                     continue
-                j = bpos[u]
+                x = state[u]
+                j = _bpos(x)
                 if 0 <= j < i:
                     if ne < _EARLY:
                         early[i, ne] = j
                         early_w[i, ne] = A[p]
                     ne += 1
-                c = comm[u]
+                c = _comm(x)
                 h = (c * 40503) & mask
                 while hk[h] != c and hk[h] != -1:
                     h = (h + 1) & mask
@@ -211,7 +213,7 @@ def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, b
                     hu[nt] = h
                     nt += 1
             n_early[i] = ne
-            a = comm[v]
+            a = _comm(state[v])
             wv = node_w[v]
             k_va = 0.0
             for j in range(nt):
@@ -240,17 +242,38 @@ def _propose_all(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, b
             k_tgt[i] = best_k
 
 
-def _activate_all(indptr, indices, comm, batch, moved, rpos, done, active):
+def _activate_all(indptr, indices, state, batch, moved, active):
     """``active[u] = True`` for every neighbour ``u`` of a moved batch node outside its new community
-    whose round position ``rpos[u] < done`` (already visited this round, or not in it)."""
+    that this round is not still to visit (:func:`_pending`)."""
     for i in prange(batch.shape[0]):
         if moved[i]:
             v = batch[i]
-            c = comm[v]
+            c = _comm(state[v])
             for p in range(indptr[v], indptr[v + 1]):
-                u = indices[p]
-                if comm[u] != c and rpos[u] < done:
-                    active[u] = True
+                x = state[indices[p]]
+                if _comm(x) != c and not _pending(x):
+                    active[indices[p]] = True
+
+
+# Node state packed in one int64: community in bits 0-31, batch position + 1 in bits 32-61
+# (0: not in the batch), bit 62 set while the node waits for its batch in this round.
+_COMM = np.int64(0xFFFFFFFF)
+_PENDING = np.int64(1) << np.int64(62)
+
+
+@kernel(inline="always")
+def _comm(x):
+    return np.int32(x & _COMM)
+
+
+@kernel(inline="always")
+def _bpos(x):
+    return np.int64(((x & ~_PENDING) >> np.int64(32)) - 1)
+
+
+@kernel(inline="always")
+def _pending(x):
+    return (x & _PENDING) != 0
 
 
 # Serial and parallel compilations of the same functions; identical results.
@@ -261,7 +284,7 @@ _activate_parallel = parallel_kernel(_activate_all)
 
 
 @kernel
-def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w, n_early, bpos, moved,
+def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w, n_early, state, moved,
                        moved_from, moved_to):
     """Edge weights of ``v`` (batch position ``i``) into ``a`` and ``t`` after the moves made earlier in the batch.
 
@@ -286,7 +309,7 @@ def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w,
         return k_a, k_t
     for p in range(indptr[v], indptr[v + 1]):  # more early neighbours than remembered: scan
         u = indices[p]
-        j = bpos[u]
+        j = _bpos(state[u])
         if u != v and 0 <= j < i and moved[j]:
             w = A[p]
             if moved_from[j] == a:
@@ -330,8 +353,7 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
     keys = np.full((n_slices, cap), -1, dtype=np.int32)
     vals = np.zeros((n_slices, cap), dtype=np.float64)
     used = np.empty((n_slices, cap), dtype=np.int32)
-    bpos = np.full(n, -1, dtype=np.int32)
-    rpos = np.empty(n, dtype=np.int32)
+    state = comm.astype(np.int64)  # see _comm / _bpos / _pending
     active = np.ones(n, dtype=np.bool_)
     current = np.empty(n, dtype=np.int32)
     target = np.empty(batch_size, dtype=np.int32)
@@ -348,34 +370,35 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
         na = 0  # this round: the active nodes, in the seeded order
         for i in range(n):
             v = order[i]
-            rpos[v] = -1
             if active[v]:
                 active[v] = False
                 current[na] = v
-                rpos[v] = na
+                state[v] |= _PENDING
                 na += 1
         if na == 0:
+            for v in range(n):
+                comm[v] = _comm(state[v])
             return moves
         for lo in range(0, na, batch_size):
             batch = current[lo:min(lo + batch_size, na)]
             nb = batch.shape[0]
-            for i in range(nb):
-                bpos[batch[i]] = i
+            for i in range(nb):  # batch position in, pending out
+                state[batch[i]] = (state[batch[i]] & _COMM) | (np.int64(i + 1) << np.int64(32))
             if parallel:
-                _propose_parallel(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+                _propose_parallel(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
                                   target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
             else:
-                _propose_serial(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, bpos,
+                _propose_serial(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
                                 target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
             for i in range(nb):
                 moved[i] = False
                 v = batch[i]
-                a = comm[v]
+                a = _comm(state[v])
                 t = target[i]
                 if t == a:
                     continue
                 k_a, k_t = _corrected_weights(indptr, indices, A, v, i, a, t, k_own[i], k_tgt[i], early, early_w,
-                                              n_early, bpos, moved, moved_from, moved_to)
+                                              n_early, state, moved, moved_from, moved_to)
                 wv = node_w[v]
                 stay = gain(k_a, wv, W[a] - wv, scale)
                 if t == _NEW:
@@ -393,7 +416,7 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                     continue
                 if size[best] == 0:
                     n_empty -= 1
-                comm[v] = best
+                state[v] = (state[v] & ~_COMM) | np.int64(best)
                 W[a] -= wv
                 W[best] += wv
                 size[best] += 1
@@ -406,11 +429,11 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                 moved_to[i] = best
                 moves += 1
             if parallel:
-                _activate_parallel(indptr, indices, comm, batch, moved[:nb], rpos, lo + nb, active)
+                _activate_parallel(indptr, indices, state, batch, moved[:nb], active)
             else:
-                _activate_serial(indptr, indices, comm, batch, moved[:nb], rpos, lo + nb, active)
+                _activate_serial(indptr, indices, state, batch, moved[:nb], active)
             for i in range(nb):
-                bpos[batch[i]] = -1
+                state[batch[i]] &= _COMM
 
 
 def local_moving(indptr, indices, A, node_w, comm, scale, order, tol, parallel: bool = False) -> int:
