@@ -35,6 +35,9 @@ class AnalysisParams:
     level : "niche" (default) or "broad": the communities inside which niche
         centrality and the rankings are computed.
     threads : numba worker threads (results do not depend on it).
+    parallel : community detection on those threads (see
+        :class:`api.stages.communities.CommunityParams`); results still do
+        not depend on the thread count.
     extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}}``
         (see :class:`api.stages.communities.CommunityParams` and
         :class:`api.stages.metrics.MetricsParams`).
@@ -44,6 +47,7 @@ class AnalysisParams:
     resolution: float = 1.0
     level: str = "niche"
     threads: int | None = None
+    parallel: bool = False
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -125,6 +125,7 @@ def niches(
     resolution: float | None = None,
     n_iterations: int = 2,
     min_size: int = 5,
+    parallel: bool = False,
 ) -> Niches:
     r"""Find niche-scale communities nested in broad modularity communities.
 
@@ -146,6 +147,8 @@ def niches(
         Leiden iterations of each run.
     min_size : int, default 5
         Nodes of smaller groups join their most-tied neighbouring niche.
+    parallel : bool, default False
+        Passed to both :func:`~engine.community.leiden` runs.
 
     Returns
     -------
@@ -163,7 +166,7 @@ def niches(
     if g.directed:
         raise GraphInputError("niches needs an undirected graph; call g.symmetrize() first.")
     if broad is None:
-        broad_labels = leiden(g, seed=seed, n_iterations=n_iterations).labels
+        broad_labels = leiden(g, seed=seed, n_iterations=n_iterations, parallel=parallel).labels
     else:
         broad_labels = broad.labels if isinstance(broad, Partition) else np.asarray(broad)
         if broad_labels.shape != (g.n_nodes,):
@@ -177,7 +180,8 @@ def niches(
         gamma = float(resolution)
 
     inner = _within(g, broad_labels)
-    labels = leiden(inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations).labels
+    labels = leiden(inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations,
+                    parallel=parallel).labels
     labels = _join_small(inner.indptr, inner.indices, inner.weights, labels.astype(np.int64), int(min_size))
     labels = split_disconnected(inner.indptr, inner.indices, labels)[0].astype(np.int64)
     labels = canonical_labels(labels).astype(np.int64)

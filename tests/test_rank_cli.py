@@ -161,3 +161,23 @@ def test_compute_metrics_rejects_bad_params():
         compute_metrics(edges, None, np.zeros(1, np.int64), params={"dampening": 0.5})
     with pytest.raises(ValueError, match="one label per account"):
         compute_metrics(edges, None, np.zeros(2, np.int64))
+
+
+def test_analyze_parallel_flag_is_stored_and_thread_independent(tmp_path):
+    world = generate(n_accounts=600, n_edges=8_000, seed=5)
+    path = str(tmp_path / "p.duckdb")
+    with DuckDBStore(path) as st:
+        st.load(world.batches())
+    tables = []
+    for threads in ("1", "2"):
+        res = runner.invoke(app, ["analyze", "--store", path, "--parallel", "--threads", threads])
+        assert res.exit_code == 0, res.output
+        with DuckDBStore(path) as st:
+            run, t = st.read_run()
+        assert run.params["parallel"] is True
+        tables.append(t["accounts"].select(["id", "community", "niche"]))
+    assert tables[0].equals(tables[1])
+    res = runner.invoke(app, ["analyze", "--store", path, "--serial"])
+    assert res.exit_code == 0, res.output
+    with DuckDBStore(path) as st:
+        assert st.read_run()[0].params["parallel"] is False

@@ -140,3 +140,24 @@ def test_stage_deterministic_and_empty():
                        np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
     r = detect_communities(empty)
     assert r.community.tolist() == [0, 1, 2] and math.isnan(r.modularity)
+
+
+def test_stage_parallel_is_thread_independent(monkeypatch):
+    import numba
+
+    import engine.community.local_moving as lm
+    from api.stages.communities import detect_communities
+    monkeypatch.setattr(lm, "BATCHED_MIN_NODES", 0)  # the batched search on this small graph too
+    monkeypatch.setattr(lm, "BATCH_SIZE", 16)
+    edges, _, _ = planted_edges(seed=3)
+    before = numba.get_num_threads()
+    try:
+        runs = []
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            runs.append(detect_communities(edges, params={"seed": 2, "parallel": True}))
+    finally:
+        numba.set_num_threads(before)
+    a, b = runs
+    assert np.array_equal(a.community, b.community) and np.array_equal(a.niche, b.niche) and a.table.equals(b.table)
+    assert a.n_communities > 1 and a.modularity > 0.3
