@@ -19,7 +19,7 @@ and then writes with batched ``UNWIND`` statements:
 3. account fields, follows, interaction events.  Relationships find their
    endpoints by internal node id; on a relationship type that already holds
    data the stored relationships of the load's sources are read first and only
-   new or changed rows are sent (see :meth:`_Loader._write_edges`).
+   new or changed rows are sent (see :meth:`_Loader._plan_edges`).
 
 Every statement is idempotent or only ever sent for rows known to be new, and a
 batch whose commit outcome is unknown is retried with the idempotent statement,
@@ -46,6 +46,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 import duckdb
@@ -641,7 +642,7 @@ class _Loader:
         f.duplicates = f.rows - one("SELECT count(*) FROM fol")
         f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
         follow = f"fol.a, fol.b, {_split_time('fol.us', 'ss', 'sn')}"
-        self._write_edges(
+        fol_new, fol_upd = self._plan_edges(
             "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
             new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
             # a stored follow changes only when this load has an earlier since
@@ -669,13 +670,16 @@ class _Loader:
         event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.t, itr.post_id AS post,
                     list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
                     CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
-        self._write_edges(
+        itr_new, itr_upd = self._plan_edges(
             "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
             new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
             # a stored event changes only when this load holds it more times
             upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
                         ORDER BY itr.s, itr.d""",
             create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=i, what="interactions")
+        # follows and events alternate: two writers then mostly lock different relationship chains
+        # of the same busy accounts (a dense node keeps one chain per relationship type)
+        self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
         return out
 
     def _lookup_accounts(self, keys: list[str]) -> dict[str, pa.Array]:
@@ -688,10 +692,10 @@ class _Loader:
         return {"key": pa.array(found["keys"], pa.string()), "idx": pa.array(found["idx"], pa.int32()),
                 "nid": pa.array(found["nid"], pa.int64())}
 
-    def _write_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
-                     value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
-                     counts: Any, what: str) -> None:
-        """Write one relationship phase: only what is not stored yet, then what must change.
+    def _plan_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
+                    value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
+                    counts: Any, what: str) -> tuple[list["_Job"], list["_Job"]]:
+        """Plan one relationship phase: batches of what is not stored yet, and of what must change.
 
         On a relationship type with nothing stored everything is new.  Otherwise the
         relationships of this load's source accounts are read first (``existing_q``: a read
@@ -699,8 +703,8 @@ class _Loader:
         and one value column, aggregated per identity with ``value[1]``) and compared there:
         new rows (``new_sql``) are created with a plain ``create``, rows whose stored value must
         change (``upd_sql``) go through the ``merge`` statement, rows stored as they are are not
-        sent at all.  A batch whose commit outcome is unknown is retried with ``merge``, so
-        nothing is ever written twice.
+        sent at all (they are counted as existing here).  A batch whose commit outcome is
+        unknown is retried with ``merge``, so nothing is ever written twice.
         """
         con = self.con
         cols = (*ident, value[0])
@@ -719,42 +723,64 @@ class _Loader:
             # one row per identity (a database could hold duplicates written by other tools)
             con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {', '.join(ident)},
                             {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex GROUP BY ALL""")
-        on = ", ".join(ident)
-        counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({on})")
+        counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({', '.join(ident)})")
         new = con.sql(new_sql).to_arrow_table()
         upd = con.sql(upd_sql).to_arrow_table()
         total = self.one(f"SELECT count(*) FROM {table}")
         self.bar.add_total(total)
         self.bar.advance(total - new.num_rows - upd.num_rows)
+        # rows of ``upd`` are among those counted as existing above
+        return ([_Job(p, create, merge, counts, True, what) for p in self._slices(new)],
+                [_Job(p, merge, merge, counts, False, what) for p in self._slices(upd)])
 
-        def writer(query: str, count_existing: bool) -> Callable[[pa.Table], tuple[int, int]]:
-            def fn(part: pa.Table) -> tuple[int, int]:
-                p = {c: part.column(c).to_pylist() for c in part.column_names}
-                r = self.run(query, p, f"writing {what}", retry_query=merge)[0]
-                lost = part.num_rows - int(r["matched"] or 0)
-                if lost:
-                    raise StoreError(f"Neo4j {self.store.location}: {lost} {what} point at accounts that are "
-                                     "gone (deleted during the load?); run the load again")
-                return int(r["inserted"] or 0), int(r["existing"] or 0) if count_existing else 0
-            return fn
-        # rows already counted as existing above: a retried CREATE batch finds its own rows
-        for part, query, count_existing in ((new, create, True), (upd, merge, False)):
-            for ins, ex in self._batches(part, writer(query, count_existing)):
-                counts.inserted += ins
-                counts.existing += ex
+    def _slices(self, table: pa.Table) -> list[pa.Table]:
+        return [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
 
-    def _batches(self, table: pa.Table, fn: Callable[[pa.Table], tuple[int, int]]) -> Iterator[tuple[int, int]]:
-        parts = [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
-        if self.workers <= 1 or len(parts) <= 1:
-            for p in parts:
-                res = fn(p)
-                self.bar.advance(p.num_rows)
-                yield res
+    def _run_job(self, job: "_Job") -> tuple[int, int]:
+        """Write one batch; (inserted, existing) as the server counted them."""
+        part = job.part
+        p = {c: part.column(c).to_pylist() for c in part.column_names}
+        r = self.run(job.query, p, f"writing {job.what}", retry_query=job.retry_query)[0]
+        lost = part.num_rows - int(r["matched"] or 0)
+        if lost:
+            raise StoreError(f"Neo4j {self.store.location}: {lost} {job.what} point at accounts that are "
+                             "gone (deleted during the load?); run the load again")
+        # a retried CREATE batch finds its own rows: those count as existing
+        return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
+
+    def _run_jobs(self, jobs: list["_Job"]) -> None:
+        """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
+        if self.workers <= 1 or len(jobs) <= 1:
+            results: Iterable[tuple[int, int]] = map(self._run_job, jobs)
+            self._tally(jobs, results)
             return
         with ThreadPoolExecutor(self.workers) as ex:
-            for p, res in zip(parts, ex.map(fn, parts)):
-                self.bar.advance(p.num_rows)
-                yield res
+            self._tally(jobs, ex.map(self._run_job, jobs))
+
+    def _tally(self, jobs: list["_Job"], results: Iterable[tuple[int, int]]) -> None:
+        for job, (ins, existing) in zip(jobs, results):
+            job.counts.inserted += ins
+            job.counts.existing += existing
+            self.bar.advance(job.part.num_rows)
+
+
+@dataclass
+class _Job:
+    """One batch of relationship rows and the statement that writes it."""
+
+    part: pa.Table
+    query: str
+    retry_query: str
+    counts: Any
+    count_existing: bool
+    what: str
+
+
+def _alternate(a: list, b: list) -> list:
+    """``a[0], b[0], a[1], b[1], ...`` and then the rest of the longer list."""
+    out = [x for pair in zip(a, b) for x in pair]
+    n = min(len(a), len(b))
+    return out + a[n:] + b[n:]
 
 
 def _dicts(result: "neo4j.Result") -> list[dict]:
