@@ -10,7 +10,10 @@ graph is read from an ``.npz`` file before the clock starts, the JIT is warmed
 up on a small graph first (our methods), and the time of the algorithm call
 is taken (every library's graph object, our CSR ``Graph`` included, is built
 before the clock starts);
-medians over ``--repeats`` runs.  Memory: peak RSS of the process, and peak
+medians over ``--repeats`` runs.  Our 1-thread rows run the serial search
+(``parallel=False``, the default); our 2-thread rows run ``parallel=True``
+(batched local moving, parallel refinement and aggregation; labels identical
+on any thread count).  Memory: peak RSS of the process, and peak
 minus the RSS just before the timed call (what the algorithm itself adds on top
 of the loaded library and graph).
 
