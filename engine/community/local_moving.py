@@ -58,6 +58,42 @@ _NEW = -1  # proposal: leave for a new, empty community
 
 
 @kernel
+def _communities(comm, node_w):
+    """Weight ``W`` (float64 (n,)) and ``size`` (int32 (n,)) of every community id ``0..n-1`` of ``comm``,
+    and the stack of unused ids (int32 (n,), its first ``n_empty`` slots; the smallest id on top)."""
+    n = comm.shape[0]
+    W = np.zeros(n, dtype=np.float64)
+    size = np.zeros(n, dtype=np.int32)
+    for v in range(n):
+        W[comm[v]] += node_w[v]
+        size[comm[v]] += 1
+    empty = np.empty(n, dtype=np.int32)
+    n_empty = 0
+    for c in range(n - 1, -1, -1):
+        if size[c] == 0:
+            empty[n_empty] = c
+            n_empty += 1
+    return W, size, empty, n_empty
+
+
+@kernel(inline="always")
+def _join(a, best, wv, W, size, empty, n_empty):
+    """Book a node of weight ``wv`` moving from ``a`` (its weight already out of ``W[a]``) to ``best``.
+
+    ``best`` is a used id or the top of the unused stack; returns the new ``n_empty``.
+    """
+    if size[best] == 0:
+        n_empty -= 1
+    W[best] += wv
+    size[best] += 1
+    size[a] -= 1
+    if size[a] == 0:
+        empty[n_empty] = a
+        n_empty += 1
+    return n_empty
+
+
+@kernel
 def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
     """Move nodes in place in ``comm`` (int32, labels in ``0..n-1``); return the number of moves.
 
@@ -77,17 +113,7 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
         A move must raise ``H`` by more than ``tol``.
     """
     n = indptr.shape[0] - 1
-    W = np.zeros(n, dtype=np.float64)
-    size = np.zeros(n, dtype=np.int32)
-    for v in range(n):
-        W[comm[v]] += node_w[v]
-        size[comm[v]] += 1
-    empty = np.empty(n, dtype=np.int32)
-    n_empty = 0
-    for c in range(n - 1, -1, -1):
-        if size[c] == 0:
-            empty[n_empty] = c
-            n_empty += 1
+    W, size, empty, n_empty = _communities(comm, node_w)
     queue = order.copy()
     in_queue = np.ones(n, dtype=np.bool_)
     head = 0
@@ -134,15 +160,8 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             best = empty[n_empty - 1]
             best_gain = 0.0
         if best != a and best_gain - stay > tol:
-            if size[best] == 0:
-                n_empty -= 1
             comm[v] = best
-            W[best] += wv
-            size[best] += 1
-            size[a] -= 1
-            if size[a] == 0:
-                empty[n_empty] = a
-                n_empty += 1
+            n_empty = _join(a, best, wv, W, size, empty, n_empty)
             moves += 1
             for p in range(indptr[v], indptr[v + 1]):
                 u = indices[p]
@@ -335,17 +354,7 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
         Run the propose and activate steps on numba's threads.
     """
     n = indptr.shape[0] - 1
-    W = np.zeros(n, dtype=np.float64)
-    size = np.zeros(n, dtype=np.int32)
-    for v in range(n):
-        W[comm[v]] += node_w[v]
-        size[comm[v]] += 1
-    empty = np.empty(n, dtype=np.int32)
-    n_empty = 0
-    for c in range(n - 1, -1, -1):
-        if size[c] == 0:
-            empty[n_empty] = c
-            n_empty += 1
+    W, size, empty, n_empty = _communities(comm, node_w)
     cap = 16
     for v in range(n):
         while cap < 2 * (indptr[v + 1] - indptr[v]):
@@ -414,16 +423,9 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                     g = gain(k_t, wv, W[t], scale)
                 if not g - stay > tol:
                     continue
-                if size[best] == 0:
-                    n_empty -= 1
                 state[v] = (state[v] & ~_COMM) | np.int64(best)
                 W[a] -= wv
-                W[best] += wv
-                size[best] += 1
-                size[a] -= 1
-                if size[a] == 0:
-                    empty[n_empty] = a
-                    n_empty += 1
+                n_empty = _join(a, best, wv, W, size, empty, n_empty)
                 moved[i] = True
                 moved_from[i] = a
                 moved_to[i] = best
