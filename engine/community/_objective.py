@@ -161,13 +161,37 @@ def h_value(inside, W, scale, cpm):
 
 
 def compact_labels(labels) -> tuple[np.ndarray, int]:
-    """Map arbitrary integer labels to ``0..k-1`` (int32, by order of first value); return ``(labels, k)``."""
+    """Map integer labels to ``0..k-1`` (int32, in increasing order of value); return ``(labels, k)``.
+
+    Labels in a range of at most ``4 n`` values (node or community indices)
+    are counted in O(n); others are sorted.
+    """
     labels = np.asarray(labels)
-    if labels.size == 0:
+    n = labels.size
+    if n == 0:
         return np.zeros(0, dtype=np.int32), 0
+    lo, hi = int(labels.min()), int(labels.max())
+    if np.issubdtype(labels.dtype, np.integer) and hi - lo < 4 * n + 16:
+        return _compact_counted(labels.reshape(-1), lo, hi - lo + 1)
     _, inv = np.unique(labels, return_inverse=True)
     inv = inv.astype(np.int32).reshape(-1)
     return inv, int(inv.max()) + 1
+
+
+@kernel
+def _compact_counted(labels, lo, span):
+    new = np.full(span, -1, dtype=np.int32)
+    for v in range(labels.shape[0]):
+        new[labels[v] - lo] = 0
+    k = 0
+    for c in range(span):
+        if new[c] == 0:
+            new[c] = k
+            k += 1
+    out = np.empty(labels.shape[0], dtype=np.int32)
+    for v in range(labels.shape[0]):
+        out[v] = new[labels[v] - lo]
+    return out, k
 
 
 def check_labels(g: Graph, labels, what: str = "labels") -> np.ndarray:

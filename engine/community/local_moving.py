@@ -56,6 +56,10 @@ _EARLY = 8
 
 _NEW = -1  # proposal: leave for a new, empty community
 
+#: A round finds its active nodes by scanning only the chunks of 2**_CHUNK_BITS order positions
+#: flagged as holding one (late rounds have few).
+_CHUNK_BITS = 6
+
 
 @kernel
 def _communities(comm, node_w):
@@ -261,9 +265,10 @@ def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
             k_tgt[i] = best_k
 
 
-def _activate_all(indptr, indices, state, batch, moved, active):
+def _activate_all(indptr, indices, state, batch, moved, active, pos, chunk_active):
     """``active[u] = True`` for every neighbour ``u`` of a moved batch node outside its new community
-    that this round is not still to visit (:func:`_pending`)."""
+    that this round is not still to visit (:func:`_pending`); flags its chunk of the visiting order
+    (``chunk_active[pos[u] >> _CHUNK_BITS]``, ``pos`` the position of every node in the order)."""
     for i in prange(batch.shape[0]):
         if moved[i]:
             v = batch[i]
@@ -272,6 +277,7 @@ def _activate_all(indptr, indices, state, batch, moved, active):
                 x = state[indices[p]]
                 if _comm(x) != c and not _pending(x):
                     active[indices[p]] = True
+                    chunk_active[pos[indices[p]] >> _CHUNK_BITS] = True
 
 
 # Node state packed in one int64: community in bits 0-31, batch position + 1 in bits 32-61
@@ -364,6 +370,11 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
     used = np.empty((n_slices, cap), dtype=np.int32)
     state = comm.astype(np.int64)  # see _comm / _bpos / _pending
     active = np.ones(n, dtype=np.bool_)
+    pos = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        pos[order[i]] = i
+    n_chunks = (n >> _CHUNK_BITS) + 1
+    chunk_active = np.ones(n_chunks, dtype=np.bool_)
     current = np.empty(n, dtype=np.int32)
     target = np.empty(batch_size, dtype=np.int32)
     k_own = np.empty(batch_size, dtype=np.float64)
@@ -377,13 +388,17 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
     moves = 0
     while True:
         na = 0  # this round: the active nodes, in the seeded order
-        for i in range(n):
-            v = order[i]
-            if active[v]:
-                active[v] = False
-                current[na] = v
-                state[v] |= _PENDING
-                na += 1
+        for ch in range(n_chunks):
+            if not chunk_active[ch]:
+                continue
+            chunk_active[ch] = False
+            for i in range(ch << _CHUNK_BITS, min(n, (ch + 1) << _CHUNK_BITS)):
+                v = order[i]
+                if active[v]:
+                    active[v] = False
+                    current[na] = v
+                    state[v] |= _PENDING
+                    na += 1
         if na == 0:
             for v in range(n):
                 comm[v] = _comm(state[v])
@@ -417,6 +432,7 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                     g = 0.0
                 elif size[t] == 0:  # the target emptied earlier in the batch
                     active[v] = True
+                    chunk_active[pos[v] >> _CHUNK_BITS] = True
                     continue
                 else:
                     best = t
@@ -431,9 +447,9 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                 moved_to[i] = best
                 moves += 1
             if parallel:
-                _activate_parallel(indptr, indices, state, batch, moved[:nb], active)
+                _activate_parallel(indptr, indices, state, batch, moved[:nb], active, pos, chunk_active)
             else:
-                _activate_serial(indptr, indices, state, batch, moved[:nb], active)
+                _activate_serial(indptr, indices, state, batch, moved[:nb], active, pos, chunk_active)
             for i in range(nb):
                 state[batch[i]] &= _COMM
 

@@ -234,3 +234,14 @@ def test_split_only_checked_communities(name):
         if inside.any():
             assert np.unique(part[inside]).shape[0] == 1
         assert np.array_equal(naive_canonical(part[~inside]), naive_canonical(full[~inside]))
+
+
+def test_compact_labels_counting_and_sorting_paths():
+    from engine.community._objective import compact_labels
+    rng = np.random.default_rng(2)
+    for labels in (rng.integers(0, 50, 300), rng.integers(-9, 9, 40), rng.integers(0, 3, 30) * 10**15,
+                   np.array([7]), rng.integers(0, 5, 20).astype(np.int16)):
+        got, k = compact_labels(labels)
+        expected = np.unique(labels, return_inverse=True)[1].reshape(-1)
+        assert got.dtype == np.int32 and k == expected.max() + 1 and np.array_equal(got, expected)
+    assert compact_labels(np.zeros(0, dtype=np.int64))[1] == 0
