@@ -566,9 +566,10 @@ class _Loader:
         # 1. which ids exist already: their idx and internal node id
         keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
         self.bar.add_total(len(keys))
-        found = self._lookup_accounts(keys)
+        fresh = self.count(cypher.COUNT_ACCOUNTS) == 0  # nothing to look up (count store: no scan)
         con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid BIGINT)")
-        _insert(con, "existing", found)
+        if not fresh:
+            _insert(con, "existing", self._lookup_accounts(keys))
         m = self.run(cypher.MAX_IDX, {}, "reading accounts")[0]["m"]
         base = 0 if m is None else int(m) + 1
         con.execute("""CREATE OR REPLACE TABLE idmap AS
@@ -590,7 +591,6 @@ class _Loader:
         # 3. create new accounts with their fields, in id order (a resumed load assigns the same idx)
         new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
                           WHERE m.idx >= ? ORDER BY m.idx""", params=[base]).to_arrow_table()
-        fresh = self.count(cypher.COUNT_ACCOUNTS) == 0
         created: dict[str, list] = {"key": [], "nid": []}
         for lo in range(0, new.num_rows, self.bs):
             part = new.slice(lo, self.bs)
