@@ -55,6 +55,7 @@ BATCH_SIZE = 2048
 _EARLY = 8
 
 _NEW = -1  # proposal: leave for a new, empty community
+_STAY = -2  # proposal: no move (the apply step then reads nothing else of the node)
 
 #: A round finds its active nodes by scanning only the chunks of 2**_CHUNK_BITS order positions
 #: flagged as holding one (late rounds have few).
@@ -189,7 +190,7 @@ def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
     ``state`` int64 (n,) packs every node's community (:func:`_comm`) and
     batch position (:func:`_bpos`), so one memory access per neighbour
     serves both.  For ``v = batch[i]`` writes ``target[i]`` (community to
-    join; its own to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and
+    join; ``_STAY`` to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and
     ``k_tgt[i]`` (edge weight into its own and into the target community),
     and the batch positions ``j < i`` of its neighbours with the edge weights
     in ``early[i, :n_early[i]]`` / ``early_w`` (CSR order).  The
@@ -260,7 +261,7 @@ def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
                 best_k = 0.0
             for j in range(nt):
                 hk[hu[j]] = -1
-            target[i] = best if best != a and best_gain - stay > tol else a
+            target[i] = best if best != a and best_gain - stay > tol else _STAY
             k_own[i] = k_va
             k_tgt[i] = best_k
 
@@ -416,11 +417,11 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
                                 target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
             for i in range(nb):
                 moved[i] = False
+                t = target[i]
+                if t == _STAY:
+                    continue
                 v = batch[i]
                 a = _comm(state[v])
-                t = target[i]
-                if t == a:
-                    continue
                 k_a, k_t = _corrected_weights(indptr, indices, A, v, i, a, t, k_own[i], k_tgt[i], early, early_w,
                                               n_early, state, moved, moved_from, moved_to)
                 wv = node_w[v]
