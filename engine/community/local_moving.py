@@ -323,29 +323,27 @@ def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w,
         for e in range(ne):
             j = early[i, e]
             if moved[j]:
-                w = early_w[i, e]
-                if moved_from[j] == a:
-                    k_a -= w
-                if moved_to[j] == a:
-                    k_a += w
-                if moved_from[j] == t:
-                    k_t -= w
-                if moved_to[j] == t:
-                    k_t += w
+                k_a, k_t = _moved_weight(k_a, k_t, a, t, early_w[i, e], moved_from[j], moved_to[j])
         return k_a, k_t
     for p in range(indptr[v], indptr[v + 1]):  # more early neighbours than remembered: scan
         u = indices[p]
         j = _bpos(state[u])
         if u != v and 0 <= j < i and moved[j]:
-            w = A[p]
-            if moved_from[j] == a:
-                k_a -= w
-            if moved_to[j] == a:
-                k_a += w
-            if moved_from[j] == t:
-                k_t -= w
-            if moved_to[j] == t:
-                k_t += w
+            k_a, k_t = _moved_weight(k_a, k_t, a, t, A[p], moved_from[j], moved_to[j])
+    return k_a, k_t
+
+
+@kernel(inline="always")
+def _moved_weight(k_a, k_t, a, t, w, src, dst):
+    """``k_a``/``k_t`` after a neighbour joined by an edge of weight ``w`` moved from ``src`` to ``dst``."""
+    if src == a:
+        k_a -= w
+    if dst == a:
+        k_a += w
+    if src == t:
+        k_t -= w
+    if dst == t:
+        k_t += w
     return k_a, k_t
 
 
