@@ -28,10 +28,10 @@ is handled in three steps:
 
 The search stops after a round without moves.  Every applied move raises
 the quality by exactly its recomputed gain, more than ``tol``, as in the
-serial version.  Proposals
-depend only on the state at the start of their batch and the apply step is
-serial, so labels are identical for any number of threads, one included
-(they differ from :func:`move_nodes`'s: it is a different visiting schedule).
+serial version.  Proposals depend only on the state at the start of their
+batch and the apply step is serial, so labels are identical for any number
+of threads, one included (they differ from :func:`move_nodes`'s: it is a
+different visiting schedule).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ BATCHED_MIN_NODES = 100_000
 #: Nodes per batch of :func:`move_nodes_batched` (part of the algorithm: labels depend on it).
 BATCH_SIZE = 2048
 
-#: Earlier nodes of its batch that a node's proposal remembers as neighbours (more: checked by a scan).
+#: Earlier nodes of its batch that a node's proposal remembers as neighbours (more: found again by a scan).
 _EARLY = 8
 
 _NEW = -1  # proposal: leave for a new, empty community
