@@ -63,6 +63,20 @@ def reference(tmp_path_factory):
     return out
 
 
+#: A world big enough that a load lasts seconds even on a fast loader, so connections can be cut mid-load.
+BIG = dict(n_fol=40_000, n_int=40_000)
+
+
+@pytest.fixture(scope="module")
+def big_reference(tmp_path_factory):
+    """The :data:`BIG` world loaded once into DuckDB."""
+    st = DuckDBStore(tmp_path_factory.mktemp("bigref") / "ref.duckdb")
+    st.load(world(**BIG))
+    out = st.counts(), st.read_edges(), st.read_accounts().to_pylist()
+    st.close()
+    return out
+
+
 def assert_same_as_reference(store, reference) -> None:
     counts, edges, accounts = reference
     assert store.counts() == counts
@@ -190,7 +204,7 @@ def writing(store) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["batched", "atomic"])
-def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_uri, reference, mode):
+def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_uri, big_reference, mode):
     port = int(neo4j_uri.rsplit(":", 1)[1])
     proxy = CuttingProxy(port)
     probe = neo4j_store_factory()
@@ -202,7 +216,7 @@ def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_ur
 
     def run() -> None:
         try:
-            result["counts"] = st.load(world())
+            result["counts"] = st.load(world(**BIG))
         except BaseException as exc:  # noqa: BLE001 - reported below
             result["error"] = exc
     t = threading.Thread(target=run)
@@ -226,4 +240,4 @@ def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_ur
     assert "error" not in result, repr(result.get("error"))
     assert cut_live >= 1, "no connection was cut while the load ran"
     assert proxy.accepted > 1, "the driver never reconnected"
-    assert_same_as_reference(probe, reference)
+    assert_same_as_reference(probe, big_reference)
