@@ -24,7 +24,7 @@ def test_server_killed_and_restarted_mid_load(tmp_path):
 
     neo4j_launcher = sys.modules["nichegraph_neo4j_test_server"]  # registered by tests/conftest.py
 
-    small = dict(n_acc=1500, n_fol=3000, n_int=3000)
+    small = dict(n_acc=1500, n_fol=12000, n_int=12000)  # long enough to be caught mid-load by a fast loader
     ref = DuckDBStore(tmp_path / "ref.duckdb")
     ref.load(world(**small))
     reference = ref.counts(), ref.read_edges(), ref.read_accounts().to_pylist()
@@ -51,7 +51,7 @@ def test_server_killed_and_restarted_mid_load(tmp_path):
         t.start()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and probe.counts()["follows"] == 0:
-            time.sleep(0.05)
+            time.sleep(0.01)
         assert t.is_alive(), "load finished before the server could be killed"
         srv.kill()
         time.sleep(1.0)
