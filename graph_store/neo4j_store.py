@@ -366,7 +366,6 @@ class Neo4jStore:
         for rec in self._map_ranges([(cypher.READ_ACCOUNTS_NULLSAFE, r) for r in self._ranges(n, n, 100_000)],
                                     "reading accounts"):
             idx = rec[0]
-            cols["id"] = cols["id"]
             for pos, i in enumerate(idx):
                 cols["id"][i] = rec[1][pos]
             for c, name in enumerate(names[1:], start=2):

@@ -167,15 +167,23 @@ def compact_labels(labels) -> tuple[np.ndarray, int]:
     are counted in O(n); others are sorted.
     """
     labels = np.asarray(labels)
-    n = labels.size
-    if n == 0:
+    if labels.size == 0:
         return np.zeros(0, dtype=np.int32), 0
-    lo, hi = int(labels.min()), int(labels.max())
-    if np.issubdtype(labels.dtype, np.integer) and hi - lo < 4 * n + 16:
-        return _compact_counted(labels.reshape(-1), lo, hi - lo + 1)
+    dense = dense_range(labels)
+    if dense is not None:
+        return _compact_counted(labels.reshape(-1), *dense)
     _, inv = np.unique(labels, return_inverse=True)
     inv = inv.astype(np.int32).reshape(-1)
     return inv, int(inv.max()) + 1
+
+
+def dense_range(labels: np.ndarray) -> tuple[int, int] | None:
+    """``(lo, span)`` when non-empty integer ``labels`` take values in ``lo .. lo+span-1`` with
+    ``span <= 4 n + 16`` (node or community indices: they can be counted in O(n)), else None."""
+    if not np.issubdtype(labels.dtype, np.integer):
+        return None
+    lo, hi = int(labels.min()), int(labels.max())
+    return (lo, hi - lo + 1) if hi - lo < 4 * labels.size + 16 else None
 
 
 @kernel

@@ -14,8 +14,12 @@ from .._jit import kernel, parallel_kernel, prange
 
 
 @kernel
-def _members_by_label(labels, k):
-    """Counting sort of the nodes by label: ``(start int64 (k+1,), members int32 (n,))``."""
+def members_by_label(labels, k, order):
+    """Counting sort of the nodes by label: ``(start int64 (k+1,), members int32 (n,))``.
+
+    The members of label ``c`` are ``members[start[c]:start[c+1]]``, in the
+    order they appear in ``order`` (int (n,), a permutation of the nodes).
+    """
     n = labels.shape[0]
     start = np.zeros(k + 1, dtype=np.int64)
     for v in range(n):
@@ -24,7 +28,8 @@ def _members_by_label(labels, k):
         start[c + 1] += start[c]
     fill = start[:-1].copy()
     members = np.empty(n, dtype=np.int32)
-    for v in range(n):
+    for i in range(n):
+        v = order[i]
         members[fill[labels[v]]] = v
         fill[labels[v]] += 1
     return start, members
@@ -89,7 +94,7 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
     any ``n_slices``.
     """
     n = indptr.shape[0] - 1
-    start, members = _members_by_label(labels, k)
+    start, members = members_by_label(labels, k, np.arange(n))
     nnz = indices.shape[0]
     # slice s: communities cuts[s]..cuts[s+1], about nnz / n_slices arcs, written from region[s]
     n_slices = max(1, min(n_slices, k))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel
+from ._objective import dense_range
 
 
 def canonical_labels(labels: np.ndarray) -> np.ndarray:
@@ -21,15 +22,15 @@ def canonical_labels(labels: np.ndarray) -> np.ndarray:
     n = labels.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    if np.issubdtype(labels.dtype, np.integer):
-        lo, hi = int(labels.min()), int(labels.max())
-        if hi - lo < 4 * n + 16:
-            first, sizes = _first_and_size(labels, lo, hi - lo + 1)
-            present = np.flatnonzero(sizes)
-            order = present[np.lexsort((first[present], -sizes[present]))]
-            rank = np.empty(hi - lo + 1, dtype=np.int64)
-            rank[order] = np.arange(order.shape[0], dtype=np.int64)
-            return _relabel(labels, rank, lo)
+    dense = dense_range(labels)
+    if dense is not None:
+        lo, span = dense
+        first, sizes = _first_and_size(labels, lo, span)
+        present = np.flatnonzero(sizes)
+        order = present[np.lexsort((first[present], -sizes[present]))]
+        rank = np.empty(span, dtype=np.int64)
+        rank[order] = np.arange(order.shape[0], dtype=np.int64)
+        return _relabel(labels, rank, lo)
     _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
     sizes = np.bincount(inv)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._jit import kernel, parallel_kernel, prange
 from ._objective import gain
+from .aggregation import members_by_label
 from ._rng import next_u64, uniform
 
 
@@ -35,18 +36,7 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, paral
     the visiting order; ``state`` the RNG state (advanced by one draw).
     """
     n = indptr.shape[0] - 1
-    # bucket the nodes by community, keeping the visiting order inside each
-    start = np.zeros(k + 1, dtype=np.int64)
-    for v in range(n):
-        start[comm[v] + 1] += 1
-    for c in range(k):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    members = np.empty(n, dtype=np.int32)
-    for i in range(n):
-        v = order[i]
-        members[fill[comm[v]]] = v
-        fill[comm[v]] += 1
+    start, members = members_by_label(comm, k, order)  # the visiting order inside each community
     W_S = np.zeros(k, dtype=np.float64)
     for v in range(n):
         W_S[comm[v]] += node_w[v]
