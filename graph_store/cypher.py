@@ -14,13 +14,13 @@ Graph model
 ``(:Account)-[:FOLLOWS {since}]->(:Account)``
     One relationship per pair (the pair is the identity; no key, no index);
     ``since`` is a UTC ``DATETIME`` (earliest seen) or absent.
-``(:Account)-[:INTERACTS {key, kind, ts, t, post_id, hashtags, weight, n}]->(:Account)``
+``(:Account)-[:INTERACTS {key, kind, ts, post_id, hashtags, weight, n}]->(:Account)``
     One relationship per distinct event; ``n`` counts identical events
-    (multiplicity); ``key`` is an integer, 60 bits of the SHA-256 of the event's
-    fields, unique among the events of a pair (not indexed); ``ts`` is a UTC
-    ``DATETIME`` and ``t`` the same instant in whole epoch seconds (rounded; what
-    the engine reads, cheaper than temporal arithmetic); ``weight`` is absent when
-    it is the default 1.0.
+    (multiplicity) and is absent when it is 1 (read ``coalesce(e.n, 1)``); ``key``
+    is an integer, 60 bits of the SHA-256 of the event's fields, unique among the
+    events of a pair (not indexed); ``ts`` is a UTC ``DATETIME``; ``weight`` is
+    absent when it is the default 1.0.  (Every stored property costs about 2 µs
+    of server time per relationship written, so defaults are not stored.)
 ``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
     An analysis run; its result tables kept exactly as compressed Arrow IPC
     chunks.  The latest run's per-account results are also written as
@@ -68,6 +68,12 @@ RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(id(a)) AS nid
 """
 
 MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
+
+#: How many accounts hold an ``idx`` and the largest: fewer than ``m + 1`` means free values (holes).
+IDX_STATS = "MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN count(a) AS n, max(a.idx) AS m"
+
+#: Every stored ``idx`` (read only when :data:`IDX_STATS` shows holes).
+STORED_IDX = "MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN collect(a.idx) AS idx"
 
 #: Fields of a new account in its CREATE map (a null value stores nothing: cheaper than a SET).
 _new_fields = ", ".join(f"{f}: $v.{f}[i]" for f in ACCOUNT_FIELDS)
@@ -153,27 +159,28 @@ RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
 EXISTING_INTERACTIONS = """
 UNWIND $a AS x
 MATCH (a:Account)-[e:INTERACTS]->(b) WHERE id(a) = x
-RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.key) AS k, collect(e.n) AS n
+RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.key) AS k, collect(coalesce(e.n, 1)) AS n
 """
 
+#: A new event (``n`` stored only when it is not 1: null stores nothing).
 _NEW_EVENT = """CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
     ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime.fromepoch($ts[i], $tn[i]) END,
-    t: $t[i], post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: $n[i]}]->(b)"""
+    post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: CASE WHEN $n[i] = 1 THEN null ELSE $n[i] END}]->(b)"""
 
 #: Merge interaction events: an event is identified by its key among the relationships of its pair.
-#: Columns ``$a``, ``$b``, ``$k`` (event key), ``$kind``, ``$ts``, ``$tn``, ``$t``, ``$post``, ``$tags``,
+#: Columns ``$a``, ``$b``, ``$k`` (event key), ``$kind``, ``$ts``, ``$tn``, ``$post``, ``$tags``,
 #: ``$w`` (null for the default 1.0), ``$n`` (multiplicity in this load).
 MERGE_INTERACTIONS = f"""
 UNWIND range(0, size($k) - 1) AS i
 {_ENDPOINTS}
 OPTIONAL MATCH (a)-[e:INTERACTS]->(b) WHERE e.key = $k[i]
-WITH i, a, b, e, e.n AS old
+WITH i, a, b, e, coalesce(e.n, 1) AS old
 CALL (i, a, b, e) {{
   WITH i, a, b, e WHERE e IS NULL
   {_NEW_EVENT}
   RETURN count(*) AS created
 }}
-SET e.n = CASE WHEN $n[i] > e.n THEN $n[i] ELSE e.n END
+SET e.n = CASE WHEN $n[i] > old THEN $n[i] ELSE e.n END
 RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
        count(e) AS existing, count(DISTINCT i) AS matched
 """
@@ -191,7 +198,7 @@ RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched
 COUNTS = """
 CALL () { MATCH (a:Account) RETURN count(a) AS accounts }
 CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
-CALL () { MATCH ()-[e:INTERACTS]->() RETURN coalesce(sum(e.n), 0) AS interactions }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN coalesce(sum(coalesce(e.n, 1)), 0) AS interactions }
 RETURN accounts, follows, interactions
 """
 
@@ -218,30 +225,33 @@ MATCH (a)-[:FOLLOWS]->(b)
 RETURN collect(a.idx) AS s, collect(id(b)) AS d
 """
 
-#: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``t``: epoch seconds or null).
+#: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,
+#: ``$none`` when absent; ``w``: weight times multiplicity).
 READ_INTERACTIONS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[e:INTERACTS]->(b)
+WITH a, b, e, e.ts AS ts
 RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
-       collect(coalesce(e.t, -1)) AS ts, collect(coalesce(e.weight, 1.0) * e.n) AS w
+       collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
+       collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).
 READ_HASHTAGS = """
 MATCH (a:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL AND size(e.hashtags) > 0
-RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(e.n) AS n
+RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(coalesce(e.n, 1)) AS n
 """
 
 INTERACTIONS_TO = """
 UNWIND $keys AS k
 MATCH (t:Account {key: k})<-[e:INTERACTS]-(s:Account) USING INDEX t:Account(key)
-RETURN s.id AS source, t.id AS target, e.kind AS kind, sum(e.n) AS n
+RETURN s.id AS source, t.id AS target, e.kind AS kind, sum(coalesce(e.n, 1)) AS n
 """
 
 HASHTAG_USERS = """
 MATCH (s:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL
 UNWIND e.hashtags AS tag
-WITH s, toLower(tag) AS tag, e.n AS n WHERE tag IN $tags
+WITH s, toLower(tag) AS tag, coalesce(e.n, 1) AS n WHERE tag IN $tags
 RETURN s.id AS source, tag, sum(n) AS n
 """
 

@@ -131,6 +131,8 @@ class Neo4jStore:
         self.tx_timeout = float(tx_timeout)
         self._own_driver = own_driver
         self._schema_ready = False
+        #: Wall seconds of each phase of the last :meth:`load` (for benchmarks and logs).
+        self.last_load_phases: dict[str, float] = {}
 
     @classmethod
     def connect(cls, uri: str, *, user: str | None = None, password: str | None = None,
@@ -279,9 +281,12 @@ class Neo4jStore:
         input error leaves the server untouched.  Then see the module docstring.
         """
         con = duckdb.connect(":memory:")
+        self.last_load_phases = phases = {}
         try:
-            total = self._stage(con, batches)
-            self.ensure_schema()
+            with _phase(phases, "stage"):
+                total = self._stage(con, batches)
+            with _phase(phases, "schema"):
+                self.ensure_schema()
             with _Progress(self.progress, f"loading {source or 'data'} into {self.location}") as bar:
                 if total <= self.atomic_rows:
                     return self._load_atomic(con, bar)
@@ -353,7 +358,7 @@ class Neo4jStore:
         """Run each ``(query, (lo, hi))`` job in parallel read sessions; one value row per job, in order."""
         def one(job: tuple[str, tuple[int, int]]) -> list:
             query, (lo, hi) = job
-            return self._read_values(query, {"lo": lo, "hi": hi}, what=what)[0]
+            return self._read_values(query, {"lo": lo, "hi": hi, "none": _NONE}, what=what)[0]
         if len(jobs) <= 1 or self.read_workers == 1:
             return [one(j) for j in jobs]
         with ThreadPoolExecutor(self.read_workers) as ex:
@@ -421,7 +426,7 @@ class Neo4jStore:
             int_src=cat(itr, 0, np.int32),
             int_dst=to_idx(cat(itr, 1, np.int64)),
             int_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
-            int_ts=cat(itr, 3, np.int64),
+            int_ts=_epoch_seconds(cat(itr, 3, np.int64)),
             int_weight=cat(itr, 4, np.float64),
         )
 
@@ -552,6 +557,8 @@ class _Loader:
         self.store, self.con, self.bar, self.run = store, con, bar, run
         self.bs = store.batch_size
         self.workers = store.workers if parallel else 1
+        self.phases = store.last_load_phases
+        self.fresh = False  # no account stored before this load (set by _plan_accounts)
 
     def count(self, query: str) -> int:
         """A count from the server; 0 means the phase can use plain ``CREATE`` (nothing to merge with)."""
@@ -561,46 +568,127 @@ class _Loader:
         return self.con.execute(sql, params).fetchall()[0][0]
 
     def run_all(self) -> LoadCounts:
+        """All write phases; the load's counts.
+
+        Accounts are written first (relationships find their endpoints by the internal
+        node ids the account phase returns); while they are written, a second thread
+        aggregates follows and events in DuckDB (:meth:`_prepare_edges`), so the client's
+        share of the work overlaps the server's.
+        """
         con, one, out = self.con, self.one, LoadCounts()
-        # 1. which ids exist already: their idx and internal node id
+        with _phase(self.phases, "accounts_plan"):
+            fields = self._plan_accounts(out)
+        with ThreadPoolExecutor(1) as prep:
+            # the edge tables need only idx (not node ids): built on a second DuckDB connection
+            edges = prep.submit(self._prepare_edges, con.cursor(), out)
+            with _phase(self.phases, "accounts_write"):
+                self._write_accounts(out, fields)
+            with _phase(self.phases, "edges_prepare_wait"):
+                edges.result()
+        with _phase(self.phases, "edges_plan"):
+            # endpoints by internal node id
+            for table in ("fol", "itr"):
+                con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT t.*, a.nid AS a, b.nid AS b
+                                FROM {table} t JOIN idn a ON a.idx = t.s JOIN idn b ON b.idx = t.d""")
+            follow = f"fol.a, fol.b, {_split_time('fol.us', 'ss', 'sn')}"
+            fol_new, fol_upd = self._plan_edges(
+                "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
+                new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
+                # a stored follow changes only when this load has an earlier since
+                upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
+                            WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
+                create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=out.follows, what="follows")
+            # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
+            event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.post_id AS post,
+                        list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
+                        CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
+            itr_new, itr_upd = self._plan_edges(
+                "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
+                new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
+                # a stored event changes only when this load holds it more times
+                upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
+                            ORDER BY itr.s, itr.d""",
+                create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=out.interactions,
+                what="interactions")
+        with _phase(self.phases, "edges_write"):
+            # follows and events alternate, half the source range apart: two writers then lock different
+            # source nodes, and different relationship chains of busy targets (one chain per type)
+            self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
+        return out
+
+    def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:
+        """Give every id of the load its ``idx`` (table ``idmap``: id, key, idx, new).
+
+        Stored accounts keep theirs.  New ids take, in id order, the free values below the
+        largest stored ``idx`` first (left by an interrupted load whose parallel batches did
+        not all commit, or by deleted accounts), then the values after it: a resumed load
+        gives every account the ``idx`` the uninterrupted load would have given.
+        """
+        con, one = self.con, self.one
         keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
         self.bar.add_total(len(keys))
-        fresh = self.count(cypher.COUNT_ACCOUNTS) == 0  # nothing to look up (count store: no scan)
+        self.fresh = fresh = self.count(cypher.COUNT_ACCOUNTS) == 0  # nothing to look up (count store: no scan)
         con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid BIGINT)")
+        con.execute("CREATE OR REPLACE TABLE holes (pos BIGINT, idx INTEGER)")
+        base = 0
         if not fresh:
             _insert(con, "existing", self._lookup_accounts(keys))
-        m = self.run(cypher.MAX_IDX, {}, "reading accounts")[0]["m"]
-        base = 0 if m is None else int(m) + 1
+            st = self.run(cypher.IDX_STATS, {}, "reading accounts")[0]
+            base = 0 if st["m"] is None else int(st["m"]) + 1
+            if int(st["n"]) < base:
+                used = np.asarray(self.run(cypher.STORED_IDX, {}, "reading accounts")[0]["idx"], dtype=np.int64)
+                free = np.ones(base, dtype=bool)
+                free[used] = False
+                holes = np.flatnonzero(free)
+                _insert(con, "holes", {"pos": pa.array(np.arange(holes.size, dtype=np.int64)),
+                                       "idx": pa.array(holes.astype(np.int32))})
+        n_holes = one("SELECT count(*) FROM holes")
         con.execute("""CREATE OR REPLACE TABLE idmap AS
-            SELECT l.id, l.key, e.idx FROM load_ids l JOIN existing e USING (key)
+            SELECT l.id, l.key, e.idx, false AS new FROM load_ids l JOIN existing e USING (key)
             UNION ALL
-            SELECT id, key, (? + row_number() OVER (ORDER BY id) - 1)::INTEGER AS idx
-            FROM load_ids l ANTI JOIN existing e USING (key)""", [base])
-        new_ids = one("SELECT count(*) FROM idmap WHERE idx >= ?", [base])
+            SELECT n.id, n.key, coalesce(h.idx, ? + n.r - ?)::INTEGER AS idx, true AS new
+            FROM (SELECT id, key, row_number() OVER (ORDER BY id) - 1 AS r
+                  FROM load_ids l ANTI JOIN existing e USING (key)) n LEFT JOIN holes h ON h.pos = n.r""",
+                    [base, n_holes])
 
-        # 2. account fields: the last non-null value per id in this load wins
+        # account fields: the last non-null value per id in this load wins
         fields = cypher.ACCOUNT_FIELDS
         last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in fields)
         con.execute(f"CREATE OR REPLACE TABLE accf AS SELECT id, {last} FROM stage_accounts GROUP BY id")
+        a = out.accounts
+        a.rows = one("SELECT count(*) FROM stage_accounts")
+        a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
+        a.inserted = one("SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN idmap m USING (id) WHERE m.new")
+        a.existing = a.rows - a.duplicates - a.inserted
+        out.new_endpoint_accounts = one("SELECT count(*) FROM idmap WHERE new") - a.inserted
+        return fields
+
+    def _write_accounts(self, out: LoadCounts, fields: tuple[str, ...]) -> None:
+        """Create the new accounts (batches in ``idx`` order, ``workers`` in parallel) and upsert the
+        fields of stored ones; table ``idn`` (idx, nid) maps every account of the load to its node id."""
+        con, one = self.con, self.one
         cols = ", ".join("n." + c for c in fields)
 
         def field_lists(part: pa.Table) -> dict:
             return {c: part.column(c).to_pylist() for c in fields}
 
-        # 3. create new accounts with their fields, in id order (a resumed load assigns the same idx)
         new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
-                          WHERE m.idx >= ? ORDER BY m.idx""", params=[base]).to_arrow_table()
+                          WHERE m.new ORDER BY m.idx""").to_arrow_table()
+
+        def create(part: pa.Table) -> list[dict]:
+            rows = self.run(cypher.CREATE_ACCOUNTS_FRESH if self.fresh else cypher.CREATE_ACCOUNTS,
+                            {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
+                             "idx": part.column("idx").to_pylist(), "v": field_lists(part)},
+                            "creating accounts", retry_query=cypher.CREATE_ACCOUNTS)
+            self.bar.advance(part.num_rows)
+            return rows
+
         created: dict[str, list] = {"key": [], "nid": []}
-        for lo in range(0, new.num_rows, self.bs):
-            part = new.slice(lo, self.bs)
-            for r in self.run(cypher.CREATE_ACCOUNTS_FRESH if fresh else cypher.CREATE_ACCOUNTS,
-                              {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
-                               "idx": part.column("idx").to_pylist(), "v": field_lists(part)},
-                              "creating accounts", retry_query=cypher.CREATE_ACCOUNTS):
+        for rows in self._map(create, self._slices(new)):
+            for r in rows:
                 created["key"] += r["keys"]
                 created["nid"] += r["nid"]
-            self.bar.advance(part.num_rows)
-        self.bar.advance(len(keys) - new.num_rows)
+        self.bar.advance(one("SELECT count(*) FROM idmap") - new.num_rows)
         con.execute("CREATE OR REPLACE TABLE nids AS SELECT key, nid FROM existing")
         _insert(con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())})
         # accounts created by an earlier attempt of a retried batch did not come back: look them up
@@ -608,78 +696,55 @@ class _Loader:
         if missing:
             again = self._lookup_accounts(missing)
             _insert(con, "nids", {"key": again["key"], "nid": again["nid"]})
-        con.execute("CREATE OR REPLACE TABLE idmap AS SELECT m.id, m.key, m.idx, n.nid FROM idmap m JOIN nids n USING (key)")
-        if one("SELECT count(*) FROM idmap") != len(keys):
+        con.execute("CREATE OR REPLACE TABLE idn AS SELECT m.idx, n.nid, m.new, m.id FROM idmap m JOIN nids n USING (key)")
+        if one("SELECT count(*) FROM idn") != one("SELECT count(*) FROM idmap"):
             raise StoreError(f"Neo4j {self.store.location}: accounts disappeared during the load "
                              "(deleted by another client?); run the load again")
 
-        a = out.accounts
-        a.rows = one("SELECT count(*) FROM stage_accounts")
-        a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
-        a.inserted = one("SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN idmap m USING (id) WHERE m.idx >= ?",
-                         [base])
-        a.existing = a.rows - a.duplicates - a.inserted
-        out.new_endpoint_accounts = new_ids - a.inserted
         # accounts that were already stored: upsert their fields, count the changed ones
-        acc = con.sql(f"""SELECT m.nid, {cols} FROM accf n JOIN idmap m USING (id)
-                          WHERE m.idx < ? ORDER BY m.idx""", params=[base]).to_arrow_table()
+        acc = con.sql(f"""SELECT m.nid, {cols} FROM accf n JOIN idn m USING (id)
+                          WHERE NOT m.new ORDER BY m.idx""").to_arrow_table()
         self.bar.add_total(acc.num_rows)
         for lo in range(0, acc.num_rows, self.bs):
             part = acc.slice(lo, self.bs)
             for r in self.run(cypher.UPDATE_ACCOUNTS, {"nid": part.column("nid").to_pylist(), "v": field_lists(part)},
                               "updating accounts"):
-                a.updated += int(r["updated"] or 0)
+                out.accounts.updated += int(r["updated"] or 0)
             self.bar.advance(part.num_rows)
 
-        # 4. follows: one per pair, earliest since
-        con.execute("""CREATE OR REPLACE TABLE fol AS
-            SELECT a.idx AS s, b.idx AS d, a.nid AS a, b.nid AS b, min(epoch_us(f.since)) AS us, count(*) AS c
-            FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
-            GROUP BY ALL ORDER BY s, d""")
-        f = out.follows
-        f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
-        f.duplicates = f.rows - one("SELECT count(*) FROM fol")
-        f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
-        follow = f"fol.a, fol.b, {_split_time('fol.us', 'ss', 'sn')}"
-        fol_new, fol_upd = self._plan_edges(
-            "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
-            new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
-            # a stored follow changes only when this load has an earlier since
-            upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
-                        WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
-            create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=f, what="follows")
-
-        # 5. interactions: events with multiplicity
-        con.execute("""CREATE OR REPLACE TABLE itr AS
-            SELECT a.idx AS s, b.idx AS d, a.nid AS a, b.nid AS b, i.kind, epoch_us(i.ts) AS us,
-                   epoch(i.ts)::BIGINT AS t, i.post_id, i.hashtags, coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
-            FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
-            GROUP BY ALL""")
-        i = out.interactions
-        i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
-        i.duplicates = i.rows - one("SELECT count(*) FROM itr")
-        i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
-        # the event key: 60 bits of the SHA-256 of the event's fields (an identity among the events of a pair)
-        con.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
-                ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
-                                               coalesce(to_json(post_id)::VARCHAR, 'null'),
-                                               coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
-                              15))::BIGINT AS k FROM itr""")
-        # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
-        event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.t, itr.post_id AS post,
-                    list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
-                    CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
-        itr_new, itr_upd = self._plan_edges(
-            "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
-            new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
-            # a stored event changes only when this load holds it more times
-            upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
-                        ORDER BY itr.s, itr.d""",
-            create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=i, what="interactions")
-        # follows and events alternate: two writers then mostly lock different relationship chains
-        # of the same busy accounts (a dense node keeps one chain per relationship type)
-        self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
-        return out
+    @staticmethod
+    def _prepare_edges(cur: duckdb.DuckDBPyConnection, out: LoadCounts) -> None:
+        """Aggregate follows (table ``fol``) and events (``itr``, with their key) in idx space and count
+        them; runs on its own DuckDB connection while the accounts are written."""
+        def one(sql: str) -> Any:
+            return cur.execute(sql).fetchall()[0][0]
+        try:
+            # follows: one per pair, earliest since
+            cur.execute("""CREATE OR REPLACE TABLE fol AS
+                SELECT a.idx AS s, b.idx AS d, min(epoch_us(f.since)) AS us, count(*) AS c
+                FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
+                GROUP BY ALL""")
+            f = out.follows
+            f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
+            f.duplicates = f.rows - one("SELECT count(*) FROM fol")
+            f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
+            # interactions: events with multiplicity; the event key is 60 bits of the SHA-256 of the
+            # event's fields (an identity among the events of a pair)
+            cur.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
+                    ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
+                                                   coalesce(to_json(post_id)::VARCHAR, 'null'),
+                                                   coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
+                                  15))::BIGINT AS k
+                FROM (SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
+                             coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
+                      FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
+                      GROUP BY ALL)""")
+            i = out.interactions
+            i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
+            i.duplicates = i.rows - one("SELECT count(*) FROM itr")
+            i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
+        finally:
+            cur.close()
 
     def _lookup_accounts(self, keys: list[str]) -> dict[str, pa.Array]:
         """Stored accounts among ``keys``: their key, idx and internal node id."""
@@ -744,23 +809,28 @@ class _Loader:
         if lost:
             raise StoreError(f"Neo4j {self.store.location}: {lost} {job.what} point at accounts that are "
                              "gone (deleted during the load?); run the load again")
+        self.bar.advance(part.num_rows)
         # a retried CREATE batch finds its own rows: those count as existing
         return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
 
+    def _map(self, fn: Callable[[Any], Any], items: list) -> list:
+        """``fn`` over ``items`` on ``workers`` parallel threads (sessions); the results in order.
+
+        When a call fails, the items not yet started are cancelled and the error is raised.
+        """
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        ex = ThreadPoolExecutor(self.workers)
+        try:
+            return list(ex.map(fn, items))
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+
     def _run_jobs(self, jobs: list["_Job"]) -> None:
         """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
-        if self.workers <= 1 or len(jobs) <= 1:
-            results: Iterable[tuple[int, int]] = map(self._run_job, jobs)
-            self._tally(jobs, results)
-            return
-        with ThreadPoolExecutor(self.workers) as ex:
-            self._tally(jobs, ex.map(self._run_job, jobs))
-
-    def _tally(self, jobs: list["_Job"], results: Iterable[tuple[int, int]]) -> None:
-        for job, (ins, existing) in zip(jobs, results):
+        for job, (ins, existing) in zip(jobs, self._map(self._run_job, jobs)):
             job.counts.inserted += ins
             job.counts.existing += existing
-            self.bar.advance(job.part.num_rows)
 
 
 @dataclass
@@ -776,10 +846,28 @@ class _Job:
 
 
 def _alternate(a: list, b: list) -> list:
-    """``a[0], b[0], a[1], b[1], ...`` and then the rest of the longer list."""
+    """``a[0], b[h], a[1], b[h + 1], ...`` with ``b`` rotated by half (``h = len(b) // 2``), then the
+    rest of the longer list.
+
+    Both lists are batches in source order, so two neighbours of the result (what two writers run
+    at the same time) hold different relationship types *and* sources about half the id range
+    apart: their transactions lock different nodes at commit and do not wait on each other.
+    """
+    b = b[len(b) // 2:] + b[:len(b) // 2]
     out = [x for pair in zip(a, b) for x in pair]
     n = min(len(a), len(b))
     return out + a[n:] + b[n:]
+
+
+@contextmanager
+def _phase(phases: dict[str, float], name: str) -> Iterator[None]:
+    """Add the wall time of the block to ``phases[name]`` (and log it)."""
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+        _log.debug("load phase %s: %.2fs", name, phases[name])
 
 
 def _dicts(result: "neo4j.Result") -> list[dict]:
@@ -790,6 +878,14 @@ def _dicts(result: "neo4j.Result") -> list[dict]:
 
 #: Stands for "no value" in integer columns read back with ``collect`` (which drops nulls).
 _NONE = -(2 ** 63)
+
+
+def _epoch_seconds(us: np.ndarray) -> np.ndarray:
+    """Epoch microseconds as whole epoch seconds, rounded half to even like DuckDB's
+    ``epoch(ts)::BIGINT`` (the embedded store's ``int_ts``); :data:`_NONE` becomes -1."""
+    out = np.rint(us / 1e6).astype(np.int64)
+    out[us == _NONE] = -1
+    return out
 
 
 def _split_time(col: str, s: str, ns: str) -> str:

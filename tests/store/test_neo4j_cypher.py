@@ -47,6 +47,8 @@ def test_graph_model_in_plain_cypher(neo4j_store_factory, cy):
     assert cy("MATCH ()-[f:FOLLOWS]->() WHERE f.key IS NOT NULL RETURN count(f) AS n") == [{"n": 0}]
     keys = cy("MATCH ()-[e:INTERACTS]->() RETURN e.key AS k, e.weight AS w")
     assert keys and all(isinstance(r["k"], int) for r in keys)
+    # the event time is stored once, as a DATETIME (no duplicate epoch-seconds property)
+    assert cy("MATCH ()-[e:INTERACTS]->() WHERE e.t IS NOT NULL RETURN count(e) AS n") == [{"n": 0}]
     assert len({r["k"] for r in keys}) == len(keys)
 
 
@@ -121,5 +123,8 @@ def test_reload_keeps_the_earliest_since_and_stores_only_non_default_weights(neo
     st.load([batch("interactions", [{"source": "a", "target": "b", "kind": "reply", "ts": ts(1), "weight": w}
                                     for w in (None, 1.0, 2.5)])])
     rows = cy("MATCH ()-[e:INTERACTS]->() RETURN e.weight AS w, e.n AS n ORDER BY w")
-    assert rows == [{"w": 2.5, "n": 1}, {"w": None, "n": 2}]  # weight 1.0 (the default) is not stored
+    # defaults are not stored: weight 1.0, multiplicity 1 (read as coalesce(e.n, 1))
+    assert rows == [{"w": 2.5, "n": None}, {"w": None, "n": 2}]
+    assert cy("MATCH ()-[e:INTERACTS]->() RETURN sum(coalesce(e.n, 1)) AS n") == [{"n": 3}]
+    assert st.counts()["interactions"] == 3
     assert sorted(st.read_edges().int_weight.tolist()) == [2.0, 2.5]
