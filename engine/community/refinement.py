@@ -132,16 +132,18 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
                     gmax = g
         if nc == 0:
             continue
-        # staying alone is the candidate with gain 0
-        total = np.exp((0.0 - gmax) / beta)
+        # staying alone is the candidate with gain 0; cand_g becomes each candidate's exp weight
+        alone = np.exp((0.0 - gmax) / beta)
+        total = alone
         for j in range(nc):
-            total += np.exp((cand_g[lo + j] - gmax) / beta)
+            cand_g[lo + j] = np.exp((cand_g[lo + j] - gmax) / beta)
+            total += cand_g[lo + j]
         r = uniform(state) * total
-        acc = np.exp((0.0 - gmax) / beta)
+        acc = alone
         chosen = -1
         if r >= acc:
             for j in range(nc):
-                acc += np.exp((cand_g[lo + j] - gmax) / beta)
+                acc += cand_g[lo + j]
                 chosen = cand[lo + j]
                 if r < acc:
                     break
