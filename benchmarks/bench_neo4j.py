@@ -147,6 +147,7 @@ def main() -> None:
         print(f"warm-up: {t_warm:.1f}s", flush=True)
         wipe()
         c1, t_fresh = timed(lambda: st.load(batches), "load_fresh")
+        phases_fresh = dict(st.last_load_phases)
         c2, t_again = timed(lambda: st.load(batches), "load_again")
         assert c2.follows.inserted == 0 and c2.interactions.inserted == 0, c2
         counts = st.counts()
@@ -166,7 +167,7 @@ def main() -> None:
             "neo4j": {"load_fresh_s": t_fresh, "load_fresh_rows_per_s": rows / t_fresh,
                       "load_again_s": t_again, "load_again_rows_per_s": rows / t_again,
                       "read_s": min(t_read, t_read2), "read_edges_per_s": edges / min(t_read, t_read2),
-                      "read_first_s": t_read},
+                      "read_first_s": t_read, "load_fresh_phases_s": phases_fresh},
             "cpu": dict(CPU),
             "duckdb": {"load_fresh_s": d_fresh, "load_fresh_rows_per_s": rows / d_fresh,
                        "load_again_s": d_again, "load_again_rows_per_s": rows / d_again,
@@ -182,6 +183,7 @@ def main() -> None:
         print(f"{label:24}{n[key]:>16,.0f}{d[key]:>16,.0f}{d[key] / n[key]:>14.1f}")
     print(f"neo4j times: fresh {n['load_fresh_s']:.1f}s, re-run {n['load_again_s']:.1f}s, "
           f"read {n['read_s']:.2f}s (first {n['read_first_s']:.2f}s)")
+    print("fresh load phases (s):", ", ".join(f"{k} {v:.2f}" for k, v in n["load_fresh_phases_s"].items()))
     print("cpu seconds (server JVM / client):", ", ".join(
         f"{k}: {results['cpu'].get(k + '_server_cpu_s', float('nan')):.1f} / "
         f"{results['cpu'].get(k + '_client_cpu_s', float('nan')):.1f}" for k in ("load_fresh", "load_again", "read")))

@@ -13,9 +13,12 @@ SHA-256 of the id, event key = 60 bits of the SHA-256 of the event's fields),
 and then writes with batched ``UNWIND`` statements:
 
 1. constraints and indexes (``IF NOT EXISTS``);
-2. accounts, in id order, each created only when its key is not stored, so the
-   dense ``idx`` of a new account is the same whether the load runs once or is
-   resumed; the loader keeps every account's internal node id;
+2. accounts, batches in id order written by the parallel writers, each created
+   only when its key is not stored; new ids take the free ``idx`` values first
+   (see :meth:`_Loader._plan_accounts`), so the dense ``idx`` of a new account is
+   the same whether the load runs once or is resumed; the loader keeps every
+   account's internal node id.  Meanwhile a second thread aggregates the
+   relationships in DuckDB;
 3. account fields, follows, interaction events.  Relationships find their
    endpoints by internal node id; on a relationship type that already holds
    data the stored relationships of the load's sources are read first and only
@@ -106,8 +109,8 @@ class Neo4jStore:
     atomic_rows : int
         Loads with at most this many distinct rows run in one transaction.
     workers : int
-        Parallel writer sessions for follows and interactions (accounts are
-        always written in order by one writer).  Deadlocks between writers are
+        Parallel writer sessions for new accounts, follows and interactions
+        (updates of stored accounts run in one session).  Deadlocks between writers are
         transient errors and are retried.
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal).
