@@ -67,8 +67,6 @@ MATCH (a:Account {key: k}) USING INDEX a:Account(key)
 RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(id(a)) AS nid
 """
 
-MAX_IDX = "MATCH (a:Account) RETURN max(a.idx) AS m"
-
 #: How many accounts hold an ``idx`` and the largest: fewer than ``m + 1`` means free values (holes).
 IDX_STATS = "MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN count(a) AS n, max(a.idx) AS m"
 
