@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from graph_store import Store
 
 from . import errors
-from .deps import NotModified, ServiceState, scope
+from .deps import NotModified, ServiceState, one_value_per_parameter, scope
 from .errors import ERROR_RESPONSES, error_response
 from .routers import V1_ROUTERS, health
 from .security import KeyRing, RateLimiter, load_keys
@@ -127,9 +127,10 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
     async def _not_modified(request: Request, exc: NotModified):
         return Response(status_code=304, headers=exc.headers)
 
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[Depends(one_value_per_parameter())])
     for router, scope_name in V1_ROUTERS:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(scope(scope_name))],
+        app.include_router(router, prefix="/v1",
+                           dependencies=[Depends(scope(scope_name)), Depends(one_value_per_parameter("/v1"))],
                            responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
     # POST /v1/campaigns/plan (issue 8): add (campaigns.router, "campaigns") to routers.V1_ROUTERS.
 

@@ -4,6 +4,8 @@
   never mixes two runs); 503 when no run is loaded; 304 when ``If-None-Match``
   already names this response.
 * :func:`scope` — API key check (401/403) and the per-key token bucket (429).
+* :func:`one_value_per_parameter` — 422 when a query parameter that the
+  OpenAPI schema does not declare as an array is given more than once.
 * :func:`respond` — the JSON response with ``ETag``, ``Cache-Control`` and
   ``X-Nichegraph-Run`` derived from the run id.
 """
@@ -149,6 +151,45 @@ def scope(name: str) -> Callable:
         return client
 
     check.__name__ = f"scope_{name}"
+    return check
+
+
+def _single_valued(app) -> dict[tuple[str, str], frozenset[str]]:
+    """``(path, METHOD) -> names of its query parameters that take one value``, from the app's OpenAPI schema."""
+    out = {}
+    for path, item in app.openapi().get("paths", {}).items():
+        for method, op in item.items():
+            if isinstance(op, dict):
+                out[(path, method.upper())] = frozenset(
+                    p["name"] for p in op.get("parameters", ())
+                    if p.get("in") == "query" and p.get("schema", {}).get("type") != "array")
+    return out
+
+
+def one_value_per_parameter(prefix: str = "") -> Callable:
+    """A dependency for the routes mounted under ``prefix``: refuse (422) a query parameter given
+    more than once unless the OpenAPI schema declares it an array.
+
+    Without this check the last value would win silently (``?limit=5&limit=2`` served 2 items).
+    """
+
+    async def check(request: Request) -> None:
+        state = request.app.state
+        table = getattr(state, "single_valued_query", None)
+        if table is None:
+            table = state.single_valued_query = _single_valued(request.app)
+        route = request.scope.get("route")
+        scalars = table.get((prefix + getattr(route, "path_format", ""), request.method), frozenset())
+        seen: dict[str, int] = {}
+        for key, _ in request.query_params.multi_items():
+            if key in scalars:
+                seen[key] = seen.get(key, 0) + 1
+        repeated = [(f"query.{k}", f"given {n} times; this parameter takes one value")
+                    for k, n in seen.items() if n > 1]
+        if repeated:
+            raise ApiError(422, f"{len(repeated)} invalid parameter{'s' if len(repeated) != 1 else ''}: "
+                           + "; ".join(f"{f}: {m}" for f, m in repeated), fields=repeated)
+
     return check
 
 

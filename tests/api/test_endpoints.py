@@ -135,6 +135,20 @@ def test_rankings_bad_parameters(client):
         assert err["fields"][0]["field"] == "query.cursor"
 
 
+@pytest.mark.parametrize("url,param", [("/v1/rankings?limit=5&limit=2", "limit"),
+                                       ("/v1/communities?order=asc&tier=x&order=desc", "order"),
+                                       ("/v1/accounts/u001?mutuals=1&mutuals=2", "mutuals")])
+def test_a_single_valued_parameter_given_twice_is_422(client, url, param):
+    # the last value used to win silently (found by schemathesis: ?limit=...&limit=2 served 2 items)
+    err = _error(client.get(url), 422)
+    assert [f["field"] for f in err["fields"]] == [f"query.{param}"]
+    assert "2 times" in err["fields"][0]["message"]
+
+
+def test_array_parameters_may_repeat(client, tables):
+    assert client.get("/v1/rankings?tier=nano&tier=micro&community=1&community=2").status_code == 200
+
+
 def test_filter_on_missing_column_is_422(tmp_path):
     path = str(tmp_path / "thin.duckdb")
     import pyarrow as pa
