@@ -77,21 +77,21 @@ STORED_IDX = "MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN collect(a.idx) AS
 _new_fields = ", ".join(f"{f}: $v.{f}[i]" for f in ACCOUNT_FIELDS)
 
 #: Create the accounts that do not exist yet, with their fields (idempotent: looked up by key first;
-#: the uniqueness constraint turns a concurrent duplicate into an error).  Returns the ``idx`` and
+#: the uniqueness constraint turns a concurrent duplicate into an error).  Returns the keys and
 #: internal node ids of the accounts it created.
 CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
 OPTIONAL MATCH (x:Account {{key: $key[i]}}) USING INDEX x:Account(key)
 WITH i, x WHERE x IS NULL
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
-RETURN collect($idx[i]) AS idx, collect(id(a)) AS nid
+RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 
 #: Fresh database only (no account yet): plain CREATE, no lookups.
 CREATE_ACCOUNTS_FRESH = f"""
 UNWIND range(0, size($key) - 1) AS i
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
-RETURN collect($idx[i]) AS idx, collect(id(a)) AS nid
+RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
 """
 
 COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"

@@ -47,7 +47,7 @@ import logging
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -562,8 +562,6 @@ class _Loader:
         self.workers = store.workers if parallel else 1
         self.phases = store.last_load_phases
         self.fresh = False  # no account stored before this load (set by _plan_accounts)
-        #: Internal node id of every ``idx`` of the load (-1 until its account is written).
-        self.nid = np.empty(0, dtype=np.int64)
 
     def count(self, query: str) -> int:
         """A count from the server; 0 means the phase can use plain ``CREATE`` (nothing to merge with)."""
@@ -575,48 +573,49 @@ class _Loader:
     def run_all(self) -> LoadCounts:
         """All write phases; the load's counts.
 
-        1. Every id of the load gets its ``idx`` (:meth:`_plan_accounts`), and on a
-           relationship type that already holds data the relationships stored for the
-           load's stored sources are read (:meth:`_read_stored_edges`).
-        2. A second thread aggregates follows and events in DuckDB in ``idx`` space and
-           diffs them against the stored ones (:meth:`_plan_edges`): batches of new and of
-           changed relationships, each tagged with the last account batch it needs.
-        3. The writers (:meth:`_write_all`): one creates the new accounts, batch by batch
-           in ``idx`` order, and keeps their internal node ids; the others write every
-           relationship batch whose endpoints exist already, and once the accounts are
-           written all of them write relationships.  Relationships find their endpoints
-           by internal node id, so none is sent before its accounts are committed.
+        Accounts are written first (relationships find their endpoints by the internal
+        node ids the account phase returns); while they are written, a second thread
+        aggregates follows and events in DuckDB (:meth:`_prepare_edges`), so the client's
+        share of the work overlaps the server's.
         """
-        con, out = self.con, LoadCounts()
+        con, one, out = self.con, self.one, LoadCounts()
         with _phase(self.phases, "accounts_plan"):
             fields = self._plan_accounts(out)
-            cols = ", ".join("n." + c for c in fields)
-            new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
-                              WHERE m.new ORDER BY m.idx""").to_arrow_table()
-            # accounts that were already stored: their fields are upserted
-            update = con.sql(f"""SELECT e.nid, {cols} FROM accf n JOIN idmap m USING (id) JOIN existing e USING (key)
-                                 ORDER BY m.idx""").to_arrow_table()
-            # internal node id of every idx of the load (-1 until its account is created)
-            self.nid = np.full(int(self.one("SELECT coalesce(max(idx), -1) + 1 FROM idmap")), -1, dtype=np.int64)
-            stored = con.sql("SELECT idx, nid FROM existing").fetchnumpy()
-            self.nid[stored["idx"]] = stored["nid"]
-            # the account batch each new account is created in (relationship batches wait for theirs)
-            _insert(con, "acc_batch", {"idx": new.column("idx"),
-                                       "b": pa.array(np.arange(new.num_rows, dtype=np.int64) // self.bs)},
-                    create=True)
-            self.bar.add_total(update.num_rows)
-            self.bar.advance(self.one("SELECT count(*) FROM idmap") - new.num_rows)
-        with _phase(self.phases, "edges_read_stored"):
-            stored_types = {t: self._read_stored_edges(t) for t in _EDGE_TABLES}
         with ThreadPoolExecutor(1) as prep:
-            # the relationship batches need only idx (node ids are looked up when a batch is sent):
-            # planned on a second DuckDB connection while the accounts are written
-            plan = prep.submit(self._plan_edges, con.cursor(), out, stored_types)
-            with _phase(self.phases, "write"):
-                done = self._write_all(self._slices(new), update, plan, out)
-        for job, (ins, existing) in done:
-            job.counts.inserted += ins
-            job.counts.existing += existing
+            # the edge tables need only idx (not node ids): built on a second DuckDB connection
+            edges = prep.submit(self._prepare_edges, con.cursor(), out)
+            with _phase(self.phases, "accounts_write"):
+                self._write_accounts(out, fields)
+            with _phase(self.phases, "edges_prepare_wait"):
+                edges.result()
+        with _phase(self.phases, "edges_plan"):
+            # endpoints by internal node id
+            for table in ("fol", "itr"):
+                con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT t.*, a.nid AS a, b.nid AS b
+                                FROM {table} t JOIN idn a ON a.idx = t.s JOIN idn b ON b.idx = t.d""")
+            follow = f"fol.a, fol.b, {_split_time('fol.us', 'ss', 'sn')}"
+            fol_new, fol_upd = self._plan_edges(
+                "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
+                new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
+                # a stored follow changes only when this load has an earlier since
+                upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
+                            WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
+                create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=out.follows, what="follows")
+            # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
+            event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.post_id AS post,
+                        list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
+                        CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
+            itr_new, itr_upd = self._plan_edges(
+                "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
+                new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
+                # a stored event changes only when this load holds it more times
+                upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
+                            ORDER BY itr.s, itr.d""",
+                create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=out.interactions,
+                what="interactions")
+        with _phase(self.phases, "edges_write"):
+            # follows and events alternate, half the source range apart (see _alternate)
+            self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:
@@ -666,104 +665,54 @@ class _Loader:
         out.new_endpoint_accounts = one("SELECT count(*) FROM idmap WHERE new") - a.inserted
         return fields
 
-    def _create_accounts(self, part: pa.Table) -> None:
-        """Create one batch of new accounts and keep their internal node ids (``self.nid``)."""
-        rows = self.run(cypher.CREATE_ACCOUNTS_FRESH if self.fresh else cypher.CREATE_ACCOUNTS,
-                        {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
-                         "idx": part.column("idx").to_pylist(), "v": self._field_lists(part)},
-                        "creating accounts", retry_query=cypher.CREATE_ACCOUNTS)
-        for r in rows:
-            self.nid[np.asarray(r["idx"], dtype=np.int64)] = np.asarray(r["nid"], dtype=np.int64)
-        idx = part.column("idx").to_numpy()
-        missing = self.nid[idx] < 0
-        if missing.any():
-            # accounts created by an earlier attempt of a retried batch did not come back: look them up
-            again = self._lookup_accounts(part.filter(pa.array(missing)).column("key").to_pylist())
-            self.nid[again["idx"].to_numpy()] = again["nid"].to_numpy()
-            if (self.nid[idx] < 0).any():
-                raise StoreError(f"Neo4j {self.store.location}: accounts disappeared during the load "
-                                 "(deleted by another client?); run the load again")
-        self.bar.advance(part.num_rows)
+    def _write_accounts(self, out: LoadCounts, fields: tuple[str, ...]) -> None:
+        """Create the new accounts (batches in ``idx`` order, ``workers`` in parallel) and upsert the
+        fields of stored ones; table ``idn`` (idx, nid) maps every account of the load to its node id."""
+        con, one = self.con, self.one
+        cols = ", ".join("n." + c for c in fields)
 
-    def _update_accounts(self, update: pa.Table, out: LoadCounts) -> None:
-        """Upsert the fields of accounts stored before this load; count the changed ones."""
-        for part in self._slices(update):
-            for r in self.run(cypher.UPDATE_ACCOUNTS, {"nid": part.column("nid").to_pylist(),
-                                                       "v": self._field_lists(part)}, "updating accounts"):
+        def field_lists(part: pa.Table) -> dict:
+            return {c: part.column(c).to_pylist() for c in fields}
+
+        new = con.sql(f"""SELECT m.key, m.id, m.idx, {cols} FROM idmap m LEFT JOIN accf n USING (id)
+                          WHERE m.new ORDER BY m.idx""").to_arrow_table()
+
+        def create(part: pa.Table) -> list[dict]:
+            rows = self.run(cypher.CREATE_ACCOUNTS_FRESH if self.fresh else cypher.CREATE_ACCOUNTS,
+                            {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
+                             "idx": part.column("idx").to_pylist(), "v": field_lists(part)},
+                            "creating accounts", retry_query=cypher.CREATE_ACCOUNTS)
+            self.bar.advance(part.num_rows)
+            return rows
+
+        created: dict[str, list] = {"key": [], "nid": []}
+        for rows in self._map(create, self._slices(new)):
+            for r in rows:
+                created["key"] += r["keys"]
+                created["nid"] += r["nid"]
+        self.bar.advance(one("SELECT count(*) FROM idmap") - new.num_rows)
+        con.execute("CREATE OR REPLACE TABLE nids AS SELECT key, nid FROM existing")
+        _insert(con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())})
+        # accounts created by an earlier attempt of a retried batch did not come back: look them up
+        missing = [r[0] for r in con.execute("SELECT key FROM idmap ANTI JOIN nids USING (key)").fetchall()]
+        if missing:
+            again = self._lookup_accounts(missing)
+            _insert(con, "nids", {"key": again["key"], "nid": again["nid"]})
+        con.execute("CREATE OR REPLACE TABLE idn AS SELECT m.idx, n.nid, m.new, m.id FROM idmap m JOIN nids n USING (key)")
+        if one("SELECT count(*) FROM idn") != one("SELECT count(*) FROM idmap"):
+            raise StoreError(f"Neo4j {self.store.location}: accounts disappeared during the load "
+                             "(deleted by another client?); run the load again")
+
+        # accounts that were already stored: upsert their fields, count the changed ones
+        acc = con.sql(f"""SELECT m.nid, {cols} FROM accf n JOIN idn m USING (id)
+                          WHERE NOT m.new ORDER BY m.idx""").to_arrow_table()
+        self.bar.add_total(acc.num_rows)
+        for lo in range(0, acc.num_rows, self.bs):
+            part = acc.slice(lo, self.bs)
+            for r in self.run(cypher.UPDATE_ACCOUNTS, {"nid": part.column("nid").to_pylist(), "v": field_lists(part)},
+                              "updating accounts"):
                 out.accounts.updated += int(r["updated"] or 0)
             self.bar.advance(part.num_rows)
-
-    @staticmethod
-    def _field_lists(part: pa.Table) -> dict[str, list]:
-        return {c: part.column(c).to_pylist() for c in cypher.ACCOUNT_FIELDS}
-
-    def _write_all(self, accounts: list[pa.Table], update: pa.Table, plan: "Future[list[_Job]]",
-                   out: LoadCounts) -> list[tuple["_Job", tuple[int, int]]]:
-        """Write the new accounts, the stored accounts' fields and the relationship batches.
-
-        One writer creates the account batches in order and then joins the others; a
-        relationship batch is sent once the account batches it needs (``job.need``) are
-        written, in the planned order.  Every writer is its own session; the first error
-        stops them all (after their current batch) and is raised.
-
-        Returns
-        -------
-        list of (_Job, (inserted, existing))
-            Every relationship batch with the counts the server reported.
-        """
-        if self.workers <= 1:
-            with _phase(self.phases, "accounts_write"):
-                for part in accounts:
-                    self._create_accounts(part)
-                self._update_accounts(update, out)
-            return [(job, self._run_job(job)) for job in plan.result()]
-        cond = threading.Condition()
-        ready = [0]      # account batches written
-        nxt = [0]        # next relationship batch
-        errors: list[BaseException] = []
-        done: list[tuple[_Job, tuple[int, int]]] = []
-
-        def relationships() -> None:
-            jobs = plan.result()
-            while True:
-                with cond:
-                    while not errors and nxt[0] < len(jobs) and jobs[nxt[0]].need >= ready[0]:
-                        cond.wait()
-                    if errors or nxt[0] >= len(jobs):
-                        return
-                    job = jobs[nxt[0]]
-                    nxt[0] += 1
-                counts = self._run_job(job)
-                with cond:
-                    done.append((job, counts))
-
-        def accounts_then_relationships() -> None:
-            with _phase(self.phases, "accounts_write"):
-                for part in accounts:
-                    if errors:
-                        return
-                    self._create_accounts(part)
-                    with cond:
-                        ready[0] += 1
-                        cond.notify_all()
-                self._update_accounts(update, out)
-            relationships()
-
-        def guarded(fn: Callable[[], None]) -> None:
-            try:
-                fn()
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
-                with cond:
-                    errors.append(exc)
-                    cond.notify_all()
-
-        with ThreadPoolExecutor(self.workers) as ex:
-            for f in [ex.submit(guarded, accounts_then_relationships),
-                      *(ex.submit(guarded, relationships) for _ in range(self.workers - 1))]:
-                f.result()
-        if errors:
-            raise errors[0]
-        return done
 
     @staticmethod
     def _prepare_edges(cur: duckdb.DuckDBPyConnection, out: LoadCounts) -> None:
@@ -771,30 +720,33 @@ class _Loader:
         them; runs on its own DuckDB connection while the accounts are written."""
         def one(sql: str) -> Any:
             return cur.execute(sql).fetchall()[0][0]
-        # follows: one per pair, earliest since
-        cur.execute("""CREATE OR REPLACE TABLE fol AS
-            SELECT a.idx AS s, b.idx AS d, min(epoch_us(f.since)) AS us, count(*) AS c
-            FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
-            GROUP BY ALL""")
-        f = out.follows
-        f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
-        f.duplicates = f.rows - one("SELECT count(*) FROM fol")
-        f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
-        # interactions: events with multiplicity; the event key is 60 bits of the SHA-256 of the
-        # event's fields (an identity among the events of a pair)
-        cur.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
-                ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
-                                               coalesce(to_json(post_id)::VARCHAR, 'null'),
-                                               coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
-                              15))::BIGINT AS k
-            FROM (SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
-                         coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
-                  FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
-                  GROUP BY ALL)""")
-        i = out.interactions
-        i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
-        i.duplicates = i.rows - one("SELECT count(*) FROM itr")
-        i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
+        try:
+            # follows: one per pair, earliest since
+            cur.execute("""CREATE OR REPLACE TABLE fol AS
+                SELECT a.idx AS s, b.idx AS d, min(epoch_us(f.since)) AS us, count(*) AS c
+                FROM stage_follows f JOIN idmap a ON a.id = f.follower JOIN idmap b ON b.id = f.followee
+                GROUP BY ALL""")
+            f = out.follows
+            f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
+            f.duplicates = f.rows - one("SELECT count(*) FROM fol")
+            f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
+            # interactions: events with multiplicity; the event key is 60 bits of the SHA-256 of the
+            # event's fields (an identity among the events of a pair)
+            cur.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
+                    ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
+                                                   coalesce(to_json(post_id)::VARCHAR, 'null'),
+                                                   coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
+                                  15))::BIGINT AS k
+                FROM (SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
+                             coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
+                      FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
+                      GROUP BY ALL)""")
+            i = out.interactions
+            i.rows = int(one("SELECT coalesce(sum(n), 0) FROM itr"))
+            i.duplicates = i.rows - one("SELECT count(*) FROM itr")
+            i.self_loops = int(one("SELECT coalesce(sum(n), 0) FROM itr WHERE s = d"))
+        finally:
+            cur.close()
 
     def _lookup_accounts(self, keys: list[str]) -> dict[str, pa.Array]:
         """Stored accounts among ``keys``: their key, idx and internal node id."""
@@ -806,85 +758,46 @@ class _Loader:
         return {"key": pa.array(found["keys"], pa.string()), "idx": pa.array(found["idx"], pa.int32()),
                 "nid": pa.array(found["nid"], pa.int64())}
 
-    def _read_stored_edges(self, table: str) -> bool:
-        """Read the relationships of one type stored for the load's stored source accounts.
+    def _plan_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
+                    value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
+                    counts: Any, what: str) -> tuple[list["_Job"], list["_Job"]]:
+        """Plan one relationship phase: batches of what is not stored yet, and of what must change.
 
-        Fills the DuckDB table ``ex_<table>`` in ``idx`` space (identity columns ``s``, ``d``
-        and the event key, one value column aggregated per identity) and returns True; on a
-        type with nothing stored returns False (every row of the load is new).  New accounts
-        have no relationships yet, so only accounts stored before the load are asked (their
-        node ids are known before any account is written); stored relationships to accounts
-        outside this load cannot match any of its rows and are dropped.
+        On a relationship type with nothing stored everything is new.  Otherwise the
+        relationships of this load's source accounts are read first (``existing_q``: a read
+        costs a fraction of a write) into the DuckDB table ``ex`` (identity columns ``ident``
+        and one value column, aggregated per identity with ``value[1]``) and compared there:
+        new rows (``new_sql``) are created with a plain ``create``, rows whose stored value must
+        change (``upd_sql``) go through the ``merge`` statement, rows stored as they are are not
+        sent at all (they are counted as existing here).  A batch whose commit outcome is
+        unknown is retried with ``merge``, so nothing is ever written twice.
         """
-        spec, con = _EDGES[table], self.con
-        if self.count(spec.count) == 0:
-            return False
-        cols = ("a", "b", *spec.key, spec.value)
+        con = self.con
+        cols = (*ident, value[0])
         con.execute(f"CREATE OR REPLACE TABLE ex ({', '.join(c + ' BIGINT' for c in cols)})")
-        sources = [r[0] for r in con.execute(
-            f"""SELECT DISTINCT e.nid FROM {spec.stage} t JOIN idmap m ON m.id = t.{spec.source}
-                JOIN existing e USING (key) ORDER BY 1""").fetchall()]
-        for lo in range(0, len(sources), self.bs):
-            for r in self.run(spec.existing, {"a": sources[lo:lo + self.bs], "none": _NONE},
-                              f"reading stored {spec.what}"):
-                try:
-                    _insert(con, "ex", {c: pa.array(r[c], pa.int64()) for c in cols})
-                except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                    raise StoreError(
-                        f"Neo4j {self.store.location}: stored {spec.what} do not follow nichegraph's graph model "
-                        f"({exc}); load into an empty database") from exc
-        # one row per identity (a database could hold duplicates written by other tools)
-        key = "".join(f", ex.{k}" for k in spec.key)
-        con.execute(f"""CREATE OR REPLACE TABLE ex_{table} AS
-            SELECT sa.idx AS s, sb.idx AS d{key}, {spec.agg}(NULLIF(ex.{spec.value}, {_NONE})) AS {spec.value}
-            FROM ex JOIN existing sa ON sa.nid = ex.a JOIN existing sb ON sb.nid = ex.b GROUP BY ALL""")
-        con.execute("DROP TABLE ex")
-        return True
-
-    def _plan_edges(self, cur: duckdb.DuckDBPyConnection, out: LoadCounts,
-                    stored: dict[str, bool]) -> list["_Job"]:
-        """Plan the relationship batches (runs on its own DuckDB connection ``cur``).
-
-        New rows (not in ``ex_<table>``) are created with a plain ``CREATE``; rows whose
-        stored value must change (an earlier ``since``, a larger ``n``) go through the
-        ``MERGE``-like statement; rows stored as they are are not sent (counted as
-        existing here).  A batch whose commit outcome is unknown is retried with the
-        ``MERGE``-like statement, so nothing is ever written twice.  Rows are ordered by
-        the last account batch they need, so relationship batches can be written while
-        the accounts still are; the follows and events batches alternate.
-        """
-        def one(sql: str) -> Any:
-            return cur.execute(sql).fetchall()[0][0]
-        try:
-            self._prepare_edges(cur, out)
-            per_type = []
-            for table in _EDGE_TABLES:
-                spec = _EDGES[table]
-                counts = getattr(out, spec.counts)
-                cols = f"t.s, t.d, greatest(coalesce(ba.b, -1), coalesce(bb.b, -1)) AS need, {spec.select}"
-                need = "LEFT JOIN acc_batch ba ON ba.idx = t.s LEFT JOIN acc_batch bb ON bb.idx = t.d"
-                order = "ORDER BY need, t.s, t.d"
-                if stored[table]:
-                    on = " AND ".join(f"o.{c} = t.{c}" for c in ("s", "d", *spec.key))
-                    counts.existing += one(f"SELECT count(*) FROM {table} t SEMI JOIN ex_{table} o ON {on}")
-                    new = cur.sql(f"SELECT {cols} FROM {table} t ANTI JOIN ex_{table} o ON {on} {need} {order}")
-                    upd = cur.sql(f"""SELECT {cols} FROM {table} t JOIN ex_{table} o ON {on} {need}
-                                      WHERE {spec.changed} {order}""")
-                else:
-                    new = cur.sql(f"SELECT {cols} FROM {table} t {need} {order}")
-                    upd = cur.sql(f"SELECT {cols} FROM {table} t {need} WHERE false")
-                new, upd = new.to_arrow_table(), upd.to_arrow_table()
-                total = one(f"SELECT count(*) FROM {table}")
-                self.bar.add_total(total)
-                self.bar.advance(total - new.num_rows - upd.num_rows)
-                # rows of ``upd`` are among those counted as existing above
-                per_type.append([_Job(p, spec.create, spec.merge, counts, False, spec.what)
-                                 for p in self._slices(upd)]
-                                + [_Job(p, spec.create_new, spec.merge, counts, True, spec.what)
-                                   for p in self._slices(new)])
-            return sorted(_interleave(*per_type), key=lambda j: j.need)
-        finally:
-            cur.close()
+        if self.count(count_q) > 0:
+            sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
+            for lo in range(0, len(sources), self.bs):
+                for r in self.run(existing_q, {"a": sources[lo:lo + self.bs], "none": _NONE},
+                                  f"reading stored {what}"):
+                    try:
+                        _insert(con, "ex", {c: pa.array(r[c], pa.int64()) for c in cols})
+                    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                        raise StoreError(
+                            f"Neo4j {self.store.location}: stored {what} do not follow nichegraph's graph model "
+                            f"({exc}); load into an empty database") from exc
+            # one row per identity (a database could hold duplicates written by other tools)
+            con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {', '.join(ident)},
+                            {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex GROUP BY ALL""")
+        counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({', '.join(ident)})")
+        new = con.sql(new_sql).to_arrow_table()
+        upd = con.sql(upd_sql).to_arrow_table()
+        total = self.one(f"SELECT count(*) FROM {table}")
+        self.bar.add_total(total)
+        self.bar.advance(total - new.num_rows - upd.num_rows)
+        # rows of ``upd`` are among those counted as existing above
+        return ([_Job(p, create, merge, counts, True, what) for p in self._slices(new)],
+                [_Job(p, merge, merge, counts, False, what) for p in self._slices(upd)])
 
     def _slices(self, table: pa.Table) -> list[pa.Table]:
         return [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
@@ -892,11 +805,7 @@ class _Loader:
     def _run_job(self, job: "_Job") -> tuple[int, int]:
         """Write one batch; (inserted, existing) as the server counted them."""
         part = job.part
-        p = {c: part.column(c).to_pylist() for c in part.column_names if c not in _PLAN_COLUMNS}
-        a, b = (self.nid[part.column(c).to_numpy()] for c in ("s", "d"))
-        if (a < 0).any() or (b < 0).any():  # never: a batch is sent only after its accounts
-            raise StoreError(f"Neo4j {self.store.location}: internal error: {job.what} sent before their accounts")
-        p["a"], p["b"] = a.tolist(), b.tolist()
+        p = {c: part.column(c).to_pylist() for c in part.column_names}
         r = self.run(job.query, p, f"writing {job.what}", retry_query=job.retry_query)[0]
         lost = part.num_rows - int(r["matched"] or 0)
         if lost:
@@ -906,10 +815,29 @@ class _Loader:
         # a retried CREATE batch finds its own rows: those count as existing
         return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
 
+    def _map(self, fn: Callable[[Any], Any], items: list) -> list:
+        """``fn`` over ``items`` on ``workers`` parallel threads (sessions); the results in order.
+
+        When a call fails, the items not yet started are cancelled and the error is raised.
+        """
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        ex = ThreadPoolExecutor(self.workers)
+        try:
+            return list(ex.map(fn, items))
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+
+    def _run_jobs(self, jobs: list["_Job"]) -> None:
+        """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
+        for job, (ins, existing) in zip(jobs, self._map(self._run_job, jobs)):
+            job.counts.inserted += ins
+            job.counts.existing += existing
+
 
 @dataclass
 class _Job:
-    """One batch of relationship rows (``s``, ``d`` in idx space) and the statement that writes it."""
+    """One batch of relationship rows and the statement that writes it."""
 
     part: pa.Table
     query: str
@@ -918,65 +846,20 @@ class _Job:
     count_existing: bool
     what: str
 
-    @property
-    def need(self) -> int:
-        """The last account batch this batch's endpoints are in (-1: all stored before the load)."""
-        return int(self.part.column("need")[-1].as_py()) if self.part.num_rows else -1
 
+def _alternate(a: list, b: list) -> list:
+    """``a[0], b[h], a[1], b[h + 1], ...`` with ``b`` rotated by half (``h = len(b) // 2``), then the
+    rest of the longer list.
 
-def _split_time(col: str, s: str, ns: str) -> str:
-    """SQL: epoch microseconds ``col`` as whole epoch seconds ``s`` (floor) and nanoseconds ``ns``."""
-    frac = f"((({col} % 1000000) + 1000000) % 1000000)"
-    return (f"CASE WHEN {col} IS NULL THEN NULL ELSE ({col} - {frac}) // 1000000 END AS {s}, "
-            f"CASE WHEN {col} IS NULL THEN NULL ELSE {frac} * 1000 END AS {ns}")
-
-
-@dataclass(frozen=True)
-class _EdgeSpec:
-    """How one relationship type is read, diffed and written (statements from :mod:`.cypher`)."""
-
-    counts: str        # LoadCounts attribute
-    what: str
-    count: str         # COUNT_* statement
-    existing: str      # EXISTING_* statement (stored relationships of given sources)
-    stage: str         # staging table and its source column
-    source: str
-    key: tuple[str, ...]  # identity columns besides the pair
-    value: str         # the one stored value compared with the load's
-    agg: str           # how duplicates of an identity in the database combine
-    changed: str       # SQL: a stored row (``o``) must change to hold the load's row (``t``)
-    select: str        # SQL: the statement's columns from ``t``
-    create_new: str    # CREATE_* (rows known to be new)
-    create: str        # MERGE_* for rows that change
-    merge: str         # MERGE_* (retries)
-
-
-_EDGES: dict[str, _EdgeSpec] = {
-    "fol": _EdgeSpec(
-        "follows", "follows", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, "stage_follows", "follower", (),
-        "us", "min", changed="t.us IS NOT NULL AND (o.us IS NULL OR t.us < o.us)",
-        select=_split_time("t.us", "ss", "sn"),
-        create_new=cypher.CREATE_FOLLOWS, create=cypher.MERGE_FOLLOWS, merge=cypher.MERGE_FOLLOWS),
-    # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
-    "itr": _EdgeSpec(
-        "interactions", "interactions", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, "stage_interactions",
-        "source", ("k",), "n", "max", changed="t.n > o.n",
-        select=f"""t.k, t.kind, {_split_time('t.us', 'ts', 'tn')}, t.post_id AS post,
-                   list_filter(t.hashtags, lambda h: h IS NOT NULL) AS tags,
-                   CASE WHEN t.w = 1.0 THEN NULL ELSE t.w END AS w, t.n""",
-        create_new=cypher.CREATE_INTERACTIONS, create=cypher.MERGE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS),
-}
-_EDGE_TABLES = tuple(_EDGES)
-#: Columns of a planned relationship batch that are not statement parameters.
-_PLAN_COLUMNS = frozenset({"s", "d", "need"})
-
-
-def _interleave(*lists: list) -> list:
-    """``a[0], b[0], a[1], b[1], ...`` then the rest of the longer lists."""
-    out = []
-    for i in range(max((len(x) for x in lists), default=0)):
-        out += [x[i] for x in lists if i < len(x)]
-    return out
+    Both lists are batches in source order, so two neighbours of the result (what two writers run
+    at the same time) hold different relationship types *and* sources about half the id range
+    apart, so they share fewer locked nodes.  (It helped in a small test; on the 1M + 1M benchmark
+    its effect was within the noise, and writers still wait on shared busy targets.)
+    """
+    b = b[len(b) // 2:] + b[:len(b) // 2]
+    out = [x for pair in zip(a, b) for x in pair]
+    n = min(len(a), len(b))
+    return out + a[n:] + b[n:]
 
 
 @contextmanager
@@ -1008,14 +891,18 @@ def _epoch_seconds(us: np.ndarray) -> np.ndarray:
     return out
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pa.Array], *,
-            create: bool = False) -> None:
-    """Append Arrow columns (named like the table's) to a DuckDB table (``create``: the table is
-    created, or replaced, from the columns)."""
+def _split_time(col: str, s: str, ns: str) -> str:
+    """SQL: epoch microseconds ``col`` as whole epoch seconds ``s`` (floor) and nanoseconds ``ns``."""
+    frac = f"((({col} % 1000000) + 1000000) % 1000000)"
+    return (f"CASE WHEN {col} IS NULL THEN NULL ELSE ({col} - {frac}) // 1000000 END AS {s}, "
+            f"CASE WHEN {col} IS NULL THEN NULL ELSE {frac} * 1000 END AS {ns}")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pa.Array]) -> None:
+    """Append Arrow columns (named like the table's) to a DuckDB table."""
     con.register("_rows", pa.table(columns))
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _rows" if create
-                    else f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
     finally:
         con.unregister("_rows")
 

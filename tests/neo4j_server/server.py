@@ -82,11 +82,9 @@ class Neo4jServer:
             raise LauncherNotBuilt(f"Neo4j test launcher not built in {TARGET}; run .ci/neo4j.sh")
         java = shutil.which("java") or "java"
         cp = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*")])
-        # the whole heap up front, half of it young: a small heap that the serial collector never grew
-        # spent a third of a large load's time in full collections (tx state is short-lived garbage).
-        # The parallel collector: the serial one stopped the server for ~2 s of a 1M + 1M load with one
-        # core idle (benchmarks/RESULTS.md, "neo4j store")
-        cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:NewRatio=1", "-XX:+UseParallelGC",
+        # the whole heap up front, half of it young: a small heap that the serial collector never grows
+        # spent a third of a large load's time in full collections (tx state is short-lived garbage)
+        cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:NewRatio=1", "-XX:+UseSerialGC",
                "-XX:ActiveProcessorCount=2", *self.jvm_options, "-cp", cp, MAIN_CLASS, "--home", str(self.home), "--port", str(self.port),
                "--pagecache", self.pagecache,
                *(a for k, v in self.settings.items() for a in ("--conf", f"{k}={v}"))]
