@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 import time
@@ -88,12 +89,30 @@ SERVER_PID: list[int] = []
 CPU: dict[str, float] = {}
 
 
+def _jit_cpu_s(pid: int) -> float:
+    """CPU seconds so far of the JVM's JIT compiler threads (``C1/C2 CompilerThread*``; Linux ``/proc``)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().startswith(("C1 Compiler", "C2 Compiler")):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # the thread ended meanwhile
+            pass
+    return total
+
+
 def timed(fn, label: str | None = None):
-    """Run ``fn``; return (result, wall seconds).  Records server and client CPU seconds under ``label``."""
+    """Run ``fn``; return (result, wall seconds).
+
+    Records under ``label`` the server's and the client's CPU seconds, and the server JIT
+    compiler threads' share of the server's (a warm server compiles next to nothing).
+    """
     import psutil
 
     srv = psutil.Process(SERVER_PID[0]) if SERVER_PID else None
     c0 = sum(srv.cpu_times()[:2]) if srv else 0.0
+    j0 = _jit_cpu_s(srv.pid) if srv else 0.0
     p0 = time.process_time()
     t = time.perf_counter()
     out = fn()
@@ -101,6 +120,7 @@ def timed(fn, label: str | None = None):
     if label:
         CPU[label + "_server_cpu_s"] = (sum(srv.cpu_times()[:2]) - c0) if srv else float("nan")
         CPU[label + "_client_cpu_s"] = time.process_time() - p0
+        CPU[label + "_server_jit_cpu_s"] = (_jit_cpu_s(srv.pid) - j0) if srv else float("nan")
     return out, wall
 
 
@@ -115,6 +135,8 @@ def main() -> None:
     ap.add_argument("--pagecache", default="1g")
     ap.add_argument("--uri", help="use this server instead of starting one (its database is wiped)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--warmup", type=int, default=30_000,
+                    help="follows and interactions, each, of the warm-up world (a fifth as many accounts)")
     args = ap.parse_args()
 
     batches = world(args.accounts, args.follows, args.interactions)
@@ -132,7 +154,7 @@ def main() -> None:
         uri = srv.start()
         SERVER_PID.append(srv.proc.pid)
     results: dict = {"rows": rows, "accounts": args.accounts, "batch_size": args.batch_size,
-                     "workers": args.workers, "heap": args.heap}
+                     "workers": args.workers, "heap": args.heap, "warmup": args.warmup}
     try:
         st = Neo4jStore.connect(uri, batch_size=args.batch_size, workers=args.workers, progress=False,
                                 max_retry_time=300)
@@ -142,7 +164,7 @@ def main() -> None:
                 s.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
         # warm-up (JVM JIT, query plans): a small world loaded twice and read, then wiped
         wipe()
-        small = world(5_000, 30_000, 30_000, seed=1)
+        small = world(max(args.warmup // 5, 1), args.warmup, args.warmup, seed=1)
         _, t_warm = timed(lambda: (st.load(small), st.load(small), st.read_edges()))
         print(f"warm-up: {t_warm:.1f}s", flush=True)
         wipe()
@@ -184,8 +206,9 @@ def main() -> None:
     print(f"neo4j times: fresh {n['load_fresh_s']:.1f}s, re-run {n['load_again_s']:.1f}s, "
           f"read {n['read_s']:.2f}s (first {n['read_first_s']:.2f}s)")
     print("fresh load phases (s):", ", ".join(f"{k} {v:.2f}" for k, v in n["load_fresh_phases_s"].items()))
-    print("cpu seconds (server JVM / client):", ", ".join(
-        f"{k}: {results['cpu'].get(k + '_server_cpu_s', float('nan')):.1f} / "
+    print("cpu seconds (server JVM, of it JIT compiler / client):", ", ".join(
+        f"{k}: {results['cpu'].get(k + '_server_cpu_s', float('nan')):.1f}, "
+        f"{results['cpu'].get(k + '_server_jit_cpu_s', float('nan')):.1f} / "
         f"{results['cpu'].get(k + '_client_cpu_s', float('nan')):.1f}" for k in ("load_fresh", "load_again", "read")))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
