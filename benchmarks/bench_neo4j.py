@@ -7,6 +7,10 @@ interaction events over ``--accounts`` accounts:
 * load again (re-run of the same data: everything already there);
 * read back: ``read_edges()`` edges/s (follows + interaction events into numpy arrays).
 
+Before the timed loads the server is warmed up on a smaller world (``--warmup`` follows and
+interactions, a fifth as many accounts), which is then wiped; the CPU seconds of the server, of
+its JIT compiler threads and of the client are printed per phase.
+
 The server is the test launcher (``tests/neo4j_server``, built by ``.ci/neo4j.sh``), started here
 with ``--heap``; or pass ``--uri`` for a server you run (its database is wiped!).
 
