@@ -14,13 +14,14 @@ Graph model
 ``(:Account)-[:FOLLOWS {since}]->(:Account)``
     One relationship per pair (the pair is the identity; no key, no index);
     ``since`` is a UTC ``DATETIME`` (earliest seen) or absent.
-``(:Account)-[:INTERACTS {key, kind, ts, post_id, hashtags, weight, n}]->(:Account)``
-    One relationship per distinct event; ``n`` counts identical events
-    (multiplicity) and is absent when it is 1 (read ``coalesce(e.n, 1)``); ``key``
-    is an integer, 60 bits of the SHA-256 of the event's fields, unique among the
-    events of a pair (not indexed); ``ts`` is a UTC ``DATETIME``; ``weight`` is
+``(:Account)-[:INTERACTS {kind, ts, post_id, hashtags, weight, n}]->(:Account)``
+    One relationship per distinct event: the pair and the fields are its
+    identity (no key is stored: the loader hashes the fields it reads back);
+    ``n`` counts identical events (multiplicity) and is absent when it is 1
+    (read ``coalesce(e.n, 1)``); ``ts`` is a UTC ``DATETIME``; ``weight`` is
     absent when it is the default 1.0.  (Every stored property costs about 2 µs
-    of server time per relationship written, so defaults are not stored.)
+    of server time per relationship written, so neither defaults nor keys are
+    stored.)
 ``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
     An analysis run; its result tables kept exactly as compressed Arrow IPC
     chunks.  The latest run's per-account results are also written as
@@ -153,25 +154,41 @@ CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
 RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
 """
 
-#: Interaction events whose source is one of ``$a``: endpoints, event key and multiplicity.
+#: Interaction events whose source is one of ``$a``: endpoints, the fields that identify an event
+#: (``us``: epoch microseconds or ``$none``; ``w`` with the default 1.0) and the multiplicity.
+#: ``collect`` drops nulls, so ``post_id`` and ``hashtags`` list only the events that have one and
+#: ``has`` says which: bit 0 a post id, bit 1 hashtags (flat lists decode much faster than
+#: ``[value]`` singletons).
 EXISTING_INTERACTIONS = """
 UNWIND $a AS x
 MATCH (a:Account)-[e:INTERACTS]->(b) WHERE id(a) = x
-RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.key) AS k, collect(coalesce(e.n, 1)) AS n
+WITH x, b, e, e.ts AS ts
+RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.kind) AS kind,
+       collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
+       collect(e.post_id) AS post_id, collect(e.hashtags) AS hashtags,
+       collect(CASE WHEN e.post_id IS NULL THEN 0 ELSE 1 END + CASE WHEN e.hashtags IS NULL THEN 0 ELSE 2 END) AS has,
+       collect(coalesce(e.weight, 1.0)) AS w, collect(coalesce(e.n, 1)) AS n
 """
 
-#: A new event (``n`` stored only when it is not 1: null stores nothing).
-_NEW_EVENT = """CREATE (a)-[:INTERACTS {key: $k[i], kind: $kind[i],
-    ts: CASE WHEN $ts[i] IS NULL THEN null ELSE datetime.fromepoch($ts[i], $tn[i]) END,
-    post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: CASE WHEN $n[i] = 1 THEN null ELSE $n[i] END}]->(b)"""
+#: The event time of row ``i`` (null when absent).
+_TS = "CASE WHEN $ts[i] IS NULL THEN null ELSE datetime.fromepoch($ts[i], $tn[i]) END"
 
-#: Merge interaction events: an event is identified by its key among the relationships of its pair.
-#: Columns ``$a``, ``$b``, ``$k`` (event key), ``$kind``, ``$ts``, ``$tn``, ``$post``, ``$tags``,
-#: ``$w`` (null for the default 1.0), ``$n`` (multiplicity in this load).
+#: A new event (``n`` stored only when it is not 1: null stores nothing).
+_NEW_EVENT = f"""CREATE (a)-[:INTERACTS {{kind: $kind[i], ts: {_TS},
+    post_id: $post[i], hashtags: $tags[i], weight: $w[i], n: CASE WHEN $n[i] = 1 THEN null ELSE $n[i] END}}]->(b)"""
+
+#: Merge interaction events: an event is identified by its fields among the relationships of its pair
+#: (two absent values are equal).  Columns ``$a``, ``$b``, ``$kind``, ``$ts``, ``$tn``, ``$post``,
+#: ``$tags``, ``$w`` (null for the default 1.0), ``$n`` (multiplicity in this load).
 MERGE_INTERACTIONS = f"""
-UNWIND range(0, size($k) - 1) AS i
+UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
-OPTIONAL MATCH (a)-[e:INTERACTS]->(b) WHERE e.key = $k[i]
+WITH i, a, b, {_TS} AS ts
+OPTIONAL MATCH (a)-[e:INTERACTS]->(b)
+  WHERE e.kind = $kind[i] AND (e.ts = ts OR (e.ts IS NULL AND ts IS NULL))
+    AND (e.post_id = $post[i] OR (e.post_id IS NULL AND $post[i] IS NULL))
+    AND (e.hashtags = $tags[i] OR (e.hashtags IS NULL AND $tags[i] IS NULL))
+    AND coalesce(e.weight, 1.0) = coalesce($w[i], 1.0)
 WITH i, a, b, e, coalesce(e.n, 1) AS old
 CALL (i, a, b, e) {{
   WITH i, a, b, e WHERE e IS NULL
@@ -185,7 +202,7 @@ RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE
 
 #: Events known to be new (plain CREATE; events are distinct after client-side aggregation).
 CREATE_INTERACTIONS = f"""
-UNWIND range(0, size($k) - 1) AS i
+UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
 {_NEW_EVENT}
 RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched

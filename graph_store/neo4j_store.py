@@ -9,7 +9,8 @@ Loading
 a bad file changes nothing), aggregates it exactly like :class:`DuckDBStore`
 (follows once per pair with the earliest ``since``; identical interaction
 events counted as a multiplicity ``n``), hashes the identities (account key =
-SHA-256 of the id, event key = 60 bits of the SHA-256 of the event's fields),
+SHA-256 of the id, stored; event key = 60 bits of the SHA-256 of the event's
+fields, compared client-side only),
 and then writes with batched ``UNWIND`` statements:
 
 1. constraints and indexes (``IF NOT EXISTS``);
@@ -602,9 +603,8 @@ class _Loader:
                             WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
                 create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=out.follows, what="follows")
             # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
-            event = f"""itr.a, itr.b, itr.k, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.post_id AS post,
-                        list_filter(itr.hashtags, lambda x: x IS NOT NULL) AS tags,
-                        CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
+            event = f"""itr.a, itr.b, itr.kind, {_split_time('itr.us', 'ts', 'tn')}, itr.post_id AS post,
+                        itr.hashtags AS tags, CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
             itr_new, itr_upd = self._plan_edges(
                 "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
                 new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
@@ -730,14 +730,11 @@ class _Loader:
             f.rows = int(one("SELECT coalesce(sum(c), 0) FROM fol"))
             f.duplicates = f.rows - one("SELECT count(*) FROM fol")
             f.self_loops = int(one("SELECT coalesce(sum(c), 0) FROM fol WHERE s = d"))
-            # interactions: events with multiplicity; the event key is 60 bits of the SHA-256 of the
-            # event's fields (an identity among the events of a pair)
-            cur.execute("""CREATE OR REPLACE TABLE itr AS SELECT *,
-                    ('0x' || left(sha256(concat_ws('|', s, d, kind, coalesce(us::VARCHAR, 'null'),
-                                                   coalesce(to_json(post_id)::VARCHAR, 'null'),
-                                                   coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
-                                  15))::BIGINT AS k
-                FROM (SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id, i.hashtags,
+            # interactions: events with multiplicity, hashtags as stored (Neo4j lists hold no
+            # nulls); ``k`` identifies an event among those of its pair (:data:`_EVENT_KEY`)
+            cur.execute(f"""CREATE OR REPLACE TABLE itr AS SELECT *, {_EVENT_KEY} AS k
+                FROM (SELECT a.idx AS s, b.idx AS d, i.kind, epoch_us(i.ts) AS us, i.post_id,
+                             list_filter(i.hashtags, lambda x: x IS NOT NULL) AS hashtags,
                              coalesce(i.weight, 1.0) AS w, count(*)::BIGINT AS n
                       FROM stage_interactions i JOIN idmap a ON a.id = i.source JOIN idmap b ON b.id = i.target
                       GROUP BY ALL)""")
@@ -773,22 +770,24 @@ class _Loader:
         unknown is retried with ``merge``, so nothing is ever written twice.
         """
         con = self.con
-        cols = (*ident, value[0])
-        con.execute(f"CREATE OR REPLACE TABLE ex ({', '.join(c + ' BIGINT' for c in cols)})")
+        columns, convert = _STORED[table]
+        con.execute(f"CREATE OR REPLACE TABLE ex_raw ({columns})")
         if self.count(count_q) > 0:
             sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
             for lo in range(0, len(sources), self.bs):
                 for r in self.run(existing_q, {"a": sources[lo:lo + self.bs], "none": _NONE},
                                   f"reading stored {what}"):
                     try:
-                        _insert(con, "ex", {c: pa.array(r[c], pa.int64()) for c in cols})
+                        _insert(con, "ex_raw", convert(r))
                     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                         raise StoreError(
                             f"Neo4j {self.store.location}: stored {what} do not follow nichegraph's graph model "
                             f"({exc}); load into an empty database") from exc
-            # one row per identity (a database could hold duplicates written by other tools)
-            con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {', '.join(ident)},
-                            {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex GROUP BY ALL""")
+        # one row per identity (a database could hold duplicates written by other tools)
+        key = _EVENT_KEY if "k" in ident else None
+        con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT a, b, {key + ' AS k, ' if key else ''}
+                        {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex_raw GROUP BY ALL""")
+        con.execute("DROP TABLE ex_raw")
         counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({', '.join(ident)})")
         new = con.sql(new_sql).to_arrow_table()
         upd = con.sql(upd_sql).to_arrow_table()
@@ -881,6 +880,49 @@ def _dicts(result: "neo4j.Result") -> list[dict]:
 
 #: Stands for "no value" in integer columns read back with ``collect`` (which drops nulls).
 _NONE = -(2 ** 63)
+
+#: SQL: an interaction event's identity among the events of its pair, from the columns ``kind``,
+#: ``us`` (epoch microseconds), ``post_id``, ``hashtags`` and ``w`` (weight, default 1.0): 60 bits
+#: of the SHA-256 of their text.  Computed for the input and for the events read back from the
+#: server (nothing of it is stored), so both sides must give the columns the same values.
+_EVENT_KEY = """('0x' || left(sha256(concat_ws('|', kind, coalesce(us::VARCHAR, 'null'),
+                                        coalesce(to_json(post_id)::VARCHAR, 'null'),
+                                        coalesce(to_json(hashtags)::VARCHAR, 'null'), printf('%.17g', w))),
+                 15))::BIGINT"""
+
+
+def _with_nulls(values: list, present: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """The ``values`` of the rows where ``present`` is true, with nulls in the other rows."""
+    if len(values) != int(present.sum()):
+        raise pa.ArrowInvalid(f"{len(values)} values for {int(present.sum())} rows that have one")
+    take = np.full(present.size, len(values), dtype=np.int64)
+    take[present] = np.arange(len(values))
+    return pa.array([*values, None], typ).take(pa.array(take))
+
+
+def _stored_follows(r: dict) -> dict[str, pa.Array]:
+    """Columns of :data:`cypher.EXISTING_FOLLOWS` for the DuckDB table ``ex_raw``."""
+    return {c: pa.array(r[c], pa.int64()) for c in ("a", "b", "us")}
+
+
+def _stored_events(r: dict) -> dict[str, pa.Array]:
+    """Columns of :data:`cypher.EXISTING_INTERACTIONS` for ``ex_raw`` (the fields :data:`_EVENT_KEY` hashes)."""
+    us = np.asarray(r["us"], dtype=np.int64)
+    has = np.asarray(r["has"], dtype=np.int64)
+    return {"a": pa.array(r["a"], pa.int64()), "b": pa.array(r["b"], pa.int64()),
+            "kind": pa.array(r["kind"], pa.string()), "us": pa.array(us, mask=us == _NONE),
+            "post_id": _with_nulls(r["post_id"], (has & 1) != 0, pa.string()),
+            "hashtags": _with_nulls(r["hashtags"], (has & 2) != 0, pa.list_(pa.string())),
+            "w": pa.array(r["w"], pa.float64()), "n": pa.array(r["n"], pa.int64())}
+
+
+#: The stored relationships read back before a load (:meth:`_Loader._plan_edges`): the DuckDB
+#: columns of ``ex_raw`` and the conversion of one record of the read.
+_STORED: dict[str, tuple[str, Callable[[dict], dict[str, pa.Array]]]] = {
+    "fol": ("a BIGINT, b BIGINT, us BIGINT", _stored_follows),
+    "itr": ("a BIGINT, b BIGINT, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
+            _stored_events),
+}
 
 
 def _epoch_seconds(us: np.ndarray) -> np.ndarray:

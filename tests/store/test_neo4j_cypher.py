@@ -41,15 +41,52 @@ def test_graph_model_in_plain_cypher(neo4j_store_factory, cy):
         cypher.REL_TYPES)
     names = {r["name"] for r in cy("SHOW CONSTRAINTS YIELD name RETURN name")}
     assert {"ng_account_key", "ng_account_idx"} <= names
-    # relationships carry no indexed key: a pair is a follow's identity, an event's key is an integer
-    # compared among the events of its pair
+    # relationships carry no key: a pair is a follow's identity, a pair and the fields an event's
     assert not names & {"ng_follows_key", "ng_interacts_key"}
-    assert cy("MATCH ()-[f:FOLLOWS]->() WHERE f.key IS NOT NULL RETURN count(f) AS n") == [{"n": 0}]
-    keys = cy("MATCH ()-[e:INTERACTS]->() RETURN e.key AS k, e.weight AS w")
-    assert keys and all(isinstance(r["k"], int) for r in keys)
-    # the event time is stored once, as a DATETIME (no duplicate epoch-seconds property)
-    assert cy("MATCH ()-[e:INTERACTS]->() WHERE e.t IS NOT NULL RETURN count(e) AS n") == [{"n": 0}]
-    assert len({r["k"] for r in keys}) == len(keys)
+    props = cy("MATCH ()-[r]->() UNWIND keys(r) AS k RETURN DISTINCT type(r) AS t, k ORDER BY t, k")
+    assert {(r["t"], r["k"]) for r in props} <= {("FOLLOWS", "since"), *(
+        ("INTERACTS", k) for k in ("kind", "ts", "post_id", "hashtags", "weight", "n"))}
+    assert ("INTERACTS", "kind") in {(r["t"], r["k"]) for r in props}
+
+
+#: Events whose fields take every shape a stored value can have (absent, empty, unicode, quotes,
+#: weights that print long); each pair of sources gets all of them.
+_SHAPES = [{"kind": k, "ts": t, "post_id": p, "hashtags": h, "weight": w}
+           for k, t, p, h, w in [
+               ("mention", None, None, None, None), ("mention", ts(1), None, None, None),
+               ("mention", ts(1, 7), "p'1\"`{}", None, 1.0), ("reply", ts(1), None, [], 2.5),
+               ("reply", ts(1), None, ["a", None, "B"], None), ("repost", ts(2), "ü😀", ["日本語", "x" * 300], 0.1 + 0.2),
+               ("quote", ts(3), "", [""], 1e-300), ("quote", ts(3), None, ["a", "B"], -0.0)]]
+
+
+def test_event_identity_round_trips_every_field_shape(neo4j_store_factory, cy):
+    st = neo4j_store_factory(atomic_rows=0, batch_size=3)  # the batched path: stored events are read first
+    rows = [{"source": s, "target": "t", **e} for s in ("a", "b") for e in _SHAPES]
+    c = st.load([batch("interactions", rows)]).as_dict()["interactions"]
+    assert (c["inserted"], c["existing"]) == (16, 0)
+    # the same events again: each one is recognised from its stored fields, nothing is written
+    c = st.load([batch("interactions", rows)]).as_dict()["interactions"]
+    assert (c["inserted"], c["existing"]) == (0, 16)
+    assert cy("MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n, sum(coalesce(e.n, 1)) AS m") == [{"n": 16, "m": 16}]
+    # one of each twice more: the multiplicity grows on the stored event (the MERGE-like statement)
+    c = st.load([batch("interactions", rows[:8] * 3)]).as_dict()["interactions"]
+    assert (c["inserted"], c["existing"]) == (16, 8)
+    got = cy("MATCH (:Account {id: 'a'})-[e:INTERACTS]->() RETURN count(e) AS n, collect(e.n) AS ns")
+    assert got == [{"n": 8, "ns": [3] * 8}]
+    assert st.counts()["interactions"] == 32
+    # the idempotent statement (how a batch whose commit is in doubt is retried) matches every
+    # stored event by its fields, nulls and empty lists included: it creates nothing
+    nid = {r["id"]: r["nid"] for r in cy("MATCH (a:Account) RETURN a.id AS id, id(a) AS nid")}
+    p = {"a": [nid["b"]] * 8, "b": [nid["t"]] * 8, "kind": [e["kind"] for e in _SHAPES],
+         "ts": [None if e["ts"] is None else int(e["ts"].replace(tzinfo=dt.timezone.utc).timestamp())
+                for e in _SHAPES],
+         "tn": [None if e["ts"] is None else 0 for e in _SHAPES], "post": [e["post_id"] for e in _SHAPES],
+         "tags": [None if e["hashtags"] is None else [h for h in e["hashtags"] if h is not None] for e in _SHAPES],
+         "w": [None if e["weight"] in (None, 1.0) else e["weight"] for e in _SHAPES], "n": [1] * 8}
+    assert cy(cypher.MERGE_INTERACTIONS, **p) == [{"inserted": 0, "existing": 8, "matched": 8}]
+    assert cy("MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n") == [{"n": 16}]
+    p["post"] = ["other"] * 8  # other events: all new
+    assert cy(cypher.MERGE_INTERACTIONS, **p)[0]["inserted"] == 8
 
 
 def test_results_written_back_are_plain_properties(neo4j_store_factory, cy):
