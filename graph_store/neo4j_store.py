@@ -762,15 +762,16 @@ class _Loader:
 
         On a relationship type with nothing stored everything is new.  Otherwise the
         relationships of this load's source accounts are read first (``existing_q``: a read
-        costs a fraction of a write) into the DuckDB table ``ex`` (identity columns ``ident``
-        and one value column, aggregated per identity with ``value[1]``) and compared there:
+        costs a fraction of a write; columns and identity per table in :data:`_STORED`) into the
+        DuckDB table ``ex`` (identity columns ``ident`` and one value column, aggregated per
+        identity with ``value[1]``) and compared there:
         new rows (``new_sql``) are created with a plain ``create``, rows whose stored value must
         change (``upd_sql``) go through the ``merge`` statement, rows stored as they are are not
         sent at all (they are counted as existing here).  A batch whose commit outcome is
         unknown is retried with ``merge``, so nothing is ever written twice.
         """
         con = self.con
-        columns, convert = _STORED[table]
+        columns, convert, identity = _STORED[table]
         con.execute(f"CREATE OR REPLACE TABLE ex_raw ({columns})")
         if self.count(count_q) > 0:
             sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
@@ -784,8 +785,7 @@ class _Loader:
                             f"Neo4j {self.store.location}: stored {what} do not follow nichegraph's graph model "
                             f"({exc}); load into an empty database") from exc
         # one row per identity (a database could hold duplicates written by other tools)
-        key = _EVENT_KEY if "k" in ident else None
-        con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT a, b, {key + ' AS k, ' if key else ''}
+        con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {identity},
                         {value[1]}(NULLIF({value[0]}, {_NONE})) AS {value[0]} FROM ex_raw GROUP BY ALL""")
         con.execute("DROP TABLE ex_raw")
         counts.existing += self.one(f"SELECT count(*) FROM {table} SEMI JOIN ex USING ({', '.join(ident)})")
@@ -917,11 +917,12 @@ def _stored_events(r: dict) -> dict[str, pa.Array]:
 
 
 #: The stored relationships read back before a load (:meth:`_Loader._plan_edges`): the DuckDB
-#: columns of ``ex_raw`` and the conversion of one record of the read.
-_STORED: dict[str, tuple[str, Callable[[dict], dict[str, pa.Array]]]] = {
-    "fol": ("a BIGINT, b BIGINT, us BIGINT", _stored_follows),
+#: columns of ``ex_raw``, the conversion of one record of the read, and the SQL of the identity
+#: columns (those the load's table is joined on).
+_STORED: dict[str, tuple[str, Callable[[dict], dict[str, pa.Array]], str]] = {
+    "fol": ("a BIGINT, b BIGINT, us BIGINT", _stored_follows, "a, b"),
     "itr": ("a BIGINT, b BIGINT, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
-            _stored_events),
+            _stored_events, f"a, b, {_EVENT_KEY} AS k"),
 }
 
 
