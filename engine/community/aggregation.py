@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import kernel, parallel_kernel, prange
+from ._weights import arc_weight
 
 
 @kernel
@@ -58,7 +59,7 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
                         acc[d] = 0.0
                         touched[nt] = d
                         nt += 1
-                    acc[d] += A[p]
+                    acc[d] += arc_weight(A, p)
             for t in range(nt):
                 d = touched[t]
                 buf_idx[pos] = d

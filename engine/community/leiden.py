@@ -25,6 +25,7 @@ from .connectivity import split_disconnected_in
 from .local_moving import local_moving
 from .partition import Partition, canonical_labels
 from .refinement import refine
+from ._weights import search_weights
 
 
 #: Nodes are visited in a random order of blocks of this many consecutive ids (each block
@@ -57,7 +58,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
     the unrefined partition (refinement merged nothing): from then on a
     community is no longer guaranteed to be connected.
     """
-    indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
+    indptr, indices, A, node_w = wg.indptr, wg.indices, search_weights(wg.A), wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
     while True:
         n = indptr.shape[0] - 1
@@ -88,7 +89,7 @@ def _polish(wg: WorkGraph, obj: Objective, labels: np.ndarray, tol: float, state
     only those that lose a node here need a search.
     """
     part = labels.astype(np.int32)
-    local_moving(wg.indptr, wg.indices, wg.A, wg.node_w, part, obj.scale,
+    local_moving(wg.indptr, wg.indices, search_weights(wg.A), wg.node_w, part, obj.scale,
                  _rng.block_permutation(state, wg.n, ORDER_BLOCK), tol, parallel)
     # only a community that lost a node can have come apart: one that only gained nodes gained
     # each with an edge into it, and its members all stayed
@@ -216,7 +217,7 @@ def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modul
     """Yield the labels of every node after each Louvain level (canonical form)."""
     wg, obj, tol = _setup(g, objective, resolution, "louvain")
     state = _rng.new_state(seed)
-    indptr, indices, A, node_w = wg.indptr, wg.indices, wg.A, wg.node_w
+    indptr, indices, A, node_w = wg.indptr, wg.indices, search_weights(wg.A), wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)
     first = True
     while True:

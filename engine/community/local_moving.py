@@ -41,6 +41,7 @@ import numpy as np
 
 from .._jit import kernel, parallel_kernel, prange
 from ._objective import gain
+from ._weights import arc_weight
 
 #: With ``parallel=True``, graphs with at least this many nodes run :func:`move_nodes_batched`
 #: (smaller ones, like the aggregated graphs of later levels, run :func:`move_nodes`: a batch
@@ -147,7 +148,7 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
                 neigh[c] = 0.0
                 touched[nt] = c
                 nt += 1
-            neigh[c] += A[p]
+            neigh[c] += arc_weight(A, p)
         W[a] -= wv
         k_va = neigh[a] if mark[a] == v else 0.0
         stay = gain(k_va, wv, W[a], scale)
@@ -223,17 +224,17 @@ def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
                 if 0 <= j < i:
                     if ne < _EARLY:
                         early[i, ne] = j
-                        early_w[i, ne] = A[p]
+                        early_w[i, ne] = arc_weight(A, p)
                     ne += 1
                 c = _comm(x)
                 h = (c * 40503) & mask
                 while hk[h] != c and hk[h] != -1:
                     h = (h + 1) & mask
                 if hk[h] == c:
-                    hv[h] += A[p]
+                    hv[h] += arc_weight(A, p)
                 else:
                     hk[h] = c
-                    hv[h] = A[p]
+                    hv[h] = arc_weight(A, p)
                     hu[nt] = h
                     nt += 1
             n_early[i] = ne
@@ -329,7 +330,7 @@ def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w,
         u = indices[p]
         j = _bpos(state[u])
         if u != v and 0 <= j < i and moved[j]:
-            k_a, k_t = _moved_weight(k_a, k_t, a, t, A[p], moved_from[j], moved_to[j])
+            k_a, k_t = _moved_weight(k_a, k_t, a, t, arc_weight(A, p), moved_from[j], moved_to[j])
     return k_a, k_t
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._jit import kernel, parallel_kernel, prange
 from ._objective import gain
+from ._weights import arc_weight
 from .aggregation import members_by_label
 from ._rng import next_u64, uniform
 
@@ -68,7 +69,7 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
         for p in range(indptr[v], indptr[v + 1]):
             u = indices[p]
             if u != v and comm[u] == c:
-                acc += A[p]
+                acc += arc_weight(A, p)
         ext[v] = acc
     ext_v = ext.copy()
     ref = np.arange(n).astype(np.int32)
@@ -116,7 +117,7 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
                 neigh[c] = 0.0
                 touched[lo + nt] = c
                 nt += 1
-            neigh[c] += A[p]
+            neigh[c] += arc_weight(A, p)
         nc = 0
         gmax = 0.0
         for t in range(nt):

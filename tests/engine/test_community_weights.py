@@ -1,0 +1,94 @@
+"""Uniform arc weights passed to the kernels as one number give exactly the results of the array.
+
+:func:`engine.community._weights.search_weights` hands the kernels a float
+instead of ``A`` when every arc weighs the same; numba compiles each kernel
+for both.  Every kernel and both algorithms must return identical labels,
+graphs and move counts either way, on every graph of the zoo, with the
+weights as they are and all set to one constant (2.5).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from engine import from_edges
+from engine.community import leiden, louvain
+from engine.community import local_moving as lm
+from engine.community._objective import make_objective, work_graph
+from engine.community._rng import block_permutation, new_state
+from engine.community._weights import arc_weight, search_weights
+from engine.community.aggregation import aggregate
+from engine.community.refinement import refine
+from zoo import zoo
+
+ZOO = zoo()
+NAMES = sorted(ZOO)
+TWO = min(2, numba.config.NUMBA_NUM_THREADS)
+
+
+def graphs(name):
+    """The zoo graph as it is, and with every edge weighing 2.5 (one shared value, not 1)."""
+    z = ZOO[name]
+    yield "as is", z.engine()
+    yield "all 2.5", from_edges(z.src, z.dst, np.full(len(z.src), 2.5), n_nodes=z.n_nodes, directed=False)
+
+
+def test_search_weights_shares_only_a_common_value():
+    assert search_weights(np.full(5, 2.5)) == 2.5 and isinstance(search_weights(np.full(5, 2.5)), float)
+    mixed = np.array([1.0, 2.0, 1.0])
+    assert search_weights(mixed) is mixed
+    empty = np.zeros(0)
+    assert search_weights(empty) is empty
+    # a self-loop is stored as 2 w in the search adjacency: not uniform any more
+    g = from_edges([0, 1, 1], [1, 2, 1], directed=False)
+    A = work_graph(g, "modularity").A
+    assert sorted(set(A.tolist())) == [1.0, 2.0] and search_weights(A) is A
+    assert arc_weight(2.5, 7) == 2.5 and arc_weight(mixed, 1) == 2.0
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 1])
+@pytest.mark.parametrize("objective", ["modularity", "cpm"])
+def test_kernels_identical_with_shared_weight(name, objective):
+    for kind, g in graphs(name):
+        wg = work_graph(g, objective)
+        shared = search_weights(wg.A)
+        obj = make_objective(objective, 1.0 if objective == "modularity" else 0.2, wg)
+        if objective == "modularity" and obj.scale == 0.0:
+            continue
+        n = wg.n
+        order = block_permutation(new_state(1), n, 4)
+        tol = 1e-10
+        results = []
+        for A in (wg.A, shared):
+            serial = np.arange(n, dtype=np.int32)
+            m1 = lm.move_nodes(wg.indptr, wg.indices, A, wg.node_w, serial, obj.scale, order, tol)
+            batched = np.arange(n, dtype=np.int32)
+            m2 = lm.move_nodes_batched(wg.indptr, wg.indices, A, wg.node_w, batched, obj.scale, order, tol, 4, TWO,
+                                       True)
+            k = int(serial.max()) + 1
+            ref, kr = refine(wg.indptr, wg.indices, A, wg.node_w, serial, k, obj.scale, 0.01, order, new_state(2),
+                             True)
+            agg = aggregate(wg.indptr, wg.indices, A, ref, kr, TWO, True)
+            results.append((m1, serial, m2, batched, ref, kr, *agg))
+        for a, b in zip(*results):
+            assert np.array_equal(a, b), (name, kind)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_leiden_and_louvain_identical_with_shared_weight(name, monkeypatch):
+    import sys
+    mod = sys.modules["engine.community.leiden"]
+    monkeypatch.setattr(lm, "BATCHED_MIN_NODES", 0)  # the batched search too, on these small graphs
+    monkeypatch.setattr(lm, "BATCH_SIZE", 8)
+    for kind, g in graphs(name):
+        runs = []
+        for share in (True, False):
+            monkeypatch.setattr(mod, "search_weights", search_weights if share else (lambda A: A))
+            runs.append([leiden(g, seed=3), leiden(g, seed=3, parallel=True), louvain(g, seed=3),
+                         leiden(g, seed=3, objective="cpm", resolution=0.3)])
+        for a, b in zip(*runs):
+            assert np.array_equal(a.labels, b.labels), (name, kind)
+            assert len(a.levels) == len(b.levels)
+            assert a.quality == b.quality or (np.isnan(a.quality) and np.isnan(b.quality))
