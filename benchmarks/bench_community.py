@@ -93,10 +93,14 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         numba.set_num_threads(threads)
         import engine
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
-        # JIT warm-up (kernels cached on disk) on a graph big enough for the batched local moving
-        from engine.community.local_moving import BATCHED_MIN_NODES
-        ws, wd, wn, _ = planted(10 * BATCHED_MIN_NODES + 10_000, seed=1)
-        fn(engine.from_edges(ws, wd, n_nodes=wn, directed=False), parallel=threads > 1)
+        # JIT warm-up (kernels cached on disk) on a small graph, the batched local moving included
+        import engine.community.local_moving as lm
+        ws, wd, wn, _ = planted(50_000, seed=1)
+        threshold, lm.BATCHED_MIN_NODES = lm.BATCHED_MIN_NODES, 0
+        try:
+            fn(engine.from_edges(ws, wd, n_nodes=wn, directed=False), parallel=threads > 1)
+        finally:
+            lm.BATCHED_MIN_NODES = threshold
         g = engine.from_edges(src, dst, n_nodes=n, directed=False)
         _BEFORE[0] = _rss_mb()
         t = time.perf_counter()
