@@ -10,7 +10,8 @@ graph is read from an ``.npz`` file before the clock starts, the JIT is warmed
 up on a small graph first (our methods), and the time of the algorithm call
 is taken (every library's graph object, our CSR ``Graph`` included, is built
 before the clock starts);
-medians over ``--repeats`` runs.  Our 1-thread rows run the serial search
+medians over ``--repeats`` runs, taken in rounds (every method once per round, so
+that the machine's drift hits all of them alike).  Our 1-thread rows run the serial search
 (``parallel=False``, the default); our 2-thread rows run ``parallel=True``
 (batched local moving, parallel refinement and aggregation; labels identical
 on any thread count).  Memory: peak RSS of the process, and peak
@@ -93,12 +94,15 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         numba.set_num_threads(threads)
         import engine
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
-        # JIT warm-up (kernels cached on disk) on a small graph, the batched local moving included
+        # JIT warm-up (kernels cached on disk, loaded on first use) on a small graph: once as it is
+        # (serial local moving) and once with the batched local moving on every level
         import engine.community.local_moving as lm
         ws, wd, wn, _ = planted(50_000, seed=1)
+        small = engine.from_edges(ws, wd, n_nodes=wn, directed=False)
+        fn(small, parallel=threads > 1)
         threshold, lm.BATCHED_MIN_NODES = lm.BATCHED_MIN_NODES, 0
         try:
-            fn(engine.from_edges(ws, wd, n_nodes=wn, directed=False), parallel=threads > 1)
+            fn(small, parallel=threads > 1)
         finally:
             lm.BATCHED_MIN_NODES = threshold
         g = engine.from_edges(src, dst, n_nodes=n, directed=False)
@@ -218,34 +222,35 @@ def main(argv=None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "g.npz")
             np.savez(path, src=src, dst=dst, n=n)
-            rows = []
-            for method, threads in METHODS:
-                if method in a.skip:
-                    continue
-                times, rss, grow, q, score, failed = [], [], [], None, None, None
-                reps = a.slow_repeats if method in ("leidenalg", "networkx-louvain") else a.repeats
-                for rep in range(reps):
-                    try:
-                        out = subprocess.run([sys.executable, __file__, "--_child", method, path, str(threads),
-                                              str(rep)], capture_output=True, text=True, timeout=a.timeout,
-                                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-                    except subprocess.TimeoutExpired:
-                        failed = f"> {a.timeout:.0f} s"
-                        break
-                    if out.returncode != 0:
-                        failed = out.stderr.strip().splitlines()[-1][:80]
-                        break
-                    r = json.loads(out.stdout.strip().splitlines()[-1])
-                    labels = np.load(path + f".{method}.{threads}.labels.npy")
-                    times.append(r["time"])
-                    rss.append(r["rss"])
-                    grow.append(r.get("rss", 0) - r.get("rss_before", float("nan")))
+            active = [(m, t) for m, t in METHODS if m not in a.skip]
+            runs = {key: {"times": [], "rss": [], "grow": [], "q": None, "score": None, "failed": None}
+                    for key in active}
+            reps = {(m, t): a.slow_repeats if m in ("leidenalg", "networkx-louvain") else a.repeats
+                    for m, t in active}
+            # repeats interleaved (every method once, then again): the VM's speed drifts by minutes,
+            # and this way the drift hits every method alike
+            for rep in range(max(reps.values(), default=0)):
+                for method, threads in active:
+                    st = runs[(method, threads)]
+                    if rep >= reps[(method, threads)] or st["failed"]:
+                        continue
+                    r = _child(method, threads, rep, path, a.timeout)
+                    if isinstance(r, str):
+                        st["failed"] = r
+                        continue
+                    st["times"].append(r["time"])
+                    st["rss"].append(r["rss"])
+                    st["grow"].append(r.get("rss", 0) - r.get("rss_before", float("nan")))
                     if rep == 0:
-                        q = engine.modularity(g, labels)
-                        score = nmi(labels, truth)
-                row = {"edges": int(src.size), "method": method, "threads": threads, "failed": failed,
+                        labels = np.load(path + f".{method}.{threads}.labels.npy")
+                        st["q"] = engine.modularity(g, labels)
+                        st["score"] = nmi(labels, truth)
+            rows = []
+            for (method, threads), st in runs.items():
+                times, rss, grow = st["times"], st["rss"], st["grow"]
+                row = {"edges": int(src.size), "method": method, "threads": threads, "failed": st["failed"],
                        "time_median": float(np.median(times)) if times else None, "times": times,
-                       "modularity": q, "nmi": score, "peak_rss_mb": max(rss) if rss else None,
+                       "modularity": st["q"], "nmi": st["score"], "peak_rss_mb": max(rss) if rss else None,
                        "peak_minus_loaded_mb": max(grow) if grow else None}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
@@ -253,6 +258,19 @@ def main(argv=None) -> None:
             _print_table(rows)
     if a.json:
         a.json.write_text(json.dumps(all_rows, indent=1))
+
+
+def _child(method: str, threads: int, rep: int, path: str, timeout: float) -> dict | str:
+    """One timed run of ``method`` in a fresh interpreter: its result dict, or why it failed."""
+    try:
+        out = subprocess.run([sys.executable, __file__, "--_child", method, path, str(threads), str(rep)],
+                             capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        return f"> {timeout:.0f} s"
+    if out.returncode != 0:
+        return out.stderr.strip().splitlines()[-1][:80]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def quality_table(seeds: int = 20) -> None:
