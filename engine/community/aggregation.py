@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange
+from .._jit import kernel, parallel_kernel, prange, prefetch
 from ._weights import arc_weight
+
+#: Rows prefetched this many members ahead (see :data:`~engine.community.local_moving._AHEAD`).
+_AHEAD = 4
 
 
 @kernel
@@ -48,10 +51,13 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
         mark = np.full(k, -1, dtype=np.int32)
         touched = np.empty(k, dtype=np.int32)
         pos = region[s]
+        n = members.shape[0]
         for c in range(cuts[s], cuts[s + 1]):
             nt = 0
             for i in range(start[c], start[c + 1]):
                 v = members[i]
+                if i + _AHEAD < n:
+                    prefetch(indices, indptr[members[i + _AHEAD]])
                 for p in range(indptr[v], indptr[v + 1]):
                     d = labels[indices[p]]
                     if mark[d] != c:
