@@ -44,13 +44,14 @@ from ._objective import gain
 from ._weights import arc_weight
 
 #: With ``parallel=True``, graphs with at least this many nodes run :func:`move_nodes_batched`;
-#: smaller ones run :func:`move_nodes`.  While a graph's per-node arrays fit in the last-level
-#: cache, the serial queue is faster than the batched schedule on two threads (it makes 20%
-#: fewer visits and each costs half as much): on the planted benchmark graphs, first pass from
-#: singletons, 0.10 s against 0.13 s at 100k nodes and 0.97 s against 1.07 s at 500k; at 1M nodes
-#: the batched schedule wins (2.49 s against 2.69 s) and at 2M nodes by 1.6x (5.2 s against
-#: 8.5 s).  A property of the graph, never of the thread count.
-BATCHED_MIN_NODES = 1_000_000
+#: smaller ones run :func:`move_nodes`.  Until a graph's per-node arrays outgrow the last-level
+#: cache, the serial queue (with its row prefetch) is faster than the batched schedule on two
+#: threads: it makes 20% fewer visits and each costs about half as much.  First pass from
+#: singletons on the planted benchmark graphs, serial against batched on 2 threads: 0.085 s
+#: against 0.125 s at 100k nodes, 0.70 s against 0.80 s at 500k, 1.97 s against 2.23 s at 1M;
+#: at 2M nodes the batched schedule wins (5.06 s against 5.98 s).  A property of the graph,
+#: never of the thread count.
+BATCHED_MIN_NODES = 1_500_000
 
 #: Nodes per batch of :func:`move_nodes_batched` (part of the algorithm: labels depend on it).
 BATCH_SIZE = 2048
