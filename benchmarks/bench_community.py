@@ -13,8 +13,8 @@ before the clock starts);
 medians over ``--repeats`` runs, taken in rounds (every method once per round, so
 that the machine's drift hits all of them alike).  Our 1-thread rows run the serial search
 (``parallel=False``, the default); our 2-thread rows run ``parallel=True``
-(batched local moving, parallel refinement and aggregation; labels identical
-on any thread count).  Memory: peak RSS of the process, and peak
+(parallel refinement and aggregation, and batched local moving on graphs of
+``BATCHED_MIN_NODES`` nodes or more; labels identical on any thread count).  Memory: peak RSS of the process, and peak
 minus the RSS just before the timed call (what the algorithm itself adds on top
 of the loaded library and graph).
 
