@@ -174,6 +174,8 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             if g > best_gain:
                 best_gain = g
                 best = c
+        for t in range(nt):  # v is visited again later: its marks must not survive this visit
+            mark[touched[t]] = -1
         if size[a] > 1 and n_empty > 0 and 0.0 > best_gain:
             best = empty[n_empty - 1]
             best_gain = 0.0
