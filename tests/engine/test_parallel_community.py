@@ -19,6 +19,7 @@ from engine.community._objective import make_objective, work_graph
 from engine.community._rng import block_permutation, new_state
 from engine.community.aggregation import aggregate
 from test_community import assert_connected_communities, assert_partition_contract
+from naive import community_state
 from zoo import zoo
 
 ZOO = zoo()
@@ -28,14 +29,8 @@ TWO = min(2, numba.config.NUMBA_NUM_THREADS)
 
 def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, batch_size):
     """The rounds / batches / propose-apply-activate schedule of ``move_nodes_batched``, in plain Python."""
-    n = len(indptr) - 1
-    comm = [int(c) for c in comm]
-    W = [0.0] * n
-    size = [0] * n
-    for v in range(n):
-        W[comm[v]] += node_w[v]
-        size[comm[v]] += 1
-    empty = [c for c in range(n - 1, -1, -1) if size[c] == 0]  # a stack: the last one is used first
+    n = len(comm)
+    comm, W, size, empty = community_state(comm, node_w)
 
     def neighbours(v):
         return [(int(indices[p]), float(A[p])) for p in range(indptr[v], indptr[v + 1]) if indices[p] != v]

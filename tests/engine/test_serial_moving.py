@@ -17,6 +17,7 @@ from engine import from_edges
 from engine.community.local_moving import move_nodes
 from engine.community._objective import make_objective, work_graph
 from engine.community._rng import block_permutation, new_state
+from naive import community_state
 from zoo import zoo
 
 ZOO = zoo()
@@ -25,13 +26,7 @@ ZOO = zoo()
 def naive_move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
     """Algorithm A.2's ``MoveNodesFast``: labels and the number of moves."""
     n = len(comm)
-    comm = [int(c) for c in comm]
-    W = [0.0] * n
-    size = [0] * n
-    for v in range(n):
-        W[comm[v]] += node_w[v]
-        size[comm[v]] += 1
-    empty = [c for c in range(n - 1, -1, -1) if size[c] == 0]  # smallest unused id on top
+    comm, W, size, empty = community_state(comm, node_w)
     queue = deque(int(v) for v in order)
     in_queue = [True] * n
     moves = 0
