@@ -34,6 +34,11 @@ def parallel_kernel(fn=None, **extra):
 
 prange = numba.prange
 
+#: How many visits ahead kernels :func:`prefetch` the next adjacency row.  The first local-moving
+#: pass of the planted benchmark graphs: 1M edges 0.099 s -> 0.087 s, 5M 1.02 s -> 0.75 s with
+#: the prefetch (distances 3 to 6 alike).
+PREFETCH_AHEAD = 4
+
 
 @intrinsic
 def prefetch(typingctx, arr, i):

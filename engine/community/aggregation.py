@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange, prefetch
+from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._weights import arc_weight
-
-#: Rows prefetched this many members ahead (see :data:`~engine.community.local_moving._AHEAD`).
-_AHEAD = 4
 
 
 @kernel
@@ -56,8 +53,8 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
             nt = 0
             for i in range(start[c], start[c + 1]):
                 v = members[i]
-                if i + _AHEAD < n:
-                    prefetch(indices, indptr[members[i + _AHEAD]])
+                if i + PREFETCH_AHEAD < n:
+                    prefetch(indices, indptr[members[i + PREFETCH_AHEAD]])
                 for p in range(indptr[v], indptr[v + 1]):
                     d = labels[indices[p]]
                     if mark[d] != c:

@@ -20,12 +20,12 @@ from ..graph import Graph
 from . import _rng
 from ._objective import (OBJECTIVES, Objective, WorkGraph, check_labels, check_undirected, compact_labels,
                          make_objective, quality, work_graph)
+from ._weights import search_weights
 from .aggregation import aggregate, sum_by_label
 from .connectivity import split_disconnected_in
 from .local_moving import local_moving
 from .partition import Partition, canonical_labels
 from .refinement import refine
-from ._weights import search_weights
 
 
 #: Nodes are visited in a random order of blocks of this many consecutive ids (each block
@@ -40,17 +40,19 @@ def _slices(parallel: bool) -> int:
     return numba.get_num_threads() if parallel else 1
 
 
-def _setup(g: Graph, objective: str, resolution: float, what: str) -> tuple[WorkGraph, Objective, float]:
+def _setup(g: Graph, objective: str, resolution: float,
+           what: str) -> tuple[WorkGraph, np.ndarray | float, Objective, float]:
+    """Search graph, its arc weights for the kernels (:func:`search_weights`), objective, move tolerance."""
     check_undirected(g, what)
     if objective not in OBJECTIVES:
         raise GraphInputError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
     wg = work_graph(g, objective)
     obj = make_objective(objective, resolution, wg)
     mean_w = float(np.abs(wg.A).sum()) / wg.A.shape[0] if wg.A.shape[0] else 1.0
-    return wg, obj, 1e-10 * mean_w
+    return wg, search_weights(wg.A), obj, 1e-10 * mean_w
 
 
-def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: float, tol: float,
+def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: float, tol: float,
                       state: np.ndarray, parallel: bool = False, unrefined: list | None = None) -> Iterator[np.ndarray]:
     """One run of the Leiden algorithm from ``part``; yields the flat labels after each level.
 
@@ -58,7 +60,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
     the unrefined partition (refinement merged nothing): from then on a
     community is no longer guaranteed to be connected.
     """
-    indptr, indices, A, node_w = wg.indptr, wg.indices, search_weights(wg.A), wg.node_w
+    indptr, indices, node_w = wg.indptr, wg.indices, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
     while True:
         n = indptr.shape[0] - 1
@@ -81,7 +83,7 @@ def _leiden_iteration(wg: WorkGraph, obj: Objective, part: np.ndarray, beta: flo
         part = initial
 
 
-def _polish(wg: WorkGraph, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray,
+def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray,
             parallel: bool, connected: bool) -> np.ndarray:
     """Final pass: fast local moving of the original nodes, then split any community that became disconnected.
 
@@ -89,7 +91,7 @@ def _polish(wg: WorkGraph, obj: Objective, labels: np.ndarray, tol: float, state
     only those that lose a node here need a search.
     """
     part = labels.astype(np.int32)
-    local_moving(wg.indptr, wg.indices, search_weights(wg.A), wg.node_w, part, obj.scale,
+    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale,
                  _rng.block_permutation(state, wg.n, ORDER_BLOCK), tol, parallel)
     # only a community that lost a node can have come apart: one that only gained nodes gained
     # each with an edge into it, and its members all stayed
@@ -118,7 +120,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
     the last one yielded is :attr:`leiden(...).labels <Partition.labels>`.
     Parameters as in :func:`leiden`.
     """
-    wg, obj, tol = _setup(g, objective, resolution, "leiden")
+    wg, A, obj, tol = _setup(g, objective, resolution, "leiden")
     _check_common(n_iterations, beta)
     state = _rng.new_state(seed)
     if initial is None:
@@ -130,7 +132,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
     last = previous
     while it != n_iterations:
         unrefined: list = []  # of the last iteration
-        for flat in _leiden_iteration(wg, obj, part.copy(), beta, tol, state, bool(parallel), unrefined):
+        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined):
             last = canonical_labels(flat)
             yield last
         it += 1
@@ -139,7 +141,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
         previous = last
         part = last.astype(np.int32)
     if polish and wg.n:
-        final = _polish(wg, obj, last, tol, state, bool(parallel), connected=not unrefined)
+        final = _polish(wg, A, obj, last, tol, state, bool(parallel), connected=not unrefined)
         if not np.array_equal(final, last):
             yield final
 
@@ -215,9 +217,9 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
 def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity",
                    seed: int = 0, parallel: bool = False) -> Iterator[np.ndarray]:
     """Yield the labels of every node after each Louvain level (canonical form)."""
-    wg, obj, tol = _setup(g, objective, resolution, "louvain")
+    wg, A, obj, tol = _setup(g, objective, resolution, "louvain")
     state = _rng.new_state(seed)
-    indptr, indices, A, node_w = wg.indptr, wg.indices, search_weights(wg.A), wg.node_w
+    indptr, indices, node_w = wg.indptr, wg.indices, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)
     first = True
     while True:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange, prefetch
+from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._objective import gain
 from ._weights import arc_weight
 
@@ -58,11 +58,6 @@ BATCH_SIZE = 2048
 
 #: Earlier nodes of its batch that a node's proposal remembers as neighbours (more: found again by a scan).
 _EARLY = 8
-
-#: :func:`move_nodes` prefetches the adjacency row of the node this many places behind the next
-#: one in the queue (nodes come in random order, so the hardware cannot guess the row): first
-#: pass at 1M edges 0.099 s -> 0.087 s, at 5M 1.02 s -> 0.75 s (distances 3 to 6 alike).
-_AHEAD = 4
 
 _NEW = -1  # proposal: leave for a new, empty community
 _STAY = -2  # proposal: no move (the apply step then reads nothing else of the node)
@@ -144,8 +139,8 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             head = 0
         count -= 1
         in_queue[v] = False
-        if count > _AHEAD:  # start loading the row of the node visited _AHEAD + 1 visits later
-            ahead = head + _AHEAD
+        if count > PREFETCH_AHEAD:  # start loading the row of a node a few visits ahead
+            ahead = head + PREFETCH_AHEAD
             prefetch(indices, indptr[queue[ahead if ahead < n else ahead - n]])
         a = comm[v]
         wv = node_w[v]
@@ -224,8 +219,8 @@ def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
         hi = (t + 1) * nb // n_slices
         for i in range(t * nb // n_slices, hi):
             v = batch[i]
-            if i + _AHEAD < hi:
-                prefetch(indices, indptr[batch[i + _AHEAD]])
+            if i + PREFETCH_AHEAD < hi:
+                prefetch(indices, indptr[batch[i + PREFETCH_AHEAD]])
             m = 16
             while m < 2 * (indptr[v + 1] - indptr[v]):
                 m *= 2

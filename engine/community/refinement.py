@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange, prefetch
+from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._objective import gain
 from ._weights import arc_weight
 from .aggregation import members_by_label
 from ._rng import next_u64, uniform
-
-#: Rows prefetched this many members ahead (see :data:`~engine.community.local_moving._AHEAD`).
-_AHEAD = 4
 
 
 @kernel
@@ -104,8 +101,8 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
     s = comm[members[lo]] if hi > lo else -1
     for i in range(lo, hi):
         v = members[i]
-        if i + _AHEAD < hi:
-            prefetch(indices, indptr[members[i + _AHEAD]])
+        if i + PREFETCH_AHEAD < hi:
+            prefetch(indices, indptr[members[i + PREFETCH_AHEAD]])
         if size_r[ref[v]] != 1:
             continue
         wv = node_w[v]
