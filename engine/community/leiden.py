@@ -48,7 +48,7 @@ def _setup(g: Graph, objective: str, resolution: float,
         raise GraphInputError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
     wg = work_graph(g, objective)
     obj = make_objective(objective, resolution, wg)
-    mean_w = float(np.abs(wg.A).sum()) / wg.A.shape[0] if wg.A.shape[0] else 1.0
+    mean_w = float(wg.A.sum()) / wg.A.shape[0] if wg.A.shape[0] else 1.0  # weights are checked non-negative
     return wg, search_weights(wg.A), obj, 1e-10 * mean_w
 
 
