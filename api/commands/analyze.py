@@ -22,7 +22,7 @@ def command(
     parallel: Annotated[bool, typer.Option(
         "--parallel/--serial",
         help="Community detection on the worker threads too (for idle cores). Results never depend on --threads, "
-             "but on 1,500,000+ accounts --parallel finds other, equally good communities than --serial.")] = False,
+             "but on 100,000+ accounts --parallel finds other, equally good communities than --serial.")] = False,
 ) -> None:
     console = Console(stderr=True)
     params = AnalysisParams(seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel)

@@ -53,7 +53,7 @@ class CommunityParams:
     seed, n_iterations : passed to :func:`engine.leiden`.
     parallel : community detection on numba's threads (``parallel=True`` of
         :func:`engine.leiden`): labels never depend on the thread count, but on
-        graphs of 1,500,000+ accounts they differ from the serial search's.
+        graphs of 100,000+ accounts they differ from the serial search's.
     affinity : overrides of :class:`engine.AffinityWeights` (``{"mutual_follow": .., "kind": {"like": ..}}``).
     match_threshold : minimum Jaccard overlap to keep an id across runs.
     top_k : members and hashtags listed per community.

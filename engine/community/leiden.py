@@ -23,7 +23,7 @@ from ._objective import (OBJECTIVES, Objective, WorkGraph, check_labels, check_u
 from ._weights import search_weights
 from .aggregation import aggregate, sum_by_label
 from .connectivity import split_disconnected_in
-from .local_moving import local_moving
+from .local_moving import greedy_colouring, local_moving, uses_colouring
 from .partition import Partition, canonical_labels
 from .refinement import refine
 
@@ -53,19 +53,25 @@ def _setup(g: Graph, objective: str, resolution: float,
 
 
 def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: float, tol: float,
-                      state: np.ndarray, parallel: bool = False, unrefined: list | None = None) -> Iterator[np.ndarray]:
+                      state: np.ndarray, parallel: bool = False, unrefined: list | None = None,
+                      level0: list | None = None) -> Iterator[np.ndarray]:
     """One run of the Leiden algorithm from ``part``; yields the flat labels after each level.
 
     Appends to ``unrefined`` (when given) each time a level is aggregated on
     the unrefined partition (refinement merged nothing): from then on a
-    community is no longer guaranteed to be connected.
+    community is no longer guaranteed to be connected.  ``level0`` (when
+    given) holds the colouring of the original graph, made by the first search
+    that needs it (:func:`_level0_colouring`).
     """
     indptr, indices, node_w = wg.indptr, wg.indices, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
+    original = True  # the level being searched is the original graph
     while True:
         n = indptr.shape[0] - 1
         order = _rng.block_permutation(state, n, ORDER_BLOCK)
-        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol, parallel)
+        colouring = _level0_colouring(wg, order, parallel, level0) if original and level0 is not None else None
+        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol, parallel, colouring)
+        original = False
         part, k = compact_labels(part)
         yield part[node_of]
         if k == n:  # every community is one node: nothing left to aggregate
@@ -83,16 +89,27 @@ def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: 
         part = initial
 
 
+def _level0_colouring(wg: WorkGraph, order: np.ndarray, parallel: bool, level0: list):
+    """The colouring of the original graph for :func:`local_moving` (None where it searches serially),
+    made in ``order`` the first time and kept in ``level0``: every search of that graph uses it."""
+    if not uses_colouring(wg.n, parallel):
+        return None
+    if not level0:
+        level0.append(greedy_colouring(wg.indptr, wg.indices, order))
+    return level0[0]
+
+
 def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray,
-            parallel: bool, connected: bool) -> np.ndarray:
+            parallel: bool, connected: bool, level0: list) -> np.ndarray:
     """Final pass: fast local moving of the original nodes, then split any community that became disconnected.
 
     ``connected``: every community of ``labels`` is known to be connected, so
     only those that lose a node here need a search.
     """
     part = labels.astype(np.int32)
-    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale,
-                 _rng.block_permutation(state, wg.n, ORDER_BLOCK), tol, parallel)
+    order = _rng.block_permutation(state, wg.n, ORDER_BLOCK)
+    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale, order, tol, parallel,
+                 _level0_colouring(wg, order, parallel, level0))
     # only a community that lost a node can have come apart: one that only gained nodes gained
     # each with an edge into it, and its members all stayed
     check = np.zeros(wg.n, dtype=np.bool_)
@@ -127,12 +144,14 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
         part = np.arange(wg.n, dtype=np.int32)
     else:
         part, _ = compact_labels(check_labels(g, initial, "initial"))
+    level0: list = []  # the colouring of the original graph, once made
     it = 0
     previous = canonical_labels(part)
     last = previous
     while it != n_iterations:
         unrefined: list = []  # of the last iteration
-        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined):
+        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined,
+                                      level0):
             last = canonical_labels(flat)
             yield last
         it += 1
@@ -141,7 +160,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
         previous = last
         part = last.astype(np.int32)
     if polish and wg.n:
-        final = _polish(wg, A, obj, last, tol, state, bool(parallel), connected=not unrefined)
+        final = _polish(wg, A, obj, last, tol, state, bool(parallel), not unrefined, level0)
         if not np.array_equal(final, last):
             yield final
 
@@ -185,13 +204,13 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
         and communities stay connected.  (Not in the paper; costs about one
         local moving pass.)
     parallel : bool, default False
-        Use numba's threads: batched local moving on graphs of at least
-        :data:`~engine.community.local_moving.BATCHED_MIN_NODES` nodes (see
-        :mod:`engine.community.local_moving`), parallel refinement and
+        Use numba's threads: local moving by colour classes on graphs of at
+        least :data:`~engine.community.local_moving.PARALLEL_MIN_NODES` nodes
+        (see :mod:`engine.community.local_moving`), parallel refinement and
         aggregation.  Labels never depend on the thread count (one thread
         included); on large graphs they differ from ``parallel=False``'s,
-        which runs the paper's one-node-at-a-time queue (the batched schedule
-        visits nodes differently; quality is the same within noise).
+        which runs the paper's one-node-at-a-time queue (the colour classes
+        visit nodes differently; quality is the same within noise).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2), serial and batched.
+"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2), serial and by colour classes.
 
 :func:`move_nodes` is the paper's algorithm.  A queue holds every node once,
 in a random order drawn from the seed.  Each popped node moves to the
@@ -8,30 +8,29 @@ outside the new community re-enter the queue.  Ties go to the first
 community met in CSR order, so the result is a pure function of the inputs
 and the order.
 
-:func:`move_nodes_batched` is the same search organised so that the costly
-part runs on several threads without the result depending on how many.  It
-works in *rounds*: a round visits the active nodes (all of them in the
-first round) in the seeded order, ``batch`` nodes at a time, and each batch
-is handled in three steps:
+:func:`move_nodes_coloured` is the same search organised so that most of the
+work runs on several threads without the result depending on how many.  The
+graph is coloured greedily in the seeded order (:func:`greedy_colouring`: no
+two adjacent nodes share a colour).  The search then works in *rounds*; a
+round visits the colour classes in turn, and for each class, its active nodes
+(all of them in the first round), in id order:
 
-1. **propose** (parallel): every node of the batch finds its best move against
-   the partition as it was when the batch started;
+1. **propose** (parallel): every node finds its best move against the
+   partition as the class found it.  No two nodes of a class are adjacent, so
+   the edge weights each one measures into its own and its target community
+   stay exact while the others move;
 2. **apply** (serial, in order): a proposal is applied if its gain, recomputed
-   on the current state, is still above ``tol``: the node's edge weights into
-   its own and its target community are corrected for the neighbours that
-   moved earlier in the batch (each proposal remembers them), and community
-   weights are read as they are now.  The target itself is not chosen again;
-   a node whose neighbourhood changed is visited again next round (step 3);
+   with the community weights as they are now, still exceeds ``tol``; a node
+   whose target emptied meanwhile is visited again next round;
 3. **activate** (parallel): the neighbours of the nodes that moved, outside
-   their new community and already visited in this round, are marked for the
-   next round (a flag: the order of the writes does not matter).
+   their new community, are marked active (a flag: the order of the writes
+   does not matter); those of later classes are visited in this round.
 
-The search stops after a round without moves.  Every applied move raises
-the quality by exactly its recomputed gain, more than ``tol``, as in the
-serial version.  Proposals depend only on the state at the start of their
-batch and the apply step is serial, so labels are identical for any number
-of threads, one included (they differ from :func:`move_nodes`'s: it is a
-different visiting schedule).
+The search stops after a round without moves.  Every applied move raises the
+quality by exactly its recomputed gain, more than ``tol``.  Proposals depend
+only on the state at the start of their class and the apply step is serial,
+so labels are identical for any number of threads, one included (they differ
+from :func:`move_nodes`'s: it is a different visiting schedule).
 """
 
 from __future__ import annotations
@@ -42,30 +41,25 @@ import numpy as np
 from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._objective import gain
 from ._weights import arc_weight
+from .aggregation import members_by_label
 
-#: With ``parallel=True``, graphs with at least this many nodes run :func:`move_nodes_batched`;
-#: smaller ones run :func:`move_nodes`.  Until a graph's per-node arrays outgrow the last-level
-#: cache, the serial queue (with its row prefetch) is faster than the batched schedule on two
-#: threads: it makes 20% fewer visits and each costs about half as much.  First pass from
-#: singletons on the planted benchmark graphs, serial against batched on 2 threads: 0.085 s
-#: against 0.125 s at 100k nodes, 0.70 s against 0.80 s at 500k, 1.97 s against 2.23 s at 1M;
-#: at 2M nodes the batched schedule wins (5.06 s against 5.98 s).  A property of the graph,
-#: never of the thread count.
-BATCHED_MIN_NODES = 1_500_000
+#: With ``parallel=True``, graphs with at least this many nodes run :func:`move_nodes_coloured`;
+#: smaller ones (like most aggregated levels) run :func:`move_nodes`.  First pass from singletons
+#: on the planted benchmark graphs, colour classes on 2 threads against the serial queue: 0.065 s
+#: against 0.088 s at 100k nodes, 0.68 s against 0.87 s at 500k, 4.19 s against 6.60 s at 2M.
+#: A property of the graph, never of the thread count.
+PARALLEL_MIN_NODES = 100_000
 
-#: Nodes per batch of :func:`move_nodes_batched` (part of the algorithm: labels depend on it).
-BATCH_SIZE = 2048
+#: Per-thread scratch of the propose step (``12 n`` bytes per thread) is capped at this many bytes
+#: in all: with more threads than fit, the class is cut into fewer slices (labels do not depend on it).
+SCRATCH_BYTES = 1 << 28
 
-#: Earlier nodes of its batch that a node's proposal remembers as neighbours (more: found again by a scan).
-_EARLY = 8
-
-_NEW = -1  # proposal: leave for a new, empty community
-_STAY = -2  # proposal: no move (the apply step then reads nothing else of the node)
-
-#: A round finds its active nodes by scanning only the chunks of 2**_CHUNK_BITS order positions
-#: flagged as holding one (late rounds have few).
+#: A class finds its active nodes by scanning only the chunks of 2**_CHUNK_BITS positions of the
+#: class-ordered node list flagged as holding one (late rounds have few).
 _CHUNK_BITS = 6
 
+_NEW = -1  # proposal: leave for a new, empty community
+_STAY = -2  # proposal: no move
 
 @kernel
 def _communities(comm, node_w):
@@ -193,179 +187,122 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
 
 
 
-def _propose_all(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
-                 target, k_own, k_tgt, early, early_w, n_early, keys, vals, used):
-    """Best move of every node of ``batch`` against ``state`` / ``W`` / ``size`` (read only).
+@kernel
+def greedy_colouring(indptr, indices, order):
+    """Colour the nodes greedily in ``order``: each takes the smallest colour none of its neighbours has.
 
-    ``state`` int64 (n,) packs every node's community (:func:`_comm`) and
-    batch position (:func:`_bpos`), so one memory access per neighbour
-    serves both.  For ``v = batch[i]`` writes ``target[i]`` (community to
-    join; ``_STAY`` to stay; ``_NEW`` for a new empty one), ``k_own[i]`` and
-    ``k_tgt[i]`` (edge weight into its own and into the target community),
-    and the batch positions ``j < i`` of its neighbours with the edge weights
-    in ``early[i, :n_early[i]]`` / ``early_w`` (CSR order).  The
-    batch is cut into ``keys.shape[0]`` slices, one per thread, each with its
-    own scratch row: neighbouring communities are summed in a small
-    open-addressing table (``keys``/``vals``, filled slots listed in ``used``,
-    cleared after each node), so no array of size ``n`` per thread is needed.
-    A node's answer does not depend on the slice it falls in.
+    Returns ``colour`` (int32 (n,), values ``0..k-1``; adjacent nodes differ,
+    self-loops ignored) and ``k``, at most the maximum degree + 1.
     """
-    nb = batch.shape[0]
-    n_slices = keys.shape[0]
+    n = indptr.shape[0] - 1
+    colour = np.full(n, -1, dtype=np.int32)
+    max_deg = 0
+    for v in range(n):
+        max_deg = max(max_deg, indptr[v + 1] - indptr[v])
+    taken = np.full(max_deg + 1, -1, dtype=np.int64)  # taken[c] == v: a neighbour of v has colour c
+    k = 0
+    for i in range(n):
+        v = order[i]
+        for p in range(indptr[v], indptr[v + 1]):
+            c = colour[indices[p]]
+            if c >= 0:
+                taken[c] = v
+        c = 0
+        while taken[c] == v:
+            c += 1
+        colour[v] = c
+        k = max(k, c + 1)
+    return colour, k
+
+
+def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt,
+                   marks, sums, touched):
+    """Best move of every node ``batch[:nb]`` against ``comm`` / ``W`` / ``size`` (read only).
+
+    Writes ``target[i]`` (community to join; ``_STAY``; ``_NEW`` for a new
+    empty one) and ``k_own[i]`` / ``k_tgt[i]`` (edge weight into its own and
+    into the target community).  The class is cut into ``marks.shape[0]``
+    slices, one per thread, each with its own scratch row (``marks``/``sums``
+    of size ``n``, cleared after each node); a node's answer does not depend on
+    the slice it falls in.  Ties go to the first community met, as in
+    :func:`move_nodes`.
+    """
+    n_slices = marks.shape[0]
     for t in prange(n_slices):
-        hk = keys[t]
-        hv = vals[t]
-        hu = used[t]
+        mark = marks[t]
+        neigh = sums[t]
+        tt = touched[t]
         hi = (t + 1) * nb // n_slices
         for i in range(t * nb // n_slices, hi):
             v = batch[i]
             if i + PREFETCH_AHEAD < hi:
                 prefetch(indices, indptr[batch[i + PREFETCH_AHEAD]])
-            m = 16
-            while m < 2 * (indptr[v + 1] - indptr[v]):
-                m *= 2
-            mask = m - 1
             nt = 0
-            ne = 0
             for p in range(indptr[v], indptr[v + 1]):
                 u = indices[p]
                 if u == v:
                     continue
-                x = state[u]
-                j = _bpos(x)
-                if 0 <= j < i:
-                    if ne < _EARLY:
-                        early[i, ne] = j
-                        early_w[i, ne] = arc_weight(A, p)
-                    ne += 1
-                c = _comm(x)
-                h = (c * 40503) & mask
-                while hk[h] != c and hk[h] != -1:
-                    h = (h + 1) & mask
-                if hk[h] == c:
-                    hv[h] += arc_weight(A, p)
-                else:
-                    hk[h] = c
-                    hv[h] = arc_weight(A, p)
-                    hu[nt] = h
+                c = comm[u]
+                if mark[c] != v:
+                    mark[c] = v
+                    neigh[c] = 0.0
+                    tt[nt] = c
                     nt += 1
-            n_early[i] = ne
-            a = _comm(state[v])
+                neigh[c] += arc_weight(A, p)
+            a = comm[v]
             wv = node_w[v]
-            k_va = 0.0
-            for j in range(nt):
-                if hk[hu[j]] == a:
-                    k_va = hv[hu[j]]
+            k_va = neigh[a] if mark[a] == v else 0.0
             stay = gain(k_va, wv, W[a] - wv, scale)
             best = a
             best_gain = stay
             best_k = k_va
-            for j in range(nt):  # first met wins ties, as in move_nodes
-                c = hk[hu[j]]
+            for j in range(nt):
+                c = tt[j]
                 if c != a:
-                    g = gain(hv[hu[j]], wv, W[c], scale)
+                    g = gain(neigh[c], wv, W[c], scale)
                     if g > best_gain:
                         best_gain = g
                         best = c
-                        best_k = hv[hu[j]]
+                        best_k = neigh[c]
+            for j in range(nt):
+                mark[tt[j]] = -1
             if size[a] > 1 and 0.0 > best_gain:
                 best = _NEW
                 best_gain = 0.0
                 best_k = 0.0
-            for j in range(nt):
-                hk[hu[j]] = -1
             target[i] = best if best != a and best_gain - stay > tol else _STAY
             k_own[i] = k_va
             k_tgt[i] = best_k
 
 
-def _activate_all(indptr, indices, state, batch, moved, active, pos, chunk_active):
-    """``active[u] = True`` for every neighbour ``u`` of a moved batch node outside its new community
-    that this round is not still to visit (:func:`_pending`); flags its chunk of the visiting order
-    (``chunk_active[pos[u] >> _CHUNK_BITS]``, ``pos`` the position of every node in the order)."""
-    for i in prange(batch.shape[0]):
+def _activate_class(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active):
+    """``active[u] = True`` for every neighbour ``u`` of a moved node of ``batch[:nb]`` outside its new community;
+    flags its chunk of the class-ordered node list (``chunk_active[pos[u] >> _CHUNK_BITS]``)."""
+    for i in prange(nb):
         if moved[i]:
             v = batch[i]
-            c = _comm(state[v])
+            c = comm[v]
             for p in range(indptr[v], indptr[v + 1]):
-                x = state[indices[p]]
-                if _comm(x) != c and not _pending(x):
-                    active[indices[p]] = True
-                    chunk_active[pos[indices[p]] >> _CHUNK_BITS] = True
-
-
-# Node state packed in one int64: community in bits 0-31, batch position + 1 in bits 32-61
-# (0: not in the batch), bit 62 set while the node waits for its batch in this round.
-_COMM = np.int64(0xFFFFFFFF)
-_PENDING = np.int64(1) << np.int64(62)
-
-
-@kernel(inline="always")
-def _comm(x):
-    return np.int32(x & _COMM)
-
-
-@kernel(inline="always")
-def _bpos(x):
-    return np.int64(((x & ~_PENDING) >> np.int64(32)) - 1)
-
-
-@kernel(inline="always")
-def _pending(x):
-    return (x & _PENDING) != 0
+                u = indices[p]
+                if comm[u] != c:
+                    active[u] = True
+                    chunk_active[pos[u] >> _CHUNK_BITS] = True
 
 
 # Serial and parallel compilations of the same functions; identical results.
-_propose_serial = kernel(_propose_all)
-_propose_parallel = parallel_kernel(_propose_all)
-_activate_serial = kernel(_activate_all)
-_activate_parallel = parallel_kernel(_activate_all)
+_propose_serial = kernel(_propose_class)
+_propose_parallel = parallel_kernel(_propose_class)
+_activate_serial = kernel(_activate_class)
+_activate_parallel = parallel_kernel(_activate_class)
 
 
 @kernel
-def _corrected_weights(indptr, indices, A, v, i, a, t, k_a, k_t, early, early_w, n_early, state, moved,
-                       moved_from, moved_to):
-    """Edge weights of ``v`` (batch position ``i``) into ``a`` and ``t`` after the moves made earlier in the batch.
+def move_nodes_coloured(indptr, indices, A, node_w, comm, scale, colour, k, tol, n_slices, parallel):
+    """Local moving by colour classes (module docstring); same arguments and result as :func:`move_nodes`,
+    with the colouring in place of the order:
 
-    ``k_a``/``k_t`` were measured when the batch started; each earlier
-    neighbour that moved from ``moved_from[j]`` to ``moved_to[j]`` takes its
-    edge weight out of the one and into the other (in CSR order).
-    """
-    ne = n_early[i]
-    if ne <= _EARLY:
-        for e in range(ne):
-            j = early[i, e]
-            if moved[j]:
-                k_a, k_t = _moved_weight(k_a, k_t, a, t, early_w[i, e], moved_from[j], moved_to[j])
-        return k_a, k_t
-    for p in range(indptr[v], indptr[v + 1]):  # more early neighbours than remembered: scan
-        u = indices[p]
-        j = _bpos(state[u])
-        if u != v and 0 <= j < i and moved[j]:
-            k_a, k_t = _moved_weight(k_a, k_t, a, t, arc_weight(A, p), moved_from[j], moved_to[j])
-    return k_a, k_t
-
-
-@kernel(inline="always")
-def _moved_weight(k_a, k_t, a, t, w, src, dst):
-    """``k_a``/``k_t`` after a neighbour joined by an edge of weight ``w`` moved from ``src`` to ``dst``."""
-    if src == a:
-        k_a -= w
-    if dst == a:
-        k_a += w
-    if src == t:
-        k_t -= w
-    if dst == t:
-        k_t += w
-    return k_a, k_t
-
-
-@kernel
-def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batch_size, n_slices, parallel):
-    """Batched fast local moving (module docstring); same arguments and result as :func:`move_nodes` plus:
-
-    batch_size : int
-        Nodes per batch (part of the algorithm: labels depend on it).
+    colour, k : int32 (n,), int
+        A proper colouring with colours ``0..k-1`` (:func:`greedy_colouring`).
     n_slices : int
         Scratch rows for the propose step, normally the thread count (labels do not depend on it).
     parallel : bool
@@ -373,109 +310,106 @@ def move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, batc
     """
     n = indptr.shape[0] - 1
     W, size, empty, n_empty = _communities(comm, node_w)
-    cap = 16
+    start, members = members_by_label(colour, k, np.arange(n))  # each class in id order
+    max_deg = 0
     for v in range(n):
-        while cap < 2 * (indptr[v + 1] - indptr[v]):
-            cap *= 2
-    keys = np.full((n_slices, cap), -1, dtype=np.int32)
-    vals = np.zeros((n_slices, cap), dtype=np.float64)
-    used = np.empty((n_slices, cap), dtype=np.int32)
-    state = comm.astype(np.int64)  # see _comm / _bpos / _pending
+        max_deg = max(max_deg, indptr[v + 1] - indptr[v])
+    marks = np.full((n_slices, n), -1, dtype=np.int32)
+    sums = np.zeros((n_slices, n), dtype=np.float64)
+    touched = np.empty((n_slices, max_deg), dtype=np.int32)
     active = np.ones(n, dtype=np.bool_)
-    pos = np.empty(n, dtype=np.int32)
+    pos = np.empty(n, dtype=np.int32)  # position of every node in members
     for i in range(n):
-        pos[order[i]] = i
-    n_chunks = (n >> _CHUNK_BITS) + 1
-    chunk_active = np.ones(n_chunks, dtype=np.bool_)
-    current = np.empty(n, dtype=np.int32)
-    target = np.empty(batch_size, dtype=np.int32)
-    k_own = np.empty(batch_size, dtype=np.float64)
-    k_tgt = np.empty(batch_size, dtype=np.float64)
-    early = np.empty((batch_size, _EARLY), dtype=np.int32)
-    early_w = np.empty((batch_size, _EARLY), dtype=np.float64)
-    moved_from = np.empty(batch_size, dtype=np.int32)
-    moved_to = np.empty(batch_size, dtype=np.int32)
-    n_early = np.empty(batch_size, dtype=np.int32)
-    moved = np.zeros(batch_size, dtype=np.bool_)
+        pos[members[i]] = i
+    chunk_active = np.ones((n >> _CHUNK_BITS) + 1, dtype=np.bool_)
+    batch = np.empty(n, dtype=np.int32)
+    target = np.empty(n, dtype=np.int32)
+    k_own = np.empty(n, dtype=np.float64)
+    k_tgt = np.empty(n, dtype=np.float64)
+    moved = np.zeros(n, dtype=np.bool_)
     moves = 0
     while True:
-        na = 0  # this round: the active nodes, in the seeded order
-        for ch in range(n_chunks):
-            if not chunk_active[ch]:
+        round_moves = 0
+        for c in range(k):
+            nb = 0
+            for ch in range(start[c] >> _CHUNK_BITS, ((start[c + 1] - 1) >> _CHUNK_BITS) + 1):
+                if not chunk_active[ch]:
+                    continue
+                any_left = False  # active nodes of this chunk in a later class
+                for i in range(max(start[c], ch << _CHUNK_BITS), min(n, (ch + 1) << _CHUNK_BITS)):
+                    v = members[i]
+                    if active[v]:
+                        if i < start[c + 1]:
+                            active[v] = False
+                            batch[nb] = v
+                            nb += 1
+                        else:
+                            any_left = True
+                chunk_active[ch] = any_left or (ch << _CHUNK_BITS) < start[c]
+            if nb == 0:
                 continue
-            chunk_active[ch] = False
-            for i in range(ch << _CHUNK_BITS, min(n, (ch + 1) << _CHUNK_BITS)):
-                v = order[i]
-                if active[v]:
-                    active[v] = False
-                    current[na] = v
-                    state[v] |= _PENDING
-                    na += 1
-        if na == 0:
-            for v in range(n):
-                comm[v] = _comm(state[v])
-            return moves
-        for lo in range(0, na, batch_size):
-            batch = current[lo:min(lo + batch_size, na)]
-            nb = batch.shape[0]
-            for i in range(nb):  # batch position in, pending out
-                state[batch[i]] = (state[batch[i]] & _COMM) | (np.int64(i + 1) << np.int64(32))
             if parallel:
-                _propose_parallel(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
-                                  target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
+                _propose_parallel(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own,
+                                  k_tgt, marks, sums, touched)
             else:
-                _propose_serial(indptr, indices, A, node_w, state, W, size, scale, tol, batch,
-                                target, k_own, k_tgt, early, early_w, n_early, keys, vals, used)
+                _propose_serial(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own,
+                                k_tgt, marks, sums, touched)
             for i in range(nb):
                 moved[i] = False
                 t = target[i]
                 if t == _STAY:
                     continue
                 v = batch[i]
-                a = _comm(state[v])
-                k_a, k_t = _corrected_weights(indptr, indices, A, v, i, a, t, k_own[i], k_tgt[i], early, early_w,
-                                              n_early, state, moved, moved_from, moved_to)
+                a = comm[v]
                 wv = node_w[v]
-                stay = gain(k_a, wv, W[a] - wv, scale)
+                stay = gain(k_own[i], wv, W[a] - wv, scale)
                 if t == _NEW:
                     if size[a] <= 1:
                         continue
                     best = empty[n_empty - 1]
                     g = 0.0
-                elif size[t] == 0:  # the target emptied earlier in the batch
+                elif size[t] == 0:  # the target emptied earlier in the class: try again next round
                     active[v] = True
                     chunk_active[pos[v] >> _CHUNK_BITS] = True
                     continue
                 else:
                     best = t
-                    g = gain(k_t, wv, W[t], scale)
+                    g = gain(k_tgt[i], wv, W[t], scale)
                 if not g - stay > tol:
                     continue
-                state[v] = (state[v] & ~_COMM) | np.int64(best)
+                comm[v] = best
                 W[a] -= wv
                 n_empty = _join(a, best, wv, W, size, empty, n_empty)
                 moved[i] = True
-                moved_from[i] = a
-                moved_to[i] = best
                 moves += 1
+                round_moves += 1
             if parallel:
-                _activate_parallel(indptr, indices, state, batch, moved[:nb], active, pos, chunk_active)
+                _activate_parallel(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active)
             else:
-                _activate_serial(indptr, indices, state, batch, moved[:nb], active, pos, chunk_active)
-            for i in range(nb):
-                state[batch[i]] &= _COMM
+                _activate_serial(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active)
+        if round_moves == 0:
+            return moves
 
 
-def local_moving(indptr, indices, A, node_w, comm, scale, order, tol, parallel: bool = False) -> int:
+def uses_colouring(n: int, parallel: bool) -> bool:
+    """Whether :func:`local_moving` searches a graph of ``n`` nodes by colour classes."""
+    return parallel and n >= PARALLEL_MIN_NODES
+
+
+def local_moving(indptr, indices, A, node_w, comm, scale, order, tol, parallel: bool = False,
+                 colouring: tuple[np.ndarray, int] | None = None) -> int:
     """Fast local moving of ``comm`` in place; returns the number of moves.
 
     ``parallel=False``: :func:`move_nodes`.  ``parallel=True``:
-    :func:`move_nodes_batched` on numba's threads for graphs of at least
-    :data:`BATCHED_MIN_NODES` nodes (:func:`move_nodes` below).  Either way the
-    labels do not depend on the thread count.
+    :func:`move_nodes_coloured` on numba's threads for graphs of at least
+    :data:`PARALLEL_MIN_NODES` nodes (:func:`move_nodes` below), on
+    ``colouring`` (``(colour, k)``, computed by the caller when it searches the
+    same graph again) or on :func:`greedy_colouring` in ``order``.  Either way
+    the labels do not depend on the thread count.
     """
     n = indptr.shape[0] - 1
-    if not parallel or n < BATCHED_MIN_NODES:
+    if not uses_colouring(n, parallel):
         return int(move_nodes(indptr, indices, A, node_w, comm, scale, order, tol))
-    return int(move_nodes_batched(indptr, indices, A, node_w, comm, scale, order, tol, BATCH_SIZE,
-                                  numba.get_num_threads(), True))
+    colour, k = colouring if colouring is not None else greedy_colouring(indptr, indices, order)
+    slices = max(1, min(numba.get_num_threads(), SCRATCH_BYTES // (12 * max(n, 1))))
+    return int(move_nodes_coloured(indptr, indices, A, node_w, comm, scale, colour, k, tol, slices, True))

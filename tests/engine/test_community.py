@@ -258,10 +258,10 @@ def test_polish_never_lowers_quality_and_keeps_connectivity(name):
 
 
 def test_parallel_refinement_gives_identical_labels():
-    # below BATCHED_MIN_NODES parallel=True only parallelises refinement and aggregation: same labels as serial
-    from engine.community.local_moving import BATCHED_MIN_NODES
+    # below PARALLEL_MIN_NODES parallel=True only parallelises refinement and aggregation: same labels as serial
+    from engine.community.local_moving import PARALLEL_MIN_NODES
     g = ZOO["lfr_mu0.3"].engine()
-    assert g.n_nodes < BATCHED_MIN_NODES
+    assert g.n_nodes < PARALLEL_MIN_NODES
     before = numba.get_num_threads()
     try:
         serial = leiden(g, seed=7).labels

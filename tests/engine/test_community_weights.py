@@ -64,14 +64,15 @@ def test_kernels_identical_with_shared_weight(name, objective):
         for A in (wg.A, shared):
             serial = np.arange(n, dtype=np.int32)
             m1 = lm.move_nodes(wg.indptr, wg.indices, A, wg.node_w, serial, obj.scale, order, tol)
-            batched = np.arange(n, dtype=np.int32)
-            m2 = lm.move_nodes_batched(wg.indptr, wg.indices, A, wg.node_w, batched, obj.scale, order, tol, 4, TWO,
-                                       True)
+            coloured = np.arange(n, dtype=np.int32)
+            colour, k_colours = lm.greedy_colouring(wg.indptr, wg.indices, order)
+            m2 = lm.move_nodes_coloured(wg.indptr, wg.indices, A, wg.node_w, coloured, obj.scale, colour, k_colours, tol,
+                                        TWO, True)
             k = int(serial.max()) + 1
             ref, kr = refine(wg.indptr, wg.indices, A, wg.node_w, serial, k, obj.scale, 0.01, order, new_state(2),
                              True)
             agg = aggregate(wg.indptr, wg.indices, A, ref, kr, TWO, True)
-            results.append((m1, serial, m2, batched, ref, kr, *agg))
+            results.append((m1, serial, m2, coloured, ref, kr, *agg))
         for a, b in zip(*results):
             assert np.array_equal(a, b), (name, kind)
 
@@ -80,8 +81,7 @@ def test_kernels_identical_with_shared_weight(name, objective):
 def test_leiden_and_louvain_identical_with_shared_weight(name, monkeypatch):
     import sys
     mod = sys.modules["engine.community.leiden"]
-    monkeypatch.setattr(lm, "BATCHED_MIN_NODES", 0)  # the batched search too, on these small graphs
-    monkeypatch.setattr(lm, "BATCH_SIZE", 8)
+    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-class search too, on these small graphs
     for kind, g in graphs(name):
         runs = []
         for share in (True, False):

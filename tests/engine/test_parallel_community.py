@@ -1,6 +1,6 @@
-"""Parallel community detection: batched local moving and sliced aggregation.
+"""Parallel community detection: local moving by colour classes and sliced aggregation.
 
-The batched local moving kernel is checked move for move against a slow
+The colour-class local moving kernel is checked move for move against a slow
 Python transcription of its specification, on every graph of the zoo; its
 labels, and those of ``leiden(parallel=True)``, must not depend on the thread
 count or the number of work slices; sliced aggregation must equal the
@@ -27,10 +27,21 @@ NAMES = sorted(ZOO)
 TWO = min(2, numba.config.NUMBA_NUM_THREADS)
 
 
-def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, batch_size):
-    """The rounds / batches / propose-apply-activate schedule of ``move_nodes_batched``, in plain Python."""
+def naive_colouring(indptr, indices, order):
+    """Greedy colouring in ``order``: each node takes the smallest colour no neighbour has."""
+    colour = [-1] * (len(indptr) - 1)
+    for v in order:
+        taken = {colour[indices[p]] for p in range(indptr[v], indptr[v + 1])}
+        colour[v] = next(c for c in range(len(taken) + 1) if c not in taken)
+    return colour
+
+
+def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol):
+    """The rounds / classes / propose-apply-activate schedule of ``move_nodes_coloured``, in plain Python."""
     n = len(comm)
     comm, W, size, empty = community_state(comm, node_w)
+    colour = naive_colouring(indptr, indices, [int(v) for v in order])
+    classes = [[v for v in range(n) if colour[v] == c] for c in range(max(colour, default=-1) + 1)]
 
     def neighbours(v):
         return [(int(indices[p]), float(A[p])) for p in range(indptr[v], indptr[v + 1]) if indices[p] != v]
@@ -52,27 +63,17 @@ def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, ba
     active = [True] * n
     moves = 0
     while True:
-        current = [int(v) for v in order if active[v]]
-        for v in current:
-            active[v] = False
-        if not current:
-            return np.array(comm), moves
-        rpos = {v: i for i, v in enumerate(current)}
-        for lo in range(0, len(current), batch_size):
-            batch = current[lo:lo + batch_size]
-            proposals = [propose(v) for v in batch]  # all against the state at the start of the batch
-            moved = {}  # earlier batch node -> (from, to)
+        round_moves = 0
+        for members in classes:
+            batch = [v for v in members if active[v]]
+            for v in batch:
+                active[v] = False
+            proposals = [propose(v) for v in batch]  # all against the state at the start of the class
+            moved = []
             for v, (t, k_own, k_tgt) in zip(batch, proposals):
                 a, wv = comm[v], float(node_w[v])
                 if t == a:
                     continue
-                for u, w in neighbours(v):  # correct the weights for neighbours that moved in this batch
-                    if u in moved:
-                        f, to = moved[u]
-                        k_own = k_own - w if f == a else k_own
-                        k_own = k_own + w if to == a else k_own
-                        k_tgt = k_tgt - w if f == t else k_tgt
-                        k_tgt = k_tgt + w if to == t else k_tgt
                 stay = k_own - scale * wv * (W[a] - wv)
                 if t == "new":
                     if size[a] <= 1:
@@ -94,12 +95,15 @@ def naive_batched_moving(indptr, indices, A, node_w, comm, scale, order, tol, ba
                 size[a] -= 1
                 if size[a] == 0:
                     empty.append(a)
-                moved[v] = (a, best)
+                moved.append(v)
                 moves += 1
+                round_moves += 1
             for v in moved:
                 for u, _ in neighbours(v):
-                    if comm[u] != comm[v] and rpos.get(u, -1) < lo + len(batch):
+                    if comm[u] != comm[v]:
                         active[u] = True
+        if round_moves == 0:
+            return np.array(comm), moves
 
 
 def _inputs(name, objective, start, seed=0):
@@ -117,34 +121,43 @@ def _inputs(name, objective, start, seed=0):
 @pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 0])
 @pytest.mark.parametrize("objective", ["modularity", "cpm"])
 @pytest.mark.parametrize("start", ["singletons", "random"])
-def test_batched_moving_matches_naive_schedule(name, objective, start):
+def test_coloured_moving_matches_naive_schedule(name, objective, start):
     g, wg, obj, comm, order = _inputs(name, objective, start)
     if objective == "modularity" and obj.scale == 0.0:
         return  # no edges: modularity undefined, nothing to move
     tol = 1e-10
-    for batch_size in (1, 3, 16):
-        expected, n_moves = naive_batched_moving(wg.indptr, wg.indices, wg.A, wg.node_w, comm, obj.scale, order,
-                                                 tol, batch_size)
-        for n_slices, parallel in ((1, False), (3, False), (TWO, True)):
-            got = comm.copy()
-            moves = lm.move_nodes_batched(wg.indptr, wg.indices, wg.A, wg.node_w, got, obj.scale, order, tol,
-                                          batch_size, n_slices, parallel)
-            assert moves == n_moves
-            assert np.array_equal(got, expected), (batch_size, n_slices, parallel)
-        before = quality(g, comm, objective=obj.name, resolution=obj.resolution)
-        after = quality(g, expected, objective=obj.name, resolution=obj.resolution)
-        assert after >= before - 1e-12
-
-
-@pytest.fixture
-def batched_everywhere(monkeypatch):
-    """Run the batched local moving on graphs of any size, in small batches (the zoo is small)."""
-    monkeypatch.setattr(lm, "BATCHED_MIN_NODES", 0)
-    monkeypatch.setattr(lm, "BATCH_SIZE", 8)
+    expected, n_moves = naive_coloured_moving(wg.indptr, wg.indices, wg.A, wg.node_w, comm, obj.scale, order, tol)
+    colour, k = lm.greedy_colouring(wg.indptr, wg.indices, order)
+    for n_slices, parallel in ((1, False), (3, False), (TWO, True)):
+        got = comm.copy()
+        moves = lm.move_nodes_coloured(wg.indptr, wg.indices, wg.A, wg.node_w, got, obj.scale, colour, k, tol,
+                                       n_slices, parallel)
+        assert moves == n_moves
+        assert np.array_equal(got, expected), (n_slices, parallel)
+    before = quality(g, comm, objective=obj.name, resolution=obj.resolution)
+    after = quality(g, expected, objective=obj.name, resolution=obj.resolution)
+    assert after >= before - 1e-12
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_parallel_leiden_contract_and_thread_independence(name, batched_everywhere):
+def test_greedy_colouring_is_proper_and_matches_naive(name):
+    g, wg, _, _, order = _inputs(name, "modularity", "singletons")
+    colour, k = lm.greedy_colouring(wg.indptr, wg.indices, order)
+    assert colour.tolist() == naive_colouring(wg.indptr, wg.indices, order.tolist())
+    assert k == (int(colour.max()) + 1 if wg.n else 0)
+    src = np.repeat(np.arange(wg.n), np.diff(wg.indptr))
+    loops = src == wg.indices
+    assert not np.any(colour[src[~loops]] == colour[wg.indices[~loops]])  # no edge inside a class
+
+
+@pytest.fixture
+def coloured_everywhere(monkeypatch):
+    """Run the colour-class local moving on graphs of any size (the zoo is small)."""
+    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parallel_leiden_contract_and_thread_independence(name, coloured_everywhere):
     g = ZOO[name].engine()
     before = numba.get_num_threads()
     try:
@@ -167,7 +180,7 @@ def test_parallel_leiden_contract_and_thread_independence(name, batched_everywhe
             assert part.quality >= single - 1e-12
 
 
-def test_parallel_leiden_quality_close_to_serial(batched_everywhere):
+def test_parallel_leiden_quality_close_to_serial(coloured_everywhere):
     # same algorithm, another visiting schedule: quality within noise of the serial search (20 seeds)
     g = ZOO["lfr_mu0.3"].engine()
     par = [leiden(g, seed=s, parallel=True).quality for s in range(20)]
