@@ -13,7 +13,7 @@ before the clock starts);
 medians over ``--repeats`` runs, taken in rounds (every method once per round, so
 that the machine's drift hits all of them alike).  Our 1-thread rows run the serial search
 (``parallel=False``, the default); our 2-thread rows run ``parallel=True``
-(parallel refinement and aggregation, and local moving by colour classes on graphs of
+(parallel refinement and aggregation, and local moving of the input graph by colour groups when it has
 ``PARALLEL_MIN_NODES`` nodes or more; labels identical on any thread count).  Memory: peak RSS of the process, and peak
 minus the RSS just before the timed call (what the algorithm itself adds on top
 of the loaded library and graph).
@@ -95,7 +95,7 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
         import engine
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
         # JIT warm-up (kernels cached on disk, loaded on first use) on a small graph: once as it is
-        # (serial local moving) and once with the colour-class local moving on every level
+        # (serial local moving) and once with the colour-group local moving of the input graph
         import engine.community.local_moving as lm
         ws, wd, wn, _ = planted(50_000, seed=1)
         small = engine.from_edges(ws, wd, n_nodes=wn, directed=False)

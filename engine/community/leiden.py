@@ -59,19 +59,19 @@ def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: 
 
     Appends to ``unrefined`` (when given) each time a level is aggregated on
     the unrefined partition (refinement merged nothing): from then on a
-    community is no longer guaranteed to be connected.  ``level0`` (when
-    given) holds the colouring of the original graph, made by the first search
-    that needs it (:func:`_level0_colouring`).
+    community is no longer guaranteed to be connected.  ``level0`` keeps the
+    colouring of the input graph across calls (:func:`_level0_colouring`).
     """
     indptr, indices, node_w = wg.indptr, wg.indices, wg.node_w
     node_of = np.arange(wg.n, dtype=np.int32)  # original node -> node of the current level
-    original = True  # the level being searched is the original graph
+    level0 = [] if level0 is None else level0
+    first = True  # the level being searched is the input graph
     while True:
         n = indptr.shape[0] - 1
         order = _rng.block_permutation(state, n, ORDER_BLOCK)
-        colouring = _level0_colouring(wg, order, parallel, level0) if original and level0 is not None else None
-        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol, parallel, colouring)
-        original = False
+        colouring = _level0_colouring(wg, order, parallel, level0) if first else None
+        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol, colouring)
+        first = False
         part, k = compact_labels(part)
         yield part[node_of]
         if k == n:  # every community is one node: nothing left to aggregate
@@ -90,8 +90,9 @@ def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: 
 
 
 def _level0_colouring(wg: WorkGraph, order: np.ndarray, parallel: bool, level0: list):
-    """The colouring of the original graph for :func:`local_moving` (None where it searches serially),
-    made in ``order`` the first time and kept in ``level0``: every search of that graph uses it."""
+    """The colouring of the input graph for :func:`local_moving` (None where it is searched serially,
+    :func:`uses_colouring`), made in ``order`` the first time and kept in ``level0``: every search of
+    that graph uses it."""
     if not uses_colouring(wg.n, parallel):
         return None
     if not level0:
@@ -108,7 +109,7 @@ def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, st
     """
     part = labels.astype(np.int32)
     order = _rng.block_permutation(state, wg.n, ORDER_BLOCK)
-    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale, order, tol, parallel,
+    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale, order, tol,
                  _level0_colouring(wg, order, parallel, level0))
     # only a community that lost a node can have come apart: one that only gained nodes gained
     # each with an edge into it, and its members all stayed
@@ -204,12 +205,13 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
         and communities stay connected.  (Not in the paper; costs about one
         local moving pass.)
     parallel : bool, default False
-        Use numba's threads: local moving by colour classes on graphs of at
-        least :data:`~engine.community.local_moving.PARALLEL_MIN_NODES` nodes
-        (see :mod:`engine.community.local_moving`), parallel refinement and
+        Use numba's threads: local moving of the input graph by colour groups
+        when it has at least
+        :data:`~engine.community.local_moving.PARALLEL_MIN_NODES` nodes (see
+        :mod:`engine.community.local_moving`), parallel refinement and
         aggregation.  Labels never depend on the thread count (one thread
         included); on large graphs they differ from ``parallel=False``'s,
-        which runs the paper's one-node-at-a-time queue (the colour classes
+        which runs the paper's one-node-at-a-time queue (the colour groups
         visit nodes differently; quality is the same within noise).
 
     Returns
@@ -245,7 +247,8 @@ def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modul
         n = indptr.shape[0] - 1
         part = np.arange(n, dtype=np.int32)
         order = _rng.block_permutation(state, n, ORDER_BLOCK)
-        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol, parallel)
+        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol,
+                     _level0_colouring(wg, order, parallel, []) if first else None)
         part, k = compact_labels(part)
         if k == n and not first:
             return

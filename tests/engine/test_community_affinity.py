@@ -147,7 +147,7 @@ def test_stage_parallel_is_thread_independent(monkeypatch):
 
     import engine.community.local_moving as lm
     from api.stages.communities import detect_communities
-    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-class search on this small graph too
+    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search on this small graph too
     edges, _, _ = planted_edges(seed=3)
     before = numba.get_num_threads()
     try:

@@ -66,8 +66,8 @@ def test_kernels_identical_with_shared_weight(name, objective):
             m1 = lm.move_nodes(wg.indptr, wg.indices, A, wg.node_w, serial, obj.scale, order, tol)
             coloured = np.arange(n, dtype=np.int32)
             colour, k_colours = lm.greedy_colouring(wg.indptr, wg.indices, order)
-            m2 = lm.move_nodes_coloured(wg.indptr, wg.indices, A, wg.node_w, coloured, obj.scale, colour, k_colours, tol,
-                                        TWO, True)
+            m2 = lm.move_nodes_coloured(wg.indptr, wg.indices, A, wg.node_w, coloured, obj.scale, order, colour,
+                                        k_colours, tol, 16, TWO, True)
             k = int(serial.max()) + 1
             ref, kr = refine(wg.indptr, wg.indices, A, wg.node_w, serial, k, obj.scale, 0.01, order, new_state(2),
                              True)
@@ -81,7 +81,7 @@ def test_kernels_identical_with_shared_weight(name, objective):
 def test_leiden_and_louvain_identical_with_shared_weight(name, monkeypatch):
     import sys
     mod = sys.modules["engine.community.leiden"]
-    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-class search too, on these small graphs
+    monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search too, on these small graphs
     for kind, g in graphs(name):
         runs = []
         for share in (True, False):

@@ -1,6 +1,6 @@
-"""Parallel community detection: local moving by colour classes and sliced aggregation.
+"""Parallel community detection: local moving by colour groups and sliced aggregation.
 
-The colour-class local moving kernel is checked move for move against a slow
+The colour-group local moving kernel is checked move for move against a slow
 Python transcription of its specification, on every graph of the zoo; its
 labels, and those of ``leiden(parallel=True)``, must not depend on the thread
 count or the number of work slices; sliced aggregation must equal the
@@ -36,12 +36,14 @@ def naive_colouring(indptr, indices, order):
     return colour
 
 
-def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol):
-    """The rounds / classes / propose-apply-activate schedule of ``move_nodes_coloured``, in plain Python."""
-    n = len(comm)
+def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol, window):
+    """The rounds / groups / propose-apply-activate schedule of ``move_nodes_coloured``, in plain Python."""
     comm, W, size, empty = community_state(comm, node_w)
-    colour = naive_colouring(indptr, indices, [int(v) for v in order])
-    classes = [[v for v in range(n) if colour[v] == c] for c in range(max(colour, default=-1) + 1)]
+    order = [int(v) for v in order]
+    colour = naive_colouring(indptr, indices, order)
+    k = max(colour, default=-1) + 1
+    groups = [[v for v in order[lo:lo + window] if colour[v] == c]
+              for lo in range(0, len(order), window) for c in range(k)]
 
     def neighbours(v):
         return [(int(indices[p]), float(A[p])) for p in range(indptr[v], indptr[v + 1]) if indices[p] != v]
@@ -60,15 +62,15 @@ def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol):
             best, best_gain, best_k = "new", 0.0, 0.0
         return (best if best != a and best_gain - stay > tol else a), k.get(a, 0.0), best_k
 
-    active = [True] * n
+    active = [True] * len(comm)
     moves = 0
     while True:
         round_moves = 0
-        for members in classes:
+        for members in groups:
             batch = [v for v in members if active[v]]
             for v in batch:
                 active[v] = False
-            proposals = [propose(v) for v in batch]  # all against the state at the start of the class
+            proposals = [propose(v) for v in batch]  # all against the state at the start of the group
             moved = []
             for v, (t, k_own, k_tgt) in zip(batch, proposals):
                 a, wv = comm[v], float(node_w[v])
@@ -121,17 +123,19 @@ def _inputs(name, objective, start, seed=0):
 @pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 0])
 @pytest.mark.parametrize("objective", ["modularity", "cpm"])
 @pytest.mark.parametrize("start", ["singletons", "random"])
-def test_coloured_moving_matches_naive_schedule(name, objective, start):
+@pytest.mark.parametrize("window", [5, 64, lm.WINDOW])
+def test_coloured_moving_matches_naive_schedule(name, objective, start, window):
     g, wg, obj, comm, order = _inputs(name, objective, start)
     if objective == "modularity" and obj.scale == 0.0:
         return  # no edges: modularity undefined, nothing to move
     tol = 1e-10
-    expected, n_moves = naive_coloured_moving(wg.indptr, wg.indices, wg.A, wg.node_w, comm, obj.scale, order, tol)
+    expected, n_moves = naive_coloured_moving(wg.indptr, wg.indices, wg.A, wg.node_w, comm, obj.scale, order, tol,
+                                              window)
     colour, k = lm.greedy_colouring(wg.indptr, wg.indices, order)
     for n_slices, parallel in ((1, False), (3, False), (TWO, True)):
         got = comm.copy()
-        moves = lm.move_nodes_coloured(wg.indptr, wg.indices, wg.A, wg.node_w, got, obj.scale, colour, k, tol,
-                                       n_slices, parallel)
+        moves = lm.move_nodes_coloured(wg.indptr, wg.indices, wg.A, wg.node_w, got, obj.scale, order, colour, k, tol,
+                                       window, n_slices, parallel)
         assert moves == n_moves
         assert np.array_equal(got, expected), (n_slices, parallel)
     before = quality(g, comm, objective=obj.name, resolution=obj.resolution)
@@ -152,8 +156,9 @@ def test_greedy_colouring_is_proper_and_matches_naive(name):
 
 @pytest.fixture
 def coloured_everywhere(monkeypatch):
-    """Run the colour-class local moving on graphs of any size (the zoo is small)."""
+    """Run the colour-group local moving on graphs of any size, in small windows (the zoo is small)."""
     monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)
+    monkeypatch.setattr(lm, "WINDOW", 16)
 
 
 @pytest.mark.parametrize("name", NAMES)
