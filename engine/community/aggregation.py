@@ -46,7 +46,7 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
     for s in prange(cuts.shape[0] - 1):
         acc = np.zeros(k, dtype=np.float64)
         mark = np.full(k, -1, dtype=np.int32)
-        touched = np.empty(k, dtype=np.int32)
+        touched = np.empty(k + 1, dtype=np.int32)  # one spare slot for the branch-free append
         pos = region[s]
         n = members.shape[0]
         for c in range(cuts[s], cuts[s + 1]):
@@ -57,16 +57,15 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
                     prefetch(indices, indptr[members[i + PREFETCH_AHEAD]])
                 for p in range(indptr[v], indptr[v + 1]):
                     d = labels[indices[p]]
-                    if mark[d] != c:
-                        mark[d] = c
-                        acc[d] = 0.0
-                        touched[nt] = d
-                        nt += 1
+                    touched[nt] = d  # kept only where d is new to this community (branch-free)
+                    nt += mark[d] != c
+                    mark[d] = c
                     acc[d] += arc_weight(A, p)
             for t in range(nt):
                 d = touched[t]
                 buf_idx[pos] = d
                 buf_w[pos] = acc[d]
+                acc[d] = 0.0  # acc is all zero between communities
                 pos += 1
             row_len[c] = nt
 

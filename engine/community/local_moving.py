@@ -152,14 +152,12 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             if u == v:
                 continue
             c = comm[u]
-            if mark[c] != v:
-                mark[c] = v
-                neigh[c] = 0.0
-                touched[nt] = c
-                nt += 1
+            touched[nt] = c  # kept only where c is new to this visit (branch-free: no mispredictions)
+            nt += mark[c] != v
+            mark[c] = v
             neigh[c] += arc_weight(A, p)
         W[a] -= wv
-        k_va = neigh[a] if mark[a] == v else 0.0
+        k_va = neigh[a]  # 0 where v has no edge into a (neigh is all zero between visits)
         stay = gain(k_va, wv, W[a], scale)
         best = a
         best_gain = stay
@@ -171,8 +169,9 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             if g > best_gain:
                 best_gain = g
                 best = c
-        for t in range(nt):  # v is visited again later: its marks must not survive this visit
+        for t in range(nt):  # v is visited again later: its marks and sums must not survive this visit
             mark[touched[t]] = -1
+            neigh[touched[t]] = 0.0
         if size[a] > 1 and n_empty > 0 and 0.0 > best_gain:
             best = empty[n_empty - 1]
             best_gain = 0.0
@@ -251,15 +250,13 @@ def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
                 if u == v:
                     continue
                 c = comm[u]
-                if mark[c] != v:
-                    mark[c] = v
-                    neigh[c] = 0.0
-                    tt[nt] = c
-                    nt += 1
+                tt[nt] = c  # as in move_nodes
+                nt += mark[c] != v
+                mark[c] = v
                 neigh[c] += arc_weight(A, p)
             a = comm[v]
             wv = node_w[v]
-            k_va = neigh[a] if mark[a] == v else 0.0
+            k_va = neigh[a]
             stay = gain(k_va, wv, W[a] - wv, scale)
             best = a
             best_gain = stay
@@ -274,6 +271,7 @@ def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
                         best_k = neigh[c]
             for j in range(nt):
                 mark[tt[j]] = -1
+                neigh[tt[j]] = 0.0
             if size[a] > 1 and 0.0 > best_gain:
                 best = _NEW
                 best_gain = 0.0

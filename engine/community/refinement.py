@@ -114,11 +114,9 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
             if u == v or comm[u] != s:
                 continue
             c = ref[u]
-            if mark[c] != v:
-                mark[c] = v
-                neigh[c] = 0.0
-                touched[lo + nt] = c
-                nt += 1
+            touched[lo + nt] = c  # kept only where c is new to this node (branch-free)
+            nt += mark[c] != v
+            mark[c] = v
             neigh[c] += arc_weight(A, p)
         nc = 0
         gmax = 0.0
@@ -133,26 +131,27 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
                 nc += 1
                 if g > gmax:
                     gmax = g
-        if nc == 0:
-            continue
-        # staying alone is the candidate with gain 0; cand_g becomes each candidate's exp weight
-        alone = np.exp((0.0 - gmax) / beta)
-        total = alone
-        for j in range(nc):
-            cand_g[lo + j] = np.exp((cand_g[lo + j] - gmax) / beta)
-            total += cand_g[lo + j]
-        r = uniform(state) * total
-        acc = alone
         chosen = -1
-        if r >= acc:
+        if nc > 0:
+            # staying alone is the candidate with gain 0; cand_g becomes each candidate's exp weight
+            alone = np.exp((0.0 - gmax) / beta)
+            total = alone
             for j in range(nc):
-                acc += cand_g[lo + j]
-                chosen = cand[lo + j]
-                if r < acc:
-                    break
+                cand_g[lo + j] = np.exp((cand_g[lo + j] - gmax) / beta)
+                total += cand_g[lo + j]
+            r = uniform(state) * total
+            acc = alone
+            if r >= acc:
+                for j in range(nc):
+                    acc += cand_g[lo + j]
+                    chosen = cand[lo + j]
+                    if r < acc:
+                        break
         if chosen >= 0:
             ext[chosen] = ext[chosen] + ext_v[v] - 2.0 * neigh[chosen]
             W_r[chosen] += wv
             size_r[chosen] += 1
             size_r[v] = 0
             ref[v] = chosen
+        for t in range(nt):  # neigh is all zero between nodes
+            neigh[touched[lo + t]] = 0.0
