@@ -152,7 +152,7 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             if u == v:
                 continue
             c = comm[u]
-            touched[nt] = c  # kept only where c is new to this visit (branch-free: no mispredictions)
+            touched[nt] = c  # kept only where c is new to this visit (no data-dependent branch)
             nt += mark[c] != v
             mark[c] = v
             neigh[c] += arc_weight(A, p)
