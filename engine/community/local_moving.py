@@ -1,4 +1,4 @@
-"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2), serial and by colour classes.
+"""Fast local moving (Traag, Waltman & van Eck 2019, Algorithm A.2), serial and by colour groups.
 
 :func:`move_nodes` is the paper's algorithm.  A queue holds every node once,
 in a random order drawn from the seed.  Each popped node moves to the
@@ -59,7 +59,7 @@ PARALLEL_MIN_NODES = 100_000
 WINDOW = 4096
 
 #: Per-thread scratch of the propose step (``12 n`` bytes per thread) is capped at this many bytes
-#: in all: with more threads than fit, the class is cut into fewer slices (labels do not depend on it).
+#: in all: with more threads than fit, a group is cut into fewer slices (labels do not depend on it).
 SCRATCH_BYTES = 1 << 28
 
 #: A group finds its active nodes by scanning only the chunks of 2**_CHUNK_BITS positions of the
@@ -105,6 +105,37 @@ def _join(a, best, wv, W, size, empty, n_empty):
     return n_empty
 
 
+@kernel(inline="always")
+def _sum_by_community(indptr, indices, A, comm, v, mark, neigh, touched):
+    """Edge weight from ``v`` into each neighbouring community, summed in ``neigh``; returns ``nt``.
+
+    The communities are listed in ``touched[:nt]`` in the order first met in
+    CSR order (self-loops skipped).  A community is appended branch-free
+    (``touched[nt] = c; nt += mark[c] != v``): whether it is new depends on the
+    data, so a branch there predicts badly.  Requires ``neigh`` all zero and
+    ``mark`` free of ``v`` on entry; :func:`_clear_sums` restores that.
+    """
+    nt = 0
+    for p in range(indptr[v], indptr[v + 1]):
+        u = indices[p]
+        if u == v:
+            continue
+        c = comm[u]
+        touched[nt] = c
+        nt += mark[c] != v
+        mark[c] = v
+        neigh[c] += arc_weight(A, p)
+    return nt
+
+
+@kernel(inline="always")
+def _clear_sums(mark, neigh, touched, nt):
+    """Undo :func:`_sum_by_community` for ``touched[:nt]`` (a node visited again must not see its old marks)."""
+    for t in range(nt):
+        mark[touched[t]] = -1
+        neigh[touched[t]] = 0.0
+
+
 @kernel
 def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
     """Move nodes in place in ``comm`` (int32, labels in ``0..n-1``); return the number of moves.
@@ -146,18 +177,9 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             prefetch(indices, indptr[queue[ahead if ahead < n else ahead - n]])
         a = comm[v]
         wv = node_w[v]
-        nt = 0
-        for p in range(indptr[v], indptr[v + 1]):
-            u = indices[p]
-            if u == v:
-                continue
-            c = comm[u]
-            touched[nt] = c  # kept only where c is new to this visit (no data-dependent branch)
-            nt += mark[c] != v
-            mark[c] = v
-            neigh[c] += arc_weight(A, p)
+        nt = _sum_by_community(indptr, indices, A, comm, v, mark, neigh, touched)
         W[a] -= wv
-        k_va = neigh[a]  # 0 where v has no edge into a (neigh is all zero between visits)
+        k_va = neigh[a]  # 0 where v has no edge into a
         stay = gain(k_va, wv, W[a], scale)
         best = a
         best_gain = stay
@@ -169,9 +191,7 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
             if g > best_gain:
                 best_gain = g
                 best = c
-        for t in range(nt):  # v is visited again later: its marks and sums must not survive this visit
-            mark[touched[t]] = -1
-            neigh[touched[t]] = 0.0
+        _clear_sums(mark, neigh, touched, nt)
         if size[a] > 1 and n_empty > 0 and 0.0 > best_gain:
             best = empty[n_empty - 1]
             best_gain = 0.0
@@ -222,13 +242,13 @@ def greedy_colouring(indptr, indices, order):
     return colour, k
 
 
-def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt,
+def _propose_group(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt,
                    marks, sums, touched):
     """Best move of every node ``batch[:nb]`` against ``comm`` / ``W`` / ``size`` (read only).
 
     Writes ``target[i]`` (community to join; ``_STAY``; ``_NEW`` for a new
     empty one) and ``k_own[i]`` / ``k_tgt[i]`` (edge weight into its own and
-    into the target community).  The class is cut into ``marks.shape[0]``
+    into the target community).  The group is cut into ``marks.shape[0]``
     slices, one per thread, each with its own scratch row (``marks``/``sums``
     of size ``n``, cleared after each node); a node's answer does not depend on
     the slice it falls in.  Ties go to the first community met, as in
@@ -244,16 +264,7 @@ def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
             v = batch[i]
             if i + PREFETCH_AHEAD < hi:
                 prefetch(indices, indptr[batch[i + PREFETCH_AHEAD]])
-            nt = 0
-            for p in range(indptr[v], indptr[v + 1]):
-                u = indices[p]
-                if u == v:
-                    continue
-                c = comm[u]
-                tt[nt] = c  # as in move_nodes
-                nt += mark[c] != v
-                mark[c] = v
-                neigh[c] += arc_weight(A, p)
+            nt = _sum_by_community(indptr, indices, A, comm, v, mark, neigh, tt)
             a = comm[v]
             wv = node_w[v]
             k_va = neigh[a]
@@ -269,9 +280,7 @@ def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
                         best_gain = g
                         best = c
                         best_k = neigh[c]
-            for j in range(nt):
-                mark[tt[j]] = -1
-                neigh[tt[j]] = 0.0
+            _clear_sums(mark, neigh, tt, nt)
             if size[a] > 1 and 0.0 > best_gain:
                 best = _NEW
                 best_gain = 0.0
@@ -281,9 +290,9 @@ def _propose_class(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
             k_tgt[i] = best_k
 
 
-def _activate_class(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active):
+def _activate_group(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active):
     """``active[u] = True`` for every neighbour ``u`` of a moved node of ``batch[:nb]`` outside its new community;
-    flags its chunk of the class-ordered node list (``chunk_active[pos[u] >> _CHUNK_BITS]``)."""
+    flags its chunk of the group-ordered node list (``chunk_active[pos[u] >> _CHUNK_BITS]``)."""
     for i in prange(nb):
         if moved[i]:
             v = batch[i]
@@ -296,10 +305,10 @@ def _activate_class(indptr, indices, comm, batch, nb, moved, active, pos, chunk_
 
 
 # Serial and parallel compilations of the same functions; identical results.
-_propose_serial = kernel(_propose_class)
-_propose_parallel = parallel_kernel(_propose_class)
-_activate_serial = kernel(_activate_class)
-_activate_parallel = parallel_kernel(_activate_class)
+_propose_serial = kernel(_propose_group)
+_propose_parallel = parallel_kernel(_propose_group)
+_activate_serial = kernel(_activate_group)
+_activate_parallel = parallel_kernel(_activate_group)
 
 
 @kernel

@@ -151,7 +151,7 @@ def test_greedy_colouring_is_proper_and_matches_naive(name):
     assert k == (int(colour.max()) + 1 if wg.n else 0)
     src = np.repeat(np.arange(wg.n), np.diff(wg.indptr))
     loops = src == wg.indices
-    assert not np.any(colour[src[~loops]] == colour[wg.indices[~loops]])  # no edge inside a class
+    assert not np.any(colour[src[~loops]] == colour[wg.indices[~loops]])  # no edge inside a colour class
 
 
 @pytest.fixture
