@@ -23,7 +23,7 @@ from ._objective import (OBJECTIVES, Objective, WorkGraph, check_labels, check_u
 from ._weights import search_weights
 from .aggregation import aggregate, sum_by_label
 from .connectivity import split_disconnected_in
-from .local_moving import greedy_colouring, local_moving, uses_colouring
+from .local_moving import colour_windows, local_moving, uses_colouring
 from .partition import Partition, canonical_labels
 from .refinement import refine
 
@@ -96,7 +96,7 @@ def _level0_colouring(wg: WorkGraph, order: np.ndarray, parallel: bool, level0: 
     if not uses_colouring(wg.n, parallel):
         return None
     if not level0:
-        level0.append(greedy_colouring(wg.indptr, wg.indices, order))
+        level0.append(colour_windows(wg.indptr, wg.indices, order))
     return level0[0]
 
 

@@ -65,7 +65,7 @@ def test_kernels_identical_with_shared_weight(name, objective):
             serial = np.arange(n, dtype=np.int32)
             m1 = lm.move_nodes(wg.indptr, wg.indices, A, wg.node_w, serial, obj.scale, order, tol)
             coloured = np.arange(n, dtype=np.int32)
-            colour, k_colours = lm.greedy_colouring(wg.indptr, wg.indices, order)
+            colour, k_colours = lm.window_colouring(wg.indptr, wg.indices, order, 16)
             m2 = lm.move_nodes_coloured(wg.indptr, wg.indices, A, wg.node_w, coloured, obj.scale, order, colour,
                                         k_colours, tol, 16, TWO, True)
             k = int(serial.max()) + 1

@@ -27,12 +27,15 @@ NAMES = sorted(ZOO)
 TWO = min(2, numba.config.NUMBA_NUM_THREADS)
 
 
-def naive_colouring(indptr, indices, order):
-    """Greedy colouring in ``order``: each node takes the smallest colour no neighbour has."""
+def naive_colouring(indptr, indices, order, window):
+    """Greedy colouring of each window of ``order`` (``window`` positions): each node takes the smallest
+    colour that no neighbour in its own window has."""
     colour = [-1] * (len(indptr) - 1)
-    for v in order:
-        taken = {colour[indices[p]] for p in range(indptr[v], indptr[v + 1])}
-        colour[v] = next(c for c in range(len(taken) + 1) if c not in taken)
+    for lo in range(0, len(order), window):
+        here = set(order[lo:lo + window])
+        for v in order[lo:lo + window]:
+            taken = {colour[indices[p]] for p in range(indptr[v], indptr[v + 1]) if indices[p] in here}
+            colour[v] = next(c for c in range(len(taken) + 1) if c not in taken)
     return colour
 
 
@@ -40,7 +43,7 @@ def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol, w
     """The rounds / groups / propose-apply-activate schedule of ``move_nodes_coloured``, in plain Python."""
     comm, W, size, empty = community_state(comm, node_w)
     order = [int(v) for v in order]
-    colour = naive_colouring(indptr, indices, order)
+    colour = naive_colouring(indptr, indices, order, window)
     k = max(colour, default=-1) + 1
     groups = [[v for v in order[lo:lo + window] if colour[v] == c]
               for lo in range(0, len(order), window) for c in range(k)]
@@ -131,7 +134,7 @@ def test_coloured_moving_matches_naive_schedule(name, objective, start, window):
     tol = 1e-10
     expected, n_moves = naive_coloured_moving(wg.indptr, wg.indices, wg.A, wg.node_w, comm, obj.scale, order, tol,
                                               window)
-    colour, k = lm.greedy_colouring(wg.indptr, wg.indices, order)
+    colour, k = lm.window_colouring(wg.indptr, wg.indices, order, window)
     for n_slices, parallel in ((1, False), (3, False), (TWO, True)):
         got = comm.copy()
         moves = lm.move_nodes_coloured(wg.indptr, wg.indices, wg.A, wg.node_w, got, obj.scale, order, colour, k, tol,
@@ -144,14 +147,28 @@ def test_coloured_moving_matches_naive_schedule(name, objective, start, window):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_greedy_colouring_is_proper_and_matches_naive(name):
+@pytest.mark.parametrize("window", [1, 5, 64, lm.WINDOW])
+def test_window_colouring_is_proper_and_matches_naive(name, window):
     g, wg, _, _, order = _inputs(name, "modularity", "singletons")
-    colour, k = lm.greedy_colouring(wg.indptr, wg.indices, order)
-    assert colour.tolist() == naive_colouring(wg.indptr, wg.indices, order.tolist())
+    before = numba.get_num_threads()
+    try:
+        runs = []
+        for threads in (1, TWO):
+            numba.set_num_threads(threads)
+            runs.append(lm.window_colouring(wg.indptr, wg.indices, order, window))
+    finally:
+        numba.set_num_threads(before)
+    (colour, k), (colour2, k2) = runs
+    assert np.array_equal(colour, colour2) and k == k2
+    assert colour.tolist() == naive_colouring(wg.indptr, wg.indices, order.tolist(), window)
     assert k == (int(colour.max()) + 1 if wg.n else 0)
+    win = np.empty(wg.n, dtype=np.int64)
+    win[order] = np.arange(wg.n) // window
     src = np.repeat(np.arange(wg.n), np.diff(wg.indptr))
-    loops = src == wg.indices
-    assert not np.any(colour[src[~loops]] == colour[wg.indices[~loops]])  # no edge inside a colour class
+    inside = (src != wg.indices) & (win[src] == win[wg.indices])
+    assert not np.any(colour[src[inside]] == colour[wg.indices[inside]])  # no edge inside a group
+    if window == 1:
+        assert k == min(wg.n, 1)  # a window of one node: one colour
 
 
 @pytest.fixture
