@@ -53,6 +53,24 @@ def test_modularity_matches_networkx_and_igraph(name, resolution):
         assert ours == pytest.approx(ig_q, abs=1e-9)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_modularity_is_identical_on_any_thread_count(name):
+    # the per-node sums run on numba's threads; the per-community sums must not depend on how many
+    z = ZOO[name]
+    g = z.engine()
+    rng = np.random.default_rng(5)
+    before = numba.get_num_threads()
+    try:
+        for labels in label_sets(z.n_nodes, rng):
+            numba.set_num_threads(1)
+            one = (modularity(g, labels), quality(g, labels, objective="cpm", resolution=0.3))
+            numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+            two = (modularity(g, labels), quality(g, labels, objective="cpm", resolution=0.3))
+            assert np.array_equal(one, two, equal_nan=True)
+    finally:
+        numba.set_num_threads(before)
+
+
 def naive_cpm(z, labels, resolution):
     e = {}
     for u, v, w in zip(z.src.tolist(), z.dst.tolist(), z.weight.tolist()):
