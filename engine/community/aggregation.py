@@ -4,6 +4,16 @@ The aggregate adjacency is :math:`A'_{CD} = \sum_{u \in C, v \in D} A_{uv}`;
 with self-loops stored as ``2 w`` this keeps every community's internal
 weight on its diagonal, so node strengths, ``H`` and hence modularity and
 CPM are exactly preserved (tested).
+
+Weights are summed in float64 and stored as float32 where that is exact:
+:func:`aggregate` tries float32 when ``A`` is one shared number (an
+unweighted graph) or already float32 (such a graph aggregated before), and
+keeps the float32 result only if every stored sum equals its float64 value
+(whole numbers below :math:`2^{24}`, in practice), else aggregates again in
+float64.  The kernels read the same values either way, so the labels are
+identical (tested); the aggregated levels are read with 8 bytes per arc
+instead of 12 (1M-edge benchmark graph: ``leiden(parallel=True)`` 0.179 s
+-> 0.166 s, paired).  Weighted graphs keep float64 throughout.
 """
 
 from __future__ import annotations
@@ -36,12 +46,14 @@ def members_by_label(labels, k, order):
     return start, members
 
 
-def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w):
+def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
+                      inexact):
     """Rows of communities ``cuts[s]..cuts[s+1]`` written compactly from ``region[s]`` of the buffers.
 
     One slice per iteration of the parallel loop, each with its own scratch
     (``mark``/``acc`` of size ``k``); rows list neighbours in the order first
-    met, so the result does not depend on the slicing.
+    met, so the result does not depend on the slicing.  ``inexact[s]`` is
+    set where a sum changed when stored in ``buf_w`` (a float32 buffer).
     """
     for s in prange(cuts.shape[0] - 1):
         acc = np.zeros(k, dtype=np.float64)
@@ -65,6 +77,8 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
                 d = touched[t]
                 buf_idx[pos] = d
                 buf_w[pos] = acc[d]
+                if buf_w[pos] != acc[d]:
+                    inexact[s] = True
                 acc[d] = 0.0  # acc is all zero between communities
                 pos += 1
             row_len[c] = nt
@@ -74,10 +88,11 @@ _slices_serial = kernel(_aggregate_slices)
 _slices_parallel = parallel_kernel(_aggregate_slices)
 
 
-@kernel
 def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
-    """Aggregate CSR ``(indptr int64 (k+1,), indices int32, A float64)`` of ``labels`` (int32, ``0..k-1``).
+    """Aggregate CSR ``(indptr int64 (k+1,), indices int32, A)`` of ``labels`` (int32, ``0..k-1``).
 
+    ``A`` of the result is float32 where that stores every sum exactly and
+    ``A`` given is a number or float32 (module docstring), else float64.
     Rows list neighbours in the order first met (deterministic).  The
     communities are cut into ``n_slices`` ranges of about equal edge count,
     aggregated independently (on numba's threads with ``parallel``) into
@@ -88,6 +103,21 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
     0.013 s with a copy into fresh arrays, 0.0075 s in place, and 0.010 s
     on one slice).
     """
+    nnz = indices.shape[0]
+    if np.ndim(A) == 0 or A.dtype == np.float32:
+        out_ptr, out_idx, out_w, exact = _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel,
+                                                          np.empty(nnz, dtype=np.float32))
+        if exact:
+            return out_ptr, out_idx, out_w
+        del out_ptr, out_idx, out_w
+    out_ptr, out_idx, out_w, _ = _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel,
+                                                 np.empty(nnz, dtype=np.float64))
+    return out_ptr, out_idx, out_w
+
+
+@kernel
+def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
+    """:func:`aggregate` with the weights stored in ``buf_w`` (nnz,); also returns whether every sum fit exactly."""
     n = indptr.shape[0] - 1
     start, members = members_by_label(labels, k, np.arange(n))
     nnz = indices.shape[0]
@@ -109,11 +139,13 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
         region[r] = nnz
     row_len = np.zeros(k, dtype=np.int64)
     buf_idx = np.empty(nnz, dtype=np.int32)
-    buf_w = np.empty(nnz, dtype=np.float64)
+    inexact = np.zeros(n_slices, dtype=np.bool_)
     if parallel:
-        _slices_parallel(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w)
+        _slices_parallel(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
+                         inexact)
     else:
-        _slices_serial(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w)
+        _slices_serial(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
+                       inexact)
     out_ptr = np.zeros(k + 1, dtype=np.int64)
     for c in range(k):
         out_ptr[c + 1] = out_ptr[c] + row_len[c]
@@ -125,7 +157,7 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
         for j in range(out_ptr[cuts[s + 1]] - dst):
             buf_idx[dst + j] = buf_idx[src + j]
             buf_w[dst + j] = buf_w[src + j]
-    return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]]
+    return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]], not inexact.any()
 
 
 @kernel

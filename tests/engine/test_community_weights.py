@@ -92,3 +92,49 @@ def test_leiden_and_louvain_identical_with_shared_weight(name, monkeypatch):
             assert np.array_equal(a.labels, b.labels), (name, kind)
             assert len(a.levels) == len(b.levels)
             assert a.quality == b.quality or (np.isnan(a.quality) and np.isnan(b.quality))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 1])
+@pytest.mark.parametrize("weight", [1.0, 2.5, 0.1])
+def test_aggregation_stores_float32_only_where_exact(name, weight):
+    # a shared weight aggregates into float32 when every sum fits exactly (whole numbers, halves), into float64
+    # otherwise (sums of 0.1); either way the values equal the float64 aggregation of the weight array
+    z = ZOO[name]
+    g = from_edges(z.src, z.dst, np.full(len(z.src), weight), n_nodes=z.n_nodes, directed=False)
+    wg = work_graph(g, "modularity")
+    labels = np.random.default_rng(6).integers(0, max(2, z.n_nodes // 3), z.n_nodes).astype(np.int32)
+    labels = np.unique(labels, return_inverse=True)[1].astype(np.int32)
+    k = int(labels.max()) + 1
+    for n_slices, parallel in ((1, False), (TWO, True)):
+        wide = aggregate(wg.indptr, wg.indices, wg.A.astype(np.float64), labels, k, n_slices, parallel)
+        shared = search_weights(wg.A)
+        got = aggregate(wg.indptr, wg.indices, shared, labels, k, n_slices, parallel)
+        assert wide[2].dtype == np.float64
+        assert np.array_equal(got[0], wide[0]) and np.array_equal(got[1], wide[1])
+        assert np.array_equal(got[2].astype(np.float64), wide[2])
+        if np.ndim(shared) == 0:
+            exact = np.array_equal(wide[2].astype(np.float32).astype(np.float64), wide[2])
+            assert got[2].dtype == (np.float32 if exact else np.float64)
+            if weight != 0.1 and wide[2].size:
+                assert got[2].dtype == np.float32
+        # aggregating the float32 level again stays exact
+        if got[2].dtype == np.float32 and got[0].shape[0] > 2:
+            top = np.arange(k, dtype=np.int32) // 2
+            again = aggregate(got[0], got[1], got[2], top, int(top.max()) + 1)
+            again_wide = aggregate(wide[0], wide[1], wide[2], top, int(top.max()) + 1)
+            assert again[2].dtype == np.float32
+            assert np.array_equal(again[2].astype(np.float64), again_wide[2])
+
+
+def test_aggregation_falls_back_to_float64_past_float32_precision():
+    # three arcs of 2**23 + 1 (each exact in float32) into one community pair: their sum, 25165827, is odd
+    # and above 2**24, so float32 cannot hold it
+    w = np.float32(2 ** 23 + 1)
+    indptr = np.array([0, 1, 2, 3, 6], dtype=np.int64)
+    indices = np.array([3, 3, 3, 0, 1, 2], dtype=np.int32)
+    A = np.full(6, w, dtype=np.float32)
+    labels = np.array([0, 0, 0, 1], dtype=np.int32)
+    ip, ix, aw = aggregate(indptr, indices, A, labels, 2)
+    assert aw.dtype == np.float64
+    assert ip.tolist() == [0, 1, 2] and ix.tolist() == [1, 0]
+    assert aw.tolist() == [3.0 * (2 ** 23 + 1)] * 2
