@@ -145,9 +145,8 @@ def community_totals(indptr, indices, A, node_w, labels, k):
     for u in prange(n):
         c = labels[u]
         acc = 0.0
-        for p in range(indptr[u], indptr[u + 1]):
-            if labels[indices[p]] == c:
-                acc += A[p]
+        for p in range(indptr[u], indptr[u + 1]):  # branch-free: whether an arc is inside is data-dependent
+            acc += A[p] * (labels[indices[p]] == c)
         own[u] = acc
     inside = np.zeros(k, dtype=np.float64)
     W = np.zeros(k, dtype=np.float64)

@@ -66,10 +66,9 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
     for v in prange(n):
         c = comm[v]
         acc = 0.0
-        for p in range(indptr[v], indptr[v + 1]):
+        for p in range(indptr[v], indptr[v + 1]):  # branch-free: whether u is inside is data-dependent
             u = indices[p]
-            if u != v and comm[u] == c:
-                acc += arc_weight(A, p)
+            acc += arc_weight(A, p) * ((u != v) & (comm[u] == c))
         ext[v] = acc
     ext_v = ext.copy()
     ref = np.arange(n).astype(np.int32)
