@@ -6,14 +6,15 @@ weight on its diagonal, so node strengths, ``H`` and hence modularity and
 CPM are exactly preserved (tested).
 
 Weights are summed in float64 and stored as float32 where that is exact:
-:func:`aggregate` tries float32 when ``A`` is one shared number (an
-unweighted graph) or already float32 (such a graph aggregated before), and
-keeps the float32 result only if every stored sum equals its float64 value
-(whole numbers below :math:`2^{24}`, in practice), else aggregates again in
-float64.  The kernels read the same values either way, so the labels are
-identical (tested); the aggregated levels are read with 8 bytes per arc
-instead of 12 (1M-edge benchmark graph: ``leiden(parallel=True)`` 0.179 s
--> 0.166 s, paired).  Weighted graphs keep float64 throughout.
+:func:`aggregate` tries float32 when ``A`` is one shared number (every arc
+of the same weight, as in an unweighted graph) or already float32 (such a
+graph aggregated before), and keeps the float32 result only if every stored
+sum equals its float64 value (whole numbers below :math:`2^{24}`, in
+practice), else aggregates again in float64.  The kernels read the same
+values either way, so the labels are identical (tested); the aggregated
+levels are read with 8 bytes per arc instead of 12 (``leiden(parallel=True)``
+on the planted benchmark graphs, paired in one process: 1M 0.301 -> 0.287 s,
+5M 1.22 -> 1.16 s).  Other weighted graphs keep float64 throughout.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ each window's nodes are coloured greedily in that order, ignoring edges that
 leave the window (:func:`window_colouring`: no two adjacent nodes of one
 window share a colour; the windows are coloured independently, on numba's
 threads).  The nodes of one window and one colour form a *group*; groups are
-visited window by window, and inside a window colour by colour.  The search works in *rounds*; a round visits the groups in
-turn, and for each group, its active nodes (all of them in the first round),
-in the seeded order:
+visited window by window, and inside a window colour by colour.  The search
+works in *rounds*; a round visits the groups in turn, and for each group, its
+active nodes (all of them in the first round), in the seeded order:
 
 1. **propose** (parallel): every node finds its best move against the
    partition as the group found it.  No two nodes of a group are adjacent, so
