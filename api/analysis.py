@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
-from graph_store import NoRunError, RunRecord, Store
+from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics

@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import Graph
-from engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
-from graph_store import EdgeArrays, Store
+from nichegraph.engine import Graph
+from nichegraph.engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
+from nichegraph.graph_store import EdgeArrays, Store
 
 Objective = Literal["reach", "spread"]
 KNOWN_TIERS = ("nano", "micro", "macro", "mega")

@@ -11,8 +11,8 @@ import importlib
 
 import typer
 
-from engine import EngineError
-from graph_store import StoreError
+from nichegraph.engine import EngineError
+from nichegraph.graph_store import StoreError
 
 app = typer.Typer(
     name="nichegraph",
@@ -43,7 +43,7 @@ COMMANDS: dict[str, str] = {
 }
 
 for _name, _module in COMMANDS.items():
-    _mod = importlib.import_module(f"api.commands.{_module}")
+    _mod = importlib.import_module(f"nichegraph.api.commands.{_module}")
     app.command(_name, help=_mod.__doc__)(_mod.command)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from graph_store import Store, open_store
+from nichegraph.graph_store import Store, open_store
 
 DEFAULT_STORE = "nichegraph.duckdb"
 
@@ -61,7 +61,7 @@ def neo4j_settings() -> dict:
 
 def open_cli_store(location: str, *, read_only: bool = False) -> Store:
     """Open the store named by ``--store`` with the settings from the environment."""
-    from graph_store import is_neo4j_uri
+    from nichegraph.graph_store import is_neo4j_uri
 
     options = neo4j_settings() if is_neo4j_uri(location) else {}
     return open_store(location, read_only=read_only, **options)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from graph_store import RunRecord, Store
+from nichegraph.graph_store import RunRecord, Store
 
 RANK_KINDS: tuple[str, ...] = ("hidden", "pagerank", "niche", "social", "brand-affinity", "internal")
 

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
-from graph_store import RunRecord, Store
+from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
 

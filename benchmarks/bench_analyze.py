@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def prepare(args) -> None:
-    from graph_store.duckdb_store import DuckDBStore
-    from graph_store.synth import generate
+    from nichegraph.graph_store.duckdb_store import DuckDBStore
+    from nichegraph.graph_store.synth import generate
 
     t0 = time.perf_counter()
     world = generate(n_accounts=args.accounts, n_edges=args.edges, seed=args.seed)
@@ -81,10 +81,10 @@ def analyze(args) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from api import analysis
-    from engine import from_edges, pagerank
-    from graph_store import RunRecord
-    from graph_store.duckdb_store import DuckDBStore
+    from nichegraph.api import analysis
+    from nichegraph.engine import from_edges, pagerank
+    from nichegraph.graph_store import RunRecord
+    from nichegraph.graph_store.duckdb_store import DuckDBStore
 
     pagerank(from_edges([0, 1], [1, 0]))  # numba caches loaded before timing
     base_rss = None
@@ -99,11 +99,11 @@ def analyze(args) -> None:
             res = analysis.run_analysis(st)
             timings.update(res.timings)
             cols = res.accounts.column_names
-            mode = "api.analysis.run_analysis"
+            mode = "nichegraph.api.analysis.run_analysis"
         else:
-            from api.stages.basic import basic_measures
-            from api.stages.communities import detect_communities
-            from api.stages.metrics import compute_metrics
+            from nichegraph.api.stages.basic import basic_measures
+            from nichegraph.api.stages.communities import detect_communities
+            from nichegraph.api.stages.metrics import compute_metrics
 
             def step(name, fn):
                 t = time.perf_counter()

@@ -192,9 +192,9 @@ def peer_compare(table: pa.Table, paths: list[str], n: int = 300) -> dict:
 
     import duckdb
 
-    from api.service.routers.common import RankingQuery
-    from api.service.snapshot import Snapshot
-    from graph_store import RunRecord
+    from nichegraph.api.service.routers.common import RankingQuery
+    from nichegraph.api.service.snapshot import Snapshot
+    from nichegraph.graph_store import RunRecord
 
     snap = Snapshot(RunRecord("bench", "", {}, {}), table)
     con = duckdb.connect()
@@ -261,8 +261,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
 
-    from graph_store import RunRecord
-    from graph_store.duckdb_store import DuckDBStore
+    from nichegraph.graph_store import RunRecord
+    from nichegraph.graph_store.duckdb_store import DuckDBStore
 
     folder = Path(tempfile.mkdtemp(prefix="nichegraph-bench-api-"))
     proc = None
@@ -287,12 +287,12 @@ def main() -> int:
         del table
 
         keys = folder / "keys.txt"
-        from api.service.security import hash_key
+        from nichegraph.api.service.security import hash_key
 
         keys.write_text(f"bench {hash_key(KEY)} rankings\n")
         port = _free_port()
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--store", str(store), "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "nichegraph.api.cli", "serve", "--store", str(store), "--port", str(port),
                                  "--api-keys", str(keys), "--rate-limit", "1000000", "--rate-burst", "1000000",
                                  "--poll-seconds", "10", "--log-level", "warning",
                                  "--workers", str(args.workers)],

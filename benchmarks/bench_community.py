@@ -92,11 +92,11 @@ def _run_method(method: str, path: str, threads: int, seed: int) -> dict:
     if method.startswith("nichegraph"):
         import numba
         numba.set_num_threads(threads)
-        import engine
+        from nichegraph import engine
         fn = engine.leiden if method == "nichegraph-leiden" else engine.louvain
         # JIT warm-up (kernels cached on disk, loaded on first use) on a small graph: once as it is
         # (serial local moving) and once with the colour-group local moving of the input graph
-        import engine.community.local_moving as lm
+        import nichegraph.engine.community.local_moving as lm
         ws, wd, wn, _ = planted(50_000, seed=1)
         small = engine.from_edges(ws, wd, n_nodes=wn, directed=False)
         fn(small, parallel=threads > 1)
@@ -210,7 +210,7 @@ def main(argv=None) -> None:
         print(json.dumps(r))
         return
     sys.path.insert(0, str(ROOT))
-    import engine
+    from nichegraph import engine
     if a.quality:
         quality_table()
         return
@@ -280,7 +280,7 @@ def quality_table(seeds: int = 20) -> None:
     sys.path.insert(0, str(ROOT / "tests" / "engine"))
     from zoo import DATASET_NAMES, dataset, lfr
 
-    from engine import leiden
+    from nichegraph.engine import leiden
 
     print("| graph | nodes | edges | ours Q mean | ours Q best | igraph Q mean | igraph Q best | ours NMI mean | igraph NMI mean |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -64,7 +64,7 @@ def reset_peak():
         f.write("5")
 
 if which == "engine":
-    import engine
+    from nichegraph import engine
     engine.from_edges(np.array([0, 1, 1], np.int32), np.array([1, 0, 0], np.int32), n_nodes=3)  # JIT warm-up
     def build(src, dst):
         g = engine.from_edges(src, dst, n_nodes=n_nodes, directed=True)
@@ -110,7 +110,7 @@ def make_inputs(n_edges: int, folder: Path, seed: int) -> tuple[int, dict]:
     """Generate a world with ``n_edges`` edges (1 account per 20 edges) and save its edges."""
     import numpy as np
 
-    from graph_store.synth import generate
+    from nichegraph.graph_store.synth import generate
 
     n_accounts = max(1000, n_edges // 20)
     t = time.perf_counter()

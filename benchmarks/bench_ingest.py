@@ -45,13 +45,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph_store.base import LoadCounts  # noqa: E402
-from graph_store.duckdb_store import DuckDBStore  # noqa: E402
-from graph_store.schema import TableBatch  # noqa: E402
-from graph_store.synth import generate, write_world  # noqa: E402
+from nichegraph.graph_store.base import LoadCounts  # noqa: E402
+from nichegraph.graph_store.duckdb_store import DuckDBStore  # noqa: E402
+from nichegraph.graph_store.schema import TableBatch  # noqa: E402
+from nichegraph.graph_store.synth import generate, write_world  # noqa: E402
 
 try:
-    from graph_store.ingest import load_files
+    from nichegraph.graph_store.ingest import load_files
 except ImportError:  # pragma: no cover - the readers are not written yet
     load_files = None
 

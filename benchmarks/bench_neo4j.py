@@ -40,9 +40,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph_store.duckdb_store import DuckDBStore  # noqa: E402
-from graph_store.neo4j_store import DEFAULT_WORKERS, Neo4jStore  # noqa: E402
-from graph_store.schema import SCHEMAS, TableBatch  # noqa: E402
+from nichegraph.graph_store.duckdb_store import DuckDBStore  # noqa: E402
+from nichegraph.graph_store.neo4j_store import DEFAULT_WORKERS, Neo4jStore  # noqa: E402
+from nichegraph.graph_store.schema import SCHEMAS, TableBatch  # noqa: E402
 
 
 def launcher():

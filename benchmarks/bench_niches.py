@@ -23,9 +23,9 @@ import time
 
 import numpy as np
 
-from engine import leiden, niches
-from engine.compare import nmi
-from engine.planted import planted_partition
+from nichegraph.engine import leiden, niches
+from nichegraph.engine.compare import nmi
+from nichegraph.engine.planted import planted_partition
 
 
 def timed(fn):

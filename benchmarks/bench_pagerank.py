@@ -103,7 +103,7 @@ def main() -> None:
 
     import numba
 
-    from engine import from_edges, pagerank
+    from nichegraph.engine import from_edges, pagerank
 
     numba.set_num_threads(args.threads)
     pagerank(from_edges([0, 1, 2], [1, 2, 0]))  # JIT warm-up

@@ -38,7 +38,7 @@ def main() -> None:
     import igraph as ig
     import numba
 
-    import engine
+    from nichegraph import engine
     from bench_community import planted
 
     numba.set_num_threads(args.threads)

@@ -41,9 +41,9 @@ def main() -> None:
     import networkit as nk
     import numba
 
-    import engine
+    from nichegraph import engine
     from bench_community import planted
-    from engine.community import leiden
+    from nichegraph.engine.community import leiden
 
     src, dst, n, _ = planted(args.edges)
     g = engine.from_edges(src, dst, n_nodes=n, directed=False)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from engine import leiden, niches
-from engine.compare import nmi
-from engine.planted import planted_partition
+from nichegraph.engine import leiden, niches
+from nichegraph.engine.compare import nmi
+from nichegraph.engine.planted import planted_partition
 
 
 def main() -> None:

@@ -21,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from api.stages.metrics import compute_metrics, social_by_tier
-from engine import aggregate_by_group, social_ratio
-from graph_store import EdgeArrays
+from nichegraph.api.stages.metrics import compute_metrics, social_by_tier
+from nichegraph.engine import aggregate_by_group, social_ratio
+from nichegraph.graph_store import EdgeArrays
 
 KIND = {"MT": 0, "RE": 1, "RT": 2}  # mention, reply, repost (INTERACTION_KINDS codes)
 

@@ -228,7 +228,7 @@ def pagerank(
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> pr = pagerank(from_edges([0, 1, 2], [1, 2, 0]))
     >>> pr.round(6).tolist()
     [0.333333, 0.333333, 0.333333]
@@ -435,7 +435,7 @@ def coreness(g: Graph) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> coreness(from_edges([0, 1, 2, 2], [1, 2, 0, 3])).tolist()
     [2, 2, 2, 1]
 

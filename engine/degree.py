@@ -23,7 +23,7 @@ def reciprocity(g: Graph) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> reciprocity(from_edges([0, 1, 0], [1, 0, 2], n_nodes=4)).tolist()
     [0.5, 1.0, 0.0, 0.0]
     """

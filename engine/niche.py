@@ -117,7 +117,7 @@ def niche_pagerank(
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> g = from_edges([0, 1, 2, 3], [1, 0, 0, 4], n_nodes=5)
     >>> niche_pagerank(g, [0, 0, 0, 1, 1]).round(4).tolist()
     [1.4595, 1.3905, 0.15, 0.7018, 1.2982]

@@ -158,7 +158,7 @@ def niches(
     --------
     Two triangles joined by one edge, each triangle dense, the bridge sparse:
 
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
     >>> niches(g).labels.tolist()
     [0, 0, 0, 1, 1, 1]

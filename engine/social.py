@@ -230,7 +230,7 @@ def follow_back_ratio(follows: Graph) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> follow_back_ratio(from_edges([0, 1, 2], [1, 0, 1])).tolist()
     [1.0, 0.5, nan]
     """
@@ -260,7 +260,7 @@ def asymmetry(g: Graph) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> asymmetry(from_edges([0, 1, 2], [1, 0, 1], n_nodes=4)).tolist()
     [0.0, 0.3333333333333333, -1.0, nan]
     """

@@ -29,7 +29,7 @@ KERNEL = "nichegraph-test-venv"
 CELL_TIMEOUT_S = 300
 #: Budget for one notebook on small data (kernel start and first JIT compilations included).
 NOTEBOOK_BUDGET_S = 420
-PACKAGES = ("engine", "graph_store", "api")
+PACKAGES = ("nichegraph.engine", "nichegraph.graph_store", "nichegraph.api")
 
 
 def test_there_are_notebooks():
@@ -98,9 +98,11 @@ def test_notebook_uses_nichegraph_and_defines_nothing(path):
             assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)), \
                 f"{path.name} defines {getattr(node, 'name', 'a lambda')}: move it into the package"
             if isinstance(node, ast.Import):
-                imported.update(a.name.split(".")[0] for a in node.names)
+                imported.update(".".join(a.name.split(".")[:2]) for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module.split(".")[0])
+                imported.add(".".join(node.module.split(".")[:2]))
+                if node.module == "nichegraph":
+                    imported.update(f"nichegraph.{a.name}" for a in node.names)
     assert imported & set(PACKAGES), f"{path.name} imports none of {PACKAGES}"
 
 

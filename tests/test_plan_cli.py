@@ -12,11 +12,11 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from api.campaign import PlanError, PlanRequest, plan_campaign
-from api.cli import app, main
-from graph_store import RunRecord, TableBatch
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.schema import SCHEMAS
+from nichegraph.api.campaign import PlanError, PlanRequest, plan_campaign
+from nichegraph.api.cli import app, main
+from nichegraph.graph_store import RunRecord, TableBatch
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.schema import SCHEMAS
 
 N = 40
 TIERS = ["nano", "micro", "macro", "mega"]
@@ -146,7 +146,7 @@ def test_clear_errors(tmp_path, monkeypatch, capsys):
 def test_http_plan_endpoint_matches_the_cli(tmp_path):
     from fastapi.testclient import TestClient
 
-    from api.service import create_app, load_settings
+    from nichegraph.api.service import create_app, load_settings
 
     path = tmp_path / "s.duckdb"
     aud = _make_store(path)

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.stages.metrics import METRIC_COLUMNS, compute_metrics
-from graph_store import RunRecord
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, generate
+from nichegraph.api.cli import app
+from nichegraph.api.stages.metrics import METRIC_COLUMNS, compute_metrics
+from nichegraph.graph_store import RunRecord
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, generate
 
 runner = CliRunner()
 
@@ -139,7 +139,7 @@ def test_errors_are_clear(stored, args, message):
 
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_compute_metrics_on_empty_and_isolated_accounts(n):
-    from graph_store import EdgeArrays
+    from nichegraph.graph_store import EdgeArrays
 
     e32 = np.zeros(0, np.int32)
     edges = EdgeArrays(np.array([str(i) for i in range(n)], dtype=object), np.full(n, np.nan), e32, e32, e32, e32,
@@ -152,7 +152,7 @@ def test_compute_metrics_on_empty_and_isolated_accounts(n):
 
 
 def test_compute_metrics_rejects_bad_params():
-    from graph_store import EdgeArrays
+    from nichegraph.graph_store import EdgeArrays
 
     e32 = np.zeros(0, np.int32)
     edges = EdgeArrays(np.array(["a"], dtype=object), np.full(1, np.nan), e32, e32, e32, e32,

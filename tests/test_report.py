@@ -23,12 +23,12 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from api import plots
-from api.analysis import AnalysisParams, run_analysis
-from api.cli import app
-from api.report import RANKINGS, render_report, write_report
-from graph_store import SCHEMAS, NoRunError, RunRecord, TableBatch
-from graph_store.duckdb_store import DuckDBStore
+from nichegraph.api import plots
+from nichegraph.api.analysis import AnalysisParams, run_analysis
+from nichegraph.api.cli import app
+from nichegraph.api.report import RANKINGS, render_report, write_report
+from nichegraph.graph_store import SCHEMAS, NoRunError, RunRecord, TableBatch
+from nichegraph.graph_store.duckdb_store import DuckDBStore
 
 EVIL = "<script>alert('x')</script>&\"q\""
 

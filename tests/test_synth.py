@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.schema import INTERACTION_KINDS, SCHEMAS, TableBatch
-from graph_store.synth import (AFFILIATIONS, BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, ROLE_BRAND, ROLE_HUB,
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.schema import INTERACTION_KINDS, SCHEMAS, TableBatch
+from nichegraph.graph_store.synth import (AFFILIATIONS, BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, ROLE_BRAND, ROLE_HUB,
                                ROLE_MEMBER, TIER_BOUNDS, World, generate, write_world)
 
 ARRAYS = ("ext", "handle_word", "handle_word2", "followers_count", "following_count", "affiliation", "niche",
@@ -210,7 +210,7 @@ def test_planted_niches_are_recoverable_by_louvain():
     """networkx Louvain on the members' follow + interaction graph finds the planted niches (NMI > 0.7)."""
     import networkx as nx
 
-    from engine.compare import nmi
+    from nichegraph.engine.compare import nmi
 
     w = generate(n_accounts=3000, n_edges=60_000, seed=2)
     member = w.role == ROLE_MEMBER
@@ -340,7 +340,7 @@ def test_files_round_trip_to_the_canonical_tables(tmp_path, fmt, gz):
 
 @pytest.mark.parametrize("fmt,gz", [("csv", False), ("csv", True), ("parquet", False)])
 def test_files_load_through_ingest_with_exact_counts(tmp_path, fmt, gz):
-    from graph_store.ingest import load_files
+    from nichegraph.graph_store.ingest import load_files
 
     w = generate(n_accounts=700, n_edges=9000, seed=13)
     paths = write_world(w, tmp_path / "w", fmt=fmt, gzip=gz, batch_rows=2500)
@@ -361,7 +361,7 @@ def test_files_load_through_ingest_with_exact_counts(tmp_path, fmt, gz):
 
 
 def test_cli_writes_loadable_files(tmp_path):
-    from api.cli import app
+    from nichegraph.api.cli import app
 
     out = tmp_path / "world"
     res = CliRunner().invoke(app, ["synth", "--out", str(out), "--accounts", "300", "--edges", "4000",
@@ -397,7 +397,7 @@ def test_cli_writes_loadable_files(tmp_path):
     (["--accounts", "100", "--edges", "10", "--interactions", "20"], "--interactions"),
 ])
 def test_cli_refuses_bad_options(tmp_path, args, message):
-    from api.cli import app
+    from nichegraph.api.cli import app
 
     res = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "x"), *args])
     assert res.exit_code == 2

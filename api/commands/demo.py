@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from graph_store.ingest import load_files
+from nichegraph.graph_store.ingest import load_files
 
 from ..analysis import AnalysisParams, run_analysis
 from ..options import open_cli_store

@@ -18,8 +18,8 @@ from rich.table import Table
 
 from rich.markup import escape
 
-from graph_store.errors import InputRejected, StoreError
-from graph_store.ingest import FORMATS, FileRejected, FileStats, LoadReport, load_files, load_mapping
+from nichegraph.graph_store.errors import InputRejected, StoreError
+from nichegraph.graph_store.ingest import FORMATS, FileRejected, FileStats, LoadReport, load_files, load_mapping
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 

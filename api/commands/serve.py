@@ -58,5 +58,5 @@ def command(
         if f.name == "extra" or value is None:
             continue
         os.environ[f"NICHEGRAPH_{f.name.upper()}"] = ",".join(value) if isinstance(value, tuple) else str(value)
-    uvicorn.run("api.service.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+    uvicorn.run("nichegraph.api.service.app:app_from_env", factory=True, workers=workers, host=host, port=port,
                 log_level=log_level, access_log=False, server_header=False)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph_store.synth import TIERS, generate, write_world
+from nichegraph.graph_store.synth import TIERS, generate, write_world
 
 
 def command(

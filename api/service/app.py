@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
-from graph_store import Store
+from nichegraph.graph_store import Store
 
 from . import errors
 from .deps import NotModified, ServiceState, one_value_per_parameter, scope
@@ -89,7 +89,7 @@ class LimitsMiddleware:
 
 
 def default_opener(settings: Settings) -> Callable[[], Store]:
-    from api.options import open_cli_store
+    from nichegraph.api.options import open_cli_store
 
     return lambda: open_cli_store(settings.store, read_only=True)
 

@@ -13,8 +13,8 @@ Only hashes are stored.  ``sha256$`` suits long random keys (as issued by
 checked once per presented key and the verdict cached (by the key's SHA-256),
 so a request costs one SHA-256 and one dict look-up.  Make a line with::
 
-    python -m api.service.security new NAME SCOPES     # prints the key and the line
-    python -m api.service.security hash KEY [--pbkdf2]
+    python -m nichegraph.api.service.security new NAME SCOPES     # prints the key and the line
+    python -m nichegraph.api.service.security hash KEY [--pbkdf2]
 
 Scopes: ``rankings``, ``accounts``, ``communities``, ``brands``,
 ``organisations``, ``runs``, ``campaigns``, or ``*`` for all.  Clients send the
@@ -217,7 +217,7 @@ def _main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "hash":
         print(hash_key(argv[1], pbkdf2="--pbkdf2" in argv[2:]))
         return 0
-    print("usage: python -m api.service.security new NAME SCOPES | hash KEY [--pbkdf2]", file=sys.stderr)
+    print("usage: python -m nichegraph.api.service.security new NAME SCOPES | hash KEY [--pbkdf2]", file=sys.stderr)
     return 2
 
 

@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_store import NoRunError, RunRecord, Store, StoreError
+from nichegraph.graph_store import NoRunError, RunRecord, Store, StoreError
 
 log = logging.getLogger("nichegraph.service")
 

@@ -36,8 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import AffinityWeights, affinity_graph, leiden, niches
-from graph_store import EdgeArrays
+from nichegraph.engine import AffinityWeights, affinity_graph, leiden, niches
+from nichegraph.graph_store import EdgeArrays
 
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members",
                      "top_hashtags")

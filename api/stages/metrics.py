@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from engine import (aggregate_by_group, asymmetry, attention_graph, coreness, follow_back_ratio, from_edges,
+from nichegraph.engine import (aggregate_by_group, asymmetry, attention_graph, coreness, follow_back_ratio, from_edges,
                     hidden_influencer_score, kind_weights, niche_pagerank, niche_share, pagerank, participation,
                     percentile_within, social_ratio, tiers, within_module_z)
-from engine.centrality import in_graph
-from engine.degree import in_degree, reciprocity
-from engine.tiers import TIER_NAMES, TIER_THRESHOLDS, tier_names
-from graph_store import EdgeArrays
+from nichegraph.engine.centrality import in_graph
+from nichegraph.engine.degree import in_degree, reciprocity
+from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, tier_names
+from nichegraph.graph_store import EdgeArrays
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "in_degree", "out_degree", "reciprocity", "followers_observed", "tier", "tier_estimated", "pagerank", "coreness", "niche_pagerank", "niche_percentile",

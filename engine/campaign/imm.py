@@ -390,7 +390,7 @@ def ic_spread(audience: Graph, seeds, *, probability=0.1, n_sim: int = 1000, see
 
     Examples
     --------
-    >>> from engine.campaign import audience_graph
+    >>> from nichegraph.engine.campaign import audience_graph
     >>> g = audience_graph([1, 2], [0, 1])  # 1 follows 0, 2 follows 1
     >>> ic_spread(g, [0], probability=1.0, n_sim=10).mean
     3.0

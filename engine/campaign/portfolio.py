@@ -278,7 +278,7 @@ def max_reach_portfolio(audience: Graph, k: int, *, candidates=None, costs=None,
 
     Examples
     --------
-    >>> from engine.campaign import audience_graph
+    >>> from nichegraph.engine.campaign import audience_graph
     >>> g = audience_graph([3, 4, 4, 5, 5, 6], [0, 0, 1, 1, 2, 2])  # followers {3,4}, {4,5}, {5,6}
     >>> pf = max_reach_portfolio(g, 2)
     >>> pf.nodes.tolist(), pf.marginal_gain.tolist(), pf.total

@@ -49,7 +49,7 @@ def unique_reach(audience: Graph, nodes) -> int:
 
     Examples
     --------
-    >>> from engine.campaign import audience_graph
+    >>> from nichegraph.engine.campaign import audience_graph
     >>> g = audience_graph([2, 3, 3, 4], [0, 0, 1, 1])
     >>> unique_reach(g, [0, 1])
     3
@@ -170,7 +170,7 @@ def reach_sketch(audience: Graph, nodes, *, p: int = 12, seed: int = 0, per_node
 
     Examples
     --------
-    >>> from engine.campaign import audience_graph
+    >>> from nichegraph.engine.campaign import audience_graph
     >>> g = audience_graph([2, 3, 3, 4], [0, 0, 1, 1])
     >>> round(reach_sketch(g, [0, 1], p=8).union().estimate)
     3

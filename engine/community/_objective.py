@@ -279,7 +279,7 @@ def modularity(g: Graph, labels, *, resolution: float = 1.0) -> float:
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
     >>> round(modularity(g, [0, 0, 0, 1, 1, 1]), 6)
     0.357143

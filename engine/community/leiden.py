@@ -221,7 +221,7 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
     >>> p = leiden(g, seed=1)
     >>> p.labels.tolist(), round(p.quality, 6)
@@ -271,7 +271,7 @@ def louvain(g: Graph, *, resolution: float = 1.0, objective: str = "modularity",
 
     Examples
     --------
-    >>> from engine import from_edges
+    >>> from nichegraph.engine import from_edges
     >>> g = from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], directed=False)
     >>> louvain(g).labels.tolist()
     [0, 0, 0, 1, 1, 1]

@@ -1,7 +1,7 @@
 """From input files to validated canonical batches, written to a store in one transaction.
 
->>> from graph_store.duckdb_store import DuckDBStore
->>> from graph_store.ingest import load_files
+>>> from nichegraph.graph_store.duckdb_store import DuckDBStore
+>>> from nichegraph.graph_store.ingest import load_files
 >>> with DuckDBStore(":memory:") as store:                               # doctest: +SKIP
 ...     report = load_files(store, interactions="higgs-activity_time.txt")
 ...     report.counts.interactions.inserted

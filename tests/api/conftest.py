@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
-from api.service import create_app, load_settings
-from graph_store import RunRecord, TableBatch
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.schema import SCHEMAS
+from nichegraph.api.service import create_app, load_settings
+from nichegraph.graph_store import RunRecord, TableBatch
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.schema import SCHEMAS
 
 N = 80
 TIERS = ["nano", "micro", "macro", "mega"]

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from api.service.security import hash_key
-from graph_store import RunRecord
-from graph_store.duckdb_store import DuckDBStore
+from nichegraph.api.service.security import hash_key
+from nichegraph.graph_store import RunRecord
+from nichegraph.graph_store.duckdb_store import DuckDBStore
 
 from .conftest import make_client, world_tables
 from .reference import ranked_ids
@@ -247,7 +247,7 @@ def test_brand_affinity(client, tables):
 
 def test_brand_affinity_matches_rank_command(client, store_path):
     """The API's audience and order agree with `nichegraph rank --by brand-affinity` (api.rankings)."""
-    from api.rankings import RankQuery, rank
+    from nichegraph.api.rankings import RankQuery, rank
 
     with DuckDBStore(store_path, read_only=True) as st:
         _, cli = rank(st, RankQuery(by="brand-affinity", brand="handle10", limit=100))
@@ -333,7 +333,7 @@ def test_switches_to_a_newer_run(tmp_path, store_path):
 
 
 def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
-    from graph_store import StoreError
+    from nichegraph.graph_store import StoreError
 
     path = str(tmp_path / "fail.duckdb")
     shutil.copy(store_path, path)
@@ -398,7 +398,7 @@ def test_api_keys(secured):
 
 
 def test_key_file(tmp_path, store_path):
-    from api.service.security import KeyFileError, load_keys
+    from nichegraph.api.service.security import KeyFileError, load_keys
 
     good = tmp_path / "keys.txt"
     good.write_text(f"# comment\napp {hash_key('k1')} rankings\n\n")
@@ -431,7 +431,7 @@ def test_rate_limit(store_path):
 
 
 def test_token_bucket_refills():
-    from api.service.security import RateLimiter
+    from nichegraph.api.service.security import RateLimiter
 
     now = [0.0]
     rl = RateLimiter(2.0, 2, clock=lambda: now[0])
@@ -478,7 +478,7 @@ def test_request_limits(client):
 
 
 def test_internal_errors_are_opaque(store_path, monkeypatch):
-    from api.service.snapshot import Snapshot
+    from nichegraph.api.service.snapshot import Snapshot
 
     def boom(self, *a, **k):
         raise RuntimeError("secret internal detail /etc/passwd")
@@ -506,7 +506,7 @@ def test_openapi_documents_every_endpoint(client):
 
 
 def test_settings_from_env():
-    from api.service.settings import load_settings
+    from nichegraph.api.service.settings import load_settings
 
     s = load_settings(env={"NICHEGRAPH_MAX_PAGE_SIZE": "100", "NICHEGRAPH_CORS_ORIGINS": "https://a, https://b",
                            "NICHEGRAPH_MUTUALS": "false"}, rate_limit=5)

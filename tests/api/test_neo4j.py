@@ -19,7 +19,7 @@ URLS = [
 def test_neo4j_store_answers_like_duckdb(neo4j_uri, client):
     import neo4j
 
-    from graph_store.neo4j_store import Neo4jStore
+    from nichegraph.graph_store.neo4j_store import Neo4jStore
 
     with neo4j.GraphDatabase.driver(neo4j_uri, auth=None) as d, d.session() as s:  # a fresh database
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()

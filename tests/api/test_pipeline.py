@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from api.analysis import run_analysis
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.ingest import load_files
-from graph_store.synth import AFFILIATIONS, generate, write_world
+from nichegraph.api.analysis import run_analysis
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.ingest import load_files
+from nichegraph.graph_store.synth import AFFILIATIONS, generate, write_world
 
 from .conftest import make_client
 from .reference import ranked_ids
@@ -72,7 +72,7 @@ def test_account_and_mutuals(pipeline):
 
 def test_brand_and_internal(pipeline):
     client, world, _, tables, _, path = pipeline
-    from api.rankings import RankQuery, brand_touches, rank
+    from nichegraph.api.rankings import RankQuery, brand_touches, rank
 
     accounts = tables["accounts"]
     brand_row = accounts.column("id").to_pylist().index(str(world.ext[world.brand]))

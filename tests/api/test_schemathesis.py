@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.config import SchemathesisConfig
 
-from api.service import create_app, load_settings
+from nichegraph.api.service import create_app, load_settings
 
 from .conftest import build_store
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.service.security import hash_key
+from nichegraph.api.service.security import hash_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def test_serve_over_http(store_path, tables, tmp_path, workers):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEGRAPH_")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--store", store_path, "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "nichegraph.api.cli", "serve", "--store", store_path, "--host", "127.0.0.1", "--port", str(port),
          "--api-keys", str(keys), "--poll-seconds", "0", "--log-level", "warning", "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -74,7 +74,7 @@ def test_serve_over_http(store_path, tables, tmp_path, workers):
 def test_serve_rejects_bad_key_file(store_path, tmp_path):
     bad = tmp_path / "keys.txt"
     bad.write_text("app plaintext-key *\n")
-    out = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--store", store_path, "--api-keys", str(bad)],
+    out = subprocess.run([sys.executable, "-m", "nichegraph.api.cli", "serve", "--store", store_path, "--api-keys", str(bad)],
                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 2

@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from api.service import snapshot as snapmod
-from api.service.snapshot import Filters, MutualIndex, QueryError, RangeFilter, Snapshot, decode_cursor
-from graph_store import RunRecord
+from nichegraph.api.service import snapshot as snapmod
+from nichegraph.api.service.snapshot import Filters, MutualIndex, QueryError, RangeFilter, Snapshot, decode_cursor
+from nichegraph.graph_store import RunRecord
 
 from .conftest import world_tables
 from .reference import ranked_ids
@@ -131,7 +131,7 @@ def test_rows_match_the_table(table):
 
 
 def test_json_writes_nan_as_null():
-    from api.service.errors import dumps
+    from nichegraph.api.service.errors import dumps
 
     assert dumps({"a": float("nan"), "b": [1.5, float("inf")]}) == b'{"a":null,"b":[1.5,null]}'
 

@@ -8,8 +8,8 @@ import numba
 import numpy as np
 import pytest
 
-from engine import GraphInputError
-from engine.campaign import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
+from nichegraph.engine import GraphInputError
+from nichegraph.engine.campaign import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
                              unique_reach)
 from naive import audiences
 

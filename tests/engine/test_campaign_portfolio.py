@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from engine import GraphInputError
-from engine.campaign import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
+from nichegraph.engine import GraphInputError
+from nichegraph.engine.campaign import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
 from naive import audiences
 
 

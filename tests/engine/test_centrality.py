@@ -7,8 +7,8 @@ import numba
 import numpy as np
 import pytest
 
-from engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
-from engine.centrality import in_degree, out_degree
+from nichegraph.engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
+from nichegraph.engine.centrality import in_degree, out_degree
 
 
 def zoo():
@@ -200,7 +200,7 @@ def test_shared_zoo_pagerank_and_coreness_match_networkx(name):
 
 @pytest.mark.parametrize("case", ZOO, ids=IDS)
 def test_in_graph_equals_transpose(case):
-    from engine.centrality import in_graph
+    from nichegraph.engine.centrality import in_graph
 
     _, n, s, d, w = case
     g = from_edges(s, d, w, n_nodes=n)

@@ -11,11 +11,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-import engine
-from engine import GraphInputError, from_edges
-from engine.community import Partition, leiden, leiden_levels, louvain, louvain_levels, modularity, move_delta, quality
-from engine.community._objective import community_totals, h_value, make_objective, work_graph
-from engine.community.aggregation import aggregate, sum_by_label
+from nichegraph import engine
+from nichegraph.engine import GraphInputError, from_edges
+from nichegraph.engine.community import Partition, leiden, leiden_levels, louvain, louvain_levels, modularity, move_delta, quality
+from nichegraph.engine.community._objective import community_totals, h_value, make_objective, work_graph
+from nichegraph.engine.community.aggregation import aggregate, sum_by_label
 from zoo import zoo
 
 ZOO = zoo()
@@ -255,7 +255,7 @@ def test_exported_from_engine():
 
 
 def test_visit_orders_are_permutations():
-    from engine.community import _rng
+    from nichegraph.engine.community import _rng
     state = _rng.new_state(9)
     for n in (0, 1, 5, 64, 65, 1000):
         for block in (1, 7, 64):
@@ -277,7 +277,7 @@ def test_polish_never_lowers_quality_and_keeps_connectivity(name):
 
 def test_parallel_refinement_gives_identical_labels():
     # below PARALLEL_MIN_NODES parallel=True only parallelises refinement and aggregation: same labels as serial
-    from engine.community.local_moving import PARALLEL_MIN_NODES
+    from nichegraph.engine.community.local_moving import PARALLEL_MIN_NODES
     g = ZOO["lfr_mu0.3"].engine()
     assert g.n_nodes < PARALLEL_MIN_NODES
     before = numba.get_num_threads()

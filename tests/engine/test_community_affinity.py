@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from engine import AffinityWeights, GraphInputError, affinity_graph
-from engine.attention import KINDS
+from nichegraph.engine import AffinityWeights, GraphInputError, affinity_graph
+from nichegraph.engine.attention import KINDS
 
 
 def naive_affinity(n, fs, fd, is_, id_, kind, ew, w: AffinityWeights):
@@ -69,7 +69,7 @@ def test_affinity_defaults_and_errors():
 # -- the analysis stage ----------------------------------------------------------
 
 def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
-    from graph_store import EdgeArrays
+    from nichegraph.graph_store import EdgeArrays
     rng = np.random.default_rng(seed)
     n = n_groups * size + extra_nodes
     fs, fd = [], []
@@ -89,7 +89,7 @@ def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
 
 
 def test_stage_finds_groups_and_describes_them():
-    from api.stages.communities import COMMUNITY_COLUMNS, detect_communities
+    from nichegraph.api.stages.communities import COMMUNITY_COLUMNS, detect_communities
     edges, k, size = planted_edges(extra_nodes=2)
     tags = (np.array([0, 1, 2, 1, 13], np.int32), np.array(["Rust", "rust", "numba", "numba", "Go"], dtype=object))
     r = detect_communities(edges, hashtags=tags)
@@ -111,7 +111,7 @@ def test_stage_finds_groups_and_describes_them():
 
 
 def test_stage_ids_stable_across_runs():
-    from api.stages.communities import detect_communities, match_ids
+    from nichegraph.api.stages.communities import detect_communities, match_ids
     edges, k, size = planted_edges()
     r1 = detect_communities(edges, params={"seed": 1})
     shuffled = (r1.community * 7 + 3)  # arbitrary previous ids
@@ -129,12 +129,12 @@ def test_stage_ids_stable_across_runs():
 
 
 def test_stage_deterministic_and_empty():
-    from api.stages.communities import detect_communities
+    from nichegraph.api.stages.communities import detect_communities
     edges, _, _ = planted_edges(seed=3)
     a = detect_communities(edges, params={"seed": 2})
     b = detect_communities(edges, params={"seed": 2})
     assert np.array_equal(a.community, b.community) and a.table.equals(b.table)
-    from graph_store import EdgeArrays
+    from nichegraph.graph_store import EdgeArrays
     none32 = np.zeros(0, np.int32)
     empty = EdgeArrays(np.array(["a", "b", "c"], dtype=object), np.full(3, np.nan), none32, none32, none32, none32,
                        np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
@@ -145,8 +145,8 @@ def test_stage_deterministic_and_empty():
 def test_stage_parallel_is_thread_independent(monkeypatch):
     import numba
 
-    import engine.community.local_moving as lm
-    from api.stages.communities import detect_communities
+    import nichegraph.engine.community.local_moving as lm
+    from nichegraph.api.stages.communities import detect_communities
     monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search on this small graph too
     edges, _, _ = planted_edges(seed=3)
     before = numba.get_num_threads()

@@ -18,7 +18,7 @@ import random
 import numpy as np
 import pytest
 
-from engine.community import leiden
+from nichegraph.engine.community import leiden
 from zoo import DATASET_NAMES, dataset, lfr
 
 SEEDS = range(20)

@@ -13,14 +13,14 @@ import numba
 import numpy as np
 import pytest
 
-from engine import from_edges
-from engine.community import leiden, louvain
-from engine.community import local_moving as lm
-from engine.community._objective import make_objective, work_graph
-from engine.community._rng import block_permutation, new_state
-from engine.community._weights import arc_weight, search_weights
-from engine.community.aggregation import aggregate
-from engine.community.refinement import refine
+from nichegraph.engine import from_edges
+from nichegraph.engine.community import leiden, louvain
+from nichegraph.engine.community import local_moving as lm
+from nichegraph.engine.community._objective import make_objective, work_graph
+from nichegraph.engine.community._rng import block_permutation, new_state
+from nichegraph.engine.community._weights import arc_weight, search_weights
+from nichegraph.engine.community.aggregation import aggregate
+from nichegraph.engine.community.refinement import refine
 from zoo import zoo
 
 ZOO = zoo()
@@ -80,7 +80,7 @@ def test_kernels_identical_with_shared_weight(name, objective):
 @pytest.mark.parametrize("name", NAMES)
 def test_leiden_and_louvain_identical_with_shared_weight(name, monkeypatch):
     import sys
-    mod = sys.modules["engine.community.leiden"]
+    mod = sys.modules["nichegraph.engine.community.leiden"]
     monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search too, on these small graphs
     for kind, g in graphs(name):
         runs = []

@@ -8,8 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from engine.compare import ari, nmi
-from engine.planted import planted_partition
+from nichegraph.engine.compare import ari, nmi
+from nichegraph.engine.planted import planted_partition
 
 
 def naive_nmi(a, b):

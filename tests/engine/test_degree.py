@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import from_edges
-from engine.degree import in_degree, reciprocity
+from nichegraph.engine import from_edges
+from nichegraph.engine.degree import in_degree, reciprocity
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from engine import Graph, GraphInputError, from_edges
+from nichegraph.engine import Graph, GraphInputError, from_edges
 
 
 def naive_csr(src, dst, w, n, directed, drop_loops):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import percentileofscore
 
-from engine import (GraphInputError, from_edges, niche_pagerank, niche_share, participation,
+from nichegraph.engine import (GraphInputError, from_edges, niche_pagerank, niche_share, participation,
                     percentile_within, within_module_z)
 
 

@@ -9,9 +9,9 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from engine import from_edges, leiden, niche_resolution, niches
-from engine.compare import nmi
-from engine.planted import planted_partition
+from nichegraph.engine import from_edges, leiden, niche_resolution, niches
+from nichegraph.engine.compare import nmi
+from nichegraph.engine.planted import planted_partition
 
 
 def igraph_modularity_labels(g):

@@ -14,11 +14,11 @@ import numba
 import numpy as np
 import pytest
 
-from engine.community import leiden, louvain, quality
-from engine.community import local_moving as lm
-from engine.community._objective import make_objective, work_graph
-from engine.community._rng import block_permutation, new_state
-from engine.community.aggregation import aggregate
+from nichegraph.engine.community import leiden, louvain, quality
+from nichegraph.engine.community import local_moving as lm
+from nichegraph.engine.community._objective import make_objective, work_graph
+from nichegraph.engine.community._rng import block_permutation, new_state
+from nichegraph.engine.community.aggregation import aggregate
 from test_community import assert_connected_communities, assert_partition_contract
 from naive import community_state
 from zoo import zoo
@@ -235,7 +235,7 @@ def naive_canonical(labels):
 
 
 def test_canonical_labels_counting_and_sorting_paths_match_naive():
-    from engine.community import canonical_labels
+    from nichegraph.engine.community import canonical_labels
     rng = np.random.default_rng(8)
     for n in (1, 2, 7, 100, 1000):
         for labels in (rng.integers(0, max(n // 3, 1), n), rng.integers(-5, 5, n),  # counted
@@ -248,7 +248,7 @@ def test_canonical_labels_counting_and_sorting_paths_match_naive():
 
 @pytest.mark.parametrize("name", [n for n in NAMES if ZOO[n].n_nodes > 1])
 def test_split_only_checked_communities(name):
-    from engine.community.connectivity import split_disconnected, split_disconnected_in
+    from nichegraph.engine.community.connectivity import split_disconnected, split_disconnected_in
     z = ZOO[name]
     g = z.engine()
     rng = np.random.default_rng(1)
@@ -268,7 +268,7 @@ def test_split_only_checked_communities(name):
 
 
 def test_compact_labels_counting_and_sorting_paths():
-    from engine.community._objective import compact_labels
+    from nichegraph.engine.community._objective import compact_labels
     rng = np.random.default_rng(2)
     for labels in (rng.integers(0, 50, 300), rng.integers(-9, 9, 40), rng.integers(0, 3, 30) * 10**15,
                    np.array([7]), rng.integers(0, 5, 20).astype(np.int16)):
@@ -284,8 +284,8 @@ def test_compact_labels_counting_and_sorting_paths():
 def test_refinement_matches_naive(name, objective, beta):
     # the kernel (serial and parallel) against the plain-Python refinement that computes every exp: the kernel
     # skips exp below _NEGLIGIBLE, which must never change a choice
-    from engine.community import _rng
-    from engine.community.refinement import refine
+    from nichegraph.engine.community import _rng
+    from nichegraph.engine.community.refinement import refine
     from naive import refine as naive_refine
 
     g, wg, obj, _, order = _inputs(name, objective, "singletons")

@@ -13,10 +13,10 @@ from collections import deque
 import numpy as np
 import pytest
 
-from engine import from_edges
-from engine.community._objective import make_objective, work_graph
-from engine.community._rng import block_permutation, new_state
-from engine.community.local_moving import move_nodes
+from nichegraph.engine import from_edges
+from nichegraph.engine.community._objective import make_objective, work_graph
+from nichegraph.engine.community._rng import block_permutation, new_state
+from nichegraph.engine.community.local_moving import move_nodes
 from naive import community_state
 from zoo import zoo
 

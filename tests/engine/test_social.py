@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import (KINDS, GraphInputError, aggregate_by_group, asymmetry, attention_graph, follow_back_ratio,
+from nichegraph.engine import (KINDS, GraphInputError, aggregate_by_group, asymmetry, attention_graph, follow_back_ratio,
                     from_edges, kind_weights, social_ratio)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import GraphInputError, TIER_NAMES, hidden_influencer_score, rank_indices, tiers
-from engine.ranking import brand_affinity, brand_communities
-from engine.tiers import tier_names
+from nichegraph.engine import GraphInputError, TIER_NAMES, hidden_influencer_score, rank_indices, tiers
+from nichegraph.engine.ranking import brand_affinity, brand_communities
+from nichegraph.engine.tiers import tier_names
 
 
 def test_tier_boundaries():

@@ -36,7 +36,7 @@ class ZooGraph:
     truth: np.ndarray | None = None  # ground-truth communities where known
 
     def engine(self):
-        from engine import from_edges
+        from nichegraph.engine import from_edges
         return from_edges(self.src, self.dst, self.weight, n_nodes=self.n_nodes, directed=False)
 
     def networkx(self):

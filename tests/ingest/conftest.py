@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.schema import INTERACTION_KINDS
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.schema import INTERACTION_KINDS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"

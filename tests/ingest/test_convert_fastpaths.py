@@ -5,7 +5,7 @@ import random
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_store.ingest import _convert as C
+from nichegraph.graph_store.ingest import _convert as C
 
 
 def _general_hashtags(s: pa.Array) -> pa.Array:

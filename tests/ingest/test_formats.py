@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from graph_store.errors import InputRejected
-from graph_store.ingest import detect_format, load_files
+from nichegraph.graph_store.errors import InputRejected
+from nichegraph.graph_store.ingest import detect_format, load_files
 
 from .conftest import KIND_MAP, dump, events, ref_ts
 
@@ -81,7 +81,7 @@ def test_csv_interactions_match_reference(store, fx):
 
 
 def test_gzip_loads_like_plain(tmp_path, fx):
-    from graph_store.duckdb_store import DuckDBStore
+    from nichegraph.graph_store.duckdb_store import DuckDBStore
 
     gz = tmp_path / "interactions.csv.gz"
     with open(fx / "interactions.csv", "rb") as src, gzip.open(gz, "wb") as dst:

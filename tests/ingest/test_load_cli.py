@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from nichegraph.api.cli import app
 
 from .conftest import DATASETS
 
@@ -85,10 +85,10 @@ def test_bad_options_exit_2(tmp_path, fx):
 
 def test_subprocess_higgs_sample_with_progress(tmp_path, fx):
     store = tmp_path / "s.duckdb"
-    cmd = [sys.executable, "-m", "api.cli", "load", "--store", str(store), "--interactions", str(fx / "higgs_small.txt")]
+    cmd = [sys.executable, "-m", "nichegraph.api.cli", "load", "--store", str(store), "--interactions", str(fx / "higgs_small.txt")]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "higgs" in out.stdout and "duplicates" in out.stdout
-    info = subprocess.run([sys.executable, "-m", "api.cli", "info", "--store", str(store), "--json"],
+    info = subprocess.run([sys.executable, "-m", "nichegraph.api.cli", "info", "--store", str(store), "--json"],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert json.loads(info.stdout)["interactions"] == 5

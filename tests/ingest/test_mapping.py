@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from graph_store.errors import InputRejected
-from graph_store.ingest import MappingError, load_files, load_mapping
-from graph_store.ingest.mapping import MAPPINGS_DIR, parse_where
+from nichegraph.graph_store.errors import InputRejected
+from nichegraph.graph_store.ingest import MappingError, load_files, load_mapping
+from nichegraph.graph_store.ingest.mapping import MAPPINGS_DIR, parse_where
 
 from .conftest import dump
 

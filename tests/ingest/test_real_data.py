@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from graph_store.ingest import load_files
-from graph_store.schema import INTERACTION_KINDS
+from nichegraph.graph_store.ingest import load_files
+from nichegraph.graph_store.schema import INTERACTION_KINDS
 
 from .conftest import DATASETS
 

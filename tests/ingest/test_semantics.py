@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from graph_store.ingest import load_files
+from nichegraph.graph_store.ingest import load_files
 
 from .conftest import dump
 
@@ -143,7 +143,7 @@ def test_unicode_handles_and_ids(store, fx, tmp_path):
 
 
 def test_lowercase_ids_option(store, fx):
-    from graph_store.ingest import load_mapping
+    from nichegraph.graph_store.ingest import load_mapping
 
     load_files(store, follows=fx / "my_follows.csv", columns=load_mapping(fx / "my_follows.toml"))
     assert set(dump(store)["accounts"]) == {"alice", "bob", "carol"}

@@ -7,8 +7,8 @@ import gzip
 
 import pytest
 
-from graph_store.errors import InputRejected, RowIssue
-from graph_store.ingest import load_files
+from nichegraph.graph_store.errors import InputRejected, RowIssue
+from nichegraph.graph_store.ingest import load_files
 
 from .conftest import dump
 
@@ -161,7 +161,7 @@ def test_missing_required_column_refuses_file(store, tmp_path):
 
 
 def test_missing_input_file(store, tmp_path):
-    from graph_store.errors import StoreError
+    from nichegraph.graph_store.errors import StoreError
 
     with pytest.raises(StoreError, match="does not exist"):
         load_files(store, follows=tmp_path / "nope.csv")
@@ -216,8 +216,8 @@ def test_quote_inside_unquoted_value_is_literal(store, tmp_path):
 @pytest.mark.parametrize("block", [7, 64, 1000])
 def test_tiny_blocks_give_the_same_result_and_lines(tmp_path, fx, monkeypatch, block):
     """Blocks cut anywhere (even inside quoted values) must not change rows, counts or line numbers."""
-    from graph_store.duckdb_store import DuckDBStore
-    from graph_store.ingest import _blocks
+    from nichegraph.graph_store.duckdb_store import DuckDBStore
+    from nichegraph.graph_store.ingest import _blocks
 
     inputs = dict(accounts=fx / "accounts.csv", follows=[fx / "follows.tsv", fx / "edges.txt"],
                   interactions=[fx / "interactions.csv", fx / "interactions.jsonl", fx / "tweets.jsonl",
@@ -238,7 +238,7 @@ def test_tiny_blocks_give_the_same_result_and_lines(tmp_path, fx, monkeypatch, b
 
 
 def test_runaway_quote_is_cut(store, tmp_path, monkeypatch):
-    from graph_store.ingest import _blocks
+    from nichegraph.graph_store.ingest import _blocks
 
     monkeypatch.setattr(_blocks, "BLOCK_SIZE", 32)
     monkeypatch.setattr(_blocks, "MAX_RECORD", 64)

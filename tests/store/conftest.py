@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.duckdb_store import DuckDBStore
 
 
 def wipe_neo4j(uri: str) -> None:
@@ -19,7 +19,7 @@ def wipe_neo4j(uri: str) -> None:
 @pytest.fixture
 def neo4j_store_factory(neo4j_uri):
     """Open Neo4jStores on a wiped database; options as for ``Neo4jStore.connect``."""
-    from graph_store.neo4j_store import Neo4jStore
+    from nichegraph.graph_store.neo4j_store import Neo4jStore
 
     wipe_neo4j(neo4j_uri)
     opened = []

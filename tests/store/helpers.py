@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pyarrow as pa
 
-from graph_store.schema import INTERACTION_KINDS, SCHEMAS, TableBatch
+from nichegraph.graph_store.schema import INTERACTION_KINDS, SCHEMAS, TableBatch
 
 
 def batch(table: str, rows: list[dict]) -> TableBatch:

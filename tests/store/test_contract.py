@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from graph_store import NoRunError, RunRecord, StoreError
-from graph_store.base import Store
+from nichegraph.graph_store import NoRunError, RunRecord, StoreError
+from nichegraph.graph_store.base import Store
 
 from .helpers import (HOSTILE_IDS, assert_edge_dtypes, batch, random_world, reference_edges, store_edges, ts,
                       weighted)

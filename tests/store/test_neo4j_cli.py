@@ -15,7 +15,7 @@ from .conftest import wipe_neo4j
 
 pytestmark = pytest.mark.neo4j
 
-NICHEGRAPH = [sys.executable, "-m", "api.cli"]
+NICHEGRAPH = [sys.executable, "-m", "nichegraph.api.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
 

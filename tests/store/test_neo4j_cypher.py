@@ -7,7 +7,7 @@ import datetime as dt
 import neo4j
 import pytest
 
-from graph_store import RunRecord, cypher
+from nichegraph.graph_store import RunRecord, cypher
 
 from .helpers import HOSTILE_IDS, batch, ts
 from .test_contract import result_tables, world_batches
@@ -133,7 +133,7 @@ def test_hostile_values_stay_values(neo4j_store_factory, cy):
 
 
 def test_permanent_errors_stop_with_a_clear_message(neo4j_uri):
-    from graph_store import StoreError, open_store
+    from nichegraph.graph_store import StoreError, open_store
 
     st = open_store(neo4j_uri, database="no_such_database")
     with pytest.raises(StoreError, match=r"Neo4j bolt://127\.0\.0\.1:\d+: .*(DatabaseNotFound|database)"):

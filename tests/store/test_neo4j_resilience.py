@@ -20,8 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from graph_store.duckdb_store import DuckDBStore
-from graph_store.schema import SCHEMAS, TableBatch
+from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.schema import SCHEMAS, TableBatch
 
 from .helpers import store_edges
 
@@ -90,7 +90,7 @@ def assert_same_as_reference(store, reference) -> None:
 CHILD = textwrap.dedent("""
     import sys
     sys.path[:0] = [{root!r}, {tests!r}]
-    from graph_store.neo4j_store import Neo4jStore
+    from nichegraph.graph_store.neo4j_store import Neo4jStore
     from store.test_neo4j_resilience import world
     st = Neo4jStore.connect({uri!r}, atomic_rows=0, batch_size={bs})
     st.load(world())
@@ -228,7 +228,7 @@ def test_dropped_connections_mid_load_are_survived(neo4j_store_factory, neo4j_ur
     proxy = CuttingProxy(port)
     probe = neo4j_store_factory()
     opts = dict(atomic_rows=0, batch_size=200, workers=2) if mode == "batched" else dict(atomic_rows=10**9)
-    from graph_store.neo4j_store import Neo4jStore
+    from nichegraph.graph_store.neo4j_store import Neo4jStore
 
     st = Neo4jStore.connect(f"bolt://127.0.0.1:{proxy.port}", max_retry_time=120, **opts)
     result: dict = {}

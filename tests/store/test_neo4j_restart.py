@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.duckdb_store import DuckDBStore
 
 from .test_neo4j_resilience import assert_same_as_reference, world
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.neo4j
 
 def test_server_killed_and_restarted_mid_load(tmp_path):
     """SIGKILL the Neo4j JVM during a batched load and start it again on the same data and port."""
-    from graph_store.neo4j_store import Neo4jStore
+    from nichegraph.graph_store.neo4j_store import Neo4jStore
 
     neo4j_launcher = sys.modules["nichegraph_neo4j_test_server"]  # registered by tests/conftest.py
 

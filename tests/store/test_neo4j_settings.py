@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import typer
 
-from api.options import neo4j_settings
+from nichegraph.api.options import neo4j_settings
 
 
 def test_file_then_environment(tmp_path, monkeypatch):

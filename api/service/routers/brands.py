@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from fastapi import APIRouter, Path, Request
 
-from graph_store import StoreError
+from nichegraph.graph_store import StoreError
 
 from ...rankings import brand_touches
 from ..deps import Snap, get_state, page_limit, query_error, respond

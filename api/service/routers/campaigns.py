@@ -16,9 +16,9 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine import EngineError
-from engine.campaign import audience_graph
-from graph_store import StoreError
+from nichegraph.engine import EngineError
+from nichegraph.engine.campaign import audience_graph
+from nichegraph.graph_store import StoreError
 
 from ...campaign import PlanError, PlanRequest, plan_from_arrays
 from ..deps import Snap, get_state
