@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "report": "report",
     "plan": "plan",
+    "evaluate": "evaluate",
+    "profile": "profile",
 }
 
 for _name, _module in COMMANDS.items():
