@@ -5,8 +5,8 @@ How each one is loaded (the way ``nichegraph load`` and ``analyze`` see it):
 * ``karate``, ``football``, ``polbooks`` (undirected GML): every edge ``{u, v}`` becomes two follows,
   ``u -> v`` and ``v -> u``: an undirected tie is a mutual follow, so every affinity edge has the
   mutual weight (1.0), the same graph as the GML.  Labels: ``club`` / ``value``.
-* ``email-Eu-core`` (directed, ``u`` e-mailed ``v``): ``--follows email-Eu-core.txt`` (detected as a SNAP edge list), the
-  SNAP edge-list path the README shows; 71% of pairs are reciprocated, so the one-way follow weight matters.
+* ``email-Eu-core`` (directed, ``u`` e-mailed ``v``): ``--follows email-Eu-core.txt`` (detected as a SNAP edge
+  list), the SNAP edge-list path the README shows; 71% of pairs are reciprocated, so the one-way follow weight matters.
   Labels: the department of each person.
 * ``congress-twitter`` (directed, weighted by the probability that one member retweets, quotes, replies to
   or mentions another): ``--interactions congress.edgelist --kind mention`` with the weights.
@@ -97,7 +97,8 @@ def labelled(name: str, folder: Path, reading: str = "default") -> Labelled:
         truth = z.truth.astype(str)
         both = [(u, v) for u, v in zip(z.src.tolist(), z.dst.tolist())] + \
                [(v, u) for u, v in zip(z.src.tolist(), z.dst.tolist())]
-        load = {"accounts": _accounts(folder, n), "follows": _write(folder / "follows.csv", ["follower", "followee"], both)}
+        follows = _write(folder / "follows.csv", ["follower", "followee"], both)
+        load = {"accounts": _accounts(folder, n), "follows": follows}
         s, d, w = _undirected(z.src, z.dst, z.weight, n)
         return Labelled(name, load, _labels(folder, truth), "id", "label", n, truth, s, d, w)
     if name == "email-Eu-core":

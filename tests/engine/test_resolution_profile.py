@@ -54,7 +54,8 @@ SMALL = {
     # two K4 joined by a bridge, and a chord between their far ends: 8 nodes, 14 edges
     "two_k4": ([0, 0, 0, 1, 1, 2, 4, 4, 4, 5, 5, 6, 3, 0], [1, 2, 3, 2, 3, 3, 5, 6, 7, 6, 7, 7, 4, 7], None),
     # a weighted path of triangles with a pendant: 8 nodes
-    "weighted": ([0, 1, 2, 2, 3, 4, 5, 5, 6], [1, 2, 0, 3, 4, 5, 3, 6, 7], [3.0, 2.0, 1.5, 0.5, 2.0, 2.5, 1.0, 0.7, 0.2]),
+    "weighted": ([0, 1, 2, 2, 3, 4, 5, 5, 6], [1, 2, 0, 3, 4, 5, 3, 6, 7],
+                 [3.0, 2.0, 1.5, 0.5, 2.0, 2.5, 1.0, 0.7, 0.2]),
 }
 
 
