@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,7 +37,7 @@ def command(
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return
     console = Console()
-    head = Table(title=f"run {result.run_id} against {labels}", show_header=False)
+    head = Table(title=f"run {result.run_id} against {Path(labels).name}", show_header=False)
     head.add_row("labelled accounts", f"{result.n_labelled:,}")
     head.add_row("covered by the run", f"{result.n_covered:,} ({result.coverage:.1%})")
     head.add_row("label classes", f"{result.n_classes:,}")
