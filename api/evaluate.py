@@ -16,8 +16,11 @@ Which accounts count
 * The graph is the one the run's communities were found on: the affinity
   graph (:func:`api.stages.communities.community_graph`) of the store's
   current follows and interactions with the run's affinity weights,
-  restricted to the covered labelled accounts (the induced subgraph).  On a
-  store that changed since the run, reload or re-run for a faithful number.
+  restricted to the covered labelled accounts (the induced subgraph).  A run
+  stores only its affinity overrides, so the weights are those overrides on
+  today's defaults; on a store that changed since the run, or a run made
+  before a default changed, re-run ``analyze`` for a faithful graph measure
+  (NMI, ARI and purity use only the stored ids and are always faithful).
 """
 
 from __future__ import annotations
