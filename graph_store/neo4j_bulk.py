@@ -135,8 +135,9 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
         A DuckDB store file (opened read-only).
     out_dir : str or Path
         Folder for the files (created if missing); files of an earlier run are replaced.  Each
-        file is written under a temporary name and renamed when complete, so a failed run never
-        leaves a file that looks finished.
+        file is written under a temporary name and renamed when complete, and ``finish.cypher``
+        and ``import.sh`` (removed first) come last, so a failed run never leaves a set of files
+        that looks finished.
 
     Returns
     -------
@@ -163,8 +164,11 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
         _check_times(con, store_path)
         try:
             out.mkdir(parents=True, exist_ok=True)
+            # import.sh and finish.cypher are written last: without them a folder is not a finished set
+            for name in ("import.sh", "finish.cypher"):
+                (out / name).unlink(missing_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create {out}: {exc}") from exc
+            raise StoreError(f"cannot prepare {out}: {exc}") from exc
         delim = _array_delimiter(con, store_path)
         multiline, longest = _text_shape(con)
         grouped = bool(con.execute("SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "

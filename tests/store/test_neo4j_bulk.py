@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.errors import StoreError
 from nichegraph.graph_store.neo4j_bulk import write_import_files
@@ -70,7 +69,7 @@ def run_importer(files, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     cmd = ["java", "-Xmx512m", "-cp", f"{LIB}{os.pathsep}{LIB / '*'}", "org.neo4j.cli.AdminTool",
            *files.command()[1:], "--max-off-heap-memory=512m", "--threads=2"]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def finish(uri: str, path: Path) -> None:
@@ -86,7 +85,7 @@ def finish(uri: str, path: Path) -> None:
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "nichegraph.api.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=300)
+                          cwd=ROOT, env=env, timeout=300, check=False)
 
 
 def same_edges(a, b) -> None:
@@ -125,7 +124,7 @@ def test_write_files_rejects_what_it_cannot_write(tmp_path):
         write_import_files(tmp_path / "missing.duckdb", tmp_path / "out")
     with DuckDBStore(tmp_path / "far.duckdb") as st:
         st.load([batch("follows", [{"follower": "a", "followee": "b", "since": dt.datetime(1, 1, 1)}])])
-    files = write_import_files(tmp_path / "far.duckdb", tmp_path / "out")  # year 0001 is still fine
+    write_import_files(tmp_path / "far.duckdb", tmp_path / "out")  # year 0001 is still fine
     assert "0001-01-01T00:00:00.000000Z" in (tmp_path / "out" / "follows.csv").read_text()
     year_10000 = pa.array([253402300800 * 10**6], pa.timestamp("us"))
     rows = pa.RecordBatch.from_arrays([pa.array(["a"]), pa.array(["b"]), pa.array(["reply"]), year_10000,
@@ -209,3 +208,19 @@ def test_real_importer_then_the_store(tmp_path):
         assert len(json.loads(r.stdout)["rows"]) == 5
     finally:
         srv.stop()
+
+
+def test_cli_writes_files_and_prints_the_recipe(tmp_path):
+    duck = tmp_path / "s.duckdb"
+    with DuckDBStore(duck) as st:
+        st.load(hostile_batches(["s0", "s1", "s2", "s3", "s4"]))
+    r = cli("neo4j-import-files", "--store", str(duck), "--out", str(tmp_path / "imp"), "--database", "social")
+    assert r.returncode == 0, r.stderr
+    assert "neo4j-admin database import full social --overwrite-destination=true" in r.stdout
+    assert "cypher-shell -d social -f" in r.stdout
+    assert sorted(p.name for p in (tmp_path / "imp").iterdir()) == [
+        "accounts.csv", "accounts.header.csv", "finish.cypher", "follows.csv", "follows.header.csv", "import.sh",
+        "interacts.csv", "interacts.header.csv"]
+    bad = cli("neo4j-import-files", "--store", "bolt://127.0.0.1:1", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "give the DuckDB store" in bad.stderr
+    assert not (tmp_path / "x").exists()
