@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 NICHEGRAPH = [sys.executable, "-m", "nichegraph.api.cli"]
 
-from bench_neo4j import launcher  # the test launcher, loaded as the other Neo4j benchmark does
+# the test launcher, loaded as the other Neo4j benchmark does
+from bench_neo4j import launcher
 
 
 def run(cmd: list[str], **kw) -> float:

@@ -117,6 +117,7 @@ class ImportFiles:
                 "--id-type=integer", f"--array-delimiter={delim}", "--delimiter=,", "--quote=\"",
                 "--ignore-empty-strings=false", "--trim-strings=false", "--legacy-style-quoting=false",
                 "--bad-tolerance=0", "--skip-bad-relationships=false", "--skip-duplicate-nodes=false"]
+        args.append(f"--report-file={self.out_dir / 'import.report'}")  # the bad-entry report, next to the files
         if self.multiline:
             args.append("--multiline-fields=true")
         if self.read_buffer > _READ_BUFFER:
