@@ -35,7 +35,7 @@ LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 NICHEGRAPH = [sys.executable, "-m", "nichegraph.api.cli"]
 
 # the test launcher, loaded as the other Neo4j benchmark does
-from bench_neo4j import launcher
+from bench_neo4j import launcher  # noqa: E402
 
 
 def run(cmd: list[str], **kw) -> float:

@@ -190,7 +190,7 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
         counts = dict(zip(("accounts", "follows", "interactions", "interaction_events"), con.execute(
             f"""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
                        (SELECT coalesce(sum(n), 0) FROM interactions), (SELECT count(*) FROM ({events}))"""
-        ).fetchall()[0]))
+        ).fetchall()[0], strict=True))
     finally:
         con.close()
     finish = out / "finish.cypher"

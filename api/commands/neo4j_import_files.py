@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from nichegraph.graph_store import StoreError, is_neo4j_uri
-from nichegraph.graph_store.neo4j_bulk import write_import_files
 from rich.console import Console
 from rich.markup import escape
+
+from nichegraph.graph_store import StoreError, is_neo4j_uri
+from nichegraph.graph_store.neo4j_bulk import write_import_files
 
 from ..options import StoreOption
 
