@@ -77,7 +77,8 @@ class CampaignPlan(BaseModel):
     n_accounts: int
     audience_sum: int = Field(description="Sum of the chosen accounts' audiences (duplicates counted).")
     total_cost: float
-    request: dict
+    # titled so generators name the inline model PlanEcho, not CampaignPlan + Request (the request body's name)
+    request: dict = Field(title="PlanEcho", description="The request as the planner understood it.")
     details: dict
     overlap: dict | None = Field(None, description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
                                                    "matrices (rows and columns in selection order).")
@@ -106,7 +107,7 @@ def _world(request: Request, run_id: str):
     return state.cache.get_or_make(("campaign-world", run_id), make)
 
 
-@router.post("/campaigns/plan", response_model=CampaignPlan, summary="Plan a campaign",
+@router.post("/campaigns/plan", operation_id="planCampaign", response_model=CampaignPlan, summary="Plan a campaign",
              responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
              description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
                          "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
