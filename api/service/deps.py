@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
@@ -176,9 +177,11 @@ def scope(name: str) -> Callable:
             try:
                 key = await state.keys.verify(presented, client)
             except KeyCheckRefused as exc:
+                await asyncio.sleep(state.settings.auth_failure_delay)
                 raise ApiError(exc.status, exc.message,
                                headers={"Retry-After": retry_after_header(exc.retry_after)}) from None
             if key is None:
+                await asyncio.sleep(state.settings.auth_failure_delay)  # one guess per delay per connection
                 raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
             if not key.allows(name):
                 raise ApiError(403, f"the API key {key.name!r} lacks the scope {name!r}")

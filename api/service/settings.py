@@ -52,6 +52,11 @@ class Settings:
         Failed-attempt bucket size per client address.
     key_check_threads : int
         Threads that derive PBKDF2 keys, off the event loop (a bounded pool).
+    auth_failure_delay : float
+        Seconds a request with a wrong key (or refused for too many wrong
+        ones) waits before its 401/429/503: a client that guesses keys gets
+        one answer per delay per connection, so a flood of guesses cannot
+        keep the event loop busy.  The wait is asynchronous (costs nothing).
     cursor_secret : str or None
         Secret that signs pagination cursors; every worker process must share
         it.  ``None``: a random secret per process (``nichegraph serve
@@ -74,6 +79,7 @@ class Settings:
     auth_failure_rate: float = 1.0
     auth_failure_burst: int = 10
     key_check_threads: int = 1
+    auth_failure_delay: float = 1.0
     cursor_secret: str | None = field(default=None, repr=False)
     extra: dict = field(default_factory=dict)
 
@@ -139,6 +145,8 @@ def _check(s: Settings) -> None:
         raise ValueError("poll_seconds must be >= 0")
     if s.auth_failure_rate <= 0 or s.auth_failure_burst < 1:
         raise ValueError("auth_failure_rate must be > 0 and auth_failure_burst >= 1")
+    if not 0 <= s.auth_failure_delay <= 60:
+        raise ValueError(f"auth_failure_delay {s.auth_failure_delay} must be between 0 and 60 seconds")
     if not 1 <= s.key_check_threads <= 64:
         raise ValueError(f"key_check_threads {s.key_check_threads} must be between 1 and 64")
     if s.cursor_secret is not None and len(s.cursor_secret) < 16:
