@@ -133,9 +133,11 @@ def unsigned_cursor(request: Request, cursor: str | None) -> str | None:
     return token
 
 
+CURSOR_DESCRIPTION = "`next_cursor` of the previous page (signed by the server; pass it unchanged)."
+
+
 async def _cursor_param(request: Request, cursor: Annotated[str | None, Query(
-        max_length=512, description="`next_cursor` of the previous page (signed by the "
-                                                            "server; pass it unchanged).")] = None) -> str | None:
+        max_length=512, description=CURSOR_DESCRIPTION)] = None) -> str | None:
     return unsigned_cursor(request, cursor)
 
 

@@ -162,6 +162,7 @@ def test_the_advertised_limits_are_the_enforced_ones(store_path, max_page_size):
             limited += 1
         assert limited == 4
     for node in _walk(schema):  # integers are bounded by integers inside int64, never by a rounded float
+        assert not {"ge", "le", "gt", "lt"} & set(node), node  # pydantic's names are not JSON Schema's
         if node.get("type") == "integer":
             for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
                 if bound in node:
@@ -190,3 +191,22 @@ def test_no_redirect_follows_the_host_header(store_path):
             assert r.json()["error"]["code"] == "not_found"
         r = httpx.get(base + "/v1/rankings?tier=nano&limit=2", headers={"Host": "evil.example"}, timeout=5)
         assert r.status_code == 200 and len(r.json()["items"]) == 2
+
+
+def test_the_plan_body_takes_json_integers_as_json_schema_defines_them(client):
+    # JSON Schema's "integer" includes 2.0 (found by schemathesis' positive_data_acceptance); strings, bools and
+    # fractions stay refused
+    assert client.post("/v1/campaigns/plan", json={"k": 2.0, "seed": 3.0, "community": [1.0]}).status_code == 200
+    for bad in ({"k": "2"}, {"k": True}, {"k": 2.5}, {"k": 2, "seed": 1e300}):
+        r = client.post("/v1/campaigns/plan", json=bad)
+        assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"].startswith("body."), bad
+
+
+def test_the_plan_probability_is_bounded_in_the_schema_as_on_the_server(client, schema):
+    prop = schema["components"]["schemas"]["CampaignPlanRequest"]["properties"]["probability"]
+    number = next(n for n in _walk(prop) if n.get("type") == "number")
+    assert (number["exclusiveMinimum"], number["maximum"]) == (0, 1)
+    for bad in (0, -7e16, 1.5, "often"):
+        r = client.post("/v1/campaigns/plan", json={"k": 2, "probability": bad})
+        assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"].startswith("body.probability"), bad
+    assert client.post("/v1/campaigns/plan", json={"k": 2, "probability": "wc"}).status_code == 200

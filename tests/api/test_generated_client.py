@@ -66,7 +66,7 @@ def test_every_operation_has_a_generated_function(generated):
 
 
 def test_the_generated_client_calls_every_endpoint(generated, served):
-    package, schema = generated
+    package, _ = generated
     base, _ = served
     models = importlib.import_module(PACKAGE + ".models")
     client = package.AuthenticatedClient(base_url=base, token="client-key-1", raise_on_unexpected_status=True)

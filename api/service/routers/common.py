@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..deps import unsigned_cursor
+from ..deps import CURSOR_DESCRIPTION, unsigned_cursor
 from ..errors import ApiError, format_loc, invalid_parameters
 from ..snapshot import Filters, RangeFilter
 
@@ -54,9 +54,7 @@ class RankingQuery(BaseModel):
     order: Literal["asc", "desc"] = Field("desc", description="Sort direction; nulls come last either way.")
     limit: int | None = Field(None, ge=1, le=10_000, description="Page size (at most the server's max_page_size, "
                               "500 by default).", examples=[50])
-    cursor: str | None = Field(None, max_length=512,
-                               description="`next_cursor` of the previous page (signed by the server; pass it "
-                                           "unchanged).")
+    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
     fields: str | None = Field(None, max_length=1024, pattern=r"^[A-Za-z0-9_,]*$",
                                description="Comma-separated columns to return (default: all; `id` always).",
                                examples=["id,handle,tier,score_hidden"])
