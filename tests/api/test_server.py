@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import httpx
+import psutil
 import pytest
 
 from nichegraph.api.service.security import hash_key
@@ -28,10 +29,15 @@ def test_serve_over_http(store_path, tables, tmp_path, workers):
         assert "server" not in r.headers  # no server banner
         assert http.get("/v1/rankings", headers={"If-None-Match": r.headers["etag"]},
                         params={"tier": "nano", "limit": 3}).status_code == 304
-        # a signed cursor pages on (with two workers, serve gives both one secret; which worker takes a
-        # connection is the kernel's choice, so this does not prove that one accepts the other's cursors)
         assert http.get("/v1/rankings", params={"tier": "nano", "limit": 3, "cursor": body["next_cursor"]}
                         ).status_code == 200
+        if workers > 1:
+            # which worker takes a connection is the kernel's choice, so read the workers' environments: serve
+            # gave every worker the same cursor secret (each accepts the others' cursors)
+            secrets = {p.pid: p.environ().get("NICHEGRAPH_CURSOR_SECRET")
+                       for p in psutil.Process().children(recursive=True)
+                       if p.environ().get("NICHEGRAPH_STORE") == store_path}
+            assert len(secrets) >= workers and len(set(secrets.values())) == 1 and None not in secrets.values()
         assert http.get("/v1/accounts/u001").json()["account"]["id"] == "u001"
         assert http.get("/v1/communities/1").status_code == 200
         assert httpx.get(base + "/v1/rankings").status_code == 401
