@@ -128,7 +128,7 @@ def test_a_cursor_is_bound_to_its_endpoint(client):
 def test_cursors_need_the_same_secret(store_path):
     secret = "a shared secret of the deployment"
     with make_client(store_path, cursor_secret=secret) as a, make_client(store_path, cursor_secret=secret) as b, \
-            make_client(store_path) as other:
+            make_client(store_path, cursor_secret="another deployment's secret") as other:
         cursor = _first_cursor(a, "/v1/rankings?limit=3")
         assert b.get("/v1/rankings", params={"limit": 3, "cursor": cursor}).status_code == 200
         assert other.get("/v1/rankings", params={"limit": 3, "cursor": cursor}).status_code == 422
