@@ -13,7 +13,7 @@ from ..schemas import AccountDetail
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/accounts/{account_id}", response_model=AccountDetail, summary="One account",
+@router.get("/accounts/{account_id}", operation_id="getAccount", response_model=AccountDetail, summary="One account",
             description="Every score and component of the account in the current run, its community, niche and "
                         "tier, and its strongest mutual connections.",
             responses={404: {"description": "No account with this id in the run"}})

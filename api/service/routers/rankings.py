@@ -12,7 +12,7 @@ from .common import RankingQuery, parse_query, query_doc
 router = APIRouter(tags=["rankings"])
 
 
-@router.get("/rankings", response_model=RankingsPage, summary="Rank accounts with filters",
+@router.get("/rankings", operation_id="listRankings", response_model=RankingsPage, summary="Rank accounts with filters",
             openapi_extra=query_doc(RankingQuery),
             description="Accounts of the current run matching every filter, sorted by a score column, one page "
                         "at a time.  Example: nano influencers of community 3 with a social audience, by hidden "
