@@ -85,6 +85,9 @@ class AccountDetail(BaseModel):
     communities: AccountCommunities
     mutual_connections: list[MutualConnection] = Field(
         description="Strongest mutual ties (both follow, or both interact with the other), strongest first.")
+    explanation: list[str] = Field(default_factory=list, description="Why the account ranks where it does by "
+                                   "hidden-influencer score, with the evidence, and what would change it (plain words; "
+                                   "the same text as `nichegraph rank --explain`).")
 
 
 class Community(BaseModel):
