@@ -248,9 +248,12 @@ def _notes(t: pa.Table, run: RunRecord, query: RankQuery, tier_filter, left_out:
     if "followers_count" in t.column_names and t.column("followers_count").null_count == t.num_rows:
         notes.append("no account has a platform follower count, so every tier is unknown; load accounts with "
                      "followers_count, or analyze --follows-complete if the follows hold every follower.")
-    if query.by == "internal" and "affiliation" in t.column_names \
-            and t.column("affiliation").null_count == t.num_rows:
-        notes.append("no account has an affiliation; load accounts with an affiliation column.")
+    if query.by == "internal" and "affiliation" in t.column_names:
+        if t.column("affiliation").null_count == t.num_rows:
+            notes.append("no account has an affiliation; load accounts with an affiliation column.")
+        elif n_rows == 0:
+            known = sorted({a for a in t.column("affiliation").to_pylist() if a})
+            notes.append(f"affiliations in this run: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}.")
     if n_rows == 0:
         notes.append(f"no account matches --by {query.by} with these filters.")
     return notes

@@ -65,6 +65,8 @@ class Page(BaseModel):
 
 class RankingsPage(Page):
     items: list[AccountRow]
+    notes: list[str] = Field(default_factory=list, description="What the page leaves out and which data it lacks: "
+                             "accounts of unknown tier left out by a tier filter, an empty answer and what to load.")
 
 
 class MutualConnection(BaseModel):
