@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-#: Component names of the hidden score in the order of its formula (docs/metrics.md).
-COMPONENTS = ("niche", "social", "evidence")
-
+import pyarrow as pa
 
 def _num(row: dict, key: str) -> float | None:
     v = row.get(key)
@@ -82,7 +79,7 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
         out.append(f"{name} has no hidden-influencer score: {_int(row, 'niche_engaged')} distinct accounts of its niche "
                    f"engage with it, and the score needs at least {need}.")
     else:
-        where = f"#{position:,} of {scored:,} scored accounts" if position and scored else "unranked"
+        where = f"#{position:,} of {scored:,} accounts with a score (all tiers)" if position and scored else "unranked"
         out.append(f"{name} ranks {where} by hidden-influencer score ({score:.3f}).")
     followers = _num(row, "followers_count")
     if followers is None:
@@ -119,7 +116,8 @@ def _fmt(v: float | None) -> str:
 def _what_would_change(row: dict, eligible: bool, engaged: float | None, need: int, half, pct: float | None) -> str:
     """The single change that would move the account most, named by its weakest factor."""
     if not eligible:
-        return "What would change it: nothing within its tier; pass --tier to another ranking, or change hidden_tiers."
+        return ("What would change it: only its tier; hidden influencers are looked for in the tiers named by "
+                "MetricsParams.hidden_tiers.")
     if engaged is None or engaged < need:
         missing = need - int(engaged or 0)
         return (f"What would change it: {missing} more distinct account{'s' if missing != 1 else ''} of its niche "
@@ -136,3 +134,13 @@ def _what_would_change(row: dict, eligible: bool, engaged: float | None, need: i
                 f"more followers (talks-back factor {factors['social']:.2f}).")
     return (f"What would change it most: more attention from central members of its niche (niche percentile "
             f"{factors['niche'] * 100:.1f}).")
+
+
+def explain_row(accounts: pa.Table, params: dict, row: int) -> tuple[dict, list[str]]:
+    """The row ``row`` of a run's ``accounts`` table (NaN as None) and :func:`explain_account`'s sentences for it."""
+    record = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+              for k, v in accounts.slice(row, 1).to_pylist()[0].items()}
+    scores = accounts.column("score_hidden").to_numpy(zero_copy_only=False) \
+        if "score_hidden" in accounts.column_names else np.zeros(0)
+    position, scored = hidden_position(scores, record.get("score_hidden"))
+    return record, explain_account(record, params, position=position, scored=scored)

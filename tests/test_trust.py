@@ -99,7 +99,7 @@ def test_explain_says_why_in_plain_words(email_store):
     body = rank_json(email_store, "--by", "hidden", "--tier", "unknown", "--limit", "2")
     first = body["rows"][0]
     text = cli("rank", "--store", email_store, "--explain", first["id"])
-    assert f"{first['id']} ranks #1 of " in text and "by hidden-influencer score" in text
+    assert f"{first['id']} ranks #1 of 793 accounts with a score (all tiers) by hidden-influencer score" in text
     assert f"{first['niche_engaged']} distinct accounts of its niche" in text
     assert f"{first['inbound_accounts']} distinct accounts interact with it" in text
     assert "Tier unknown: unknown because the platform follower count is missing" in text
@@ -198,3 +198,13 @@ def test_api_rankings_say_what_a_tier_filter_left_out(email_store):
     assert any("no platform follower count" in n for n in body["notes"]) and scored == 500
     assert f"{rank_json(email_store, '--by', 'hidden', '--limit', '1')['notes'][0].split()[0]} accounts of unknown" \
         in body["notes"][0]
+
+
+def test_explain_names_the_tier_and_the_platform_count(demo_store):
+    text = cli("rank", "--store", demo_store, "--explain", "SenJeffMerkley")  # macro, 370,680 followers
+    assert "Tier macro: from the platform follower count 370,680" in text
+    assert "Tier macro is not eligible for the hidden score" in text and "score (0.000)" in text
+    missing = cli("rank", "--store", demo_store, "--explain", "senmarkey")  # no count in the file
+    assert "Tier unknown: unknown because the platform follower count is missing" in missing
+    res = runner.invoke(app, ["rank", "--store", demo_store, "--explain", "nobody_here"])
+    assert res.exit_code == 2 and "no account with id or handle 'nobody_here'" in res.stderr

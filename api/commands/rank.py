@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..explain import explain_account, hidden_position
+from ..explain import explain_row
 from ..rankings import RANK_KINDS, RankingError, RankQuery, notes_of, rank, resolve_account, to_records
 
 
@@ -110,13 +110,10 @@ def _explain(store: str, account: str, run_id: str | None, fmt: str) -> None:
         t = tables.get("accounts")
         if t is None or t.num_rows == 0:
             raise RankingError(f"run {run.run_id} has no accounts table; run `nichegraph analyze` first.")
-        row = to_records(t.slice(resolve_account(t, account), 1))[0]
+        row, lines = explain_row(t, run.params, resolve_account(t, account))
     except RankingError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    scores = t.column("score_hidden").to_numpy(zero_copy_only=False) if "score_hidden" in t.column_names else []
-    position, scored = hidden_position(scores, row.get("score_hidden"))
-    lines = explain_account(row, run.params, position=position, scored=scored)
     if fmt == "json":
         typer.echo(json.dumps({"run_id": run.run_id, "account": row, "explanation": lines}, indent=2, default=str))
     else:
