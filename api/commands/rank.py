@@ -89,7 +89,7 @@ def command(
     for r in records:
         view.add_row(*[_cell(r, c) for c in shown])
     if any(r.get("tier_estimated") for r in records):
-        view.caption = "* tier estimated from observed followers (no platform count)"
+        view.caption = "* tier estimated from observed followers (no platform count; analyze --follows-complete)"
     view.caption = (view.caption + "\n" if view.caption else "") + "comm/niche: broad community / niche id (sizes)"
     if "inbound_accounts" in table.column_names:
         view.caption += "; evidence: distinct inbound accounts / inbound events / returned events; shrunk: " \
