@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
+
 def _num(row: dict, key: str) -> float | None:
     v = row.get(key)
     if v is None or (isinstance(v, float) and math.isnan(v)):

@@ -269,5 +269,5 @@ def to_records(table: pa.Table) -> list[dict]:
     return recs
 
 
-__all__ = ["RANK_KINDS", "RankQuery", "RankingError", "rank", "resolve_account", "brand_touches", "to_records",
-           "notes_of"]
+__all__ = ["RANK_KINDS", "RankQuery", "RankingError", "brand_touches", "notes_of", "rank", "resolve_account",
+           "to_records"]

@@ -291,7 +291,7 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
             ranking = replace(ranking, title="Hidden influencers", tiers=tuple(t for t in hidden_tiers if t != "unknown"))
             if "unknown" in hidden_tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
                 unknown = sum(1 for t, v in zip(accounts.column("tier").to_pylist(),
-                                                accounts.column("score_hidden").to_pylist())
+                                                accounts.column("score_hidden").to_pylist(), strict=True)
                               if t == "unknown" and v is not None and v == v)
                 if unknown:
                     left_out = (f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "

@@ -81,7 +81,7 @@ def test_undefined_values_are_null_in_duckdb(email_store):
         floats = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = "
                                             "'result_accounts' AND data_type = 'DOUBLE'").fetchall()]
         assert "social_ratio" in floats and "follow_back_ratio" in floats
-        for c in floats + ["density"]:
+        for c in [*floats, "density"]:
             table = "result_communities" if c == "density" else "result_accounts"
             assert con.execute(f'SELECT count(*) FROM {table} WHERE isnan("{c}")').fetchone()[0] == 0, c
         values = np.array([np.nan if v is None else v for (v,) in

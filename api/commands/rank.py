@@ -9,12 +9,12 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
-from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 from ..explain import explain_row
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 from ..rankings import RANK_KINDS, RankingError, RankQuery, notes_of, rank, resolve_account, to_records
 
 

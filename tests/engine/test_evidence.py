@@ -13,7 +13,7 @@ from nichegraph.engine.evidence import BetaPrior, distinct_inbound, evidence_wei
 
 def naive_fit(successes, trials):
     """Kleinman's beta-binomial method of moments, one account at a time (the formulas of engine/evidence.py)."""
-    pairs = [(float(k), float(n)) for k, n in zip(successes, trials) if n > 0]
+    pairs = [(float(k), float(n)) for k, n in zip(successes, trials, strict=True) if n > 0]
     if len(pairs) < 2:
         return 1.0, 1.0
     total = sum(n for _, n in pairs)
@@ -37,7 +37,7 @@ def naive_fit(successes, trials):
 
 def naive_shrink(successes, trials, alpha, beta):
     est, sd = [], []
-    for k, n in zip(successes, trials):
+    for k, n in zip(successes, trials, strict=True):
         a, b = k + alpha, n - k + beta
         est.append(a / (a + b))
         sd.append(math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))))
@@ -72,7 +72,7 @@ def test_fit_and_shrink_match_the_naive_reference(name):
     r = shrink_ratio(k, n)
     est, sd = naive_shrink(k, n, alpha, beta)
     assert np.allclose(r.estimate, est, rtol=1e-10) and np.allclose(r.sd, sd, rtol=1e-10)
-    raw = [kk / nn if nn > 0 else math.nan for kk, nn in zip(k, n)]
+    raw = [kk / nn if nn > 0 else math.nan for kk, nn in zip(k, n, strict=True)]
     assert np.allclose(r.raw, raw, equal_nan=True)
 
 
@@ -123,7 +123,7 @@ def test_distinct_inbound_matches_sets(seed):
     comm = rng.integers(0, 3, n)
     everyone = [set() for _ in range(n)]
     own = [set() for _ in range(n)]
-    for s, d in zip(src.tolist(), dst.tolist()):
+    for s, d in zip(src.tolist(), dst.tolist(), strict=True):
         if s != d:
             everyone[d].add(s)
             if comm[s] == comm[d]:
