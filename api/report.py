@@ -25,6 +25,7 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
+from .stages.metrics import MetricsParams
 
 #: Columns that identify an account in every ranking table (those present are shown).
 IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "community")
@@ -284,12 +285,13 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
-    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers")
+    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers") or MetricsParams.hidden_tiers
     for ranking in RANKINGS:
         left_out = ""
-        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored, unknown left out (as `nichegraph rank`)
-            ranking = replace(ranking, title="Hidden influencers", tiers=tuple(t for t in hidden_tiers if t != "unknown"))
-            if "unknown" in hidden_tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
+        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored, less unknown (as `nichegraph rank`)
+            known = tuple(t for t in hidden_tiers if t != "unknown")
+            ranking = replace(ranking, title="Hidden influencers", tiers=known or tuple(hidden_tiers))
+            if known and "unknown" in hidden_tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
                 unknown = sum(1 for t, v in zip(accounts.column("tier").to_pylist(),
                                                 accounts.column("score_hidden").to_pylist(), strict=True)
                               if t == "unknown" and v is not None and v == v)

@@ -112,7 +112,8 @@ def test_explain_says_why_in_plain_words(email_store):
 def _unscored(path) -> str:
     con = duckdb.connect(path, read_only=True)
     try:
-        return con.execute("SELECT id FROM result_accounts WHERE score_hidden IS NULL ORDER BY idx LIMIT 1").fetchone()[0]
+        query = "SELECT id FROM result_accounts WHERE score_hidden IS NULL ORDER BY idx LIMIT 1"
+        return con.execute(query).fetchone()[0]
     finally:
         con.close()
 
@@ -208,3 +209,12 @@ def test_explain_names_the_tier_and_the_platform_count(demo_store):
     assert "Tier unknown: unknown because the platform follower count is missing" in missing
     res = runner.invoke(app, ["rank", "--store", demo_store, "--explain", "nobody_here"])
     assert res.exit_code == 2 and "no account with id or handle 'nobody_here'" in res.stderr
+
+
+def test_report_rankings_carry_evidence_and_say_what_they_left_out(email_store, tmp_path):
+    out = tmp_path / "report.html"
+    cli("report", "--store", email_store, "--out", out)
+    text = out.read_text(encoding="utf-8")
+    assert "793 scored accounts of unknown tier (no platform follower count) left out" in text
+    for column in ("inbound_accounts", "inbound_events", "reciprocated_events", "niche_size", "community_size"):
+        assert f"<th>{column}</th>" in text, column

@@ -167,7 +167,8 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     unknown = set(p.hidden_tiers) - set(names)
     if unknown:
         raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-    hidden = hidden_influencer_score(pct, evidence["social_ratio_shrunk"], evidence["follow_back_ratio_shrunk"], code, eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+    hidden = hidden_influencer_score(pct, evidence["social_ratio_shrunk"], evidence["follow_back_ratio_shrunk"], code,
+                                     eligible_tiers=[names.index(x) for x in p.hidden_tiers],
                                      engaged=evidence["niche_engaged"], min_evidence=p.min_evidence,
                                      evidence_half=evidence.pop("_half"))
     evidence["evidence_weight"] = hidden.evidence
@@ -218,7 +219,8 @@ def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, 
     def known(r, trials):  # no trials: the estimate would be the prior mean, but the account's share is unknown
         return np.where(trials > 0, r.estimate, np.nan), np.where(trials > 0, r.sd, np.nan)
 
-    (sr_est, sr_sd), (fb_est, fb_sd), (ns_est, _) = known(sr, social.inbound), known(fbr, followers), known(ns, received)
+    (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, social.inbound), known(fbr, followers)
+    ns_est = known(ns, received)[0]
     return {
         "inbound_accounts": distinct_inbound(n, edges.int_src, edges.int_dst),
         "inbound_events": social.inbound,
