@@ -224,6 +224,10 @@ def notes_of(table: pa.Table) -> list[str]:
     return json.loads(meta[_NOTES_KEY]) if _NOTES_KEY in meta else []
 
 
+def _accounts(n: int) -> str:
+    return f"{n:,} account{'' if n == 1 else 's'}"
+
+
 def _notes(t: pa.Table, run: RunRecord, query: RankQuery, tier_filter, left_out: np.ndarray, undefined: np.ndarray,
            n_rows: int) -> list[str]:
     """What a reader of the ranking must know: tiers left out, accounts without a score, data the store lacks."""
@@ -232,11 +236,11 @@ def _notes(t: pa.Table, run: RunRecord, query: RankQuery, tier_filter, left_out:
         tier = _col(t, "tier", run, numeric=False).astype(str)
         hidden = int(np.count_nonzero(left_out & (tier == UNKNOWN_TIER)))
         if hidden:
-            notes.append(f"{hidden:,} accounts of unknown tier (no platform follower count) left out; add "
+            notes.append(f"{_accounts(hidden)} of unknown tier (no platform follower count) left out; add "
                          f"--tier {','.join((*tier_filter, UNKNOWN_TIER))} to include them.")
     if query.by == "hidden" and int(np.count_nonzero(undefined)):
         need = run.params.get("fitted", {}).get("min_evidence")
-        notes.append(f"{int(np.count_nonzero(undefined)):,} accounts matching the filters have no hidden score: "
+        notes.append(f"{_accounts(int(np.count_nonzero(undefined)))} matching the filters without a hidden score: "
                      f"fewer than {need if need is not None else 'the minimum'} distinct accounts of their niche "
                      "engage with them (analyze --min-evidence sets the minimum).")
     counts = run.counts or {}

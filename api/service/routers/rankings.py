@@ -40,7 +40,7 @@ def _notes(snap, filters: Filters, sort: str, n_rows: int) -> list[str]:
             and "unknown" in snap.cats["tier"].lookup:
         left = snap.count(Filters({**filters.values, "tier": ("unknown",)}, filters.ranges), sort)
         if left:
-            notes.append(f"{left:,} accounts of unknown tier (no platform follower count) left out; add tier=unknown "
+            notes.append(f"{left:,} account{'' if left == 1 else 's'} of unknown tier (no platform follower count) left out; add tier=unknown "
                          "to include them.")
     if n_rows == 0:
         notes.append(f"no account of run {snap.run_id} matches these filters with a value of {sort}.")
