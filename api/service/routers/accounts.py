@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from ...explain import explain_account, hidden_position
 from ..deps import Snap, respond
 from ..errors import ApiError
 from ..schemas import AccountDetail
@@ -35,5 +36,8 @@ async def account(request: Request, ctx: Snap,
                     for n, s, f in zip(names, strength.tolist(), follow.tolist())]
     comm = {"broad": snap.communities.get(("broad", item["community"])) if item.get("community") is not None else None,
             "niche": snap.communities.get(("niche", item["niche"])) if item.get("niche") is not None else None}
+    position, scored = (hidden_position(snap.nums["score_hidden"].values, item.get("score_hidden"))
+                        if "score_hidden" in snap.nums else (None, 0))
+    why = explain_account(item, snap.run.params or {}, position=position, scored=scored)
     return respond(ctx, request, {"run_id": snap.run_id, "account": item, "communities": comm,
-                                  "mutual_connections": ties})
+                                  "mutual_connections": ties, "explanation": why})

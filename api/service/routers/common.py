@@ -26,7 +26,7 @@ Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 #: Tier names are stable words (docs/ARCHITECTURE.md); any other value is a 422 that lists them.
 #: The same words as ``engine.tiers.TIER_NAMES`` (a test keeps them equal).
-TierName = Literal["nano", "micro", "macro", "mega"]
+TierName = Literal["nano", "micro", "macro", "mega", "unknown"]
 Tier = Annotated[TierName, BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)]
 
 
