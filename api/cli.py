@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "evaluate": "evaluate",
     "profile": "profile",
+    "neo4j-import-files": "neo4j_import_files",
 }
 
 for _name, _module in COMMANDS.items():
