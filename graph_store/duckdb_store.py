@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run, wanted_tables
 from .errors import StoreError
 from .schema import ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch
 
@@ -397,18 +397,20 @@ class DuckDBStore:
                                 "ORDER BY created_at DESC, run_id DESC").fetchall()
         return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
 
-    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(self, run_id: str | None = None, *,
+                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        names = wanted_tables(tables)
         run = pick_run(self.list_runs(), run_id, self.location)
-        tables = {}
-        for name in RESULT_TABLES:
+        out = {}
+        for name in names:
             target = f"result_{name}"
             exists = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                                       [target]).fetchall()[0][0]  # fetchall: finish the result before con.sql
             if exists:
                 t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?",
                                      [run.run_id])
-                tables[name] = t
-        return run, tables
+                out[name] = t
+        return run, out
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
