@@ -23,7 +23,8 @@ from .errors import ERROR_RESPONSES, error_response
 from .routers import V1_ROUTERS, health
 from .security import KeyRing, RateLimiter, load_keys
 from .settings import Settings, load_settings
-from .snapshot import SnapshotHolder
+from .plan_queue import PlanQueue
+from .run_holder import SnapshotHolder
 
 DESCRIPTION = """\
 Rankings computed by `nichegraph analyze`, served from memory.
@@ -107,7 +108,9 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
     settings = settings or load_settings()
     keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys))
     holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals)
-    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst))
+    plans = PlanQueue(workers=settings.plan_workers, queue=settings.plan_queue, per_key=settings.plan_per_key,
+                      budget_seconds=settings.plan_budget_seconds, window_seconds=settings.plan_budget_window)
+    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst), plans)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -132,7 +135,6 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
         app.include_router(router, prefix="/v1",
                            dependencies=[Depends(scope(scope_name)), Depends(one_value_per_parameter("/v1"))],
                            responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
-    # POST /v1/campaigns/plan (issue 8): add (campaigns.router, "campaigns") to routers.V1_ROUTERS.
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],

@@ -478,7 +478,7 @@ def test_request_limits(client):
 
 
 def test_internal_errors_are_opaque(store_path, monkeypatch):
-    from nichegraph.api.service.snapshot import Snapshot
+    from nichegraph.api.run_query import Snapshot
 
     def boom(self, *a, **k):
         raise RuntimeError("secret internal detail /etc/passwd")

@@ -2,9 +2,9 @@
 
 The brand's audience is every account that interacts with the brand account
 (mentions, replies, reposts ...) or uses one of its hashtags (the brand handle
-by default), as computed by :func:`api.rankings.brand_touches` for
-``nichegraph rank --by brand-affinity``.  It is read from the store once per
-run and brand, then cached; ranking the audience is a partial sort over those
+by default), from the run's ``touches`` and ``hashtag_uses`` tables held in
+memory (:class:`api.run_query.BrandIndex`), as ``nichegraph rank --by
+brand-affinity`` finds it; ranking the audience is a partial sort over those
 rows only.
 """
 
@@ -13,44 +13,27 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-import pyarrow as pa
 from fastapi import APIRouter, Path, Request
 
-from nichegraph.graph_store import StoreError
-
-from ...rankings import brand_touches
-from ..deps import Snap, get_state, page_limit, query_error, respond
+from ..deps import Snap, page_limit, query_error, respond
 from ..errors import ApiError
 from ..schemas import BrandAffinityPage
-from ..snapshot import QueryError, Snapshot
+from ...run_query import QueryError, Snapshot
 from .common import BrandQuery, parse_query, query_doc
 
 router = APIRouter(tags=["brands"])
 
 
-def brand_audience(request: Request, snap: Snapshot, brand_row: int, tags: tuple[str, ...]):
+def brand_audience(snap: Snapshot, brand_row: int, tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Rows that touch the brand (interactions towards it plus uses of its hashtags) and their touch counts.
 
-    Computed with :func:`api.rankings.brand_touches` (the same audience as ``nichegraph rank --by
-    brand-affinity``), read from the store once per run, brand and hashtags, then cached.
+    From the snapshot's :class:`~api.run_query.BrandIndex` (the run's ``touches`` and ``hashtag_uses``
+    tables): the same audience as ``nichegraph rank --by brand-affinity``.
     """
-    state = get_state(request)
-
-    def make():
-        ids = pa.table({"id": pa.array(snap.strings["id"], pa.string())})
-        try:
-            with state.store_lock:
-                store = state.holder.open_store()
-                try:
-                    touches = brand_touches(store, ids, brand_row, tags)
-                finally:
-                    store.close()
-        except StoreError as exc:
-            raise ApiError(503, "the store is busy; try again shortly", headers={"Retry-After": "5"}) from exc
-        rows = np.flatnonzero(touches > 0).astype(np.int32)
-        return rows, touches[rows]
-
-    return state.cache.get_or_make(("brand", snap.run_id, brand_row, tags), make)
+    if snap.brands is None:
+        raise ApiError(503, f"run {snap.run_id} has no touches tables; run `nichegraph analyze` again",
+                       headers={"Retry-After": "60"})
+    return snap.brands.audience(brand_row, tags)
 
 
 def resolve_brand(snap: Snapshot, handle: str, hashtags: list[str] | None) -> tuple[int, str, tuple[str, ...]]:
@@ -80,7 +63,7 @@ def brand_affinity(request: Request, ctx: Snap,
     limit = page_limit(q.limit, ctx.settings)
     snap = ctx.snap
     brand_row, brand_id, tags = resolve_brand(snap, handle, q.hashtag)
-    rows, touches = brand_audience(request, snap, brand_row, tags)
+    rows, touches = brand_audience(snap, brand_row, tags)
     try:
         cols = snap.output_columns(q.field_list())
         page, next_cursor, used = snap.rank_within(rows, q.filters(), q.sort or snap.preferred_sort(

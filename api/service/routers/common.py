@@ -17,7 +17,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ApiError, format_loc
-from ..snapshot import Filters, RangeFilter
+from ...run_query import Filters, RangeFilter
 
 _Str200 = Annotated[str, Field(max_length=200)]
 #: Ids and counts are int64 in the store: larger values are refused (422), never overflow.

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from ..deps import Snap, page_limit, query_error, respond
 from ..errors import ApiError
 from ..schemas import InternalPage
-from ..snapshot import QueryError
+from ...run_query import QueryError
 from .brands import brand_audience, resolve_brand
 from .common import InternalQuery, parse_query, query_doc
 
@@ -36,7 +36,7 @@ def internal(request: Request, ctx: Snap,
             raise ApiError(422, "brand: this run has no community column to place the brand in",
                            fields=[("query.brand", "this run has no community column")])
         brand_row, _, tags = resolve_brand(snap, q.brand, q.hashtag)
-        audience, _ = brand_audience(request, snap, brand_row, tags)
+        audience, _ = brand_audience(snap, brand_row, tags)
         where = {r["community"] for r in snap.rows(audience, ["id", "community"]) if r["community"] is not None}
         override["community"] = sorted(where & set(q.community)) if q.community else sorted(where)
     filters = q.filters(**override)

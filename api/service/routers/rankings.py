@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from ..deps import Snap, page_limit, query_error, respond
 from ..schemas import RankingsPage
-from ..snapshot import QueryError
+from ...run_query import QueryError
 from .common import RankingQuery, parse_query, query_doc
 
 router = APIRouter(tags=["rankings"])
