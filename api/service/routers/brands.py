@@ -12,48 +12,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Path, Request
 
 from ..deps import Snap, page_limit, query_error, respond
-from ..errors import ApiError
 from ..schemas import BrandAffinityPage
-from ...run_query import QueryError, Snapshot
+from ...run_query import QueryError
 from .common import BrandQuery, parse_query, query_doc
+from .kind_pages import kind_page
 
 router = APIRouter(tags=["brands"])
 
 
-def brand_audience(snap: Snapshot, brand_row: int, tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows that touch the brand (interactions towards it plus uses of its hashtags) and their touch counts.
-
-    From the snapshot's :class:`~api.run_query.BrandIndex` (the run's ``touches`` and ``hashtag_uses``
-    tables): the same audience as ``nichegraph rank --by brand-affinity``.
-    """
-    if snap.brands is None:
-        raise ApiError(503, f"run {snap.run_id} has no touches tables; run `nichegraph analyze` again",
-                       headers={"Retry-After": "60"})
-    return snap.brands.audience(brand_row, tags)
-
-
-def resolve_brand(snap: Snapshot, handle: str, hashtags: list[str] | None) -> tuple[int, str, tuple[str, ...]]:
-    """The brand's row, id and hashtags (default: its handle); 404 when no account matches."""
-    name = handle.lstrip("@")
-    row = snap.row_of(handle)
-    if row is None:
-        row = snap.row_of_handle(name) if name else None
-    if row is None:
-        raise ApiError(404, f"no account with id or handle {handle!r} in run {snap.run_id}")
-    own = snap.strings.get("handle")
-    own_handle = (own[row] if own is not None else None) or snap.strings["id"][row]
-    tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtags or [str(own_handle).lstrip("@")])
-                         if t.lstrip("#")}))
-    return row, str(snap.strings["id"][row]), tags
-
-
 @router.get("/brands/{handle}/affinity", response_model=BrandAffinityPage, summary="Brand affinity",
-            description="Accounts that already mention the brand account or use its hashtags, ranked by niche "
-                        "centrality (`niche_pagerank` by default): the people to start a campaign with.",
+            description="Accounts that already mention the brand account or use its hashtags, ranked as "
+                        "`nichegraph rank --by brand-affinity` ranks them (by `niche_pagerank`, accounts without it "
+                        "left out; with `sort`, by that column, nulls last): the people to start a campaign with.",
             responses={404: {"description": "No account with this handle or id"}},
             openapi_extra=query_doc(BrandQuery))
 def brand_affinity(request: Request, ctx: Snap,
@@ -62,17 +35,14 @@ def brand_affinity(request: Request, ctx: Snap,
     q = parse_query(request, BrandQuery)
     limit = page_limit(q.limit, ctx.settings)
     snap = ctx.snap
-    brand_row, brand_id, tags = resolve_brand(snap, handle, q.hashtag)
-    rows, touches = brand_audience(snap, brand_row, tags)
     try:
         cols = snap.output_columns(q.field_list())
-        page, next_cursor, used = snap.rank_within(rows, q.filters(), q.sort or snap.preferred_sort(
-            "niche_pagerank", "niche_percentile"), q.order == "desc", limit, q.cursor)
     except QueryError as exc:
         raise query_error(exc) from None
-    items = snap.rows(page, cols)
-    for t, item in zip(touches[np.searchsorted(rows, page)].tolist(), items):
+    page = kind_page(snap, q, "brand-affinity", limit, brand=handle, hashtags=q.hashtag)
+    items = snap.rows(page.rows, cols)
+    for t, item in zip(page.extra["brand_touches"].tolist(), items):
         item["brand_touches"] = t
-    return respond(ctx, request, {"run_id": snap.run_id, "sort": used, "order": q.order, "limit": limit,
-                                  "next_cursor": next_cursor, "items": items,
-                                  "brand": {"handle": handle.lstrip("@"), "id": brand_id, "hashtags": list(tags)}})
+    return respond(ctx, request, {"run_id": snap.run_id, "sort": page.sort, "order": q.order, "limit": limit,
+                                  "next_cursor": page.next_cursor, "items": items,
+                                  "brand": {"handle": handle.lstrip("@"), **page.brand}})
