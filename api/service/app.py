@@ -24,7 +24,7 @@ from .routers import V1_ROUTERS, health
 from .security import KeyRing, RateLimiter, load_keys
 from .settings import Settings, load_settings
 from .plan_queue import PlanQueue
-from .run_holder import SnapshotHolder
+from .run_holder import SnapshotHolder, file_version
 
 DESCRIPTION = """\
 Rankings computed by `nichegraph analyze`, served from memory.
@@ -92,7 +92,7 @@ class LimitsMiddleware:
 def default_opener(settings: Settings) -> Callable[[], Store]:
     from nichegraph.api.options import open_cli_store
 
-    return lambda: open_cli_store(settings.store, read_only=True)
+    return lambda: open_cli_store(settings.store, read_only=True, lock_wait=0.0)
 
 
 def create_app(settings: Settings | None = None, *, open_store: Callable[[], Store] | None = None) -> FastAPI:
@@ -107,7 +107,8 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
     """
     settings = settings or load_settings()
     keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys))
-    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals)
+    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals,
+                            version=None if open_store else file_version(settings.store))
     plans = PlanQueue(workers=settings.plan_workers, queue=settings.plan_queue, per_key=settings.plan_per_key,
                       budget_seconds=settings.plan_budget_seconds, window_seconds=settings.plan_budget_window)
     state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst), plans)

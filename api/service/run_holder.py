@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 from nichegraph.graph_store import RESULT_TABLES, NoRunError, RunRecord, Store, StoreError
@@ -32,11 +33,18 @@ class SnapshotHolder:
         and ``analyze`` in other processes; requests never open it.
     mutuals : bool
         Also load the run's ``mutuals`` table (mutual connections of an account).
+    version : callable, optional
+        A cheap token that changes whenever the store may have changed (for a
+        DuckDB file, its and its WAL's size and modification time); while it
+        stays the same the holder does not open the store at all.
     """
 
-    def __init__(self, open_store: Callable[[], Store], *, mutuals: bool = True):
+    def __init__(self, open_store: Callable[[], Store], *, mutuals: bool = True,
+                 version: Callable[[], object] | None = None):
         self._open = open_store
         self._mutuals = mutuals
+        self._version = version
+        self._seen_version: object = None
         self.current: Snapshot | None = None
         self.runs: list[RunRecord] = []
         self.last_check: float | None = None
@@ -48,6 +56,10 @@ class SnapshotHolder:
     def refresh(self) -> bool:
         """Load the newest run when it differs from the current one; True when swapped."""
         with self._lock:
+            version = self._version() if self._version is not None else None
+            if version is not None and version == self._seen_version and self.current is not None:
+                self.last_check = time.time()
+                return False
             try:
                 store = self._open()
                 try:
@@ -59,6 +71,7 @@ class SnapshotHolder:
                         return False
                     if self.current is not None and self.current.run_id == runs[0].run_id:
                         self.last_error = None
+                        self._seen_version = version
                         return False
                     wanted = [t for t in RESULT_TABLES if self._mutuals or t != "mutuals"]
                     run, tables = store.read_run(runs[0].run_id, tables=wanted)
@@ -80,6 +93,7 @@ class SnapshotHolder:
                 log.exception("loading the newest run failed")
                 self.last_error = "loading the newest run failed; see the server log"
                 return False
+            self._seen_version = version
             self.current = snap  # the atomic swap: one reference
             self.last_error = None
             log.info("serving run %s (%d accounts)", snap.run_id, snap.n)
@@ -111,3 +125,24 @@ def _mutual_index(store: Store, n_rows: int) -> MutualIndex | None:
         return None
     return MutualIndex.from_edges(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst,
                                   edges.int_weight)
+
+
+def file_version(location: str) -> Callable[[], object] | None:
+    """For a DuckDB file, a function returning its and its WAL's ``(size, mtime_ns)``; None for other stores."""
+    from nichegraph.graph_store import is_neo4j_uri
+
+    if is_neo4j_uri(location) or location == ":memory:":
+        return None
+    paths = (Path(location), Path(location + ".wal"))
+
+    def version() -> object:
+        out = []
+        for p in paths:
+            try:
+                st = p.stat()
+                out.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    return version
