@@ -118,15 +118,6 @@ class SnapshotHolder:
             self._thread = None
 
 
-def _mutual_index(store: Store, n_rows: int) -> MutualIndex | None:
-    edges = store.read_edges()
-    n = max(edges.n_nodes, n_rows)
-    if len(edges.follow_src) == 0 and len(edges.int_src) == 0:
-        return None
-    return MutualIndex.from_edges(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst,
-                                  edges.int_weight)
-
-
 def file_version(location: str) -> Callable[[], object] | None:
     """For a DuckDB file, a function returning its and its WAL's ``(size, mtime_ns)``; None for other stores."""
     from nichegraph.graph_store import is_neo4j_uri

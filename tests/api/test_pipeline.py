@@ -6,7 +6,6 @@ checks are written against the run's own tables, so they hold as stages land.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from nichegraph.api.analysis import run_analysis
