@@ -193,7 +193,7 @@ def plan_kind(snap: Snapshot, by: str, filters: Filters = Filters(), *, brand: s
         return KindPlan(Filters(values, filters.ranges), (sort,), candidates, touches, brand_info)
     order = tuple(kind["sort"])
     # a row without the first sort value has no place in the ranking
-    ranges = filters.ranges + (RangeFilter(order[0], param="by"),)
+    ranges = (*filters.ranges, RangeFilter(order[0], param="by"))
     return KindPlan(Filters(values, ranges), order, candidates, touches, brand_info)
 
 
@@ -205,7 +205,7 @@ def rank_page(snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None 
     else:
         rows, next_cursor, sort = snap.rank_within(plan.candidates, plan.filters, plan.sort, desc, limit, cursor)
     extra = {}
-    if plan.touches is not None:
+    if plan.touches is not None and plan.candidates is not None:
         extra["brand_touches"] = plan.touches[np.searchsorted(plan.candidates, rows)]
     return RankedPage(rows, next_cursor, sort, extra, plan.brand)
 
@@ -261,5 +261,21 @@ def to_records(table: pa.Table) -> list[dict]:
     return recs
 
 
-__all__ = ["KINDS", "RANK_KINDS", "RankQuery", "RankingError", "UnknownAccount", "MissingRunTable", "KindPlan", "RankedPage", "plan_kind", "rank_page",
-           "rank_snapshot", "rank", "resolve_brand", "brand_audience", "read_snapshot", "to_records"]
+__all__ = [
+    "KINDS",
+    "RANK_KINDS",
+    "KindPlan",
+    "MissingRunTable",
+    "RankQuery",
+    "RankedPage",
+    "RankingError",
+    "UnknownAccount",
+    "brand_audience",
+    "plan_kind",
+    "rank",
+    "rank_page",
+    "rank_snapshot",
+    "read_snapshot",
+    "resolve_brand",
+    "to_records",
+]

@@ -6,5 +6,13 @@ from .filters import Filters, QueryError, RangeFilter
 from .serving_index import BrandIndex, MutualIndex
 from .snapshot import Snapshot
 
-__all__ = ["Snapshot", "Filters", "RangeFilter", "QueryError", "encode_cursor", "decode_cursor", "MutualIndex",
-           "BrandIndex"]
+__all__ = [
+           "BrandIndex",
+           "Filters",
+           "MutualIndex",
+           "QueryError",
+           "RangeFilter",
+           "Snapshot",
+           "decode_cursor",
+           "encode_cursor",
+]

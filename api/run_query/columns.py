@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -70,7 +70,7 @@ def encode_categorical(column: str, arr: pa.ChunkedArray) -> CategoricalColumn:
         codes = np.full(len(values), -1, np.int32)
         codes[valid] = inv.astype(np.int32)
         categories = np.array([int(c) for c in cats], dtype=object)
-        lookup = {int(c): i for i, c in enumerate(cats)}
+        lookup: dict[object, int] = {int(c): i for i, c in enumerate(cats)}
         out_codes = codes
     else:
         arr = arr.cast(pa.string())
@@ -79,7 +79,7 @@ def encode_categorical(column: str, arr: pa.ChunkedArray) -> CategoricalColumn:
         idx = enc.indices
         codes = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
         out_codes = codes
-        lookup: dict = {}
+        lookup = {}
         merged = np.arange(len(categories), dtype=np.int32)
         for i, c in enumerate(categories):
             key = normalize(column, c)
@@ -107,6 +107,7 @@ def encode_numeric(arr: pa.ChunkedArray) -> NumericColumn:
         is_int = True
     values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False),
                         dtype=np.float64)
+    out: np.ndarray
     if is_int:
         out = np.asarray(arr.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
         nulls = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool) if arr.null_count else None

@@ -42,7 +42,7 @@ class MutualIndex:
     follow: np.ndarray
 
     @classmethod
-    def from_table(cls, n: int, table: pa.Table) -> "MutualIndex":
+    def from_table(cls, n: int, table: pa.Table) -> MutualIndex:
         """From a ``mutuals`` run table (``account``, ``other``, ``strength``, ``mutual_follow``) of ``n`` accounts."""
         account, other = _ints(table, "account"), _ints(table, "other", np.int32)
         strength = np.asarray(table.column("strength").to_numpy(zero_copy_only=False), np.float64)
@@ -72,7 +72,7 @@ class BrandIndex:
     tag_n: np.ndarray  # float64 uses
 
     @classmethod
-    def from_tables(cls, n: int, touches: pa.Table, hashtag_uses: pa.Table) -> "BrandIndex":
+    def from_tables(cls, n: int, touches: pa.Table, hashtag_uses: pa.Table) -> BrandIndex:
         """From the ``touches`` and ``hashtag_uses`` run tables of ``n`` accounts."""
         order, ptr = _csr_rows(_ints(touches, "target"), n)
         tags = np.asarray(hashtag_uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
@@ -82,7 +82,7 @@ class BrandIndex:
         if len(tags):
             starts = np.flatnonzero(np.concatenate([[True], tags[1:] != tags[:-1]]))
             stops = np.concatenate([starts[1:], [len(tags)]])
-            slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops)}
+            slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
         return cls(n, ptr, _ints(touches, "source", np.int32)[order], _ints(touches, "n", np.float64)[order],
                    slices, _ints(hashtag_uses, "source", np.int32)[tag_order],
                    _ints(hashtag_uses, "n", np.float64)[tag_order])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -69,7 +69,7 @@ class Snapshot:
     """
 
     def __init__(self, run: RunRecord, accounts: pa.Table, communities: pa.Table | None = None,
-                 mutuals: "MutualIndex | None" = None):
+                 mutuals: MutualIndex | None = None):
         if "id" not in accounts.column_names:
             raise ValueError(f"run {run.run_id}: accounts table has no 'id' column")
         self.rows_are_indices = False
@@ -118,14 +118,13 @@ class Snapshot:
             self._handles_sorted = handles[self._handle_order]
         # effective follower count: the platform's count, else the observed in-degree
         fc, fo = self.nums.get("followers_count"), self.nums.get("followers_observed")
-        if fc is not None or fo is not None:
-            if fc is not None and fo is not None:
-                eff = np.where(np.isnan(fc.values), fo.values, fc.values)
-            else:
-                eff = (fc or fo).values
-            self._followers = encode_numeric(pa.array(eff))
-        else:
-            self._followers = None
+        self._followers: NumericColumn | None = None
+        if fc is not None and fo is not None:
+            self._followers = encode_numeric(pa.array(np.where(np.isnan(fc.values), fo.values, fc.values)))
+        elif fc is not None:
+            self._followers = fc
+        elif fo is not None:
+            self._followers = fo
         self.communities = self._communities(communities)
         self.mutuals = mutuals
         self.brands: BrandIndex | None = None
@@ -135,7 +134,7 @@ class Snapshot:
         self._plan_out = self._output_plan(accounts)
 
     @classmethod
-    def from_tables(cls, run: RunRecord, tables: dict[str, pa.Table], *, mutuals: bool = True) -> "Snapshot":
+    def from_tables(cls, run: RunRecord, tables: dict[str, pa.Table], *, mutuals: bool = True) -> Snapshot:
         """A snapshot of a run's tables as :meth:`Store.read_run` returns them (see :mod:`.serving_index`)."""
         accounts = tables["accounts"]
         n = accounts.num_rows
@@ -170,7 +169,7 @@ class Snapshot:
 
     def row_of_handle(self, handle: str) -> int | None:
         """Row of the first account (by idx) with this handle (case-insensitive, ``@`` optional)."""
-        if self._handles_sorted is None:
+        if self._handles_sorted is None or self._handle_order is None:
             return None
         key = handle.lstrip("@").lower()
         pos = int(np.searchsorted(self._handles_sorted, key))
@@ -234,7 +233,7 @@ class Snapshot:
             cols.append((values[rows] if codes is None else values[codes[rows]]).tolist())
         if not cols:
             return [{} for _ in range(len(rows))]
-        return [dict(zip(names, vals)) for vals in zip(*cols)]
+        return [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
 
     # -- rankings ----------------------------------------------------------------
     def check_sort(self, sort: str | tuple[str, ...] | None) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from nichegraph.graph_store import RESULT_TABLES, NoRunError, RunRecord, Store, StoreError
 
@@ -127,7 +127,7 @@ def file_version(location: str) -> Callable[[], object] | None:
     paths = (Path(location), Path(location + ".wal"))
 
     def version() -> object:
-        out = []
+        out: list[tuple[int, int] | None] = []
         for p in paths:
             try:
                 st = p.stat()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import time
 
@@ -343,7 +344,14 @@ def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
         def broken():
             raise StoreError(f"cannot open store {path}: locked by another process")
 
+        def store_changed():  # the holder opens the store only when the file changed since its last check
+            st = os.stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+        assert holder.refresh() is False  # unchanged file: not even opened
         holder._open = broken
+        assert holder.refresh() is False and holder.last_error is None
+        store_changed()
         assert holder.refresh() is False
         r = c.get("/readyz").json()
         assert r["status"] == "ready" and r["message"] == "the store could not be read at the last check"
@@ -355,6 +363,7 @@ def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
 
         holder._open = crash
         assert holder.refresh() is False and "secret" not in c.get("/readyz").text
+        assert c.get("/readyz").json()["message"] == "loading the newest run failed; see the server log"
 
 
 def test_background_poller_swaps(tmp_path, store_path):
