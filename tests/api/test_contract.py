@@ -12,7 +12,7 @@ import pytest
 
 from nichegraph.api.service.deps import BAD_CURSOR
 from nichegraph.api.service.routers.common import TierName
-from nichegraph.engine.tiers import TIER_NAMES
+from nichegraph.engine.tiers import TIER_NAMES, UNKNOWN_TIER
 
 from .conftest import make_client
 from .live import serve
@@ -86,7 +86,7 @@ def test_an_unknown_enum_value_is_422_naming_the_allowed_values(client, schema):
 
 
 def test_tier_names_are_the_engines(client):
-    assert TierName.__args__ == TIER_NAMES
+    assert TierName.__args__ == (*TIER_NAMES, UNKNOWN_TIER)
     assert client.get("/v1/rankings?tier=MICRO&limit=1").status_code == 200  # documented: case-insensitive
 
 
