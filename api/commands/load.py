@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.markup import escape
 
 from nichegraph.graph_store.errors import InputRejected, StoreError
-from nichegraph.graph_store.ingest import FORMATS, FileRejected, FileStats, LoadReport, load_files, load_mapping
+from nichegraph.graph_store.ingest import (FORMATS, FileRejected, FileStats, LoadReport, check_rejects_path, load_files,
+                                           load_mapping)
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
@@ -57,6 +58,8 @@ def command(
         err.print("[bold red]error:[/] nothing to load: give --accounts, --follows and/or --interactions")
         raise typer.Exit(2)
     try:
+        # before the store is opened (which creates its file) and before any input is parsed
+        check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or [])], store)
         mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 import numpy as np
 import pyarrow as pa
+
+from ._errors import FileRejected
 
 #: Bytes read per block (before cutting at the last complete line).
 BLOCK_SIZE = 8 << 20
@@ -71,13 +74,37 @@ def is_gzip(path: str | os.PathLike) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def head_bytes(path: str | os.PathLike, n: int = 65536) -> bytes:
-    """The first ``n`` decompressed bytes of a file (for format detection)."""
-    reader, raw = open_binary(path)
+def read_checked(reader: BinaryIO, raw: BinaryIO, n: int, path: str | os.PathLike) -> bytes:
+    """``reader.read(n)``, turning a corrupt or truncated gzip stream into a :class:`FileRejected`.
+
+    The message names the file, the byte offset reached in the compressed file and the reason.
+    """
     try:
         return reader.read(n)
-    except (OSError, EOFError):
-        return b""
+    except EOFError:
+        reason = "the gzip data ends before its end-of-stream marker (a truncated or partly copied file)"
+    except gzip.BadGzipFile as exc:
+        reason = f"bytes after the gzip data are not gzip data ({exc}); the file is corrupt or has trailing garbage"
+    except (zlib.error, OSError) as exc:
+        reason = f"corrupt gzip data ({exc})"
+    try:
+        offset = f" (near byte {raw.tell():,} of the compressed file)"
+    except (OSError, ValueError):
+        offset = ""
+    raise FileRejected(str(path), None, None, f"cannot decompress: {reason}{offset}") from None
+
+
+def head_bytes(path: str | os.PathLike, n: int = 65536) -> bytes:
+    """The first ``n`` decompressed bytes of a file (for format detection).
+
+    Raises
+    ------
+    FileRejected
+        When the file is a corrupt gzip stream (refused early, before anything is parsed).
+    """
+    reader, raw = open_binary(path)
+    try:
+        return read_checked(reader, raw, n, path)
     finally:
         reader.close()
         raw.close()
@@ -126,11 +153,11 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
     reader, raw = open_binary(path)
     try:
         if skip_bytes:
-            reader.read(skip_bytes)
+            read_checked(reader, raw, skip_bytes, path)
         carry = b""
         line = first_line
         while True:
-            chunk = reader.read(block_size)
+            chunk = read_checked(reader, raw, block_size, path)
             buf = carry + chunk if carry else chunk
             if not chunk:
                 if buf:
