@@ -40,6 +40,9 @@ def command(
         "--column", metavar="FIELD=COLUMN", help="[TABLE.]FIELD=THEIR_COLUMN, e.g. follower=source (repeatable).")] = None,
     columns: Annotated[Optional[str], typer.Option(
         "--columns", metavar="FILE|NAME", help="TOML mapping file (or a shipped one: senators-follow).")] = None,
+    ignore_column: Annotated[Optional[list[str]], typer.Option(
+        "--ignore-column", metavar="[TABLE.]COLUMN", help="Leave out a column that is no field (repeatable); "
+                                                          "any other unknown column is refused.")] = None,
     kind: Annotated[Optional[str], typer.Option(
         "--kind", metavar="KIND", help="Interaction kind for files without one (snap edge lists).")] = None,
     ids: Annotated[Optional[str], typer.Option("--ids", metavar="keep|lower", help="keep | lower: lower-case every account id.")] = None,
@@ -60,7 +63,8 @@ def command(
     try:
         # before the store is opened (which creates its file) and before any input is parsed
         check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or [])], store)
-        mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
+        mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format,
+                               ignore=ignore_column or [])
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         raise typer.Exit(2) from None
@@ -118,6 +122,8 @@ def _summary(report: LoadReport, store: str) -> None:
     out.print(s)
     out.print(f"new accounts seen only as edge endpoints: {c.new_endpoint_accounts:,}")
     for f in report.files:
+        for col, fld in f.columns.items():
+            out.print(f"{escape(_short(f.path))}: column {escape(repr(col))} read as {fld} (a common spelling)")
         for reason, n in f.skipped.items():
             out.print(f"{_short(f.path)}: skipped {n:,} {reason}")
     if report.rejects_path:

@@ -43,7 +43,8 @@ from ._errors import FileRejected
 from ._paths import RejectsPathError, check_rejects_path
 from ._edgelists import read_higgs, read_snap
 from ._report import FileStats, LoadReport, RejectsWriter
-from ._tabular import read_csv, read_jsonl, read_parquet
+from ._parquet import read_parquet
+from ._tabular import read_csv, read_jsonl
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
 

@@ -25,6 +25,9 @@ from ._errors import FileRejected
 BLOCK_SIZE = 8 << 20
 #: A quoted CSV record longer than this is taken as an unbalanced quote.
 MAX_RECORD = 64 << 20
+#: Longest physical line accepted (bytes, after decompression); a longer one refuses the file with its
+#: line number, so memory stays bounded whatever the input (a gzip of NULs without a newline, say).
+MAX_LINE = 1 << 20
 
 _NL = 10
 _CR = 13
@@ -164,6 +167,7 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
                     n = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
                     yield RawBlock(buf, line, n, raw.tell(), total)
                 return
+            _check_line_lengths(buf, line, path)
             cut = _last_record_end(buf, quote)
             if cut < 0 and quote is not None and len(buf) > MAX_RECORD:
                 # an unbalanced quote would swallow the rest of the file: cut at the last newline and
@@ -179,6 +183,36 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
     finally:
         reader.close()
         raw.close()
+
+
+def _long_line(data: bytes, limit: int) -> int:
+    """Start offset of the first line longer than ``limit`` bytes in ``data`` (-1 when none).
+
+    Any line longer than ``limit`` covers a whole aligned window of ``limit // 2`` bytes, so only
+    windows without a newline are looked at closely: one ``memchr`` per window on ordinary text.
+    """
+    half = max(limit // 2, 1)
+    start = 0
+    while start + half <= len(data):
+        if data.find(b"\n", start, start + half) >= 0:
+            start += half
+            continue
+        line_start = data.rfind(b"\n", 0, start) + 1
+        end = data.find(b"\n", start + half)
+        if end < 0:
+            end = len(data)
+        if end - line_start > limit:
+            return line_start
+        start = end + 1
+    return -1
+
+
+def _check_line_lengths(buf: bytes, first_line: int, path: str | os.PathLike) -> None:
+    at = _long_line(buf, MAX_LINE)
+    if at >= 0:
+        number = first_line + buf.count(b"\n", 0, at)
+        raise FileRejected(str(path), number, None, f"the line is longer than {MAX_LINE:,} bytes, the limit for one "
+                                                    "line (is the file binary, or not split into lines?)")
 
 
 @dataclass

@@ -36,6 +36,8 @@ class FileStats:
         Other things not loaded, by reason (e.g. X API references whose author is unknown).
     produced : dict
         Rows handed to the store per canonical table.
+    columns : dict
+        The file's columns read as a field of another name by a common spelling (``timestamp -> ts``).
     """
 
     path: str
@@ -49,6 +51,7 @@ class FileStats:
     comment_lines: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     produced: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
     bytes_done: int = field(default=0, repr=False)
 
     def skip(self, reason: str, n: int) -> None:
