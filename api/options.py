@@ -59,6 +59,23 @@ def neo4j_settings() -> dict:
     return settings
 
 
+#: Optional extras by the modules they provide (pyproject.toml's [project.optional-dependencies]).
+EXTRAS = {"api": ("fastapi", "pydantic", "uvicorn"), "report": ("matplotlib",), "neo4j": ("neo4j",)}
+
+
+def require_extra(extra: str, command: str) -> None:
+    """Exit with a one-line message (code 2) when a module of ``extra`` cannot be imported."""
+    import importlib
+
+    for module in EXTRAS[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            typer.echo(f"error: nichegraph {command} needs the optional package {module!r} (the {extra!r} extra); "
+                       f"install it with: pip install 'nichegraph[{extra}]'", err=True)
+            raise typer.Exit(2) from None
+
+
 def open_cli_store(location: str, *, read_only: bool = False) -> Store:
     """Open the store named by ``--store`` with the settings from the environment."""
     from nichegraph.graph_store import is_neo4j_uri

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from rich.markup import escape
 
+from nichegraph.graph_store import redact
 from nichegraph.graph_store.errors import InputRejected, StoreError
 from nichegraph.graph_store.ingest import (FORMATS, FileRejected, FileStats, LoadReport, check_rejects_path, load_files,
                                            load_mapping)
@@ -78,7 +79,7 @@ def command(
 
     def on_progress(stats: FileStats, done: int, total: int) -> None:
         if id(stats) not in tasks:
-            tasks[id(stats)] = progress.add_task(_short(stats.path), total=total, rows=0)
+            tasks[id(stats)] = progress.add_task(escape(_short(stats.path)), total=total, rows=0)
         progress.update(tasks[id(stats)], completed=done, rows=stats.rows)
         if done >= total and len(tasks) == n_inputs and not writing:
             # every file is read; the store now merges the batches in its transaction
@@ -94,6 +95,10 @@ def command(
         if rejects and isinstance(exc, InputRejected) and not isinstance(exc, FileRejected):
             err.print(f"the bad rows were written to {escape(rejects)}")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        # the store's transaction was rolled back as the exception left it (see docs/guarantees.md)
+        err.print("[bold red]interrupted:[/] the load was stopped; the store was not changed")
+        raise typer.Exit(130) from None
     _summary(report, store)
 
 
@@ -103,11 +108,11 @@ def _short(path: str, width: int = 40) -> str:
 
 def _summary(report: LoadReport, store: str) -> None:
     out = Console(highlight=False)
-    t = Table(title=f"loaded into {store}", title_justify="left")
+    t = Table(title=f"loaded into {escape(redact(store))}", title_justify="left")
     for col in ("file", "format", "rows", "loaded", "rejected", "filtered", "blank"):
         t.add_column(col, justify="left" if col in ("file", "format") else "right", overflow="fold")
     for f in report.files:
-        t.add_row(_short(Path(f.path).name, 24), f.format, f"{f.rows:,}", f"{f.loaded:,}", f"{f.rejected:,}",
+        t.add_row(escape(_short(Path(f.path).name, 24)), f.format, f"{f.rows:,}", f"{f.loaded:,}", f"{f.rejected:,}",
                   f"{f.filtered:,}", f"{f.blank_lines + f.comment_lines:,}")
     out.print(t)
     c = report.counts
@@ -125,6 +130,6 @@ def _summary(report: LoadReport, store: str) -> None:
         for col, fld in f.columns.items():
             out.print(f"{escape(_short(f.path))}: column {escape(repr(col))} read as {fld} (a common spelling)")
         for reason, n in f.skipped.items():
-            out.print(f"{_short(f.path)}: skipped {n:,} {reason}")
+            out.print(f"{escape(_short(f.path))}: skipped {n:,} {escape(reason)}")
     if report.rejects_path:
-        out.print(f"rejected rows: {report.rejected:,} (written to {report.rejects_path})")
+        out.print(f"rejected rows: {report.rejected:,} (written to {escape(report.rejects_path)})")
