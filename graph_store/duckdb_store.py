@@ -163,6 +163,15 @@ class DuckDBStore:
         one = lambda sql, params=None: con.execute(sql, params).fetchall()[0][0]  # noqa: E731
         out = LoadCounts()
 
+        # 0. an X account first seen as @username (a mention without an id, see ingest/_handles.py) takes its
+        # id when a load brings it; it keeps its idx, so every stored edge follows it
+        con.execute("""
+            UPDATE accounts SET id = s.id FROM (
+                SELECT min(id) AS id, '@' || lower(handle) AS key FROM stage_accounts
+                WHERE handle IS NOT NULL AND platform = 'x' AND NOT starts_with(id, '@') GROUP BY ALL) s
+            WHERE accounts.id = s.key AND accounts.platform = 'x'
+              AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.id)""")
+
         # 1. accounts: every id named anywhere in this load.  Interaction endpoints are first looked up among
         # the stored accounts (Arrow hash lookup); only the unknown ones go through DISTINCT (none, when the
         # accounts were loaded before their interactions).

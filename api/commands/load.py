@@ -129,6 +129,9 @@ def _summary(report: LoadReport, store: str) -> None:
     for f in report.files:
         for col, fld in f.columns.items():
             out.print(f"{escape(_short(f.path))}: column {escape(repr(col))} read as {fld} (a common spelling)")
+        if f.keyed_by_handle:
+            out.print(f"{escape(_short(f.path))}: {f.keyed_by_handle:,} mentions name a username with no id in the "
+                      "file; kept under the account @username")
         for reason, n in f.skipped.items():
             out.print(f"{escape(_short(f.path))}: skipped {n:,} {escape(reason)}")
     if report.rejects_path:

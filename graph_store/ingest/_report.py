@@ -36,6 +36,8 @@ class FileStats:
         Other things not loaded, by reason (e.g. X API references whose author is unknown).
     produced : dict
         Rows handed to the store per canonical table.
+    keyed_by_handle : int
+        X API mentions with a username and no known id, kept under the account ``@username``.
     columns : dict
         The file's columns read as a field of another name by a common spelling (``timestamp -> ts``).
     """
@@ -52,6 +54,7 @@ class FileStats:
     skipped: dict[str, int] = field(default_factory=dict)
     produced: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    keyed_by_handle: int = 0
     bytes_done: int = field(default=0, repr=False)
 
     def skip(self, reason: str, n: int) -> None:
