@@ -61,7 +61,7 @@ def main() -> None:
 
     from rich.markup import escape
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
     try:
         app()
     except (StoreError, EngineError) as exc:

@@ -29,4 +29,4 @@ def command(
     table = Table(title=f"nichegraph store {escape(info['store'])}", show_header=False)
     for key, value in info.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) else escape(str(value)))
-    Console().print(table)
+    Console(emoji=False).print(table)

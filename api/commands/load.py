@@ -51,7 +51,7 @@ def command(
         "--timestamp-format", metavar="FMT", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     if fmt not in FORMATS:
         err.print(f"[bold red]error:[/] --format {fmt!r}: use one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -107,7 +107,7 @@ def _short(path: str, width: int = 40) -> str:
 
 
 def _summary(report: LoadReport, store: str) -> None:
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     t = Table(title=f"loaded into {escape(redact(store))}", title_justify="left")
     for col in ("file", "format", "rows", "loaded", "rejected", "filtered", "blank"):
         t.add_column(col, justify="left" if col in ("file", "format") else "right", overflow="fold")

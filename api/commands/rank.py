@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich import box
 from rich.table import Table
 
@@ -46,7 +47,7 @@ def command(
         with open_cli_store(store, read_only=True) as st:
             run, table = rank(st, query, run_id=run_id)
     except RankingError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     records = to_records(table)
     if fmt == "json":
@@ -72,16 +73,16 @@ def command(
         view.add_column(_HEADERS.get(name, name), justify="left" if name in ("account", "tier", "affiliation")
                         else "right", overflow="fold", no_wrap=name == "account")
     for r in records:
-        view.add_row(*[_cell(r, c) for c in shown])
+        view.add_row(*[escape(_cell(r, c)) for c in shown])  # ids and handles are user data, not markup
     if any(r.get("tier_estimated") for r in records):
         view.caption = "* tier estimated from observed followers (no platform count)"
     view.caption = (view.caption + "\n" if view.caption else "") + "comm/niche: broad community / niche id"
     if out:
         with open(out, "w", encoding="utf-8") as f:
-            Console(file=f, width=200).print(view)
+            Console(file=f, width=200, emoji=False).print(view)
     else:
         # a terminal gets its own width; a pipe or a log gets room for every column
-        Console(width=None if sys.stdout.isatty() else 160).print(view)
+        Console(width=None if sys.stdout.isatty() else 160, emoji=False).print(view)
 
 
 #: columns kept in csv/json but left out of the terminal table (shown folded into others)
