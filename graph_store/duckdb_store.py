@@ -24,6 +24,7 @@ connection; table names come from fixed allowlists.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -69,10 +70,8 @@ DEFAULT_PATH = "nichegraph.duckdb"
 def _quietly(fn: Callable, *args) -> None:
     """Clean-up after a statement that may have failed: DuckDB then refuses every statement until the
     rollback, and that refusal must not hide the original error."""
-    try:
+    with contextlib.suppress(duckdb.Error):
         fn(*args)
-    except duckdb.Error:
-        pass
 
 
 def _unregister(con: "duckdb.DuckDBPyConnection", name: str) -> None:

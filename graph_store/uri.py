@@ -65,7 +65,7 @@ def parse_neo4j_uri(location: str) -> Neo4jLocation:
     if not parts.hostname:
         raise StoreLocationError(f"--store {shown}: the URI names no host; write e.g. "
                                  f"{parts.scheme}://localhost:7687")
-    if port is not None and not 1 <= port <= 65535 or parts.netloc.endswith(":"):
+    if (port is not None and not 1 <= port <= 65535) or parts.netloc.endswith(":"):
         raise StoreLocationError(f"--store {shown}: port out of range 1..65535")
     if parts.path not in ("", "/") or parts.fragment:
         raise StoreLocationError(f"--store {shown}: a Neo4j URI has no path or #fragment; pick the database with "

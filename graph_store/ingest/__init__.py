@@ -164,9 +164,9 @@ class _unreadable_refused:
     def __enter__(self):
         return self
 
-    def __exit__(self, typ, exc, tb) -> bool:
+    def __exit__(self, typ, exc, tb) -> None:
         if exc is None or isinstance(exc, StoreError) or not isinstance(exc, _UNREADABLE):
-            return False
+            return  # propagate as it is
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else typ.__name__
         if len(reason) > 300:  # pyarrow prints overflowing floats with every digit
             reason = reason[:300] + "..."

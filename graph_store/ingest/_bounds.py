@@ -12,7 +12,7 @@ instead of being read as a date in a far future.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa

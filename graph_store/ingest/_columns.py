@@ -124,7 +124,7 @@ def piece(table: str, tm: TableMapping, cols: dict[str, str], data, lines: np.nd
             data = data.filter(pa.array(keep))
             lines = lines[idx] if not callable(lines) else (lambda _f=lines, _i=idx: np.asarray(_f())[_i])
             base_text = text
-            text = lambda pos, _i=idx, _t=base_text: _t(_i[pos])  # noqa: E731
+            text = lambda pos, _i=idx, _t=base_text: _t(_i[pos])
     if data.num_rows == 0:
         return None
     arrays = {fld: data.column(col) for fld, col in cols.items()}

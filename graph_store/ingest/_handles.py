@@ -12,7 +12,7 @@ there the id-keyed account appears beside the ``@username`` one.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +17,14 @@ import pyarrow.parquet as pq
 
 from ..errors import RowIssue
 from ._blocks import decode_text, utf8_error
-from ._columns import piece as _piece, refuse as _refuse, resolve_columns as _resolve_columns
+from ._columns import piece as _piece
+from ._columns import refuse as _refuse
+from ._columns import resolve_columns as _resolve_columns
+from ._convert import Piece
 from ._report import FileStats
 from .mapping import TableMapping
 
-Output = Iterator["Piece | list[RowIssue]"]
+Output = Iterator[Piece | list[RowIssue]]
 
 
 def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
@@ -44,7 +47,7 @@ def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file
         batch, lines, bad = _drop_invalid_utf8(batch, lines, cols, file)
         if bad:
             yield bad
-        text = lambda pos, _b=batch: [json.dumps(r, default=str, ensure_ascii=False)  # noqa: E731
+        text = lambda pos, _b=batch: [json.dumps(r, default=str, ensure_ascii=False)
                                       for r in _b.take(pa.array(pos)).to_pylist()]
         p = _piece(table, tm, cols, batch, lines, text, stats)
         if p is not None:

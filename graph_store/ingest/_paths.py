@@ -8,8 +8,8 @@ spelling: relative, absolute, through a symbolic link or as a hard link to the s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import StoreError
 

@@ -89,7 +89,7 @@ def test_rejects_naming_an_input_is_refused_and_the_input_kept(seeded_store, tmp
 
 def test_rejects_in_a_missing_folder_is_refused_before_parsing(tmp_path):
     store = DuckDBStore(tmp_path / "s.duckdb")
-    with pytest.raises(RejectsPathError, match="folder .*nowhere does not exist"):
+    with pytest.raises(RejectsPathError, match=r"folder .*nowhere does not exist"):
         # a missing input would be reported while parsing: the rejects check comes first
         load_files(store, interactions=BAD, on_error="skip", rejects=tmp_path / "nowhere" / "r.csv")
     r = run_cli("load", "--store", str(tmp_path / "t.duckdb"), "--interactions", str(BAD), "--on-error", "skip",
