@@ -8,7 +8,7 @@ back to accounts.
 
 from __future__ import annotations
 
-from .base import EdgeArrays, LoadCounts, RunRecord, Store, TableCounts
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, Store, TableCounts
 from .errors import InputRejected, NoRunError, RowIssue, StoreError, StoreLocationError
 from .schema import INTERACTION_KINDS, SCHEMAS, TableBatch
 from .uri import Neo4jLocation, parse_neo4j_uri, redact
@@ -55,6 +55,6 @@ def open_store(location: str, *, read_only: bool = False, **options) -> Store:
 
 __all__ = [
     "EdgeArrays", "INTERACTION_KINDS", "InputRejected", "LoadCounts", "NoRunError", "RowIssue", "RunRecord",
-    "Neo4jLocation", "SCHEMAS", "Store", "StoreError", "StoreLocationError", "TableBatch", "TableCounts",
-    "is_neo4j_uri", "open_store", "parse_neo4j_uri", "redact",
+    "Neo4jLocation", "RESULT_TABLES", "SCHEMAS", "Store", "StoreError", "StoreLocationError", "TableBatch",
+    "TableCounts", "is_neo4j_uri", "open_store", "parse_neo4j_uri", "redact",
 ]
