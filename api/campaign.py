@@ -1,11 +1,11 @@
 """Campaign planning glue: a store's follow graph + the latest run's accounts table -> a plan.
 
 The audience of an account is its followers in the follow graph
-(:func:`engine.campaign.audience_graph`).  Candidates are filtered with the
+(:func:`engine.influence.audience_graph`).  Candidates are filtered with the
 latest analysis run's ``accounts`` table (``tier``, ``community``,
 ``affiliation``; an optional numeric cost column), then
-:func:`engine.campaign.max_reach_portfolio` (objective ``reach``) or
-:func:`engine.campaign.imm_portfolio` (objective ``spread``) chooses them.
+:func:`engine.influence.max_reach_portfolio` (objective ``reach``) or
+:func:`engine.influence.imm_portfolio` (objective ``spread``) chooses them.
 Accounts loaded after the run are still part of every audience, but they
 cannot be chosen (the run has no tier or community for them).
 """
@@ -21,11 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
-from nichegraph.engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
+from nichegraph.engine.tiers import TIER_NAMES
+from nichegraph.engine.influence import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
 from nichegraph.graph_store import EdgeArrays, Store
 
 Objective = Literal["reach", "spread"]
-KNOWN_TIERS = ("nano", "micro", "macro", "mega")
+KNOWN_TIERS = TIER_NAMES
 
 
 class PlanError(ValueError):
@@ -133,7 +134,7 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
                      run_id: str | None = None, audience: Graph | None = None) -> Plan:
     """Plan from edge arrays and a run's accounts table (see :func:`plan_campaign`).
 
-    ``audience`` may pass a prebuilt :func:`engine.campaign.audience_graph` of ``edges`` (the
+    ``audience`` may pass a prebuilt :func:`engine.influence.audience_graph` of ``edges`` (the
     HTTP service caches it per run).
     """
     if request.objective not in ("reach", "spread"):

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from nichegraph.engine import EngineError
-from nichegraph.engine.campaign import audience_graph
+from nichegraph.engine.tiers import TIER_NAMES
+from nichegraph.engine.influence import audience_graph
 from nichegraph.graph_store import StoreError
 
 from ...campaign import PlanError, PlanRequest, plan_from_arrays
@@ -37,7 +38,7 @@ class CampaignPlanRequest(BaseModel):
         {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
 
     k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
-    tier: list[Literal["nano", "micro", "macro", "mega"]] | None = Field(None, max_length=4)
+    tier: list[Literal[TIER_NAMES]] | None = Field(None, max_length=len(TIER_NAMES))  # type: ignore[valid-type]
     community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None = Field(
         None, max_length=1000, description="Broad community ids.")
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
