@@ -226,8 +226,8 @@ def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | N
     p = CommunityParams.from_any(params)
     n = edges.n_nodes
     weights = AffinityWeights.from_dict(p.affinity)
-    g = affinity_graph(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst, edges.int_kind,
-                       edges.int_weight, weights=weights)
+    g = affinity_graph(n, edges.follow_src, edges.follow_dst, edges.interaction_src, edges.interaction_dst, edges.interaction_kind,
+                       edges.interaction_weight, weights=weights)
     part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations, parallel=p.parallel)
     community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
     tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
