@@ -7,7 +7,7 @@ rebuilt as Arrow nulls here.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import duckdb
 import numpy as np

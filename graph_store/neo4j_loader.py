@@ -35,10 +35,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -116,10 +117,10 @@ def _stage(con: duckdb.DuckDBPyConnection, batches: Iterable[TableBatch]) -> int
     return int(n)
 
 
-def _load_atomic(sessions: Sessions, con: duckdb.DuckDBPyConnection, counter: "WriteProgress", *,
+def _load_atomic(sessions: Sessions, con: duckdb.DuckDBPyConnection, counter: WriteProgress, *,
                  batch_size: int, phases: dict[str, float]) -> LoadCounts:
     """Small loads: every statement in one managed transaction (retried as a whole)."""
-    def work(tx: "Any") -> LoadCounts:
+    def work(tx: Any) -> LoadCounts:
         counter.reset()
 
         def run(query: str, params: dict, what: str = "write", retry_query: str | None = None) -> list[dict]:
@@ -357,7 +358,7 @@ class Loader:
 
     def _plan_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
                     value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
-                    counts: Any, what: str) -> tuple[list["Job"], list["Job"]]:
+                    counts: Any, what: str) -> tuple[list[Job], list[Job]]:
         """Plan one relationship phase: batches of what is not stored yet, and of what must change.
 
         On a relationship type with nothing stored everything is new.  Otherwise the
@@ -401,7 +402,7 @@ class Loader:
     def _slices(self, table: pa.Table) -> list[pa.Table]:
         return [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
 
-    def _run_job(self, job: "Job") -> tuple[int, int]:
+    def _run_job(self, job: Job) -> tuple[int, int]:
         """Write one batch; (inserted, existing) as the server counted them."""
         part = job.part
         p = {c: part.column(c).to_pylist() for c in part.column_names}
@@ -427,7 +428,7 @@ class Loader:
         finally:
             ex.shutdown(wait=True, cancel_futures=True)
 
-    def _run_jobs(self, jobs: list["Job"]) -> None:
+    def _run_jobs(self, jobs: list[Job]) -> None:
         """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
         for job, (ins, existing) in zip(jobs, self._map(self._run_job, jobs)):
             job.counts.inserted += ins

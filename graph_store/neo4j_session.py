@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import StoreError
 
@@ -23,7 +24,7 @@ _log = logging.getLogger(__name__)
 
 
 def open_driver(uri: str, *, user: str | None, password: str | None, max_retry_time: float,
-                connection_timeout: float, **driver_options: Any) -> "neo4j.Driver":
+                connection_timeout: float, **driver_options: Any) -> neo4j.Driver:
     """A driver to ``uri`` whose server answered; bad credentials, URIs and servers as :class:`StoreError`.
 
     The server's notifications (performance hints, unrecognised names, schema notes) stay on: the
@@ -48,7 +49,7 @@ def open_driver(uri: str, *, user: str | None, password: str | None, max_retry_t
     return driver
 
 
-def records_as_dicts(result: "neo4j.Result") -> list[dict]:
+def records_as_dicts(result: neo4j.Result) -> list[dict]:
     """The records as dicts.
 
     ``Record.data()`` would walk every element of every list value to convert graph objects,
@@ -75,7 +76,7 @@ class Sessions:
         hanging the caller).
     """
 
-    def __init__(self, driver: "neo4j.Driver", location: str, *, database: str | None,
+    def __init__(self, driver: neo4j.Driver, location: str, *, database: str | None,
                  max_retry_time: float, tx_timeout: float):
         self.driver = driver
         self.location = location
@@ -83,7 +84,7 @@ class Sessions:
         self.max_retry_time = float(max_retry_time)
         self.tx_timeout = float(tx_timeout)
 
-    def session(self, write: bool = True) -> "neo4j.Session":
+    def session(self, write: bool = True) -> neo4j.Session:
         return self.driver.session(database=self.database,
                                    default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS)
 
@@ -109,7 +110,7 @@ class Sessions:
                 time.sleep(delay)
                 delay = min(delay * 2, 8.0)
 
-    def transaction(self, work: Callable[["neo4j.ManagedTransaction"], Any], *, write: bool, what: str) -> Any:
+    def transaction(self, work: Callable[[neo4j.ManagedTransaction], Any], *, write: bool, what: str) -> Any:
         """``work(tx)`` in one managed transaction (retried as a whole); errors as :class:`StoreError`."""
         unit = neo4j.unit_of_work(timeout=self.tx_timeout)(work)
 
@@ -128,7 +129,7 @@ class Sessions:
         """
         attempts = [0]
 
-        def work(tx: "neo4j.ManagedTransaction") -> list[dict]:
+        def work(tx: neo4j.ManagedTransaction) -> list[dict]:
             q = query if attempts[0] == 0 or retry_query is None else retry_query
             if attempts[0]:
                 _log.info("Neo4j %s: %s: attempt %d (the driver retries transient errors such as deadlocks)",

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -96,7 +97,7 @@ class Neo4jStore:
                 database: str | None = None, batch_size: int | str = DEFAULT_BATCH_SIZE,
                 atomic_rows: int | str = DEFAULT_ATOMIC_ROWS, workers: int | str = DEFAULT_WORKERS,
                 write_progress: ProgressCallback | None = None, max_retry_time: float = 60.0,
-                tx_timeout: float = 600.0, connection_timeout: float = 15.0, **driver_options: Any) -> "Neo4jStore":
+                tx_timeout: float = 600.0, connection_timeout: float = 15.0, **driver_options: Any) -> Neo4jStore:
         """Open a driver to ``uri`` and check that the server answers.
 
         Parameters
@@ -118,7 +119,7 @@ class Neo4jStore:
                    tx_timeout=tx_timeout)
 
     # -- context management -------------------------------------------------
-    def __enter__(self) -> "Neo4jStore":
+    def __enter__(self) -> Neo4jStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

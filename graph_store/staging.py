@@ -9,7 +9,8 @@ file changes nothing), and aggregate them the same way, so they agree on every c
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np

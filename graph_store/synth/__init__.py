@@ -63,6 +63,6 @@ from .world import (AFFILIATIONS, BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG
                     ROLE_HUB, ROLE_MEMBER, ROLES, World)
 
 __all__ = [
-    "AFFILIATIONS", "BRAND_AFFILIATION", "BRAND_HANDLE", "BRAND_HASHTAG", "FileFormat", "MIN_ACCOUNTS", "PLATFORM",
-    "ROLES", "ROLE_BRAND", "ROLE_HUB", "ROLE_MEMBER", "World", "generate", "write_world",
+    "AFFILIATIONS", "BRAND_AFFILIATION", "BRAND_HANDLE", "BRAND_HASHTAG", "MIN_ACCOUNTS", "PLATFORM", "ROLES",
+    "ROLE_BRAND", "ROLE_HUB", "ROLE_MEMBER", "FileFormat", "World", "generate", "write_world",
 ]

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layout import Layout, Sampler, hub_targets, pick_codes
 from ..schema import INTERACTION_KINDS
+from .layout import Layout, Sampler, hub_targets, pick_codes
 
 _KIND = {k: i for i, k in enumerate(INTERACTION_KINDS)}
 _MENTION, _REPLY, _REPOST, _QUOTE = _KIND["mention"], _KIND["reply"], _KIND["repost"], _KIND["quote"]

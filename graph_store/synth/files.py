@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gzip as _gzip
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc

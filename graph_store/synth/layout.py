@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 def truncated_pareto(rng: np.random.Generator, size: int, lo: float, hi: float, k: float) -> np.ndarray:
     """Samples of a Pareto law with exponent ``k`` (density ~ x^-(k+1)) truncated to [lo, hi)."""
     u = rng.random(size)

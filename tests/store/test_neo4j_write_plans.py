@@ -42,7 +42,7 @@ def _kind(op: dict) -> str:
     return op["operatorType"].split("@")[0]
 
 
-def _planned_afresh(s: "neo4j.Session") -> None:
+def _planned_afresh(s: neo4j.Session) -> None:
     """Forget cached plans: the next statements are planned for the (wiped, empty) database, the state in
     which a planner free to choose would pick the narrower index on ``run_id`` alone."""
     s.run("CALL db.clearQueryCaches()").consume()
