@@ -39,7 +39,8 @@ from ._convert import Piece, convert
 from ._errors import FileRejected
 from ._edgelists import read_higgs, read_snap
 from ._report import FileStats, LoadReport, RejectsWriter
-from ._tabular import read_csv, read_jsonl, read_parquet
+from ._jsonl import read_jsonl
+from ._tabular import read_csv, read_parquet
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
 

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from ..schema import TIMESTAMP
 from ._convert import Piece, TableOptions, convert
 from ._report import FileStats
-from ._tabular import LineBlocks, parse_json_block
+from ._jsonl import LineBlocks, parse_json_block
 
 S = pa.string()
 MENTION = pa.struct([("id", S), ("username", S)])
