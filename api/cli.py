@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "report": "report",
     "plan": "plan",
+    "neo4j-import-files": "neo4j_import_files",
 }
 
 for _name, _module in COMMANDS.items():

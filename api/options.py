@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Annotated, Callable
 
 import typer
@@ -65,18 +66,37 @@ def _flag(value: str | None) -> bool | None:
     return True if v in ("1", "true", "yes") else False if v in ("0", "false", "no") else None
 
 
-def open_cli_store(location: str, *, read_only: bool = False,
+#: Seconds a command waits for a DuckDB file another process holds (``NICHEGRAPH_LOCK_WAIT``).
+DEFAULT_LOCK_WAIT = 30.0
+
+
+def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float | None = None,
                    write_progress: Callable[[int, int], None] | None = None) -> Store:
     """Open the store named by ``--store`` with the settings from the environment.
 
     ``write_progress(rows_done, rows_total)`` is handed to a store that reports its write phase
     (Neo4j), unless the settings turn progress off.
-    """
-    from nichegraph.graph_store import is_neo4j_uri
 
-    if not is_neo4j_uri(location):
-        return open_store(location, read_only=read_only)
-    options = neo4j_settings()
-    if options.pop("progress", None) is not False and write_progress is not None:
-        options["write_progress"] = write_progress
-    return open_store(location, read_only=read_only, **options)
+    A DuckDB file is locked by whichever process has it open for writing (and,
+    against writers, by readers such as the HTTP service's brief checks for a
+    new run); opening retries for ``lock_wait`` seconds (default
+    ``NICHEGRAPH_LOCK_WAIT`` or :data:`DEFAULT_LOCK_WAIT`) before giving up, so
+    a load started during such a check waits instead of failing.
+    """
+    from nichegraph.graph_store import StoreError, is_neo4j_uri
+
+    if is_neo4j_uri(location):
+        options = neo4j_settings()
+        if options.pop("progress", None) is not False and write_progress is not None:
+            options["write_progress"] = write_progress
+        return open_store(location, read_only=read_only, **options)
+    if lock_wait is None:
+        lock_wait = float(os.environ.get("NICHEGRAPH_LOCK_WAIT") or DEFAULT_LOCK_WAIT)
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            return open_store(location, read_only=read_only)
+        except StoreError as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.05)

@@ -29,8 +29,8 @@ Social versus parasocial audiences
 
 Tiers and rankings
 ------------------
-:func:`tiers` (audience-size tiers named by :data:`TIER_NAMES`),
-:func:`hidden_influencer_score` and :func:`rank_indices`.
+:func:`tiers` (audience-size tiers named by :data:`TIER_NAMES`) and
+:func:`hidden_influencer_score` (rankings themselves are queries over a run: ``api.rankings``).
 
 Reach and campaigns
 -------------------
@@ -48,7 +48,7 @@ from .influence import (audience_graph, audience_overlap, estimate_reach, ic_spr
                         max_reach_portfolio, minhash_sketches, reach_sketch, unique_reach)
 from .niche_centrality import niche_pagerank, niche_share, participation, percentile_within, within_module_z
 from .niche_detection import Niches, niche_resolution, niches
-from .ranking import hidden_influencer_score, rank_indices
+from .ranking import hidden_influencer_score
 from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_ratio
 from .tiers import TIER_NAMES, tiers
 
@@ -64,7 +64,7 @@ __all__ = [
     # social versus parasocial audiences
     "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio",
     # tiers and rankings
-    "TIER_NAMES", "hidden_influencer_score", "rank_indices", "tiers",
+    "TIER_NAMES", "hidden_influencer_score", "tiers",
     # reach and campaigns
     "audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio", "max_reach_portfolio",
     "minhash_sketches", "reach_sketch", "unique_reach",

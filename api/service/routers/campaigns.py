@@ -1,11 +1,12 @@
 """``POST /v1/campaigns/plan``: choose the accounts whose audiences together reach the most people.
 
-Thin layer over :func:`api.campaign.plan_from_arrays`.  The follow graph and
-the run's accounts table are read from the store once per run (under the
-store lock) and cached with the audience graph; each request then runs only
-the selection (lazy greedy for ``reach``, IMM for ``spread``) in the worker
-thread pool (the kernels release the GIL).  Requests are bounded: ``k`` at
-most 500, IMM at most 2,000,000 RR sets.
+Thin layer over :func:`api.campaign.plan_for_run`.  The audience graph and the
+accounts table come from the snapshot in memory (built from the run's tables
+when the run was loaded), so a request never opens the store.  The selection
+(lazy greedy for ``reach``, IMM for ``spread``) runs on the
+:class:`~api.service.plan_queue.PlanQueue` workers, off the event loop, with a
+bounded queue and a compute budget per key.  Requests are bounded: ``k`` at most
+500, IMM at most 2,000,000 RR sets.
 """
 
 from __future__ import annotations
@@ -14,21 +15,29 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nichegraph.engine import EngineError
 from nichegraph.engine.tiers import TIER_NAMES
-from nichegraph.engine.influence import audience_graph
-from nichegraph.graph_store import StoreError
 
-from ...campaign import PlanError, PlanRequest, plan_from_arrays
+from ...campaign import PlanError, PlanRequest, plan_for_run
 from ..deps import Snap, get_state
 from ..errors import ApiError, ErrorBody, dumps
+from ..plan_queue import PlanRefused
 
 router = APIRouter(tags=["campaigns"])
 
 MAX_K = 500
 MAX_RR_SETS = 2_000_000
+
+
+def _integral(value):
+    """84.0 as 84: JSON Schema counts a number with no fraction as an integer, so the body may carry one."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: An integer of the strict body that also takes an integral JSON number (never a string or a bool).
+JsonInt = Annotated[int, BeforeValidator(_integral)]
 
 
 class CampaignPlanRequest(BaseModel):
@@ -37,19 +46,20 @@ class CampaignPlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
 
-    k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
+    k: JsonInt = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
     tier: list[Literal[TIER_NAMES]] | None = Field(None, max_length=len(TIER_NAMES))  # type: ignore[valid-type]
-    community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None = Field(
+    community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(_integral)]] | None = Field(
         None, max_length=1000, description="Broad community ids.")
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, max_length=100, description="Organisations (case-insensitive).")
     budget: float | None = Field(None, ge=0, description="Total cost allowed (unit costs unless `cost_column`).")
     cost_column: str | None = Field(None, max_length=100, description="Numeric accounts column holding costs.")
     objective: Literal["reach", "spread"] = "reach"
-    probability: float | Literal["wc"] = Field(0.1, description="spread: edge probability in (0, 1], or 'wc'.")
+    probability: Annotated[float, Field(gt=0, le=1)] | Literal["wc"] = Field(
+        0.1, description="spread: edge probability in (0, 1], or 'wc' (1 / the follower's in-degree).")
     epsilon: float = Field(0.2, ge=0.1, lt=1.0, description="spread: IMM slack (within 1 - 1/e - epsilon).")
     ell: float = Field(1.0, gt=0, le=10)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    seed: JsonInt = Field(0, ge=0, le=2**63 - 1)
     overlap: bool = Field(False, description="Also return the chosen accounts' pairwise audience overlap.")
 
 
@@ -78,52 +88,38 @@ class CampaignPlan(BaseModel):
     n_accounts: int
     audience_sum: int = Field(description="Sum of the chosen accounts' audiences (duplicates counted).")
     total_cost: float
-    request: dict
+    # titled so generators name the inline model PlanEcho, not CampaignPlan + Request (the request body's name)
+    request: dict = Field(title="PlanEcho", description="The request as the planner understood it.")
     details: dict
     overlap: dict | None = Field(None, description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
                                                    "matrices (rows and columns in selection order).")
 
 
-def _world(request: Request, run_id: str):
-    state = get_state(request)
-
-    def make():
-        try:
-            with state.store_lock:
-                store = state.holder.open_store()
-                try:
-                    _, tables = store.read_run(run_id)
-                    edges = store.read_edges()
-                finally:
-                    store.close()
-        except StoreError as exc:
-            raise ApiError(503, "the store is busy or changed; try again shortly",
-                           headers={"Retry-After": "5"}) from exc
-        accounts = tables.get("accounts")
-        if accounts is None:
-            raise ApiError(503, f"run {run_id} has no accounts table")
-        return edges, accounts, audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
-
-    return state.cache.get_or_make(("campaign-world", run_id), make)
-
-
-@router.post("/campaigns/plan", response_model=CampaignPlan, summary="Plan a campaign",
-             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
+@router.post("/campaigns/plan", operation_id="planCampaign", response_model=CampaignPlan, summary="Plan a campaign",
+             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+                        503: {"model": ErrorBody, "description": "Too many plans queued, or the run has no "
+                                                                 "audience table; see Retry-After"}},
              description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
                          "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
                          "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
                          "total with its uncertainty.")
-def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
     snap = ctx.snap
-    edges, accounts, audience = _world(request, snap.run_id)
+    if snap.audience is None:
+        raise ApiError(503, f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
+                       headers={"Retry-After": "60"})
     req = PlanRequest(k=body.k, tiers=tuple(body.tier) if body.tier else None,
                       communities=tuple(body.community) if body.community else None,
                       affiliations=tuple(body.affiliation) if body.affiliation else None,
                       budget=body.budget, cost_column=body.cost_column, objective=body.objective,
                       probability=body.probability, epsilon=body.epsilon, ell=body.ell, seed=body.seed,
                       max_rr_sets=MAX_RR_SETS, overlap=body.overlap)
+    client = getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
     try:
-        result = plan_from_arrays(edges, accounts, req, run_id=snap.run_id, audience=audience)
+        result = await get_state(request).plans.run(
+            client, lambda: plan_for_run(snap.audience, snap.table, req, run_id=snap.run_id))
+    except PlanRefused as exc:
+        raise ApiError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
     except (PlanError, EngineError) as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
     return Response(dumps(result.to_dict()), media_type="application/json",
