@@ -289,9 +289,11 @@ def _names(columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(columns)
 
 
-def _set_columns(var: str, columns: Sequence[str]) -> str:
-    """``SET`` items for row ``i`` of the column lists ``$v.<name>`` (a null removes the property)."""
-    return ", ".join(f"{var}.{c} = $v.{c}[i]" for c in _names(columns))
+def _set_columns(var: str, columns: Sequence[str], *first: str) -> str:
+    """A ``SET`` clause: the items ``first``, then row ``i`` of the column lists ``$v.<name>`` (a null
+    removes the property); empty when there is nothing to set."""
+    items = [*first, *(f"{var}.{c} = $v.{c}[i]" for c in _names(columns))]
+    return f"SET {', '.join(items)}" if items else ""
 
 
 def account_results(columns: Sequence[str]) -> str:
@@ -304,7 +306,7 @@ def account_results(columns: Sequence[str]) -> str:
     return f"""
 UNWIND range(0, size($idx) - 1) AS i
 MATCH (a:Account {{idx: $idx[i]}}) USING INDEX a:Account(idx)
-SET a.run_id = $run_id, {_set_columns("a", columns)}
+{_set_columns("a", columns, "a.run_id = $run_id")}
 """
 
 
@@ -318,7 +320,7 @@ def communities(columns: Sequence[str]) -> str:
     return f"""
 UNWIND range(0, size($id) - 1) AS i
 CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
-SET {_set_columns("c", columns)}
+{_set_columns("c", columns, "c.run_id = $run_id")}
 """
 
 
@@ -341,7 +343,7 @@ CALL (i, old) {{
   WITH old WHERE old IS NOT NULL
   RETURN old AS c
 }}
-SET {_set_columns("c", columns)}
+{_set_columns("c", columns, "c.run_id = $run_id")}
 """
 
 

@@ -80,6 +80,7 @@ class Neo4jStore:
             raise StoreError(f"batch_size must be >= 1, got {batch_size}")
         self.driver = driver
         self.location = location
+        self.database = database
         self.sessions = Sessions(driver, location, database=database, max_retry_time=max_retry_time,
                                  tx_timeout=tx_timeout)
         self.batch_size = int(batch_size)
