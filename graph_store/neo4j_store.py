@@ -113,6 +113,10 @@ class Neo4jStore:
             Server-side limit for one transaction (a stuck lock wait ends as an error
             instead of hanging the load).
         """
+        from .uri import parse_neo4j_uri
+
+        parsed = parse_neo4j_uri(uri)  # no password in self.location or any message built from it
+        uri, user, password = parsed.uri, parsed.user or user, parsed.password or password
         driver = open_driver(uri, user=user, password=password, max_retry_time=max_retry_time,
                              connection_timeout=connection_timeout, **driver_options)
         return cls(driver, uri, database=database, batch_size=int(batch_size), atomic_rows=int(atomic_rows),

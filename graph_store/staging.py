@@ -9,6 +9,7 @@ file changes nothing), and aggregate them the same way, so they agree on every c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,7 +48,10 @@ def stage_batch(con: duckdb.DuckDBPyConnection, tb: TableBatch, seq: int) -> int
     try:
         con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")  # table from the TableBatch allowlist
     finally:
-        con.unregister("_batch")
+        # after a failed statement DuckDB refuses every other one until the rollback: that refusal
+        # must not hide the original error
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_batch")
     return seq
 
 

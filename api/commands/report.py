@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store, require_extra
 
 
 def command(
@@ -17,10 +17,11 @@ def command(
     run: Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Rows per ranking table.")] = 20,
 ) -> None:
+    require_extra("report", "report")
     from ..report import write_report  # matplotlib is imported only when a report is made
 
     if out.parent and not out.parent.exists():
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
     with open_cli_store(store, read_only=True) as st:
         path = write_report(st, out, run_id=run, top=top)
-    Console(stderr=True).print(f"report written to {path} ({path.stat().st_size:,} bytes)", highlight=False)
+    Console(stderr=True).print(f"report written to {path} ({path.stat().st_size:,} bytes)", highlight=False, markup=False)

@@ -17,7 +17,7 @@ from ..errors import RowIssue
 from ._blocks import decode_text
 from ._convert import Piece
 from ._report import FileStats
-from ._jsonl import LineBlocks
+from ._tabular import LineBlocks
 
 
 def _split(path: str, stats: FileStats, file: str, allowed: tuple[int, ...], expect: str

@@ -92,10 +92,10 @@ def test_every_kind_same_through_cli_api_and_report(world, kind):
 def test_social_ties_follow_the_second_key_then_idx(world):
     _, client, _, tables = world
     rows = tables["accounts"].to_pylist()
-    social = [r["social_ratio"] for r in rows if not _missing(r["social_ratio"])]
+    social = [r["social_ratio_shrunk"] for r in rows if not _missing(r["social_ratio_shrunk"])]
     assert len(social) - len(set(social)) > 20  # many ties on the first key: the second key decides
-    want = _reference(rows, "social", lambda r: True, keys=("social_ratio", "niche_pagerank"))
-    assert want != _reference(rows, "social", lambda r: True, keys=("social_ratio",))
+    want = _reference(rows, "social", lambda r: True, keys=("social_ratio_shrunk", "niche_pagerank"))
+    assert want != _reference(rows, "social", lambda r: True, keys=("social_ratio_shrunk",))
     assert _api(client, "/v1/rankings?by=social", page=13) == want
 
 
