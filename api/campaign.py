@@ -1,12 +1,12 @@
 """Campaign planning glue: the latest run's audience graph + accounts table -> a plan.
 
 The audience of an account is its followers in the follow graph
-(:func:`engine.campaign.audience_graph`), read from the run's ``audience``
+(:func:`engine.influence.audience_graph`), read from the run's ``audience``
 table (the follows as ``analyze`` saw them), or from the store's follows for a
 run written before that table existed.  Candidates are filtered with the run's
 ``accounts`` table (``tier``, ``community``, ``affiliation``; an optional
-numeric cost column), then :func:`engine.campaign.max_reach_portfolio`
-(objective ``reach``) or :func:`engine.campaign.imm_portfolio` (objective
+numeric cost column), then :func:`engine.influence.max_reach_portfolio`
+(objective ``reach``) or :func:`engine.influence.imm_portfolio` (objective
 ``spread``) chooses them.  The HTTP service plans from the same two tables,
 held in memory.
 """
@@ -22,13 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
-from nichegraph.engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
+from nichegraph.engine.tiers import TIER_NAMES
+from nichegraph.engine.influence import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
 from nichegraph.graph_store import Store
 
 from .run_query.serving_index import audience_from_table
 
 Objective = Literal["reach", "spread"]
-KNOWN_TIERS = ("nano", "micro", "macro", "mega")
+KNOWN_TIERS = TIER_NAMES
 
 
 class PlanError(ValueError):
@@ -144,7 +145,7 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
 
 
 def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, run_id: str | None = None) -> Plan:
-    """Plan from an audience graph (:func:`engine.campaign.audience_graph`) and a run's accounts table."""
+    """Plan from an audience graph (:func:`engine.influence.audience_graph`) and a run's accounts table."""
     if request.objective not in ("reach", "spread"):
         raise PlanError(f"objective must be 'reach' or 'spread', got {request.objective!r}")
     if request.cost_column and request.budget is None:

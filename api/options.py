@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Annotated
+from typing import Annotated, Callable
 
 import typer
 
@@ -54,10 +54,16 @@ def neo4j_settings() -> dict:
         "database": os.environ.get("NICHEGRAPH_NEO4J_DATABASE") or os.environ.get("NEO4J_DATABASE"),
         "batch_size": os.environ.get("NICHEGRAPH_NEO4J_BATCH_SIZE"),
         "workers": os.environ.get("NICHEGRAPH_NEO4J_WORKERS"),
-        "progress": (os.environ.get("NICHEGRAPH_NEO4J_PROGRESS") or "").lower() in ("1", "true", "yes") or None,
+        "progress": _flag(os.environ.get("NICHEGRAPH_NEO4J_PROGRESS")),
     }
-    settings.update({k: v for k, v in env.items() if v})
+    settings.update({k: v for k, v in env.items() if v is not None and v != ""})
     return settings
+
+
+def _flag(value: str | None) -> bool | None:
+    """An environment switch: True for 1/true/yes, False for 0/false/no, None when unset or else."""
+    v = (value or "").strip().lower()
+    return True if v in ("1", "true", "yes") else False if v in ("0", "false", "no") else None
 
 
 #: Optional extras by the modules they provide (pyproject.toml's [project.optional-dependencies]).
@@ -81,8 +87,12 @@ def require_extra(extra: str, command: str) -> None:
 DEFAULT_LOCK_WAIT = 30.0
 
 
-def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float | None = None) -> Store:
+def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float | None = None,
+                   write_progress: Callable[[int, int], None] | None = None) -> Store:
     """Open the store named by ``--store`` with the settings from the environment.
+
+    ``write_progress(rows_done, rows_total)`` is handed to a store that reports its write phase
+    (Neo4j), unless the settings turn progress off.
 
     A DuckDB file is locked by whichever process has it open for writing (and,
     against writers, by readers such as the HTTP service's brief checks for a
@@ -93,7 +103,10 @@ def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float |
     from nichegraph.graph_store import StoreError, is_neo4j_uri
 
     if is_neo4j_uri(location):
-        return open_store(location, read_only=read_only, **neo4j_settings())
+        options = neo4j_settings()
+        if options.pop("progress", None) is not False and write_progress is not None:
+            options["write_progress"] = write_progress
+        return open_store(location, read_only=read_only, **options)
     if lock_wait is None:
         lock_wait = float(os.environ.get("NICHEGRAPH_LOCK_WAIT") or DEFAULT_LOCK_WAIT)
     deadline = time.monotonic() + lock_wait

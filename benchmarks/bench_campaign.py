@@ -79,7 +79,7 @@ def make_world(kind: str, n: int, m: int, seed: int, path: Path) -> dict:
 
 # ----------------------------------------------------------------------------- jobs (subprocess)
 def _warm():
-    from nichegraph.engine.campaign import audience_graph, imm_portfolio, max_reach_portfolio, unique_reach, estimate_reach
+    from nichegraph.engine.influence import audience_graph, imm_portfolio, max_reach_portfolio, unique_reach, estimate_reach
 
     g = audience_graph(np.array([1, 2, 3]), np.array([0, 0, 1]), n_nodes=4)
     max_reach_portfolio(g, 2)
@@ -125,7 +125,7 @@ def _plain_greedy(indptr, indices, n, k):
 
 
 def job(path: str, what: str, k: int, epsilon: float) -> dict:
-    from nichegraph.engine.campaign import audience_graph, estimate_reach, imm_portfolio, max_reach_portfolio, unique_reach
+    from nichegraph.engine.influence import audience_graph, estimate_reach, imm_portfolio, max_reach_portfolio, unique_reach
 
     _warm()
     z = np.load(path)
@@ -171,7 +171,7 @@ def job(path: str, what: str, k: int, epsilon: float) -> dict:
 # ----------------------------------------------------------------------------- MC CELF
 def mc_celf(g, k: int, p: float, n_sim: int, seed: int):
     """Monte-Carlo CELF (Leskovec et al. 2007) as in Neo4j GDS: lazy greedy on MC spread estimates."""
-    from nichegraph.engine.campaign import ic_spread
+    from nichegraph.engine.influence import ic_spread
 
     def spread(seeds):
         return ic_spread(g, np.array(seeds, dtype=np.int64), probability=p, n_sim=n_sim, seed=seed).mean
@@ -192,7 +192,7 @@ def mc_celf(g, k: int, p: float, n_sim: int, seed: int):
 
 
 def small_comparison(n: int, m: int, k: int, epsilon: float, seed: int) -> dict:
-    from nichegraph.engine.campaign import audience_graph, ic_spread, imm_portfolio
+    from nichegraph.engine.influence import audience_graph, ic_spread, imm_portfolio
 
     rng = np.random.default_rng(seed)
     dst = np.minimum((rng.pareto(1.2, m) * 3).astype(np.int64), n - 1)

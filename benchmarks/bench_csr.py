@@ -116,8 +116,8 @@ def make_inputs(n_edges: int, folder: Path, seed: int) -> tuple[int, dict]:
     t = time.perf_counter()
     w = generate(n_accounts=n_accounts, n_edges=n_edges, seed=seed)
     gen_s = time.perf_counter() - t
-    np.save(folder / "src.npy", np.concatenate([w.follow_src, w.int_src]))
-    np.save(folder / "dst.npy", np.concatenate([w.follow_dst, w.int_dst]))
+    np.save(folder / "src.npy", np.concatenate([w.follow_src, w.interaction_src]))
+    np.save(folder / "dst.npy", np.concatenate([w.follow_dst, w.interaction_dst]))
     meta = {"accounts": n_accounts, "follows": w.n_follows, "interactions": w.n_interactions, "generate_s": gen_s}
     del w
     return n_accounts, meta

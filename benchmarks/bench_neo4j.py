@@ -165,7 +165,7 @@ def main() -> None:
     results: dict = {"rows": rows, "accounts": args.accounts, "batch_size": args.batch_size,
                      "workers": args.workers, "heap": args.heap, "warmup": args.warmup}
     try:
-        st = Neo4jStore.connect(uri, batch_size=args.batch_size, workers=args.workers, progress=False,
+        st = Neo4jStore.connect(uri, batch_size=args.batch_size, workers=args.workers,
                                 max_retry_time=300)
         def wipe() -> None:
             with st.driver.session() as s:
@@ -189,7 +189,7 @@ def main() -> None:
         assert c2.follows.inserted == 0 and c2.interactions.inserted == 0, c2
         counts = st.counts()
         e, t_read = timed(st.read_edges, "read")
-        edges = e.follow_src.size + e.int_src.size
+        edges = e.follow_src.size + e.interaction_src.size
         _, t_read2 = timed(st.read_edges)
         st.close()
         with tempfile.TemporaryDirectory() as tmp:

@@ -99,7 +99,7 @@ def study(seeds: int, one_way=ONE_WAY, damping=DAMPING, resolutions=RESOLUTIONS)
             arcs = np.unique(edges.follow_src.astype(np.int64) * n + edges.follow_dst)
             reverse = np.unique(edges.follow_dst.astype(np.int64) * n + edges.follow_src)
             has_follows = bool(np.setdiff1d(arcs, reverse).size)  # a one-way follow: its weight matters
-            has_interactions = edges.int_src.size > 0
+            has_interactions = edges.interaction_src.size > 0
             for w, d, r in itertools.product(one_way, damping, resolutions):
                 if (w != one_way[0] and not has_follows) or (d != damping[0] and not has_interactions):
                     row[setting_name(w, d, r)] = row[setting_name(one_way[0] if not has_follows else w,

@@ -100,12 +100,12 @@ def main() -> None:
     edges = higgs(root)
     comm = np.zeros(edges.n_nodes, dtype=np.int64)
     m = compute_metrics(edges, None, comm)
-    print(f"\n## SNAP Higgs: {edges.n_nodes:,} accounts, {edges.int_src.shape[0]:,} events "
+    print(f"\n## SNAP Higgs: {edges.n_nodes:,} accounts, {edges.interaction_src.shape[0]:,} events "
           f"(no follower layer and no platform counts, so every account's tier is '{m['tier'][0]}'); "
           f"{time.perf_counter() - t0:.1f} s\n")
     n = edges.n_nodes
     # audience proxy: distinct accounts that interact with the account
-    pairs = np.unique(edges.int_src.astype(np.int64) * n + edges.int_dst)
+    pairs = np.unique(edges.interaction_src.astype(np.int64) * n + edges.interaction_dst)
     s, d = pairs // n, pairs % n
     audience = np.bincount(d[s != d], minlength=n)
     band_edges = [1, 10, 100, 1000]
@@ -113,12 +113,12 @@ def main() -> None:
     band = np.array(band_names, dtype=object)[np.searchsorted(band_edges, audience, side="right")]
     print("| distinct interactors | accounts | events, window | social mean | social median | social pooled |")
     print("|---|---|---|---|---|---|")
-    talk = edges.int_kind != KIND["RT"]
+    talk = edges.interaction_kind != KIND["RT"]
     for window, label, keep in ((None, "all, any time", None), (86_400, "all, 1 day", None),
                                 (3_600, "all, 1 hour", None), (None, "mentions+replies, any time", talk)):
         sel = slice(None) if keep is None else keep
-        r = social_ratio(n, edges.int_src[sel], edges.int_dst[sel], ts=edges.int_ts[sel],
-                         weight=edges.int_weight[sel], window=window)
+        r = social_ratio(n, edges.interaction_src[sel], edges.interaction_dst[sel], ts=edges.interaction_ts[sel],
+                         weight=edges.interaction_weight[sel], window=window)
         agg = aggregate_by_group(r.ratio, band, numerator=r.reciprocated, denominator=r.inbound)
         rows = {x["group"]: x for x in agg.rows()}
         for name in band_names[1:]:

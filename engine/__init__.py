@@ -2,44 +2,82 @@
 
 This package imports only numpy and numba.  It knows nothing about files,
 stores or HTTP: it takes arrays and returns small frozen result objects.
+
+Graphs and errors
+-----------------
+:class:`Graph` (CSR, scipy's array names), built in one validated step by
+:func:`from_edges`; every input error is a :class:`GraphInputError`, every
+iteration that runs out of steps a :class:`NotConverged` (both :class:`EngineError`).
+
+Communities
+-----------
+:func:`leiden` and :func:`louvain` (and their per-level generators) return a
+:class:`Partition`; :func:`modularity` scores one.  :func:`affinity_graph`
+weighs follows and interactions into the graph they run on, and :func:`niches`
+finds the niche-scale communities inside each broad one.  :func:`resolution_profile`
+lists the resolution ranges over which one partition stays best (the macro split
+without guessing a resolution).
+
+Scoring communities against labels
+----------------------------------
+:func:`nmi`, :func:`ari`, :func:`purity`, and the modularity and assortativity of
+a labelling itself (:func:`label_modularity`, :func:`label_assortativity`).
+
+Influence inside and across communities
+---------------------------------------
+:func:`attention_graph` (who gives attention to whom), :func:`pagerank`,
+:func:`coreness`, niche centrality (:func:`niche_pagerank`, :func:`niche_share`,
+:func:`within_module_z`, :func:`participation`, :func:`percentile_within`).
+
+Social versus parasocial audiences
+----------------------------------
+:func:`social_ratio`, :func:`follow_back_ratio`, :func:`asymmetry` and
+:func:`aggregate_by_group`.
+
+Tiers and rankings
+------------------
+:func:`tiers` (audience-size tiers named by :data:`TIER_NAMES`) and
+:func:`hidden_influencer_score` (rankings themselves are queries over a run: ``api.rankings``).
+
+Reach and campaigns
+-------------------
+The audience graph (:func:`audience_graph`), overlaps, unique reach (exact and
+sketched) and influencer portfolios (greedy coverage, IMM spread).
 """
 
-from .errors import EngineError, GraphInputError, NotConverged
-from .graph import Graph, from_edges
-from .campaign import (audience_graph, audience_overlap, estimate_reach, ic_spread, imm_portfolio,
-                       max_reach_portfolio, minhash_sketches, reach_sketch, unique_reach)
-
-__all__ = ["EngineError", "Graph", "GraphInputError", "NotConverged", "from_edges"]
-
-# niche centrality, social vs parasocial, tiers and rankings (issue 4)
+from .affinity import AffinityWeights, affinity_graph
 from .attention import KINDS, attention_graph, kind_weights
 from .centrality import coreness, pagerank
-from .niche import niche_pagerank, niche_share, participation, percentile_within, within_module_z
+from .community import (Partition, ProfileStep, ResolutionProfile, default_resolution_range, leiden, leiden_levels,
+                        louvain, louvain_levels, modularity, resolution_profile)
+from .compare import ari, label_assortativity, label_modularity, nmi, purity
+from .errors import EngineError, GraphInputError, NotConverged
+from .graph import Graph, from_edges
+from .influence import (audience_graph, audience_overlap, estimate_reach, ic_spread, imm_portfolio,
+                        max_reach_portfolio, minhash_sketches, reach_sketch, unique_reach)
+from .niche_centrality import niche_pagerank, niche_share, participation, percentile_within, within_module_z
+from .niche_detection import Niches, niche_resolution, niches
 from .ranking import hidden_influencer_score
 from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_ratio
 from .tiers import TIER_NAMES, tiers
 
-__all__ += ["KINDS", "attention_graph", "kind_weights", "coreness", "pagerank", "niche_pagerank", "niche_share",
-            "participation", "percentile_within", "within_module_z", "hidden_influencer_score",
-            "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio", "TIER_NAMES", "tiers"]
-__all__ += ["audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio",
-            "max_reach_portfolio", "minhash_sketches", "reach_sketch", "unique_reach"]
-
-# community detection (issue 3)
-from .affinity import AffinityWeights, affinity_graph
-from .community import Partition, leiden, leiden_levels, louvain, louvain_levels, modularity
-
-__all__ += ["AffinityWeights", "affinity_graph", "Partition", "leiden", "leiden_levels", "louvain", "louvain_levels",
-            "modularity"]
-
-# niche-scale communities (issue 9)
-from .niches import Niches, niche_resolution, niches
-
-__all__ += ["Niches", "niche_resolution", "niches"]
-
-# scoring against labels, resolution profile (issue 19)
-from .community import ProfileStep, ResolutionProfile, default_resolution_range, resolution_profile
-from .compare import ari, label_assortativity, label_modularity, nmi, purity
-
-__all__ += ["ProfileStep", "ResolutionProfile", "default_resolution_range", "resolution_profile", "ari",
-            "label_assortativity", "label_modularity", "nmi", "purity"]
+__all__ = [
+    # graphs and errors
+    "EngineError", "Graph", "GraphInputError", "NotConverged", "from_edges",
+    # communities
+    "AffinityWeights", "Niches", "Partition", "affinity_graph", "leiden", "leiden_levels", "louvain",
+    "louvain_levels", "modularity", "niche_resolution", "niches", "ProfileStep", "ResolutionProfile",
+    "default_resolution_range", "resolution_profile",
+    # influence inside and across communities
+    "KINDS", "attention_graph", "coreness", "kind_weights", "niche_pagerank", "niche_share", "pagerank",
+    "participation", "percentile_within", "within_module_z",
+    # social versus parasocial audiences
+    "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio",
+    # tiers and rankings
+    "TIER_NAMES", "hidden_influencer_score", "tiers",
+    # scoring communities against labels
+    "ari", "label_assortativity", "label_modularity", "nmi", "purity",
+    # reach and campaigns
+    "audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio", "max_reach_portfolio",
+    "minhash_sketches", "reach_sketch", "unique_reach",
+]

@@ -34,9 +34,9 @@ def parallel_kernel(fn=None, **extra):
 
 prange = numba.prange
 
-#: How many visits ahead kernels :func:`prefetch` the next adjacency row.  The first local-moving
-#: pass of the planted benchmark graphs: 1M edges 0.099 s -> 0.087 s, 5M 1.02 s -> 0.75 s with
-#: the prefetch (distances 3 to 6 alike).
+#: How many visits ahead kernels :func:`prefetch` the next adjacency row: far enough that the row
+#: arrives before it is read, near enough that it is still cached (distances 3 to 6 measured alike;
+#: benchmarks/RESULTS.md, "communities").
 PREFETCH_AHEAD = 4
 
 

@@ -91,7 +91,7 @@ def _pairs(n: int, src, dst, name: str) -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
-def affinity_graph(n_nodes: int, follow_src, follow_dst, int_src, int_dst, int_kind, int_weight=None, *,
+def affinity_graph(n_nodes: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_kind, interaction_weight=None, *,
                    weights: AffinityWeights | None = None, node_ids=None) -> Graph:
     """Build the undirected, weighted affinity graph of accounts.
 
@@ -101,11 +101,11 @@ def affinity_graph(n_nodes: int, follow_src, follow_dst, int_src, int_dst, int_k
         Number of accounts (isolated ones are kept as isolated nodes).
     follow_src, follow_dst : array_like of int, shape (f,)
         Follower and followee index of each follow (repeats count once).
-    int_src, int_dst : array_like of int, shape (i,)
+    interaction_src, interaction_dst : array_like of int, shape (i,)
         Endpoints of each interaction event (direction ignored).
-    int_kind : array_like of int, shape (i,)
+    interaction_kind : array_like of int, shape (i,)
         Kind code per event, an index into :data:`engine.attention.KINDS`.
-    int_weight : array_like of float, shape (i,), optional
+    interaction_weight : array_like of float, shape (i,), optional
         Event weight (default 1.0).
     weights : AffinityWeights, optional
         Defaults documented in the module docstring.
@@ -126,16 +126,16 @@ def affinity_graph(n_nodes: int, follow_src, follow_dst, int_src, int_dst, int_k
     w.check()
     n = int(n_nodes)
     fs, fd = _pairs(n, follow_src, follow_dst, "follow")
-    is_, id_ = _pairs(n, int_src, int_dst, "int")
-    kinds = np.asarray(int_kind, dtype=np.int64).reshape(-1)
+    is_, id_ = _pairs(n, interaction_src, interaction_dst, "int")
+    kinds = np.asarray(interaction_kind, dtype=np.int64).reshape(-1)
     if kinds.shape != is_.shape:
-        raise GraphInputError(f"int_kind must have one code per interaction ({is_.size}); got {kinds.size}.")
+        raise GraphInputError(f"interaction_kind must have one code per interaction ({is_.size}); got {kinds.size}.")
     kw = np.asarray(w.kind, dtype=np.float64)
     if kinds.size and (kinds.min() < 0 or kinds.max() >= kw.size):
-        raise GraphInputError(f"int_kind codes must be in 0..{kw.size - 1} (indices into {KINDS}).")
-    ew = np.ones(is_.size) if int_weight is None else np.asarray(int_weight, dtype=np.float64).reshape(-1)
+        raise GraphInputError(f"interaction_kind codes must be in 0..{kw.size - 1} (indices into {KINDS}).")
+    ew = np.ones(is_.size) if interaction_weight is None else np.asarray(interaction_weight, dtype=np.float64).reshape(-1)
     if ew.shape != is_.shape or not np.all(np.isfinite(ew)) or (ew.size and ew.min() < 0):
-        raise GraphInputError("int_weight must be one finite, non-negative weight per interaction.")
+        raise GraphInputError("interaction_weight must be one finite, non-negative weight per interaction.")
 
     # follows: directed pairs once, then mutual vs one way by the canonical pair
     keep = fs != fd

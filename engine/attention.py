@@ -44,10 +44,10 @@ def attention_graph(
     n_nodes: int,
     follow_src,
     follow_dst,
-    int_src=None,
-    int_dst=None,
-    int_kind=None,
-    int_weight=None,
+    interaction_src=None,
+    interaction_dst=None,
+    interaction_kind=None,
+    interaction_weight=None,
     *,
     follow_weight: float = DEFAULT_FOLLOW_WEIGHT,
     kind_weight=None,
@@ -62,11 +62,11 @@ def attention_graph(
         Number of accounts (isolated accounts are kept).
     follow_src, follow_dst : array_like of int, shape (f,)
         Follower and followee index of each follow (edge follower -> followee).
-    int_src, int_dst : array_like of int, shape (i,), optional
+    interaction_src, interaction_dst : array_like of int, shape (i,), optional
         Source and target of each interaction event (edge source -> target).
-    int_kind : array_like of int, shape (i,), optional
+    interaction_kind : array_like of int, shape (i,), optional
         Kind code of each event, an index into :data:`KINDS` (default all mentions).
-    int_weight : array_like of float, shape (i,), optional
+    interaction_weight : array_like of float, shape (i,), optional
         Event weight (default 1.0).
     follow_weight : float, default 1.0
         Weight of a follow edge.
@@ -99,19 +99,19 @@ def attention_graph(
     srcs = [fs]
     dsts = [fd]
     ws = [np.full(fs.shape[0], float(follow_weight))]
-    if int_src is not None:
-        s = np.asarray(int_src, dtype=np.int64)
-        d = np.asarray(int_dst, dtype=np.int64)
+    if interaction_src is not None:
+        s = np.asarray(interaction_src, dtype=np.int64)
+        d = np.asarray(interaction_dst, dtype=np.int64)
         if s.shape != d.shape:
-            raise GraphInputError("int_src and int_dst must have the same length.")
-        k = np.zeros(s.shape[0], dtype=np.int64) if int_kind is None else np.asarray(int_kind, dtype=np.int64)
+            raise GraphInputError("interaction_src and interaction_dst must have the same length.")
+        k = np.zeros(s.shape[0], dtype=np.int64) if interaction_kind is None else np.asarray(interaction_kind, dtype=np.int64)
         if k.shape != s.shape:
-            raise GraphInputError("int_kind must have one code per interaction.")
+            raise GraphInputError("interaction_kind must have one code per interaction.")
         if k.size and (k.min() < 0 or k.max() >= len(KINDS)):
-            raise GraphInputError(f"int_kind codes must be in 0..{len(KINDS) - 1} (indices into KINDS).")
-        c = np.ones(s.shape[0]) if int_weight is None else np.asarray(int_weight, dtype=np.float64)
+            raise GraphInputError(f"interaction_kind codes must be in 0..{len(KINDS) - 1} (indices into KINDS).")
+        c = np.ones(s.shape[0]) if interaction_weight is None else np.asarray(interaction_weight, dtype=np.float64)
         if c.shape != s.shape:
-            raise GraphInputError("int_weight must have one value per interaction.")
+            raise GraphInputError("interaction_weight must have one value per interaction.")
         srcs.append(s)
         dsts.append(d)
         ws.append(kw[k] * c)

@@ -1,4 +1,4 @@
-"""Global influence: PageRank (plain and personalised), degrees and coreness.
+"""Global influence: PageRank (plain and personalised) and coreness (degrees are in :mod:`engine.degree`).
 
 PageRank follows networkx's definition exactly (weights, dangling nodes,
 personalisation), computed by a deterministic pull-based power iteration over
@@ -19,6 +19,7 @@ import numpy as np
 from ._jit import kernel, parallel_kernel, prange
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
+from .degree import out_strength
 
 _BLOCK = 2048  # nodes per partial sum: fixed, so results do not depend on the thread count
 _GS_BLOCK = 16384  # nodes per Gauss-Seidel block (fixed for the same reason)
@@ -254,7 +255,7 @@ def pagerank(
     x0 = np.full(n, 1.0 / n) if nstart is None else _check_vector("nstart", nstart, n)
     perm = _check_order(order, n)
 
-    s = _out_strength(g)
+    s = out_strength(g)
     if perm is None:
         rank = np.arange(n, dtype=np.int64)
     else:
@@ -274,14 +275,6 @@ def pagerank(
     out = np.empty(n, dtype=np.float64)
     out[perm] = x
     return out
-
-
-def _out_strength(g: Graph) -> np.ndarray:
-    # rows sums of the stored entries: for undirected graphs a self-loop is stored once,
-    # matching networkx's adjacency-matrix row sums
-    from .graph import _row_sums
-
-    return _row_sums(g.indptr, g.weights)
 
 
 def _run_power(tptr, tsrc, tw, unit, s, p, d, x0, alpha, tol, max_iter, gs=False) -> np.ndarray:
@@ -321,25 +314,7 @@ def in_graph(g: Graph) -> Graph:
     return Graph(tptr, tsrc, tw, g.node_ids, True)
 
 
-# ---------------------------------------------------------------- degrees and coreness
-
-
-def in_degree(g: Graph, *, weighted: bool = False) -> np.ndarray:
-    """In-degree (distinct in-neighbours, int64) or in-strength (float64) per node, shape (n_nodes,).
-
-    Self-loops count like any other stored entry; build the graph with
-    ``self_loops="drop"`` to leave them out.
-    """
-    if weighted:
-        return np.bincount(g.indices, weights=g.weights, minlength=g.n_nodes).astype(np.float64)
-    return np.bincount(g.indices, minlength=g.n_nodes).astype(np.int64)
-
-
-def out_degree(g: Graph, *, weighted: bool = False) -> np.ndarray:
-    """Out-degree (distinct out-neighbours, int64) or out-strength (float64) per node, shape (n_nodes,)."""
-    if weighted:
-        return _out_strength(g)
-    return g.out_degree().astype(np.int64)
+# ---------------------------------------------------------------- coreness
 
 
 @kernel

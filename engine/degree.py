@@ -1,16 +1,37 @@
-"""Simple per-node measures on a directed graph: degrees and reciprocity."""
+"""Simple per-node measures: degrees, strengths and reciprocity."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._jit import parallel_kernel, prange
-from .graph import Graph
+from .graph import Graph, _row_sums
 
 
-def in_degree(g: Graph) -> np.ndarray:
-    """Number of distinct in-neighbours (self-loops included), int64 of shape (n_nodes,)."""
+def in_degree(g: Graph, *, weighted: bool = False) -> np.ndarray:
+    """In-degree (distinct in-neighbours, int64) or in-strength (float64) per node, shape (n_nodes,).
+
+    Self-loops count like any other stored entry; build the graph with
+    ``self_loops="drop"`` to leave them out.
+    """
+    if weighted:
+        return np.bincount(g.indices, weights=g.weights, minlength=g.n_nodes).astype(np.float64)
     return np.bincount(g.indices, minlength=g.n_nodes).astype(np.int64)
+
+
+def out_degree(g: Graph, *, weighted: bool = False) -> np.ndarray:
+    """Out-degree (distinct out-neighbours, int64) or out-strength (float64) per node, shape (n_nodes,)."""
+    if weighted:
+        return out_strength(g)
+    return g.out_degree().astype(np.int64)
+
+
+def out_strength(g: Graph) -> np.ndarray:
+    """Sum of the stored weights of each row, float64 of shape (n_nodes,).
+
+    For undirected graphs a self-loop is stored once, matching networkx's adjacency-matrix row sums.
+    """
+    return _row_sums(g.indptr, g.weights)
 
 
 def reciprocity(g: Graph) -> np.ndarray:

@@ -44,7 +44,7 @@ def _pair_weights(n: int, src, dst, weight) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.bincount(inv, weights=w, minlength=len(uniq))
 
 
-def mutual_ties(n: int, follow_src, follow_dst, int_src, int_dst, int_weight, *, per_node: int = 20) -> MutualTies:
+def mutual_ties(n: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_weight, *, per_node: int = 20) -> MutualTies:
     """The strongest ``per_node`` mutual ties of every account.
 
     Parameters
@@ -53,9 +53,9 @@ def mutual_ties(n: int, follow_src, follow_dst, int_src, int_dst, int_weight, *,
         Number of accounts (indices are ``0..n-1``).
     follow_src, follow_dst : array_like of int, shape (f,)
         Follower and followee of every follow.
-    int_src, int_dst : array_like of int, shape (i,)
+    interaction_src, interaction_dst : array_like of int, shape (i,)
         Source and target of every interaction event.
-    int_weight : array_like of float, shape (i,)
+    interaction_weight : array_like of float, shape (i,)
         Weight of every event (summed per ordered pair).
     per_node : int, default 20
         Ties kept per account.
@@ -72,7 +72,7 @@ def mutual_ties(n: int, follow_src, follow_dst, int_src, int_dst, int_weight, *,
     """
     n = int(n)
     fk, _ = _pair_weights(n, follow_src, follow_dst, None)
-    ik, iw = _pair_weights(n, int_src, int_dst, int_weight)
+    ik, iw = _pair_weights(n, interaction_src, interaction_dst, interaction_weight)
     f_mut = fk[np.isin((fk % n) * n + fk // n, fk, assume_unique=True)] if n else fk
     if len(ik):
         rev = (ik % n) * n + ik // n

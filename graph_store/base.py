@@ -76,13 +76,13 @@ class EdgeArrays:
         Platform follower count; NaN where unknown.
     follow_src, follow_dst : ndarray of int32, shape (f,)
         Follower and followee index of every follow.
-    int_src, int_dst : ndarray of int32, shape (i,)
+    interaction_src, interaction_dst : ndarray of int32, shape (i,)
         Source and target index of every interaction event.
-    int_kind : ndarray of int8, shape (i,)
+    interaction_kind : ndarray of int8, shape (i,)
         Index into :data:`graph_store.schema.INTERACTION_KINDS`.
-    int_ts : ndarray of int64, shape (i,)
+    interaction_ts : ndarray of int64, shape (i,)
         Unix time in seconds; ``-1`` where the event has no timestamp.
-    int_weight : ndarray of float64, shape (i,)
+    interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
     """
 
@@ -90,11 +90,11 @@ class EdgeArrays:
     followers_count: np.ndarray
     follow_src: np.ndarray
     follow_dst: np.ndarray
-    int_src: np.ndarray
-    int_dst: np.ndarray
-    int_kind: np.ndarray
-    int_ts: np.ndarray
-    int_weight: np.ndarray
+    interaction_src: np.ndarray
+    interaction_dst: np.ndarray
+    interaction_kind: np.ndarray
+    interaction_ts: np.ndarray
+    interaction_weight: np.ndarray
 
     @property
     def n_nodes(self) -> int:

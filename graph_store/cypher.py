@@ -19,8 +19,8 @@ Graph model
     identity (no key is stored: the loader hashes the fields it reads back);
     ``n`` counts identical events (multiplicity) and is absent when it is 1
     (read ``coalesce(e.n, 1)``); ``ts`` is a UTC ``DATETIME``; ``weight`` is
-    absent when it is the default 1.0.  (Every stored property costs about 2 µs
-    of server time per relationship written, so neither defaults nor keys are
+    absent when it is the default 1.0.  (Every stored property costs server
+    time for each relationship written, so neither defaults nor keys are
     stored.)
 ``(:Run {run_id, created_at, params, counts})``, ``(:RunTable {run_id, table, seq, data})``
     An analysis run; its result tables kept exactly as compressed Arrow IPC
@@ -31,15 +31,14 @@ Graph model
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
-from .schema import ACCOUNTS
+from .schema import ACCOUNT_FIELDS
 
 #: Labels and relationship types the store uses (the fixed allowlist).
 LABELS: tuple[str, ...] = ("Account", "Run", "RunTable", "Community")
 REL_TYPES: tuple[str, ...] = ("FOLLOWS", "INTERACTS")
 
-#: Account fields set from input rows (from the canonical schema, never from input).
-ACCOUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in ACCOUNTS if f.name != "id")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 assert all(_IDENT.match(f) for f in ACCOUNT_FIELDS)
 
@@ -48,18 +47,23 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT ng_account_idx IF NOT EXISTS FOR (a:Account) REQUIRE a.idx IS UNIQUE",
     "CREATE CONSTRAINT ng_run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
     "CREATE INDEX ng_runtable IF NOT EXISTS FOR (t:RunTable) ON (t.run_id)",
+    # A chunk and a community are written with MERGE on their whole identity: an index on all of it
+    # makes each MERGE one seek, where an index on run_id alone scans every row of the run written so
+    # far (quadratic in the run's size).
+    "CREATE INDEX ng_runtable_key IF NOT EXISTS FOR (t:RunTable) ON (t.run_id, t.table, t.seq)",
     "CREATE INDEX ng_community IF NOT EXISTS FOR (c:Community) ON (c.run_id)",
+    "CREATE INDEX ng_community_key IF NOT EXISTS FOR (c:Community) ON (c.run_id, c.level, c.id)",
 )
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 
 # -- loading -------------------------------------------------------------------
 
-#: Constraints of the first graph model (relationship keys with uniqueness indexes); dropped
-#: because keeping the index up to date was a third of the cost of writing a relationship.
-DROP_OLD_SCHEMA: tuple[str, ...] = (
-    "DROP CONSTRAINT ng_follows_key IF EXISTS",
-    "DROP CONSTRAINT ng_interacts_key IF EXISTS",
-)
+#: Constraints of the first graph model (relationship keys with uniqueness indexes); dropped when
+#: found, because keeping their index up to date was a third of the cost of writing a relationship.
+OLD_CONSTRAINTS: tuple[str, ...] = ("ng_follows_key", "ng_interacts_key")
+FIND_CONSTRAINTS = "SHOW CONSTRAINTS YIELD name WHERE name IN $names RETURN collect(name) AS names"
+#: ``DROP CONSTRAINT`` takes no parameter: the name is one of :data:`OLD_CONSTRAINTS`, never input.
+DROP_CONSTRAINT = "DROP CONSTRAINT {name} IF EXISTS"
 
 #: ``$keys`` (list of hex) -> the ones that exist, with their idx and internal node id.
 EXISTING_ACCOUNTS = """
@@ -278,25 +282,80 @@ WRITE_RUN_TABLE_CHUNK = """
 MERGE (t:RunTable {run_id: $run_id, table: $table, seq: $seq}) SET t.data = $data
 """
 
-#: Result properties for accounts: ``$idx`` list and ``$props`` list of maps (nulls remove a property).
-WRITE_ACCOUNT_RESULTS = """
+def _names(columns: Sequence[str]) -> tuple[str, ...]:
+    bad = [c for c in columns if not _IDENT.match(c)]
+    if bad:
+        raise ValueError(f"result column names must be letters, digits and underscores: {bad}")
+    return tuple(columns)
+
+
+def _set_columns(var: str, columns: Sequence[str], *first: str) -> str:
+    """A ``SET`` clause: the items ``first``, then row ``i`` of the column lists ``$v.<name>`` (a null
+    removes the property); empty when there is nothing to set."""
+    items = [*first, *(f"{var}.{c} = $v.{c}[i]" for c in _names(columns))]
+    return f"SET {', '.join(items)}" if items else ""
+
+
+def account_results(columns: Sequence[str]) -> str:
+    """Result properties of accounts: ``$idx`` and one list per column in ``$v``, the run in ``$run_id``.
+
+    Columns rather than one map per row: the names travel once per batch, not once per value,
+    and the planner sees which properties change (a ``SET a += map`` could change ``idx`` and
+    makes it buffer the whole batch first).
+    """
+    return f"""
 UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {idx: $idx[i]}) USING INDEX a:Account(idx)
-SET a += $props[i], a.run_id = $run_id
+MATCH (a:Account {{idx: $idx[i]}}) USING INDEX a:Account(idx)
+{_set_columns("a", columns, "a.run_id = $run_id")}
 """
 
-WRITE_COMMUNITIES = """
-UNWIND $rows AS row
-MERGE (c:Community {run_id: $run_id, level: row.level, id: row.id}) SET c += row
+
+def communities(columns: Sequence[str]) -> str:
+    """Communities of a run known to be new: ``$level``, ``$id`` and one list per column in ``$v``.
+
+    A plain ``CREATE`` (no lookup): :data:`DELETE_RUN_PARTS` removed whatever an interrupted write
+    of the run left, and a batch whose commit outcome is unknown is retried with
+    :func:`communities_idempotent`.
+    """
+    return f"""
+UNWIND range(0, size($id) - 1) AS i
+CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
+{_set_columns("c", columns, "c.run_id = $run_id")}
 """
+
+
+def communities_idempotent(columns: Sequence[str]) -> str:
+    """:func:`communities` for rows that may exist: each found by one index seek, else created.
+
+    Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
+    ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
+    pins one seek per row.
+    """
+    return f"""
+UNWIND range(0, size($id) - 1) AS i
+OPTIONAL MATCH (old:Community) USING INDEX old:Community(run_id, level, id)
+  WHERE old.run_id = $run_id AND old.level = $level[i] AND old.id = $id[i]
+CALL (i, old) {{
+  WITH i, old WHERE old IS NULL
+  CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
+  RETURN c
+  UNION
+  WITH old WHERE old IS NOT NULL
+  RETURN old AS c
+}}
+{_set_columns("c", columns, "c.run_id = $run_id")}
+"""
+
 
 CREATE_RUN = """
 MERGE (r:Run {run_id: $run_id})
 SET r.created_at = $created_at, r.params = $params, r.counts = $counts, r.tables = $tables
 """
 
+#: What an interrupted write of a run left (its chunks and communities; the run node is written last).
 DELETE_RUN_PARTS = """
-MATCH (t:RunTable {run_id: $run_id}) DETACH DELETE t
+CALL () { MATCH (t:RunTable {run_id: $run_id}) DETACH DELETE t }
+CALL () { MATCH (c:Community {run_id: $run_id}) DETACH DELETE c }
 """
 
 LIST_RUNS = """

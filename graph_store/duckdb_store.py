@@ -36,9 +36,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run, wanted_tables
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
-from .schema import ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch
+from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch, TableName
+from .staging import count_follow_pairs, create_stage_tables, follow_pairs_sql, last_account_fields_sql, stage_batch
 
 _KIND_ENUM = ", ".join("'" + k + "'" for k in INTERACTION_KINDS)  # fixed constants, not user input
 
@@ -57,13 +58,9 @@ _DDL = [
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS tables VARCHAR",
 ]
 
-_STAGE_DDL = {
-    "accounts": """CREATE TEMP TABLE stage_accounts (seq BIGINT, id VARCHAR, handle VARCHAR, platform VARCHAR,
-        followers_count BIGINT, following_count BIGINT, affiliation VARCHAR)""",
-    "follows": "CREATE TEMP TABLE stage_follows (follower VARCHAR, followee VARCHAR, since TIMESTAMP)",
-}  # interactions are not copied: they stay Arrow (DuckDBStore._stage_int)
-
-_ACCOUNT_FIELDS = [f.name for f in ACCOUNTS if f.name != "id"]
+#: The tables a load stages in DuckDB; interactions are not copied: they stay Arrow
+#: (``DuckDBStore._stage_int``), copying millions of rows costs more than the id lookup.
+_STAGED: tuple[TableName, ...] = ("accounts", "follows")
 
 DEFAULT_PATH = "nichegraph.duckdb"
 
@@ -122,30 +119,18 @@ class DuckDBStore:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for stmt in _STAGE_DDL.values():
-                con.execute(stmt)
+            create_stage_tables(con, _STAGED, temp=True)
             seq = 0
             int_batches: list[pa.RecordBatch] = []
             for tb in batches:
                 if tb.table == "interactions":
-                    # kept as Arrow: copying millions of rows into a temp table cost more than the id lookup
                     int_batches.append(tb.batch)
                     continue
-                if tb.table == "accounts":
-                    b = tb.batch
-                    b = pa.RecordBatch.from_arrays(
-                        [pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns],
-                        names=["seq", *b.schema.names])
-                    seq += tb.batch.num_rows
-                else:
-                    b = tb.batch
-                con.register("_batch", b)
-                con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")
-                _unregister(con, "_batch")
+                seq = stage_batch(con, tb, seq)
             self._stage_int = pa.Table.from_batches(int_batches, schema=SCHEMAS["interactions"])
             del int_batches
             counts = self._merge_staged()
-            for table in _STAGE_DDL:
+            for table in _STAGED:
                 con.execute(f"DROP TABLE stage_{table}")
             con.execute("COMMIT")
         except BaseException as exc:
@@ -205,26 +190,19 @@ class DuckDBStore:
                             WHERE t.idx >= ?""", [base])
         a.inserted = staged_new
         a.existing = a.rows - a.duplicates - staged_new
-        last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _ACCOUNT_FIELDS)
-        changed = " OR ".join(f"(n.{c} IS NOT NULL AND n.{c} IS DISTINCT FROM t.{c})" for c in _ACCOUNT_FIELDS)
-        con.execute(f"CREATE TEMP TABLE acc_new AS SELECT id, {last} FROM stage_accounts GROUP BY id")
+        changed = " OR ".join(f"(n.{c} IS NOT NULL AND n.{c} IS DISTINCT FROM t.{c})" for c in ACCOUNT_FIELDS)
+        con.execute(f"CREATE TEMP TABLE acc_new AS {last_account_fields_sql()}")
         a.updated = one(f"SELECT count(*) FROM acc_new n JOIN accounts t ON t.id = n.id WHERE t.idx < {int(base)} AND ({changed})")
-        sets = ", ".join(f"{c} = coalesce(n.{c}, accounts.{c})" for c in _ACCOUNT_FIELDS)
+        sets = ", ".join(f"{c} = coalesce(n.{c}, accounts.{c})" for c in ACCOUNT_FIELDS)
         con.execute(f"UPDATE accounts SET {sets} FROM acc_new n WHERE accounts.id = n.id")
         con.execute("DROP TABLE acc_new")
         out.new_endpoint_accounts = new_ids - a.inserted
 
         # 2. follows: a relation, stored once per pair, earliest `since`
         f = out.follows
-        con.execute("""
-            CREATE TEMP TABLE fol_new AS
-            SELECT a.idx AS src, b.idx AS dst, min(s.since) AS since, count(*) AS k
-            FROM stage_follows s JOIN accounts a ON a.id = s.follower JOIN accounts b ON b.id = s.followee
-            GROUP BY ALL""")
-        f.rows = one("SELECT coalesce(sum(k), 0) FROM fol_new")
-        distinct = one("SELECT count(*) FROM fol_new")
-        f.duplicates = f.rows - distinct
-        f.self_loops = one("SELECT coalesce(sum(k), 0) FROM fol_new WHERE src = dst")
+        con.execute(f"CREATE TEMP TABLE fol_new AS {follow_pairs_sql('accounts')}")
+        f.rows, f.duplicates, f.self_loops = count_follow_pairs(one, "fol_new")
+        distinct = f.rows - f.duplicates
         con.execute("""UPDATE follows SET since = n.since FROM fol_new n
                        WHERE follows.src = n.src AND follows.dst = n.dst
                          AND n.since IS NOT NULL AND (follows.since IS NULL OR n.since < follows.since)""")
@@ -361,11 +339,11 @@ class DuckDBStore:
             followers_count=_to_float(acc.column("followers_count")),
             follow_src=_to_i32(fol.column("src")),
             follow_dst=_to_i32(fol.column("dst")),
-            int_src=_to_i32(itr.column("src")),
-            int_dst=_to_i32(itr.column("dst")),
-            int_kind=kind_codes,
-            int_ts=itr.column("ts").to_numpy().astype(np.int64),
-            int_weight=itr.column("w").to_numpy().astype(np.float64),
+            interaction_src=_to_i32(itr.column("src")),
+            interaction_dst=_to_i32(itr.column("dst")),
+            interaction_kind=kind_codes,
+            interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
+            interaction_weight=itr.column("w").to_numpy().astype(np.float64),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,13 @@ TABLES: tuple[TableName, ...] = ("accounts", "follows", "interactions")
 #: Interaction kinds, in code order (``kind_code = INTERACTION_KINDS.index(kind)``).
 INTERACTION_KINDS: tuple[str, ...] = ("mention", "reply", "repost", "quote", "like", "comment", "share")
 
+#: Audience-size tiers: the words a stored ``tier`` column holds, in order, and the platform
+#: follower counts where each tier after the first begins (nano < 10k <= micro < 100k <= macro
+#: < 1M <= mega).  ``engine.tiers`` mirrors both as its defaults (the engine imports no storage);
+#: tests/test_tier_contract.py keeps them equal.
+TIER_NAMES: tuple[str, ...] = ("nano", "micro", "macro", "mega")
+TIER_THRESHOLDS: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+
 #: Spellings seen in platform exports, mapped to the canonical kind.
 KIND_ALIASES: dict[str, str] = {
     "mt": "mention", "mentions": "mention", "mentioned": "mention",
@@ -51,6 +58,9 @@ ACCOUNTS = pa.schema([
     pa.field("following_count", pa.int64()),
     pa.field("affiliation", pa.string()),
 ])
+
+#: Account fields set from input rows (every field but the id).
+ACCOUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in ACCOUNTS if f.name != "id")
 
 FOLLOWS = pa.schema([
     pa.field("follower", pa.string(), nullable=False),

@@ -93,7 +93,7 @@ def test_brand_affinity_matches_naive_counts(stored):
     path, world, _ = stored
     ids = world.account_ids().to_pylist()
     naive: dict[str, int] = {}
-    for s, d, tags in zip(world.int_src.tolist(), world.int_dst.tolist(), world.int_tags.tolist()):
+    for s, d, tags in zip(world.interaction_src.tolist(), world.interaction_dst.tolist(), world.interaction_tags.tolist()):
         hits = int(d == world.brand) + sum(t.lower() == BRAND_HASHTAG for t in world.tagset(tags))
         if hits and s != world.brand:
             naive[ids[s]] = naive.get(ids[s], 0) + hits

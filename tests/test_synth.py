@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from nichegraph.graph_store.duckdb_store import DuckDBStore
-from nichegraph.graph_store.schema import INTERACTION_KINDS, SCHEMAS, TableBatch
+from nichegraph.graph_store.schema import INTERACTION_KINDS, SCHEMAS, TIER_THRESHOLDS, TableBatch
 from nichegraph.graph_store.synth import (AFFILIATIONS, BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, ROLE_BRAND, ROLE_HUB,
-                               ROLE_MEMBER, TIER_BOUNDS, World, generate, write_world)
+                               ROLE_MEMBER, World, generate, write_world)
 
 ARRAYS = ("ext", "handle_word", "handle_word2", "followers_count", "following_count", "affiliation", "niche",
-          "community", "role", "brand_aware", "follow_src", "follow_dst", "follow_since", "int_src", "int_dst",
-          "int_kind", "int_ts", "int_tags")
+          "community", "role", "brand_aware", "follow_src", "follow_dst", "follow_since", "interaction_src", "interaction_dst",
+          "interaction_kind", "interaction_ts", "interaction_tags")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_same_seed_same_arrays_and_different_seed_differs():
     for name in ARRAYS:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert a.niche_tag == b.niche_tag and a.brand == b.brand
-    assert not np.array_equal(a.int_src, c.int_src) or not np.array_equal(a.ext, c.ext)
+    assert not np.array_equal(a.interaction_src, c.interaction_src) or not np.array_equal(a.ext, c.ext)
 
 
 @pytest.mark.parametrize("fmt,gz", [("csv", False), ("csv", True), ("parquet", False)])
@@ -84,8 +84,8 @@ def test_sizes_are_exact(kw, expect):
     keys = _pair_keys(w.follow_src, w.follow_dst, n)
     assert np.unique(keys).size == keys.size, "follows are unique pairs"
     assert not np.any(w.follow_src == w.follow_dst), "no self-loop follows"
-    assert not np.any(w.int_src == w.int_dst), "nobody mentions or reposts themselves"
-    for arr in (w.follow_src, w.follow_dst, w.int_src, w.int_dst):
+    assert not np.any(w.interaction_src == w.interaction_dst), "nobody mentions or reposts themselves"
+    for arr in (w.follow_src, w.follow_dst, w.interaction_src, w.interaction_dst):
         assert arr.dtype == np.int32 and (arr.size == 0 or (arr.min() >= 0 and arr.max() < n))
     assert np.array_equal(np.sort(w.ext), np.arange(n))
 
@@ -102,7 +102,7 @@ def test_bad_sizes_are_refused():
 # -- the planted structure -------------------------------------------------------------------
 def test_tier_spread_is_heavy_tailed(world):
     fc = world.followers_count
-    counts = np.bincount(np.searchsorted(np.asarray(TIER_BOUNDS), fc, side="right"), minlength=4)
+    counts = np.bincount(np.searchsorted(np.asarray(TIER_THRESHOLDS), fc, side="right"), minlength=4)
     nano, micro, macro, mega = counts
     assert mega >= 1 and macro >= 3 and micro >= 10
     assert nano > micro > macro > mega
@@ -149,7 +149,7 @@ def test_follows_are_mutual_inside_niches_and_one_way_towards_hubs(world):
 
 def test_interactions_reciprocal_in_niches_one_way_to_hubs(world):
     n = world.n_accounts
-    s, d = world.int_src, world.int_dst
+    s, d = world.interaction_src, world.interaction_dst
     rec = _reciprocated(s, d, n)
     inside = (world.niche[s] >= 0) & (world.niche[s] == world.niche[d])
     to_hub = world.role[d] == ROLE_HUB
@@ -157,14 +157,14 @@ def test_interactions_reciprocal_in_niches_one_way_to_hubs(world):
     assert rec[to_hub].mean() < 0.15
     assert rec[inside].mean() > 3 * rec[to_hub].mean()
     # attention towards hubs is mostly reposts, mentions and quotes
-    kinds = np.bincount(world.int_kind[to_hub], minlength=len(INTERACTION_KINDS))
+    kinds = np.bincount(world.interaction_kind[to_hub], minlength=len(INTERACTION_KINDS))
     assert kinds[INTERACTION_KINDS.index("reply")] < 0.1 * to_hub.sum()
     assert set(np.flatnonzero(kinds)) <= {INTERACTION_KINDS.index(k) for k in ("mention", "reply", "repost", "quote")}
 
 
 def test_replies_inside_niches_answer_within_hours(world):
     """For a reply a -> b inside a niche there is an earlier event b -> a at most a day before."""
-    s, d, ts, kind = world.int_src, world.int_dst, world.int_ts, world.int_kind
+    s, d, ts, kind = world.interaction_src, world.interaction_dst, world.interaction_ts, world.interaction_kind
     assert np.all(np.diff(ts) >= 0), "events are in time order"
     inside = (world.niche[s] >= 0) & (world.niche[s] == world.niche[d])
     reply = np.flatnonzero(inside & (kind == INTERACTION_KINDS.index("reply")))
@@ -193,11 +193,11 @@ def test_brand_employees_and_hashtags(world):
     assert employees.size >= 3
     assert np.unique(world.niche[employees]).size >= 2, "employees are scattered in niches"
     assert np.all(np.isin(employees, world.follow_src[world.follow_dst == b])), "employees follow the brand"
-    to_brand = world.int_dst == b
+    to_brand = world.interaction_dst == b
     assert to_brand.sum() > 0.02 * world.n_interactions
-    src_niche = world.niche[world.int_src[to_brand]]
+    src_niche = world.niche[world.interaction_src[to_brand]]
     assert np.unique(src_niche[src_niche >= 0]).size >= 2, "members of several niches mention the brand"
-    assert np.isin(employees, world.int_src[to_brand]).mean() > 0.5
+    assert np.isin(employees, world.interaction_src[to_brand]).mean() > 0.5
     ints = pa.Table.from_batches([tb.batch for tb in world.batches("interactions")])
     tags = ints.column("hashtags").to_pylist()
     with_brand_tag = np.array([t is not None and BRAND_HASHTAG in t for t in tags])
@@ -214,8 +214,8 @@ def test_planted_niches_are_recoverable_by_louvain():
 
     w = generate(n_accounts=3000, n_edges=60_000, seed=2)
     member = w.role == ROLE_MEMBER
-    s = np.concatenate([w.follow_src, w.int_src])
-    d = np.concatenate([w.follow_dst, w.int_dst])
+    s = np.concatenate([w.follow_src, w.interaction_src])
+    d = np.concatenate([w.follow_dst, w.interaction_dst])
     keep = member[s] & member[d]
     g = nx.Graph()
     g.add_nodes_from(np.flatnonzero(member).tolist())
@@ -356,7 +356,7 @@ def test_files_load_through_ingest_with_exact_counts(tmp_path, fmt, gz):
     assert c.interactions.duplicates == 0
     want = pa.Table.from_batches([tb.batch for tb in w.batches("accounts")]).sort_by("id")
     assert accounts.sort_by("id").to_pylist() == want.to_pylist()
-    n_tags = sum(len(w.tagset(int(code))) for code in w.int_tags)
+    n_tags = sum(len(w.tagset(int(code))) for code in w.interaction_tags)
     assert hashtags[1].size == n_tags and BRAND_HASHTAG in set(hashtags[1])
 
 

@@ -85,8 +85,14 @@ def command(
             # every file is read; the store now merges the batches in its transaction
             writing.append(progress.add_task("writing to the store", total=None, rows=0))
 
+    def on_write(done: int, total: int) -> None:
+        # a store that reports its write phase (Neo4j) fills the "writing" task with rows
+        if not writing:
+            writing.append(progress.add_task("writing to the store", total=None, rows=0))
+        progress.update(writing[0], rows=done)
+
     try:
-        with open_cli_store(store) as st, progress:
+        with open_cli_store(store, write_progress=on_write) as st, progress:
             report = load_files(st, accounts=accounts, follows=follows, interactions=interactions, format=fmt,
                                 on_error=on_error, rejects=rejects, columns=mapping, kind=kind,
                                 progress=on_progress)

@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nichegraph.graph_store.synth import TIERS, generate, write_world
+from nichegraph.graph_store.schema import TIER_NAMES
+from nichegraph.graph_store.synth import generate, write_world
 
 
 def command(
@@ -59,10 +60,10 @@ def command(
 
     if quiet:
         return
-    tiers = np.bincount(world.tier(), minlength=len(TIERS))
+    tiers = np.bincount(world.tier(), minlength=len(TIER_NAMES))
     table = Table(title=f"synthetic world (seed {seed})", show_header=False)
     table.add_row("accounts", f"{world.n_accounts:,}")
-    table.add_row("  tiers", ", ".join(f"{t} {c:,}" for t, c in zip(TIERS, tiers)))
+    table.add_row("  tiers", ", ".join(f"{t} {c:,}" for t, c in zip(TIER_NAMES, tiers)))
     table.add_row("  employees", f"{int((world.affiliation == 0).sum()) - 1:,} (Acme Corp) + brand account")
     table.add_row("niches / communities", f"{world.n_niches:,} / {world.n_communities:,}")
     table.add_row("follows", f"{world.n_follows:,}")

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from nichegraph.engine import Graph
-from nichegraph.engine.campaign import audience_graph
+from nichegraph.engine.influence import audience_graph
 
 
 def _ints(table: pa.Table, name: str, dtype=np.int64) -> np.ndarray:

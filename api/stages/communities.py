@@ -206,8 +206,8 @@ def _describe(g, labels: np.ndarray, node_ids: np.ndarray, level: str, parent: n
 def community_graph(edges: EdgeArrays, params=None) -> Graph:
     """The undirected affinity graph that the communities stage runs on (weights from ``params.affinity``)."""
     p = CommunityParams.from_any(params)
-    return affinity_graph(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst,
-                          edges.int_kind, edges.int_weight, weights=AffinityWeights.from_dict(p.affinity))
+    return affinity_graph(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.interaction_src,
+                          edges.interaction_dst, edges.interaction_kind, edges.interaction_weight, weights=AffinityWeights.from_dict(p.affinity))
 
 
 def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | None = None,

@@ -91,8 +91,8 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
     n = edges.n_nodes
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
     kw = kind_weights(p.kind_weights)
-    args = (edges.int_kind, edges.int_weight)
-    att = attention_graph(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst, *args,
+    args = (edges.interaction_kind, edges.interaction_weight)
+    att = attention_graph(n, edges.follow_src, edges.follow_dst, edges.interaction_src, edges.interaction_dst, *args,
                           follow_weight=p.follow_weight, kind_weight=kw)
     return follows, att, in_graph(att)
 
@@ -156,7 +156,7 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     part = participation(att_in, comm)
     share = niche_share(att_in, comm)
     lap("roles")
-    social = social_ratio(n, edges.int_src, edges.int_dst, ts=edges.int_ts, weight=edges.int_weight,
+    social = social_ratio(n, edges.interaction_src, edges.interaction_dst, ts=edges.interaction_ts, weight=edges.interaction_weight,
                           window=p.social_window_s)
     fb = follow_back_ratio(follows)
     asym = asymmetry(att)
@@ -222,7 +222,7 @@ def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, 
     (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, social.inbound), known(fbr, followers)
     ns_est = known(ns, received)[0]
     return {
-        "inbound_accounts": distinct_inbound(n, edges.int_src, edges.int_dst),
+        "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
         "inbound_events": social.inbound,
         "reciprocated_events": social.reciprocated,
         "niche_engaged": engaged,
@@ -243,7 +243,7 @@ def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_
     events in the tier), ``follow_back_mean``, ``follow_back_pooled``.
     """
     n = edges.n_nodes
-    s = social_ratio(n, edges.int_src, edges.int_dst, ts=edges.int_ts, weight=edges.int_weight, window=window_s)
+    s = social_ratio(n, edges.interaction_src, edges.interaction_dst, ts=edges.interaction_ts, weight=edges.interaction_weight, window=window_s)
     tier = np.asarray(metrics["tier"]).astype(str)
     agg = aggregate_by_group(s.ratio, tier, numerator=s.reciprocated, denominator=s.inbound)
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")

@@ -28,8 +28,8 @@ MUTUALS_PER_ACCOUNT = 100
 
 
 def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT) -> pa.Table:
-    ties = mutual_ties(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst,
-                       edges.int_weight, per_node=per_node)
+    ties = mutual_ties(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.interaction_src, edges.interaction_dst,
+                       edges.interaction_weight, per_node=per_node)
     return pa.table({"account": pa.array(ties.account, pa.int32()), "other": pa.array(ties.other, pa.int32()),
                      "strength": pa.array(ties.strength, pa.float64()),
                      "mutual_follow": pa.array(ties.mutual_follow, pa.bool_())})
@@ -39,10 +39,10 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights)."""
     empty = pa.table({"source": pa.array([], pa.int32()), "target": pa.array([], pa.int32()),
                       "n": pa.array([], pa.int64())})
-    if len(edges.int_dst) == 0:
+    if len(edges.interaction_dst) == 0:
         return empty
     ids = pa.array(edges.node_ids.tolist(), pa.string())
-    targets = ids.take(pa.array(np.unique(edges.int_dst)))
+    targets = ids.take(pa.array(np.unique(edges.interaction_dst)))
     pairs = store.interactions_to(targets.to_pylist())
     if pairs.num_rows == 0:
         return empty

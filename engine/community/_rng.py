@@ -1,9 +1,8 @@
-"""A tiny counter-based random number generator that kernels carry explicitly.
+"""Random visiting orders for community detection, drawn from the explicit SplitMix64 stream.
 
-The state is a one-element ``uint64`` array created from the user's seed and
-passed down to every kernel that draws (node orders, refinement choices), so
-results depend on the seed alone: never on a global seed, never on threads.
-The generator is SplitMix64 (Steele, Lea & Flood 2014).
+The state is a one-element ``uint64`` array created from the user's seed (see
+:mod:`engine._splitmix`) and passed down to every kernel that draws (node orders,
+refinement choices), so results depend on the seed alone.
 """
 
 from __future__ import annotations
@@ -11,33 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import kernel
+from .._splitmix import new_state, next_u64, uniform
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def new_state(seed: int) -> np.ndarray:
-    """Generator state for ``seed`` (any Python int), a uint64 array of shape (1,)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    return np.array([int(seed) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
-
-
-@kernel
-def next_u64(state):
-    """Advance ``state`` and return the next 64-bit output."""
-    state[0] += _GOLDEN
-    z = state[0]
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
-
-
-@kernel
-def uniform(state):
-    """Uniform float in [0, 1) with 53 random bits."""
-    return np.float64(next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+__all__ = ["block_permutation", "new_state", "next_u64", "permutation", "uniform"]
 
 
 @kernel

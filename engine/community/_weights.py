@@ -6,8 +6,9 @@ level 0 read for nothing.  :func:`search_weights` turns such an ``A`` into
 the number itself, and the kernels read arcs through :func:`arc_weight`,
 which numba compiles once for an array (``A[p]``) and once for a number
 (``A``).  The values are the same either way, so the results are identical
-(tested); only the memory traffic differs (about 20% of a local-moving pass
-on the 1M-edge benchmark graph).
+(tested); only the memory traffic differs, and reading one number instead
+of an array is a large part of a local-moving pass (benchmarks/RESULTS.md,
+"communities").
 """
 
 from __future__ import annotations

@@ -12,9 +12,8 @@ graph aggregated before), and keeps the float32 result only if every stored
 sum equals its float64 value (whole numbers below :math:`2^{24}`, in
 practice), else aggregates again in float64.  The kernels read the same
 values either way, so the labels are identical (tested); the aggregated
-levels are read with 8 bytes per arc instead of 12 (``leiden(parallel=True)``
-on the planted benchmark graphs, paired in one process: 1M 0.301 -> 0.287 s,
-5M 1.22 -> 1.16 s).  Other weighted graphs keep float64 throughout.
+levels are read with 8 bytes per arc instead of 12, and the search on them is
+bound by memory traffic.  Other weighted graphs keep float64 throughout.
 """
 
 from __future__ import annotations
@@ -99,10 +98,9 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
     aggregated independently (on numba's threads with ``parallel``) into
     disjoint regions of one buffer of ``nnz`` slots, whose gaps are then
     closed in place; the result is identical for any ``n_slices``.  The
-    arrays returned are views of that buffer (trimming must not raise peak
-    memory; on the 1M-edge benchmark graph, level 0 on 2 threads took
-    0.013 s with a copy into fresh arrays, 0.0075 s in place, and 0.010 s
-    on one slice).
+    arrays returned are views of that buffer: trimming must not raise peak
+    memory, and closing the gaps in place is cheaper than copying into
+    fresh arrays.
     """
     nnz = indices.shape[0]
     if np.ndim(A) == 0 or A.dtype == np.float32:

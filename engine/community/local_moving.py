@@ -226,8 +226,8 @@ def _window_colouring(indptr, indices, order, window):
     one group of :func:`move_nodes_coloured`, so their edges need not
     constrain the colours: the windows are coloured independently, in
     parallel (the same colours on any thread count), and with fewer colours
-    than a colouring of the whole graph (1M-edge benchmark graph: 8 colours
-    in 0.0046 s on 2 threads, against 12 in 0.008 s for one greedy pass).
+    than one greedy colouring of the whole graph: fewer, larger groups to
+    search in parallel.
     """
     n = indptr.shape[0] - 1
     win = np.empty(n, dtype=np.int32)  # window of each node
@@ -318,9 +318,9 @@ def _activate_group(indptr, indices, comm, batch, nb, moved, active, pos, chunk_
     Cut into ``touched.shape[0]`` slices like :func:`_propose_group`.  Each
     moved node first lists the neighbours to activate (outside its community
     and not active yet) branch-free in its slice's ``touched`` row, then
-    flags them: whether a neighbour qualifies depends on the data, and the
-    branch there predicted badly (1M-edge benchmark graph, first pass: this
-    step 14.4 -> 11.5 ms on 2 threads).  Two slices may flag one node; both
+    flags them: whether a neighbour qualifies depends on the data, so a
+    branch there is mispredicted about as often as not (benchmarks/RESULTS.md,
+    "communities").  Two slices may flag one node; both
     write ``True``, so the flags do not depend on the slicing.
     """
     n_slices = touched.shape[0]
@@ -455,10 +455,9 @@ def uses_colouring(n: int, parallel: bool) -> bool:
 
     Only input graphs are: their colouring is made once per run and serves
     every search of them (each Leiden iteration and the polish pass).  The
-    aggregated levels are smaller, denser and searched once each, where the
-    serial queue is faster than colouring them (5M-edge benchmark graph: the
-    level-1 searches took 0.09 s and 0.06 s by colour groups on 2 threads,
-    colouring included, against 0.055 s and 0.038 s by the queue).
+    aggregated levels are smaller, denser and searched once each, where
+    colouring costs more than it saves and the serial queue wins (measured in
+    benchmarks/RESULTS.md, "communities").
     """
     return parallel and n >= PARALLEL_MIN_NODES
 

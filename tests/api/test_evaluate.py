@@ -66,7 +66,7 @@ def _affinity_igraph(data, edges):
         if u != v:
             pairs[(min(u, v), max(u, v))] = w.mutual_follow if (v, u) in arcs else w.one_way_follow
     inter: dict = {}
-    for u, v, x in zip(edges.int_src.tolist(), edges.int_dst.tolist(), edges.int_weight.tolist()):
+    for u, v, x in zip(edges.interaction_src.tolist(), edges.interaction_dst.tolist(), edges.interaction_weight.tolist()):
         if u != v:
             inter[(min(u, v), max(u, v))] = inter.get((min(u, v), max(u, v)), 0.0) + 0.5 * x  # kind: mention
     for k, x in inter.items():

@@ -54,7 +54,7 @@ def test_account_and_mutuals(pipeline):
     assert body["account"]["id"] == brand_id
     row = tables["accounts"].column("id").to_pylist().index(brand_id)
     follows = set(zip(edges.follow_src.tolist(), edges.follow_dst.tolist()))
-    inter = set(zip(edges.int_src.tolist(), edges.int_dst.tolist()))
+    inter = set(zip(edges.interaction_src.tolist(), edges.interaction_dst.tolist()))
     ids = edges.node_ids.tolist()
     some = False
     for acc in tables["accounts"].column("id").to_pylist()[:200]:

@@ -8,30 +8,12 @@ import numpy as np
 import pytest
 
 from nichegraph.engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
-from nichegraph.engine.centrality import in_degree, out_degree
+from nichegraph.engine.degree import in_degree, out_degree
+
+from zoo import directed_zoo
 
 
-def zoo():
-    """(name, n, src, dst, weight) of small graphs with stated sizes."""
-    rng = np.random.default_rng(42)
-    out = [
-        ("one_node", 1, [], [], None),
-        ("isolated3", 3, [], [], None),
-        ("self_loop", 2, [0, 0], [0, 1], None),
-        ("path_dangling", 4, [0, 1, 2], [1, 2, 3], None),
-        ("two_components", 6, [0, 1, 2, 3, 4], [1, 2, 0, 4, 5], None),
-        ("star_in", 5, [1, 2, 3, 4], [0, 0, 0, 0], None),
-        ("langville_meyer", 6, [0, 0, 2, 2, 2, 3, 3, 4, 4, 5], [1, 2, 0, 1, 4, 4, 5, 3, 5, 3], None),
-    ]
-    for k in range(4):
-        n = int(rng.integers(5, 60))
-        m = int(rng.integers(0, 4 * n))
-        w = rng.random(m) * 3 + 0.05 if k % 2 else None
-        out.append((f"random{k}", n, rng.integers(0, n, m), rng.integers(0, n, m), w))
-    return out
-
-
-ZOO = zoo()
+ZOO = [case[:5] for case in directed_zoo(min_nodes=1)]
 IDS = [z[0] for z in ZOO]
 
 

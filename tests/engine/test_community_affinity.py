@@ -80,12 +80,12 @@ def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
     for _ in range(n_groups):  # a few ties between groups
         a, b = rng.integers(0, n_groups * size, 2)
         fs.append(a), fd.append(b)
-    int_src = rng.integers(0, size, 20)
+    interaction_src = rng.integers(0, size, 20)
     return EdgeArrays(node_ids=np.array([f"acct{i}" for i in range(n)], dtype=object),
                       followers_count=np.full(n, np.nan), follow_src=np.array(fs, np.int32),
-                      follow_dst=np.array(fd, np.int32), int_src=int_src.astype(np.int32),
-                      int_dst=(int_src + 1).astype(np.int32) % size, int_kind=np.ones(20, np.int8),
-                      int_ts=np.full(20, -1, np.int64), int_weight=np.ones(20)), n_groups, size
+                      follow_dst=np.array(fd, np.int32), interaction_src=interaction_src.astype(np.int32),
+                      interaction_dst=(interaction_src + 1).astype(np.int32) % size, interaction_kind=np.ones(20, np.int8),
+                      interaction_ts=np.full(20, -1, np.int64), interaction_weight=np.ones(20)), n_groups, size
 
 
 def test_stage_finds_groups_and_describes_them():

@@ -114,7 +114,7 @@ def test_attention_graph_weights_match_naive():
 def test_attention_graph_errors():
     with pytest.raises(GraphInputError, match="unknown interaction kind"):
         kind_weights({"poke": 1.0})
-    with pytest.raises(GraphInputError, match="int_kind"):
+    with pytest.raises(GraphInputError, match="interaction_kind"):
         attention_graph(2, [], [], [0], [1], [9])
     with pytest.raises(GraphInputError, match="kind_weight"):
         attention_graph(2, [], [], [0], [1], [0], kind_weight=[1.0])

@@ -10,6 +10,7 @@ Graphs (n nodes / m edges): ``empty`` 0/0, ``one_node`` 1/0, ``isolated`` 8/3
 ``disconnected`` 12/14, ``weighted`` 40/~120 random weights, ``two_cliques``
 10/21, ``ring_of_cliques`` 24/42 (6 K4 joined in a ring), ``star`` 11/10,
 ``random`` 60 nodes G(n, p=0.08), ``lfr_mu{0.1,0.3}`` networkx LFR (n=500, ~3100 edges).
+:func:`directed_zoo` holds the directed cases (centrality, niche centrality, reach).
 The real data sets (karate, football, polbooks, email-Eu-core) are read by
 :func:`dataset` from ``../shared/datasets`` next to the repository (or ``$NICHEGRAPH_DATASETS``) (see each folder's SOURCE.md).
 """
@@ -123,6 +124,53 @@ def zoo() -> dict[str, ZooGraph]:
     out.append(_lfr(0.1))
     out.append(_lfr(0.3))
     return {g.name: g for g in out}
+
+
+#: A directed case: (name, n_nodes, src, dst, weight or None, community label per node).
+DirectedCase = tuple
+
+
+@functools.lru_cache(maxsize=None)
+def _directed_cases() -> tuple[DirectedCase, ...]:
+    def case(name, n, src, dst, weight=None, community=None):
+        src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        # arbitrary (negative, sparse) labels where a case states none: kernels must not assume dense ones
+        comm = np.arange(n) // 3 * 7 - 3 if community is None else np.asarray(community, dtype=np.int64)
+        return (name, n, src, dst, None if weight is None else np.asarray(weight, dtype=np.float64), comm)
+
+    out = [
+        case("empty", 0, [], []),
+        case("one_node", 1, [], [], community=[0]),
+        case("isolated", 6, [1], [2], community=[0, 0, 1, 5, 5, 1]),
+        case("self_loops", 3, [0, 1, 1, 2], [0, 1, 2, 0], community=[1, 1, 2]),
+        case("self_loop_and_edge", 2, [0, 0], [0, 1]),
+        case("duplicates", 4, [1, 1, 2, 2, 3], [0, 0, 0, 1, 1]),
+        case("path_dangling", 4, [0, 1, 2], [1, 2, 3]),
+        case("two_components", 6, [0, 1, 2, 3, 4], [1, 2, 0, 4, 5]),
+        case("star_in", 5, [1, 2, 3, 4], [0, 0, 0, 0]),
+        case("two_triangles_bridge", 6, [0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], community=[0, 0, 0, 9, 9, 9]),
+        case("dangling_in_community", 5, [0, 1, 2, 3], [1, 0, 0, 4], community=[0, 0, 0, 1, 1]),
+        # Langville & Meyer's example (networkx test_pagerank.py)
+        case("langville_meyer", 6, [0, 0, 2, 2, 2, 3, 3, 4, 4, 5], [1, 2, 0, 1, 4, 4, 5, 3, 5, 3]),
+    ]
+    rng = np.random.default_rng(42)
+    for k in range(6):
+        n = int(rng.integers(4, 60))
+        m = int(rng.integers(0, 5 * n))
+        w = rng.random(m) * 3 + 0.05 if k % 2 else None
+        comm = rng.integers(0, max(1, n // 6), n) * 7 - 3
+        out.append(case(f"random{k}", n, rng.integers(0, n, m), rng.integers(0, n, m), w, comm))
+    return tuple(out)
+
+
+def directed_zoo(*, min_nodes: int = 0) -> list[DirectedCase]:
+    """Small directed graphs with stated sizes and a community label per node, as plain arrays.
+
+    ``(name, n_nodes, src, dst, weight or None, community)``: edge cases (no nodes, isolated nodes,
+    self-loops, repeated edges, dangling nodes, several components), the Langville-Meyer example and
+    six random graphs (every other one weighted).  ``min_nodes`` drops the smaller ones.
+    """
+    return [c for c in _directed_cases() if c[1] >= min_nodes]
 
 
 @functools.lru_cache(maxsize=None)

@@ -44,7 +44,7 @@ def dump(store) -> dict:
         (ids[s], ids[d], k, ts, p, tuple(h) if h is not None else None, w, n) for s, d, k, ts, p, h, w, n in
         con.execute("SELECT src, dst, kind::VARCHAR, ts, post_id, hashtags, weight, n FROM interactions").fetchall())
     return {"accounts": {a["id"]: a for a in acc}, "follows": follows, "interactions": inter,
-            "counts": store.counts(), "n_edges": (len(e.follow_src), len(e.int_src))}
+            "counts": store.counts(), "n_edges": (len(e.follow_src), len(e.interaction_src))}
 
 
 def events(d: dict) -> list[tuple]:

@@ -26,11 +26,11 @@ def test_higgs_activity_log(store):
     assert store.counts()["interactions"] == 563_069
     assert store.counts()["accounts"] == 304_691
     e = store.read_edges()
-    kinds = np.bincount(e.int_kind, minlength=len(INTERACTION_KINDS))
+    kinds = np.bincount(e.interaction_kind, minlength=len(INTERACTION_KINDS))
     by = dict(zip(INTERACTION_KINDS, kinds.tolist()))
     # SOURCE.md: RT 354,930; MT 171,237; RE 36,902 (= weight sums of the three edge lists)
     assert (by["repost"], by["mention"], by["reply"]) == (354_930, 171_237, 36_902)
-    assert e.int_ts.min() == 1341100972 and e.int_ts.max() == 1341705593  # 2012-07-01 00:02:52 .. 07-07 23:59:53 UTC
+    assert e.interaction_ts.min() == 1341100972 and e.interaction_ts.max() == 1341705593  # 2012-07-01 00:02:52 .. 07-07 23:59:53 UTC
     st = rep.files[0]
     assert (st.format, st.rows, st.loaded, st.rejected) == ("higgs", 563_069, 563_069, 0)
 
@@ -40,7 +40,7 @@ def test_higgs_mention_edge_list_as_weighted_interactions(store):
     rep = load_files(store, interactions=path, kind="mention")
     e = store.read_edges()
     assert rep.files[0].rows == 150_818
-    assert e.int_weight.sum() == 171_237  # SOURCE.md weight sum
+    assert e.interaction_weight.sum() == 171_237  # SOURCE.md weight sum
     assert store.counts()["accounts"] == 116_408
     assert rep.counts.interactions.self_loops == 5_353
 

@@ -69,7 +69,7 @@ def store_edges(e):
     ids = e.node_ids
     pairs = [(ids[s], ids[d]) for s, d in zip(e.follow_src, e.follow_dst)]
     events: Counter = Counter()
-    for s, d, k, t, w in zip(e.int_src, e.int_dst, e.int_kind, e.int_ts, e.int_weight):
+    for s, d, k, t, w in zip(e.interaction_src, e.interaction_dst, e.interaction_kind, e.interaction_ts, e.interaction_weight):
         events[(ids[s], ids[d], int(k), int(t))] += float(w)
     return pairs, events
 
@@ -85,8 +85,8 @@ def weighted(events: Counter) -> Counter:
 def assert_edge_dtypes(e) -> None:
     assert e.node_ids.dtype == object
     assert e.followers_count.dtype == np.float64
-    for name in ("follow_src", "follow_dst", "int_src", "int_dst"):
+    for name in ("follow_src", "follow_dst", "interaction_src", "interaction_dst"):
         assert getattr(e, name).dtype == np.int32, name
-    assert e.int_kind.dtype == np.int8
-    assert e.int_ts.dtype == np.int64
-    assert e.int_weight.dtype == np.float64
+    assert e.interaction_kind.dtype == np.int8
+    assert e.interaction_ts.dtype == np.int64
+    assert e.interaction_weight.dtype == np.float64

@@ -22,7 +22,7 @@ def test_is_a_store(store):
 def test_empty_store(store):
     assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
     e = store.read_edges()
-    assert e.n_nodes == 0 and e.follow_src.size == 0 and e.int_src.size == 0
+    assert e.n_nodes == 0 and e.follow_src.size == 0 and e.interaction_src.size == 0
     assert_edge_dtypes(e)
     assert store.read_accounts().num_rows == 0
     src, tags = store.read_hashtags()
@@ -113,7 +113,7 @@ def test_interaction_multiplicity(store):
     assert c["inserted"] == 2
     assert store.counts()["interactions"] == 5
     e = store.read_edges()
-    assert e.int_weight.sum() == 5.0
+    assert e.interaction_weight.sum() == 5.0
     src, tags = store.read_hashtags()
     assert list(tags) == ["h"] * 5
     assert store.interactions_to(["b"]).to_pylist() == [{"source": "a", "target": "b", "kind": "mention", "n": 5}]

@@ -157,7 +157,7 @@ def test_real_importer_then_the_store(tmp_path):
     srv.start()
     try:
         finish(srv.uri, files.finish)
-        with DuckDBStore(duck, read_only=True) as ref, Neo4jStore.connect(srv.uri, progress=False) as neo:
+        with DuckDBStore(duck, read_only=True) as ref, Neo4jStore.connect(srv.uri) as neo:
             assert neo.counts() == ref.counts()
             same_edges(neo.read_edges(), ref.read_edges())
             assert neo.read_accounts().to_pylist() == ref.read_accounts().to_pylist()
@@ -192,7 +192,7 @@ def test_real_importer_then_the_store(tmp_path):
             neo.load(extra)
         with DuckDBStore(duck) as ref:
             ref.load(extra)
-        with DuckDBStore(duck, read_only=True) as ref, Neo4jStore.connect(srv.uri, progress=False) as neo:
+        with DuckDBStore(duck, read_only=True) as ref, Neo4jStore.connect(srv.uri) as neo:
             assert neo.counts() == ref.counts()
             same_edges(neo.read_edges(), ref.read_edges())
 

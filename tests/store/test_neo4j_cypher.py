@@ -166,4 +166,4 @@ def test_reload_keeps_the_earliest_since_and_stores_only_non_default_weights(neo
     assert rows == [{"w": 2.5, "n": None}, {"w": None, "n": 2}]
     assert cy("MATCH ()-[e:INTERACTS]->() RETURN sum(coalesce(e.n, 1)) AS n") == [{"n": 3}]
     assert st.counts()["interactions"] == 3
-    assert sorted(st.read_edges().int_weight.tolist()) == [2.0, 2.5]
+    assert sorted(st.read_edges().interaction_weight.tolist()) == [2.0, 2.5]

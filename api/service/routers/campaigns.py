@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nichegraph.engine import EngineError
+from nichegraph.engine.tiers import TIER_NAMES
 
 from ...campaign import PlanError, PlanRequest, plan_for_run
 from ..deps import Snap, get_state
@@ -46,7 +47,7 @@ class CampaignPlanRequest(BaseModel):
         {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
 
     k: JsonInt = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
-    tier: list[Literal["nano", "micro", "macro", "mega"]] | None = Field(None, max_length=4)
+    tier: list[Literal[TIER_NAMES]] | None = Field(None, max_length=len(TIER_NAMES))  # type: ignore[valid-type]
     community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(_integral)]] | None = Field(
         None, max_length=1000, description="Broad community ids.")
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(

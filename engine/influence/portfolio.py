@@ -21,7 +21,7 @@ only the top until the top is fresh.  Ties go to the lowest account index, so
 the result is the plain greedy's and is deterministic.
 
 The same kernel, :func:`greedy_max_coverage`, selects IMM seed sets over
-reverse-reachable sets (:mod:`engine.campaign.imm`).
+reverse-reachable sets (:mod:`engine.influence.imm`).
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ def max_reach_portfolio(audience: Graph, k: int, *, candidates=None, costs=None,
 
     Examples
     --------
-    >>> from nichegraph.engine.campaign import audience_graph
+    >>> from nichegraph.engine.influence import audience_graph
     >>> g = audience_graph([3, 4, 4, 5, 5, 6], [0, 0, 1, 1, 2, 2])  # followers {3,4}, {4,5}, {5,6}
     >>> pf = max_reach_portfolio(g, 2)
     >>> pf.nodes.tolist(), pf.marginal_gain.tolist(), pf.total

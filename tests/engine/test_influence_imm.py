@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nichegraph.engine import GraphInputError
-from nichegraph.engine.campaign import audience_graph, ic_spread, imm_portfolio, sample_rr_sets
+from nichegraph.engine.influence import audience_graph, ic_spread, imm_portfolio, sample_rr_sets
 
 # A small follow world: (follower, followee).  Posts spread followee -> follower.
 FOLLOWS = [(1, 0), (2, 0), (3, 0), (4, 1), (5, 1), (2, 1), (6, 5), (7, 6), (0, 7), (8, 3), (9, 8), (3, 9)]

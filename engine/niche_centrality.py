@@ -23,18 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, parallel_kernel, prange
-from .centrality import _BLOCK, _gather_sum, _in_csr, _out_strength
+from .centrality import _BLOCK, _gather_sum, _in_csr
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
+from .labels import check_labels
 
-
-
-def check_labels(labels, n: int) -> np.ndarray:
-    """Validate a community label per node; return it as int64 of shape (n,)."""
-    c = np.asarray(labels)
-    if c.shape != (n,) or not (np.issubdtype(c.dtype, np.integer) or c.size == 0):
-        raise GraphInputError(f"community must be an integer label per node, shape ({n},); got {c.dtype}{c.shape}.")
-    return c.astype(np.int64)
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -123,7 +116,7 @@ def niche_pagerank(
     [1.4595, 1.3905, 0.15, 0.7018, 1.2982]
     """
     n = g.n_nodes
-    comm = check_labels(community, n)
+    comm = check_labels(community, n, "community")
     if not 0.0 <= damping < 1.0:
         raise GraphInputError(f"damping must be in [0, 1); got {damping}.")
     if n == 0:
@@ -199,7 +192,7 @@ def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
     [16.666666666666668, 66.66666666666667, 66.66666666666667, 50.0]
     """
     v = np.asarray(values, dtype=np.float64)
-    comm = check_labels(community, v.shape[0])
+    comm = check_labels(community, v.shape[0], "community")
     out = np.full(v.shape[0], np.nan)
     ok = ~np.isnan(v)
     if not ok.any():
@@ -264,7 +257,7 @@ def _module_strengths(indptr, indices, weights, comm, use_w):
 
 
 def _strengths(g: Graph, community, weighted: bool):
-    comm = check_labels(community, g.n_nodes)
+    comm = check_labels(community, g.n_nodes, "community")
     return comm, *_module_strengths(g.indptr, g.indices, g.weights, comm, bool(weighted))
 
 

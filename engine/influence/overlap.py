@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange
+from .._jit import parallel_kernel, prange
 from ..errors import GraphInputError
 from ..graph import Graph, from_edges
 from ._checks import check_audience, check_nodes, check_positive_int
-from ._random import mix64, seed_key
+from .._splitmix import mix64, seed_key
 
 _UMAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 

@@ -30,7 +30,7 @@ from .._jit import kernel, parallel_kernel, prange
 from ..errors import GraphInputError
 from ..graph import Graph
 from ._checks import check_audience, check_nodes, check_positive_int
-from ._random import mix64, seed_key
+from .._splitmix import mix64, seed_key
 
 
 def unique_reach(audience: Graph, nodes) -> int:
@@ -49,7 +49,7 @@ def unique_reach(audience: Graph, nodes) -> int:
 
     Examples
     --------
-    >>> from nichegraph.engine.campaign import audience_graph
+    >>> from nichegraph.engine.influence import audience_graph
     >>> g = audience_graph([2, 3, 3, 4], [0, 0, 1, 1])
     >>> unique_reach(g, [0, 1])
     3
@@ -170,7 +170,7 @@ def reach_sketch(audience: Graph, nodes, *, p: int = 12, seed: int = 0, per_node
 
     Examples
     --------
-    >>> from nichegraph.engine.campaign import audience_graph
+    >>> from nichegraph.engine.influence import audience_graph
     >>> g = audience_graph([2, 3, 3, 4], [0, 0, 1, 1])
     >>> round(reach_sketch(g, [0, 1], p=8).union().estimate)
     3

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nichegraph.engine import GraphInputError
-from nichegraph.engine.campaign import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
+from nichegraph.engine.influence import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
 from naive import audiences
 
 

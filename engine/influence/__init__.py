@@ -1,4 +1,4 @@
-"""Campaign planning: audience overlap, unique reach and influencer portfolios.
+"""Influence and reach of sets of accounts: audience overlap, unique reach, influencer portfolios, spread.
 
 * :mod:`.overlap` — exact Jaccard / overlap coefficient and MinHash sketches.
 * :mod:`.reach` — exact unique reach and HyperLogLog.

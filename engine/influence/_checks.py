@@ -1,4 +1,4 @@
-"""Validation helpers shared by the campaign functions (messages say how to fix the input)."""
+"""Validation helpers shared by the influence functions (messages say how to fix the input)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def check_audience(audience: object) -> Graph:
     if not isinstance(audience, Graph):
         raise GraphInputError(
             f"audience must be an engine.Graph whose row u lists u's followers, got {type(audience).__name__}; "
-            "build it with engine.campaign.audience_graph(follow_src, follow_dst, n_nodes=n).")
+            "build it with engine.influence.audience_graph(follow_src, follow_dst, n_nodes=n).")
     if not audience.directed:
         raise GraphInputError("audience must be a directed graph (row u = followers of u); got an undirected one.")
     return audience

@@ -9,24 +9,15 @@ import numpy as np
 import pytest
 
 from nichegraph.engine import GraphInputError
-from nichegraph.engine.campaign import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
+from nichegraph.engine.influence import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
                              unique_reach)
 from naive import audiences
+from zoo import directed_zoo
 
 
 def _zoo():
-    """(name, follow_src, follow_dst, n) small graphs with edge cases."""
-    rng = np.random.default_rng(7)
-    yield "empty", np.zeros(0, int), np.zeros(0, int), 0
-    yield "one node", np.zeros(0, int), np.zeros(0, int), 1
-    yield "isolated", np.array([1]), np.array([2]), 6
-    yield "self loops", np.array([0, 1, 1, 2]), np.array([0, 1, 0, 0]), 3
-    yield "duplicates", np.array([1, 1, 2, 2, 3]), np.array([0, 0, 0, 1, 1]), 4
-    yield "disconnected", np.array([0, 1, 3, 4]), np.array([1, 0, 4, 3]), 6
-    for i in range(4):
-        n = int(rng.integers(5, 60))
-        m = int(rng.integers(0, 4 * n))
-        yield f"random{i}", rng.integers(0, n, m), rng.integers(0, n, m), n
+    """(name, follow_src, follow_dst, n) of the shared directed zoo (edge cases and random graphs)."""
+    return [(name, src, dst, n) for name, n, src, dst, _, _ in directed_zoo()]
 
 
 @pytest.mark.parametrize("name,src,dst,n", list(_zoo()), ids=[z[0] for z in _zoo()])

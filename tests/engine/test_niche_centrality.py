@@ -11,27 +11,9 @@ from scipy.stats import percentileofscore
 from nichegraph.engine import (GraphInputError, from_edges, niche_pagerank, niche_share, participation,
                     percentile_within, within_module_z)
 
+from zoo import directed_zoo
 
-def zoo():
-    """(name, n, src, dst, weight, community) of small graphs with stated sizes."""
-    rng = np.random.default_rng(3)
-    out = [
-        ("one_node", 1, [], [], None, [0]),
-        ("isolated", 4, [], [], None, [0, 0, 1, 5]),
-        ("self_loops", 3, [0, 1, 1, 2], [0, 1, 2, 0], None, [1, 1, 2]),
-        ("two_triangles_bridge", 6, [0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3], None, [0, 0, 0, 9, 9, 9]),
-        ("dangling_in_comm", 5, [0, 1, 2, 3], [1, 0, 0, 4], None, [0, 0, 0, 1, 1]),
-    ]
-    for k in range(5):
-        n = int(rng.integers(4, 50))
-        m = int(rng.integers(0, 5 * n))
-        w = rng.random(m) * 2 + 0.1 if k % 2 else None
-        comm = rng.integers(0, max(1, n // 6), n) * 7 - 3  # arbitrary (negative, sparse) labels
-        out.append((f"random{k}", n, rng.integers(0, n, m), rng.integers(0, n, m), w, comm))
-    return out
-
-
-ZOO = zoo()
+ZOO = directed_zoo(min_nodes=1)
 IDS = [z[0] for z in ZOO]
 
 

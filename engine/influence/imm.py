@@ -47,7 +47,7 @@ from .._jit import kernel
 from ..errors import GraphInputError
 from ..graph import Graph
 from ._checks import check_audience, check_costs, check_mask, check_nodes, check_positive_int
-from ._random import mix64, next_uniform, seed_key
+from .._splitmix import mix64, next_uniform, seed_key
 from .portfolio import BUDGET_GUARANTEE, Portfolio, greedy_max_coverage
 
 
@@ -204,7 +204,6 @@ def _invert(offsets, members, n):
 @kernel
 def _marginal_hits(offsets, members, n, seeds):
     """Sets newly covered by each seed in order."""
-    best = np.full(offsets.shape[0] - 1, seeds.shape[0], dtype=np.int64)
     rank = np.full(n, -1, dtype=np.int64)
     for i in range(seeds.shape[0]):
         if rank[seeds[i]] < 0:
@@ -390,7 +389,7 @@ def ic_spread(audience: Graph, seeds, *, probability=0.1, n_sim: int = 1000, see
 
     Examples
     --------
-    >>> from nichegraph.engine.campaign import audience_graph
+    >>> from nichegraph.engine.influence import audience_graph
     >>> g = audience_graph([1, 2], [0, 1])  # 1 follows 0, 2 follows 1
     >>> ic_spread(g, [0], probability=1.0, n_sim=10).mean
     3.0
