@@ -99,7 +99,7 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
 
 def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.ndarray, *,
                     params=None, timings: dict | None = None, fitted: dict | None = None) -> dict[str, np.ndarray]:
-    """Every issue-4 column for every account.
+    """Every metric column of the accounts table, for every account.
 
     Parameters
     ----------
