@@ -51,6 +51,9 @@ def main() -> None:
     """Console entry point: run the app, turning known errors into clean messages."""
     from rich.console import Console
 
+    from . import compile_notice
+
+    compile_notice.install()
     try:
         app()
     except (StoreError, EngineError) as exc:
