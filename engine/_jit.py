@@ -59,7 +59,11 @@ class _ModuleCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
     """numba cache locator: :func:`cache_dir` / the function's module name (``nichegraph.engine.graph``).
 
     The source stamp (numba's check that the file did not change) comes from the mixin.
+    ``variant`` tells the serial and parallel compilations of one function apart (numba's
+    index key has the signature and bytecode but not the options, so they would share entries).
     """
+
+    variant = ""
 
     def __init__(self, py_func, py_file):
         self._py_file = py_file
@@ -69,19 +73,24 @@ class _ModuleCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
     def get_cache_path(self):
         return self._cache_path
 
+    def get_disambiguator(self):
+        return f"{self._lineno}{self.variant}"
 
-class _ModuleCacheImpl(caching.CompileResultCacheImpl):
-    _locator_classes = [_ModuleCacheLocator]
+
+def _function_cache(variant: str) -> type:
+    locator = type(f"_ModuleCacheLocator{variant}", (_ModuleCacheLocator,), {"variant": variant})
+    impl = type(f"_ModuleCacheImpl{variant}", (caching.CompileResultCacheImpl,), {"_locator_classes": [locator]})
+    return type(f"_ModuleFunctionCache{variant}", (caching.FunctionCache,), {"_impl_class": impl})
 
 
-class _ModuleFunctionCache(caching.FunctionCache):
-    _impl_class = _ModuleCacheImpl
+_CACHES = {False: _function_cache(""), True: _function_cache("-parallel")}
 
 
 def _cached(dispatcher):
     """Give ``dispatcher`` the :func:`cache_dir` cache (what ``cache=True`` does, with our locator)."""
+    parallel = bool(dispatcher.targetoptions.get("parallel"))
     try:
-        dispatcher._cache = _ModuleFunctionCache(dispatcher.py_func)
+        dispatcher._cache = _CACHES[parallel](dispatcher.py_func)
     except RuntimeError:  # no writable cache directory: compile in every process, as without cache=True
         pass
     return dispatcher
@@ -101,6 +110,37 @@ def parallel_kernel(fn=None, **extra):
 
 
 prange = numba.prange
+
+#: Work items (arcs, usually) from which :class:`SerialOrParallel` runs the parallel compilation.
+#: Below it the serial one runs: same results (parallel kernels never depend on the thread count),
+#: and a small graph gains nothing from threads but would pay seconds to compile them (the first
+#: ``nichegraph demo`` spent most of its compile time on parallel variants).
+PARALLEL_MIN_WORK = 200_000
+
+
+class SerialOrParallel:
+    """One function compiled serially (:func:`kernel`) and with ``prange`` (:func:`parallel_kernel`).
+
+    Each variant is compiled the first time it is picked, so a run on small graphs never
+    compiles the parallel one.  Call ``.pick(work)(...)`` with the size of the work.
+    """
+
+    def __init__(self, fn, **extra):
+        self.serial = kernel(fn, **extra)
+        self.parallel = parallel_kernel(fn, **extra)
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def pick(self, work: int):
+        """The parallel dispatcher for ``work >= PARALLEL_MIN_WORK``, else the serial one."""
+        return self.parallel if work >= PARALLEL_MIN_WORK else self.serial
+
+
+def serial_or_parallel(fn=None, **extra):
+    """Decorator: :class:`SerialOrParallel` of ``fn``."""
+    if fn is None:
+        return lambda f: SerialOrParallel(f, **extra)
+    return SerialOrParallel(fn, **extra)
 
 #: How many visits ahead kernels :func:`prefetch` the next adjacency row.  The first local-moving
 #: pass of the planted benchmark graphs: 1M edges 0.099 s -> 0.087 s, 5M 1.02 s -> 0.75 s with
