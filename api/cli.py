@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "report": "report",
     "plan": "plan",
+    "export": "export",
 }
 
 for _name, _module in COMMANDS.items():
