@@ -262,7 +262,11 @@ def pagerank(
         rank[perm] = np.arange(n, dtype=np.int64)
         s, p, d, x0 = s[perm], p[perm], d[perm], x0[perm]
     unit = bool(g.nnz == 0 or (g.weights.min() == 1.0 and g.weights.max() == 1.0))
-    tptr, tsrc, tw = _in_csr(g.indptr, g.indices, g.weights, rank, unit)
+    if not g.directed and perm is None:
+        # an undirected graph stores both directions, so its rows already list the in-neighbours
+        tptr, tsrc, tw = g.indptr, g.indices, (np.empty(0, dtype=np.float64) if unit else g.weights)
+    else:
+        tptr, tsrc, tw = _in_csr(g.indptr, g.indices, g.weights, rank, unit)
     x = _run_power(tptr, tsrc, tw, unit, s, p, d, x0, float(damping), float(tol), int(max_iter),
                    method == "gauss-seidel")
     if perm is None:
