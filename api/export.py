@@ -13,8 +13,9 @@ NaN), follows and interactions as edges with a ``type`` attribute.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -147,10 +148,10 @@ def _edges_of(tables: dict) -> list[tuple[str, str, str, float]]:
     out = []
     if "follows" in tables:
         out += [(a, b, "follow", 1.0) for a, b in zip(*(tables["follows"].column(c).to_pylist()
-                                                         for c in ("follower", "followee")))]
+                                                         for c in ("follower", "followee")), strict=True)]
     if "interactions" in tables:
         t = tables["interactions"]
-        out += list(zip(*(t.column(c).to_pylist() for c in ("source", "target", "kind", "weight"))))
+        out += list(zip(*(t.column(c).to_pylist() for c in ("source", "target", "kind", "weight")), strict=True))
     return out
 
 

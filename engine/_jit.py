@@ -18,6 +18,7 @@ cannot change a result).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -89,10 +90,9 @@ _CACHES = {False: _function_cache(""), True: _function_cache("-parallel")}
 def _cached(dispatcher):
     """Give ``dispatcher`` the :func:`cache_dir` cache (what ``cache=True`` does, with our locator)."""
     parallel = bool(dispatcher.targetoptions.get("parallel"))
-    try:
+    # no writable cache directory (RuntimeError): compile in every process, as without cache=True
+    with contextlib.suppress(RuntimeError):
         dispatcher._cache = _CACHES[parallel](dispatcher.py_func)
-    except RuntimeError:  # no writable cache directory: compile in every process, as without cache=True
-        pass
     return dispatcher
 
 

@@ -92,7 +92,7 @@ def test_graph_files_read_back_with_networkx(analysed, tmp_path, fmt):
             else:
                 assert _same(attrs[key], expected), (row["id"], key, attrs[key], expected)
     follows = {(a, b) for a, b in zip(tables["follows"].column("follower").to_pylist(),
-                                      tables["follows"].column("followee").to_pylist())}
+                                      tables["follows"].column("followee").to_pylist(), strict=True)}
     exported = {(a, b) for a, b, d in g.edges(data=True) if d.get("type") == "follow"} if fmt == "graphml" else None
     if fmt == "graphml":
         assert follows <= exported

@@ -24,10 +24,9 @@ import numpy as np
 
 from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._objective import gain
+from ._rng import next_u64, uniform
 from ._weights import arc_weight
 from .aggregation import members_by_label
-from ._rng import next_u64, uniform
-
 
 #: Exponent below which a candidate's weight ``exp((g - g_max) / beta)`` is taken as 0: ``exp(-50)`` is
 #: about 2e-22 of the best candidate's weight, so the total moves by less than 1e-21 relative, and such

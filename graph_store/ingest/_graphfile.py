@@ -14,8 +14,8 @@ attributes named like an account column (``handle``, ``platform``,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -51,15 +51,15 @@ def graph_pieces(graph: ParsedGraph, table: str, kind: str | None, file: str) ->
         raise FileRejected(file, None, None, "a graph file as interactions needs their kind: pass --kind mention|...")
     issues: list[RowIssue] = []
     seen: dict[str, int] = {}
-    for nid, line in zip(graph.node_ids, graph.node_lines):
+    for nid, line in zip(graph.node_ids, graph.node_lines, strict=True):
         if nid in seen:
             issues.append(RowIssue(file, line, "id", f"node id {nid!r} already used on line {seen[nid]}"))
         seen[nid] = line
     labels = graph.node_labels
     by_label = len(labels) > 0 and all(lab not in (None, "") for lab in labels) and len(set(labels)) == len(labels)
-    account_of = dict(zip(graph.node_ids, labels if by_label else graph.node_ids))
+    account_of = dict(zip(graph.node_ids, labels if by_label else graph.node_ids, strict=True))
     src, dst, weight, lines = [], [], [], []
-    for s, t, w, line in zip(graph.edge_src, graph.edge_dst, graph.edge_weight, graph.edge_lines):
+    for s, t, w, line in zip(graph.edge_src, graph.edge_dst, graph.edge_weight, graph.edge_lines, strict=True):
         bad = [(name, v) for name, v in (("source", s), ("target", t)) if v is None or v not in account_of]
         if bad:
             name, v = bad[0]
@@ -74,14 +74,14 @@ def graph_pieces(graph: ParsedGraph, table: str, kind: str | None, file: str) ->
             lines.append(line)
     if issues:
         yield issues
-    text = lambda pos: [f"{kind or 'edge'} {src[i]} -> {dst[i]}" for i in pos]  # noqa: E731
+    text = lambda pos: [f"{kind or 'edge'} {src[i]} -> {dst[i]}" for i in pos]
     if graph.node_ids:
         cols = {"id": pa.array([account_of[n] for n in graph.node_ids], pa.string())}
         for name in ACCOUNT_ATTRIBUTES:
             values = [a.get(name) for a in graph.node_attrs]
             if any(v is not None for v in values):
                 cols[name] = pa.array(values, pa.string())
-        node_text = lambda pos: [f"node {graph.node_ids[i]}" for i in pos]  # noqa: E731
+        node_text = lambda pos: [f"node {graph.node_ids[i]}" for i in pos]
         yield Piece("accounts", cols, np.asarray(graph.node_lines, dtype=np.int64), node_text)
     if src:
         ends = ("follower", "followee") if table == "follows" else ("source", "target")

@@ -9,7 +9,7 @@ element; malformed XML refuses the file with its line.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from xml.parsers import expat
 
 from ._blocks import open_binary

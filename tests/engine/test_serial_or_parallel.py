@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from zoo import zoo
 
 from nichegraph import engine
 from nichegraph.engine import _jit
-from nichegraph.engine.degree import reciprocity
 from nichegraph.engine.community._objective import community_totals, make_objective, work_graph
-
-from zoo import zoo
+from nichegraph.engine.degree import reciprocity
 
 ZOO = zoo()
 

@@ -9,8 +9,8 @@ import shutil
 import networkx as nx
 import pytest
 
-from nichegraph.graph_store.ingest import FileRejected, detect_format, load_files
 from nichegraph.graph_store.errors import InputRejected
+from nichegraph.graph_store.ingest import FileRejected, detect_format, load_files
 
 from .conftest import DATASETS, dump
 
