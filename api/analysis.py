@@ -97,22 +97,50 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
         found = detect_communities(edges, params=params, previous=previous, hashtags=hashtags)
     columns["community"] = found.community
     columns["niche"] = found.niche
+    columns["community_size"] = group_sizes(found.community)
+    columns["niche_size"] = group_sizes(found.niche)
+    fitted: dict = {}
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
-        columns.update(compute_metrics(edges, accounts, level, params=params))
-    communities = found.table
+        columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
+    communities = null_for_nan(found.table)
 
-    table = pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v))
+    table = pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v))
                       for k, v in columns.items()})
     created = dt.datetime.now(dt.timezone.utc)
     counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
     run = RunRecord(run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}", created_at=created.isoformat(),
-                    params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched},
+                    params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched,
+                            "fitted": fitted},
                     counts=counts)
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities})
     return AnalysisResult(run, table, communities, timings)
+
+
+def group_sizes(labels: np.ndarray) -> np.ndarray:
+    """Members of each account's group (community or niche), int64 of the labels' shape."""
+    _, inverse, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
+    return counts[inverse.reshape(-1)].astype(np.int64)
+
+
+def as_arrow(values: np.ndarray) -> pa.Array:
+    """A result column as Arrow with every undefined float (NaN) stored as NULL, so SQL aggregates skip it."""
+    v = np.asarray(values)
+    if v.dtype.kind == "f":
+        return pa.array(v, mask=np.isnan(v))
+    return pa.array(v)
+
+
+def null_for_nan(table: pa.Table) -> pa.Table:
+    """``table`` with NaN in its float columns replaced by NULL."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_floating(f.type):
+            col = table.column(i)
+            v = col.to_numpy(zero_copy_only=False)
+            table = table.set_column(i, f.name, pa.array(v, type=f.type, mask=np.isnan(v)))
+    return table
 
 
 def previous_accounts(store: Store) -> pa.Table | None:

@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "plan": "plan",
     "export": "export",
+    "neo4j-import-files": "neo4j_import_files",
 }
 
 for _name, _module in COMMANDS.items():

@@ -26,7 +26,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installe
         "plots and reports need matplotlib: pip install nichegraph") from exc
 
 #: Tier names in increasing order of follower count.
-TIER_ORDER: tuple[str, ...] = ("nano", "micro", "macro", "mega")
+TIER_ORDER: tuple[str, ...] = ("nano", "micro", "macro", "mega", "unknown")
 
 #: Candidate niche-centrality columns, best first.
 NICHE_COLUMNS: tuple[str, ...] = ("niche_pagerank", "niche_percentile", "within_module_z", "niche_share")

@@ -6,19 +6,28 @@ its output carries the components the order is built from (docs/metrics.md):
 ===============  =================================  =================================================
 ``by``           order (descending)                 components shown
 ===============  =================================  =================================================
-hidden           ``score_hidden``                   niche_percentile, social_ratio, follow_back_ratio
+hidden           ``score_hidden``                   niche_percentile, social and follow-back ratios (raw and
+                                                    shrunk), niche_engaged, evidence_weight
 pagerank         ``pagerank``                       in_degree, coreness
 niche            ``niche_pagerank``                 niche_percentile, within_module_z, participation, niche_share
-social           ``social_ratio``, then niche       follow_back_ratio, asymmetry
+social           ``social_ratio_shrunk``, then      social_ratio (raw), its sd, follow-back ratios, asymmetry
+                 niche
 brand-affinity   ``niche_pagerank``                 brand_touches (mentions of the brand + uses of its hashtags)
 internal         ``niche_pagerank``                 affiliation, brand_communities
 ===============  =================================  =================================================
+
+Every row also carries its evidence (``_EVIDENCE``): distinct inbound
+interactors, inbound and reciprocated events, platform and observed followers,
+the community's and niche's sizes.  A tier filter leaves ``unknown`` tiers out
+unless it names them; the answer's notes (:func:`notes_of`) say how many were
+left out and which data the ranking lacks.
 
 Ties are broken by the dense account index (stable, deterministic).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,11 +39,16 @@ RANK_KINDS: tuple[str, ...] = ("hidden", "pagerank", "niche", "social", "brand-a
 
 _BASE = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community",
          "niche")
+#: the evidence every ranking row carries (docs/metrics.md, "Evidence")
+_EVIDENCE = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
 _SHOW = {
-    "hidden": ("score_hidden", "niche_percentile", "social_ratio", "follow_back_ratio"),
+    "hidden": ("score_hidden", "niche_percentile", "social_ratio", "social_ratio_shrunk", "follow_back_ratio",
+               "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight"),
     "pagerank": ("pagerank", "in_degree", "coreness"),
-    "niche": ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share"),
-    "social": ("social_ratio", "follow_back_ratio", "asymmetry", "niche_pagerank"),
+    "niche": ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
+              "niche_share_shrunk"),
+    "social": ("social_ratio_shrunk", "social_ratio", "social_ratio_sd", "follow_back_ratio",
+               "follow_back_ratio_shrunk", "asymmetry", "niche_pagerank"),
     "brand-affinity": ("niche_pagerank", "niche_percentile"),
     "internal": ("affiliation", "niche_pagerank", "niche_percentile"),
 }
@@ -42,10 +56,14 @@ _KEYS = {
     "hidden": ("score_hidden",),
     "pagerank": ("pagerank",),
     "niche": ("niche_pagerank",),
-    "social": ("social_ratio", "niche_pagerank"),
+    "social": ("social_ratio_shrunk", "niche_pagerank"),
     "brand-affinity": ("niche_pagerank",),
     "internal": ("niche_pagerank",),
 }
+
+
+UNKNOWN_TIER = "unknown"
+_NOTES_KEY = b"nichegraph.notes"
 
 
 class RankingError(ValueError):
@@ -148,10 +166,12 @@ def rank(store: Store, query: RankQuery, *, run_id: str | None = None) -> tuple[
 
     tier_filter = query.tiers
     if tier_filter is None and query.by == "hidden":
-        tier_filter = tuple(run.params.get("extra", {}).get("metrics", {}).get("hidden_tiers", ("nano", "micro")))
+        eligible = run.params.get("extra", {}).get("metrics", {}).get("hidden_tiers", ("nano", "micro"))
+        tier_filter = tuple(x for x in eligible if x != UNKNOWN_TIER)
+    tier_mask = np.ones(n, dtype=bool)
     if tier_filter:
-        tier = _col(t, "tier", run, numeric=False)
-        mask &= np.isin(tier.astype(str), list(tier_filter))
+        tier = _col(t, "tier", run, numeric=False).astype(str)
+        tier_mask = np.isin(tier, list(tier_filter))
     if query.community is not None:
         mask &= _col(t, "community", run) == query.community
     if query.niche is not None:
@@ -181,7 +201,9 @@ def rank(store: Store, query: RankQuery, *, run_id: str | None = None) -> tuple[
             mask &= np.array([(a or "").lower() == want for a in aff], dtype=bool)
 
     keys = [_col(t, k, run) for k in _KEYS[query.by]]
-    rows = _order(keys, idx, mask & ~np.isnan(keys[0]))[: query.limit]
+    defined = ~np.isnan(keys[0])
+    rows = _order(keys, idx, mask & tier_mask & defined)[: query.limit]
+    notes = _notes(t, run, query, tier_filter, mask & defined & ~tier_mask, mask & tier_mask & ~defined, len(rows))
     cols = [c for c in _BASE if c in t.column_names]
     out = t.select(cols).take(pa.array(rows, type=pa.int64()))
     out = out.add_column(0, "rank", pa.array(np.arange(1, len(rows) + 1, dtype=np.int64)))
@@ -190,7 +212,55 @@ def rank(store: Store, query: RankQuery, *, run_id: str | None = None) -> tuple[
             out = out.append_column(c, t.column(c).take(pa.array(rows, type=pa.int64())))
     for name, arr in extra.items():
         out = out.append_column(name, pa.array(arr[rows]))
-    return run, out
+    for c in _EVIDENCE:
+        if c in t.column_names and c not in out.column_names:
+            out = out.append_column(c, t.column(c).take(pa.array(rows, type=pa.int64())))
+    return run, out.replace_schema_metadata({_NOTES_KEY: json.dumps(notes).encode()})
+
+
+def notes_of(table: pa.Table) -> list[str]:
+    """The plain-language notes :func:`rank` attached to its answer (left-out tiers, missing data)."""
+    meta = table.schema.metadata or {}
+    return json.loads(meta[_NOTES_KEY]) if _NOTES_KEY in meta else []
+
+
+def _accounts(n: int) -> str:
+    return f"{n:,} account{'' if n == 1 else 's'}"
+
+
+def _notes(t: pa.Table, run: RunRecord, query: RankQuery, tier_filter, left_out: np.ndarray, undefined: np.ndarray,
+           n_rows: int) -> list[str]:
+    """What a reader of the ranking must know: tiers left out, accounts without a score, data the store lacks."""
+    notes = []
+    if tier_filter and UNKNOWN_TIER not in tier_filter:
+        tier = _col(t, "tier", run, numeric=False).astype(str)
+        hidden = int(np.count_nonzero(left_out & (tier == UNKNOWN_TIER)))
+        if hidden:
+            notes.append(f"{_accounts(hidden)} of unknown tier (no platform follower count) left out; add "
+                         f"--tier {','.join((*tier_filter, UNKNOWN_TIER))} to include them.")
+    if query.by == "hidden" and int(np.count_nonzero(undefined)):
+        need = run.params.get("fitted", {}).get("min_evidence")
+        notes.append(f"{_accounts(int(np.count_nonzero(undefined)))} matching the filters without a hidden score: "
+                     f"fewer than {need if need is not None else 'the minimum'} distinct accounts of their niche "
+                     "engage with them (analyze --min-evidence sets the minimum).")
+    counts = run.counts or {}
+    if query.by in ("hidden", "social") and counts.get("interactions") == 0:
+        notes.append("the store has no interactions, so social ratios are undefined and the social side rests on "
+                     "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again.")
+    if query.by in ("hidden", "social", "niche") and counts.get("follows") == 0 and counts.get("interactions") == 0:
+        notes.append("the store has neither follows nor interactions; load some and run nichegraph analyze.")
+    if "followers_count" in t.column_names and t.column("followers_count").null_count == t.num_rows:
+        notes.append("no account has a platform follower count, so every tier is unknown; load accounts with "
+                     "followers_count, or analyze --follows-complete if the follows hold every follower.")
+    if query.by == "internal" and "affiliation" in t.column_names:
+        if t.column("affiliation").null_count == t.num_rows:
+            notes.append("no account has an affiliation; load accounts with an affiliation column.")
+        elif n_rows == 0:
+            known = sorted({a for a in t.column("affiliation").to_pylist() if a})
+            notes.append(f"affiliations in this run: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}.")
+    if n_rows == 0:
+        notes.append(f"no account matches --by {query.by} with these filters.")
+    return notes
 
 
 def to_records(table: pa.Table) -> list[dict]:
@@ -203,4 +273,5 @@ def to_records(table: pa.Table) -> list[dict]:
     return recs
 
 
-__all__ = ["RANK_KINDS", "RankQuery", "RankingError", "rank", "resolve_account", "brand_touches", "to_records"]
+__all__ = ["RANK_KINDS", "RankQuery", "RankingError", "brand_touches", "notes_of", "rank", "resolve_account",
+           "to_records"]

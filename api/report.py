@@ -25,9 +25,13 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
+from .stages.metrics import MetricsParams
 
 #: Columns that identify an account in every ranking table (those present are shown).
 IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "community")
+#: The evidence every ranking row carries (those present are shown; docs/metrics.md, "Evidence").
+EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "inbound_accounts", "inbound_events", "reciprocated_events",
+                                     "niche", "community_size", "niche_size")
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,9 @@ class Ranking:
 #: Rankings, in report order; each appears when the run has its score column.
 RANKINGS: tuple[Ranking, ...] = (
     Ranking("hidden", "Hidden influencers", "score_hidden",
-            ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
-             "social_ratio", "follow_back_ratio", "asymmetry"), ("nano", "micro")),
+            ("niche_percentile", "social_ratio_shrunk", "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight",
+             "social_ratio", "follow_back_ratio", "niche_pagerank", "within_module_z", "participation", "niche_share",
+             "asymmetry"), ("nano", "micro")),
     Ranking("niche", "Niche centrality", "niche_pagerank",
             ("niche_percentile", "within_module_z", "participation", "niche_share", "niche")),
     Ranking("pagerank", "Global influence (PageRank)", "pagerank", ("in_degree", "coreness")),
@@ -144,8 +149,8 @@ def ranking_rows(accounts: pa.Table, ranking: Ranking, top: int) -> tuple[list[s
     rows = plots.top_rows(accounts, ranking.score, top, mask=mask)
     present = set(accounts.column_names)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
-    columns += [ranking.score] + [c for c in ranking.components if c in present and c not in columns
-                                  and c != ranking.score]
+    columns += [ranking.score] + [c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present
+                                  and c not in columns and c != ranking.score]
     picked = accounts.take(pa.array(rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
         row["rank"] = rank
@@ -280,10 +285,19 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
-    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers")
+    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers") or MetricsParams.hidden_tiers
     for ranking in RANKINGS:
-        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored (as `nichegraph rank`)
-            ranking = replace(ranking, title="Hidden influencers", tiers=tuple(hidden_tiers))
+        left_out = ""
+        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored, less unknown (as `nichegraph rank`)
+            known = tuple(t for t in hidden_tiers if t != "unknown")
+            ranking = replace(ranking, title="Hidden influencers", tiers=known or tuple(hidden_tiers))
+            if known and "unknown" in hidden_tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
+                unknown = sum(1 for t, v in zip(accounts.column("tier").to_pylist(),
+                                                accounts.column("score_hidden").to_pylist(), strict=True)
+                              if t == "unknown" and v is not None and v == v)
+                if unknown:
+                    left_out = (f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "
+                                "(nichegraph rank --by hidden --tier unknown lists them)")
         try:
             columns, rows = ranking_rows(accounts, ranking, top)
         except plots.MissingColumns as exc:
@@ -292,7 +306,7 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
             continue
         note = f" (tiers {', '.join(ranking.tiers)})" if ranking.tiers and "tier" in accounts.column_names else ""
         parts.append(f'<div class="ranking" id="ranking-{_e(ranking.key)}"><h3>{_e(ranking.title)}</h3>'
-                     f'<p class="meta">Top {len(rows)} by <code>{_e(ranking.score)}</code>{_e(note)}.</p>'
+                     f'<p class="meta">Top {len(rows)} by <code>{_e(ranking.score)}</code>{_e(note)}{_e(left_out)}.</p>'
                      + html_table(rows, columns, css_class="ranking-table") + "</div>")
     parts.append("</section>")
 

@@ -5,7 +5,7 @@
   interactions, so the social measure is the follow-back ratio.
 * SNAP Higgs Twitter (shared/datasets/snap-higgs-twitter, De Domenico et al. 2013):
   563,069 timestamped retweets / mentions / replies; no follower layer and no
-  platform counts, so every tier is *estimated*.
+  platform counts, so every tier is ``unknown``.
 
 Run:  .venv/bin/python benchmarks/social_by_tier.py [--datasets DIR]
 """
@@ -84,13 +84,13 @@ def main() -> None:
     edges, party = senators(root)
     m = compute_metrics(edges, None, party)
     print(f"## US senators 2018: {edges.n_nodes} accounts, {edges.follow_src.shape[0]} follows "
-          f"({int(np.isnan(edges.followers_count).sum())} without a platform count -> estimated tier)\n")
+          f"({int(np.isnan(edges.followers_count).sum())} without a platform count -> tier unknown)\n")
     print("| tier | accounts | estimated | follow-back mean | follow-back median | follow-back pooled | asymmetry mean |")
     print("|---|---|---|---|---|---|---|")
     fb = aggregate_by_group(m["follow_back_ratio"], m["tier"].astype(str))
     asy = aggregate_by_group(m["asymmetry"], m["tier"].astype(str))
     pooled = {r["tier"]: r["follow_back_pooled"] for r in social_by_tier(edges, m)}
-    order = {"nano": 0, "micro": 1, "macro": 2, "mega": 3}
+    order = {"nano": 0, "micro": 1, "macro": 2, "mega": 3, "unknown": 4}
     for r, a in sorted(zip(fb.rows(), asy.rows()), key=lambda ra: order[ra[0]["group"]]):
         est = int(m["tier_estimated"][m["tier"] == r["group"]].sum())
         print(f"| {r['group']} | {r['n']} | {est} | {fmt(r['mean'])} | {fmt(r['median'])} | "
@@ -101,8 +101,8 @@ def main() -> None:
     comm = np.zeros(edges.n_nodes, dtype=np.int64)
     m = compute_metrics(edges, None, comm)
     print(f"\n## SNAP Higgs: {edges.n_nodes:,} accounts, {edges.int_src.shape[0]:,} events "
-          f"(all tiers estimated: no follower layer, so observed follower in-degree is 0 and every account is "
-          f"'{m['tier'][0]}'); {time.perf_counter() - t0:.1f} s\n")
+          f"(no follower layer and no platform counts, so every account's tier is '{m['tier'][0]}'); "
+          f"{time.perf_counter() - t0:.1f} s\n")
     n = edges.n_nodes
     # audience proxy: distinct accounts that interact with the account
     pairs = np.unique(edges.int_src.astype(np.int64) * n + edges.int_dst)

@@ -61,10 +61,13 @@ def test_hidden_ranking_is_sorted_explainable_and_small(stored):
     assert all(r["tier"] in ("nano", "micro") for r in rows)
     scores = [r["score_hidden"] for r in rows]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
-    for r in rows:  # the score is rebuilt from the components it shows
-        parts = [x for x in (r["social_ratio"], r["follow_back_ratio"]) if x is not None]
+    for r in rows:  # the score is rebuilt from the components it shows, and rests on evidence
+        parts = [x for x in (r["social_ratio_shrunk"], r["follow_back_ratio_shrunk"]) if x is not None]
         social = sum(parts) / len(parts) if parts else 0.0
-        assert abs(r["score_hidden"] - r["niche_percentile"] / 100 * social) < 1e-12
+        assert abs(r["score_hidden"] - r["niche_percentile"] / 100 * social * r["evidence_weight"]) < 1e-12
+        assert r["niche_engaged"] >= 3
+        for c in ("inbound_accounts", "inbound_events", "reciprocated_events", "followers_observed"):
+            assert c in r
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
 
 
@@ -147,8 +150,10 @@ def test_compute_metrics_on_empty_and_isolated_accounts(n):
     m = compute_metrics(edges, None, np.zeros(n, np.int64))
     assert set(m) == set(METRIC_COLUMNS) and all(len(v) == n for v in m.values())
     if n:
-        assert np.allclose(m["pagerank"], 1 / n) and m["tier"].tolist() == ["nano"] * n
-        assert m["tier_estimated"].all() and (m["score_hidden"] == 0).all()
+        assert np.allclose(m["pagerank"], 1 / n) and m["tier"].tolist() == ["unknown"] * n
+        assert not m["tier_estimated"].any() and np.isnan(m["score_hidden"]).all()  # no evidence: no score
+        m = compute_metrics(edges, None, np.zeros(n, np.int64), params={"follows_complete": True, "min_evidence": 0})
+        assert m["tier"].tolist() == ["nano"] * n and m["tier_estimated"].all() and (m["score_hidden"] == 0).all()
 
 
 def test_compute_metrics_rejects_bad_params():

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from nichegraph.api import plots
 from nichegraph.api.analysis import AnalysisParams, run_analysis
 from nichegraph.api.cli import app
-from nichegraph.api.report import RANKINGS, render_report, write_report
+from nichegraph.api.report import EVIDENCE_COLUMNS, RANKINGS, render_report, write_report
 from nichegraph.graph_store import SCHEMAS, NoRunError, RunRecord, TableBatch
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 
@@ -163,8 +163,14 @@ def _full_tables(n: int = 400, seed: int = 0) -> tuple[RunRecord, dict[str, pa.T
         "reciprocity": rng.random(n), "pagerank": rng.dirichlet(np.ones(n)), "coreness": rng.integers(0, 9, n) * 1.0,
     }
     for c in ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
-              "social_ratio", "follow_back_ratio", "asymmetry", "score_hidden"):
+              "social_ratio", "follow_back_ratio", "asymmetry", "social_ratio_shrunk", "social_ratio_sd",
+              "follow_back_ratio_shrunk", "follow_back_ratio_sd", "niche_share_shrunk", "evidence_weight",
+              "score_hidden"):
         cols[c] = rng.random(n)
+    for c in ("inbound_accounts", "inbound_events", "reciprocated_events", "niche_engaged"):
+        cols[c] = rng.integers(0, 50, n)
+    cols["community_size"] = np.bincount(community)[community]
+    cols["niche_size"] = np.bincount(cols["niche"])[cols["niche"]]
     cols["score_hidden"][rng.random(n) < 0.05] = np.nan
     accounts = pa.table(cols)
     sizes = np.bincount(community)

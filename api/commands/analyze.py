@@ -23,9 +23,18 @@ def command(
         "--parallel/--serial",
         help="Community detection on the worker threads too (for idle cores). Results never depend on --threads, "
              "but on 100,000+ accounts --parallel finds other, equally good communities than --serial.")] = False,
+    follows_complete: Annotated[bool, typer.Option(
+        "--follows-complete",
+        help="The loaded follows hold every follower of every account: tier accounts without a platform follower "
+             "count by their observed followers (default: their tier is 'unknown').")] = False,
+    min_evidence: Annotated[int, typer.Option(
+        min=0, help="Distinct accounts of its niche that must engage with an account before it gets a hidden "
+                    "score (docs/metrics.md).")] = 3,
 ) -> None:
     console = Console(stderr=True)
-    params = AnalysisParams(seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel)
+    metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
+    params = AnalysisParams(seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel,
+                            extra={"metrics": metrics})
     with open_cli_store(store) as st, console.status("analysing") as status:
         result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
     print_summary(result)

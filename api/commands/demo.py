@@ -36,4 +36,4 @@ def command(
     for by, title in (("hidden", "Hidden influencers (nano and micro tiers)"), ("pagerank", "Most followed (PageRank)")):
         console.print(f"\n[bold]{title}[/]")
         rank.command(store=store, by=by, tier=None, community=None, brand=None, hashtag=None, affiliation=None,
-                     limit=limit, fmt="table", out=None, run_id=None)
+                     limit=limit, fmt="table", out=None, run_id=None, explain=None)

@@ -51,7 +51,11 @@ def command(
         return
     # several processes: each builds the app from the same settings, passed through the environment
     import os
-    from dataclasses import fields
+    import secrets
+    from dataclasses import fields, replace
+
+    if settings.cursor_secret is None:  # one secret for every worker, so each accepts the others' cursors
+        settings = replace(settings, cursor_secret=secrets.token_urlsafe(32))
 
     for f in fields(settings):
         value = getattr(settings, f.name)

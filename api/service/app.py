@@ -18,10 +18,10 @@ from fastapi.responses import Response
 from nichegraph.graph_store import Store
 
 from . import errors
-from .deps import NotModified, ServiceState, one_value_per_parameter, scope
+from .deps import NotModified, ServiceState, scope, strict_query
 from .errors import ERROR_RESPONSES, error_response
 from .routers import V1_ROUTERS, health
-from .security import KeyRing, RateLimiter, load_keys
+from .security import CursorSigner, KeyRing, RateLimiter, load_keys
 from .settings import Settings, load_settings
 from .snapshot import SnapshotHolder
 
@@ -32,7 +32,13 @@ Rankings computed by `nichegraph analyze`, served from memory.
   carries an `ETag` and `Cache-Control`; send `If-None-Match` to get `304 Not Modified`.
 * When API keys are configured, send `X-API-Key: KEY` (or `Authorization: Bearer KEY`).
 * Errors always have the body `{"error": {"status", "code", "message", "fields"}}`.
+* A query parameter an endpoint does not declare, or a value outside its declared set, is a 422
+  that names what the endpoint accepts.
+* `next_cursor` is signed by the server: pass it back unchanged as `cursor`.
 """
+
+#: Int64 limits: FastAPI's OpenAPI model stores bounds as floats, and 2**63 - 1 as a float is 2**63.
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class LimitsMiddleware:
@@ -94,6 +100,44 @@ def default_opener(settings: Settings) -> Callable[[], Store]:
     return lambda: open_cli_store(settings.store, read_only=True)
 
 
+def _nodes(node):
+    """Every dict inside a JSON document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def _exact_bounds(schema: dict, max_page_size: int) -> None:
+    """Make the schema say what the server enforces: integer bounds as exact integers (never a float, never
+    rounded past int64) and every ``limit`` at most ``max_page_size``."""
+    for node in _nodes(schema):
+        if node.get("in") == "query" and node.get("name") == "limit":
+            for sub in _nodes(node["schema"]):
+                if sub.get("type") == "integer":
+                    sub["maximum"] = max_page_size
+        if node.get("type") == "integer":
+            for bound, clamp in (("minimum", max), ("maximum", min)):
+                if bound in node:
+                    node[bound] = clamp(int(node[bound]), _INT64[bound == "maximum"])
+
+
+def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict]:
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            _exact_bounds(schema, settings.max_page_size)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
 def create_app(settings: Settings | None = None, *, open_store: Callable[[], Store] | None = None) -> FastAPI:
     """Build the nichegraph HTTP app.
 
@@ -105,9 +149,11 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
         Opens the store (read-only); by default from ``settings.store``.
     """
     settings = settings or load_settings()
-    keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys))
+    keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys), threads=settings.key_check_threads,
+                   failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst))
     holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals)
-    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst))
+    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst),
+                         cursors=CursorSigner(settings.cursor_secret))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -117,9 +163,13 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
             yield
         finally:
             holder.stop()
+            keys.close()
 
+    # redirect_slashes=False: Starlette's redirect from /v1/rankings/ names the Host header's host (an open
+    # redirect), and a relative one would turn //evil.example/ into a protocol-relative jump; a 404 is honest.
     app = FastAPI(title="nichegraph", version="1", description=DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, redirect_slashes=False)
+    app.openapi = _openapi(app, settings)  # type: ignore[method-assign]
     app.state.nichegraph = state
     errors.install(app)
 
@@ -127,10 +177,10 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
     async def _not_modified(request: Request, exc: NotModified):
         return Response(status_code=304, headers=exc.headers)
 
-    app.include_router(health.router, dependencies=[Depends(one_value_per_parameter())])
+    app.include_router(health.router, dependencies=[Depends(strict_query())])
     for router, scope_name in V1_ROUTERS:
         app.include_router(router, prefix="/v1",
-                           dependencies=[Depends(scope(scope_name)), Depends(one_value_per_parameter("/v1"))],
+                           dependencies=[Depends(scope(scope_name)), Depends(strict_query("/v1"))],
                            responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
     # POST /v1/campaigns/plan (issue 8): add (campaigns.router, "campaigns") to routers.V1_ROUTERS.
 

@@ -4,25 +4,29 @@
   never mixes two runs); 503 when no run is loaded; 304 when ``If-None-Match``
   already names this response.
 * :func:`scope` — API key check (401/403) and the per-key token bucket (429).
-* :func:`one_value_per_parameter` — 422 when a query parameter that the
-  OpenAPI schema does not declare as an array is given more than once.
+* :func:`strict_query` — 422 for a query parameter the route does not declare
+  (naming the ones it takes), and for one given more than once that the
+  OpenAPI schema does not declare as an array.
 * :func:`respond` — the JSON response with ``ETag``, ``Cache-Control`` and
-  ``X-Nichegraph-Run`` derived from the run id.
+  ``X-Nichegraph-Run`` derived from the run id; its ``next_cursor`` signed.
+* :func:`unsigned_cursor` / :data:`Cursor` — the token inside a signed cursor
+  (422 when the signature is not this server's for this endpoint).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from .errors import ApiError, dumps
-from .security import KeyRing, RateLimiter, retry_after_header
+from .errors import ApiError, dumps, invalid_parameters
+from .security import CursorSigner, KeyCheckRefused, KeyRing, RateLimiter, retry_after_header
 from .settings import Settings
 from .snapshot import QueryError, Snapshot, SnapshotHolder
 
@@ -36,6 +40,7 @@ class ServiceState:
     limiter: RateLimiter
     cache: "RunCache" = field(default_factory=lambda: RunCache())
     store_lock: threading.Lock = field(default_factory=threading.Lock)
+    cursors: CursorSigner = field(default_factory=CursorSigner)
 
 
 class RunCache:
@@ -109,9 +114,42 @@ class NotModified(Exception):
         self.headers = {"ETag": etag, "Cache-Control": cache_control, "X-Nichegraph-Run": run_id}
 
 
+def _endpoint(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path_format", None) or request.url.path
+
+
+#: Why a cursor was refused (the same words whether it is malformed, forged or from another endpoint).
+BAD_CURSOR = "not a cursor returned by this endpoint (cursors are signed: pass next_cursor unchanged)"
+
+
+def unsigned_cursor(request: Request, cursor: str | None) -> str | None:
+    """The token inside ``cursor`` (as the data layer made it), checked against this server's signature."""
+    if cursor is None:
+        return None
+    token = get_state(request).cursors.verify(cursor, _endpoint(request))
+    if token is None:
+        raise ApiError(422, f"cursor: {BAD_CURSOR}", fields=[("query.cursor", BAD_CURSOR)])
+    return token
+
+
+CURSOR_DESCRIPTION = "`next_cursor` of the previous page (signed by the server; pass it unchanged)."
+
+
+async def _cursor_param(request: Request, cursor: Annotated[str | None, Query(
+        max_length=512, description=CURSOR_DESCRIPTION)] = None) -> str | None:
+    return unsigned_cursor(request, cursor)
+
+
+#: A ``cursor`` query parameter, verified: the router sees the token it signed, or the client a 422.
+Cursor = Annotated[str | None, Depends(_cursor_param)]
+
+
 def respond(ctx: Ctx, request: Request, payload: dict) -> Response:
-    """``payload`` as JSON with the run's validators and caching headers."""
+    """``payload`` as JSON with the run's validators and caching headers (``next_cursor`` signed)."""
     state = get_state(request)
+    if payload.get("next_cursor") is not None:
+        payload["next_cursor"] = state.cursors.sign(str(payload["next_cursor"]), _endpoint(request))
     return Response(dumps(payload), media_type="application/json", headers={
         "ETag": ctx.etag, "Cache-Control": _cache_control(state.settings, state.keys),
         "X-Nichegraph-Run": ctx.snap.run_id})
@@ -138,8 +176,14 @@ def scope(name: str) -> Callable:
             if not presented:
                 raise ApiError(401, "an API key is required: send it as 'X-API-Key: KEY' or "
                                     "'Authorization: Bearer KEY'", headers={"WWW-Authenticate": "Bearer"})
-            key = state.keys.lookup(presented)
+            try:
+                key = await state.keys.verify(presented, client)
+            except KeyCheckRefused as exc:
+                await asyncio.sleep(state.settings.auth_failure_delay)
+                raise ApiError(exc.status, exc.message,
+                               headers={"Retry-After": retry_after_header(exc.retry_after)}) from None
             if key is None:
+                await asyncio.sleep(state.settings.auth_failure_delay)  # one guess per delay per connection
                 raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
             if not key.allows(name):
                 raise ApiError(403, f"the API key {key.name!r} lacks the scope {name!r}")
@@ -154,41 +198,44 @@ def scope(name: str) -> Callable:
     return check
 
 
-def _single_valued(app) -> dict[tuple[str, str], frozenset[str]]:
-    """``(path, METHOD) -> names of its query parameters that take one value``, from the app's OpenAPI schema."""
+def _query_parameters(app) -> dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]]:
+    """``(path, METHOD) -> (every query parameter, those that take one value)``, from the app's OpenAPI schema."""
     out = {}
     for path, item in app.openapi().get("paths", {}).items():
         for method, op in item.items():
             if isinstance(op, dict):
-                out[(path, method.upper())] = frozenset(
-                    p["name"] for p in op.get("parameters", ())
-                    if p.get("in") == "query" and p.get("schema", {}).get("type") != "array")
+                query = [p for p in op.get("parameters", ()) if p.get("in") == "query"]
+                out[(path, method.upper())] = (frozenset(p["name"] for p in query), frozenset(
+                    p["name"] for p in query if p.get("schema", {}).get("type") != "array"))
     return out
 
 
-def one_value_per_parameter(prefix: str = "") -> Callable:
-    """A dependency for the routes mounted under ``prefix``: refuse (422) a query parameter given
-    more than once unless the OpenAPI schema declares it an array.
+def strict_query(prefix: str = "") -> Callable:
+    """A dependency for the routes mounted under ``prefix``: refuse (422) a query parameter the route does not
+    declare in the OpenAPI schema, naming the ones it takes, and one given more than once unless declared an
+    array.
 
-    Without this check the last value would win silently (``?limit=5&limit=2`` served 2 items).
+    Without it a misspelt filter (``?teir=nano``) would be ignored, answering a question nobody asked, and for
+    a repeated one the last value would win silently (``?limit=5&limit=2`` served 2 items).
     """
 
     async def check(request: Request) -> None:
         state = request.app.state
-        table = getattr(state, "single_valued_query", None)
+        table = getattr(state, "query_parameters", None)
         if table is None:
-            table = state.single_valued_query = _single_valued(request.app)
+            table = state.query_parameters = _query_parameters(request.app)
         route = request.scope.get("route")
-        scalars = table.get((prefix + getattr(route, "path_format", ""), request.method), frozenset())
+        known, scalars = table.get((prefix + getattr(route, "path_format", ""), request.method),
+                                   (frozenset(), frozenset()))
         seen: dict[str, int] = {}
         for key, _ in request.query_params.multi_items():
-            if key in scalars:
-                seen[key] = seen.get(key, 0) + 1
-        repeated = [(f"query.{k}", f"given {n} times; this parameter takes one value")
-                    for k, n in seen.items() if n > 1]
-        if repeated:
-            raise ApiError(422, f"{len(repeated)} invalid parameter{'s' if len(repeated) != 1 else ''}: "
-                           + "; ".join(f"{f}: {m}" for f, m in repeated), fields=repeated)
+            seen[key] = seen.get(key, 0) + 1
+        allowed = ", ".join(sorted(known)) if known else "none"
+        bad = [(f"query.{k}", f"unknown parameter; this endpoint takes: {allowed}") for k in seen if k not in known]
+        bad += [(f"query.{k}", f"given {n} times; this parameter takes one value")
+                for k, n in seen.items() if n > 1 and k in scalars]
+        if bad:
+            raise invalid_parameters(bad)
 
     return check
 

@@ -78,6 +78,13 @@ class ApiError(Exception):
         self.code = code or _CODES.get(status, "error")
 
 
+def invalid_parameters(fields: list[tuple[str, str]]) -> ApiError:
+    """A 422 listing every bad ``(field, message)``, the first five also in the message."""
+    n = len(fields)
+    return ApiError(422, f"{n} invalid parameter{'s' if n != 1 else ''}: "
+                    + "; ".join(f"{f}: {m}" for f, m in fields[:5]), fields=fields)
+
+
 def error_response(status: int, message: str, fields: list[tuple[str, str]] | None = None,
                    headers: dict[str, str] | None = None, code: str | None = None) -> Response:
     body = {"error": {"status": status, "code": code or _CODES.get(status, "error"), "message": message,
@@ -115,13 +122,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        fields = []
-        for e in exc.errors():
-            msg = str(e.get("msg", "invalid value"))
-            fields.append((format_loc(e.get("loc")), msg))
-        n = len(fields)
-        return error_response(422, f"{n} invalid parameter{'s' if n != 1 else ''}: "
-                                   + "; ".join(f"{f}: {m}" for f, m in fields[:5]), fields)
+        error = invalid_parameters([(format_loc(e.get("loc")), str(e.get("msg", "invalid value")))
+                                    for e in exc.errors()])
+        return error_response(422, error.message, error.fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

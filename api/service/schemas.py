@@ -65,6 +65,8 @@ class Page(BaseModel):
 
 class RankingsPage(Page):
     items: list[AccountRow]
+    notes: list[str] = Field(default_factory=list, description="What the page leaves out and which data it lacks: "
+                             "accounts of unknown tier left out by a tier filter, an empty answer and what to load.")
 
 
 class MutualConnection(BaseModel):
@@ -85,6 +87,9 @@ class AccountDetail(BaseModel):
     communities: AccountCommunities
     mutual_connections: list[MutualConnection] = Field(
         description="Strongest mutual ties (both follow, or both interact with the other), strongest first.")
+    explanation: list[str] = Field(default_factory=list, description="Why the account ranks where it does by "
+                                   "hidden-influencer score, with the evidence, and what would change it (plain words; "
+                                   "the same text as `nichegraph rank --explain`).")
 
 
 class Community(BaseModel):

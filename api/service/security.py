@@ -10,8 +10,13 @@ One key per line (``;`` also separates entries in the environment variable)::
 
 Only hashes are stored.  ``sha256$`` suits long random keys (as issued by
 :func:`new_key`); ``pbkdf2_sha256$`` suits human-chosen secrets.  PBKDF2 is
-checked once per presented key and the verdict cached (by the key's SHA-256),
-so a request costs one SHA-256 and one dict look-up.  Make a line with::
+checked once per presented key and the verdict cached (by the key's SHA-256;
+right and wrong keys in separate caches, so a flood of wrong keys never evicts
+a right one), so a repeated key costs one SHA-256 and one dict look-up.  A key
+that is in neither cache is derived off the event loop, in a small bounded
+thread pool, and only after the client address has a token left in its
+failed-attempt bucket (:meth:`KeyRing.verify`): wrong keys cannot stall the
+server, however many arrive at once.  Make a line with::
 
     python -m nichegraph.api.service.security new NAME SCOPES     # prints the key and the line
     python -m nichegraph.api.service.security hash KEY [--pbkdf2]
@@ -23,6 +28,8 @@ key as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import hmac
 import math
@@ -31,6 +38,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,21 +133,63 @@ def load_keys(path: str | None, inline: str | None) -> list[ApiKey]:
     return keys
 
 
-class KeyRing:
-    """Looks up presented keys among the hashed ones (constant-time comparisons)."""
+class KeyCheckRefused(Exception):
+    """A key could not be checked now: too many failed attempts from the address, or too many checks queued.
 
-    def __init__(self, keys: list[ApiKey]):
+    ``retry_after`` is the seconds to wait; ``status`` the HTTP status to answer (429 or 503).
+    """
+
+    def __init__(self, status: int, message: str, retry_after: float):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+#: What :meth:`KeyRing.cached` returns for a key it has not seen (``None`` means "seen, and wrong").
+NOT_CACHED = object()
+
+
+class KeyRing:
+    """Looks up presented keys among the hashed ones (constant-time comparisons).
+
+    Parameters
+    ----------
+    keys : list of ApiKey
+        The configured keys (fixed for the life of the ring, which is what makes caching wrong keys safe).
+    failures : RateLimiter, optional
+        Per client address, a token per key derivation; a successful derivation gives the token back, so
+        the bucket counts failed attempts.  Default: 10 at once, then 1 per second.
+    threads : int
+        Threads deriving PBKDF2 keys (the pool is bounded: derivations beyond it wait in a queue).
+    max_queued : int
+        Derivations allowed to wait for a thread; beyond it a check is refused (503) without work.
+    cache_size : int
+        Entries in each of the two verdict caches (right keys, wrong keys), least recently used evicted.
+    """
+
+    def __init__(self, keys: list[ApiKey], *, failures: RateLimiter | None = None, threads: int = 1,
+                 max_queued: int = 64, cache_size: int = 10_000):
         self.keys = keys
         self._sha = {k.hash[7:]: k for k in keys if k.hash.startswith("sha256$")}
         self._pbkdf2 = [k for k in keys if k.hash.startswith("pbkdf2_sha256$")]
-        self._verified: OrderedDict[str, ApiKey | None] = OrderedDict()
+        self._right: OrderedDict[str, ApiKey] = OrderedDict()
+        self._wrong: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
+        self.failures = failures if failures is not None else RateLimiter(1.0, 10)
+        self.threads = threads
+        self.max_queued = max_queued
+        self.cache_size = cache_size
+        self._pool: ThreadPoolExecutor | None = None
+        self._queued = 0
 
     @property
     def enabled(self) -> bool:
         return bool(self.keys)
 
-    def lookup(self, presented: str) -> ApiKey | None:
+    def cached(self, presented: str):
+        """The key for ``presented`` if it can be told without a derivation (``None``: known wrong), else
+        :data:`NOT_CACHED`.  Costs one SHA-256 and a dict look-up."""
         digest = sha256_hex(presented)
         hit = self._sha.get(digest)
         if hit is not None and hmac.compare_digest(hit.hash[7:], digest):
@@ -147,9 +197,16 @@ class KeyRing:
         if not self._pbkdf2:
             return None
         with self._lock:
-            if digest in self._verified:
-                self._verified.move_to_end(digest)
-                return self._verified[digest]
+            if digest in self._right:
+                self._right.move_to_end(digest)
+                return self._right[digest]
+            if digest in self._wrong:
+                self._wrong.move_to_end(digest)
+                return None
+        return NOT_CACHED
+
+    def derive(self, presented: str) -> ApiKey | None:
+        """Check ``presented`` against every PBKDF2 key (slow by design) and cache the verdict."""
         found = None
         for k in self._pbkdf2:
             _, it, salt, want = k.hash.split("$")
@@ -157,11 +214,87 @@ class KeyRing:
             if hmac.compare_digest(got, want):
                 found = k
                 break
+        digest = sha256_hex(presented)
         with self._lock:
-            self._verified[digest] = found
-            while len(self._verified) > 10_000:
-                self._verified.popitem(last=False)
+            cache = self._right if found is not None else self._wrong
+            cache[digest] = found
+            while len(cache) > self.cache_size:
+                cache.popitem(last=False)
         return found
+
+    def lookup(self, presented: str) -> ApiKey | None:
+        """The key ``presented`` names, or None (blocking: derives PBKDF2 on this thread when not cached)."""
+        hit = self.cached(presented)
+        return self.derive(presented) if hit is NOT_CACHED else hit
+
+    async def verify(self, presented: str, client: str) -> ApiKey | None:
+        """:meth:`lookup` for the event loop: never derives on it.
+
+        Raises
+        ------
+        KeyCheckRefused
+            429 when ``client`` has no failed-attempt token left, 503 when ``max_queued`` derivations
+            already wait for a thread.
+        """
+        hit = self.cached(presented)
+        if hit is not NOT_CACHED:
+            return hit
+        wait = self.failures.take(client)
+        if wait > 0:
+            raise KeyCheckRefused(429, "too many failed API key attempts from this address; retry later", wait)
+        if self._queued >= self.max_queued:
+            self.failures.give_back(client)
+            raise KeyCheckRefused(503, "too many API key checks in progress; retry shortly", 1.0)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="nichegraph-key-check")
+        self._queued += 1
+        try:
+            found = await asyncio.get_running_loop().run_in_executor(self._pool, self.derive, presented)
+        finally:
+            self._queued -= 1
+        if found is not None:
+            self.failures.give_back(client)
+        return found
+
+    def close(self) -> None:
+        """Stop the derivation threads (queued checks are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class CursorSigner:
+    """Signs pagination cursors so a client can only pass back one the server made.
+
+    A signed cursor is ``TOKEN.MAC`` with ``MAC`` the first 128 bits of
+    ``HMAC-SHA256(secret, endpoint || 0x00 || TOKEN)`` in URL-safe base64 (22 characters), where
+    ``endpoint`` is the route's path template: a cursor of one list is refused by another.
+
+    Parameters
+    ----------
+    secret : str, optional
+        Shared by every worker process (``NICHEGRAPH_CURSOR_SECRET``) so that any of them accepts the
+        others' cursors; a random per-process secret when omitted (cursors then die with the process).
+    """
+
+    MAC_CHARS = 22
+
+    def __init__(self, secret: str | None = None):
+        self._key = hashlib.sha256(secret.encode()).digest() if secret else secrets.token_bytes(32)
+
+    def _mac(self, token: str, endpoint: str) -> str:
+        mac = hmac.new(self._key, endpoint.encode() + b"\0" + token.encode(), hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def sign(self, token: str, endpoint: str) -> str:
+        return f"{token}.{self._mac(token, endpoint)}"
+
+    def verify(self, cursor: str, endpoint: str) -> str | None:
+        """The token inside ``cursor`` when its signature is this server's for ``endpoint``, else None."""
+        token, dot, mac = cursor.rpartition(".")
+        if not dot or not token or len(mac) != self.MAC_CHARS:
+            return None
+        return token if hmac.compare_digest(mac, self._mac(token, endpoint)) else None
 
 
 class RateLimiter:
@@ -202,6 +335,15 @@ class RateLimiter:
                 b[0] -= 1.0
                 return 0.0
             return (1.0 - b[0]) / self.rate
+
+    def give_back(self, client: str) -> None:
+        """Return the token ``take`` took (the attempt did not count), up to the burst."""
+        if not self.enabled:
+            return
+        with self._lock:
+            b = self._buckets.get(client)
+            if b is not None:
+                b[0] = min(self.burst, b[0] + 1.0)
 
 
 def retry_after_header(wait: float) -> str:

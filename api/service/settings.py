@@ -43,6 +43,24 @@ class Settings:
     mutuals : bool
         Read the store's edges at snapshot load to answer "strongest mutual
         connections" on the account endpoint.
+    auth_failure_rate : float
+        Per client address, key derivations allowed per second once the burst
+        is spent (a successful one is not counted, so this bounds failed
+        attempts); over it, 429 without any work.  Only PBKDF2 keys need
+        derivations: SHA-256 keys and keys seen before cost one hash.
+    auth_failure_burst : int
+        Failed-attempt bucket size per client address.
+    key_check_threads : int
+        Threads that derive PBKDF2 keys, off the event loop (a bounded pool).
+    auth_failure_delay : float
+        Seconds a request with a wrong key (or refused for too many wrong
+        ones) waits before its 401/429/503: a client that guesses keys gets
+        one answer per delay per connection, so a flood of guesses cannot
+        keep the event loop busy.  The wait is asynchronous (costs nothing).
+    cursor_secret : str or None
+        Secret that signs pagination cursors; every worker process must share
+        it.  ``None``: a random secret per process (``nichegraph serve
+        --workers N`` makes one shared secret when none is given).
     """
 
     store: str = "nichegraph.duckdb"
@@ -58,6 +76,11 @@ class Settings:
     poll_seconds: float = 10.0
     cache_max_age: int = 10
     mutuals: bool = True
+    auth_failure_rate: float = 1.0
+    auth_failure_burst: int = 10
+    key_check_threads: int = 1
+    auth_failure_delay: float = 1.0
+    cursor_secret: str | None = field(default=None, repr=False)
     extra: dict = field(default_factory=dict)
 
 
@@ -120,5 +143,13 @@ def _check(s: Settings) -> None:
         raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
     if s.poll_seconds < 0:
         raise ValueError("poll_seconds must be >= 0")
+    if s.auth_failure_rate <= 0 or s.auth_failure_burst < 1:
+        raise ValueError("auth_failure_rate must be > 0 and auth_failure_burst >= 1")
+    if not 0 <= s.auth_failure_delay <= 60:
+        raise ValueError(f"auth_failure_delay {s.auth_failure_delay} must be between 0 and 60 seconds")
+    if not 1 <= s.key_check_threads <= 64:
+        raise ValueError(f"key_check_threads {s.key_check_threads} must be between 1 and 64")
+    if s.cursor_secret is not None and len(s.cursor_secret) < 16:
+        raise ValueError("cursor_secret must be at least 16 characters")
     if s.max_query_bytes < 256 or s.max_body_bytes < 1024:
         raise ValueError("max_query_bytes must be >= 256 and max_body_bytes >= 1024")

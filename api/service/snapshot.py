@@ -458,6 +458,13 @@ class Snapshot:
             page = self._walk(num, desc, want, after, cat_masks, ranges, lo, hi)
         return self._page(page, limit, sort, desc)
 
+    def count(self, filters: Filters, sort: str) -> int:
+        """Rows matching ``filters`` with a value in the ``sort`` column (what :meth:`rank` pages through)."""
+        cat_masks, ranges, _ = self._plan(filters)
+        rows = np.arange(self.n, dtype=np.int32)
+        mask = self._mask(rows, cat_masks, ranges) & ~np.isnan(self.nums[sort].values)
+        return int(np.count_nonzero(mask))
+
     def _page(self, page: np.ndarray, limit: int, sort: str, desc: bool):
         next_cursor = None
         if len(page) > limit:

@@ -6,7 +6,10 @@ per column of the ``accounts`` result table (names from docs/ARCHITECTURE.md):
 excluded), ``reciprocity`` (mutual share of follow ties), ``followers_observed``, ``tier``, ``tier_estimated``, ``pagerank``,
 ``coreness``, ``niche_pagerank``, ``niche_percentile``, ``within_module_z``,
 ``participation``, ``niche_share``, ``social_ratio``, ``follow_back_ratio``,
-``asymmetry``, ``score_hidden``.  Definitions: docs/metrics.md.
+``asymmetry``, the evidence behind them (``inbound_accounts``, ``inbound_events``,
+``reciprocated_events``, ``niche_engaged``, ``evidence_weight``), the
+empirical Bayes estimates (``*_shrunk``, ``*_sd``) and ``score_hidden``.
+Definitions: docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -22,14 +25,20 @@ from nichegraph.engine import (aggregate_by_group, asymmetry, attention_graph, c
                     percentile_within, social_ratio, tiers, within_module_z)
 from nichegraph.engine.centrality import in_graph
 from nichegraph.engine.degree import in_degree, reciprocity
-from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, tier_names
+from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
+from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
 from nichegraph.graph_store import EdgeArrays
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "in_degree", "out_degree", "reciprocity", "followers_observed", "tier", "tier_estimated", "pagerank", "coreness", "niche_pagerank", "niche_percentile",
     "within_module_z", "participation", "niche_share", "social_ratio", "follow_back_ratio", "asymmetry",
+    "inbound_accounts", "inbound_events", "reciprocated_events", "niche_engaged", "social_ratio_shrunk",
+    "social_ratio_sd", "follow_back_ratio_shrunk", "follow_back_ratio_sd", "niche_share_shrunk", "evidence_weight",
     "score_hidden",
 )
+
+#: Share of accounts with any engagement whose count the default half-weight ``h`` equals (90th percentile).
+EVIDENCE_HALF_QUANTILE = 90.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,13 @@ class MetricsParams:
     follow_weight, kind_weights : attention-graph weights (kind name -> weight overrides).
     social_window_s : seconds within which a returned interaction counts (None: any time).
     tier_thresholds, tier_names : follower-count tier bounds and names.
+    follows_complete : the follow layer holds every follower, so an account without a platform
+        count is tiered by its observed followers (else its tier is ``unknown``).
     hidden_tiers : tier names eligible for the hidden-influencer score.
+    min_evidence : distinct accounts of its niche that must engage with an account before it gets
+        a hidden score (docs/metrics.md shows the data behind the default 3).
+    evidence_half : engaged accounts that get half evidence weight; None: the 90th percentile of
+        the engaged counts of the accounts with any (at least 1).
     """
 
     damping: float = 0.85
@@ -50,7 +65,10 @@ class MetricsParams:
     social_window_s: float | None = None
     tier_thresholds: tuple = TIER_THRESHOLDS
     tier_names: tuple = TIER_NAMES
-    hidden_tiers: tuple = ("nano", "micro")
+    follows_complete: bool = False
+    hidden_tiers: tuple = ("nano", "micro", UNKNOWN_TIER)
+    min_evidence: int = 3
+    evidence_half: float | None = None
 
     @classmethod
     def from_any(cls, params) -> "MetricsParams":
@@ -80,7 +98,7 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
 
 
 def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.ndarray, *,
-                    params=None, timings: dict | None = None) -> dict[str, np.ndarray]:
+                    params=None, timings: dict | None = None, fitted: dict | None = None) -> dict[str, np.ndarray]:
     """Every issue-4 column for every account.
 
     Parameters
@@ -96,6 +114,9 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
         See :class:`MetricsParams`; an AnalysisParams contributes ``extra["metrics"]``.
     timings : dict, optional
         Filled with seconds per sub-step.
+    fitted : dict, optional
+        Filled with what was fitted to the data: the Beta priors per ratio and
+        the evidence half-weight used (stored with the run).
 
     Returns
     -------
@@ -121,7 +142,8 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     follows, att, att_in = graphs(edges, p)
     lap("graphs")
     observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
-    code, estimated = tiers(edges.followers_count, observed, thresholds=p.tier_thresholds, names=p.tier_names)
+    code, estimated = tiers(edges.followers_count, observed, thresholds=p.tier_thresholds, names=p.tier_names,
+                            follows_complete=p.follows_complete)
     order = np.argsort(comm, kind="stable")
     pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
     lap("pagerank")
@@ -139,12 +161,17 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     fb = follow_back_ratio(follows)
     asym = asymmetry(att)
     lap("social")
-    names = tuple(p.tier_names)
+    evidence = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
+    lap("evidence")
+    names = (*p.tier_names, UNKNOWN_TIER)
     unknown = set(p.hidden_tiers) - set(names)
     if unknown:
         raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-    hidden = hidden_influencer_score(pct, social.ratio, fb, code,
-                                     eligible_tiers=[names.index(x) for x in p.hidden_tiers])
+    hidden = hidden_influencer_score(pct, evidence["social_ratio_shrunk"], evidence["follow_back_ratio_shrunk"], code,
+                                     eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+                                     engaged=evidence["niche_engaged"], min_evidence=p.min_evidence,
+                                     evidence_half=evidence.pop("_half"))
+    evidence["evidence_weight"] = hidden.evidence
     return {
         "in_degree": in_degree(att),
         "out_degree": att.out_degree().astype(np.int64),
@@ -162,7 +189,49 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
         "social_ratio": social.ratio,
         "follow_back_ratio": fb,
         "asymmetry": asym,
+        **evidence,
         "score_hidden": hidden.score,
+    }
+
+
+def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, observed: np.ndarray,
+              p: MetricsParams, fitted: dict) -> dict[str, np.ndarray]:
+    """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence")."""
+    n = edges.n_nodes
+    att_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(att.indptr))
+    att_dst = att.indices.astype(np.int64)
+    engaged = distinct_inbound(n, att_src, att_dst, community=comm)
+    positive = engaged[engaged > 0]
+    half = p.evidence_half if p.evidence_half is not None else \
+        max(float(np.percentile(positive, EVIDENCE_HALF_QUANTILE)) if positive.size else 1.0, 1.0)
+    followers = observed.astype(np.float64)
+    returned = np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0)
+    own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
+    received = np.bincount(att_dst, weights=np.where(att_src != att_dst, att.weights, 0.0), minlength=n)
+    received_own = np.bincount(att_dst[own], weights=att.weights[own], minlength=n)
+    sr = shrink_ratio(social.reciprocated, social.inbound)
+    fbr = shrink_ratio(np.round(returned), followers)
+    ns = shrink_ratio(np.minimum(received_own, received), received)
+    fitted.update({"priors": {"social_ratio": sr.prior.as_dict(), "follow_back_ratio": fbr.prior.as_dict(),
+                              "niche_share": ns.prior.as_dict()},
+                   "evidence_half": half, "min_evidence": p.min_evidence})
+
+    def known(r, trials):  # no trials: the estimate would be the prior mean, but the account's share is unknown
+        return np.where(trials > 0, r.estimate, np.nan), np.where(trials > 0, r.sd, np.nan)
+
+    (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, social.inbound), known(fbr, followers)
+    ns_est = known(ns, received)[0]
+    return {
+        "inbound_accounts": distinct_inbound(n, edges.int_src, edges.int_dst),
+        "inbound_events": social.inbound,
+        "reciprocated_events": social.reciprocated,
+        "niche_engaged": engaged,
+        "social_ratio_shrunk": sr_est,
+        "social_ratio_sd": sr_sd,
+        "follow_back_ratio_shrunk": fb_est,
+        "follow_back_ratio_sd": fb_sd,
+        "niche_share_shrunk": ns_est,
+        "_half": half,
     }
 
 

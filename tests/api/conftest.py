@@ -113,8 +113,12 @@ def tables():
     return world_tables()
 
 
+#: Every test app signs cursors with this secret, so two apps (one per store) give byte-identical answers.
+TEST_CURSOR_SECRET = "the test suite's cursor secret"
+
+
 def make_client(store_path: str, **overrides) -> TestClient:
-    opts = dict(store=store_path, poll_seconds=0, rate_limit=0)
+    opts = dict(store=store_path, poll_seconds=0, rate_limit=0, cursor_secret=TEST_CURSOR_SECRET)
     opts.update(overrides)
     settings = load_settings(env={}, **opts)
     return TestClient(create_app(settings), raise_server_exceptions=False)

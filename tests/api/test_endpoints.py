@@ -136,7 +136,7 @@ def test_rankings_bad_parameters(client):
 
 
 @pytest.mark.parametrize("url,param", [("/v1/rankings?limit=5&limit=2", "limit"),
-                                       ("/v1/communities?order=asc&tier=x&order=desc", "order"),
+                                       ("/v1/communities?order=asc&level=broad&order=desc", "order"),
                                        ("/v1/accounts/u001?mutuals=1&mutuals=2", "mutuals")])
 def test_a_single_valued_parameter_given_twice_is_422(client, url, param):
     # the last value used to win silently (found by schemathesis: ?limit=...&limit=2 served 2 items)
@@ -300,7 +300,10 @@ def test_etag_and_304(client, url):
     assert r304.status_code == 304 and r304.content == b"" and r304.headers["etag"] == etag
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     sep = "&" if "?" in url else "?"
-    assert client.get(url + sep + "limit=3").headers["etag"] != etag
+    # another URL of the same endpoint (a parameter it takes: unknown ones are refused) has another validator
+    other = {"/v1/accounts/u001": "mutuals=3", "/v1/communities/1": "level=broad", "/v1/runs": None}.get(url, "limit=3")
+    if other:
+        assert client.get(url + sep + other).headers["etag"] != etag
 
 
 def _write_run(path, run_id, seed, created):

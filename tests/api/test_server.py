@@ -3,72 +3,46 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from nichegraph.api.service.security import hash_key
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .live import ROOT, serve
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_over_http(store_path, tables, tmp_path, workers):
     keys = tmp_path / "keys.txt"
     keys.write_text(f"app {hash_key('secret-key-1')} *\n")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEGRAPH_")}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nichegraph.api.cli", "serve", "--store", store_path, "--host", "127.0.0.1", "--port", str(port),
-         "--api-keys", str(keys), "--poll-seconds", "0", "--log-level", "warning", "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.time() < deadline, "server did not become ready"
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, headers={"X-API-Key": "secret-key-1"}, timeout=5) as http:
-            r = http.get("/v1/rankings", params={"tier": "nano", "limit": 3})
-            assert r.status_code == 200
-            body = r.json()
-            assert body["run_id"] == "20260101T000000000000Z-aaaa0001" and len(body["items"]) == 3
-            assert all(i["tier"] == "nano" for i in body["items"])
-            assert "server" not in r.headers  # no server banner
-            assert http.get("/v1/rankings", headers={"If-None-Match": r.headers["etag"]},
-                            params={"tier": "nano", "limit": 3}).status_code == 304
-            assert http.get("/v1/accounts/u001").json()["account"]["id"] == "u001"
-            assert http.get("/v1/communities/1").status_code == 200
-            assert httpx.get(base + "/v1/rankings").status_code == 401
-            err = http.get("/v1/accounts/missing").json()
-            assert err["error"]["code"] == "not_found"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode in (0, -signal.SIGINT), proc.stdout.read().decode()
+    with serve(store_path, "--api-keys", str(keys), "--workers", str(workers)) as base, \
+            httpx.Client(base_url=base, headers={"X-API-Key": "secret-key-1"}, timeout=5) as http:
+        r = http.get("/v1/rankings", params={"tier": "nano", "limit": 3})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["run_id"] == "20260101T000000000000Z-aaaa0001" and len(body["items"]) == 3
+        assert all(i["tier"] == "nano" for i in body["items"])
+        assert "server" not in r.headers  # no server banner
+        assert http.get("/v1/rankings", headers={"If-None-Match": r.headers["etag"]},
+                        params={"tier": "nano", "limit": 3}).status_code == 304
+        assert http.get("/v1/rankings", params={"tier": "nano", "limit": 3, "cursor": body["next_cursor"]}
+                        ).status_code == 200
+        if workers > 1:
+            # which worker takes a connection is the kernel's choice, so read the workers' environments: serve
+            # gave every worker the same cursor secret (each accepts the others' cursors)
+            secrets = {p.pid: p.environ().get("NICHEGRAPH_CURSOR_SECRET")
+                       for p in psutil.Process().children(recursive=True)
+                       if p.environ().get("NICHEGRAPH_STORE") == store_path}
+            assert len(secrets) >= workers and len(set(secrets.values())) == 1 and None not in secrets.values()
+        assert http.get("/v1/accounts/u001").json()["account"]["id"] == "u001"
+        assert http.get("/v1/communities/1").status_code == 200
+        assert httpx.get(base + "/v1/rankings").status_code == 401
+        err = http.get("/v1/accounts/missing").json()
+        assert err["error"]["code"] == "not_found"
 
 
 def test_serve_rejects_bad_key_file(store_path, tmp_path):

@@ -13,9 +13,13 @@ from nichegraph.engine.tiers import tier_names
 def test_tier_boundaries():
     f = np.array([0, 9_999, 10_000, 99_999, 100_000, 999_999, 1_000_000, np.nan, np.nan])
     obs = np.array([5, 5, 5, 5, 5, 5, 5, 12_000, 3])
-    code, est = tiers(f, obs)
+    code, est = tiers(f, obs, follows_complete=True)
     assert tier_names(code).tolist() == ["nano", "nano", "micro", "micro", "macro", "macro", "mega", "micro", "nano"]
     assert est.tolist() == [False] * 7 + [True, True]
+    # without the statement that the follows are complete, a missing count is an unknown tier, never a guess
+    code, est = tiers(f, obs)
+    assert tier_names(code).tolist()[7:] == ["unknown", "unknown"] and not est.any()
+    assert tier_names(code).tolist()[:7] == ["nano", "nano", "micro", "micro", "macro", "macro", "mega"]
 
 
 def test_tier_custom_thresholds_and_errors():

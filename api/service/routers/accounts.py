@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from ...explain import explain_account, hidden_position
 from ..deps import Snap, respond
 from ..errors import ApiError
 from ..schemas import AccountDetail
@@ -13,7 +14,7 @@ from ..schemas import AccountDetail
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/accounts/{account_id}", response_model=AccountDetail, summary="One account",
+@router.get("/accounts/{account_id}", operation_id="getAccount", response_model=AccountDetail, summary="One account",
             description="Every score and component of the account in the current run, its community, niche and "
                         "tier, and its strongest mutual connections.",
             responses={404: {"description": "No account with this id in the run"}})
@@ -35,5 +36,8 @@ async def account(request: Request, ctx: Snap,
                     for n, s, f in zip(names, strength.tolist(), follow.tolist())]
     comm = {"broad": snap.communities.get(("broad", item["community"])) if item.get("community") is not None else None,
             "niche": snap.communities.get(("niche", item["niche"])) if item.get("niche") is not None else None}
+    position, scored = (hidden_position(snap.nums["score_hidden"].values, item.get("score_hidden"))
+                        if "score_hidden" in snap.nums else (None, 0))
+    why = explain_account(item, snap.run.params or {}, position=position, scored=scored)
     return respond(ctx, request, {"run_id": snap.run_id, "account": item, "communities": comm,
-                                  "mutual_connections": ties})
+                                  "mutual_connections": ties, "explanation": why})

@@ -68,7 +68,8 @@ def resolve_brand(snap: Snapshot, handle: str, hashtags: list[str] | None) -> tu
     return row, str(snap.strings["id"][row]), tags
 
 
-@router.get("/brands/{handle}/affinity", response_model=BrandAffinityPage, summary="Brand affinity",
+@router.get("/brands/{handle}/affinity", operation_id="listBrandAffinity", response_model=BrandAffinityPage,
+            summary="Brand affinity",
             description="Accounts that already mention the brand account or use its hashtags, ranked by niche "
                         "centrality (`niche_pagerank` by default): the people to start a campaign with.",
             responses={404: {"description": "No account with this handle or id"}},

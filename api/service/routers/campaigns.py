@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nichegraph.engine import EngineError
 from nichegraph.engine.campaign import audience_graph
@@ -30,25 +30,35 @@ MAX_K = 500
 MAX_RR_SETS = 2_000_000
 
 
+def _integral(value):
+    """84.0 as 84: JSON Schema counts a number with no fraction as an integer, so the body may carry one."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: An integer of the strict body that also takes an integral JSON number (never a string or a bool).
+JsonInt = Annotated[int, BeforeValidator(_integral)]
+
+
 class CampaignPlanRequest(BaseModel):
     """What to plan: how many accounts, which ones may be chosen, and the objective."""
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
 
-    k: int = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
+    k: JsonInt = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
     tier: list[Literal["nano", "micro", "macro", "mega"]] | None = Field(None, max_length=4)
-    community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]] | None = Field(
+    community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(_integral)]] | None = Field(
         None, max_length=1000, description="Broad community ids.")
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, max_length=100, description="Organisations (case-insensitive).")
     budget: float | None = Field(None, ge=0, description="Total cost allowed (unit costs unless `cost_column`).")
     cost_column: str | None = Field(None, max_length=100, description="Numeric accounts column holding costs.")
     objective: Literal["reach", "spread"] = "reach"
-    probability: float | Literal["wc"] = Field(0.1, description="spread: edge probability in (0, 1], or 'wc'.")
+    probability: Annotated[float, Field(gt=0, le=1)] | Literal["wc"] = Field(
+        0.1, description="spread: edge probability in (0, 1], or 'wc' (1 / the follower's in-degree).")
     epsilon: float = Field(0.2, ge=0.1, lt=1.0, description="spread: IMM slack (within 1 - 1/e - epsilon).")
     ell: float = Field(1.0, gt=0, le=10)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    seed: JsonInt = Field(0, ge=0, le=2**63 - 1)
     overlap: bool = Field(False, description="Also return the chosen accounts' pairwise audience overlap.")
 
 
@@ -77,7 +87,8 @@ class CampaignPlan(BaseModel):
     n_accounts: int
     audience_sum: int = Field(description="Sum of the chosen accounts' audiences (duplicates counted).")
     total_cost: float
-    request: dict
+    # titled so generators name the inline model PlanEcho, not CampaignPlan + Request (the request body's name)
+    request: dict = Field(title="PlanEcho", description="The request as the planner understood it.")
     details: dict
     overlap: dict | None = Field(None, description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
                                                    "matrices (rows and columns in selection order).")
@@ -106,7 +117,7 @@ def _world(request: Request, run_id: str):
     return state.cache.get_or_make(("campaign-world", run_id), make)
 
 
-@router.post("/campaigns/plan", response_model=CampaignPlan, summary="Plan a campaign",
+@router.post("/campaigns/plan", operation_id="planCampaign", response_model=CampaignPlan, summary="Plan a campaign",
              responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
              description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
                          "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "

@@ -14,27 +14,32 @@ import typing
 from typing import Annotated, Literal
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..errors import ApiError, format_loc
+from ..deps import CURSOR_DESCRIPTION, unsigned_cursor
+from ..errors import ApiError, format_loc, invalid_parameters
 from ..snapshot import Filters, RangeFilter
 
 _Str200 = Annotated[str, Field(max_length=200)]
 #: Ids and counts are int64 in the store: larger values are refused (422), never overflow.
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+#: Tier names are stable words (docs/ARCHITECTURE.md); any other value is a 422 that lists them.
+#: The same words as ``engine.tiers.TIER_NAMES`` (a test keeps them equal).
+TierName = Literal["nano", "micro", "macro", "mega", "unknown"]
+Tier = Annotated[TierName, BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)]
 
 
 class RankingQuery(BaseModel):
     """Filters, sort and page of a ranking query (every field optional)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     community: list[Int64] | None = Field(None, max_length=100, description="Broad community id(s); repeat for "
                                         "several.", examples=[[3]])
     niche: list[Int64] | None = Field(None, max_length=100, description="Niche id(s).")
-    tier: list[_Str200] | None = Field(None, max_length=20, description="nano, micro, macro, mega "
-                                       "(case-insensitive).", examples=[["nano", "micro"]])
+    tier: list[Tier] | None = Field(None, max_length=20, description="Tier(s): nano, micro, macro, mega "
+                                    "(case-insensitive).", examples=[["nano", "micro"]])
     platform: list[_Str200] | None = Field(None, max_length=20, description="Platform name(s), case-insensitive.")
     affiliation: list[_Str200] | None = Field(None, max_length=20, description="Organisation(s), "
                                               "case-insensitive.")
@@ -49,7 +54,7 @@ class RankingQuery(BaseModel):
     order: Literal["asc", "desc"] = Field("desc", description="Sort direction; nulls come last either way.")
     limit: int | None = Field(None, ge=1, le=10_000, description="Page size (at most the server's max_page_size, "
                               "500 by default).", examples=[50])
-    cursor: str | None = Field(None, max_length=512, description="`next_cursor` of the previous page.")
+    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
     fields: str | None = Field(None, max_length=1024, pattern=r"^[A-Za-z0-9_,]*$",
                                description="Comma-separated columns to return (default: all; `id` always).",
                                examples=["id,handle,tier,score_hidden"])
@@ -115,12 +120,13 @@ def parse_query(request: Request, model: type[RankingQuery]) -> RankingQuery:
     try:
         q = model.model_validate(data)
     except ValidationError as exc:
-        fields = [("query." + format_loc(e["loc"]) if e["loc"] else "query", e["msg"]) for e in exc.errors()]
-        raise ApiError(422, f"{len(fields)} invalid parameter{'s' if len(fields) != 1 else ''}: "
-                       + "; ".join(f"{f}: {m}" for f, m in fields[:5]), fields=fields) from None
+        raise invalid_parameters([("query." + format_loc(e["loc"]) if e["loc"] else "query", e["msg"])
+                                  for e in exc.errors()]) from None
     if q.followers_min is not None and q.followers_max is not None and q.followers_min > q.followers_max:
         raise ApiError(422, "followers_min is above followers_max",
                        fields=[("query.followers_min", "must not exceed followers_max")])
+    if q.cursor is not None:
+        q = q.model_copy(update={"cursor": unsigned_cursor(request, q.cursor)})
     return q
 
 

@@ -6,19 +6,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from ..deps import Snap, page_limit, respond
+from ..deps import Cursor, Snap, page_limit, respond
 from ..errors import ApiError
 from ..schemas import CommunityDetail, CommunityList
 
 LimitParam = Annotated[int | None, Query(ge=1, le=10_000, description="Page size (at most max_page_size).")]
-CursorParam = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the previous page.")]
 
 router = APIRouter(tags=["communities"])
 
 _SORTS = ("size", "density", "internal_edges", "community")
 
 
-@router.get("/communities", response_model=CommunityList, summary="List communities",
+@router.get("/communities", operation_id="listCommunities", response_model=CommunityList, summary="List communities",
             description="Communities of the current run (broad ones and the niches inside them), largest first "
                         "by default.")
 async def communities(request: Request, ctx: Snap,
@@ -27,7 +26,7 @@ async def communities(request: Request, ctx: Snap,
                                                          description="Only niches of this broad community.")] = None,
                       sort: Annotated[Literal["size", "density", "internal_edges", "community"], Query()] = "size",
                       order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-                      limit: LimitParam = None, cursor: CursorParam = None):
+                      limit: LimitParam = None, cursor: Cursor = None):
     limit = page_limit(limit, ctx.settings)
     snap = ctx.snap
     items = [c for (lvl, _), c in snap.communities.items()
@@ -51,7 +50,8 @@ async def communities(request: Request, ctx: Snap,
     return respond(ctx, request, {"run_id": snap.run_id, "limit": limit, "next_cursor": nxt, "items": page})
 
 
-@router.get("/communities/{community_id}", response_model=CommunityDetail, summary="One community",
+@router.get("/communities/{community_id}", operation_id="getCommunity", response_model=CommunityDetail,
+            summary="One community",
             responses={404: {"description": "No such community in the run"}})
 async def community(request: Request, ctx: Snap,
                     community_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Community id.",

@@ -13,12 +13,12 @@ router = APIRouter(tags=["health"])
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness")
+@router.get("/healthz", operation_id="getHealth", response_model=Health, summary="Liveness")
 async def healthz():
     return Response(dumps({"status": "ok"}), media_type="application/json", headers=_NO_STORE)
 
 
-@router.get("/readyz", response_model=Ready, summary="Readiness: a run is loaded",
+@router.get("/readyz", operation_id="getReadiness", response_model=Ready, summary="Readiness: a run is loaded",
             responses={503: {"model": Ready, "description": "No run loaded yet"}})
 async def readyz(request: Request):
     holder = get_state(request).holder

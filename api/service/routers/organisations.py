@@ -16,7 +16,8 @@ from .common import InternalQuery, parse_query, query_doc
 router = APIRouter(tags=["organisations"])
 
 
-@router.get("/organisations/{name}/internal", response_model=InternalPage, summary="Internal influencers",
+@router.get("/organisations/{name}/internal", operation_id="listInternalInfluencers", response_model=InternalPage,
+            summary="Internal influencers",
             description="Accounts whose affiliation is the organisation (case-insensitive), ranked by niche "
                         "centrality (`niche_pagerank` by default).  With `brand`, only in the communities where "
                         "the brand is discussed (as `nichegraph rank --by internal --brand B`).",

@@ -12,7 +12,7 @@ from ..schemas import RunList
 router = APIRouter(tags=["runs"])
 
 
-@router.get("/runs", response_model=RunList, summary="Analysis runs",
+@router.get("/runs", operation_id="listRuns", response_model=RunList, summary="Analysis runs",
             description="Runs seen at the last check of the store (newest first) and the one being served.")
 async def runs(request: Request, ctx: Snap):
     holder = get_state(request).holder

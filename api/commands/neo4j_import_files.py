@@ -1,0 +1,42 @@
+"""Write node and relationship files for `neo4j-admin database import full` from a DuckDB store: the fast way to fill a new Neo4j database.
+
+Load your files into a DuckDB store first (`nichegraph load --store my.duckdb ...`), then write the import files, run the printed importer command on a stopped server, start it, run `cypher-shell -f DIR/finish.cypher` once (constraints and indexes), and use `--store bolt://...` as usual. See docs/neo4j.md.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from nichegraph.graph_store import StoreError, is_neo4j_uri
+from nichegraph.graph_store.neo4j_bulk import write_import_files
+
+from ..options import StoreOption
+
+
+def command(
+    store: StoreOption,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the import files (created if missing).")],
+    database: Annotated[str, typer.Option("--database", help="Database name in the printed command.")] = "neo4j",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+) -> None:
+    if is_neo4j_uri(store):
+        raise StoreError(f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)")
+    files = write_import_files(store, out)
+    if quiet:
+        return
+    c = files.counts
+    console = Console()
+    console.print(f"wrote {c['accounts']:,} accounts, {c['follows']:,} follows and {c['interaction_events']:,} "
+                  f"interaction events ({c['interactions']:,} interactions) to {escape(str(out))}", highlight=False)
+    console.print("\n1. stop the server, then import (replaces the database):", highlight=False)
+    typer.echo("   " + " ".join(shlex.quote(a) for a in files.command(database)))
+    console.print(f"   (the same command: {escape(str(out / 'import.sh'))} [DATABASE])", highlight=False)
+    console.print("2. start the server, then once:", highlight=False)
+    typer.echo(f"   cypher-shell -d {shlex.quote(database)} -f {shlex.quote(str(files.finish))}")
+    console.print("3. nichegraph info --store bolt://HOST:7687", highlight=False)
