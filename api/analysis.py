@@ -22,6 +22,7 @@ from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics
+from .stages.serving import serving_tables
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
@@ -104,6 +105,8 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
         level = found.niche if params.level == "niche" else found.community
         columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
     communities = null_for_nan(found.table)
+    with step("serving"):
+        serving = serving_tables(store, edges, hashtags)
 
     table = pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v))
                       for k, v in columns.items()})
@@ -115,7 +118,7 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
                             "fitted": fitted},
                     counts=counts)
     with step("write"):
-        store.write_run(run, {"accounts": table, "communities": communities})
+        store.write_run(run, {"accounts": table, "communities": communities, **serving})
     return AnalysisResult(run, table, communities, timings)
 
 
@@ -146,7 +149,7 @@ def null_for_nan(table: pa.Table) -> pa.Table:
 def previous_accounts(store: Store) -> pa.Table | None:
     """The accounts table of the latest run, or None when there is none."""
     try:
-        return store.read_run()[1].get("accounts")
+        return store.read_run(tables=("accounts",))[1].get("accounts")
     except NoRunError:
         return None
 

@@ -1,13 +1,14 @@
-"""Campaign planning glue: a store's follow graph + the latest run's accounts table -> a plan.
+"""Campaign planning glue: the latest run's audience graph + accounts table -> a plan.
 
 The audience of an account is its followers in the follow graph
-(:func:`engine.campaign.audience_graph`).  Candidates are filtered with the
-latest analysis run's ``accounts`` table (``tier``, ``community``,
-``affiliation``; an optional numeric cost column), then
-:func:`engine.campaign.max_reach_portfolio` (objective ``reach``) or
-:func:`engine.campaign.imm_portfolio` (objective ``spread``) chooses them.
-Accounts loaded after the run are still part of every audience, but they
-cannot be chosen (the run has no tier or community for them).
+(:func:`engine.campaign.audience_graph`), read from the run's ``audience``
+table (the follows as ``analyze`` saw them), or from the store's follows for a
+run written before that table existed.  Candidates are filtered with the run's
+``accounts`` table (``tier``, ``community``, ``affiliation``; an optional
+numeric cost column), then :func:`engine.campaign.max_reach_portfolio`
+(objective ``reach``) or :func:`engine.campaign.imm_portfolio` (objective
+``spread``) chooses them.  The HTTP service plans from the same two tables,
+held in memory.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
 from nichegraph.engine.campaign import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
-from nichegraph.graph_store import EdgeArrays, Store
+from nichegraph.graph_store import Store
+
+from .run_query.serving_index import audience_from_table
 
 Objective = Literal["reach", "spread"]
 KNOWN_TIERS = ("nano", "micro", "macro", "mega")
@@ -81,12 +84,23 @@ class Plan:
 
 
 def plan_campaign(store: Store, request: PlanRequest) -> Plan:
-    """Plan from ``store``: its follow edges and its latest run (``NoRunError`` tells to run analyze)."""
-    run, tables = store.read_run()
+    """Plan from ``store``'s latest run (``NoRunError`` tells to run analyze)."""
+    run, tables = store.read_run(tables=("accounts", "audience"))
     accounts = tables.get("accounts")
     if accounts is None or accounts.num_rows == 0:
         raise PlanError(f"run {run.run_id} has no accounts table; run `nichegraph analyze --store {store.location}`")
-    return plan_from_arrays(store.read_edges(), accounts, request, run_id=run.run_id)
+    if "audience" in tables:
+        audience = audience_from_table(_run_size(accounts), tables["audience"])
+    else:
+        edges = store.read_edges()
+        audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
+    return plan_for_run(audience, accounts, request, run_id=run.run_id)
+
+
+def _run_size(accounts: pa.Table) -> int:
+    """Accounts the run covers: indices ``0..n-1``."""
+    idx = _column(accounts, "idx", "aligning accounts")
+    return max(accounts.num_rows, int(pc.max(idx).as_py() or 0) + 1) if accounts.num_rows else 0
 
 
 def _column(accounts: pa.Table, name: str, purpose: str) -> pa.ChunkedArray:
@@ -129,18 +143,13 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
     return mask, row_of, notes
 
 
-def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest, *,
-                     run_id: str | None = None, audience: Graph | None = None) -> Plan:
-    """Plan from edge arrays and a run's accounts table (see :func:`plan_campaign`).
-
-    ``audience`` may pass a prebuilt :func:`engine.campaign.audience_graph` of ``edges`` (the
-    HTTP service caches it per run).
-    """
+def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, run_id: str | None = None) -> Plan:
+    """Plan from an audience graph (:func:`engine.campaign.audience_graph`) and a run's accounts table."""
     if request.objective not in ("reach", "spread"):
         raise PlanError(f"objective must be 'reach' or 'spread', got {request.objective!r}")
     if request.cost_column and request.budget is None:
         raise PlanError("--cost-column needs --budget (the total cost allowed)")
-    n = edges.n_nodes
+    n = audience.n_nodes
     mask, row_of, details = candidate_mask(accounts, n, request)
     costs = None
     if request.cost_column:
@@ -155,8 +164,6 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
         details["excluded_without_cost"] = int(unusable.sum())
         mask &= ~unusable
         costs = np.where(np.isfinite(costs) & (costs > 0), costs, 1.0)
-    if audience is None:
-        audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=n)
     n_cand = int(mask.sum())
     if request.objective == "reach":
         pf = max_reach_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
@@ -170,7 +177,6 @@ def plan_from_arrays(edges: EdgeArrays, accounts: pa.Table, request: PlanRequest
         r = int(row_of[u])
         info = {c: accounts.column(c)[r].as_py() for c in ("id", "handle", "tier", "community", "affiliation",
                                                             "followers_count") if c in accounts.column_names}
-        info.setdefault("id", str(edges.node_ids[u]))
         rows.append({"rank": rank, **info, "followers_observed": int(followers_observed[u]),
                      "marginal_gain": float(gain), "cumulative": float(cum), "cost": float(cost)})
     details.update(pf.details)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Annotated
 
 import typer
@@ -59,9 +60,30 @@ def neo4j_settings() -> dict:
     return settings
 
 
-def open_cli_store(location: str, *, read_only: bool = False) -> Store:
-    """Open the store named by ``--store`` with the settings from the environment."""
-    from nichegraph.graph_store import is_neo4j_uri
+#: Seconds a command waits for a DuckDB file another process holds (``NICHEGRAPH_LOCK_WAIT``).
+DEFAULT_LOCK_WAIT = 30.0
 
-    options = neo4j_settings() if is_neo4j_uri(location) else {}
-    return open_store(location, read_only=read_only, **options)
+
+def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float | None = None) -> Store:
+    """Open the store named by ``--store`` with the settings from the environment.
+
+    A DuckDB file is locked by whichever process has it open for writing (and,
+    against writers, by readers such as the HTTP service's brief checks for a
+    new run); opening retries for ``lock_wait`` seconds (default
+    ``NICHEGRAPH_LOCK_WAIT`` or :data:`DEFAULT_LOCK_WAIT`) before giving up, so
+    a load started during such a check waits instead of failing.
+    """
+    from nichegraph.graph_store import StoreError, is_neo4j_uri
+
+    if is_neo4j_uri(location):
+        return open_store(location, read_only=read_only, **neo4j_settings())
+    if lock_wait is None:
+        lock_wait = float(os.environ.get("NICHEGRAPH_LOCK_WAIT") or DEFAULT_LOCK_WAIT)
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            return open_store(location, read_only=read_only)
+        except StoreError as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.05)

@@ -1,28 +1,31 @@
-"""Rank queries over an analysis run: hidden influencers, PageRank, niche, social, brand, internal.
+"""Ranking kinds and the one query that answers them for ``nichegraph rank``, the report and the HTTP API.
 
-Each ranking is a filter plus an order over the run's ``accounts`` table, and
-its output carries the components the order is built from (docs/metrics.md):
+:data:`KINDS` is the single definition of every ranking kind: a dict per kind
+with
 
-===============  =================================  =================================================
-``by``           order (descending)                 components shown
-===============  =================================  =================================================
-hidden           ``score_hidden``                   niche_percentile, social and follow-back ratios (raw and
-                                                    shrunk), niche_engaged, evidence_weight
-pagerank         ``pagerank``                       in_degree, coreness
-niche            ``niche_pagerank``                 niche_percentile, within_module_z, participation, niche_share
-social           ``social_ratio_shrunk``, then      social_ratio (raw), its sd, follow-back ratios, asymmetry
-                 niche
-brand-affinity   ``niche_pagerank``                 brand_touches (mentions of the brand + uses of its hashtags)
-internal         ``niche_pagerank``                 affiliation, brand_communities
-===============  =================================  =================================================
+``title``  the heading the report and the docs use;
+``sort``   the columns it orders by, descending and lexicographic (ties by the
+           dense account index ``idx``); a row whose first column is null is
+           left out;
+``show``   the columns shown with the ranking (the components of its score);
+``tiers``  (optional) the tiers kept when the query names none (``hidden``:
+           the run's ``hidden_tiers`` parameter wins).
 
-Every row also carries its evidence (``_EVIDENCE``): distinct inbound
-interactors, inbound and reciprocated events, platform and observed followers,
-the community's and niche's sizes.  A tier filter leaves ``unknown`` tiers out
-unless it names them; the answer's notes (:func:`notes_of`) say how many were
-left out and which data the ranking lacks.
+``brand-affinity`` keeps the brand's audience (accounts that interact with the
+brand account or use its hashtags, :class:`api.run_query.BrandIndex`) and shows
+``brand_touches``; ``internal`` keeps one organisation's accounts, and with a
+brand only the communities where the brand is discussed.
 
-Ties are broken by the dense account index (stable, deterministic).
+:func:`plan_kind` turns a kind and its arguments into snapshot filters, a sort
+and candidate rows; :func:`rank_page` runs it on a :class:`~api.run_query.Snapshot`.
+:func:`rank` is the CLI's entry: it reads the run's tables into a snapshot first.
+
+Every row also carries its evidence (:data:`EVIDENCE_COLUMNS`): distinct
+inbound interactors, inbound and reciprocated events, the community's and
+niche's sizes (platform and observed followers are identity columns).  A tier
+filter leaves ``unknown`` tiers out unless it names them; the answer's notes
+(:func:`kind_notes`, :func:`notes_of`) say how many were left out and which data
+the ranking lacks (docs/metrics.md, "Evidence").
 """
 
 from __future__ import annotations
@@ -35,33 +38,36 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
-RANK_KINDS: tuple[str, ...] = ("hidden", "pagerank", "niche", "social", "brand-affinity", "internal")
+from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
-_BASE = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community",
-         "niche")
-#: the evidence every ranking row carries (docs/metrics.md, "Evidence")
-_EVIDENCE = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
-_SHOW = {
-    "hidden": ("score_hidden", "niche_percentile", "social_ratio", "social_ratio_shrunk", "follow_back_ratio",
-               "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight"),
-    "pagerank": ("pagerank", "in_degree", "coreness"),
-    "niche": ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
-              "niche_share_shrunk"),
-    "social": ("social_ratio_shrunk", "social_ratio", "social_ratio_sd", "follow_back_ratio",
-               "follow_back_ratio_shrunk", "asymmetry", "niche_pagerank"),
-    "brand-affinity": ("niche_pagerank", "niche_percentile"),
-    "internal": ("affiliation", "niche_pagerank", "niche_percentile"),
+KINDS: dict[str, dict] = {
+    "hidden": {"title": "Hidden influencers", "sort": ("score_hidden",),
+               "show": ("score_hidden", "niche_percentile", "social_ratio", "social_ratio_shrunk", "follow_back_ratio",
+                        "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight"),
+               "tiers": ("nano", "micro")},
+    "pagerank": {"title": "Global influence (PageRank)", "sort": ("pagerank",),
+                 "show": ("pagerank", "in_degree", "coreness")},
+    "niche": {"title": "Niche centrality", "sort": ("niche_pagerank",),
+              "show": ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
+                       "niche_share_shrunk")},
+    "social": {"title": "Social accounts (they talk back)", "sort": ("social_ratio_shrunk", "niche_pagerank"),
+               "show": ("social_ratio_shrunk", "social_ratio", "social_ratio_sd", "follow_back_ratio",
+                        "follow_back_ratio_shrunk", "asymmetry", "niche_pagerank")},
+    "in_degree": {"title": "Most attention received (in-degree)", "sort": ("in_degree",),
+                  "show": ("in_degree", "followers_observed", "out_degree", "reciprocity")},
+    "brand-affinity": {"title": "Brand affinity", "sort": ("niche_pagerank",),
+                       "show": ("niche_pagerank", "niche_percentile")},
+    "internal": {"title": "Internal influencers", "sort": ("niche_pagerank",),
+                 "show": ("affiliation", "niche_pagerank", "niche_percentile")},
 }
-_KEYS = {
-    "hidden": ("score_hidden",),
-    "pagerank": ("pagerank",),
-    "niche": ("niche_pagerank",),
-    "social": ("social_ratio_shrunk", "niche_pagerank"),
-    "brand-affinity": ("niche_pagerank",),
-    "internal": ("niche_pagerank",),
-}
-
-
+RANK_KINDS: tuple[str, ...] = tuple(KINDS)
+#: Kinds that need an argument (a brand, an organisation); the others rank with filters alone.
+ARGUMENT_KINDS: tuple[str, ...] = ("brand-affinity", "internal")
+#: Columns that identify an account in every ranking's output (those the run has).
+BASE_COLUMNS = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community",
+                "niche")
+#: The evidence every ranking row carries (docs/metrics.md, "Evidence").
+EVIDENCE_COLUMNS = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
 UNKNOWN_TIER = "unknown"
 _NOTES_KEY = b"nichegraph.notes"
 
@@ -70,12 +76,20 @@ class RankingError(ValueError):
     """A rank query that cannot be answered; the message says how to fix it."""
 
 
+class UnknownAccount(RankingError):
+    """The brand named by the query is not an account of the run."""
+
+
+class MissingRunTable(RankingError):
+    """The run was written before a table the query needs existed."""
+
+
 @dataclass(frozen=True)
 class RankQuery:
     """What to rank and how to filter.
 
     by : one of :data:`RANK_KINDS`.
-    tiers : tier names to keep (``hidden`` defaults to nano and micro).
+    tiers : tier names to keep (``hidden`` defaults to the run's hidden tiers).
     community : keep one (broad) community id.
     niche : keep one niche id.
     brand : brand account (handle, with or without ``@``, or id) for brand-affinity / internal.
@@ -93,25 +107,200 @@ class RankQuery:
     affiliation: str | None = None
     limit: int = 50
 
+    def filters(self) -> Filters:
+        values: dict[str, tuple] = {}
+        if self.tiers:
+            values["tier"] = tuple(self.tiers)
+        if self.community is not None:
+            values["community"] = (self.community,)
+        if self.niche is not None:
+            values["niche"] = (self.niche,)
+        return Filters(values)
 
-def _col(t: pa.Table, name: str, run: RunRecord, *, numeric: bool = True) -> np.ndarray:
-    if name not in t.column_names:
-        raise RankingError(f"run {run.run_id} has no column {name!r}; run `nichegraph analyze` again "
-                           "with a version that computes it.")
-    c = t.column(name)
-    if numeric:
-        return np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(c.to_pylist(), dtype=object)
+
+@dataclass(frozen=True)
+class KindPlan:
+    """A ranking kind as a snapshot query: filters, sort, and candidate rows (None: every row)."""
+
+    filters: Filters
+    sort: tuple[str, ...]
+    candidates: np.ndarray | None = None
+    touches: np.ndarray | None = None  # brand touches of each candidate (brand-affinity)
+    brand: dict | None = None  # the brand's id and hashtags
 
 
-def _order(keys: list[np.ndarray], idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Rows in ``mask`` sorted by descending keys (NaN last within a key), ties by idx."""
-    rows = np.flatnonzero(mask)
-    cols = [idx[rows]]
-    for k in reversed(keys):
-        v = k[rows]
-        cols.append(np.where(np.isnan(v), np.inf, -v))
-    return rows[np.lexsort(cols)]
+@dataclass(frozen=True)
+class RankedPage:
+    """One page of a ranking: snapshot rows in order, the cursor of the next page, and extra columns per row."""
+
+    rows: np.ndarray
+    next_cursor: str | None
+    sort: str
+    extra: dict[str, np.ndarray]
+    brand: dict | None = None
+
+
+def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
+    """The tiers a hidden ranking keeps by default: those the run scored, less ``unknown`` (named to include it)."""
+    stored = ((run.params.get("extra") or {}).get("metrics") or {}).get("hidden_tiers")
+    tiers = tuple(stored) if stored else KINDS["hidden"]["tiers"]
+    known = tuple(t for t in tiers if t != UNKNOWN_TIER)
+    return known or tiers
+
+
+def resolve_brand(snap: Snapshot, name: str, hashtags=()) -> tuple[int, str, tuple[str, ...]]:
+    """The brand account's row, id and hashtags (lower case, ``#`` dropped; default: its handle).
+
+    ``name`` is an id, or a handle (case-insensitive, ``@`` optional; the first by ``idx`` wins).
+    """
+    row = snap.row_of(name)
+    if row is None and name.lstrip("@"):
+        row = snap.row_of_handle(name.lstrip("@"))
+    if row is None:
+        raise UnknownAccount(f"no account with id or handle {name!r} in run {snap.run_id}; check the spelling "
+                           "(`nichegraph rank --by pagerank` lists accounts).")
+    own = snap.strings.get("handle")
+    own_handle = (own[row] if own is not None else None) or snap.strings["id"][row]
+    tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtags or [str(own_handle).lstrip("@")]) if t.lstrip("#")}))
+    return row, str(snap.strings["id"][row]), tags
+
+
+def brand_audience(snap: Snapshot, brand_row: int, tags) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that touch the brand and their touches (see :meth:`api.run_query.BrandIndex.audience`)."""
+    if snap.brands is None:
+        raise MissingRunTable(f"run {snap.run_id} has no touches tables (made by a version before they existed); "
+                           "run `nichegraph analyze` again.")
+    return snap.brands.audience(brand_row, tags)
+
+
+def plan_kind(snap: Snapshot, by: str, filters: Filters = Filters(), *, brand: str | None = None,
+              hashtags=(), affiliation: str | None = None, sort: str | None = None) -> KindPlan:
+    """The snapshot query of ranking kind ``by`` on top of ``filters`` (see the module docstring).
+
+    ``sort`` replaces the kind's order by one column; rows without a value then come last
+    instead of being left out (as ``/v1/rankings?sort=`` does).
+    """
+    if by not in KINDS:
+        raise RankingError(f"--by must be one of {', '.join(RANK_KINDS)}; got {by!r}.")
+    kind = KINDS[by]
+    values = dict(filters.values)
+    if "tier" not in values and kind.get("tiers") and "tier" in snap.cats:  # a run without tiers is not filtered
+        values["tier"] = hidden_tiers(snap.run) if by == "hidden" else kind["tiers"]
+    candidates = touches = brand_info = None
+    if by == "brand-affinity" and not brand:
+        raise RankingError("--by brand-affinity needs --brand HANDLE (the brand account).")
+    if by == "internal" and not affiliation:
+        raise RankingError("--by internal needs --affiliation ORG (the organisation of the employees).")
+    if by in ("brand-affinity", "internal") and brand:
+        row, brand_id, tags = resolve_brand(snap, brand, hashtags)
+        brand_info = {"id": brand_id, "hashtags": list(tags)}
+        audience, counts = brand_audience(snap, row, tags)
+        if by == "brand-affinity":
+            candidates, touches = audience, counts
+        else:
+            if "community" not in snap.cats:
+                raise RankingError(f"run {snap.run_id} has no community column to place the brand in.")
+            where = set(snap.cats["community"].codes[audience].tolist()) - {-1}
+            talked = {snap.cats["community"].categories[c] for c in where}
+            wanted = values.get("community")
+            values["community"] = tuple(sorted(talked & set(wanted) if wanted is not None else talked))
+    if by == "internal":
+        values["affiliation"] = (affiliation,)
+    if sort is not None:
+        return KindPlan(Filters(values, filters.ranges), (sort,), candidates, touches, brand_info)
+    order = tuple(kind["sort"])
+    # a row without the first sort value has no place in the ranking
+    ranges = (*filters.ranges, RangeFilter(order[0], param="by"))
+    return KindPlan(Filters(values, ranges), order, candidates, touches, brand_info)
+
+
+def rank_page(snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None = None,
+              desc: bool = True) -> RankedPage:
+    """One page of a planned ranking (raises :class:`api.run_query.QueryError` for a bad column or cursor)."""
+    if plan.candidates is None:
+        rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor)
+    else:
+        rows, next_cursor, sort = snap.rank_within(plan.candidates, plan.filters, plan.sort, desc, limit, cursor)
+    extra = {}
+    if plan.touches is not None and plan.candidates is not None:
+        extra["brand_touches"] = plan.touches[np.searchsorted(plan.candidates, rows)]
+    return RankedPage(rows, next_cursor, sort, extra, plan.brand)
+
+
+def rank_snapshot(snap: Snapshot, query: RankQuery) -> pa.Table:
+    """The ranked rows of ``query`` as a table: ``rank``, the identity columns, the kind's columns, extras."""
+    if query.limit < 1:
+        raise RankingError(f"--limit must be at least 1; got {query.limit}.")
+    plan = plan_kind(snap, query.by, query.filters(), brand=query.brand, hashtags=query.hashtags,
+                     affiliation=query.affiliation)
+    try:
+        page = rank_page(snap, plan, limit=query.limit)
+    except QueryError as exc:
+        missing = [c for c in plan.sort if c not in snap.nums]
+        if missing:
+            raise RankingError(f"run {snap.run_id} has no column {missing[0]!r}; run `nichegraph analyze` again "
+                               "with a version that computes it.") from None
+        raise RankingError(exc.message) from None
+    cols = [c for c in BASE_COLUMNS if c in snap.columns]
+    cols += [c for c in KINDS[query.by]["show"] if c in snap.columns and c not in cols]
+    rows = snap.table.take(pa.array(page.rows, pa.int64())).select(cols)
+    rows = rows.add_column(0, "rank", pa.array(np.arange(1, len(page.rows) + 1, dtype=np.int64)))
+    for name, values in page.extra.items():
+        rows = rows.append_column(name, pa.array(values))
+    for c in EVIDENCE_COLUMNS:
+        if c in snap.columns and c not in rows.column_names:
+            rows = rows.append_column(c, snap.table.column(c).take(pa.array(page.rows, pa.int64())))
+    notes = kind_notes(snap, query.by, plan, len(page.rows))
+    return rows.replace_schema_metadata({_NOTES_KEY: json.dumps(notes).encode()})
+
+
+def notes_of(table: pa.Table) -> list[str]:
+    """The plain-language notes :func:`rank_snapshot` attached to its answer (left-out tiers, missing data)."""
+    meta = table.schema.metadata or {}
+    return json.loads(meta[_NOTES_KEY]) if _NOTES_KEY in meta else []
+
+
+def _accounts(n: int) -> str:
+    return f"{n:,} account{'' if n == 1 else 's'}"
+
+
+def kind_notes(snap: Snapshot, by: str, plan: KindPlan, n_rows: int) -> list[str]:
+    """What a reader of a ranking must know: unknown tiers left out, accounts without a score, missing data."""
+    notes = []
+    values, sort = plan.filters.values, plan.sort[0]
+    unfiltered = Filters(values, tuple(r for r in plan.filters.ranges if r.param != "by"))
+    tiers = values.get("tier")
+    if tiers is not None and UNKNOWN_TIER not in {str(t).lower() for t in tiers} and "tier" in snap.cats \
+            and UNKNOWN_TIER in snap.cats["tier"].lookup:
+        left = snap.count(Filters({**values, "tier": (UNKNOWN_TIER,)}, unfiltered.ranges), sort, plan.candidates)
+        if left:
+            notes.append(f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
+                         f"--tier {','.join((*tiers, UNKNOWN_TIER))} to include them.")
+    if by == "hidden" and sort in snap.nums:
+        undefined = snap.count(unfiltered, None, plan.candidates) - snap.count(unfiltered, sort, plan.candidates)
+        if undefined:
+            need = (snap.run.params.get("fitted") or {}).get("min_evidence")
+            notes.append(f"{_accounts(undefined)} matching the filters without a hidden score: fewer than "
+                         f"{need if need is not None else 'the minimum'} distinct accounts of their niche engage "
+                         "with them (analyze --min-evidence sets the minimum).")
+    counts = snap.run.counts or {}
+    if by in ("hidden", "social") and counts.get("interactions") == 0:
+        notes.append("the store has no interactions, so social ratios are undefined and the social side rests on "
+                     "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again.")
+    if by in ("hidden", "social", "niche") and counts.get("follows") == 0 and counts.get("interactions") == 0:
+        notes.append("the store has neither follows nor interactions; load some and run nichegraph analyze.")
+    if "followers_count" in snap.nums and not snap.nums["followers_count"].n_valid:
+        notes.append("no account has a platform follower count, so every tier is unknown; load accounts with "
+                     "followers_count, or analyze --follows-complete if the follows hold every follower.")
+    if by == "internal" and "affiliation" in snap.cats:
+        known = sorted(str(a) for a in snap.cats["affiliation"].categories if a)
+        if not known:
+            notes.append("no account has an affiliation; load accounts with an affiliation column.")
+        elif n_rows == 0:
+            notes.append(f"affiliations in this run: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}.")
+    if n_rows == 0:
+        notes.append(f"no account matches --by {by} with these filters.")
+    return notes
 
 
 def resolve_account(accounts: pa.Table, name: str) -> int:
@@ -129,138 +318,22 @@ def resolve_account(accounts: pa.Table, name: str) -> int:
     return hits[0]
 
 
-def brand_touches(store: Store, accounts: pa.Table, brand_row: int, hashtags) -> np.ndarray:
-    """Per account: interactions towards the brand account plus uses of its hashtags (float64, n)."""
-    ids = accounts.column("id").to_pylist()
-    pos = {a: i for i, a in enumerate(ids)}
-    touches = np.zeros(len(ids))
-    inter = store.interactions_to([ids[brand_row]])
-    for src, n in zip(inter.column("source").to_pylist(), inter.column("n").to_pylist()):
-        if src in pos:
-            touches[pos[src]] += n
-    tags = [t.lstrip("#") for t in hashtags if t.strip("#")]
-    if tags:
-        used = store.hashtag_users(tags)
-        for src, n in zip(used.column("source").to_pylist(), used.column("n").to_pylist()):
-            if src in pos:
-                touches[pos[src]] += n
-    touches[brand_row] = 0.0  # the brand does not have affinity to itself
-    return touches
+def read_snapshot(store: Store, run_id: str | None = None, *, brands: bool = False) -> Snapshot:
+    """The run (newest when ``run_id`` is None) as a snapshot; with ``brands``, its touches tables too."""
+    wanted = ("accounts", "touches", "hashtag_uses") if brands else ("accounts",)
+    run, tables = store.read_run(run_id, tables=wanted)
+    t = tables.get("accounts")
+    if t is None or t.num_rows == 0:
+        raise RankingError(f"run {run.run_id} has no accounts table; run `nichegraph analyze` first.")
+    return Snapshot.from_tables(run, tables, mutuals=False)
 
 
 def rank(store: Store, query: RankQuery, *, run_id: str | None = None) -> tuple[RunRecord, pa.Table]:
     """Answer a rank query over the latest (or the given) run; returns the run and the ranked rows."""
-    if query.by not in RANK_KINDS:
+    if query.by not in KINDS:
         raise RankingError(f"--by must be one of {', '.join(RANK_KINDS)}; got {query.by!r}.")
-    if query.limit < 1:
-        raise RankingError(f"--limit must be at least 1; got {query.limit}.")
-    run, tables = store.read_run(run_id)
-    t = tables.get("accounts")
-    if t is None or t.num_rows == 0:
-        raise RankingError(f"run {run.run_id} has no accounts table; run `nichegraph analyze` first.")
-    t = t.sort_by("idx")
-    n = t.num_rows
-    idx = _col(t, "idx", run)
-    mask = np.ones(n, dtype=bool)
-    extra: dict[str, np.ndarray] = {}
-
-    tier_filter = query.tiers
-    if tier_filter is None and query.by == "hidden":
-        eligible = run.params.get("extra", {}).get("metrics", {}).get("hidden_tiers", ("nano", "micro"))
-        tier_filter = tuple(x for x in eligible if x != UNKNOWN_TIER)
-    tier_mask = np.ones(n, dtype=bool)
-    if tier_filter:
-        tier = _col(t, "tier", run, numeric=False).astype(str)
-        tier_mask = np.isin(tier, list(tier_filter))
-    if query.community is not None:
-        mask &= _col(t, "community", run) == query.community
-    if query.niche is not None:
-        mask &= _col(t, "niche", run) == query.niche
-
-    if query.by in ("brand-affinity", "internal"):
-        if query.by == "brand-affinity" and not query.brand:
-            raise RankingError("--by brand-affinity needs --brand HANDLE (the brand account).")
-        if query.brand:
-            b = resolve_account(t, query.brand)
-            handle = (t.column("handle")[b].as_py() or t.column("id")[b].as_py()) if "handle" in t.column_names \
-                else t.column("id")[b].as_py()
-            tags = tuple(query.hashtags) or (str(handle).lstrip("@"),)
-            touches = brand_touches(store, t, b, tags)
-            extra["brand_touches"] = touches
-            if query.by == "brand-affinity":
-                mask &= touches > 0
-            else:
-                comm = _col(t, "community", run)
-                where = np.unique(comm[touches > 0])
-                mask &= np.isin(comm, where)
-        if query.by == "internal":
-            if not query.affiliation:
-                raise RankingError("--by internal needs --affiliation ORG (the organisation of the employees).")
-            aff = _col(t, "affiliation", run, numeric=False)
-            want = query.affiliation.lower()
-            mask &= np.array([(a or "").lower() == want for a in aff], dtype=bool)
-
-    keys = [_col(t, k, run) for k in _KEYS[query.by]]
-    defined = ~np.isnan(keys[0])
-    rows = _order(keys, idx, mask & tier_mask & defined)[: query.limit]
-    notes = _notes(t, run, query, tier_filter, mask & defined & ~tier_mask, mask & tier_mask & ~defined, len(rows))
-    cols = [c for c in _BASE if c in t.column_names]
-    out = t.select(cols).take(pa.array(rows, type=pa.int64()))
-    out = out.add_column(0, "rank", pa.array(np.arange(1, len(rows) + 1, dtype=np.int64)))
-    for c in _SHOW[query.by]:
-        if c in t.column_names and c not in out.column_names:
-            out = out.append_column(c, t.column(c).take(pa.array(rows, type=pa.int64())))
-    for name, arr in extra.items():
-        out = out.append_column(name, pa.array(arr[rows]))
-    for c in _EVIDENCE:
-        if c in t.column_names and c not in out.column_names:
-            out = out.append_column(c, t.column(c).take(pa.array(rows, type=pa.int64())))
-    return run, out.replace_schema_metadata({_NOTES_KEY: json.dumps(notes).encode()})
-
-
-def notes_of(table: pa.Table) -> list[str]:
-    """The plain-language notes :func:`rank` attached to its answer (left-out tiers, missing data)."""
-    meta = table.schema.metadata or {}
-    return json.loads(meta[_NOTES_KEY]) if _NOTES_KEY in meta else []
-
-
-def _accounts(n: int) -> str:
-    return f"{n:,} account{'' if n == 1 else 's'}"
-
-
-def _notes(t: pa.Table, run: RunRecord, query: RankQuery, tier_filter, left_out: np.ndarray, undefined: np.ndarray,
-           n_rows: int) -> list[str]:
-    """What a reader of the ranking must know: tiers left out, accounts without a score, data the store lacks."""
-    notes = []
-    if tier_filter and UNKNOWN_TIER not in tier_filter:
-        tier = _col(t, "tier", run, numeric=False).astype(str)
-        hidden = int(np.count_nonzero(left_out & (tier == UNKNOWN_TIER)))
-        if hidden:
-            notes.append(f"{_accounts(hidden)} of unknown tier (no platform follower count) left out; add "
-                         f"--tier {','.join((*tier_filter, UNKNOWN_TIER))} to include them.")
-    if query.by == "hidden" and int(np.count_nonzero(undefined)):
-        need = run.params.get("fitted", {}).get("min_evidence")
-        notes.append(f"{_accounts(int(np.count_nonzero(undefined)))} matching the filters without a hidden score: "
-                     f"fewer than {need if need is not None else 'the minimum'} distinct accounts of their niche "
-                     "engage with them (analyze --min-evidence sets the minimum).")
-    counts = run.counts or {}
-    if query.by in ("hidden", "social") and counts.get("interactions") == 0:
-        notes.append("the store has no interactions, so social ratios are undefined and the social side rests on "
-                     "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again.")
-    if query.by in ("hidden", "social", "niche") and counts.get("follows") == 0 and counts.get("interactions") == 0:
-        notes.append("the store has neither follows nor interactions; load some and run nichegraph analyze.")
-    if "followers_count" in t.column_names and t.column("followers_count").null_count == t.num_rows:
-        notes.append("no account has a platform follower count, so every tier is unknown; load accounts with "
-                     "followers_count, or analyze --follows-complete if the follows hold every follower.")
-    if query.by == "internal" and "affiliation" in t.column_names:
-        if t.column("affiliation").null_count == t.num_rows:
-            notes.append("no account has an affiliation; load accounts with an affiliation column.")
-        elif n_rows == 0:
-            known = sorted({a for a in t.column("affiliation").to_pylist() if a})
-            notes.append(f"affiliations in this run: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}.")
-    if n_rows == 0:
-        notes.append(f"no account matches --by {query.by} with these filters.")
-    return notes
+    snap = read_snapshot(store, run_id, brands=query.by in ("brand-affinity", "internal") and bool(query.brand))
+    return snap.run, rank_snapshot(snap, query)
 
 
 def to_records(table: pa.Table) -> list[dict]:
@@ -273,5 +346,25 @@ def to_records(table: pa.Table) -> list[dict]:
     return recs
 
 
-__all__ = ["RANK_KINDS", "RankQuery", "RankingError", "brand_touches", "notes_of", "rank", "resolve_account",
-           "to_records"]
+__all__ = [
+    "EVIDENCE_COLUMNS",
+    "KINDS",
+    "RANK_KINDS",
+    "KindPlan",
+    "MissingRunTable",
+    "RankQuery",
+    "RankedPage",
+    "RankingError",
+    "UnknownAccount",
+    "brand_audience",
+    "kind_notes",
+    "notes_of",
+    "plan_kind",
+    "rank",
+    "rank_page",
+    "rank_snapshot",
+    "read_snapshot",
+    "resolve_account",
+    "resolve_brand",
+    "to_records",
+]

@@ -25,21 +25,20 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
-from .stages.metrics import MetricsParams
+from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
+from .rankings import KINDS, UNKNOWN_TIER, hidden_tiers, plan_kind, rank_page
+from .run_query import Snapshot
 
 #: Columns that identify an account in every ranking table (those present are shown).
 IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "community")
-#: The evidence every ranking row carries (those present are shown; docs/metrics.md, "Evidence").
-EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "inbound_accounts", "inbound_events", "reciprocated_events",
-                                     "niche", "community_size", "niche_size")
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """A ranking shown in the report: sort by ``score`` (descending), show ``components``.
+    """A ranking shown in the report: kind ``key`` of :data:`api.rankings.KINDS`, headed ``title``.
 
-    ``tiers`` restricts the ranking to accounts of those tiers when the run has a
-    ``tier`` column.
+    ``score`` is the kind's first sort column and ``components`` its shown columns;
+    ``tiers`` are the kind's default tiers (the run's hidden tiers for ``hidden``).
     """
 
     key: str
@@ -49,18 +48,14 @@ class Ranking:
     tiers: tuple[str, ...] = ()
 
 
+#: The evidence every ranking row carries (those present are shown; docs/metrics.md, "Evidence").
+EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "niche", *RANKING_EVIDENCE)
+#: The ranking kinds the report shows, in report order.
+REPORT_KINDS: tuple[str, ...] = ("hidden", "niche", "pagerank", "in_degree")
 #: Rankings, in report order; each appears when the run has its score column.
-RANKINGS: tuple[Ranking, ...] = (
-    Ranking("hidden", "Hidden influencers", "score_hidden",
-            ("niche_percentile", "social_ratio_shrunk", "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight",
-             "social_ratio", "follow_back_ratio", "niche_pagerank", "within_module_z", "participation", "niche_share",
-             "asymmetry"), ("nano", "micro")),
-    Ranking("niche", "Niche centrality", "niche_pagerank",
-            ("niche_percentile", "within_module_z", "participation", "niche_share", "niche")),
-    Ranking("pagerank", "Global influence (PageRank)", "pagerank", ("in_degree", "coreness")),
-    Ranking("in_degree", "Most attention received (in-degree)", "in_degree",
-            ("followers_observed", "out_degree", "reciprocity")),
-)
+RANKINGS: tuple[Ranking, ...] = tuple(
+    Ranking(key, KINDS[key]["title"], KINDS[key]["sort"][0], tuple(KINDS[key]["show"]), tuple(KINDS[key].get("tiers", ())))
+    for key in REPORT_KINDS)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:2rem auto;
@@ -135,23 +130,23 @@ def _flatten(params: dict, prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
-def ranking_rows(accounts: pa.Table, ranking: Ranking, top: int) -> tuple[list[str], list[dict]]:
-    """The top rows of one ranking: ``(columns, rows)`` with rank, identity and components.
+def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str], list[dict]]:
+    """The top rows of one ranking, as ``nichegraph rank --by KEY`` ranks them: ``(columns, rows)``.
 
     Raises
     ------
     plots.MissingColumns
-        When the run has no ``ranking.score`` column.
+        When the run lacks a column the ranking sorts by.
     """
-    mask = None
-    if ranking.tiers and "tier" in accounts.column_names:
-        mask = np.isin(plots.column(accounts, "tier").astype(str), list(ranking.tiers))
-    rows = plots.top_rows(accounts, ranking.score, top, mask=mask)
-    present = set(accounts.column_names)
+    missing = [c for c in KINDS[ranking.key]["sort"] if c not in snap.nums]
+    if missing:
+        raise plots.MissingColumns(ranking.title, missing)
+    page = rank_page(snap, plan_kind(snap, ranking.key), limit=top)
+    present = set(snap.columns)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
-    columns += [ranking.score] + [c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present
-                                  and c not in columns and c != ranking.score]
-    picked = accounts.take(pa.array(rows, pa.int64())).select(columns).to_pylist()
+    columns += [ranking.score] + [c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns
+                                  and c != ranking.score]
+    picked = snap.table.take(pa.array(page.rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
         row["rank"] = rank
     return ["rank", *columns], picked
@@ -285,21 +280,20 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
-    hidden_tiers = (run.params.get("extra") or {}).get("metrics", {}).get("hidden_tiers") or MetricsParams.hidden_tiers
+    snap = Snapshot(run, accounts)
     for ranking in RANKINGS:
         left_out = ""
-        if ranking.key == "hidden" and hidden_tiers:  # the tiers this run scored, less unknown (as `nichegraph rank`)
-            known = tuple(t for t in hidden_tiers if t != "unknown")
-            ranking = replace(ranking, title="Hidden influencers", tiers=known or tuple(hidden_tiers))
-            if known and "unknown" in hidden_tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
+        if ranking.key == "hidden":  # the tiers this run scored, less unknown (as `nichegraph rank`)
+            ranking = replace(ranking, tiers=hidden_tiers(run))
+            if UNKNOWN_TIER not in ranking.tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
                 unknown = sum(1 for t, v in zip(accounts.column("tier").to_pylist(),
                                                 accounts.column("score_hidden").to_pylist(), strict=True)
-                              if t == "unknown" and v is not None and v == v)
+                              if t == UNKNOWN_TIER and v is not None and v == v)
                 if unknown:
                     left_out = (f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "
                                 "(nichegraph rank --by hidden --tier unknown lists them)")
         try:
-            columns, rows = ranking_rows(accounts, ranking, top)
+            columns, rows = ranking_rows(snap, ranking, top)
         except plots.MissingColumns as exc:
             parts.append(f'<p class="missing">Not in this run: {_e(ranking.title)} '
                          f"(needs column(s) {_e(', '.join(exc.columns))})</p>")

@@ -193,7 +193,7 @@ def peer_compare(table: pa.Table, paths: list[str], n: int = 300) -> dict:
     import duckdb
 
     from nichegraph.api.service.routers.common import RankingQuery
-    from nichegraph.api.service.snapshot import Snapshot
+    from nichegraph.api.run_query import Snapshot
     from nichegraph.graph_store import RunRecord
 
     snap = Snapshot(RunRecord("bench", "", {}, {}), table)

@@ -15,12 +15,12 @@ __all__ = ["EngineError", "Graph", "GraphInputError", "NotConverged", "from_edge
 from .attention import KINDS, attention_graph, kind_weights
 from .centrality import coreness, pagerank
 from .niche import niche_pagerank, niche_share, participation, percentile_within, within_module_z
-from .ranking import hidden_influencer_score, rank_indices
+from .ranking import hidden_influencer_score
 from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_ratio
 from .tiers import TIER_NAMES, tiers
 
 __all__ += ["KINDS", "attention_graph", "kind_weights", "coreness", "pagerank", "niche_pagerank", "niche_share",
-            "participation", "percentile_within", "within_module_z", "hidden_influencer_score", "rank_indices",
+            "participation", "percentile_within", "within_module_z", "hidden_influencer_score",
             "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio", "TIER_NAMES", "tiers"]
 __all__ += ["audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio",
             "max_reach_portfolio", "minhash_sketches", "reach_sketch", "unique_reach"]

@@ -22,8 +22,9 @@ distinct accounts *and* to return attention.  Below the minimum evidence
 accounts is not evidence of influence.  Every component is stored next to the
 score.
 
-Brand affinity and internal influencers are filters plus an order by niche
-centrality (:func:`rank_indices`); the API layer finds the candidates.
+Ranking accounts by these scores (filters, order, ties, pages) is one query
+engine in the API layer (``api.rankings`` over ``api.run_query``), shared by
+the CLI, the HTTP service and the report.
 """
 
 from __future__ import annotations
@@ -120,51 +121,3 @@ def hidden_influencer_score(
     score = np.where(enough, score, np.nan)
     return HiddenScore(score, niche, social, eligible, weight)
 
-
-def rank_indices(score, *, mask=None, limit: int | None = None) -> np.ndarray:
-    """Indices of accounts by descending ``score`` (ties: lower index first), int64.
-
-    NaN scores and accounts outside ``mask`` are left out.
-
-    Examples
-    --------
-    >>> rank_indices([0.2, 0.9, float("nan"), 0.9, 0.1], mask=[True, True, True, True, False]).tolist()
-    [1, 3, 0]
-    """
-    s = np.asarray(score, dtype=np.float64)
-    keep = ~np.isnan(s)
-    if mask is not None:
-        m = np.asarray(mask, dtype=bool)
-        if m.shape != s.shape:
-            raise GraphInputError("mask must have one value per account.")
-        keep &= m
-    idx = np.flatnonzero(keep)
-    order = np.lexsort((idx, -s[idx]))
-    out = idx[order]
-    return out if limit is None else out[: max(int(limit), 0)]
-
-
-def brand_affinity(n: int, sources, uses, *, exclude=()) -> np.ndarray:
-    """Brand touches per account: summed ``uses`` of each account in ``sources``, float64 (n,).
-
-    ``sources`` (int indices) are the accounts that mention the brand account
-    or use its hashtags, ``uses`` how often; the brand's own accounts in
-    ``exclude`` are set to 0.  Rank the accounts with touches > 0 by niche
-    centrality with :func:`rank_indices`.
-    """
-    s = np.asarray(sources, dtype=np.int64)
-    u = np.asarray(uses, dtype=np.float64)
-    if s.shape != u.shape:
-        raise GraphInputError("sources and uses must have the same length.")
-    t = np.bincount(s, weights=u, minlength=n).astype(np.float64)
-    ex = np.asarray(list(exclude), dtype=np.int64)
-    if ex.size:
-        t[ex] = 0.0
-    return t
-
-
-def brand_communities(community, touches) -> np.ndarray:
-    """Communities where the brand is discussed: those of accounts with ``touches > 0`` (sorted int64)."""
-    c = np.asarray(community, dtype=np.int64)
-    t = np.asarray(touches, dtype=np.float64)
-    return np.unique(c[t > 0])

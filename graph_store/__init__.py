@@ -8,7 +8,7 @@ back to accounts.
 
 from __future__ import annotations
 
-from .base import EdgeArrays, LoadCounts, RunRecord, Store, TableCounts
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, Store, TableCounts
 from .errors import InputRejected, NoRunError, RowIssue, StoreError, StoreLocationError
 from .schema import INTERACTION_KINDS, SCHEMAS, TableBatch
 
@@ -49,5 +49,5 @@ def open_store(location: str, *, read_only: bool = False, **options) -> Store:
 __all__ = [
     "EdgeArrays", "INTERACTION_KINDS", "InputRejected", "LoadCounts", "NoRunError", "RowIssue", "RunRecord",
     "SCHEMAS", "Store", "StoreError", "StoreLocationError", "TableBatch", "TableCounts", "is_neo4j_uri",
-    "open_store",
+    "open_store", "RESULT_TABLES",
 ]

@@ -111,6 +111,19 @@ class RunRecord:
     counts: dict
 
 
+def wanted_tables(tables: Iterable[str] | None) -> tuple[str, ...]:
+    """The run tables to read: ``tables`` checked against :data:`RESULT_TABLES` (all of them when None)."""
+    from .errors import StoreError
+
+    if tables is None:
+        return RESULT_TABLES
+    wanted = tuple(dict.fromkeys(tables))
+    unknown = [t for t in wanted if t not in RESULT_TABLES]
+    if unknown:
+        raise StoreError(f"unknown result tables {unknown}; allowed: {RESULT_TABLES}")
+    return wanted
+
+
 def pick_run(runs: list[RunRecord], run_id: str | None, location: str) -> RunRecord:
     """The run named ``run_id`` (the newest when None) from ``runs`` (newest first).
 
@@ -129,7 +142,9 @@ def pick_run(runs: list[RunRecord], run_id: str | None, location: str) -> RunRec
 
 
 #: Result tables a run may hold (a fixed allowlist: names become table names / labels).
-RESULT_TABLES: tuple[str, ...] = ("accounts", "communities")
+#: ``accounts`` and ``communities`` are the results; ``mutuals``, ``touches``, ``hashtag_uses`` and
+#: ``audience`` are what the HTTP service answers from (docs/ARCHITECTURE.md, "Run tables").
+RESULT_TABLES: tuple[str, ...] = ("accounts", "communities", "mutuals", "touches", "hashtag_uses", "audience")
 
 
 @runtime_checkable
@@ -165,8 +180,12 @@ class Store(Protocol):
     def list_runs(self) -> list[RunRecord]:
         """Runs, newest first."""
 
-    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
-        """A run's record and tables (the newest when ``run_id`` is None)."""
+    def read_run(self, run_id: str | None = None, *,
+                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        """A run's record and tables (the newest when ``run_id`` is None); only ``tables`` when given.
+
+        Tables the run does not hold (older runs, say) are absent from the dict.
+        """
 
     def close(self) -> None:
         """Release connections."""

@@ -305,5 +305,6 @@ ORDER BY created_at DESC, run_id DESC
 """
 
 READ_RUN_TABLE = """
-MATCH (t:RunTable {run_id: $run_id}) RETURN t.table AS table, t.seq AS seq, t.data AS data ORDER BY table, seq
+MATCH (t:RunTable {run_id: $run_id}) WHERE t.table IN $tables
+RETURN t.table AS table, t.seq AS seq, t.data AS data ORDER BY table, seq
 """

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, TableCounts, pick_run, wanted_tables
 from .errors import StoreError
 from .schema import ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch
 
@@ -52,6 +52,8 @@ _DDL = [
         post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE NOT NULL, n INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS runs (
         run_id VARCHAR NOT NULL, created_at VARCHAR NOT NULL, params VARCHAR, counts VARCHAR)""",
+    # the names of the tables a run wrote (JSON list); null for runs written before it existed
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS tables VARCHAR",
 ]
 
 _STAGE_DDL = {
@@ -385,8 +387,9 @@ class DuckDBStore:
                 cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
                 con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
                 con.unregister("_res")
-            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?)",
-                        [run.run_id, run.created_at, json.dumps(run.params), json.dumps(run.counts)])
+            con.execute("INSERT INTO runs (run_id, created_at, params, counts, tables) VALUES (?, ?, ?, ?, ?)",
+                        [run.run_id, run.created_at, json.dumps(run.params), json.dumps(run.counts),
+                         json.dumps(sorted(tables))])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -397,18 +400,33 @@ class DuckDBStore:
                                 "ORDER BY created_at DESC, run_id DESC").fetchall()
         return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
 
-    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(self, run_id: str | None = None, *,
+                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        names = wanted_tables(tables)
         run = pick_run(self.list_runs(), run_id, self.location)
-        tables = {}
-        for name in RESULT_TABLES:
+        written = self._tables_of(run.run_id)
+        out = {}
+        for name in names:
+            if written is not None and name not in written:
+                continue
             target = f"result_{name}"
             exists = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                                       [target]).fetchall()[0][0]  # fetchall: finish the result before con.sql
             if exists:
                 t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?",
                                      [run.run_id])
-                tables[name] = t
-        return run, tables
+                out[name] = t
+        return run, out
+
+
+    def _tables_of(self, run_id: str) -> set[str] | None:
+        """The tables run ``run_id`` wrote, or None when the store does not record them (an older store)."""
+        has_column = self.con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' "
+                                      "AND column_name = 'tables'").fetchall()[0][0]
+        if not has_column:
+            return None
+        row = self.con.execute("SELECT tables FROM runs WHERE run_id = ?", [run_id]).fetchall()
+        return set(json.loads(row[0][0])) if row and row[0][0] else None
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:

@@ -58,7 +58,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
 from .schema import ACCOUNTS, INTERACTION_KINDS, TableBatch
 
@@ -515,17 +515,20 @@ class Neo4jStore:
         return [RunRecord(r["run_id"], r["created_at"], json.loads(r["params"] or "{}"),
                           json.loads(r["counts"] or "{}")) for r in rows]
 
-    def read_run(self, run_id: str | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(self, run_id: str | None = None, *,
+                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+        names = wanted_tables(tables)
         run = pick_run(self.list_runs(), run_id, self.location)
         parts: dict[str, list[bytes]] = {}
-        for r in self._read(cypher.READ_RUN_TABLE, {"run_id": run.run_id}, what="reading a run"):
+        for r in self._read(cypher.READ_RUN_TABLE, {"run_id": run.run_id, "tables": list(names)},
+                            what="reading a run"):
             parts.setdefault(r["table"], []).append(bytes(r["data"]))
-        tables = {}
-        for name in RESULT_TABLES:
+        out = {}
+        for name in names:
             if name in parts:
-                tables[name] = pa.concat_tables(
+                out[name] = pa.concat_tables(
                     [pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
-        return run, tables
+        return run, out
 
 
 class _IdMap:

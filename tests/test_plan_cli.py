@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from nichegraph.api.campaign import PlanError, PlanRequest, plan_campaign
 from nichegraph.api.cli import app, main
+from nichegraph.api.stages.serving import audience_table
 from nichegraph.graph_store import RunRecord, TableBatch
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.schema import SCHEMAS
@@ -53,7 +54,9 @@ def _make_store(path, with_run=True):
             "tier": [TIERS[i % 4] for i in range(N)],
             "community": pa.array([i % 3 for i in range(N)], pa.int64()),
             "price": pa.array([float(1 + i % 7) if i != 7 else None for i in range(N)], pa.float64())})
-        st.write_run(RunRecord("r1", "2026-01-01T00:00:00+00:00", {}, {}), {"accounts": table})
+        # the follows as `analyze` stores them for planning (api.stages.serving)
+        st.write_run(RunRecord("r1", "2026-01-01T00:00:00+00:00", {}, {}),
+                     {"accounts": table, "audience": audience_table(st.read_edges())})
     st.close()
     audiences = {ids[i]: set() for i in range(N)}
     for a, b in pairs:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nichegraph.api.cli import app
+from nichegraph.api.stages.serving import serving_tables
 from nichegraph.api.stages.metrics import METRIC_COLUMNS, compute_metrics
 from nichegraph.graph_store import RunRecord
 from nichegraph.graph_store.duckdb_store import DuckDBStore
@@ -39,7 +40,8 @@ def stored(tmp_path_factory):
         metrics = compute_metrics(edges, accounts, community)
         cols.update(metrics)
         table = pa.table({k: v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v) for k, v in cols.items()})
-        st.write_run(RunRecord("r1", "2026-01-01T00:00:00+00:00", {}, st.counts()), {"accounts": table})
+        st.write_run(RunRecord("r1", "2026-01-01T00:00:00+00:00", {}, st.counts()),
+                     {"accounts": table, **serving_tables(st, edges, st.read_hashtags())})
     return path, world, table
 
 

@@ -25,7 +25,7 @@ def command(
     max_page_size: Annotated[int | None, typer.Option(min=1, max=10_000, help="Largest page. [default: 500]")] = None,
     poll_seconds: Annotated[float | None, typer.Option(
         min=0, help="Check for a newer run every N seconds; 0 never. [default: 10]")] = None,
-    mutuals: Annotated[bool, typer.Option(help="Index mutual connections from the store's edges at load.")] = True,
+    mutuals: Annotated[bool, typer.Option(help="Load the run's mutual connections table (for GET /v1/accounts/ID).")] = True,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (each holds its own snapshot in "
                                                             "memory and polls the store).")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",

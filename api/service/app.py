@@ -23,7 +23,8 @@ from .errors import ERROR_RESPONSES, error_response
 from .routers import V1_ROUTERS, health
 from .security import CursorSigner, KeyRing, RateLimiter, load_keys
 from .settings import Settings, load_settings
-from .snapshot import SnapshotHolder
+from .plan_queue import PlanQueue
+from .run_holder import SnapshotHolder, file_version
 
 DESCRIPTION = """\
 Rankings computed by `nichegraph analyze`, served from memory.
@@ -97,7 +98,7 @@ class LimitsMiddleware:
 def default_opener(settings: Settings) -> Callable[[], Store]:
     from nichegraph.api.options import open_cli_store
 
-    return lambda: open_cli_store(settings.store, read_only=True)
+    return lambda: open_cli_store(settings.store, read_only=True, lock_wait=0.0)
 
 
 def _nodes(node):
@@ -151,8 +152,11 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
     settings = settings or load_settings()
     keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys), threads=settings.key_check_threads,
                    failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst))
-    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals)
-    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst),
+    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals,
+                            version=None if open_store else file_version(settings.store))
+    plans = PlanQueue(workers=settings.plan_workers, queue=settings.plan_queue, per_key=settings.plan_per_key,
+                      budget_seconds=settings.plan_budget_seconds, window_seconds=settings.plan_budget_window)
+    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst), plans,
                          cursors=CursorSigner(settings.cursor_secret))
 
     @contextlib.asynccontextmanager
@@ -182,7 +186,6 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
         app.include_router(router, prefix="/v1",
                            dependencies=[Depends(scope(scope_name)), Depends(strict_query("/v1"))],
                            responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
-    # POST /v1/campaigns/plan (issue 8): add (campaigns.router, "campaigns") to routers.V1_ROUTERS.
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],

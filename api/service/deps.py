@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable
+from typing import Annotated, Callable
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
@@ -28,51 +26,25 @@ from fastapi.responses import Response
 from .errors import ApiError, dumps, invalid_parameters
 from .security import CursorSigner, KeyCheckRefused, KeyRing, RateLimiter, retry_after_header
 from .settings import Settings
-from .snapshot import QueryError, Snapshot, SnapshotHolder
+from ..run_query import QueryError, Snapshot
+from .run_holder import SnapshotHolder
+from .plan_queue import PlanQueue
+
 
 @dataclass
 class ServiceState:
-    """Everything the app shares between requests (opened in the lifespan)."""
+    """Everything the app shares between requests (opened in the lifespan); none of it is a store connection."""
 
     settings: Settings
     holder: SnapshotHolder
     keys: KeyRing
     limiter: RateLimiter
-    cache: "RunCache" = field(default_factory=lambda: RunCache())
-    store_lock: threading.Lock = field(default_factory=threading.Lock)
+    plans: PlanQueue
     cursors: CursorSigner = field(default_factory=CursorSigner)
-
-
-class RunCache:
-    """A small LRU of per-run derived results (brand audiences), dropped when the run changes."""
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_make(self, key, make: Callable[[], Any]):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = make()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
-
-
-async def get_state_dep(request: Request) -> ServiceState:
-    return request.app.state.nichegraph
 
 
 def get_state(request: Request) -> ServiceState:
     return request.app.state.nichegraph
-
-
-State = Annotated[ServiceState, Depends(get_state_dep)]
 
 
 @dataclass(frozen=True)
@@ -188,6 +160,7 @@ def scope(name: str) -> Callable:
             if not key.allows(name):
                 raise ApiError(403, f"the API key {key.name!r} lacks the scope {name!r}")
             client = "key:" + key.name
+        request.state.client_key = client  # who pays for costly work (campaign plans)
         wait = state.limiter.take(client)
         if wait > 0:
             raise ApiError(429, f"rate limit of {state.limiter.rate:g} requests/s exceeded; retry later",

@@ -41,7 +41,7 @@ class Settings:
     cache_max_age : int
         ``Cache-Control: max-age`` for run-based responses, in seconds.
     mutuals : bool
-        Read the store's edges at snapshot load to answer "strongest mutual
+        Load the run's ``mutuals`` table to answer "strongest mutual
         connections" on the account endpoint.
     auth_failure_rate : float
         Per client address, key derivations allowed per second once the burst
@@ -61,6 +61,16 @@ class Settings:
         Secret that signs pagination cursors; every worker process must share
         it.  ``None``: a random secret per process (``nichegraph serve
         --workers N`` makes one shared secret when none is given).
+    plan_workers : int
+        Campaign plans computed at once (worker threads, off the event loop).
+    plan_queue : int
+        Plans admitted at once, running or waiting; more get 503 with ``Retry-After``.
+    plan_per_key : int
+        Plans one API key (or client address) may have admitted at once; more get 429.
+    plan_budget_seconds, plan_budget_window : float
+        Per key, at most ``plan_budget_seconds`` of plan compute time per
+        ``plan_budget_window`` seconds (a token bucket charged with each plan's
+        measured time); over it, 429 with ``Retry-After``.
     """
 
     store: str = "nichegraph.duckdb"
@@ -81,6 +91,11 @@ class Settings:
     key_check_threads: int = 1
     auth_failure_delay: float = 1.0
     cursor_secret: str | None = field(default=None, repr=False)
+    plan_workers: int = 2
+    plan_queue: int = 8
+    plan_per_key: int = 2
+    plan_budget_seconds: float = 30.0
+    plan_budget_window: float = 60.0
     extra: dict = field(default_factory=dict)
 
 
@@ -151,5 +166,9 @@ def _check(s: Settings) -> None:
         raise ValueError(f"key_check_threads {s.key_check_threads} must be between 1 and 64")
     if s.cursor_secret is not None and len(s.cursor_secret) < 16:
         raise ValueError("cursor_secret must be at least 16 characters")
+    if s.plan_workers < 1 or s.plan_queue < s.plan_workers or s.plan_per_key < 1:
+        raise ValueError("plan_workers and plan_per_key must be >= 1 and plan_queue >= plan_workers")
+    if s.plan_budget_seconds <= 0 or s.plan_budget_window <= 0:
+        raise ValueError("plan_budget_seconds and plan_budget_window must be > 0")
     if s.max_query_bytes < 256 or s.max_body_bytes < 1024:
         raise ValueError("max_query_bytes must be >= 256 and max_body_bytes >= 1024")

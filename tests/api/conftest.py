@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nichegraph.api.service import create_app, load_settings
+from nichegraph.api.stages.serving import serving_tables
 from nichegraph.graph_store import RunRecord, TableBatch
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.schema import SCHEMAS
@@ -92,8 +93,10 @@ def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") 
         }),
     ])
     accounts, communities = world_tables(n=n)
+    # the serving tables as `nichegraph analyze` builds them, from the edges loaded above
+    serving = serving_tables(st, st.read_edges(), st.read_hashtags())
     st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
-                 {"accounts": accounts, "communities": communities})
+                 {"accounts": accounts, "communities": communities, **serving})
 
 
 def build_store(path, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:

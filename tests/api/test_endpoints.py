@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import time
 
@@ -252,7 +253,7 @@ def test_brand_affinity_matches_rank_command(client, store_path):
     with DuckDBStore(store_path, read_only=True) as st:
         _, cli = rank(st, RankQuery(by="brand-affinity", brand="handle10", limit=100))
     api = client.get("/v1/brands/handle10/affinity").json()["items"]
-    assert [i["id"] for i in api if i["niche_pagerank"] is not None] == cli.column("id").to_pylist()
+    assert [i["id"] for i in api] == cli.column("id").to_pylist()
     assert [i["brand_touches"] for i in api] == cli.column("brand_touches").to_pylist()
 
 
@@ -346,7 +347,14 @@ def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
         def broken():
             raise StoreError(f"cannot open store {path}: locked by another process")
 
+        def store_changed():  # the holder opens the store only when the file changed since its last check
+            st = os.stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+        assert holder.refresh() is False  # unchanged file: not even opened
         holder._open = broken
+        assert holder.refresh() is False and holder.last_error is None
+        store_changed()
         assert holder.refresh() is False
         r = c.get("/readyz").json()
         assert r["status"] == "ready" and r["message"] == "the store could not be read at the last check"
@@ -358,6 +366,7 @@ def test_keeps_serving_when_the_store_fails(tmp_path, store_path):
 
         holder._open = crash
         assert holder.refresh() is False and "secret" not in c.get("/readyz").text
+        assert c.get("/readyz").json()["message"] == "loading the newest run failed; see the server log"
 
 
 def test_background_poller_swaps(tmp_path, store_path):
@@ -481,7 +490,7 @@ def test_request_limits(client):
 
 
 def test_internal_errors_are_opaque(store_path, monkeypatch):
-    from nichegraph.api.service.snapshot import Snapshot
+    from nichegraph.api.run_query import Snapshot
 
     def boom(self, *a, **k):
         raise RuntimeError("secret internal detail /etc/passwd")

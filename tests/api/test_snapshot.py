@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from nichegraph.api.service import snapshot as snapmod
-from nichegraph.api.service.snapshot import Filters, MutualIndex, QueryError, RangeFilter, Snapshot, decode_cursor
+from nichegraph.api.run_query import snapshot as snapmod
+from nichegraph.engine.mutual_ties import mutual_ties
+from nichegraph.api.run_query import Filters, MutualIndex, QueryError, RangeFilter, Snapshot, decode_cursor
 from nichegraph.graph_store import RunRecord
 
 from .conftest import world_tables
@@ -172,6 +173,14 @@ def _naive_mutuals(n, fs, fd, isrc, idst, w):
     return {u: [(t[2], t[3], t[4]) for t in sorted(lst)] for u, lst in out.items()}
 
 
+def _mutual_index(n, fs, fd, isrc, idst, w, per_node):
+    """The path `analyze` -> run table -> service takes: engine ties, the `mutuals` table, the in-memory CSR."""
+    ties = mutual_ties(n, fs, fd, isrc, idst, w, per_node=per_node)
+    table = pa.table({"account": ties.account, "other": ties.other, "strength": ties.strength,
+                      "mutual_follow": ties.mutual_follow})
+    return MutualIndex.from_table(n, table.take(np.random.default_rng(0).permutation(table.num_rows)))
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_mutual_index_matches_naive(seed):
     rng = np.random.default_rng(seed)
@@ -179,7 +188,7 @@ def test_mutual_index_matches_naive(seed):
     fs, fd = rng.integers(0, n, 60), rng.integers(0, n, 60)
     isrc, idst = rng.integers(0, n, 80), rng.integers(0, n, 80)
     w = rng.integers(1, 4, 80).astype(float)
-    idx = MutualIndex.from_edges(n, fs, fd, isrc, idst, w, per_node=5)
+    idx = _mutual_index(n, fs, fd, isrc, idst, w, per_node=5)
     want = _naive_mutuals(n, fs.tolist(), fd.tolist(), isrc.tolist(), idst.tolist(), w.tolist())
     for u in range(n):
         nbr, s, f = idx.of(u, 5)
@@ -187,5 +196,5 @@ def test_mutual_index_matches_naive(seed):
 
 
 def test_mutual_index_empty():
-    idx = MutualIndex.from_edges(3, [], [], [], [], [])
+    idx = _mutual_index(3, [], [], [], [], [], per_node=20)
     assert all(len(idx.of(u, 10)[0]) == 0 for u in range(3))

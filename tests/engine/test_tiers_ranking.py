@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nichegraph.engine import GraphInputError, TIER_NAMES, hidden_influencer_score, rank_indices, tiers
-from nichegraph.engine.ranking import brand_affinity, brand_communities
+from nichegraph.engine import GraphInputError, TIER_NAMES, hidden_influencer_score, tiers
 from nichegraph.engine.tiers import tier_names
 
 
@@ -55,20 +54,6 @@ def test_hidden_score_matches_naive(seed):
         assert h.eligible[i] == (code[i] in (0, 1))
     h2 = hidden_influencer_score(pct, sr, fb, code, eligible_tiers=(0, 1, 2, 3))
     assert np.all(h2.score >= h.score) and h2.eligible.all()
-
-
-def test_rank_indices_ties_nan_mask_limit():
-    s = np.array([0.5, 0.9, np.nan, 0.9, 0.1, 0.5])
-    assert rank_indices(s).tolist() == [1, 3, 0, 5, 4]
-    assert rank_indices(s, limit=2).tolist() == [1, 3]
-    assert rank_indices(s, mask=s < 0.6).tolist() == [0, 5, 4]
-    assert rank_indices(np.zeros(0)).tolist() == []
-
-
-def test_brand_affinity_and_communities():
-    t = brand_affinity(5, [1, 3, 1, 0], [2, 1, 1, 4], exclude=[0])
-    assert t.tolist() == [0.0, 3.0, 0.0, 1.0, 0.0]
-    assert brand_communities([7, 7, 2, 9, 9], t).tolist() == [7, 9]
 
 
 def test_docs_metrics_examples():

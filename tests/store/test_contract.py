@@ -239,3 +239,43 @@ def test_runs_round_trip(store):
         store.read_run("nope")
     with pytest.raises(StoreError):
         store.write_run(RunRecord("run-3", "2026-01-03", {}, {}), {"evil; DROP": t1["accounts"]})
+
+
+def test_serving_tables_round_trip_and_partial_reads(store):
+    """The run tables the service answers from, as `analyze` builds them, survive the store; read_run(tables=) reads
+    only what is asked, and a run without a table simply lacks it."""
+    from nichegraph.api.stages.serving import serving_tables
+
+    store.load([batch("follows", [{"follower": "a", "followee": "b"}, {"follower": "b", "followee": "a"},
+                                  {"follower": "c", "followee": "a"}]),
+                batch("interactions", [
+                    {"source": "a", "target": "c", "kind": "reply", "hashtags": ["Vegan"]},
+                    {"source": "c", "target": "a", "kind": "reply"},
+                    {"source": "c", "target": "a", "kind": "mention", "hashtags": ["vegan", "food"]},
+                    {"source": "b", "target": "c", "kind": "mention"}])])
+    edges = store.read_edges()
+    serving = serving_tables(store, edges, store.read_hashtags())
+    ids = list(edges.node_ids)  # a, b, c
+    touches = {(ids[r["source"]], ids[r["target"]]): r["n"] for r in serving["touches"].to_pylist()}
+    assert touches == {("a", "c"): 1, ("c", "a"): 2, ("b", "c"): 1}
+    uses = {(ids[r["source"]], r["tag"]): r["n"] for r in serving["hashtag_uses"].to_pylist()}
+    assert uses == {("a", "vegan"): 1, ("c", "vegan"): 1, ("c", "food"): 1}
+    ties = {(ids[r["account"]], ids[r["other"]]): (r["strength"], r["mutual_follow"])
+            for r in serving["mutuals"].to_pylist()}
+    assert ties == {("a", "b"): (0.0, True), ("b", "a"): (0.0, True), ("a", "c"): (1.0, False),
+                    ("c", "a"): (1.0, False)}
+    assert sorted(zip(serving["audience"].column("follower").to_pylist(),
+                      serving["audience"].column("account").to_pylist())) == [(0, 1), (1, 0), (2, 0)]
+    acc = pa.table({"idx": pa.array([0, 1, 2], pa.int32()), "id": ids})
+    store.write_run(RunRecord("run-1", "2026-01-01T00:00:00", {}, {}), {"accounts": acc})
+    store.write_run(RunRecord("run-2", "2026-01-02T00:00:00", {}, {}), {"accounts": acc, **serving})
+    _, tables = store.read_run()
+    assert set(tables) == {"accounts", *serving}
+    for name, table in serving.items():
+        assert sorted(tables[name].to_pylist(), key=str) == sorted(table.to_pylist(), key=str), name
+    _, tables = store.read_run(tables=("touches",))
+    assert set(tables) == {"touches"}
+    _, tables = store.read_run("run-1", tables=("accounts", "audience"))
+    assert set(tables) == {"accounts"}
+    with pytest.raises(StoreError, match="unknown result tables"):
+        store.read_run(tables=("accounts", "secrets"))

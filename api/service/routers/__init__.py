@@ -6,7 +6,6 @@ from . import accounts, brands, communities, health, organisations, rankings, ru
 from . import campaigns
 
 #: (router, scope) pairs mounted under /v1 by :func:`api.service.app.create_app`.
-#: ``POST /v1/campaigns/plan`` (issue 8) goes here as ``(campaigns.router, "campaigns")``.
 V1_ROUTERS = [
     (rankings.router, "rankings"),
     (accounts.router, "accounts"),

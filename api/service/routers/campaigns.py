@@ -1,11 +1,12 @@
 """``POST /v1/campaigns/plan``: choose the accounts whose audiences together reach the most people.
 
-Thin layer over :func:`api.campaign.plan_from_arrays`.  The follow graph and
-the run's accounts table are read from the store once per run (under the
-store lock) and cached with the audience graph; each request then runs only
-the selection (lazy greedy for ``reach``, IMM for ``spread``) in the worker
-thread pool (the kernels release the GIL).  Requests are bounded: ``k`` at
-most 500, IMM at most 2,000,000 RR sets.
+Thin layer over :func:`api.campaign.plan_for_run`.  The audience graph and the
+accounts table come from the snapshot in memory (built from the run's tables
+when the run was loaded), so a request never opens the store.  The selection
+(lazy greedy for ``reach``, IMM for ``spread``) runs on the
+:class:`~api.service.plan_queue.PlanQueue` workers, off the event loop, with a
+bounded queue and a compute budget per key.  Requests are bounded: ``k`` at most
+500, IMM at most 2,000,000 RR sets.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nichegraph.engine import EngineError
-from nichegraph.engine.campaign import audience_graph
-from nichegraph.graph_store import StoreError
 
-from ...campaign import PlanError, PlanRequest, plan_from_arrays
+from ...campaign import PlanError, PlanRequest, plan_for_run
 from ..deps import Snap, get_state
 from ..errors import ApiError, ErrorBody, dumps
+from ..plan_queue import PlanRefused
 
 router = APIRouter(tags=["campaigns"])
 
@@ -94,46 +94,31 @@ class CampaignPlan(BaseModel):
                                                    "matrices (rows and columns in selection order).")
 
 
-def _world(request: Request, run_id: str):
-    state = get_state(request)
-
-    def make():
-        try:
-            with state.store_lock:
-                store = state.holder.open_store()
-                try:
-                    _, tables = store.read_run(run_id)
-                    edges = store.read_edges()
-                finally:
-                    store.close()
-        except StoreError as exc:
-            raise ApiError(503, "the store is busy or changed; try again shortly",
-                           headers={"Retry-After": "5"}) from exc
-        accounts = tables.get("accounts")
-        if accounts is None:
-            raise ApiError(503, f"run {run_id} has no accounts table")
-        return edges, accounts, audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
-
-    return state.cache.get_or_make(("campaign-world", run_id), make)
-
-
 @router.post("/campaigns/plan", operation_id="planCampaign", response_model=CampaignPlan, summary="Plan a campaign",
-             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
+             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+                        503: {"model": ErrorBody, "description": "Too many plans queued, or the run has no "
+                                                                 "audience table; see Retry-After"}},
              description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
                          "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
                          "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
                          "total with its uncertainty.")
-def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
     snap = ctx.snap
-    edges, accounts, audience = _world(request, snap.run_id)
+    if snap.audience is None:
+        raise ApiError(503, f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
+                       headers={"Retry-After": "60"})
     req = PlanRequest(k=body.k, tiers=tuple(body.tier) if body.tier else None,
                       communities=tuple(body.community) if body.community else None,
                       affiliations=tuple(body.affiliation) if body.affiliation else None,
                       budget=body.budget, cost_column=body.cost_column, objective=body.objective,
                       probability=body.probability, epsilon=body.epsilon, ell=body.ell, seed=body.seed,
                       max_rr_sets=MAX_RR_SETS, overlap=body.overlap)
+    client = getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
     try:
-        result = plan_from_arrays(edges, accounts, req, run_id=snap.run_id, audience=audience)
+        result = await get_state(request).plans.run(
+            client, lambda: plan_for_run(snap.audience, snap.table, req, run_id=snap.run_id))
+    except PlanRefused as exc:
+        raise ApiError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
     except (PlanError, EngineError) as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
     return Response(dumps(result.to_dict()), media_type="application/json",

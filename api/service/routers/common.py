@@ -16,9 +16,10 @@ from typing import Annotated, Literal
 from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from ...rankings import ARGUMENT_KINDS, RANK_KINDS
+from ...run_query import Filters, RangeFilter
 from ..deps import CURSOR_DESCRIPTION, unsigned_cursor
 from ..errors import ApiError, format_loc, invalid_parameters
-from ..snapshot import Filters, RangeFilter
 
 _Str200 = Annotated[str, Field(max_length=200)]
 #: Ids and counts are int64 in the store: larger values are refused (422), never overflow.
@@ -48,6 +49,10 @@ class RankingQuery(BaseModel):
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.",
                                            examples=[0.5])
+    by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
+        None, description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
+                          "default tiers, accounts without its score left out); filters still apply, and `sort` "
+                          "replaces its order.", examples=["hidden"])
     sort: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_]+$",
                              description="Numeric column to sort by (any score of the run); default `score_hidden` "
                                          "when the run has it.", examples=["score_hidden"])
