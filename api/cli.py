@@ -2,17 +2,20 @@
 
 Each command lives in ``api/commands/<name>.py`` and exposes a function named
 ``command`` whose parameters are Typer options.  Errors from the lower layers
-are shown as one clear message and exit code 2, never as a traceback.
+are shown as one clear message and exit code 2, never as a traceback; any other
+error is shown as one line with exit code 1 and its traceback only with
+``nichegraph --debug COMMAND``.  Store URIs in messages never show a password.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
 from nichegraph.engine import EngineError
-from nichegraph.graph_store import StoreError
+from nichegraph.graph_store import StoreError, redact
 
 app = typer.Typer(
     name="nichegraph",
@@ -24,9 +27,14 @@ app = typer.Typer(
 
 
 
+#: Set by ``--debug``: show tracebacks instead of one-line messages.
+DEBUG = {"on": False}
+
+
 @app.callback()
-def _root() -> None:
+def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback of any error.")) -> None:
     """Find who really matters inside niche online communities."""
+    DEBUG["on"] = debug
 
 
 #: command name -> module under api.commands
@@ -52,15 +60,29 @@ for _name, _module in COMMANDS.items():
 def main() -> None:
     """Console entry point: run the app, turning known errors into clean messages."""
     from rich.console import Console
+    from rich.markup import escape
 
     from . import compile_notice
 
     compile_notice.install()
+    err = Console(stderr=True, highlight=False, emoji=False)
     try:
         app()
     except (StoreError, EngineError) as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        if DEBUG["on"]:
+            raise
+        err.print(f"[bold red]error:[/] {escape(redact(str(exc)))}")
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]")
+        raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if DEBUG["on"] or "--debug" in sys.argv[1:2]:
+            raise
+        err.print(f"[bold red]error:[/] {escape(redact(f'{type(exc).__name__}: {exc}'))}\n"
+                  "this is unexpected; run the command again as nichegraph --debug ... to see the traceback "
+                  "and please report it")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

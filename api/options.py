@@ -60,6 +60,23 @@ def neo4j_settings() -> dict:
     return settings
 
 
+#: Optional extras by the modules they provide (pyproject.toml's [project.optional-dependencies]).
+EXTRAS = {"api": ("fastapi", "pydantic", "uvicorn"), "report": ("matplotlib",), "neo4j": ("neo4j",)}
+
+
+def require_extra(extra: str, command: str) -> None:
+    """Exit with a one-line message (code 2) when a module of ``extra`` cannot be imported."""
+    import importlib
+
+    for module in EXTRAS[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            typer.echo(f"error: nichegraph {command} needs the optional package {module!r} (the {extra!r} extra); "
+                       f"install it with: pip install 'nichegraph[{extra}]'", err=True)
+            raise typer.Exit(2) from None
+
+
 #: Seconds a command waits for a DuckDB file another process holds (``NICHEGRAPH_LOCK_WAIT``).
 DEFAULT_LOCK_WAIT = 30.0
 

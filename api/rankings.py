@@ -81,7 +81,7 @@ class UnknownAccount(RankingError):
 
 
 class MissingRunTable(RankingError):
-    """The run was written before a table the query needs existed."""
+    """The run was written before a table or column the query needs existed (re-run analyze)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,10 @@ def plan_kind(snap: Snapshot, by: str, filters: Filters = Filters(), *, brand: s
     if sort is not None:
         return KindPlan(Filters(values, filters.ranges), (sort,), candidates, touches, brand_info)
     order = tuple(kind["sort"])
+    missing = [c for c in order if c not in snap.nums]
+    if missing:
+        raise MissingRunTable(f"run {snap.run_id} has no column {missing[0]!r} (made by a version before it "
+                              "existed); run `nichegraph analyze` again.")
     # a row without the first sort value has no place in the ranking
     ranges = (*filters.ranges, RangeFilter(order[0], param="by"))
     return KindPlan(Filters(values, ranges), order, candidates, touches, brand_info)

@@ -24,11 +24,12 @@ connection; table names come from fixed allowlists.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import duckdb
 import numpy as np
@@ -66,6 +67,17 @@ _ACCOUNT_FIELDS = [f.name for f in ACCOUNTS if f.name != "id"]
 
 DEFAULT_PATH = "nichegraph.duckdb"
 
+
+
+def _quietly(fn: Callable, *args) -> None:
+    """Clean-up after a statement that may have failed: DuckDB then refuses every statement until the
+    rollback, and that refusal must not hide the original error."""
+    with contextlib.suppress(duckdb.Error):
+        fn(*args)
+
+
+def _unregister(con: "duckdb.DuckDBPyConnection", name: str) -> None:
+    _quietly(con.unregister, name)
 
 class DuckDBStore:
     """Store backed by a DuckDB file (or ``":memory:"``).
@@ -129,15 +141,19 @@ class DuckDBStore:
                     b = tb.batch
                 con.register("_batch", b)
                 con.execute(f"INSERT INTO stage_{tb.table} SELECT * FROM _batch")
-                con.unregister("_batch")
+                _unregister(con, "_batch")
             self._stage_int = pa.Table.from_batches(int_batches, schema=SCHEMAS["interactions"])
             del int_batches
             counts = self._merge_staged()
             for table in _STAGE_DDL:
                 con.execute(f"DROP TABLE stage_{table}")
             con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             con.execute("ROLLBACK")
+            # Ctrl-C inside a query surfaces as DuckDB's interrupt (or, scanning Arrow data, a RuntimeError)
+            if isinstance(exc, duckdb.InterruptException) or (
+                    isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"):
+                raise KeyboardInterrupt from exc
             raise
         finally:
             self._stage_int = None
@@ -147,6 +163,15 @@ class DuckDBStore:
         con = self.con
         one = lambda sql, params=None: con.execute(sql, params).fetchall()[0][0]  # noqa: E731
         out = LoadCounts()
+
+        # 0. an X account first seen as @username (a mention without an id, see ingest/_handles.py) takes its
+        # id when a load brings it; it keeps its idx, so every stored edge follows it
+        con.execute("""
+            UPDATE accounts SET id = s.id FROM (
+                SELECT min(id) AS id, '@' || lower(handle) AS key FROM stage_accounts
+                WHERE handle IS NOT NULL AND platform = 'x' AND NOT starts_with(id, '@') GROUP BY ALL) s
+            WHERE accounts.id = s.key AND accounts.platform = 'x'
+              AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.id)""")
 
         # 1. accounts: every id named anywhere in this load.  Interaction endpoints are first looked up among
         # the stored accounts (Arrow hash lookup); only the unknown ones go through DISTINCT (none, when the
@@ -161,7 +186,7 @@ class DuckDBStore:
                     UNION ALL SELECT follower FROM stage_follows UNION ALL SELECT followee FROM stage_follows
                     UNION ALL SELECT id FROM _int_ids)""")
         finally:
-            con.unregister("_int_ids")
+            _unregister(con, "_int_ids")
         del unknown
         base = one("SELECT coalesce(max(idx) + 1, 0) FROM accounts")
         new_ids = one("SELECT count(*) FROM load_ids l ANTI JOIN accounts a ON a.id = l.id")
@@ -234,8 +259,8 @@ class DuckDBStore:
                         SELECT src, dst, kind::interaction_kind, ts, post_id, hashtags, coalesce(weight, 1.0), 1
                         FROM _ins""")
                 finally:
-                    con.execute("RESET force_compression")
-                    con.unregister("_ins")
+                    _quietly(con.execute, "RESET force_compression")
+                    _unregister(con, "_ins")
                 return out
         _register(con, "_ins", ins)
         try:
@@ -245,7 +270,7 @@ class DuckDBStore:
                        coalesce(weight, 1.0) AS weight, count(*)::INTEGER AS n
                 FROM _ins GROUP BY ALL""")
         finally:
-            con.unregister("_ins")
+            _unregister(con, "_ins")
         del ins
         i.rows = one("SELECT coalesce(sum(n), 0) FROM int_new")
         i.duplicates = i.rows - one("SELECT count(*) FROM int_new")
@@ -386,7 +411,7 @@ class DuckDBStore:
                         con.execute(f'ALTER TABLE {target} ADD COLUMN "{_ident(col)}" {ctype}')
                 cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
                 con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
-                con.unregister("_res")
+                _unregister(con, "_res")
             con.execute("INSERT INTO runs (run_id, created_at, params, counts, tables) VALUES (?, ?, ?, ?, ?)",
                         [run.run_id, run.created_at, json.dumps(run.params), json.dumps(run.counts),
                          json.dumps(sorted(tables))])
@@ -453,7 +478,7 @@ def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
         h = con.execute("SELECT hash(src, dst, kind, ts, post_id, hashtags, coalesce(weight, 1.0)) AS h "
                         "FROM _rows").fetchnumpy()["h"]
     finally:
-        con.unregister("_rows")
+        _unregister(con, "_rows")
     h = np.sort(np.asarray(h))
     return bool((h[1:] == h[:-1]).any())
 

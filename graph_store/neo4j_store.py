@@ -158,6 +158,10 @@ class Neo4jStore:
             Server-side limit for one transaction (a stuck lock wait ends as an error
             instead of hanging the load).
         """
+        from .uri import parse_neo4j_uri
+
+        parsed = parse_neo4j_uri(uri)  # no password in self.location or any message built from it
+        uri, user, password = parsed.uri, parsed.user or user, parsed.password or password
         auth = (user or "neo4j", password or "") if (user or password) else None
         try:
             driver = neo4j.GraphDatabase.driver(

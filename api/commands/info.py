@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from nichegraph.graph_store import redact
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
@@ -19,11 +22,11 @@ def command(
     with open_cli_store(store, read_only=True) as st:
         counts = st.counts()
         runs = st.list_runs()
-    info = {"store": store, **counts, "runs": len(runs), "latest_run": runs[0].run_id if runs else None}
+    info = {"store": redact(store), **counts, "runs": len(runs), "latest_run": runs[0].run_id if runs else None}
     if as_json:
         typer.echo(json.dumps(info))
         return
-    table = Table(title=f"nichegraph store {store}", show_header=False)
+    table = Table(title=f"nichegraph store {escape(info['store'])}", show_header=False)
     for key, value in info.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
-    Console().print(table)
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else escape(str(value)))
+    Console(emoji=False).print(table)

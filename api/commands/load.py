@@ -18,8 +18,10 @@ from rich.table import Table
 
 from rich.markup import escape
 
+from nichegraph.graph_store import redact
 from nichegraph.graph_store.errors import InputRejected, StoreError
-from nichegraph.graph_store.ingest import FORMATS, FileRejected, FileStats, LoadReport, load_files, load_mapping
+from nichegraph.graph_store.ingest import (FORMATS, FileRejected, FileStats, LoadReport, check_rejects_path, load_files,
+                                           load_mapping)
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
@@ -39,6 +41,9 @@ def command(
         "--column", metavar="FIELD=COLUMN", help="[TABLE.]FIELD=THEIR_COLUMN, e.g. follower=source (repeatable).")] = None,
     columns: Annotated[Optional[str], typer.Option(
         "--columns", metavar="FILE|NAME", help="TOML mapping file (or a shipped one: senators-follow).")] = None,
+    ignore_column: Annotated[Optional[list[str]], typer.Option(
+        "--ignore-column", metavar="[TABLE.]COLUMN", help="Leave out a column that is no field (repeatable); "
+                                                          "any other unknown column is refused.")] = None,
     kind: Annotated[Optional[str], typer.Option(
         "--kind", metavar="KIND", help="Interaction kind for files without one (snap edge lists).")] = None,
     ids: Annotated[Optional[str], typer.Option("--ids", metavar="keep|lower", help="keep | lower: lower-case every account id.")] = None,
@@ -46,7 +51,7 @@ def command(
         "--timestamp-format", metavar="FMT", help="auto | unix | unix_ms | iso | a strptime pattern.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     if fmt not in FORMATS:
         err.print(f"[bold red]error:[/] --format {fmt!r}: use one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -57,7 +62,10 @@ def command(
         err.print("[bold red]error:[/] nothing to load: give --accounts, --follows and/or --interactions")
         raise typer.Exit(2)
     try:
-        mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format)
+        # before the store is opened (which creates its file) and before any input is parsed
+        check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or [])], store)
+        mapping = load_mapping(columns, column or [], ids=ids, timestamp_format=timestamp_format,
+                               ignore=ignore_column or [])
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         raise typer.Exit(2) from None
@@ -71,7 +79,7 @@ def command(
 
     def on_progress(stats: FileStats, done: int, total: int) -> None:
         if id(stats) not in tasks:
-            tasks[id(stats)] = progress.add_task(_short(stats.path), total=total, rows=0)
+            tasks[id(stats)] = progress.add_task(escape(_short(stats.path)), total=total, rows=0)
         progress.update(tasks[id(stats)], completed=done, rows=stats.rows)
         if done >= total and len(tasks) == n_inputs and not writing:
             # every file is read; the store now merges the batches in its transaction
@@ -87,6 +95,10 @@ def command(
         if rejects and isinstance(exc, InputRejected) and not isinstance(exc, FileRejected):
             err.print(f"the bad rows were written to {escape(rejects)}")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        # the store's transaction was rolled back as the exception left it (see docs/guarantees.md)
+        err.print("[bold red]interrupted:[/] the load was stopped; the store was not changed")
+        raise typer.Exit(130) from None
     _summary(report, store)
 
 
@@ -95,12 +107,12 @@ def _short(path: str, width: int = 40) -> str:
 
 
 def _summary(report: LoadReport, store: str) -> None:
-    out = Console(highlight=False)
-    t = Table(title=f"loaded into {store}", title_justify="left")
+    out = Console(highlight=False, emoji=False)
+    t = Table(title=f"loaded into {escape(redact(store))}", title_justify="left")
     for col in ("file", "format", "rows", "loaded", "rejected", "filtered", "blank"):
         t.add_column(col, justify="left" if col in ("file", "format") else "right", overflow="fold")
     for f in report.files:
-        t.add_row(_short(Path(f.path).name, 24), f.format, f"{f.rows:,}", f"{f.loaded:,}", f"{f.rejected:,}",
+        t.add_row(escape(_short(Path(f.path).name, 24)), f.format, f"{f.rows:,}", f"{f.loaded:,}", f"{f.rejected:,}",
                   f"{f.filtered:,}", f"{f.blank_lines + f.comment_lines:,}")
     out.print(t)
     c = report.counts
@@ -115,7 +127,12 @@ def _summary(report: LoadReport, store: str) -> None:
     out.print(s)
     out.print(f"new accounts seen only as edge endpoints: {c.new_endpoint_accounts:,}")
     for f in report.files:
+        for col, fld in f.columns.items():
+            out.print(f"{escape(_short(f.path))}: column {escape(repr(col))} read as {fld} (a common spelling)")
+        if f.keyed_by_handle:
+            out.print(f"{escape(_short(f.path))}: {f.keyed_by_handle:,} mentions name a username with no id in the "
+                      "file; kept under the account @username")
         for reason, n in f.skipped.items():
-            out.print(f"{_short(f.path)}: skipped {n:,} {reason}")
+            out.print(f"{escape(_short(f.path))}: skipped {n:,} {escape(reason)}")
     if report.rejects_path:
-        out.print(f"rejected rows: {report.rejected:,} (written to {report.rejects_path})")
+        out.print(f"rejected rows: {report.rejected:,} (written to {escape(report.rejects_path)})")

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..campaign import PlanError, PlanRequest, plan_campaign
@@ -71,7 +72,7 @@ def command(
         with open_cli_store(store, read_only=True) as st, Console(stderr=True).status("planning the campaign"):
             plan = plan_campaign(st, request)
     except PlanError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps(plan.to_dict(), default=str))
@@ -89,10 +90,11 @@ def print_plan(plan) -> None:
     for col in cols:
         table.add_column(col, justify="left" if col in ("id", "handle", "tier", "affiliation") else "right")
     for r in plan.accounts:
-        cells = [str(r["rank"]), str(r.get("id", ""))] + ["" if r.get(c) is None else str(r[c]) for c in optional]
+        cells = [str(r["rank"]), escape(str(r.get("id", "")))] + ["" if r.get(c) is None else escape(str(r[c]))
+                                                                  for c in optional]
         table.add_row(*cells, f"{r['followers_observed']:,}", f"{r['marginal_gain']:,.1f}",
                       f"{r['cumulative']:,.1f}", f"{r['cost']:,.2f}")
-    console = Console()
+    console = Console(emoji=False)
     console.print(table)
     if plan.overlap and plan.accounts:
         ov = plan.overlap
@@ -102,11 +104,11 @@ def print_plan(plan) -> None:
         for i in range(len(ov["ids"])):
             m.add_column(str(i + 1), justify="right")
         for i, rid in enumerate(ov["ids"]):
-            m.add_row(str(i + 1), str(rid), *[f"{ov['jaccard'][i][j]:.2f} ({ov['shared_followers'][i][j]:,})"
+            m.add_row(str(i + 1), escape(str(rid)), *[f"{ov['jaccard'][i][j]:.2f} ({ov['shared_followers'][i][j]:,})"
                                                if i != j else "-" for j in range(len(ov["ids"]))])
         console.print(m)
     if plan.details.get("note"):
-        console.print(f"note: {plan.details['note']}", highlight=False)
+        console.print(f"note: {escape(str(plan.details['note']))}", highlight=False)
     err = f" ± {plan.std_error:,.1f} (1 s.e.)" if plan.std_error else " (exact)"
     console.print(f"total {unit}: {plan.total:,.1f}{err}; sum of audiences {plan.audience_sum:,}; "
                   f"{len(plan.accounts)} of {plan.candidates:,} candidates; cost {plan.total_cost:,.2f}; "

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..explain import explain_row
@@ -55,14 +56,14 @@ def command(
         with open_cli_store(store, read_only=True) as st:
             run, table = rank(st, query, run_id=run_id)
     except RankingError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     records = to_records(table)
     notes = notes_of(table)
     if notes and fmt != "json":
         err = Console(stderr=True)
         for note in notes:
-            err.print(f"[yellow]note:[/] {note}", highlight=False)
+            err.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
     if fmt == "json":
         text = json.dumps({"run_id": run.run_id, "by": by, "rows": records, "notes": notes}, indent=2,
                           default=str) + "\n"
@@ -87,7 +88,7 @@ def command(
         view.add_column(_HEADERS.get(name, name), justify="left" if name in ("account", "tier", "affiliation")
                         else "right", overflow="fold", no_wrap=name == "account")
     for r in records:
-        view.add_row(*[_cell(r, c) for c in shown])
+        view.add_row(*[escape(_cell(r, c)) for c in shown])  # ids and handles are user data, not markup
     if any(r.get("tier_estimated") for r in records):
         view.caption = "* tier estimated from observed followers (no platform count; analyze --follows-complete)"
     view.caption = (view.caption + "\n" if view.caption else "") + "comm/niche: broad community / niche id (sizes)"
@@ -96,10 +97,10 @@ def command(
                         "empirical Bayes estimates; --explain ACCOUNT says why"
     if out:
         with open(out, "w", encoding="utf-8") as f:
-            Console(file=f, width=200).print(view)
+            Console(file=f, width=200, emoji=False).print(view)
     else:
         # a terminal gets its own width; a pipe or a log gets room for every column
-        Console(width=None if sys.stdout.isatty() else 160).print(view)
+        Console(width=None if sys.stdout.isatty() else 160, emoji=False).print(view)
 
 
 def _explain(store: str, account: str, run_id: str | None, fmt: str) -> None:
@@ -112,7 +113,7 @@ def _explain(store: str, account: str, run_id: str | None, fmt: str) -> None:
             raise RankingError(f"run {run.run_id} has no accounts table; run `nichegraph analyze` first.")
         row, lines = explain_row(t, run.params, resolve_account(t, account))
     except RankingError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     if fmt == "json":
         typer.echo(json.dumps({"run_id": run.run_id, "account": row, "explanation": lines}, indent=2, default=str))

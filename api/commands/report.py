@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+from ..options import DEFAULT_STORE, StoreOption, open_cli_store, require_extra
 
 
 def command(
@@ -17,6 +17,7 @@ def command(
     run: Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Rows per ranking table.")] = 20,
 ) -> None:
+    require_extra("report", "report")
     from ..report import write_report  # matplotlib is imported only when a report is made
 
     if out.parent and not out.parent.exists():
@@ -24,4 +25,4 @@ def command(
     err = Console(stderr=True, highlight=False)
     with open_cli_store(store, read_only=True) as st, err.status("writing the report (plots, rankings)"):
         path = write_report(st, out, run_id=run, top=top)
-    err.print(f"report written to {path} ({path.stat().st_size:,} bytes); open it in a browser")
+    err.print(f"report written to {path} ({path.stat().st_size:,} bytes); open it in a browser", markup=False)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import DEFAULT_STORE, StoreOption
+from ..options import DEFAULT_STORE, StoreOption, require_extra
 
 
 def command(
@@ -32,6 +32,7 @@ def command(
 ) -> None:
     import logging
 
+    require_extra("api", "serve")
     import uvicorn
 
     from ..service import create_app, load_settings

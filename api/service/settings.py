@@ -149,6 +149,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
 
 
 def _check(s: Settings) -> None:
+    from nichegraph.graph_store import is_neo4j_uri, parse_neo4j_uri
+
+    if is_neo4j_uri(s.store):
+        parse_neo4j_uri(s.store)  # a malformed URI ends serve at once instead of failing every poll
     if not 1 <= s.default_page_size <= s.max_page_size:
         raise ValueError(f"default_page_size {s.default_page_size} must be between 1 and max_page_size "
                          f"{s.max_page_size}")

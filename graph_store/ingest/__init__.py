@@ -31,8 +31,11 @@ This package only calls ``store.load(batches)``, so it works with any store.
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
+
+import pyarrow as pa
 
 from ..base import Store
 from ..errors import InputRejected, RowIssue, StoreError
@@ -40,11 +43,13 @@ from ..schema import TableBatch
 from ._blocks import head_bytes
 from ._convert import Piece, convert
 from ._errors import FileRejected
+from ._paths import RejectsPathError, check_rejects_path
 from ._edgelists import read_higgs, read_snap
 from ._gml import read_gml
 from ._graphml import read_graphml
 from ._report import FileStats, LoadReport, RejectsWriter
-from ._tabular import read_csv, read_jsonl, read_parquet
+from ._parquet import read_parquet
+from ._tabular import read_csv, read_jsonl
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
 
@@ -145,6 +150,44 @@ def _reader(path: str, table: str, fmt: str, tm: TableMapping, stats: FileStats,
     raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+#: Errors a reader or converter may raise on content it cannot handle (not on bad rows, which become issues).
+_UNREADABLE = (pa.ArrowException, UnicodeDecodeError, OverflowError, EOFError, OSError, zlib.error)
+
+
+class _unreadable_refused:
+    """Refuse a file on a low-level read error, as an iterator wrapper or a ``with`` block.
+
+    A file that pyarrow or the decompressor cannot read at all (corrupt Parquet pages, nested or
+    binary columns, invalid UTF-8 inside Parquet strings ...) becomes a :class:`FileRejected` naming
+    the file, its format and the reason, instead of an exception from a library.
+    """
+
+    def __init__(self, items: Iterator | None, path: str, fmt: str):
+        self.items, self.path, self.fmt = items, path, fmt
+
+    def __iter__(self):
+        while True:
+            with self:
+                item = next(self.items, _END)
+            if item is _END:
+                return
+            yield item
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb) -> None:
+        if exc is None or isinstance(exc, StoreError) or not isinstance(exc, _UNREADABLE):
+            return  # propagate as it is
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else typ.__name__
+        if len(reason) > 300:  # pyarrow prints overflowing floats with every digit
+            reason = reason[:300] + "..."
+        raise FileRejected(self.path, None, None, f"cannot read it as {self.fmt}: {reason}") from None
+
+
+_END = object()
+
+
 def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, interactions: Paths = None,
                format: Format = "auto", on_error: Literal["fail", "skip"] = "fail",
                rejects: PathLike | None = None, columns: Mapping | PathLike | list[str] | None = None,
@@ -196,6 +239,7 @@ def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, i
     for _, p in inputs:
         if not Path(p).is_file():
             raise StoreError(f"input file {p} does not exist" if not Path(p).exists() else f"{p} is not a file")
+    check_rejects_path(rejects, [p for _, p in inputs], getattr(store, "location", None))
     all_stats: list[FileStats] = []
     writer = RejectsWriter(rejects)
 
@@ -208,9 +252,10 @@ def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, i
             total = Path(path).stat().st_size
             kept: list[RowIssue] = []
             n_bad = 0
-            for item in _reader(path, table, fmt, tm, stats, kind):
+            for item in _unreadable_refused(_reader(path, table, fmt, tm, stats, kind), path, fmt):
                 if isinstance(item, Piece):
-                    batch, issues, _ = convert(item, mapping.for_table(item.table).options, path)
+                    with _unreadable_refused(None, path, fmt):
+                        batch, issues, _ = convert(item, mapping.for_table(item.table).options, path)
                 else:
                     batch, issues = None, item
                 if issues:
@@ -238,5 +283,5 @@ def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, i
     return LoadReport(all_stats, counts, writer.path)
 
 
-__all__ = ["FORMATS", "FileRejected", "FileStats", "LoadReport", "Mapping", "MappingError", "detect_format", "load_files",
-           "load_mapping"]
+__all__ = ["FORMATS", "FileRejected", "FileStats", "LoadReport", "Mapping", "MappingError", "RejectsPathError",
+           "check_rejects_path", "detect_format", "load_files", "load_mapping"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -18,10 +19,15 @@ from typing import BinaryIO, Iterator
 import numpy as np
 import pyarrow as pa
 
+from ._errors import FileRejected
+
 #: Bytes read per block (before cutting at the last complete line).
 BLOCK_SIZE = 8 << 20
 #: A quoted CSV record longer than this is taken as an unbalanced quote.
 MAX_RECORD = 64 << 20
+#: Longest physical line accepted (bytes, after decompression); a longer one refuses the file with its
+#: line number, so memory stays bounded whatever the input (a gzip of NULs without a newline, say).
+MAX_LINE = 1 << 20
 
 _NL = 10
 _CR = 13
@@ -71,13 +77,37 @@ def is_gzip(path: str | os.PathLike) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def head_bytes(path: str | os.PathLike, n: int = 65536) -> bytes:
-    """The first ``n`` decompressed bytes of a file (for format detection)."""
-    reader, raw = open_binary(path)
+def read_checked(reader: BinaryIO, raw: BinaryIO, n: int, path: str | os.PathLike) -> bytes:
+    """``reader.read(n)``, turning a corrupt or truncated gzip stream into a :class:`FileRejected`.
+
+    The message names the file, the byte offset reached in the compressed file and the reason.
+    """
     try:
         return reader.read(n)
-    except (OSError, EOFError):
-        return b""
+    except EOFError:
+        reason = "the gzip data ends before its end-of-stream marker (a truncated or partly copied file)"
+    except gzip.BadGzipFile as exc:
+        reason = f"bytes after the gzip data are not gzip data ({exc}); the file is corrupt or has trailing garbage"
+    except (zlib.error, OSError) as exc:
+        reason = f"corrupt gzip data ({exc})"
+    try:
+        offset = f" (near byte {raw.tell():,} of the compressed file)"
+    except (OSError, ValueError):
+        offset = ""
+    raise FileRejected(str(path), None, None, f"cannot decompress: {reason}{offset}") from None
+
+
+def head_bytes(path: str | os.PathLike, n: int = 65536) -> bytes:
+    """The first ``n`` decompressed bytes of a file (for format detection).
+
+    Raises
+    ------
+    FileRejected
+        When the file is a corrupt gzip stream (refused early, before anything is parsed).
+    """
+    reader, raw = open_binary(path)
+    try:
+        return read_checked(reader, raw, n, path)
     finally:
         reader.close()
         raw.close()
@@ -126,17 +156,18 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
     reader, raw = open_binary(path)
     try:
         if skip_bytes:
-            reader.read(skip_bytes)
+            read_checked(reader, raw, skip_bytes, path)
         carry = b""
         line = first_line
         while True:
-            chunk = reader.read(block_size)
+            chunk = read_checked(reader, raw, block_size, path)
             buf = carry + chunk if carry else chunk
             if not chunk:
                 if buf:
                     n = buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
                     yield RawBlock(buf, line, n, raw.tell(), total)
                 return
+            _check_line_lengths(buf, line, path)
             cut = _last_record_end(buf, quote)
             if cut < 0 and quote is not None and len(buf) > MAX_RECORD:
                 # an unbalanced quote would swallow the rest of the file: cut at the last newline and
@@ -152,6 +183,36 @@ def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes
     finally:
         reader.close()
         raw.close()
+
+
+def _long_line(data: bytes, limit: int) -> int:
+    """Start offset of the first line longer than ``limit`` bytes in ``data`` (-1 when none).
+
+    Any line longer than ``limit`` covers a whole aligned window of ``limit // 2`` bytes, so only
+    windows without a newline are looked at closely: one ``memchr`` per window on ordinary text.
+    """
+    half = max(limit // 2, 1)
+    start = 0
+    while start + half <= len(data):
+        if data.find(b"\n", start, start + half) >= 0:
+            start += half
+            continue
+        line_start = data.rfind(b"\n", 0, start) + 1
+        end = data.find(b"\n", start + half)
+        if end < 0:
+            end = len(data)
+        if end - line_start > limit:
+            return line_start
+        start = end + 1
+    return -1
+
+
+def _check_line_lengths(buf: bytes, first_line: int, path: str | os.PathLike) -> None:
+    at = _long_line(buf, MAX_LINE)
+    if at >= 0:
+        number = first_line + buf.count(b"\n", 0, at)
+        raise FileRejected(str(path), number, None, f"the line is longer than {MAX_LINE:,} bytes, the limit for one "
+                                                    "line (is the file binary, or not split into lines?)")
 
 
 @dataclass

@@ -18,15 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import RowIssue
+from ._bounds import UNIX_MILLISECONDS_LIMIT, UNIX_SECONDS_LIMIT, check_no_nul, check_year_range, unix_to_timestamp
 from ..schema import ID_COLUMNS, INTERACTION_KINDS, KIND_ALIASES, SCHEMAS, TIMESTAMP
 
 _INT_RE = r"^\+?[0-9]{1,18}(\.0*)?$"
 _NEG_INT_RE = r"^-[0-9]+(\.0*)?$"
 _FLOAT_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_UNIX_RE = r"^-?[0-9]{1,12}(\.[0-9]+)?$"      # seconds, up to year ~33000
-_UNIX_MS_RE = r"^-?[0-9]{1,15}(\.[0-9]+)?$"   # milliseconds
-_UNIX_S_MAX = 10**12
-_UNIX_MS_MAX = 10**15
+# up to 19 digits, so that times in a finer unit than asked are refused with a hint (see _bounds)
+_UNIX_RE = r"^-?[0-9]{1,19}(\.[0-9]+)?$"
+_UNIX_MS_RE = _UNIX_RE
+_UNIX_S_MAX = UNIX_SECONDS_LIMIT
+_UNIX_MS_MAX = UNIX_MILLISECONDS_LIMIT
 _ISO_RE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
            r"(Z|[+-][0-9]{2}:?[0-9]{2})?$")
 _ZONE_RE = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
@@ -207,14 +209,15 @@ def _all_iso_z(s: pa.Array) -> bool:
 def _id_column(arr: pa.Array, fld: str, checks: _Checks, opts: TableOptions) -> pa.Array:
     if pa.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
-        integral = pc.and_(finite, pc.equal(pc.floor(arr), arr))
+        integral = pc.and_(pc.and_(finite, pc.equal(pc.floor(arr), arr)), pc.less(pc.abs(arr), 2.0**63))
         checks.add(pc.and_(pc.is_valid(arr), pc.invert(integral)), fld,
-                   lambda pos: [f"id {_short(v)} is a non-integral number; store ids as text" for v in _values(arr, pos)])
+                   lambda pos: [f"id {_short(v)} is not an integer of 64 bits; store ids as text" for v in _values(arr, pos)])
         arr = pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64())
     out = _text(arr)
     if opts.ids == "lower":
         out = pc.utf8_lower(out)
     checks.add(pc.is_null(out), fld, "missing id")
+    check_no_nul(out, fld, checks.add)
     return out
 
 
@@ -224,9 +227,9 @@ def _count_column(arr: pa.Array, fld: str, checks: _Checks) -> pa.Array:
         checks.add(pc.less(arr, 0), fld, lambda pos: [f"negative count {v}" for v in _values(arr, pos)])
         return pc.if_else(pc.less(arr, 0), pa.scalar(None, pa.int64()), arr)
     if pa.types.is_floating(arr.type):
-        ok = pc.and_(pc.is_finite(arr), pc.equal(pc.floor(arr), arr))
+        ok = pc.and_(pc.and_(pc.is_finite(arr), pc.equal(pc.floor(arr), arr)), pc.less(pc.abs(arr), 2.0**63))
         checks.add(pc.and_(pc.is_valid(arr), pc.invert(ok)), fld,
-                   lambda pos: [f"count {_short(v)} is not an integer" for v in _values(arr, pos)])
+                   lambda pos: [f"count {_short(v)} is not an integer of 64 bits" for v in _values(arr, pos)])
         checks.add(pc.less(arr, 0), fld, lambda pos: [f"negative count {v:g}" for v in _values(arr, pos)])
         good = pc.and_(ok, pc.greater_equal(arr, 0))
         return pc.if_else(good, arr, pa.scalar(None, arr.type)).cast(pa.int64())
@@ -297,6 +300,10 @@ def _strict_cast(s: pa.Array, typ: pa.DataType) -> tuple[pa.Array, np.ndarray]:
 
 
 def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.Array:
+    return check_year_range(_parse_timestamps(arr, fld, checks, fmt), fld, checks.add)
+
+
+def _parse_timestamps(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.Array:
     n = len(arr)
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is not None:
@@ -306,7 +313,7 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
     if pa.types.is_date(arr.type):
         return arr.cast(TIMESTAMP)
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-        return _from_unix(arr.cast(pa.float64()), 1e3 if fmt == "unix_ms" else 1e6)
+        return unix_to_timestamp(arr.cast(pa.float64()), fmt, fld, checks.add)
     s = _text(arr)
     null_ts = pa.scalar(None, TIMESTAMP)
     if fmt in ("auto", "unix", "unix_ms"):
@@ -335,8 +342,8 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
         is_unix = (pc.match_substring_regex(s, _UNIX_MS_RE if fmt == "unix_ms" else _UNIX_RE) if fmt != "iso"
                    else pa.array(np.zeros(n, bool)))
         is_iso = pc.match_substring_regex(s, _ISO_RE) if fmt in ("auto", "iso") else pa.array(np.zeros(n, bool))
-        out = _from_unix(pc.if_else(is_unix, s, pa.scalar(None, pa.string())).cast(pa.float64()),
-                         1e3 if fmt == "unix_ms" else 1e6)
+        out = unix_to_timestamp(pc.if_else(is_unix, s, pa.scalar(None, pa.string())).cast(pa.float64()), fmt, fld,
+                                checks.add)
         failed = np.zeros(n, dtype=bool)
         if _np_mask(is_iso, n).any():
             zoned = pc.and_(is_iso, pc.match_substring_regex(s, _ZONE_RE))
@@ -356,11 +363,6 @@ def _timestamp_column(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
         expect = f"format {fmt!r}"
     checks.add(bad, fld, lambda pos: [f"unparsable timestamp {_short(v)} (expected {expect})" for v in _values(s, pos)])
     return pc.if_else(pa.array(bad), null_ts, out)
-
-
-def _from_unix(x: pa.Array, to_us: float) -> pa.Array:
-    """Float seconds (``to_us=1e6``) or milliseconds (``1e3``) -> timestamp[us]; nulls kept."""
-    return pc.round(pc.multiply(x, to_us)).cast(pa.int64()).cast(TIMESTAMP)
 
 
 def _kind_column(arr: pa.Array | None, n: int, checks: _Checks, default: str | None) -> pa.Array:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -35,6 +36,10 @@ class FileStats:
         Other things not loaded, by reason (e.g. X API references whose author is unknown).
     produced : dict
         Rows handed to the store per canonical table.
+    keyed_by_handle : int
+        X API mentions with a username and no known id, kept under the account ``@username``.
+    columns : dict
+        The file's columns read as a field of another name by a common spelling (``timestamp -> ts``).
     """
 
     path: str
@@ -48,6 +53,8 @@ class FileStats:
     comment_lines: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     produced: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    keyed_by_handle: int = 0
     bytes_done: int = field(default=0, repr=False)
 
     def skip(self, reason: str, n: int) -> None:
@@ -88,7 +95,11 @@ REJECTS_HEADER = ["file", "line", "field", "reason", "text"]
 
 
 class RejectsWriter:
-    """CSV of rejected rows: ``file,line,field,reason,text`` (text = the raw line)."""
+    """CSV of rejected rows: ``file,line,field,reason,text`` (text = the raw line).
+
+    Rows go to a temporary file beside ``path`` that replaces ``path`` only in :meth:`close`,
+    so an interrupted load never leaves a half-written rejects file over an older one.
+    """
 
     def __init__(self, path: str | Path | None):
         self.path = str(path) if path is not None else None
@@ -100,18 +111,25 @@ class RejectsWriter:
         if self.path is None or not issues:
             return
         if self._w is None:
-            self._fh = open(self.path, "w", newline="", encoding="utf-8")
+            self._fh = open(self._partial, "w", newline="", encoding="utf-8")
             self._w = csv.writer(self._fh)
             self._w.writerow(REJECTS_HEADER)
         for i in issues:
             self._w.writerow([i.file, "" if i.line is None else i.line, i.field or "", i.reason, i.text])
         self.count += len(issues)
 
+    @property
+    def _partial(self) -> str:
+        return f"{self.path}.partial-{os.getpid()}"
+
     def close(self) -> None:
-        if self.path is not None and self._w is None:
+        if self.path is None:
+            return
+        if self._w is None:
             # always leave a file (with its header) so "no rejects" is visible
-            with open(self.path, "w", newline="", encoding="utf-8") as fh:
+            with open(self._partial, "w", newline="", encoding="utf-8") as fh:
                 csv.writer(fh).writerow(REJECTS_HEADER)
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+        os.replace(self._partial, self.path)

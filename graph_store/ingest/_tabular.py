@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from typing import Iterator
 
@@ -19,67 +18,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
-import pyarrow.parquet as pq
 
-from ..errors import InputRejected, RowIssue
+from ..errors import RowIssue
 from ..schema import ID_COLUMNS, REQUIRED, SCHEMAS
 from ._blocks import decode_text, head_bytes, iter_blocks, split_lines, utf8_error
 from ._convert import Piece
-from ._errors import FileRejected
 from ._report import FileStats
-from .mapping import TableMapping, filter_mask
+from ._columns import piece as _piece, refuse as _refuse, resolve_columns as _resolve_columns
+from .mapping import TableMapping
 
 _NL, _CR, _QUOTE = 10, 13, 34
 _BOM = b"\xef\xbb\xbf"
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 Output = Iterator["Piece | list[RowIssue]"]
-
-
-def _refuse(file: str, line: int | None, fld: str | None, reason: str) -> InputRejected:
-    return FileRejected(file, line, fld, reason)
-
-
-def _resolve_columns(table: str, tm: TableMapping, header: list[str], file: str,
-                     line: int | None) -> dict[str, str]:
-    """Canonical field -> file column, checking that required and mapped columns exist."""
-    have = set(header)
-    shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
-    out: dict[str, str] = {}
-    for f in SCHEMAS[table]:
-        col = tm.source_column(f.name)
-        if col in have:
-            out[f.name] = col
-        elif f.name in tm.columns:
-            raise _refuse(file, line, f.name, f"mapped column {col!r} (for {f.name}) is not in the file; "
-                                              f"its columns are: {shown}")
-        elif f.name in REQUIRED[table] and not (f.name == "kind" and "kind" in tm.options.defaults):
-            hint = " or give --kind" if f.name == "kind" else ""
-            raise _refuse(file, line, f.name, f"no column {f.name!r} for {table}; its columns are: {shown}. "
-                                              f"Map one with --column {f.name}=COLUMN{hint}")
-    for col, _, _ in tm.where:
-        if col not in have:
-            raise _refuse(file, line, col, f"filter column {col!r} is not in the file; its columns are: {shown}")
-    return out
-
-
-def _piece(table: str, tm: TableMapping, cols: dict[str, str], data, lines: np.ndarray, text,
-           stats: FileStats) -> Piece | None:
-    """Apply the row filter and rename the file's columns to canonical fields."""
-    if tm.where and data.num_rows:
-        keep = filter_mask(data, tm.where)
-        dropped = int(keep.size - keep.sum())
-        if dropped:
-            stats.filtered += dropped
-            idx = np.flatnonzero(keep)
-            data = data.filter(pa.array(keep))
-            lines = lines[idx] if not callable(lines) else (lambda _f=lines, _i=idx: np.asarray(_f())[_i])
-            base_text = text
-            text = lambda pos, _i=idx, _t=base_text: _t(_i[pos])  # noqa: E731
-    if data.num_rows == 0:
-        return None
-    arrays = {fld: data.column(col) for fld, col in cols.items()}
-    return Piece(table, arrays, lines, text, names={f: c for f, c in cols.items() if f != c})
 
 
 # -- CSV / TSV -----------------------------------------------------------------------------------
@@ -162,7 +114,7 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise _refuse(file, header_line, None, f"header repeats column names {dup}")
-    cols = _resolve_columns(table, tm, header, file, header_line)
+    cols = _resolve_columns(table, tm, header, file, header_line, stats)
     ncols = len(header)
     d = ord(delim)
     read_opts = pacsv.ReadOptions(column_names=header, block_size=1 << 30, use_threads=False)
@@ -330,31 +282,6 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
         yield p
 
 
-# -- Parquet ----------------------------------------------------------------------------------------
-
-def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
-                 batch_size: int = 1 << 18) -> Output:
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise _refuse(file, None, None, f"not a readable Parquet file: {exc}") from None
-    header = pf.schema_arrow.names
-    cols = _resolve_columns(table, tm, header, file, None)
-    needed = sorted(set(cols.values()) | {c for c, _, _ in tm.where})
-    row = 1
-    for batch in pf.iter_batches(batch_size=batch_size, columns=needed):
-        n = batch.num_rows
-        lines = np.arange(row, row + n, dtype=np.int64)
-        row += n
-        stats.rows += n
-        stats.bytes_done = int(pf.metadata.num_rows and (row - 1) / pf.metadata.num_rows * os.path.getsize(path))
-        text = lambda pos, _b=batch: [json.dumps(r, default=str, ensure_ascii=False)  # noqa: E731
-                                      for r in _b.take(pa.array(pos)).to_pylist()]
-        p = _piece(table, tm, cols, batch, lines, text, stats)
-        if p is not None:
-            yield p
-
-
 # -- JSON Lines --------------------------------------------------------------------------------------
 
 def quote_scalars(body: bytes, keys: list[str]) -> bytes:
@@ -480,11 +407,28 @@ def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Sch
     return tbl, np.array(kept, dtype=np.int64), issues
 
 
+def _first_record_keys(path: str) -> tuple[list[str], int] | None:
+    """Keys of the file's first JSON object and its line (None when it does not parse: rows report it)."""
+    head = head_bytes(path, 1 << 20)
+    for number, raw in enumerate(head.split(b"\n"), start=1):
+        if raw.strip():
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                return None
+            return (list(obj), number) if isinstance(obj, dict) else None
+    return None
+
+
 def read_jsonl(path: str, table: str, tm: TableMapping, stats: FileStats, file: str) -> Output:
+    # the keys of the first record say which key holds which field (common spellings included) and
+    # refuse keys that are no field, as a CSV header does; keys first seen later are ignored
+    first = _first_record_keys(path)
+    found = _resolve_columns(table, tm, first[0], file, first[1], stats, require=False) if first else {}
     # the columns we read, all as text except hashtags (a list)
     fields, cols = [], {}
     for f in SCHEMAS[table]:
-        col = tm.source_column(f.name)
+        col = found.get(f.name) or tm.source_column(f.name)
         cols[f.name] = col
         fields.append(pa.field(col, pa.list_(pa.string()) if f.name == "hashtags" else pa.string()))
     for col, _, _ in tm.where:

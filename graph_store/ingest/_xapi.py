@@ -5,7 +5,10 @@ Each line is one tweet object or one API response page
 
 * ``author_id`` is the source of every interaction a tweet makes;
 * ``entities.mentions[].id`` -> ``mention`` (not for retweets: a retweet's
-  mentions belong to the original tweet; they are counted as skipped);
+  mentions belong to the original tweet; they are counted as skipped); a mention
+  with a ``username`` only (older responses) is resolved to an id through every
+  ``includes.users`` entry and id-carrying mention of the file, and otherwise kept
+  under the account ``@username`` (see :mod:`._handles`);
 * ``in_reply_to_user_id`` -> ``reply``;
 * ``referenced_tweets`` of type ``quoted`` / ``retweeted`` -> ``quote`` /
   ``repost`` of the referenced tweet's author, looked up among every tweet of
@@ -31,6 +34,7 @@ import pyarrow.compute as pc
 
 from ..schema import TIMESTAMP
 from ._convert import Piece, TableOptions, convert
+from ._handles import handle_pairs as _handle_pairs, resolve_handles
 from ._report import FileStats
 from ._tabular import LineBlocks, parse_json_block
 
@@ -74,6 +78,10 @@ def _flat(lists: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return vals, parent
 
 
+def _mask(a) -> np.ndarray:
+    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _take(arr: pa.Array, idx: np.ndarray) -> pa.Array:
     return arr.take(pa.array(idx, pa.int64()))
 
@@ -92,6 +100,8 @@ def _hashtag_lists(entities: pa.Array) -> pa.Array:
 def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Iterator:
     pending: list[pa.Table] = []
     authors: list[pa.Table] = []
+    handles: list[pa.Table] = []    # (lower-case username, id) pairs seen anywhere in the file
+    by_handle: list[pa.Table] = []  # mentions that name a username only
     for issues, values, _trimmed, numbers in LineBlocks(path, stats, file):
         stats.rows -= len(values)  # rows of an X API file are tweets, counted below
         if issues:
@@ -124,6 +134,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         # accounts from includes.users
         users, u_parent = _flat(pc.struct_field(includes, "users"))
         if len(users):
+            handles.append(_handle_pairs(pc.struct_field(users, "id"), pc.struct_field(users, "username")))
             pm = pc.struct_field(users, "public_metrics")
             acc = Piece("accounts", {
                 "id": pc.struct_field(users, "id"), "handle": pc.struct_field(users, "username"),
@@ -175,9 +186,19 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         if len(m_vals):
             in_rt = is_rt[m_parent]
             stats.skip(SKIP_RT_MENTIONS, int(in_rt.sum()))
-            keep = np.flatnonzero(~in_rt)
-            parts.append((m_parent[keep], _take(pc.struct_field(m_vals, "id"), keep), "mention",
-                          "entities.mentions.id"))
+            m_id, m_name = pc.struct_field(m_vals, "id"), pc.struct_field(m_vals, "username")
+            handles.append(_handle_pairs(m_id, m_name))
+            by_name = ~in_rt & _mask(pc.and_(pc.is_null(m_id), pc.is_valid(m_name)))
+            keep = np.flatnonzero(~in_rt & ~by_name)
+            parts.append((m_parent[keep], _take(m_id, keep), "mention", "entities.mentions.id"))
+            named = np.flatnonzero(by_name)
+            if named.size:  # older responses: a username only, resolved after the whole file is read
+                t_idx = m_parent[named]
+                made += np.bincount(t_idx, minlength=len(tweets))
+                by_handle.append(pa.table({
+                    "source": _take(author, t_idx), "username": pc.utf8_lower(_take(m_name, named)),
+                    "ts": _take(ts, t_idx).cast(TIMESTAMP), "post_id": _take(post, t_idx),
+                    "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx])}))
         reply_to = pc.struct_field(tweets, "in_reply_to_user_id")
         has_reply = np.flatnonzero(np.asarray(pc.is_valid(reply_to).to_numpy(zero_copy_only=False), dtype=bool))
         if has_reply.size:
@@ -206,6 +227,8 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
                     "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx])}))
         stats.skip(SKIP_NO_INTERACTION, int((made == 0).sum()))
 
+    if by_handle:
+        yield from resolve_handles(pa.concat_tables(by_handle), handles, stats)
     # -- quotes and reposts: resolve the referenced tweet's author over the whole file --------------
     if not pending:
         return

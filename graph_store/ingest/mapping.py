@@ -41,7 +41,7 @@ from ._convert import TableOptions
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 
 _COND = re.compile(r"^\s*([^\s=!]+|`[^`]+`)\s*(==|!=)\s*(.*?)\s*$")
-_KEYS = {"columns", "where", "ids", "timestamp_format", "defaults", "delimiter"}
+_KEYS = {"columns", "where", "ids", "timestamp_format", "defaults", "delimiter", "ignore"}
 
 
 class MappingError(StoreError, ValueError):
@@ -62,12 +62,15 @@ class TableMapping:
         Timestamp format, id case and defaults.
     delimiter : str or None
         CSV field separator (None: sniffed from the header).
+    ignore : list of str
+        The file's columns to leave out (any other column that is no field is refused).
     """
 
     columns: dict[str, str] = field(default_factory=dict)
     where: list[tuple[str, str, str]] = field(default_factory=list)
     options: TableOptions = field(default_factory=TableOptions)
     delimiter: str | None = None
+    ignore: list[str] = field(default_factory=list)
 
     def source_column(self, fld: str) -> str:
         """The file's column that holds canonical ``fld``."""
@@ -105,7 +108,8 @@ def parse_where(text: str, where: str = "where") -> list[tuple[str, str, str]]:
 
 
 def load_mapping(source: str | Path | None = None, flags: list[str] | None = None, *,
-                 ids: str | None = None, timestamp_format: str | None = None) -> Mapping:
+                 ids: str | None = None, timestamp_format: str | None = None,
+                 ignore: list[str] | None = None) -> Mapping:
     """Build a :class:`Mapping` from a TOML file (or shipped name) and ``--column`` flags.
 
     Parameters
@@ -117,6 +121,8 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
         table that has that field.
     ids, timestamp_format : str, optional
         Override ``ids`` / ``timestamp_format`` for every table.
+    ignore : list of str, optional
+        ``[TABLE.]COLUMN`` entries: the file's columns to leave out (every table without a TABLE).
     """
     m = Mapping()
     if source is not None:
@@ -141,7 +147,9 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
             if unknown:
                 raise MappingError(f"--columns {path}: [{table}] has unknown keys {sorted(unknown)}; "
                                    f"allowed: {sorted(_KEYS)}")
+            _check_types(sect, f"--columns {path} [{table}]")
             tm = m.for_table(table)
+            tm.ignore.extend(sect.get("ignore") or [])
             for fld, col in (sect.get("columns") or {}).items():
                 _check_field(table, fld, f"--columns {path} [{table}]")
                 tm.columns[fld] = str(col)
@@ -177,6 +185,10 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
                 raise MappingError(f"--column {flag!r}: unknown field {left!r}; fields are {', '.join(fields)}")
             for t in tables:
                 m.for_table(t).columns[left] = col
+    for entry in ignore or []:
+        table, _, col = entry.partition(".") if entry.split(".", 1)[0] in TABLES and "." in entry else ("", "", entry)
+        for t in ([table] if table else TABLES):
+            m.for_table(t).ignore.append(col)
     for t in TABLES:
         tm = m.for_table(t)
         if ids is not None:
@@ -184,6 +196,24 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
         if timestamp_format is not None:
             tm.options.timestamp_format = timestamp_format
     return m
+
+
+#: The TOML type each key of a table section must have (a message names the key and the type found).
+_KEY_TYPES = {"columns": (dict, "a table of FIELD = \"COLUMN\""), "where": ((str, list), "a string or a list of strings"),
+              "ids": (str, "a string"), "timestamp_format": (str, "a string"), "delimiter": (str, "a string"),
+              "defaults": (dict, "a table of FIELD = VALUE"), "ignore": (list, "a list of column names")}
+
+
+def _check_types(sect: dict, where: str) -> None:
+    for key, (typ, what) in _KEY_TYPES.items():
+        if key not in sect:
+            continue
+        value = sect[key]
+        inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+        inner_ok = all(isinstance(v, str) for v in inner) if key != "defaults" else \
+            all(isinstance(v, (str, int, float, bool)) for v in inner)
+        if not isinstance(value, typ) or not inner_ok:
+            raise MappingError(f"{where} {key}: must be {what}, not {value!r}")
 
 
 def _check_field(table: str, fld: str, where: str) -> None:

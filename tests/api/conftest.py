@@ -58,6 +58,7 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
         "pagerank": rng.random(n) / n,
         "niche_pagerank": rng.random(n),
         "social_ratio": social,
+        "social_ratio_shrunk": np.round(0.5 + 0.8 * (social - 0.5), 3),
         "score_hidden": score,
     })
     comms = []

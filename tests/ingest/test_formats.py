@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from nichegraph.graph_store.errors import InputRejected
-from nichegraph.graph_store.ingest import detect_format, load_files
+from nichegraph.graph_store.ingest import detect_format, load_files, load_mapping
 
 from .conftest import KIND_MAP, dump, events, ref_ts
 
@@ -106,7 +106,9 @@ def test_parquet_typed_columns(store, tmp_path):
     })
     path = tmp_path / "i.parquet"
     pq.write_table(tbl, path, row_group_size=2)
-    report = load_files(store, interactions=path)
+    with pytest.raises(InputRejected, match="column 'extra' is not among the interactions fields"):
+        load_files(store, interactions=path)  # no column is dropped without a word
+    report = load_files(store, interactions=path, columns=load_mapping(ignore=["extra"]))
     assert report.files[0].format == "parquet"
     assert events(dump(store)) == sorted([
         ("12345678901234567", "2", "mention", ts[0], None, ("a", "b"), 1.0),

@@ -153,7 +153,7 @@ def test_rejects_file_has_only_header_when_all_good(store, fx, tmp_path):
 
 
 def test_missing_required_column_refuses_file(store, tmp_path):
-    path = _write(tmp_path / "f.csv", "from,to\na,b\n")
+    path = _write(tmp_path / "f.csv", "who,whom\na,b\n")
     with pytest.raises(InputRejected) as ei:
         load_files(store, follows=path, on_error="skip")
     msg = str(ei.value)
