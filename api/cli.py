@@ -49,6 +49,8 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "plan": "plan",
     "export": "export",
+    "evaluate": "evaluate",
+    "profile": "profile",
     "neo4j-import-files": "neo4j_import_files",
 }
 

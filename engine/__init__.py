@@ -36,3 +36,10 @@ __all__ += ["AffinityWeights", "affinity_graph", "Partition", "leiden", "leiden_
 from .niches import Niches, niche_resolution, niches
 
 __all__ += ["Niches", "niche_resolution", "niches"]
+
+# scoring against labels, resolution profile (issue 19)
+from .community import ProfileStep, ResolutionProfile, default_resolution_range, resolution_profile
+from .compare import ari, label_assortativity, label_modularity, nmi, purity
+
+__all__ += ["ProfileStep", "ResolutionProfile", "default_resolution_range", "resolution_profile", "ari",
+            "label_assortativity", "label_modularity", "nmi", "purity"]

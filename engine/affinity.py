@@ -17,7 +17,8 @@ direction, and :math:`d` is the damping: ``"log"`` (default) :math:`d(x) =
 they say nothing about who belongs with whom.
 
 Default weights (:class:`AffinityWeights`): mutual follow 1.0, one-way follow
-0.25; per interaction kind (codes index :data:`engine.attention.KINDS`, the
+0.5 (chosen on labelled data, ``docs/communities.md``: 0.25 split one side of
+a network whose ties are mostly one-way); per interaction kind (codes index :data:`engine.attention.KINDS`, the
 same order as ``graph_store.schema.INTERACTION_KINDS``): mention 0.5, reply
 1.0, repost 0.5, quote 0.75, like 0.1, comment 0.75, share 0.5.  A reply or a
 comment is a conversation, a mention or repost weaker evidence, a like the
@@ -45,7 +46,7 @@ class AffinityWeights:
     Attributes
     ----------
     mutual_follow : float, default 1.0
-    one_way_follow : float, default 0.25
+    one_way_follow : float, default 0.5
     kind : tuple of float, default per :data:`engine.attention.KINDS`
         Weight per interaction kind code.
     damping : {"log", "none"}, default "log"
@@ -53,7 +54,7 @@ class AffinityWeights:
     """
 
     mutual_follow: float = 1.0
-    one_way_follow: float = 0.25
+    one_way_follow: float = 0.5
     kind: tuple = field(default_factory=lambda: tuple(_DEFAULT_KINDS[k] for k in KINDS))
     damping: str = "log"
 
@@ -119,7 +120,7 @@ def affinity_graph(n_nodes: int, follow_src, follow_dst, int_src, int_dst, int_k
     --------
     >>> g = affinity_graph(3, [0, 1, 2], [1, 0, 0], [2], [1], [1])
     >>> g.weights.round(4).tolist()  # 0-1 mutual, 0-2 one way, 1-2 one reply: ln 2
-    [1.0, 0.25, 1.0, 0.6931, 0.25, 0.6931]
+    [1.0, 0.5, 1.0, 0.6931, 0.5, 0.6931]
     """
     w = weights or AffinityWeights()
     w.check()

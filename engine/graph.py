@@ -329,3 +329,32 @@ def _row_sums(indptr, weights):
             acc += weights[p]
         out[u] = acc
     return out
+
+
+def induced_subgraph(g: Graph, nodes) -> Graph:
+    """The subgraph of ``g`` on ``nodes`` (every edge with both ends in it), nodes renumbered ``0..len(nodes)-1``.
+
+    Parameters
+    ----------
+    g : Graph
+    nodes : array_like of int, shape (k,)
+        Distinct node indices; node ``i`` of the result is ``nodes[i]`` of ``g``.
+
+    Returns
+    -------
+    Graph
+        Same directedness; ``node_ids`` are ``g.node_ids[nodes]``.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64).reshape(-1)
+    if nodes.size and (nodes.min() < 0 or nodes.max() >= g.n_nodes):
+        raise GraphInputError(f"nodes must be indices in 0..{g.n_nodes - 1}.")
+    position = np.full(g.n_nodes, -1, dtype=np.int64)
+    position[nodes] = np.arange(nodes.size)
+    if np.count_nonzero(position >= 0) != nodes.size:
+        raise GraphInputError("nodes must be distinct.")
+    src, dst, w = g.edges()
+    keep = (position[src] >= 0) & (position[dst] >= 0)
+    if not g.directed:  # each undirected edge once (self-loops are stored once already)
+        keep &= src <= dst
+    return from_edges(position[src[keep]], position[dst[keep]], w[keep], n_nodes=nodes.size, directed=g.directed,
+                      node_ids=np.asarray(g.node_ids)[nodes])

@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nichegraph.engine import AffinityWeights, affinity_graph, leiden, niches
+from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
 from nichegraph.graph_store import EdgeArrays
 
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members",
@@ -203,6 +203,13 @@ def _describe(g, labels: np.ndarray, node_ids: np.ndarray, level: str, parent: n
     })
 
 
+def community_graph(edges: EdgeArrays, params=None) -> Graph:
+    """The undirected affinity graph that the communities stage runs on (weights from ``params.affinity``)."""
+    p = CommunityParams.from_any(params)
+    return affinity_graph(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst,
+                          edges.int_kind, edges.int_weight, weights=AffinityWeights.from_dict(p.affinity))
+
+
 def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | None = None,
                        hashtags: tuple[np.ndarray, np.ndarray] | None = None) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.
@@ -225,9 +232,7 @@ def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | N
     """
     p = CommunityParams.from_any(params)
     n = edges.n_nodes
-    weights = AffinityWeights.from_dict(p.affinity)
-    g = affinity_graph(n, edges.follow_src, edges.follow_dst, edges.int_src, edges.int_dst, edges.int_kind,
-                       edges.int_weight, weights=weights)
+    g = community_graph(edges, p)
     part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations, parallel=p.parallel)
     community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
     tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]

@@ -7,11 +7,14 @@ Layout (objective separate from search):
 * :mod:`.leiden` - the readable multilevel loops (:func:`leiden`, :func:`louvain`
   and the ``*_levels`` generators).
 * :mod:`.partition` - the frozen :class:`Partition` result.
+* :mod:`.profile` - the resolution profile (stable ranges of the resolution).
 """
 
 from ._objective import modularity, move_delta, quality
 from .leiden import leiden, leiden_levels, louvain, louvain_levels
 from .partition import Partition, canonical_labels
+from .profile import ProfileStep, ResolutionProfile, default_resolution_range, resolution_profile
 
 __all__ = ["Partition", "canonical_labels", "leiden", "leiden_levels", "louvain", "louvain_levels",
-           "modularity", "move_delta", "quality"]
+           "modularity", "move_delta", "quality", "ProfileStep", "ResolutionProfile", "default_resolution_range",
+           "resolution_profile"]
