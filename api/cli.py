@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "report": "report",
     "plan": "plan",
+    "export": "export",
     "evaluate": "evaluate",
     "profile": "profile",
     "neo4j-import-files": "neo4j_import_files",
@@ -61,9 +62,11 @@ for _name, _module in COMMANDS.items():
 def main() -> None:
     """Console entry point: run the app, turning known errors into clean messages."""
     from rich.console import Console
-
     from rich.markup import escape
 
+    from . import compile_notice
+
+    compile_notice.install()
     err = Console(stderr=True, highlight=False, emoji=False)
     try:
         app()

@@ -23,7 +23,7 @@ try:
     from matplotlib.ticker import MaxNLocator
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
     raise ModuleNotFoundError(
-        "plots and reports need matplotlib: pip install 'nichegraph[report]'") from exc
+        "plots and reports need matplotlib: pip install nichegraph") from exc
 
 #: Tier names in increasing order of follower count.
 TIER_ORDER: tuple[str, ...] = ("nano", "micro", "macro", "mega", "unknown")

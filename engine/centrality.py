@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel, parallel_kernel, prange
+from ._jit import kernel, prange, serial_or_parallel
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
 from .degree import out_strength
@@ -117,7 +117,7 @@ def _gather_sum_gs(a, b, tsrc, tw, unit, zold, znew, lo, v):
     return acc
 
 
-@parallel_kernel
+@serial_or_parallel
 def _pr_sweep(tptr, tsrc, tw, unit, gs, bs, z, inv_s, dang, alpha, dvec, pvec, coef_p, xold, xnew, znew, parts):
     """One sweep over all nodes, in fixed blocks of ``bs`` nodes run in parallel.
 
@@ -291,8 +291,9 @@ def _run_power(tptr, tsrc, tw, unit, s, p, d, x0, alpha, tol, max_iter, gs=False
     parts = np.zeros(((n + bs - 1) // bs, 2), dtype=np.float64)
     stop = tol / 10.0 if gs else tol
     src_u = tsrc.view(np.uint32)
+    sweep = _pr_sweep.pick(tsrc.shape[0])
     for _ in range(max_iter):
-        _pr_sweep(tptr, src_u, tw, unit, gs, bs, z, inv_s, dang, alpha, d, p, 1.0 - alpha, x, xnew, znew, parts)
+        sweep(tptr, src_u, tw, unit, gs, bs, z, inv_s, dang, alpha, d, p, 1.0 - alpha, x, xnew, znew, parts)
         err, dang = _sum_parts(parts)
         x, xnew = xnew, x
         z, znew = znew, z

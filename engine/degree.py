@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import parallel_kernel, prange
+from ._jit import parallel_kernel, prange, serial_or_parallel
 from .graph import Graph, _row_sums
 
 
@@ -51,10 +51,10 @@ def reciprocity(g: Graph) -> np.ndarray:
     if not g.directed:
         raise ValueError("reciprocity needs a directed graph")
     gt = g.transpose()
-    return _reciprocity(g.indptr, g.indices, gt.indptr, gt.indices)
+    return _reciprocity.pick(g.indices.shape[0])(g.indptr, g.indices, gt.indptr, gt.indices)
 
 
-@parallel_kernel
+@serial_or_parallel
 def _reciprocity(out_ptr, out_idx, in_ptr, in_idx):
     n = out_ptr.shape[0] - 1
     r = np.zeros(n, dtype=np.float64)

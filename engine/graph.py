@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._jit import kernel, parallel_kernel, prange
+from ._jit import kernel, prange, serial_or_parallel
 from .errors import GraphInputError
 
 SelfLoops = Literal["keep", "drop"]
@@ -252,7 +252,7 @@ def _scatter(src, dst, weight, indptr, symmetric, drop_loops, indices, weights):
             fill[v] = p + 1
 
 
-@parallel_kernel
+@serial_or_parallel
 def _sort_and_merge_rows(indptr, indices, weights, new_len):
     """Sort each row by neighbour (stable) and sum duplicates in place."""
     n = indptr.shape[0] - 1
@@ -301,7 +301,7 @@ def _build_csr(src, dst, weight, n, symmetric, drop_loops):
     weights = np.empty(nnz, dtype=np.float64)
     _scatter(src, dst, weight, indptr, symmetric, drop_loops, indices, weights)
     new_len = np.empty(n, dtype=np.int64)
-    _sort_and_merge_rows(indptr, indices, weights, new_len)
+    _sort_and_merge_rows.pick(nnz)(indptr, indices, weights, new_len)
     out = _compact(indptr, indices, weights, new_len)
     k = int(out[-1])
     # Views, not copies: trimming duplicates must not raise peak memory.

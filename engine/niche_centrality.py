@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel, parallel_kernel, prange
-from .centrality import _BLOCK, _gather_sum, _in_csr
+from ._jit import kernel, parallel_kernel, prange, serial_or_parallel
+from .centrality import _BLOCK, _gather_sum, _in_csr, _out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
 from .labels import check_labels
@@ -58,7 +58,7 @@ def _intra_filter(indptr, indices, weights, comm):
     return ptr, idx, w
 
 
-@parallel_kernel
+@serial_or_parallel
 def _npr_sweep(tptr, tsrc, tw, unit, bs, z, inv_s, comm, dang, inv_size, alpha, xold, xnew, znew, parts):
     """One power-iteration sweep (see ``engine.centrality._pr_sweep``) with per-community teleport."""
     n = xnew.shape[0]
@@ -144,8 +144,9 @@ def niche_pagerank(
     znew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
     src_u = tsrc.view(np.uint32)
+    sweep = _npr_sweep.pick(tsrc.shape[0])
     for _ in range(max_iter):
-        _npr_sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew,
+        sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew,
                    parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x

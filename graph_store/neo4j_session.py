@@ -14,11 +14,11 @@ from typing import Any
 
 from .errors import StoreError
 
-try:  # optional dependency: the `neo4j` extra
+try:  # a core dependency; the message covers installs that left it out
     import neo4j
     from neo4j import exceptions as neo4j_errors
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
-    raise StoreError("the Neo4j store needs the `neo4j` package: pip install 'nichegraph[neo4j]'") from _exc
+    raise StoreError("the Neo4j store needs the `neo4j` package: pip install neo4j neo4j-rust-ext") from _exc
 
 _log = logging.getLogger(__name__)
 

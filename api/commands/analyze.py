@@ -38,6 +38,8 @@ def command(
     with open_cli_store(store) as st, console.status("analysing") as status:
         result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
     print_summary(result)
+    console.print(f"stored as run {result.run.run_id} in {store}; next: nichegraph rank --store {store} --by hidden, "
+                  f"or nichegraph export --store {store}", highlight=False)
 
 
 def print_summary(result) -> None:

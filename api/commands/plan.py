@@ -69,7 +69,7 @@ def command(
                           probability=_probability(probability), epsilon=epsilon, ell=ell, seed=seed,
                           overlap=overlap)
     try:
-        with open_cli_store(store, read_only=True) as st:
+        with open_cli_store(store, read_only=True) as st, Console(stderr=True).status("planning the campaign"):
             plan = plan_campaign(st, request)
     except PlanError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

@@ -22,6 +22,7 @@ def command(
 
     if out.parent and not out.parent.exists():
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
-    with open_cli_store(store, read_only=True) as st:
+    err = Console(stderr=True, highlight=False)
+    with open_cli_store(store, read_only=True) as st, err.status("writing the report (plots, rankings)"):
         path = write_report(st, out, run_id=run, top=top)
-    Console(stderr=True).print(f"report written to {path} ({path.stat().st_size:,} bytes)", highlight=False, markup=False)
+    err.print(f"report written to {path} ({path.stat().st_size:,} bytes); open it in a browser", markup=False)

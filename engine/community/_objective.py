@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import kernel, parallel_kernel, prange
+from .._jit import kernel, prange, serial_or_parallel
 from ..errors import GraphInputError
 from ..graph import Graph
 from ..labels import check_labels
@@ -132,7 +132,7 @@ def _doubled_loops(indptr, indices, weights):
     return A
 
 
-@parallel_kernel
+@serial_or_parallel
 def community_totals(indptr, indices, A, node_w, labels, k):
     """Per community: ``2 e_c`` (sum of ``A`` inside) and ``W_c``, float64 arrays (k,).
 
@@ -212,7 +212,7 @@ def _compact_counted(labels, lo, span):
 
 def _h(wg: WorkGraph, obj: Objective, labels) -> float:
     lab, k = compact_labels(labels)
-    inside, W = community_totals(wg.indptr, wg.indices, wg.A, wg.node_w, lab, k)
+    inside, W = community_totals.pick(wg.indices.shape[0])(wg.indptr, wg.indices, wg.A, wg.node_w, lab, k)
     return float(h_value(inside, W, obj.scale, obj.cpm))
 
 

@@ -114,13 +114,32 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
     return out_ptr, out_idx, out_w
 
 
-@kernel
 def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
-    """:func:`aggregate` with the weights stored in ``buf_w`` (nnz,); also returns whether every sum fit exactly."""
+    """:func:`aggregate` with the weights stored in ``buf_w`` (nnz,); also returns whether every sum fit exactly.
+
+    The serial or parallel slice kernel is picked here, in Python, so a run
+    only compiles the one it uses.
+    """
+    nnz = indices.shape[0]
+    start, members, cuts, region, n_slices = _plan_slices(indptr, labels, k, n_slices, nnz)
+    row_len = np.zeros(k, dtype=np.int64)
+    buf_idx = np.empty(nnz, dtype=np.int32)
+    inexact = np.zeros(n_slices, dtype=np.bool_)
+    aggregate_slices = _slices_parallel if parallel else _slices_serial
+    aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact)
+    out_ptr = _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w)
+    return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]], not inexact.any()
+
+
+@kernel
+def _plan_slices(indptr, labels, k, n_slices, nnz):
+    """Members by community and the cut of the communities into slices of about equal arc count.
+
+    Slice ``s`` holds communities ``cuts[s]..cuts[s+1]``, about ``nnz / n_slices`` arcs, and writes from ``region[s]``;
+    returns ``start, members, cuts, region`` and the number of slices (at most ``k``).
+    """
     n = indptr.shape[0] - 1
     start, members = members_by_label(labels, k, np.arange(n))
-    nnz = indices.shape[0]
-    # slice s: communities cuts[s]..cuts[s+1], about nnz / n_slices arcs, written from region[s]
     n_slices = max(1, min(n_slices, k))
     cuts = np.zeros(n_slices + 1, dtype=np.int64)
     region = np.zeros(n_slices + 1, dtype=np.int64)
@@ -136,15 +155,12 @@ def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
     for r in range(s, n_slices + 1):
         cuts[r] = k
         region[r] = nnz
-    row_len = np.zeros(k, dtype=np.int64)
-    buf_idx = np.empty(nnz, dtype=np.int32)
-    inexact = np.zeros(n_slices, dtype=np.bool_)
-    if parallel:
-        _slices_parallel(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
-                         inexact)
-    else:
-        _slices_serial(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
-                       inexact)
+    return start, members, cuts, region, n_slices
+
+
+@kernel
+def _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w):
+    """Row pointers (int64 (k + 1,)) of the aggregated graph, after moving every slice down onto them."""
     out_ptr = np.zeros(k + 1, dtype=np.int64)
     for c in range(k):
         out_ptr[c + 1] = out_ptr[c] + row_len[c]
@@ -156,7 +172,7 @@ def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
         for j in range(out_ptr[cuts[s + 1]] - dst):
             buf_idx[dst + j] = buf_idx[src + j]
             buf_w[dst + j] = buf_w[src + j]
-    return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]], not inexact.any()
+    return out_ptr
 
 
 @kernel

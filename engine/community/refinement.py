@@ -24,6 +24,7 @@ import numpy as np
 
 from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._objective import gain
+from ._rng import next_u64, uniform
 from ._weights import arc_weight
 from .aggregation import members_by_label
 from .._splitmix import next_u64, uniform
@@ -36,24 +37,36 @@ from .._splitmix import next_u64, uniform
 _NEGLIGIBLE = -50.0
 
 
-@kernel
 def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, parallel):
     """Refined labels (int32 (n,), values ``0..kr-1`` by first node) and ``kr``.
 
     ``comm`` int32 (n,) holds communities ``0..k-1``; ``order`` int32 (n,)
     the visiting order; ``state`` the RNG state (advanced by one draw).
+    The serial or parallel variant is picked here, in Python, so a run only
+    compiles the one it uses (the parallel one takes most of the compile time).
     """
-    n = indptr.shape[0] - 1
+    start, members, W_S, base = _refine_setup(node_w, comm, k, order, state)
+    refine_all = _refine_all_parallel if parallel else _refine_all_serial
+    # numba hands the uint64 draw back as a Python int: keep it typed uint64, as inside a kernel
+    ref = refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, np.uint64(base))
+    return _labels_by_first_node(ref)
+
+
+@kernel
+def _refine_setup(node_w, comm, k, order, state):
+    """Members of every community in the visiting order, their total weights ``W_S`` and the generator base."""
+    n = comm.shape[0]
     start, members = members_by_label(comm, k, order)  # the visiting order inside each community
     W_S = np.zeros(k, dtype=np.float64)
     for v in range(n):
         W_S[comm[v]] += node_w[v]
-    base = next_u64(state)
-    if parallel:
-        ref = _refine_all_parallel(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base)
-    else:
-        ref = _refine_all_serial(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base)
-    # consecutive labels by first node
+    return start, members, W_S, next_u64(state)
+
+
+@kernel
+def _labels_by_first_node(ref):
+    """Consecutive labels (int32 (n,)) numbered by first node, and how many."""
+    n = ref.shape[0]
     lab = np.full(n, -1, dtype=np.int32)
     out = np.empty(n, dtype=np.int32)
     kr = 0

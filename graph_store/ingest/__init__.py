@@ -19,6 +19,9 @@ Formats (``format="auto"`` picks one per file from its name and first lines):
     SNAP Higgs activity log ``a b unix_time RT|MT|RE``.
 ``x-api-v2``
     X API v2 tweets / response pages as JSON Lines (see :mod:`._xapi`).
+``gml``, ``graphml``
+    A whole graph (nodes with attributes, edges), plain or gzip; as follows, or as
+    interactions of ``kind`` (see :mod:`._graphfile`).
 
 Every reader streams Arrow batches; rows are converted and checked with Arrow
 kernels (:mod:`._convert`), never by a Python loop per row on the good path.
@@ -42,14 +45,16 @@ from ._convert import Piece, convert
 from ._errors import FileRejected
 from ._paths import RejectsPathError, check_rejects_path
 from ._edgelists import read_higgs, read_snap
+from ._gml import read_gml
+from ._graphml import read_graphml
 from ._report import FileStats, LoadReport, RejectsWriter
 from ._parquet import read_parquet
 from ._tabular import read_csv, read_jsonl
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
 
-FORMATS = ("auto", "csv", "parquet", "jsonl", "snap", "higgs", "x-api-v2")
-Format = Literal["auto", "csv", "parquet", "jsonl", "snap", "higgs", "x-api-v2"]
+FORMATS = ("auto", "csv", "parquet", "jsonl", "snap", "higgs", "x-api-v2", "gml", "graphml")
+Format = Literal["auto", "csv", "parquet", "jsonl", "snap", "higgs", "x-api-v2", "gml", "graphml"]
 
 #: Bad rows kept in memory per file for the refusal message (all are counted and written to rejects).
 MAX_ISSUES_KEPT = 10_000
@@ -71,6 +76,10 @@ def detect_format(path: PathLike) -> str:
     head = head_bytes(p, 1 << 16)
     if head[:4] == b"PAR1" or low.endswith((".parquet", ".pq")):
         return "parquet"
+    if low.endswith(".gml"):
+        return "gml"
+    if low.endswith(".graphml") or (head.lstrip().startswith(b"<") and b"<graphml" in head):
+        return "graphml"
     first = b""
     for line in head.splitlines():
         s = line.strip()
@@ -91,7 +100,7 @@ def detect_format(path: PathLike) -> str:
     if b"," in first or b"\t" in first:
         return "csv"
     raise FileRejected(p, None, None, "cannot tell the file's format; pass --format "
-                                      "csv|parquet|jsonl|snap|higgs|x-api-v2")
+                                      "csv|parquet|jsonl|snap|higgs|x-api-v2|gml|graphml")
 
 
 def _paths(v: Paths) -> list[str]:
@@ -131,6 +140,9 @@ def _reader(path: str, table: str, fmt: str, tm: TableMapping, stats: FileStats,
         if table != "interactions":
             raise refuse("the Higgs activity log holds interactions; give it as --interactions")
         return read_higgs(path, stats, path)
+    if fmt in ("gml", "graphml"):
+        read = read_gml if fmt == "gml" else read_graphml
+        return read(path, table, stats, path, kind or tm.options.defaults.get("kind"))
     if fmt == "x-api-v2":
         if table != "interactions":
             raise refuse("X API v2 tweets hold interactions (and users); give them as --interactions")

@@ -125,8 +125,8 @@ def test_aggregation_preserves_quality(name, objective):
     coarse = coarse_of_fine[fine]
     ip, ix, A = aggregate(wg.indptr, wg.indices, wg.A, fine, kf)
     nw = sum_by_label(wg.node_w, fine, kf)
-    h0 = h_value(*community_totals(wg.indptr, wg.indices, wg.A, wg.node_w, coarse, 3), obj.scale, obj.cpm)
-    h1 = h_value(*community_totals(ip, ix, A, nw, coarse_of_fine, 3), obj.scale, obj.cpm)
+    h0 = h_value(*community_totals.parallel(wg.indptr, wg.indices, wg.A, wg.node_w, coarse, 3), obj.scale, obj.cpm)
+    h1 = h_value(*community_totals.parallel(ip, ix, A, nw, coarse_of_fine, 3), obj.scale, obj.cpm)
     assert h1 == pytest.approx(h0, abs=1e-9)
     assert A.sum() == pytest.approx(wg.A.sum())
     assert np.allclose(sum_by_label(wg.node_w, fine, kf), np.bincount(fine, weights=wg.node_w, minlength=kf))
