@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -66,8 +66,9 @@ class AnalysisResult:
     timings: dict[str, float]
 
 
-def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
-                 progress: Callable[[str], None] | None = None) -> AnalysisResult:
+def run_analysis(
+    store: Store, params: AnalysisParams = AnalysisParams(), progress: Callable[[str], None] | None = None
+) -> AnalysisResult:
     """Read the store, compute every measure, and write one run back.
 
     Parameters
@@ -108,15 +109,18 @@ def run_analysis(store: Store, params: AnalysisParams = AnalysisParams(),
     with step("serving"):
         serving = serving_tables(store, edges, hashtags)
 
-    table = pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v))
-                      for k, v in columns.items()})
-    created = dt.datetime.now(dt.timezone.utc)
+    table = pa.table(
+        {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}
+    )
+    created = dt.datetime.now(dt.UTC)
     counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
-    run = RunRecord(run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}", created_at=created.isoformat(),
-                    params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched,
-                            "fitted": fitted},
-                    counts=counts)
+    run = RunRecord(
+        run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}",
+        created_at=created.isoformat(),
+        params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched, "fitted": fitted},
+        counts=counts,
+    )
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities, **serving})
     return AnalysisResult(run, table, communities, timings)

@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
-from nichegraph.engine.tiers import TIER_NAMES
 from nichegraph.engine.influence import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
+from nichegraph.engine.tiers import TIER_NAMES
 from nichegraph.graph_store import Store
 
 from .run_query.serving_index import audience_from_table
@@ -106,8 +106,10 @@ def _run_size(accounts: pa.Table) -> int:
 
 def _column(accounts: pa.Table, name: str, purpose: str) -> pa.ChunkedArray:
     if name not in accounts.column_names:
-        raise PlanError(f"the latest run's accounts table has no {name!r} column (needed for {purpose}); "
-                        f"available: {', '.join(accounts.column_names)}. Re-run `nichegraph analyze`.")
+        raise PlanError(
+            f"the latest run's accounts table has no {name!r} column (needed for {purpose}); "
+            f"available: {', '.join(accounts.column_names)}. Re-run `nichegraph analyze`."
+        )
     return accounts.column(name)
 
 
@@ -115,8 +117,10 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
     """Boolean candidate mask (n,), run-row position per account (-1 if absent), and filter notes."""
     idx = _column(accounts, "idx", "aligning accounts").to_numpy().astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise PlanError(f"the run's accounts table has idx outside 0..{n - 1}; the store changed under the run. "
-                        "Re-run `nichegraph analyze`.")
+        raise PlanError(
+            f"the run's accounts table has idx outside 0..{n - 1}; the store changed under the run. "
+            "Re-run `nichegraph analyze`."
+        )
     row_of = np.full(n, -1, dtype=np.int64)
     row_of[idx] = np.arange(idx.size)
     keep = np.ones(accounts.num_rows, dtype=bool)
@@ -133,8 +137,9 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
         if too_big:
             raise PlanError(f"community id {too_big[0]} is out of range (community ids are 64-bit integers)")
         col = _column(accounts, "community", "--community")
-        keep &= pc.fill_null(pc.is_in(pc.cast(col, pa.int64()), value_set=pa.array(list(request.communities),
-                             pa.int64())), False).to_numpy(zero_copy_only=False)
+        keep &= pc.fill_null(
+            pc.is_in(pc.cast(col, pa.int64()), value_set=pa.array(list(request.communities), pa.int64())), False
+        ).to_numpy(zero_copy_only=False)
     if request.affiliations:
         col = pc.utf8_lower(_column(accounts, "affiliation", "--affiliation"))
         wanted = pa.array([a.strip().lower() for a in request.affiliations])
@@ -169,24 +174,45 @@ def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, r
     if request.objective == "reach":
         pf = max_reach_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
     else:
-        pf = imm_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget,
-                           probability=request.probability, epsilon=request.epsilon, ell=request.ell,
-                           seed=request.seed, max_rr_sets=request.max_rr_sets)
+        pf = imm_portfolio(
+            audience,
+            request.k,
+            candidates=mask,
+            costs=costs,
+            budget=request.budget,
+            probability=request.probability,
+            epsilon=request.epsilon,
+            ell=request.ell,
+            seed=request.seed,
+            max_rr_sets=request.max_rr_sets,
+        )
     followers_observed = np.diff(audience.indptr)
     rows = []
     for rank, (u, gain, cum, cost) in enumerate(zip(pf.nodes, pf.marginal_gain, pf.cumulative, pf.cost), 1):
         r = int(row_of[u])
-        info = {c: accounts.column(c)[r].as_py() for c in ("id", "handle", "tier", "community", "affiliation",
-                                                            "followers_count") if c in accounts.column_names}
-        rows.append({"rank": rank, **info, "followers_observed": int(followers_observed[u]),
-                     "marginal_gain": float(gain), "cumulative": float(cum), "cost": float(cost)})
+        info = {
+            c: accounts.column(c)[r].as_py()
+            for c in ("id", "handle", "tier", "community", "affiliation", "followers_count")
+            if c in accounts.column_names
+        }
+        rows.append(
+            {
+                "rank": rank,
+                **info,
+                "followers_observed": int(followers_observed[u]),
+                "marginal_gain": float(gain),
+                "cumulative": float(cum),
+                "cost": float(cost),
+            }
+        )
     details.update(pf.details)
     if pf.nodes.size == 0:
         if n_cand == 0:
             details["note"] = "no account matches the filters"
         elif request.budget is not None and costs is not None and float(costs[mask].min()) > request.budget:
-            details["note"] = (f"no candidate fits the budget {request.budget:g}: the cheapest costs "
-                               f"{float(costs[mask].min()):g}")
+            details["note"] = (
+                f"no candidate fits the budget {request.budget:g}: the cheapest costs {float(costs[mask].min()):g}"
+            )
         else:
             details["note"] = "no candidate has followers (or any chance of spreading) to add"
     overlap = None
@@ -194,14 +220,27 @@ def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, r
         s = pf.nodes.size
         a, b = np.repeat(pf.nodes, s), np.tile(pf.nodes, s)
         o = audience_overlap(audience, a, b)
-        overlap = {"ids": [r["id"] for r in rows],
-                   "jaccard": o.jaccard.reshape(s, s).round(6).tolist(),
-                   "overlap_coefficient": o.overlap_coefficient.reshape(s, s).round(6).tolist(),
-                   "shared_followers": o.intersection.reshape(s, s).tolist()}
+        overlap = {
+            "ids": [r["id"] for r in rows],
+            "jaccard": o.jaccard.reshape(s, s).round(6).tolist(),
+            "overlap_coefficient": o.overlap_coefficient.reshape(s, s).round(6).tolist(),
+            "shared_followers": o.intersection.reshape(s, s).tolist(),
+        }
     if not math.isfinite(pf.total):
         raise PlanError("the planner produced a non-finite total; please report this")
-    return Plan(run_id=run_id, objective=pf.objective, accounts=rows, total=pf.total, std_error=pf.std_error,
-                guarantee=pf.guarantee, strategy=pf.strategy, candidates=n_cand, n_accounts=n,
-                audience_sum=int(followers_observed[pf.nodes].sum()), total_cost=pf.total_cost,
-                request={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(request).items()},
-                details=details, overlap=overlap)
+    return Plan(
+        run_id=run_id,
+        objective=pf.objective,
+        accounts=rows,
+        total=pf.total,
+        std_error=pf.std_error,
+        guarantee=pf.guarantee,
+        strategy=pf.strategy,
+        candidates=n_cand,
+        n_accounts=n,
+        audience_sum=int(followers_observed[pf.nodes].sum()),
+        total_cost=pf.total_cost,
+        request={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(request).items()},
+        details=details,
+        overlap=overlap,
+    )

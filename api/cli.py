@@ -26,7 +26,6 @@ app = typer.Typer(
 )
 
 
-
 #: Set by ``--debug``: show tracebacks instead of one-line messages.
 DEBUG = {"on": False}
 
@@ -78,12 +77,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]")
         raise SystemExit(130) from None
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+    except Exception as exc:
         if DEBUG["on"] or "--debug" in sys.argv[1:2]:
             raise
-        err.print(f"[bold red]error:[/] {escape(redact(f'{type(exc).__name__}: {exc}'))}\n"
-                  "this is unexpected; run the command again as nichegraph --debug ... to see the traceback "
-                  "and please report it")
+        err.print(
+            f"[bold red]error:[/] {escape(redact(f'{type(exc).__name__}: {exc}'))}\n"
+            "this is unexpected; run the command again as nichegraph --debug ... to see the traceback "
+            "and please report it"
+        )
         raise SystemExit(1) from None
 
 

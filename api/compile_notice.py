@@ -29,8 +29,10 @@ class CompileNotice(event.Listener):
         from nichegraph.engine._jit import cache_dir
 
         stream = self.stream or sys.stderr
-        stream.write(f"nichegraph: compiling its kernels for this machine; this happens once "
-                     f"(cached in {cache_dir()}), later runs start in seconds\n")
+        stream.write(
+            f"nichegraph: compiling its kernels for this machine; this happens once "
+            f"(cached in {cache_dir()}), later runs start in seconds\n"
+        )
         stream.flush()
 
     def on_end(self, ev: event.Event) -> None:

@@ -47,6 +47,7 @@ LEVELS = ("broad", "niche")
 class EvaluationError(ValueError):
     """The labels cannot be scored against the run (none of the labelled accounts is in it)."""
 
+
 _LEVEL_COLUMN = {"broad": "community", "niche": "niche"}
 
 
@@ -135,16 +136,22 @@ def evaluate_run(store: Store, labels: pa.Table, *, run_id: str | None = None) -
 
     edges = store.read_edges()
     graph = community_graph(edges, CommunityParams.from_any(types.SimpleNamespace(**run.params)))
-    position = pc.fill_null(pc.index_in(run_ids.take(pa.array(row)),
-                                        value_set=pa.array(np.asarray(edges.node_ids, dtype=object).tolist(),
-                                                           pa.string())), -1)
+    position = pc.fill_null(
+        pc.index_in(
+            run_ids.take(pa.array(row)),
+            value_set=pa.array(np.asarray(edges.node_ids, dtype=object).tolist(), pa.string()),
+        ),
+        -1,
+    )
     position = position.to_numpy(zero_copy_only=False).astype(np.int64)
     in_graph = position >= 0  # accounts of the run that the store no longer has stay out of the graph measures
     sub = induced_subgraph(graph, position[in_graph])
     if not covered.any():
         sample = ", ".join(label_ids.slice(0, 3).to_pylist())
-        raise EvaluationError(f"none of the {labels.num_rows} labelled accounts (ids such as {sample}) is in run "
-                         f"{run.run_id}; the labels' id column must hold the account ids that were loaded")
+        raise EvaluationError(
+            f"none of the {labels.num_rows} labelled accounts (ids such as {sample}) is in run "
+            f"{run.run_id}; the labels' id column must hold the account ids that were loaded"
+        )
 
     scores = []
     for level in LEVELS:
@@ -153,20 +160,32 @@ def evaluate_run(store: Store, labels: pa.Table, *, run_id: str | None = None) -
             continue
         found = pc.fill_null(accounts.column(column), -1).to_numpy(zero_copy_only=False).astype(np.int64)[row]
         q = label_modularity(sub, found[in_graph]) if sub.nnz else float("nan")
-        scores.append(LevelScore(level, nmi(found, truth), ari(found, truth), purity(found, truth),
-                                 int(np.unique(found).size), _defined(q)))
+        scores.append(
+            LevelScore(
+                level,
+                nmi(found, truth),
+                ari(found, truth),
+                purity(found, truth),
+                int(np.unique(found).size),
+                _defined(q),
+            )
+        )
     n_labelled = labels.num_rows
     return Evaluation(
-        run_id=run.run_id, n_labelled=n_labelled, n_covered=int(covered.sum()),
+        run_id=run.run_id,
+        n_labelled=n_labelled,
+        n_covered=int(covered.sum()),
         coverage=float(covered.sum() / n_labelled) if n_labelled else 0.0,
         n_classes=int(np.unique(truth).size),
         label_modularity=_defined(label_modularity(sub, truth[in_graph])) if sub.nnz else None,
         label_assortativity=_defined(label_assortativity(sub, truth[in_graph])) if sub.nnz else None,
-        levels=tuple(scores))
+        levels=tuple(scores),
+    )
 
 
-def evaluate_labels(store: Store, path: str | Path, *, id_column: str = "id", label_column: str = "label",
-                    run_id: str | None = None) -> Evaluation:
+def evaluate_labels(
+    store: Store, path: str | Path, *, id_column: str = "id", label_column: str = "label", run_id: str | None = None
+) -> Evaluation:
     """Read a labels file (CSV/TSV, see :func:`graph_store.labels.read_labels`) and :func:`evaluate_run`.
 
     Examples

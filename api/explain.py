@@ -77,33 +77,61 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
     engaged = _num(row, "niche_engaged")
     out = []
     if score is None:
-        out.append(f"{name} has no hidden-influencer score: {_int(row, 'niche_engaged')} distinct accounts of its niche "
-                   f"engage with it, and the score needs at least {need}.")
+        out.append(
+            f"{name} has no hidden-influencer score: {_int(row, 'niche_engaged')} distinct accounts of its niche "
+            f"engage with it, and the score needs at least {need}."
+        )
     else:
         where = f"#{position:,} of {scored:,} accounts with a score (all tiers)" if position and scored else "unranked"
         out.append(f"{name} ranks {where} by hidden-influencer score ({score:.3f}).")
     followers = _num(row, "followers_count")
     if followers is None:
-        why = "estimated from the observed followers (the follow layer was declared complete)" \
-            if row.get("tier_estimated") else "unknown because the platform follower count is missing"
+        why = (
+            "estimated from the observed followers (the follow layer was declared complete)"
+            if row.get("tier_estimated")
+            else "unknown because the platform follower count is missing"
+        )
     else:
         why = f"from the platform follower count {int(followers):,}"
-    out.append(f"Tier {tier}: {why}; {_int(row, 'followers_observed')} followers observed in the loaded follows."
-               + ("" if tier in eligible else f" Tier {tier} is not eligible for the hidden score "
-                  f"(eligible: {', '.join(eligible)}), so the score is 0."))
+    out.append(
+        f"Tier {tier}: {why}; {_int(row, 'followers_observed')} followers observed in the loaded follows."
+        + (
+            ""
+            if tier in eligible
+            else f" Tier {tier} is not eligible for the hidden score "
+            f"(eligible: {', '.join(eligible)}), so the score is 0."
+        )
+    )
     pct = _num(row, "niche_percentile")
-    out.append(f"Niche: {'unknown' if pct is None else f'percentile {pct:.1f}'} of niche PageRank inside niche "
-               f"{row.get('niche')} ({_int(row, 'niche_size')} accounts, broad community {row.get('community')} of "
-               f"{_int(row, 'community_size')}).")
-    out.append(f"Evidence: {_int(row, 'niche_engaged')} distinct accounts of its niche pay it attention "
-               f"(weight {_fmt(_num(row, 'evidence_weight'))}" + (f", half weight at {half:.0f}" if half else "")
-               + f"); {_int(row, 'inbound_accounts')} distinct accounts interact with it, in "
-               f"{_fmt(_num(row, 'inbound_events'))} events, {_fmt(_num(row, 'reciprocated_events'))} of them returned.")
-    out.append("Talks back: social ratio " + _ratio(_num(row, "social_ratio"), _num(row, "social_ratio_shrunk"),
-                                                     _num(row, "social_ratio_sd"), priors.get("social_ratio"))
-               + "; follow-back ratio " + _ratio(_num(row, "follow_back_ratio"), _num(row, "follow_back_ratio_shrunk"),
-                                                 _num(row, "follow_back_ratio_sd"), priors.get("follow_back_ratio"))
-               + ".")
+    out.append(
+        f"Niche: {'unknown' if pct is None else f'percentile {pct:.1f}'} of niche PageRank inside niche "
+        f"{row.get('niche')} ({_int(row, 'niche_size')} accounts, broad community {row.get('community')} of "
+        f"{_int(row, 'community_size')})."
+    )
+    out.append(
+        f"Evidence: {_int(row, 'niche_engaged')} distinct accounts of its niche pay it attention "
+        f"(weight {_fmt(_num(row, 'evidence_weight'))}"
+        + (f", half weight at {half:.0f}" if half else "")
+        + f"); {_int(row, 'inbound_accounts')} distinct accounts interact with it, in "
+        f"{_fmt(_num(row, 'inbound_events'))} events, {_fmt(_num(row, 'reciprocated_events'))} of them returned."
+    )
+    out.append(
+        "Talks back: social ratio "
+        + _ratio(
+            _num(row, "social_ratio"),
+            _num(row, "social_ratio_shrunk"),
+            _num(row, "social_ratio_sd"),
+            priors.get("social_ratio"),
+        )
+        + "; follow-back ratio "
+        + _ratio(
+            _num(row, "follow_back_ratio"),
+            _num(row, "follow_back_ratio_shrunk"),
+            _num(row, "follow_back_ratio_sd"),
+            priors.get("follow_back_ratio"),
+        )
+        + "."
+    )
     out.append(_what_would_change(row, tier in eligible, engaged, need, half, pct))
     return out
 
@@ -117,31 +145,49 @@ def _fmt(v: float | None) -> str:
 def _what_would_change(row: dict, eligible: bool, engaged: float | None, need: int, half, pct: float | None) -> str:
     """The single change that would move the account most, named by its weakest factor."""
     if not eligible:
-        return ("What would change it: only its tier; hidden influencers are looked for in the tiers named by "
-                "MetricsParams.hidden_tiers.")
+        return (
+            "What would change it: only its tier; hidden influencers are looked for in the tiers named by "
+            "MetricsParams.hidden_tiers."
+        )
     if engaged is None or engaged < need:
         missing = need - int(engaged or 0)
-        return (f"What would change it: {missing} more distinct account{'s' if missing != 1 else ''} of its niche "
-                "engaging with it would give it a score.")
+        return (
+            f"What would change it: {missing} more distinct account{'s' if missing != 1 else ''} of its niche "
+            "engaging with it would give it a score."
+        )
     social = [v for v in (_num(row, "social_ratio_shrunk"), _num(row, "follow_back_ratio_shrunk")) if v is not None]
-    factors = {"evidence": _num(row, "evidence_weight") or 0.0, "niche": (pct or 0.0) / 100.0,
-               "social": sum(social) / len(social) if social else 0.0}
-    weakest = min(factors, key=factors.get)
+    factors = {
+        "evidence": _num(row, "evidence_weight") or 0.0,
+        "niche": (pct or 0.0) / 100.0,
+        "social": sum(social) / len(social) if social else 0.0,
+    }
+    weakest = min(factors, key=factors.__getitem__)
     if weakest == "evidence":
-        return (f"What would change it most: more distinct accounts of its niche engaging with it (evidence weight "
-                f"{factors['evidence']:.2f}" + (f"; {half:.0f} engaged accounts give 0.5" if half else "") + ").")
+        return (
+            f"What would change it most: more distinct accounts of its niche engaging with it (evidence weight "
+            f"{factors['evidence']:.2f}" + (f"; {half:.0f} engaged accounts give 0.5" if half else "") + ")."
+        )
     if weakest == "social":
-        return (f"What would change it most: answering more of the accounts that interact with it or following back "
-                f"more followers (talks-back factor {factors['social']:.2f}).")
-    return (f"What would change it most: more attention from central members of its niche (niche percentile "
-            f"{factors['niche'] * 100:.1f}).")
+        return (
+            f"What would change it most: answering more of the accounts that interact with it or following back "
+            f"more followers (talks-back factor {factors['social']:.2f})."
+        )
+    return (
+        f"What would change it most: more attention from central members of its niche (niche percentile "
+        f"{factors['niche'] * 100:.1f})."
+    )
 
 
 def explain_row(accounts: pa.Table, params: dict, row: int) -> tuple[dict, list[str]]:
     """The row ``row`` of a run's ``accounts`` table (NaN as None) and :func:`explain_account`'s sentences for it."""
-    record = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-              for k, v in accounts.slice(row, 1).to_pylist()[0].items()}
-    scores = accounts.column("score_hidden").to_numpy(zero_copy_only=False) \
-        if "score_hidden" in accounts.column_names else np.zeros(0)
+    record = {
+        k: (None if isinstance(v, float) and math.isnan(v) else v)
+        for k, v in accounts.slice(row, 1).to_pylist()[0].items()
+    }
+    scores = (
+        accounts.column("score_hidden").to_numpy(zero_copy_only=False)
+        if "score_hidden" in accounts.column_names
+        else np.zeros(0)
+    )
     position, scored = hidden_position(scores, record.get("score_hidden"))
     return record, explain_account(record, params, position=position, scored=scored)

@@ -31,8 +31,9 @@ EXPORT_FORMATS = ("parquet", "csv", "gexf", "graphml")
 ExportFormat = Literal["parquet", "csv", "gexf", "graphml"]
 
 
-def run_tables(store: Store, run_id: str | None = None, *, edges: bool = False,
-               as_pandas: bool = False) -> tuple[RunRecord, dict]:
+def run_tables(
+    store: Store, run_id: str | None = None, *, edges: bool = False, as_pandas: bool = False
+) -> tuple[RunRecord, dict]:
     """The run ``run_id`` (the newest when None) as named tables.
 
     Returns ``(record, tables)`` where ``tables`` maps ``"accounts"``, ``"communities"`` (and with
@@ -45,7 +46,7 @@ def run_tables(store: Store, run_id: str | None = None, *, edges: bool = False,
         out.update(_edge_tables(store))
     if as_pandas:
         try:
-            import pandas  # noqa: F401
+            import pandas  # type: ignore[import-untyped]  # noqa: F401
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError("as_pandas=True needs pandas: pip install pandas") from exc
         out = {name: table.to_pandas() for name, table in out.items()}
@@ -66,17 +67,30 @@ def _edge_tables(store: Store) -> dict[str, pa.Table]:
     ids = pa.array(e.node_ids.tolist(), pa.string())
     follows = pa.table({"follower": ids.take(pa.array(e.follow_src)), "followee": ids.take(pa.array(e.follow_dst))})
     kinds = pa.array(list(INTERACTION_KINDS), pa.string())
-    events = pa.table({"source": ids.take(pa.array(e.int_src)), "target": ids.take(pa.array(e.int_dst)),
-                       "kind": kinds.take(pa.array(e.int_kind.astype(np.int32))),
-                       "weight": pa.array(e.int_weight, pa.float64())})
+    events = pa.table(
+        {
+            "source": ids.take(pa.array(e.interaction_src)),
+            "target": ids.take(pa.array(e.interaction_dst)),
+            "kind": kinds.take(pa.array(e.interaction_kind.astype(np.int32))),
+            "weight": pa.array(e.interaction_weight, pa.float64()),
+        }
+    )
     interactions = events.group_by(["source", "target", "kind"], use_threads=False).aggregate([("weight", "sum")])
     interactions = interactions.rename_columns(["source", "target", "kind", "weight"]).sort_by(
-        [("source", "ascending"), ("target", "ascending"), ("kind", "ascending")])
+        [("source", "ascending"), ("target", "ascending"), ("kind", "ascending")]
+    )
     return {"follows": follows, "interactions": interactions}
 
 
-def export_run(store: Store, out: Path, fmt: ExportFormat, *, run_id: str | None = None, edges: bool = False,
-               progress: Callable[[str], None] | None = None) -> tuple[RunRecord, list[Path]]:
+def export_run(
+    store: Store,
+    out: Path,
+    fmt: ExportFormat,
+    *,
+    run_id: str | None = None,
+    edges: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[RunRecord, list[Path]]:
     """Write the run to ``out``: a folder of one file per table (Parquet, CSV) or one graph file (GEXF, GraphML).
 
     Returns the run's record and the files written.
@@ -147,8 +161,10 @@ def _text(value, kind: str) -> str | None:
 def _edges_of(tables: dict) -> list[tuple[str, str, str, float]]:
     out = []
     if "follows" in tables:
-        out += [(a, b, "follow", 1.0) for a, b in zip(*(tables["follows"].column(c).to_pylist()
-                                                         for c in ("follower", "followee")), strict=True)]
+        out += [
+            (a, b, "follow", 1.0)
+            for a, b in zip(*(tables["follows"].column(c).to_pylist() for c in ("follower", "followee")), strict=True)
+        ]
     if "interactions" in tables:
         t = tables["interactions"]
         out += list(zip(*(t.column(c).to_pylist() for c in ("source", "target", "kind", "weight")), strict=True))
@@ -161,24 +177,28 @@ def _write_gexf(path: Path, tables: dict, record: RunRecord) -> None:
     ids = accounts.column("id").to_pylist()
     with open(path, "w", encoding="utf-8") as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" version="1.3">\n')
-        f.write(f'  <meta><creator>nichegraph</creator><description>run {_esc(record.run_id)}</description></meta>\n')
+        f.write(f"  <meta><creator>nichegraph</creator><description>run {_esc(record.run_id)}</description></meta>\n")
         f.write('  <graph defaultedgetype="directed" mode="static">\n    <attributes class="node">\n')
         for i, (name, kind, _) in enumerate(cols):
             f.write(f'      <attribute id="{i}" title={quoteattr(name)} type="{kind}"/>\n')
-        f.write('    </attributes>\n    <attributes class="edge">\n'
-                '      <attribute id="type" title="type" type="string"/>\n    </attributes>\n    <nodes>\n')
+        f.write(
+            '    </attributes>\n    <attributes class="edge">\n'
+            '      <attribute id="type" title="type" type="string"/>\n    </attributes>\n    <nodes>\n'
+        )
         for r, node in enumerate(ids):
-            f.write(f'      <node id={quoteattr(node)} label={quoteattr(node)}><attvalues>')
+            f.write(f"      <node id={quoteattr(node)} label={quoteattr(node)}><attvalues>")
             for i, (_, kind, values) in enumerate(cols):
                 text = _text(values[r], kind)
                 if text is not None:
                     f.write(f'<attvalue for="{i}" value={quoteattr(text)}/>')
-            f.write('</attvalues></node>\n')
-        f.write('    </nodes>\n    <edges>\n')
+            f.write("</attvalues></node>\n")
+        f.write("    </nodes>\n    <edges>\n")
         for e, (a, b, kind, w) in enumerate(_edges_of(tables)):
-            f.write(f'      <edge id="{e}" source={quoteattr(a)} target={quoteattr(b)} weight="{float(w)!r}">'
-                    f'<attvalues><attvalue for="type" value={quoteattr(kind)}/></attvalues></edge>\n')
-        f.write('    </edges>\n  </graph>\n</gexf>\n')
+            f.write(
+                f'      <edge id="{e}" source={quoteattr(a)} target={quoteattr(b)} weight="{float(w)!r}">'
+                f'<attvalues><attvalue for="type" value={quoteattr(kind)}/></attvalues></edge>\n'
+            )
+        f.write("    </edges>\n  </graph>\n</gexf>\n")
 
 
 def _write_graphml(path: Path, tables: dict, record: RunRecord) -> None:
@@ -189,20 +209,24 @@ def _write_graphml(path: Path, tables: dict, record: RunRecord) -> None:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
         for i, (name, kind, _) in enumerate(cols):
             f.write(f'  <key id="d{i}" for="node" attr.name={quoteattr(name)} attr.type="{kind}"/>\n')
-        f.write('  <key id="etype" for="edge" attr.name="type" attr.type="string"/>\n'
-                '  <key id="eweight" for="edge" attr.name="weight" attr.type="double"/>\n')
+        f.write(
+            '  <key id="etype" for="edge" attr.name="type" attr.type="string"/>\n'
+            '  <key id="eweight" for="edge" attr.name="weight" attr.type="double"/>\n'
+        )
         f.write(f'  <graph id={quoteattr(record.run_id)} edgedefault="directed">\n')
         for r, node in enumerate(ids):
-            f.write(f'    <node id={quoteattr(node)}>')
+            f.write(f"    <node id={quoteattr(node)}>")
             for i, (_, kind, values) in enumerate(cols):
                 text = _text(values[r], kind)
                 if text is not None:
                     f.write(f'<data key="d{i}">{_esc(text)}</data>')
-            f.write('</node>\n')
+            f.write("</node>\n")
         for a, b, kind, w in _edges_of(tables):
-            f.write(f'    <edge source={quoteattr(a)} target={quoteattr(b)}><data key="etype">{_esc(kind)}</data>'
-                    f'<data key="eweight">{float(w)!r}</data></edge>\n')
-        f.write('  </graph>\n</graphml>\n')
+            f.write(
+                f'    <edge source={quoteattr(a)} target={quoteattr(b)}><data key="etype">{_esc(kind)}</data>'
+                f'<data key="eweight">{float(w)!r}</data></edge>\n'
+            )
+        f.write("  </graph>\n</graphml>\n")
 
 
 def _esc(text: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
@@ -22,8 +23,16 @@ StoreOption = Annotated[
 ]
 
 
-_NEO4J_FILE_KEYS = {"user": str, "password": str, "database": str, "batch_size": int, "workers": int,
-                    "progress": bool, "max_retry_time": float, "tx_timeout": float}
+_NEO4J_FILE_KEYS = {
+    "user": str,
+    "password": str,
+    "database": str,
+    "batch_size": int,
+    "workers": int,
+    "progress": bool,
+    "max_retry_time": float,
+    "tx_timeout": float,
+}
 
 
 def neo4j_settings() -> dict:
@@ -45,8 +54,10 @@ def neo4j_settings() -> dict:
             raise typer.BadParameter(f"NICHEGRAPH_NEO4J_CONFIG={path}: {exc}") from exc
         for key, value in data.items():
             if key not in _NEO4J_FILE_KEYS or not isinstance(value, _NEO4J_FILE_KEYS[key]):
-                raise typer.BadParameter(f"NICHEGRAPH_NEO4J_CONFIG={path}: unknown key or wrong type: {key!r}; "
-                                         f"keys: {', '.join(_NEO4J_FILE_KEYS)}")
+                raise typer.BadParameter(
+                    f"NICHEGRAPH_NEO4J_CONFIG={path}: unknown key or wrong type: {key!r}; "
+                    f"keys: {', '.join(_NEO4J_FILE_KEYS)}"
+                )
             settings[key] = value
     env = {
         "user": os.environ.get("NICHEGRAPH_NEO4J_USER") or os.environ.get("NEO4J_USER"),
@@ -78,8 +89,11 @@ def require_extra(extra: str, command: str) -> None:
         try:
             importlib.import_module(module)
         except ImportError:
-            typer.echo(f"error: nichegraph {command} needs the optional package {module!r} (the {extra!r} extra); "
-                       f"install it with: pip install 'nichegraph[{extra}]'", err=True)
+            typer.echo(
+                f"error: nichegraph {command} needs the optional package {module!r} (the {extra!r} extra); "
+                f"install it with: pip install 'nichegraph[{extra}]'",
+                err=True,
+            )
             raise typer.Exit(2) from None
 
 
@@ -87,8 +101,13 @@ def require_extra(extra: str, command: str) -> None:
 DEFAULT_LOCK_WAIT = 30.0
 
 
-def open_cli_store(location: str, *, read_only: bool = False, lock_wait: float | None = None,
-                   write_progress: Callable[[int, int], None] | None = None) -> Store:
+def open_cli_store(
+    location: str,
+    *,
+    read_only: bool = False,
+    lock_wait: float | None = None,
+    write_progress: Callable[[int, int], None] | None = None,
+) -> Store:
     """Open the store named by ``--store`` with the settings from the environment.
 
     ``write_progress(rows_done, rows_total)`` is handed to a store that reports its write phase

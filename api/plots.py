@@ -12,7 +12,7 @@ catches it and says which measure the run lacks.
 from __future__ import annotations
 
 import io
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -22,8 +22,7 @@ try:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
-    raise ModuleNotFoundError(
-        "plots and reports need matplotlib: pip install nichegraph") from exc
+    raise ModuleNotFoundError("plots and reports need matplotlib: pip install nichegraph") from exc
 
 #: Tier names in increasing order of follower count.
 TIER_ORDER: tuple[str, ...] = ("nano", "micro", "macro", "mega", "unknown")
@@ -93,15 +92,19 @@ def follower_counts(accounts: pa.Table) -> tuple[np.ndarray, str]:
     label : str
         Axis label saying which source was used.
     """
-    observed = column(accounts, "followers_observed").astype(np.float64) \
-        if "followers_observed" in accounts.column_names else None
+    observed = (
+        column(accounts, "followers_observed").astype(np.float64)
+        if "followers_observed" in accounts.column_names
+        else None
+    )
     if "followers_count" in accounts.column_names:
         platform = column(accounts, "followers_count").astype(np.float64)
         if observed is None:
             return platform, "followers (platform count)"
         if np.isfinite(platform).any():
-            return np.where(np.isfinite(platform), platform, observed), \
-                "followers (platform count, else observed in-degree)"
+            return np.where(
+                np.isfinite(platform), platform, observed
+            ), "followers (platform count, else observed in-degree)"
         return observed, "followers (observed in-degree)"
     if observed is None:
         raise MissingColumns("follower counts", ["followers_count", "followers_observed"])
@@ -141,8 +144,11 @@ def community_sizes(communities: pa.Table | None, accounts: pa.Table | None = No
     series: dict[str, np.ndarray] = {}
     if communities is not None and {"size"} <= set(communities.column_names) and communities.num_rows:
         sizes = column(communities, "size").astype(np.int64)
-        levels = column(communities, "level") if "level" in communities.column_names \
+        levels = (
+            column(communities, "level")
+            if "level" in communities.column_names
             else np.full(sizes.shape, "broad", dtype=object)
+        )
         for level in dict.fromkeys(levels.tolist()):
             series[str(level)] = np.sort(sizes[levels == level])[::-1]
     elif accounts is not None and "community" in accounts.column_names:
@@ -174,9 +180,15 @@ def community_sizes(communities: pa.Table | None, accounts: pa.Table | None = No
     return fig
 
 
-def niche_vs_followers(accounts: pa.Table, *, y: str | None = None, x: str | None = None,
-                       highlight: np.ndarray | Sequence[int] | None = None, top: int = 25,
-                       nano_threshold: float | None = 10_000) -> Figure:
+def niche_vs_followers(
+    accounts: pa.Table,
+    *,
+    y: str | None = None,
+    x: str | None = None,
+    highlight: np.ndarray | Sequence[int] | None = None,
+    top: int = 25,
+    nano_threshold: float | None = 10_000,
+) -> Figure:
     """Niche centrality against follower count (log x), hidden influencers highlighted.
 
     Parameters
@@ -214,15 +226,23 @@ def niche_vs_followers(accounts: pa.Table, *, y: str | None = None, x: str | Non
     ax = fig.add_subplot()
     ax.scatter(xv[ok & ~mask], yv[ok & ~mask], s=6, alpha=0.35, color=_BASE, linewidths=0, label="accounts")
     if mask.any():
-        ax.scatter(xv[ok & mask], yv[ok & mask], s=28, color=_HIGHLIGHT, edgecolors="black", linewidths=0.5,
-                   label=f"hidden influencers (top {int(mask.sum())})")
+        ax.scatter(
+            xv[ok & mask],
+            yv[ok & mask],
+            s=28,
+            color=_HIGHLIGHT,
+            edgecolors="black",
+            linewidths=0.5,
+            label=f"hidden influencers (top {int(mask.sum())})",
+        )
     ax.set_xscale("log")
     pos = yv[ok & (yv > 0)]
     if pos.size and pos.size == ok.sum() and pos.max() / pos.min() > 100:  # heavy-tailed and positive: log y
         ax.set_yscale("log")
     if nano_threshold is not None:
-        ax.axvline(nano_threshold + 1, color="grey", linestyle="--", linewidth=1,
-                   label=f"{nano_threshold:,.0f} followers")
+        ax.axvline(
+            nano_threshold + 1, color="grey", linestyle="--", linewidth=1, label=f"{nano_threshold:,.0f} followers"
+        )
     ax.set_xlabel(f"{xlabel} + 1 (log)")
     ax.set_ylabel(y.replace("_", " "))
     ax.set_title("Niche centrality vs follower count" if x is None else f"Niche centrality vs {xlabel}")
@@ -253,8 +273,14 @@ def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio", *, group: str
     ax = fig.add_subplot()
     names = [t for t, g in groups.items() if g.size]
     if not names:
-        ax.text(0.5, 0.5, f"no account has a defined {value}\n(no inbound interactions in this run)",
-                ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            f"no account has a defined {value}\n(no inbound interactions in this run)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     else:
         ax.boxplot([groups[t] for t in names], showfliers=False, widths=0.5)
         ax.plot(range(1, len(names) + 1), [groups[t].mean() for t in names], "D", color=_HIGHLIGHT, label="mean")
@@ -265,8 +291,9 @@ def ratio_by_tier(accounts: pa.Table, value: str = "social_ratio", *, group: str
     return fig
 
 
-def top_rows(table: pa.Table, score: str, k: int, *, mask: np.ndarray | None = None,
-             descending: bool = True) -> np.ndarray:
+def top_rows(
+    table: pa.Table, score: str, k: int, *, mask: np.ndarray | None = None, descending: bool = True
+) -> np.ndarray:
     """Row positions of the ``k`` best finite ``score`` values (ties by row position).
 
     Returns
@@ -281,8 +308,9 @@ def top_rows(table: pa.Table, score: str, k: int, *, mask: np.ndarray | None = N
     return rows[order[:k]]
 
 
-def community_graph(labels: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                    weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def community_graph(
+    labels: np.ndarray, src: np.ndarray, dst: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Aggregate an edge list into the community graph.
 
     Parameters
@@ -314,8 +342,9 @@ def community_graph(labels: np.ndarray, src: np.ndarray, dst: np.ndarray,
     return sizes, np.stack([key // max(c, 1), key % max(c, 1)], axis=1), weights
 
 
-def _force_layout(n: int, pairs: np.ndarray, weights: np.ndarray, *, seed: int = 0,
-                  iterations: int = 200) -> np.ndarray:
+def _force_layout(
+    n: int, pairs: np.ndarray, weights: np.ndarray, *, seed: int = 0, iterations: int = 200
+) -> np.ndarray:
     """Fruchterman-Reingold positions for a small graph (n up to a few hundred), shape (n, 2)."""
     rng = np.random.default_rng(seed)
     pos = rng.uniform(-1.0, 1.0, size=(n, 2))
@@ -327,7 +356,7 @@ def _force_layout(n: int, pairs: np.ndarray, weights: np.ndarray, *, seed: int =
     for _ in range(iterations):
         delta = pos[:, None, :] - pos[None, :, :]
         dist = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
-        disp = ((k * k / dist ** 2)[:, :, None] * delta).sum(axis=1)
+        disp = ((k * k / dist**2)[:, :, None] * delta).sum(axis=1)
         if pairs.size:
             d = pos[pairs[:, 0]] - pos[pairs[:, 1]]
             dn = np.maximum(np.linalg.norm(d, axis=1), 1e-3)
@@ -341,9 +370,17 @@ def _force_layout(n: int, pairs: np.ndarray, weights: np.ndarray, *, seed: int =
     return pos
 
 
-def community_map(labels: np.ndarray, src: np.ndarray, dst: np.ndarray, weight: np.ndarray | None = None, *,
-                  groups: np.ndarray | None = None, max_communities: int = 60, seed: int = 0,
-                  title: str = "Community graph") -> Figure:
+def community_map(
+    labels: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    groups: np.ndarray | None = None,
+    max_communities: int = 60,
+    seed: int = 0,
+    title: str = "Community graph",
+) -> Figure:
     """Map of the community graph: one disc per community (area ~ members), lines ~ edge weight.
 
     Only the ``max_communities`` largest communities are drawn.  With
@@ -370,8 +407,24 @@ def community_map(labels: np.ndarray, src: np.ndarray, dst: np.ndarray, weight: 
         groups = np.asarray(groups, dtype=object)
         labels = np.asarray(labels, dtype=np.int64)
         names = sorted({str(g) for g in groups.tolist()})
-        palette = dict(zip(names, ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
-                                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"] * 10))
+        palette = dict(
+            zip(
+                names,
+                [
+                    "#1f77b4",
+                    "#d62728",
+                    "#2ca02c",
+                    "#ff7f0e",
+                    "#9467bd",
+                    "#8c564b",
+                    "#e377c2",
+                    "#7f7f7f",
+                    "#bcbd22",
+                    "#17becf",
+                ]
+                * 10,
+            )
+        )
         for i, cid in enumerate(keep):
             vals, counts = np.unique(groups[labels == cid].astype(str), return_counts=True)
             colours[i] = palette[str(vals[np.argmax(counts)])]
@@ -379,8 +432,7 @@ def community_map(labels: np.ndarray, src: np.ndarray, dst: np.ndarray, weight: 
             ax.scatter([], [], color=colour, label=f"majority {name}")
         ax.legend(loc="best", fontsize="small")
     area = 20 + 1500 * sizes[keep] / max(int(sizes[keep].max()) if keep.size else 1, 1)
-    ax.scatter(pos[:, 0], pos[:, 1], s=area, c=list(colours), alpha=0.8, edgecolors="black", linewidths=0.5,
-               zorder=2)
+    ax.scatter(pos[:, 0], pos[:, 1], s=area, c=list(colours), alpha=0.8, edgecolors="black", linewidths=0.5, zorder=2)
     for i, cid in enumerate(keep[:15]):
         ax.annotate(str(int(cid)), pos[i], ha="center", va="center", fontsize=7, zorder=3)
     ax.set_axis_off()

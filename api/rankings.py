@@ -41,31 +41,82 @@ from nichegraph.graph_store import RunRecord, Store
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
-    "hidden": {"title": "Hidden influencers", "sort": ("score_hidden",),
-               "show": ("score_hidden", "niche_percentile", "social_ratio", "social_ratio_shrunk", "follow_back_ratio",
-                        "follow_back_ratio_shrunk", "niche_engaged", "evidence_weight"),
-               "tiers": ("nano", "micro")},
-    "pagerank": {"title": "Global influence (PageRank)", "sort": ("pagerank",),
-                 "show": ("pagerank", "in_degree", "coreness")},
-    "niche": {"title": "Niche centrality", "sort": ("niche_pagerank",),
-              "show": ("niche_pagerank", "niche_percentile", "within_module_z", "participation", "niche_share",
-                       "niche_share_shrunk")},
-    "social": {"title": "Social accounts (they talk back)", "sort": ("social_ratio_shrunk", "niche_pagerank"),
-               "show": ("social_ratio_shrunk", "social_ratio", "social_ratio_sd", "follow_back_ratio",
-                        "follow_back_ratio_shrunk", "asymmetry", "niche_pagerank")},
-    "in_degree": {"title": "Most attention received (in-degree)", "sort": ("in_degree",),
-                  "show": ("in_degree", "followers_observed", "out_degree", "reciprocity")},
-    "brand-affinity": {"title": "Brand affinity", "sort": ("niche_pagerank",),
-                       "show": ("niche_pagerank", "niche_percentile")},
-    "internal": {"title": "Internal influencers", "sort": ("niche_pagerank",),
-                 "show": ("affiliation", "niche_pagerank", "niche_percentile")},
+    "hidden": {
+        "title": "Hidden influencers",
+        "sort": ("score_hidden",),
+        "show": (
+            "score_hidden",
+            "niche_percentile",
+            "social_ratio",
+            "social_ratio_shrunk",
+            "follow_back_ratio",
+            "follow_back_ratio_shrunk",
+            "niche_engaged",
+            "evidence_weight",
+        ),
+        "tiers": ("nano", "micro"),
+    },
+    "pagerank": {
+        "title": "Global influence (PageRank)",
+        "sort": ("pagerank",),
+        "show": ("pagerank", "in_degree", "coreness"),
+    },
+    "niche": {
+        "title": "Niche centrality",
+        "sort": ("niche_pagerank",),
+        "show": (
+            "niche_pagerank",
+            "niche_percentile",
+            "within_module_z",
+            "participation",
+            "niche_share",
+            "niche_share_shrunk",
+        ),
+    },
+    "social": {
+        "title": "Social accounts (they talk back)",
+        "sort": ("social_ratio_shrunk", "niche_pagerank"),
+        "show": (
+            "social_ratio_shrunk",
+            "social_ratio",
+            "social_ratio_sd",
+            "follow_back_ratio",
+            "follow_back_ratio_shrunk",
+            "asymmetry",
+            "niche_pagerank",
+        ),
+    },
+    "in_degree": {
+        "title": "Most attention received (in-degree)",
+        "sort": ("in_degree",),
+        "show": ("in_degree", "followers_observed", "out_degree", "reciprocity"),
+    },
+    "brand-affinity": {
+        "title": "Brand affinity",
+        "sort": ("niche_pagerank",),
+        "show": ("niche_pagerank", "niche_percentile"),
+    },
+    "internal": {
+        "title": "Internal influencers",
+        "sort": ("niche_pagerank",),
+        "show": ("affiliation", "niche_pagerank", "niche_percentile"),
+    },
 }
 RANK_KINDS: tuple[str, ...] = tuple(KINDS)
 #: Kinds that need an argument (a brand, an organisation); the others rank with filters alone.
 ARGUMENT_KINDS: tuple[str, ...] = ("brand-affinity", "internal")
 #: Columns that identify an account in every ranking's output (those the run has).
-BASE_COLUMNS = ("idx", "id", "handle", "tier", "tier_estimated", "followers_count", "followers_observed", "community",
-                "niche")
+BASE_COLUMNS = (
+    "idx",
+    "id",
+    "handle",
+    "tier",
+    "tier_estimated",
+    "followers_count",
+    "followers_observed",
+    "community",
+    "niche",
+)
 #: The evidence every ranking row carries (docs/metrics.md, "Evidence").
 EVIDENCE_COLUMNS = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
 UNKNOWN_TIER = "unknown"
@@ -157,8 +208,10 @@ def resolve_brand(snap: Snapshot, name: str, hashtags=()) -> tuple[int, str, tup
     if row is None and name.lstrip("@"):
         row = snap.row_of_handle(name.lstrip("@"))
     if row is None:
-        raise UnknownAccount(f"no account with id or handle {name!r} in run {snap.run_id}; check the spelling "
-                           "(`nichegraph rank --by pagerank` lists accounts).")
+        raise UnknownAccount(
+            f"no account with id or handle {name!r} in run {snap.run_id}; check the spelling "
+            "(`nichegraph rank --by pagerank` lists accounts)."
+        )
     own = snap.strings.get("handle")
     own_handle = (own[row] if own is not None else None) or snap.strings["id"][row]
     tags = tuple(sorted({t.lstrip("#").lower() for t in (hashtags or [str(own_handle).lstrip("@")]) if t.lstrip("#")}))
@@ -168,13 +221,23 @@ def resolve_brand(snap: Snapshot, name: str, hashtags=()) -> tuple[int, str, tup
 def brand_audience(snap: Snapshot, brand_row: int, tags) -> tuple[np.ndarray, np.ndarray]:
     """Rows that touch the brand and their touches (see :meth:`api.run_query.BrandIndex.audience`)."""
     if snap.brands is None:
-        raise MissingRunTable(f"run {snap.run_id} has no touches tables (made by a version before they existed); "
-                           "run `nichegraph analyze` again.")
+        raise MissingRunTable(
+            f"run {snap.run_id} has no touches tables (made by a version before they existed); "
+            "run `nichegraph analyze` again."
+        )
     return snap.brands.audience(brand_row, tags)
 
 
-def plan_kind(snap: Snapshot, by: str, filters: Filters = Filters(), *, brand: str | None = None,
-              hashtags=(), affiliation: str | None = None, sort: str | None = None) -> KindPlan:
+def plan_kind(
+    snap: Snapshot,
+    by: str,
+    filters: Filters = Filters(),
+    *,
+    brand: str | None = None,
+    hashtags=(),
+    affiliation: str | None = None,
+    sort: str | None = None,
+) -> KindPlan:
     """The snapshot query of ranking kind ``by`` on top of ``filters`` (see the module docstring).
 
     ``sort`` replaces the kind's order by one column; rows without a value then come last
@@ -211,15 +274,18 @@ def plan_kind(snap: Snapshot, by: str, filters: Filters = Filters(), *, brand: s
     order = tuple(kind["sort"])
     missing = [c for c in order if c not in snap.nums]
     if missing:
-        raise MissingRunTable(f"run {snap.run_id} has no column {missing[0]!r} (made by a version before it "
-                              "existed); run `nichegraph analyze` again.")
+        raise MissingRunTable(
+            f"run {snap.run_id} has no column {missing[0]!r} (made by a version before it "
+            "existed); run `nichegraph analyze` again."
+        )
     # a row without the first sort value has no place in the ranking
     ranges = (*filters.ranges, RangeFilter(order[0], param="by"))
     return KindPlan(Filters(values, ranges), order, candidates, touches, brand_info)
 
 
-def rank_page(snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None = None,
-              desc: bool = True) -> RankedPage:
+def rank_page(
+    snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None = None, desc: bool = True
+) -> RankedPage:
     """One page of a planned ranking (raises :class:`api.run_query.QueryError` for a bad column or cursor)."""
     if plan.candidates is None:
         rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor)
@@ -235,15 +301,18 @@ def rank_snapshot(snap: Snapshot, query: RankQuery) -> pa.Table:
     """The ranked rows of ``query`` as a table: ``rank``, the identity columns, the kind's columns, extras."""
     if query.limit < 1:
         raise RankingError(f"--limit must be at least 1; got {query.limit}.")
-    plan = plan_kind(snap, query.by, query.filters(), brand=query.brand, hashtags=query.hashtags,
-                     affiliation=query.affiliation)
+    plan = plan_kind(
+        snap, query.by, query.filters(), brand=query.brand, hashtags=query.hashtags, affiliation=query.affiliation
+    )
     try:
         page = rank_page(snap, plan, limit=query.limit)
     except QueryError as exc:
         missing = [c for c in plan.sort if c not in snap.nums]
         if missing:
-            raise RankingError(f"run {snap.run_id} has no column {missing[0]!r}; run `nichegraph analyze` again "
-                               "with a version that computes it.") from None
+            raise RankingError(
+                f"run {snap.run_id} has no column {missing[0]!r}; run `nichegraph analyze` again "
+                "with a version that computes it."
+            ) from None
         raise RankingError(exc.message) from None
     cols = [c for c in BASE_COLUMNS if c in snap.columns]
     cols += [c for c in KINDS[query.by]["show"] if c in snap.columns and c not in cols]
@@ -274,28 +343,40 @@ def kind_notes(snap: Snapshot, by: str, plan: KindPlan, n_rows: int) -> list[str
     values, sort = plan.filters.values, plan.sort[0]
     unfiltered = Filters(values, tuple(r for r in plan.filters.ranges if r.param != "by"))
     tiers = values.get("tier")
-    if tiers is not None and UNKNOWN_TIER not in {str(t).lower() for t in tiers} and "tier" in snap.cats \
-            and UNKNOWN_TIER in snap.cats["tier"].lookup:
+    if (
+        tiers is not None
+        and UNKNOWN_TIER not in {str(t).lower() for t in tiers}
+        and "tier" in snap.cats
+        and UNKNOWN_TIER in snap.cats["tier"].lookup
+    ):
         left = snap.count(Filters({**values, "tier": (UNKNOWN_TIER,)}, unfiltered.ranges), sort, plan.candidates)
         if left:
-            notes.append(f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
-                         f"--tier {','.join((*tiers, UNKNOWN_TIER))} to include them.")
+            notes.append(
+                f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
+                f"--tier {','.join((*tiers, UNKNOWN_TIER))} to include them."
+            )
     if by == "hidden" and sort in snap.nums:
         undefined = snap.count(unfiltered, None, plan.candidates) - snap.count(unfiltered, sort, plan.candidates)
         if undefined:
             need = (snap.run.params.get("fitted") or {}).get("min_evidence")
-            notes.append(f"{_accounts(undefined)} matching the filters without a hidden score: fewer than "
-                         f"{need if need is not None else 'the minimum'} distinct accounts of their niche engage "
-                         "with them (analyze --min-evidence sets the minimum).")
+            notes.append(
+                f"{_accounts(undefined)} matching the filters without a hidden score: fewer than "
+                f"{need if need is not None else 'the minimum'} distinct accounts of their niche engage "
+                "with them (analyze --min-evidence sets the minimum)."
+            )
     counts = snap.run.counts or {}
     if by in ("hidden", "social") and counts.get("interactions") == 0:
-        notes.append("the store has no interactions, so social ratios are undefined and the social side rests on "
-                     "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again.")
+        notes.append(
+            "the store has no interactions, so social ratios are undefined and the social side rests on "
+            "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again."
+        )
     if by in ("hidden", "social", "niche") and counts.get("follows") == 0 and counts.get("interactions") == 0:
         notes.append("the store has neither follows nor interactions; load some and run nichegraph analyze.")
     if "followers_count" in snap.nums and not snap.nums["followers_count"].n_valid:
-        notes.append("no account has a platform follower count, so every tier is unknown; load accounts with "
-                     "followers_count, or analyze --follows-complete if the follows hold every follower.")
+        notes.append(
+            "no account has a platform follower count, so every tier is unknown; load accounts with "
+            "followers_count, or analyze --follows-complete if the follows hold every follower."
+        )
     if by == "internal" and "affiliation" in snap.cats:
         known = sorted(str(a) for a in snap.cats["affiliation"].categories if a)
         if not known:
@@ -313,12 +394,17 @@ def resolve_account(accounts: pa.Table, name: str) -> int:
     if name in ids:
         return ids.index(name)
     want = name.lstrip("@").lower()
-    handles = [(h or "").lstrip("@").lower() for h in accounts.column("handle").to_pylist()] \
-        if "handle" in accounts.column_names else []
+    handles = (
+        [(h or "").lstrip("@").lower() for h in accounts.column("handle").to_pylist()]
+        if "handle" in accounts.column_names
+        else []
+    )
     hits = [i for i, h in enumerate(handles) if h == want]
     if not hits:
-        raise RankingError(f"no account with id or handle {name!r} in the run; check the spelling "
-                           "(`nichegraph rank --by pagerank` lists accounts).")
+        raise RankingError(
+            f"no account with id or handle {name!r} in the run; check the spelling "
+            "(`nichegraph rank --by pagerank` lists accounts)."
+        )
     return hits[0]
 
 

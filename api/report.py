@@ -15,9 +15,10 @@ import datetime as dt
 import html
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +29,9 @@ from . import plots
 from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
 from .rankings import KINDS, UNKNOWN_TIER, hidden_tiers, plan_kind, rank_page
 from .run_query import Snapshot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Columns that identify an account in every ranking table (those present are shown).
 IDENTITY_COLUMNS: tuple[str, ...] = ("id", "handle", "tier", "followers_count", "community")
@@ -54,8 +58,11 @@ EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "niche", *RANKING_EVI
 REPORT_KINDS: tuple[str, ...] = ("hidden", "niche", "pagerank", "in_degree")
 #: Rankings, in report order; each appears when the run has its score column.
 RANKINGS: tuple[Ranking, ...] = tuple(
-    Ranking(key, KINDS[key]["title"], KINDS[key]["sort"][0], tuple(KINDS[key]["show"]), tuple(KINDS[key].get("tiers", ())))
-    for key in REPORT_KINDS)
+    Ranking(
+        key, KINDS[key]["title"], KINDS[key]["sort"][0], tuple(KINDS[key]["show"]), tuple(KINDS[key].get("tiers", ()))
+    )
+    for key in REPORT_KINDS
+)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:2rem auto;
@@ -87,7 +94,7 @@ def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return ""
-        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1000 else f"{value:.4g}"
+        return f"{value:,.0f}" if float(value).is_integer() and abs(float(value)) >= 1000 else f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
     return str(value)
@@ -104,16 +111,18 @@ def html_table(rows: list[dict], columns: list[str], *, css_class: str = "") -> 
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num">{_e(_fmt(row.get(c)))}</td>' if _is_num(row.get(c)) else f"<td>{_e(_fmt(row.get(c)))}</td>"
-            for c in columns)
+            f'<td class="num">{_e(_fmt(row.get(c)))}</td>'
+            if _is_num(row.get(c))
+            else f"<td>{_e(_fmt(row.get(c)))}</td>"
+            for c in columns
+        )
         body.append(f"<tr>{cells}</tr>")
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _kv_table(pairs: list[tuple[str, object]], css_class: str) -> str:
     num = ' class="num"'
-    rows = "".join(f"<tr><th>{_e(k)}</th><td{num if _is_num(v) else ''}>{_e(_fmt(v))}</td></tr>"
-                   for k, v in pairs)
+    rows = "".join(f"<tr><th>{_e(k)}</th><td{num if _is_num(v) else ''}>{_e(_fmt(v))}</td></tr>" for k, v in pairs)
     return f'<table class="{_e(css_class)}"><tbody>{rows}</tbody></table>'
 
 
@@ -144,8 +153,9 @@ def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str],
     page = rank_page(snap, plan_kind(snap, ranking.key), limit=top)
     present = set(snap.columns)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
-    columns += [ranking.score] + [c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns
-                                  and c != ranking.score]
+    columns += [ranking.score] + [
+        c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns and c != ranking.score
+    ]
     picked = snap.table.take(pa.array(page.rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
         row["rank"] = rank
@@ -185,30 +195,44 @@ def tier_summary(accounts: pa.Table) -> list[dict]:
 class _Plot:
     title: str
     caption: str
-    make: Callable[[], object]
+    make: Callable[[], Figure]
 
 
 def _plots(accounts: pa.Table, communities: pa.Table | None) -> list[_Plot]:
     return [
-        _Plot("Community size distribution",
-              "Members per community, largest first (log-log when there are many); one series per level.",
-              lambda: plots.community_sizes(communities, accounts)),
-        _Plot("Niche centrality vs follower count",
-              "Each dot is an account; red: the top hidden influencers by score_hidden. The dashed line marks "
-              "10,000 followers (the nano tier's upper bound).",
-              lambda: plots.niche_vs_followers(accounts)),
-        _Plot("Social ratio by tier",
-              "Share of inbound interactions from partners the account interacts with in return, per follower tier "
-              "(box: quartiles; diamond: mean).",
-              lambda: plots.ratio_by_tier(accounts, "social_ratio")),
-        _Plot("Degree distribution",
-              "Share of accounts with at least k distinct in- (out-) neighbours on the attention graph.",
-              lambda: plots.degree_distribution(accounts)),
+        _Plot(
+            "Community size distribution",
+            "Members per community, largest first (log-log when there are many); one series per level.",
+            lambda: plots.community_sizes(communities, accounts),
+        ),
+        _Plot(
+            "Niche centrality vs follower count",
+            "Each dot is an account; red: the top hidden influencers by score_hidden. The dashed line marks "
+            "10,000 followers (the nano tier's upper bound).",
+            lambda: plots.niche_vs_followers(accounts),
+        ),
+        _Plot(
+            "Social ratio by tier",
+            "Share of inbound interactions from partners the account interacts with in return, per follower tier "
+            "(box: quartiles; diamond: mean).",
+            lambda: plots.ratio_by_tier(accounts, "social_ratio"),
+        ),
+        _Plot(
+            "Degree distribution",
+            "Share of accounts with at least k distinct in- (out-) neighbours on the attention graph.",
+            lambda: plots.degree_distribution(accounts),
+        ),
     ]
 
 
-def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location: str | None = None,
-                  top: int = 20, generated_at: dt.datetime | None = None) -> str:
+def render_report(
+    run: RunRecord,
+    tables: dict[str, pa.Table],
+    *,
+    store_location: str | None = None,
+    top: int = 20,
+    generated_at: dt.datetime | None = None,
+) -> str:
     """The report of one run as one HTML document (a ``str``).
 
     Parameters
@@ -228,7 +252,7 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
         raise ValueError(f"run {run.run_id} has no accounts table")
     accounts = tables["accounts"]
     communities = tables.get("communities")
-    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
     title = f"nichegraph report: run {run.run_id}"
     parts = [
         "<!DOCTYPE html>",
@@ -237,7 +261,8 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f'<header><h1>nichegraph report</h1><p class="meta">run <code id="run-id">{_e(run.run_id)}</code>'
         f" &middot; created {_e(run.created_at)}"
-        + (f" &middot; store <code>{_e(store_location)}</code>" if store_location else "") + "</p></header>",
+        + (f" &middot; store <code>{_e(store_location)}</code>" if store_location else "")
+        + "</p></header>",
     ]
 
     # data counts and parameters
@@ -256,9 +281,13 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
         tiers = plots.column(accounts, "tier").astype(str)
         for tier in plots.TIER_ORDER:
             counts.append((f"{tier} accounts", int((tiers == tier).sum())))
-    parts.append('<div class="summary"><section id="counts"><h2>Data</h2>' + _kv_table(counts, "counts")
-                 + '</section><section id="params"><h2>Parameters</h2>' + _kv_table(_flatten(run.params), "params")
-                 + "</section></div>")
+    parts.append(
+        '<div class="summary"><section id="counts"><h2>Data</h2>'
+        + _kv_table(counts, "counts")
+        + '</section><section id="params"><h2>Parameters</h2>'
+        + _kv_table(_flatten(run.params), "params")
+        + "</section></div>"
+    )
 
     # plots
     figs, missing = [], []
@@ -269,14 +298,24 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
             missing.append(f"{plot.title} (needs column(s) {', '.join(exc.columns)})")
             continue
         data = base64.b64encode(plots.png_bytes(fig)).decode("ascii")
-        figs.append(f'<figure><img alt="{_e(plot.title)}" src="data:image/png;base64,{data}">'
-                    f"<figcaption><b>{_e(plot.title)}.</b> {_e(plot.caption)}</figcaption></figure>")
-    parts.append('<section id="plots"><h2>Plots</h2><div class="plots">' + "".join(figs) + "</div>"
-                 + "".join(f'<p class="missing">Not in this run: {_e(m)}</p>' for m in missing) + "</section>")
+        figs.append(
+            f'<figure><img alt="{_e(plot.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption><b>{_e(plot.title)}.</b> {_e(plot.caption)}</figcaption></figure>"
+        )
+    parts.append(
+        '<section id="plots"><h2>Plots</h2><div class="plots">'
+        + "".join(figs)
+        + "</div>"
+        + "".join(f'<p class="missing">Not in this run: {_e(m)}</p>' for m in missing)
+        + "</section>"
+    )
     tier_rows = tier_summary(accounts)
     if tier_rows:
-        parts.append('<section id="tiers"><h2>By tier</h2><div class="ranking">'
-                     + html_table(tier_rows, list(tier_rows[0]), css_class="tier-table") + "</div></section>")
+        parts.append(
+            '<section id="tiers"><h2>By tier</h2><div class="ranking">'
+            + html_table(tier_rows, list(tier_rows[0]), css_class="tier-table")
+            + "</div></section>"
+        )
 
     # rankings
     parts.append('<section id="rankings"><h2>Rankings</h2>')
@@ -286,35 +325,63 @@ def render_report(run: RunRecord, tables: dict[str, pa.Table], *, store_location
         if ranking.key == "hidden":  # the tiers this run scored, less unknown (as `nichegraph rank`)
             ranking = replace(ranking, tiers=hidden_tiers(run))
             if UNKNOWN_TIER not in ranking.tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
-                unknown = sum(1 for t, v in zip(accounts.column("tier").to_pylist(),
-                                                accounts.column("score_hidden").to_pylist(), strict=True)
-                              if t == UNKNOWN_TIER and v is not None and v == v)
+                unknown = sum(
+                    1
+                    for t, v in zip(
+                        accounts.column("tier").to_pylist(), accounts.column("score_hidden").to_pylist(), strict=True
+                    )
+                    if t == UNKNOWN_TIER and v is not None and v == v
+                )
                 if unknown:
-                    left_out = (f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "
-                                "(nichegraph rank --by hidden --tier unknown lists them)")
+                    left_out = (
+                        f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "
+                        "(nichegraph rank --by hidden --tier unknown lists them)"
+                    )
         try:
             columns, rows = ranking_rows(snap, ranking, top)
         except plots.MissingColumns as exc:
-            parts.append(f'<p class="missing">Not in this run: {_e(ranking.title)} '
-                         f"(needs column(s) {_e(', '.join(exc.columns))})</p>")
+            parts.append(
+                f'<p class="missing">Not in this run: {_e(ranking.title)} '
+                f"(needs column(s) {_e(', '.join(exc.columns))})</p>"
+            )
             continue
         note = f" (tiers {', '.join(ranking.tiers)})" if ranking.tiers and "tier" in accounts.column_names else ""
-        parts.append(f'<div class="ranking" id="ranking-{_e(ranking.key)}"><h3>{_e(ranking.title)}</h3>'
-                     f'<p class="meta">Top {len(rows)} by <code>{_e(ranking.score)}</code>{_e(note)}{_e(left_out)}.</p>'
-                     + html_table(rows, columns, css_class="ranking-table") + "</div>")
+        parts.append(
+            f'<div class="ranking" id="ranking-{_e(ranking.key)}"><h3>{_e(ranking.title)}</h3>'
+            f'<p class="meta">Top {len(rows)} by <code>{_e(ranking.score)}</code>{_e(note)}{_e(left_out)}.</p>'
+            + html_table(rows, columns, css_class="ranking-table")
+            + "</div>"
+        )
     parts.append("</section>")
 
     # communities
     if communities is not None and communities.num_rows and "size" in communities.column_names:
-        comm_cols = [c for c in ("community", "level", "parent", "size", "internal_edges", "density",
-                                 "top_members", "top_hashtags") if c in communities.column_names]
+        comm_cols = [
+            c
+            for c in (
+                "community",
+                "level",
+                "parent",
+                "size",
+                "internal_edges",
+                "density",
+                "top_members",
+                "top_hashtags",
+            )
+            if c in communities.column_names
+        ]
         order = plots.top_rows(communities, "size", top)
         rows = communities.take(pa.array(order, pa.int64())).select(comm_cols).to_pylist()
-        parts.append(f'<section id="communities"><h2>Largest communities</h2>'
-                     + html_table(rows, comm_cols, css_class="communities-table") + "</section>")
+        parts.append(
+            '<section id="communities"><h2>Largest communities</h2>'
+            + html_table(rows, comm_cols, css_class="communities-table")
+            + "</section>"
+        )
 
-    parts.append(f'<footer class="meta"><p>Generated by nichegraph at {_e(generated_at.isoformat(timespec="seconds"))}.'
-                 "</p></footer></body></html>")
+    parts.append(
+        f'<footer class="meta"><p>Generated by nichegraph at {_e(generated_at.isoformat(timespec="seconds"))}.'
+        "</p></footer></body></html>"
+    )
     return "\n".join(parts)
 
 

@@ -48,13 +48,32 @@ sketched) and influencer portfolios (greedy coverage, IMM spread).
 from .affinity import AffinityWeights, affinity_graph
 from .attention import KINDS, attention_graph, kind_weights
 from .centrality import coreness, pagerank
-from .community import (Partition, ProfileStep, ResolutionProfile, default_resolution_range, leiden, leiden_levels,
-                        louvain, louvain_levels, modularity, resolution_profile)
+from .community import (
+    Partition,
+    ProfileStep,
+    ResolutionProfile,
+    default_resolution_range,
+    leiden,
+    leiden_levels,
+    louvain,
+    louvain_levels,
+    modularity,
+    resolution_profile,
+)
 from .compare import ari, label_assortativity, label_modularity, nmi, purity
 from .errors import EngineError, GraphInputError, NotConverged
 from .graph import Graph, from_edges
-from .influence import (audience_graph, audience_overlap, estimate_reach, ic_spread, imm_portfolio,
-                        max_reach_portfolio, minhash_sketches, reach_sketch, unique_reach)
+from .influence import (
+    audience_graph,
+    audience_overlap,
+    estimate_reach,
+    ic_spread,
+    imm_portfolio,
+    max_reach_portfolio,
+    minhash_sketches,
+    reach_sketch,
+    unique_reach,
+)
 from .niche_centrality import niche_pagerank, niche_share, participation, percentile_within, within_module_z
 from .niche_detection import Niches, niche_resolution, niches
 from .ranking import hidden_influencer_score
@@ -62,22 +81,62 @@ from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_rat
 from .tiers import TIER_NAMES, tiers
 
 __all__ = [
-    # graphs and errors
-    "EngineError", "Graph", "GraphInputError", "NotConverged", "from_edges",
-    # communities
-    "AffinityWeights", "Niches", "Partition", "affinity_graph", "leiden", "leiden_levels", "louvain",
-    "louvain_levels", "modularity", "niche_resolution", "niches", "ProfileStep", "ResolutionProfile",
-    "default_resolution_range", "resolution_profile",
     # influence inside and across communities
-    "KINDS", "attention_graph", "coreness", "kind_weights", "niche_pagerank", "niche_share", "pagerank",
-    "participation", "percentile_within", "within_module_z",
-    # social versus parasocial audiences
-    "aggregate_by_group", "asymmetry", "follow_back_ratio", "social_ratio",
+    "KINDS",
     # tiers and rankings
-    "TIER_NAMES", "hidden_influencer_score", "tiers",
+    "TIER_NAMES",
+    # communities
+    "AffinityWeights",
+    # graphs and errors
+    "EngineError",
+    "Graph",
+    "GraphInputError",
+    "Niches",
+    "NotConverged",
+    "Partition",
+    "ProfileStep",
+    "ResolutionProfile",
+    "affinity_graph",
+    # social versus parasocial audiences
+    "aggregate_by_group",
     # scoring communities against labels
-    "ari", "label_assortativity", "label_modularity", "nmi", "purity",
+    "ari",
+    "asymmetry",
+    "attention_graph",
     # reach and campaigns
-    "audience_graph", "audience_overlap", "estimate_reach", "ic_spread", "imm_portfolio", "max_reach_portfolio",
-    "minhash_sketches", "reach_sketch", "unique_reach",
+    "audience_graph",
+    "audience_overlap",
+    "coreness",
+    "default_resolution_range",
+    "estimate_reach",
+    "follow_back_ratio",
+    "from_edges",
+    "hidden_influencer_score",
+    "ic_spread",
+    "imm_portfolio",
+    "kind_weights",
+    "label_assortativity",
+    "label_modularity",
+    "leiden",
+    "leiden_levels",
+    "louvain",
+    "louvain_levels",
+    "max_reach_portfolio",
+    "minhash_sketches",
+    "modularity",
+    "niche_pagerank",
+    "niche_resolution",
+    "niche_share",
+    "niches",
+    "nmi",
+    "pagerank",
+    "participation",
+    "percentile_within",
+    "purity",
+    "reach_sketch",
+    "resolution_profile",
+    "social_ratio",
+    "tiers",
+    "unique_reach",
+    "within_module_z",
 ]

@@ -35,8 +35,15 @@ from .attention import KINDS
 from .errors import GraphInputError
 from .graph import Graph, from_edges
 
-_DEFAULT_KINDS = {"mention": 0.5, "reply": 1.0, "repost": 0.5, "quote": 0.75, "like": 0.1, "comment": 0.75,
-                  "share": 0.5}
+_DEFAULT_KINDS = {
+    "mention": 0.5,
+    "reply": 1.0,
+    "repost": 0.5,
+    "quote": 0.75,
+    "like": 0.1,
+    "comment": 0.75,
+    "share": 0.5,
+}
 
 
 @dataclass(frozen=True)
@@ -59,18 +66,21 @@ class AffinityWeights:
     damping: str = "log"
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "AffinityWeights":
+    def from_dict(cls, d: dict | None) -> AffinityWeights:
         """Build from ``{"mutual_follow": .., "one_way_follow": .., "kind": {name: w}, "damping": ..}``."""
         d = dict(d or {})
         kinds = dict(_DEFAULT_KINDS)
         for name, w in (d.pop("kind", None) or {}).items():
             if name not in KINDS:
-                raise GraphInputError(f"unknown interaction kind {name!r} in affinity weights; known: {', '.join(KINDS)}.")
+                raise GraphInputError(
+                    f"unknown interaction kind {name!r} in affinity weights; known: {', '.join(KINDS)}."
+                )
             kinds[name] = float(w)
         unknown = set(d) - {"mutual_follow", "one_way_follow", "damping"}
         if unknown:
-            raise GraphInputError(f"unknown affinity weight(s) {sorted(unknown)}; "
-                                  "use mutual_follow, one_way_follow, kind, damping.")
+            raise GraphInputError(
+                f"unknown affinity weight(s) {sorted(unknown)}; use mutual_follow, one_way_follow, kind, damping."
+            )
         return cls(kind=tuple(kinds[k] for k in KINDS), **d)
 
     def check(self) -> None:
@@ -91,8 +101,18 @@ def _pairs(n: int, src, dst, name: str) -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
-def affinity_graph(n_nodes: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_kind, interaction_weight=None, *,
-                   weights: AffinityWeights | None = None, node_ids=None) -> Graph:
+def affinity_graph(
+    n_nodes: int,
+    follow_src,
+    follow_dst,
+    interaction_src,
+    interaction_dst,
+    interaction_kind,
+    interaction_weight=None,
+    *,
+    weights: AffinityWeights | None = None,
+    node_ids=None,
+) -> Graph:
     """Build the undirected, weighted affinity graph of accounts.
 
     Parameters
@@ -133,7 +153,11 @@ def affinity_graph(n_nodes: int, follow_src, follow_dst, interaction_src, intera
     kw = np.asarray(w.kind, dtype=np.float64)
     if kinds.size and (kinds.min() < 0 or kinds.max() >= kw.size):
         raise GraphInputError(f"interaction_kind codes must be in 0..{kw.size - 1} (indices into {KINDS}).")
-    ew = np.ones(is_.size) if interaction_weight is None else np.asarray(interaction_weight, dtype=np.float64).reshape(-1)
+    ew = (
+        np.ones(is_.size)
+        if interaction_weight is None
+        else np.asarray(interaction_weight, dtype=np.float64).reshape(-1)
+    )
     if ew.shape != is_.shape or not np.all(np.isfinite(ew)) or (ew.size and ew.min() < 0):
         raise GraphInputError("interaction_weight must be one finite, non-negative weight per interaction.")
 

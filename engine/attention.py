@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import GraphInputError
-from .graph import Graph, from_edges
+from .graph import Graph, SelfLoops, from_edges
 
 #: Interaction kinds in code order.
 KINDS: tuple[str, ...] = ("mention", "reply", "repost", "quote", "like", "comment", "share")
@@ -51,7 +51,7 @@ def attention_graph(
     *,
     follow_weight: float = DEFAULT_FOLLOW_WEIGHT,
     kind_weight=None,
-    self_loops: str = "drop",
+    self_loops: SelfLoops = "drop",
     node_ids=None,
 ) -> Graph:
     """Build the weighted, directed attention graph.
@@ -95,7 +95,9 @@ def attention_graph(
         raise GraphInputError(f"follow_weight must be finite and >= 0; got {follow_weight}.")
     kw = DEFAULT_KIND_WEIGHTS if kind_weight is None else np.asarray(kind_weight, dtype=np.float64)
     if kw.shape != (len(KINDS),) or not np.all(np.isfinite(kw)) or np.any(kw < 0):
-        raise GraphInputError(f"kind_weight must hold {len(KINDS)} finite, non-negative weights (one per kind in KINDS).")
+        raise GraphInputError(
+            f"kind_weight must hold {len(KINDS)} finite, non-negative weights (one per kind in KINDS)."
+        )
     srcs = [fs]
     dsts = [fd]
     ws = [np.full(fs.shape[0], float(follow_weight))]
@@ -104,7 +106,11 @@ def attention_graph(
         d = np.asarray(interaction_dst, dtype=np.int64)
         if s.shape != d.shape:
             raise GraphInputError("interaction_src and interaction_dst must have the same length.")
-        k = np.zeros(s.shape[0], dtype=np.int64) if interaction_kind is None else np.asarray(interaction_kind, dtype=np.int64)
+        k = (
+            np.zeros(s.shape[0], dtype=np.int64)
+            if interaction_kind is None
+            else np.asarray(interaction_kind, dtype=np.int64)
+        )
         if k.shape != s.shape:
             raise GraphInputError("interaction_kind must have one code per interaction.")
         if k.size and (k.min() < 0 or k.max() >= len(KINDS)):

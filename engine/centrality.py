@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from .degree import out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
-from .degree import out_strength
 
 _BLOCK = 2048  # nodes per partial sum: fixed, so results do not depend on the thread count
 _GS_BLOCK = 16384  # nodes per Gauss-Seidel block (fixed for the same reason)
@@ -268,8 +268,9 @@ def pagerank(
         tptr, tsrc, tw = g.indptr, g.indices, (np.empty(0, dtype=np.float64) if unit else g.weights)
     else:
         tptr, tsrc, tw = _in_csr(g.indptr, g.indices, g.weights, rank, unit)
-    x = _run_power(tptr, tsrc, tw, unit, s, p, d, x0, float(damping), float(tol), int(max_iter),
-                   method == "gauss-seidel")
+    x = _run_power(
+        tptr, tsrc, tw, unit, s, p, d, x0, float(damping), float(tol), int(max_iter), method == "gauss-seidel"
+    )
     if perm is None:
         return x
     out = np.empty(n, dtype=np.float64)
@@ -299,8 +300,7 @@ def _run_power(tptr, tsrc, tw, unit, s, p, d, x0, alpha, tol, max_iter, gs=False
         z, znew = znew, z
         if err < stop:
             return x / x.sum() if gs else x
-    raise NotConverged(f"PageRank did not reach tol={tol} (L1) in {max_iter} iterations; "
-                       "raise max_iter or tol.")
+    raise NotConverged(f"PageRank did not reach tol={tol} (L1) in {max_iter} iterations; raise max_iter or tol.")
 
 
 def in_graph(g: Graph) -> Graph:
@@ -347,7 +347,7 @@ def _simple_undirected(indptr, indices, directed):
     ptr = np.zeros(n + 1, dtype=np.int64)
     pos = 0
     for u in range(n):
-        row = np.sort(nb[deg[u]:deg[u + 1]])
+        row = np.sort(nb[deg[u] : deg[u + 1]])
         k = 0
         for j in range(row.shape[0]):
             if k == 0 or row[j] != row[j - 1]:

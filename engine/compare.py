@@ -25,8 +25,13 @@ def _contingency(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
     _, bi = np.unique(b, return_inverse=True)
     nb = int(bi.max(initial=0)) + 1
     cells, nij = np.unique(ai.astype(np.int64) * nb + bi, return_counts=True)
-    return (cells // nb, cells % nb, nij.astype(np.float64),
-            np.bincount(ai).astype(np.float64), np.bincount(bi).astype(np.float64))
+    return (
+        cells // nb,
+        cells % nb,
+        nij.astype(np.float64),
+        np.bincount(ai).astype(np.float64),
+        np.bincount(bi).astype(np.float64),
+    )
 
 
 def nmi(a, b) -> float:
@@ -59,7 +64,7 @@ def ari(a: np.ndarray, b: np.ndarray) -> float:
     r"""Adjusted Rand index of two partitions (Hubert and Arabie 1985)."""
     _, _, nij, ai, bj = _contingency(a, b)
     n = ai.sum()
-    comb = lambda x: x * (x - 1) / 2.0  # noqa: E731
+    comb = lambda x: x * (x - 1) / 2.0
     index = comb(nij).sum()
     expected = comb(ai).sum() * comb(bj).sum() / comb(n) if n > 1 else 0.0
     maximum = (comb(ai).sum() + comb(bj).sum()) / 2.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import parallel_kernel, prange, serial_or_parallel
+from ._jit import prange, serial_or_parallel
 from .graph import Graph, _row_sums
 
 

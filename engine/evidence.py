@@ -76,8 +76,13 @@ class BetaPrior:
 
     def as_dict(self) -> dict:
         """JSON-able parameters (stored with an analysis run)."""
-        return {"alpha": self.alpha, "beta": self.beta, "mean": self.mean, "strength": self.strength,
-                "n_accounts": self.n_accounts}
+        return {
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "mean": self.mean,
+            "strength": self.strength,
+            "n_accounts": self.n_accounts,
+        }
 
 
 @dataclass(frozen=True)

@@ -98,21 +98,19 @@ class Graph:
             return float(self.weights.sum())
         return float(self.strength().sum() / 2.0)
 
-    def transpose(self) -> "Graph":
+    def transpose(self) -> Graph:
         """The reversed graph (in-neighbours become out-neighbours)."""
         if not self.directed:
             return self
         src = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
-        return from_edges(self.indices, src, self.weights, n_nodes=self.n_nodes,
-                          node_ids=self.node_ids, directed=True)
+        return from_edges(self.indices, src, self.weights, n_nodes=self.n_nodes, node_ids=self.node_ids, directed=True)
 
-    def symmetrize(self) -> "Graph":
+    def symmetrize(self) -> Graph:
         r"""The undirected graph with weight :math:`w_{uv} + w_{vu}` per pair."""
         if not self.directed:
             return self
         src = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
-        return from_edges(src, self.indices, self.weights, n_nodes=self.n_nodes,
-                          node_ids=self.node_ids, directed=False)
+        return from_edges(src, self.indices, self.weights, n_nodes=self.n_nodes, node_ids=self.node_ids, directed=False)
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored entries as ``(src int32, dst int32, weight float64)`` arrays."""
@@ -158,8 +156,7 @@ def check_edge_arrays(src, dst, weight, n_nodes: int | None) -> tuple[np.ndarray
         raise GraphInputError(f"n_nodes={n_nodes} but an edge touches node {hi}; pass n_nodes > {hi} or leave it None.")
     if n_nodes >= np.iinfo(np.int32).max:
         raise GraphInputError("graphs are limited to 2**31 - 2 nodes (int32 indices).")
-    return (np.ascontiguousarray(src, dtype=np.int32), np.ascontiguousarray(dst, dtype=np.int32),
-            weight, int(n_nodes))
+    return (np.ascontiguousarray(src, dtype=np.int32), np.ascontiguousarray(dst, dtype=np.int32), weight, int(n_nodes))
 
 
 def from_edges(
@@ -356,5 +353,11 @@ def induced_subgraph(g: Graph, nodes) -> Graph:
     keep = (position[src] >= 0) & (position[dst] >= 0)
     if not g.directed:  # each undirected edge once (self-loops are stored once already)
         keep &= src <= dst
-    return from_edges(position[src[keep]], position[dst[keep]], w[keep], n_nodes=nodes.size, directed=g.directed,
-                      node_ids=np.asarray(g.node_ids)[nodes])
+    return from_edges(
+        position[src[keep]],
+        position[dst[keep]],
+        w[keep],
+        n_nodes=nodes.size,
+        directed=g.directed,
+        node_ids=np.asarray(g.node_ids)[nodes],
+    )

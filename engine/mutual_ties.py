@@ -44,7 +44,9 @@ def _pair_weights(n: int, src, dst, weight) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.bincount(inv, weights=w, minlength=len(uniq))
 
 
-def mutual_ties(n: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_weight, *, per_node: int = 20) -> MutualTies:
+def mutual_ties(
+    n: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_weight, *, per_node: int = 20
+) -> MutualTies:
     """The strongest ``per_node`` mutual ties of every account.
 
     Parameters

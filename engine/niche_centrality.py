@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel, parallel_kernel, prange, serial_or_parallel
-from .centrality import _BLOCK, _gather_sum, _in_csr, _out_strength
+from ._jit import kernel, prange, serial_or_parallel
+from .centrality import _BLOCK, _gather_sum, _in_csr
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
 from .labels import check_labels
-
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -146,8 +145,7 @@ def niche_pagerank(
     src_u = tsrc.view(np.uint32)
     sweep = _npr_sweep.pick(tsrc.shape[0])
     for _ in range(max_iter):
-        sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew,
-                   parts)
+        sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew, parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x
         z, znew = znew, z
@@ -212,8 +210,8 @@ def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
     run_first = np.maximum.accumulate(np.where(new_run, pos, 0))
     run_id = np.cumsum(new_run) - 1
     run_last = np.flatnonzero(np.append(new_run[1:], True))  # last position of every run
-    less = run_first - comm_first                      # members strictly below
-    less_eq = run_last[run_id] + 1 - comm_first        # members below or equal
+    less = run_first - comm_first  # members strictly below
+    less_eq = run_last[run_id] + 1 - comm_first  # members below or equal
     size = np.bincount(sc)[sc]
     pct = np.empty(m)
     pct[order] = 100.0 * (less + less_eq) / (2.0 * size)

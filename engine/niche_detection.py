@@ -111,7 +111,7 @@ def niche_resolution(g: Graph, broad: np.ndarray) -> tuple[float, float, float]:
     w_out = float(w[off & ~same].sum()) / 2.0
     sizes = np.bincount(broad, minlength=k).astype(np.float64)
     pairs_in = float((sizes * (sizes - 1)).sum()) / 2.0
-    pairs_out = (float(n) * n - float((sizes ** 2).sum())) / 2.0
+    pairs_out = (float(n) * n - float((sizes**2).sum())) / 2.0
     rho_in = w_in / pairs_in if pairs_in > 0 else 0.0
     p_out = w_out / pairs_out if pairs_out > 0 else 0.0
     return float(np.sqrt(p_out * rho_in)), p_out, rho_in
@@ -180,8 +180,9 @@ def niches(
         gamma = float(resolution)
 
     inner = _within(g, broad_labels)
-    labels = leiden(inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations,
-                    parallel=parallel).labels
+    labels = leiden(
+        inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations, parallel=parallel
+    ).labels
     labels = _join_small(inner.indptr, inner.indices, inner.weights, labels.astype(np.int64), int(min_size))
     labels = split_disconnected(inner.indptr, inner.indices, labels)[0].astype(np.int64)
     labels = canonical_labels(labels).astype(np.int64)
@@ -232,4 +233,3 @@ def _join_small(indptr, indices, weights, labels, min_size):
         if best >= 0:
             out[v] = best
     return out
-

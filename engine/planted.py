@@ -34,7 +34,7 @@ def _power_law(rng: np.random.Generator, exponent: float, lo: float, hi: float, 
     """Samples of a continuous power law ``p(x) ~ x**-exponent`` on ``[lo, hi]`` (inverse CDF)."""
     u = rng.random(size)
     a = 1.0 - exponent
-    return (lo ** a + u * (hi ** a - lo ** a)) ** (1.0 / a)
+    return (lo**a + u * (hi**a - lo**a)) ** (1.0 / a)
 
 
 def planted_partition(
@@ -103,7 +103,7 @@ def planted_partition(
     ext = np.repeat(np.arange(n, dtype=np.int64), k_out)
     ext = ext[rng.permutation(ext.shape[0])]
     h = ext.shape[0] // 2
-    a_out, b_out = ext[:h], ext[h:2 * h]
+    a_out, b_out = ext[:h], ext[h : 2 * h]
     src = np.concatenate([a_in, a_out]).astype(np.int32)
     dst = np.concatenate([b_in, b_out]).astype(np.int32)
     g = from_edges(src, dst, n_nodes=n, directed=False, self_loops="drop")

@@ -120,4 +120,3 @@ def hidden_influencer_score(
     score = np.where(eligible, niche * social * weight, 0.0)
     score = np.where(enough, score, np.nan)
     return HiddenScore(score, niche, social, eligible, weight)
-

@@ -212,8 +212,9 @@ def social_ratio(
     rec = np.zeros(n_nodes)
     inb = np.zeros(n_nodes)
     if order.size:
-        r, i = _reciprocated(s, d, t, w, order.astype(np.int64), np.int64(0 if window is None else int(window)),
-                             window is not None)
+        r, i = _reciprocated(
+            s, d, t, w, order.astype(np.int64), np.int64(0 if window is None else int(window)), window is not None
+        )
         rec[: r.shape[0]] = r
         inb[: i.shape[0]] = i
     ratio = np.where(inb > 0, rec / np.where(inb > 0, inb, 1.0), np.nan)
@@ -294,9 +295,17 @@ class GroupAggregate:
 
     def rows(self) -> list[dict]:
         """One dict per group."""
-        return [{"group": g.item() if hasattr(g, "item") else g, "n": int(a), "n_defined": int(b),
-                 "mean": float(c), "median": float(d), "pooled": float(e)}
-                for g, a, b, c, d, e in zip(self.groups, self.n, self.n_defined, self.mean, self.median, self.pooled)]
+        return [
+            {
+                "group": g.item() if hasattr(g, "item") else g,
+                "n": int(a),
+                "n_defined": int(b),
+                "mean": float(c),
+                "median": float(d),
+                "pooled": float(e),
+            }
+            for g, a, b, c, d, e in zip(self.groups, self.n, self.n_defined, self.mean, self.median, self.pooled)
+        ]
 
 
 def aggregate_by_group(values, groups, *, numerator=None, denominator=None) -> GroupAggregate:

@@ -42,19 +42,37 @@ def open_store(location: str, *, read_only: bool = False, **options) -> Store:
         try:
             from .neo4j_store import Neo4jStore  # optional dependency: the `neo4j` extra
         except ImportError as exc:
-            raise StoreError(f"a Neo4j store needs the neo4j extra ({exc}); install it with "
-                             "pip install 'nichegraph[neo4j]'") from None
+            raise StoreError(
+                f"a Neo4j store needs the neo4j extra ({exc}); install it with pip install 'nichegraph[neo4j]'"
+            ) from None
         return Neo4jStore.connect(parsed.uri, **options)
     if "://" in location:
         raise StoreLocationError(
-            f"--store {redact(location)!r}: unsupported scheme; use a file path or one of {', '.join(NEO4J_SCHEMES)}")
+            f"--store {redact(location)!r}: unsupported scheme; use a file path or one of {', '.join(NEO4J_SCHEMES)}"
+        )
     from .duckdb_store import DuckDBStore
 
     return DuckDBStore(location, read_only=read_only)
 
 
 __all__ = [
-    "EdgeArrays", "INTERACTION_KINDS", "InputRejected", "LoadCounts", "NoRunError", "RowIssue", "RunRecord",
-    "Neo4jLocation", "RESULT_TABLES", "SCHEMAS", "Store", "StoreError", "StoreLocationError", "TableBatch",
-    "TableCounts", "is_neo4j_uri", "open_store", "parse_neo4j_uri", "redact",
+    "INTERACTION_KINDS",
+    "RESULT_TABLES",
+    "SCHEMAS",
+    "EdgeArrays",
+    "InputRejected",
+    "LoadCounts",
+    "Neo4jLocation",
+    "NoRunError",
+    "RowIssue",
+    "RunRecord",
+    "Store",
+    "StoreError",
+    "StoreLocationError",
+    "TableBatch",
+    "TableCounts",
+    "is_neo4j_uri",
+    "open_store",
+    "parse_neo4j_uri",
+    "redact",
 ]

@@ -25,8 +25,9 @@ Load semantics (both stores)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -180,8 +181,9 @@ class Store(Protocol):
     def list_runs(self) -> list[RunRecord]:
         """Runs, newest first."""
 
-    def read_run(self, run_id: str | None = None, *,
-                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(
+        self, run_id: str | None = None, *, tables: Iterable[str] | None = None
+    ) -> tuple[RunRecord, dict[str, pa.Table]]:
         """A run's record and tables (the newest when ``run_id`` is None); only ``tables`` when given.
 
         Tables the run does not hold (older runs, say) are absent from the dict.
@@ -189,3 +191,9 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+    def __enter__(self) -> Store:
+        """The store itself (``with open_store(...) as store:``)."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store (:meth:`close`)."""

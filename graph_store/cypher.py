@@ -31,7 +31,7 @@ Graph model
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from .schema import ACCOUNT_FIELDS
 
@@ -104,8 +104,7 @@ COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
 COUNT_FOLLOWS = "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n"
 COUNT_INTERACTS = "MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n"
 
-_changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))"
-                       for f in ACCOUNT_FIELDS)
+_changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))" for f in ACCOUNT_FIELDS)
 _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
 
 #: Upsert fields of accounts that existed before this load: a non-null value replaces the stored one.
@@ -281,6 +280,7 @@ RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 WRITE_RUN_TABLE_CHUNK = """
 MERGE (t:RunTable {run_id: $run_id, table: $table, seq: $seq}) SET t.data = $data
 """
+
 
 def _names(columns: Sequence[str]) -> tuple[str, ...]:
     bad = [c for c in columns if not _IDENT.match(c)]

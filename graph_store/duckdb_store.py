@@ -27,9 +27,9 @@ from __future__ import annotations
 import contextlib
 import json
 import warnings
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import numpy as np
@@ -65,7 +65,6 @@ _STAGED: tuple[TableName, ...] = ("accounts", "follows")
 DEFAULT_PATH = "nichegraph.duckdb"
 
 
-
 def _quietly(fn: Callable, *args) -> None:
     """Clean-up after a statement that may have failed: DuckDB then refuses every statement until the
     rollback, and that refusal must not hide the original error."""
@@ -73,8 +72,9 @@ def _quietly(fn: Callable, *args) -> None:
         fn(*args)
 
 
-def _unregister(con: "duckdb.DuckDBPyConnection", name: str) -> None:
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
     _quietly(con.unregister, name)
+
 
 class DuckDBStore:
     """Store backed by a DuckDB file (or ``":memory:"``).
@@ -104,7 +104,7 @@ class DuckDBStore:
                 self.con.execute(stmt)
 
     # -- context management -------------------------------------------------
-    def __enter__(self) -> "DuckDBStore":
+    def __enter__(self) -> DuckDBStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -137,7 +137,8 @@ class DuckDBStore:
             con.execute("ROLLBACK")
             # Ctrl-C inside a query surfaces as DuckDB's interrupt (or, scanning Arrow data, a RuntimeError)
             if isinstance(exc, duckdb.InterruptException) or (
-                    isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"):
+                isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
+            ):
                 raise KeyboardInterrupt from exc
             raise
         finally:
@@ -146,7 +147,7 @@ class DuckDBStore:
 
     def _merge_staged(self) -> LoadCounts:
         con = self.con
-        one = lambda sql, params=None: con.execute(sql, params).fetchall()[0][0]  # noqa: E731
+        one = lambda sql, params=None: con.execute(sql, params).fetchall()[0][0]
         out = LoadCounts()
 
         # 0. an X account first seen as @username (a mention without an id, see ingest/_handles.py) takes its
@@ -175,24 +176,32 @@ class DuckDBStore:
         del unknown
         base = one("SELECT coalesce(max(idx) + 1, 0) FROM accounts")
         new_ids = one("SELECT count(*) FROM load_ids l ANTI JOIN accounts a ON a.id = l.id")
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO accounts (idx, id)
             SELECT (? + row_number() OVER (ORDER BY l.id) - 1)::INTEGER, l.id
             FROM load_ids l ANTI JOIN accounts a ON a.id = l.id
-            ORDER BY l.id""", [base])
+            ORDER BY l.id""",
+            [base],
+        )
         con.execute("DROP TABLE load_ids")
 
         # account fields: the last non-null value per id in this load wins
         a = out.accounts
         a.rows = one("SELECT count(*) FROM stage_accounts")
         a.duplicates = a.rows - one("SELECT count(DISTINCT id) FROM stage_accounts")
-        staged_new = one("""SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN accounts t ON t.id = s.id
-                            WHERE t.idx >= ?""", [base])
+        staged_new = one(
+            """SELECT count(DISTINCT s.id) FROM stage_accounts s JOIN accounts t ON t.id = s.id
+                            WHERE t.idx >= ?""",
+            [base],
+        )
         a.inserted = staged_new
         a.existing = a.rows - a.duplicates - staged_new
         changed = " OR ".join(f"(n.{c} IS NOT NULL AND n.{c} IS DISTINCT FROM t.{c})" for c in ACCOUNT_FIELDS)
         con.execute(f"CREATE TEMP TABLE acc_new AS {last_account_fields_sql()}")
-        a.updated = one(f"SELECT count(*) FROM acc_new n JOIN accounts t ON t.id = n.id WHERE t.idx < {int(base)} AND ({changed})")
+        a.updated = one(
+            f"SELECT count(*) FROM acc_new n JOIN accounts t ON t.id = n.id WHERE t.idx < {int(base)} AND ({changed})"
+        )
         sets = ", ".join(f"{c} = coalesce(n.{c}, accounts.{c})" for c in ACCOUNT_FIELDS)
         con.execute(f"UPDATE accounts SET {sets} FROM acc_new n WHERE accounts.id = n.id")
         con.execute("DROP TABLE acc_new")
@@ -215,6 +224,7 @@ class DuckDBStore:
 
         # 3. interactions: events, with multiplicity for identical rows
         i = out.interactions
+        assert self._stage_int is not None  # load() stages the interactions before merging
         if self._stage_int.num_rows == 0:
             return out
         # Fast path (a first load without repeated events, e.g. any real export): when the table is empty and
@@ -257,16 +267,20 @@ class DuckDBStore:
             i.inserted = i.rows
             con.execute("INSERT INTO interactions SELECT * FROM int_new")
         else:
-            key = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}"
-                               for c in ("src", "dst", "kind", "ts", "post_id", "hashtags", "weight"))
+            key = " AND ".join(
+                f"t.{c} IS NOT DISTINCT FROM n.{c}"
+                for c in ("src", "dst", "kind", "ts", "post_id", "hashtags", "weight")
+            )
             con.execute(f"""
                 CREATE TEMP TABLE int_match AS
                 SELECT n.*, t.n AS old_n FROM int_new n LEFT JOIN interactions t ON {key}""")
-            i.inserted = one("SELECT coalesce(sum(n - coalesce(old_n, 0)), 0) FROM int_match WHERE n > coalesce(old_n, 0)")
+            i.inserted = one(
+                "SELECT coalesce(sum(n - coalesce(old_n, 0)), 0) FROM int_match WHERE n > coalesce(old_n, 0)"
+            )
             con.execute("""INSERT INTO interactions SELECT src, dst, kind, ts, post_id, hashtags, weight, n
                            FROM int_match WHERE old_n IS NULL""")
             con.execute(f"""UPDATE interactions t SET n = m.n FROM int_match m
-                            WHERE m.old_n IS NOT NULL AND m.n > m.old_n AND {key.replace('n.', 'm.')}""")
+                            WHERE m.old_n IS NOT NULL AND m.n > m.old_n AND {key.replace("n.", "m.")}""")
             i.existing = one("SELECT count(*) FROM int_match WHERE old_n IS NOT NULL")
             con.execute("DROP TABLE int_match")
         con.execute("DROP TABLE int_new")
@@ -287,6 +301,7 @@ class DuckDBStore:
         One Arrow hash lookup per endpoint instead of two hash joins of every row against ``accounts``.
         """
         st = self._stage_int
+        assert st is not None  # only called from _merge_staged, inside load()
         source, target = st.column("source"), st.column("target")
         empty = pa.chunked_array([], pa.string())
         if st.num_rows == 0:
@@ -294,6 +309,7 @@ class DuckDBStore:
         with warnings.catch_warnings():  # con.sql would refuse: earlier statements' results are unfinished
             warnings.simplefilter("ignore", UserWarning)
             acc = self.con.execute("SELECT id, idx FROM accounts").to_arrow_table()
+        assert acc is not None  # a SELECT always has a result
         if acc.num_rows == 0:
             return None, pa.chunked_array(source.chunks + target.chunks, pa.string())
         ids = acc.column("id").combine_chunks()
@@ -324,8 +340,11 @@ class DuckDBStore:
         con = self.con
         acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
         fol = _arrow(con, "SELECT src, dst FROM follows")
-        itr = _arrow(con, """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
-                             FROM interactions""")
+        itr = _arrow(
+            con,
+            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
+                             FROM interactions""",
+        )
         kind = itr.column("kind").combine_chunks()
         if isinstance(kind, pa.DictionaryArray):
             codes = kind.indices.to_numpy(zero_copy_only=False).astype(np.int8)
@@ -347,24 +366,35 @@ class DuckDBStore:
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
-        t = _arrow(self.con, """SELECT src, tag FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions
-                                WHERE hashtags IS NOT NULL), range(n) r(i)""")
+        t = _arrow(
+            self.con,
+            """SELECT src, tag FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions
+                                WHERE hashtags IS NOT NULL), range(n) r(i)""",
+        )
         return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
-        return _arrow(self.con, """
+        return _arrow(
+            self.con,
+            """
             SELECT s.id AS source, t.id AS target, i.kind::VARCHAR AS kind, sum(i.n)::BIGINT AS n
             FROM interactions i JOIN accounts t ON t.idx = i.dst JOIN accounts s ON s.idx = i.src
             WHERE t.id IN (SELECT unnest(?::VARCHAR[]))
-            GROUP BY ALL ORDER BY source, target, kind""", [list(target_ids)])
+            GROUP BY ALL ORDER BY source, target, kind""",
+            [list(target_ids)],
+        )
 
     def hashtag_users(self, tags: list[str]) -> pa.Table:
-        return _arrow(self.con, """
+        return _arrow(
+            self.con,
+            """
             SELECT s.id AS source, lower(h.tag) AS tag, sum(h.n)::BIGINT AS n
             FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions WHERE hashtags IS NOT NULL) h
             JOIN accounts s ON s.idx = h.src
             WHERE lower(h.tag) IN (SELECT lower(unnest(?::VARCHAR[])))
-            GROUP BY ALL ORDER BY source, tag""", [list(tags)])
+            GROUP BY ALL ORDER BY source, tag""",
+            [list(tags)],
+        )
 
     # -- runs ------------------------------------------------------------------
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
@@ -377,12 +407,17 @@ class DuckDBStore:
             for name, table in tables.items():
                 target = f"result_{name}"  # name is from the RESULT_TABLES allowlist
                 con.register("_res", table)
-                exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                     [target]).fetchall()[0][0]
+                exists = con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [target]
+                ).fetchall()[0][0]
                 if not exists:
                     con.execute(f"CREATE TABLE {target} AS SELECT ''::VARCHAR AS run_id, * FROM _res LIMIT 0")
-                have = {r[0] for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [target]).fetchall()}
+                have = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [target]
+                    ).fetchall()
+                }
                 described = con.execute("DESCRIBE SELECT * FROM _res").fetchall()
                 for col, ctype, *_ in described:
                     if col not in have:
@@ -390,21 +425,30 @@ class DuckDBStore:
                 cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
                 con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
                 _unregister(con, "_res")
-            con.execute("INSERT INTO runs (run_id, created_at, params, counts, tables) VALUES (?, ?, ?, ?, ?)",
-                        [run.run_id, run.created_at, json.dumps(run.params), json.dumps(run.counts),
-                         json.dumps(sorted(tables))])
+            con.execute(
+                "INSERT INTO runs (run_id, created_at, params, counts, tables) VALUES (?, ?, ?, ?, ?)",
+                [
+                    run.run_id,
+                    run.created_at,
+                    json.dumps(run.params),
+                    json.dumps(run.counts),
+                    json.dumps(sorted(tables)),
+                ],
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
 
     def list_runs(self) -> list[RunRecord]:
-        rows = self.con.execute("SELECT run_id, created_at, params, counts FROM runs "
-                                "ORDER BY created_at DESC, run_id DESC").fetchall()
+        rows = self.con.execute(
+            "SELECT run_id, created_at, params, counts FROM runs ORDER BY created_at DESC, run_id DESC"
+        ).fetchall()
         return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
 
-    def read_run(self, run_id: str | None = None, *,
-                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(
+        self, run_id: str | None = None, *, tables: Iterable[str] | None = None
+    ) -> tuple[RunRecord, dict[str, pa.Table]]:
         names = wanted_tables(tables)
         run = pick_run(self.list_runs(), run_id, self.location)
         written = self._tables_of(run.run_id)
@@ -413,19 +457,19 @@ class DuckDBStore:
             if written is not None and name not in written:
                 continue
             target = f"result_{name}"
-            exists = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                      [target]).fetchall()[0][0]  # fetchall: finish the result before con.sql
+            exists = self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [target]
+            ).fetchall()[0][0]  # fetchall: finish the result before con.sql
             if exists:
-                t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?",
-                                     [run.run_id])
+                t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?", [run.run_id])
                 out[name] = t
         return run, out
 
-
     def _tables_of(self, run_id: str) -> set[str] | None:
         """The tables run ``run_id`` wrote, or None when the store does not record them (an older store)."""
-        has_column = self.con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' "
-                                      "AND column_name = 'tables'").fetchall()[0][0]
+        has_column = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' AND column_name = 'tables'"
+        ).fetchall()[0][0]
         if not has_column:
             return None
         row = self.con.execute("SELECT tables FROM runs WHERE run_id = ?", [run_id]).fetchall()
@@ -453,8 +497,9 @@ def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
         return False
     _register(con, "_rows", ins)
     try:
-        h = con.execute("SELECT hash(src, dst, kind, ts, post_id, hashtags, coalesce(weight, 1.0)) AS h "
-                        "FROM _rows").fetchnumpy()["h"]
+        h = con.execute(
+            "SELECT hash(src, dst, kind, ts, post_id, hashtags, coalesce(weight, 1.0)) AS h FROM _rows"
+        ).fetchnumpy()["h"]
     finally:
         _unregister(con, "_rows")
     h = np.sort(np.asarray(h))

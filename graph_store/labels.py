@@ -23,8 +23,9 @@ class LabelsRejected(StoreError, ValueError):
         lines = [str(i) for i in issues[:shown]]
         if len(issues) > shown:
             lines.append(f"... and {len(issues) - shown} more")
-        super().__init__("\n".join([f"labels refused ({len(issues)} problem{'s' if len(issues) != 1 else ''})",
-                                    *lines]))
+        super().__init__(
+            "\n".join([f"labels refused ({len(issues)} problem{'s' if len(issues) != 1 else ''})", *lines])
+        )
 
 
 def read_labels(path: str | Path, *, id_column: str = "id", label_column: str = "label") -> pa.Table:
@@ -66,13 +67,15 @@ def read_labels(path: str | Path, *, id_column: str = "id", label_column: str = 
 def _parse(reader, name: str, id_column: str, label_column: str) -> pa.Table:
     head = next(reader, None)
     if not head:
-        raise LabelsRejected([RowIssue(name, 1, None, f"empty file; expected a header with columns "
-                                                     f"{id_column!r} and {label_column!r}")])
+        raise LabelsRejected(
+            [RowIssue(name, 1, None, f"empty file; expected a header with columns {id_column!r} and {label_column!r}")]
+        )
     head = [h.strip() for h in head]
-    issues = [RowIssue(name, 1, column, f"no such column; the header has {', '.join(head)}; name the right one "
-                                        f"with {option}")
-              for column, option in ((id_column, "--id-column"), (label_column, "--label-column"))
-              if column not in head]
+    issues = [
+        RowIssue(name, 1, column, f"no such column; the header has {', '.join(head)}; name the right one with {option}")
+        for column, option in ((id_column, "--id-column"), (label_column, "--label-column"))
+        if column not in head
+    ]
     if issues:
         raise LabelsRejected(issues)
     i, j = head.index(id_column), head.index(label_column)
@@ -93,13 +96,17 @@ def _parse(reader, name: str, id_column: str, label_column: str) -> pa.Table:
             continue
         if account in seen and seen[account][0] != label:
             first, at = seen[account]
-            issues.append(RowIssue(name, line, id_column, f"account {account!r} labelled {label!r} here but "
-                                                          f"{first!r} on line {at}"))
+            issues.append(
+                RowIssue(
+                    name, line, id_column, f"account {account!r} labelled {label!r} here but {first!r} on line {at}"
+                )
+            )
             continue
         seen.setdefault(account, (label, line))
     if issues:
         raise LabelsRejected(issues)
     if not seen:
         raise LabelsRejected([RowIssue(name, None, None, "no labelled accounts (only a header)")])
-    return pa.table({"id": pa.array(list(seen), pa.string()),
-                     "label": pa.array([v[0] for v in seen.values()], pa.string())})
+    return pa.table(
+        {"id": pa.array(list(seen), pa.string()), "label": pa.array([v[0] for v in seen.values()], pa.string())}
+    )

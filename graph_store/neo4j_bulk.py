@@ -54,14 +54,31 @@ _READ_BUFFER = 4 << 20
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 _FIX = "ng_hashtags_fix"
 
-_ACCOUNT_HEADER = (":ID", "key", "id", "idx:long", "handle", "platform", "followers_count:long",
-                   "following_count:long", "affiliation")
+_ACCOUNT_HEADER = (
+    ":ID",
+    "key",
+    "id",
+    "idx:long",
+    "handle",
+    "platform",
+    "followers_count:long",
+    "following_count:long",
+    "affiliation",
+)
 _ACCOUNTS_SQL = """SELECT idx AS nid, sha256(id) AS key, id, idx, handle, platform, followers_count,
                           following_count, affiliation FROM accounts ORDER BY idx"""
 _FOLLOW_HEADER = (":START_ID", ":END_ID", "since:datetime")
 _FOLLOWS_SQL = f"SELECT src, dst, strftime(since, '{_ISO}') AS since FROM follows ORDER BY src, dst"
-_EVENT_HEADER = (":START_ID", ":END_ID", "kind", "ts:datetime", "post_id", "hashtags:string[]", "weight:double",
-                 "n:long")
+_EVENT_HEADER = (
+    ":START_ID",
+    ":END_ID",
+    "kind",
+    "ts:datetime",
+    "post_id",
+    "hashtags:string[]",
+    "weight:double",
+    "n:long",
+)
 #: Events as the Neo4j loader stores them: hashtags without null elements (so two stored events may
 #: become one, their multiplicities added), weight 1.0 and n = 1 not stored.
 _EVENTS = """SELECT src, dst, kind::VARCHAR AS kind, ts, post_id, list_filter(hashtags, lambda x: x IS NOT NULL) AS tags,
@@ -113,10 +130,24 @@ class ImportFiles:
         would swallow a trailing name.
         """
         delim = f"U+{ord(self.array_delimiter):04X}"
-        args = [*admin.split(), "database", "import", "full", database, "--overwrite-destination=true",
-                "--id-type=integer", f"--array-delimiter={delim}", "--delimiter=,", "--quote=\"",
-                "--ignore-empty-strings=false", "--trim-strings=false", "--legacy-style-quoting=false",
-                "--bad-tolerance=0", "--skip-bad-relationships=false", "--skip-duplicate-nodes=false"]
+        args = [
+            *admin.split(),
+            "database",
+            "import",
+            "full",
+            database,
+            "--overwrite-destination=true",
+            "--id-type=integer",
+            f"--array-delimiter={delim}",
+            "--delimiter=,",
+            '--quote="',
+            "--ignore-empty-strings=false",
+            "--trim-strings=false",
+            "--legacy-style-quoting=false",
+            "--bad-tolerance=0",
+            "--skip-bad-relationships=false",
+            "--skip-duplicate-nodes=false",
+        ]
         args.append(f"--report-file={self.out_dir / 'import.report'}")  # the bad-entry report, next to the files
         if self.multiline:
             args.append("--multiline-fields=true")
@@ -159,7 +190,8 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
         raise StoreError(f"cannot open store {store_path}: {exc}") from exc
     try:
         missing = {"accounts", "follows", "interactions"} - {
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
         if missing:
             raise StoreError(f"{store_path} is not a nichegraph store (no table {', '.join(sorted(missing))})")
         _check_times(con, store_path)
@@ -172,9 +204,12 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
             raise StoreError(f"cannot prepare {out}: {exc}") from exc
         delim = _array_delimiter(con, store_path)
         multiline, longest = _text_shape(con)
-        grouped = bool(con.execute("SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "
-                                   "AND len(list_filter(hashtags, lambda x: x IS NOT NULL)) < len(hashtags)"
-                                   ).fetchall()[0][0])
+        grouped = bool(
+            con.execute(
+                "SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "
+                "AND len(list_filter(hashtags, lambda x: x IS NOT NULL)) < len(hashtags)"
+            ).fetchall()[0][0]
+        )
         events = _EVENTS_GROUPED if grouped else _EVENTS
         fixes = con.execute(f"SELECT count(*) FROM ({events}) WHERE {_AMBIGUOUS}").fetchall()[0][0]
         ev_sql = f"""SELECT src, dst, kind, strftime(ts, '{_ISO}') AS ts, post_id,
@@ -185,24 +220,44 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
                      FROM ({events}) ORDER BY ALL"""
         ev_header = _EVENT_HEADER + ((f"{_FIX}:long",) if fixes else ())
         nodes = {"Account": _write(con, out, "accounts", _ACCOUNT_HEADER, _ACCOUNTS_SQL, {})}
-        rels = {"FOLLOWS": _write(con, out, "follows", _FOLLOW_HEADER, _FOLLOWS_SQL, {}),
-                "INTERACTS": _write(con, out, "interacts", ev_header, ev_sql, {"delim": delim})}
-        counts = dict(zip(("accounts", "follows", "interactions", "interaction_events"), con.execute(
-            f"""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
+        rels = {
+            "FOLLOWS": _write(con, out, "follows", _FOLLOW_HEADER, _FOLLOWS_SQL, {}),
+            "INTERACTS": _write(con, out, "interacts", ev_header, ev_sql, {"delim": delim}),
+        }
+        counts = dict(
+            zip(
+                ("accounts", "follows", "interactions", "interaction_events"),
+                con.execute(
+                    f"""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
                        (SELECT coalesce(sum(n), 0) FROM interactions), (SELECT count(*) FROM ({events}))"""
-        ).fetchall()[0], strict=True))
+                ).fetchall()[0],
+                strict=True,
+            )
+        )
     finally:
         con.close()
     finish = out / "finish.cypher"
-    _write_text(finish, "".join(s + ";\n" for s in (*cypher.SCHEMA, cypher.AWAIT_INDEXES,
-                                                     *((FIX_HASHTAGS,) if fixes else ()))))
-    files = ImportFiles(out, nodes, rels, finish, delim, multiline, max(_READ_BUFFER, 2 * longest + 1024),
-                        {k: int(v) for k, v in counts.items()})
+    _write_text(
+        finish, "".join(s + ";\n" for s in (*cypher.SCHEMA, cypher.AWAIT_INDEXES, *((FIX_HASHTAGS,) if fixes else ())))
+    )
+    files = ImportFiles(
+        out,
+        nodes,
+        rels,
+        finish,
+        delim,
+        multiline,
+        max(_READ_BUFFER, 2 * longest + 1024),
+        {k: int(v) for k, v in counts.items()},
+    )
     args = files.command("@DB@")[1:]
-    line = " ".join(['"${NEO4J_ADMIN:-neo4j-admin}"', *('"${1:-neo4j}"' if a == "@DB@" else shlex.quote(a) for a in args)])
-    script = ("#!/bin/sh\n# Import into a stopped server's database ($1, default neo4j); then start it and run\n"
-              "# cypher-shell -f finish.cypher.  NEO4J_ADMIN names the tool (default neo4j-admin).\nset -e\n"
-              + line + "\n")
+    line = " ".join(
+        ['"${NEO4J_ADMIN:-neo4j-admin}"', *('"${1:-neo4j}"' if a == "@DB@" else shlex.quote(a) for a in args)]
+    )
+    script = (
+        "#!/bin/sh\n# Import into a stopped server's database ($1, default neo4j); then start it and run\n"
+        "# cypher-shell -f finish.cypher.  NEO4J_ADMIN names the tool (default neo4j-admin).\nset -e\n" + line + "\n"
+    )
     _write_text(out / "import.sh", script)
     os.chmod(out / "import.sh", 0o755)
     return files
@@ -214,15 +269,20 @@ def _check_times(con: duckdb.DuckDBPyConnection, store_path: Path) -> None:
         bad = con.execute(f"""SELECT min({col}), max({col}) FROM {table}
                               WHERE {col} < TIMESTAMP '0001-01-01' OR {col} >= TIMESTAMP '10000-01-01'""").fetchall()
         if bad and bad[0][0] is not None:
-            raise StoreError(f"{store_path}: {table}.{col} holds {bad[0][0]} (up to {bad[0][1]}), outside the years "
-                             "0001-9999 that neo4j-admin import can parse; fix the input and load again")
+            raise StoreError(
+                f"{store_path}: {table}.{col} holds {bad[0][0]} (up to {bad[0][1]}), outside the years "
+                "0001-9999 that neo4j-admin import can parse; fix the input and load again"
+            )
 
 
 def _array_delimiter(con: duckdb.DuckDBPyConnection, store_path: Path) -> str:
     """The first of :data:`_DELIMITERS` that occurs in no hashtag."""
     for d in _DELIMITERS:
-        used = con.execute("SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "
-                           "AND contains(array_to_string(hashtags, ''), $d)", {"d": d}).fetchall()[0][0]
+        used = con.execute(
+            "SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "
+            "AND contains(array_to_string(hashtags, ''), $d)",
+            {"d": d},
+        ).fetchall()[0][0]
         if not used:
             return d
     raise StoreError(f"{store_path}: every candidate array delimiter occurs in some hashtag")
@@ -231,8 +291,10 @@ def _array_delimiter(con: duckdb.DuckDBPyConnection, store_path: Path) -> str:
 def _text_shape(con: duckdb.DuckDBPyConnection) -> tuple[bool, int]:
     """(some value holds a line break, the longest value's UTF-8 bytes) over the written text columns."""
     multiline, longest = False, 0
-    for table, cols in (("accounts", ("id", "handle", "platform", "affiliation")),
-                        ("interactions", ("post_id", "array_to_string(hashtags, 'x')"))):
+    for table, cols in (
+        ("accounts", ("id", "handle", "platform", "affiliation")),
+        ("interactions", ("post_id", "array_to_string(hashtags, 'x')")),
+    ):
         for c in cols:
             nl, mx = con.execute(f"""SELECT coalesce(bool_or(contains({c}, chr(10)) OR contains({c}, chr(13))), false),
                                             coalesce(max(strlen({c})), 0) FROM {table}""").fetchall()[0]
@@ -240,8 +302,9 @@ def _text_shape(con: duckdb.DuckDBPyConnection) -> tuple[bool, int]:
     return multiline, longest
 
 
-def _write(con: duckdb.DuckDBPyConnection, out: Path, name: str, header: tuple[str, ...], sql: str,
-           params: dict) -> tuple[Path, Path]:
+def _write(
+    con: duckdb.DuckDBPyConnection, out: Path, name: str, header: tuple[str, ...], sql: str, params: dict
+) -> tuple[Path, Path]:
     """Write ``name.header.csv`` (one line) and ``name.csv`` (the rows of ``sql``, no header)."""
     head, data = out / f"{name}.header.csv", out / f"{name}.csv"
     _write_text(head, ",".join(header) + "\n")

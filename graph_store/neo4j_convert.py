@@ -19,7 +19,7 @@ from .errors import StoreError
 RUN_CHUNK_BYTES = 4 << 20
 
 #: Stands for "no value" in integer columns read back with ``collect`` (which drops nulls).
-NONE = -(2 ** 63)
+NONE = -(2**63)
 
 #: SQL: an interaction event's identity among the events of its pair, from the columns ``kind``,
 #: ``us`` (epoch microseconds), ``post_id``, ``hashtags`` and ``w`` (weight, default 1.0): 60 bits
@@ -49,11 +49,16 @@ def stored_events(r: dict) -> dict[str, pa.Array]:
     """Columns of :data:`cypher.EXISTING_INTERACTIONS` for ``ex_raw`` (the fields :data:`EVENT_KEY` hashes)."""
     us = np.asarray(r["us"], dtype=np.int64)
     has = np.asarray(r["has"], dtype=np.int64)
-    return {"a": pa.array(r["a"], pa.int64()), "b": pa.array(r["b"], pa.int64()),
-            "kind": pa.array(r["kind"], pa.string()), "us": pa.array(us, mask=us == NONE),
-            "post_id": with_nulls(r["post_id"], (has & 1) != 0, pa.string()),
-            "hashtags": with_nulls(r["hashtags"], (has & 2) != 0, pa.list_(pa.string())),
-            "w": pa.array(r["w"], pa.float64()), "n": pa.array(r["n"], pa.int64())}
+    return {
+        "a": pa.array(r["a"], pa.int64()),
+        "b": pa.array(r["b"], pa.int64()),
+        "kind": pa.array(r["kind"], pa.string()),
+        "us": pa.array(us, mask=us == NONE),
+        "post_id": with_nulls(r["post_id"], (has & 1) != 0, pa.string()),
+        "hashtags": with_nulls(r["hashtags"], (has & 2) != 0, pa.list_(pa.string())),
+        "w": pa.array(r["w"], pa.float64()),
+        "n": pa.array(r["n"], pa.int64()),
+    }
 
 
 #: The stored relationships read back before a load (:meth:`graph_store.neo4j_loader.Loader._plan_edges`):
@@ -61,8 +66,11 @@ def stored_events(r: dict) -> dict[str, pa.Array]:
 #: identity columns (those the load's table is joined on).
 STORED: dict[str, tuple[str, Callable[[dict], dict[str, pa.Array]], str]] = {
     "fol": ("a BIGINT, b BIGINT, us BIGINT", stored_follows, "a, b"),
-    "itr": ("a BIGINT, b BIGINT, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
-            stored_events, f"a, b, {EVENT_KEY} AS k"),
+    "itr": (
+        "a BIGINT, b BIGINT, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
+        stored_events,
+        f"a, b, {EVENT_KEY} AS k",
+    ),
 }
 
 
@@ -77,8 +85,10 @@ def epoch_seconds(us: np.ndarray) -> np.ndarray:
 def split_time(col: str, s: str, ns: str) -> str:
     """SQL: epoch microseconds ``col`` as whole epoch seconds ``s`` (floor) and nanoseconds ``ns``."""
     frac = f"((({col} % 1000000) + 1000000) % 1000000)"
-    return (f"CASE WHEN {col} IS NULL THEN NULL ELSE ({col} - {frac}) // 1000000 END AS {s}, "
-            f"CASE WHEN {col} IS NULL THEN NULL ELSE {frac} * 1000 END AS {ns}")
+    return (
+        f"CASE WHEN {col} IS NULL THEN NULL ELSE ({col} - {frac}) // 1000000 END AS {s}, "
+        f"CASE WHEN {col} IS NULL THEN NULL ELSE {frac} * 1000 END AS {ns}"
+    )
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pa.Array]) -> None:
@@ -131,6 +141,7 @@ class NodeIdMap:
             pos = np.clip(np.searchsorted(self.nid, ids), 0, max(self.nid.size - 1, 0))
             out = np.where(self.nid[pos] == ids, self.idx[pos], -1).astype(np.int32)
         if (out < 0).any():
-            raise StoreError("an edge points at a node that is not an Account (the graph changed while "
-                             "it was read?); read again")
+            raise StoreError(
+                "an edge points at a node that is not an Account (the graph changed while it was read?); read again"
+            )
         return np.ascontiguousarray(out, dtype=np.int32)

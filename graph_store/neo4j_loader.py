@@ -58,9 +58,18 @@ _log = logging.getLogger(__name__)
 #: ``progress(rows_done, rows_total)``; the total grows as the loader plans each phase.
 ProgressCallback = Callable[[int, int], None]
 
-def load(sessions: Sessions, batches: Iterable[TableBatch], *, batch_size: int, atomic_rows: int, workers: int,
-         phases: dict[str, float], ensure_schema: Callable[[], None],
-         progress: ProgressCallback | None = None) -> LoadCounts:
+
+def load(
+    sessions: Sessions,
+    batches: Iterable[TableBatch],
+    *,
+    batch_size: int,
+    atomic_rows: int,
+    workers: int,
+    phases: dict[str, float],
+    ensure_schema: Callable[[], None],
+    progress: ProgressCallback | None = None,
+) -> LoadCounts:
     """Write validated batches to the server behind ``sessions``; the load's counts.
 
     Parameters
@@ -95,8 +104,10 @@ def load(sessions: Sessions, batches: Iterable[TableBatch], *, batch_size: int, 
 
         def run(query: str, params: dict, what: str = "write", retry_query: str | None = None) -> list[dict]:
             return sessions.write(query, params, what=what, retry_query=retry_query)
-        return Loader(sessions.location, con, counter, run, batch_size=batch_size, workers=workers,
-                      phases=phases).run_all()
+
+        return Loader(
+            sessions.location, con, counter, run, batch_size=batch_size, workers=workers, phases=phases
+        ).run_all()
     finally:
         con.close()
 
@@ -112,21 +123,30 @@ def _stage(con: duckdb.DuckDBPyConnection, batches: Iterable[TableBatch]) -> int
             UNION SELECT follower FROM stage_follows UNION SELECT followee FROM stage_follows
             UNION SELECT source FROM stage_interactions UNION SELECT target FROM stage_interactions)""")
     n = con.execute("""SELECT (SELECT count(*) FROM load_ids) + (SELECT count(*) FROM stage_accounts)
-                       + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)"""
-                    ).fetchall()[0][0]
+                       + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)""").fetchall()[
+        0
+    ][0]
     return int(n)
 
 
-def _load_atomic(sessions: Sessions, con: duckdb.DuckDBPyConnection, counter: WriteProgress, *,
-                 batch_size: int, phases: dict[str, float]) -> LoadCounts:
+def _load_atomic(
+    sessions: Sessions,
+    con: duckdb.DuckDBPyConnection,
+    counter: WriteProgress,
+    *,
+    batch_size: int,
+    phases: dict[str, float],
+) -> LoadCounts:
     """Small loads: every statement in one managed transaction (retried as a whole)."""
+
     def work(tx: Any) -> LoadCounts:
         counter.reset()
 
         def run(query: str, params: dict, what: str = "write", retry_query: str | None = None) -> list[dict]:
             return records_as_dicts(tx.run(query, params))  # the whole transaction is retried
-        return Loader(sessions.location, con, counter, run, batch_size=batch_size, workers=1,
-                      phases=phases).run_all()
+
+        return Loader(sessions.location, con, counter, run, batch_size=batch_size, workers=1, phases=phases).run_all()
+
     return sessions.transaction(work, write=True, what="load")
 
 
@@ -162,8 +182,17 @@ class WriteProgress:
 class Loader:
     """One load's write phases, over a ``run(query, params, what)`` callable."""
 
-    def __init__(self, location: str, con: duckdb.DuckDBPyConnection, bar: WriteProgress,
-                 run: Callable[..., list[dict]], *, batch_size: int, workers: int, phases: dict[str, float]):
+    def __init__(
+        self,
+        location: str,
+        con: duckdb.DuckDBPyConnection,
+        bar: WriteProgress,
+        run: Callable[..., list[dict]],
+        *,
+        batch_size: int,
+        workers: int,
+        phases: dict[str, float],
+    ):
         self.location, self.con, self.bar, self.run = location, con, bar, run
         self.bs = batch_size
         self.workers = max(1, workers)
@@ -202,23 +231,38 @@ class Loader:
                                 FROM {table} t JOIN idn a ON a.idx = t.s JOIN idn b ON b.idx = t.d""")
             follow = f"fol.a, fol.b, {split_time('fol.us', 'ss', 'sn')}"
             fol_new, fol_upd = self._plan_edges(
-                "fol", cypher.COUNT_FOLLOWS, cypher.EXISTING_FOLLOWS, ("a", "b"), ("us", "min"),
+                "fol",
+                cypher.COUNT_FOLLOWS,
+                cypher.EXISTING_FOLLOWS,
+                ("a", "b"),
+                ("us", "min"),
                 new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
                 # a stored follow changes only when this load has an earlier since
                 upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
                             WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
-                create=cypher.CREATE_FOLLOWS, merge=cypher.MERGE_FOLLOWS, counts=out.follows, what="follows")
+                create=cypher.CREATE_FOLLOWS,
+                merge=cypher.MERGE_FOLLOWS,
+                counts=out.follows,
+                what="follows",
+            )
             # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
-            event = f"""itr.a, itr.b, itr.kind, {split_time('itr.us', 'ts', 'tn')}, itr.post_id AS post,
+            event = f"""itr.a, itr.b, itr.kind, {split_time("itr.us", "ts", "tn")}, itr.post_id AS post,
                         itr.hashtags AS tags, CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
             itr_new, itr_upd = self._plan_edges(
-                "itr", cypher.COUNT_INTERACTS, cypher.EXISTING_INTERACTIONS, ("a", "b", "k"), ("n", "max"),
+                "itr",
+                cypher.COUNT_INTERACTS,
+                cypher.EXISTING_INTERACTIONS,
+                ("a", "b", "k"),
+                ("n", "max"),
                 new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
                 # a stored event changes only when this load holds it more times
                 upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
                             ORDER BY itr.s, itr.d""",
-                create=cypher.CREATE_INTERACTIONS, merge=cypher.MERGE_INTERACTIONS, counts=out.interactions,
-                what="interactions")
+                create=cypher.CREATE_INTERACTIONS,
+                merge=cypher.MERGE_INTERACTIONS,
+                counts=out.interactions,
+                what="interactions",
+            )
         with _phase(self.phases, "edges_write"):
             # follows and events alternate, half the source range apart (see _alternate)
             self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
@@ -248,16 +292,21 @@ class Loader:
                 free = np.ones(base, dtype=bool)
                 free[used] = False
                 holes = np.flatnonzero(free)
-                insert_arrow(con, "holes", {"pos": pa.array(np.arange(holes.size, dtype=np.int64)),
-                                       "idx": pa.array(holes.astype(np.int32))})
+                insert_arrow(
+                    con,
+                    "holes",
+                    {"pos": pa.array(np.arange(holes.size, dtype=np.int64)), "idx": pa.array(holes.astype(np.int32))},
+                )
         n_holes = one("SELECT count(*) FROM holes")
-        con.execute("""CREATE OR REPLACE TABLE idmap AS
+        con.execute(
+            """CREATE OR REPLACE TABLE idmap AS
             SELECT l.id, l.key, e.idx, false AS new FROM load_ids l JOIN existing e USING (key)
             UNION ALL
             SELECT n.id, n.key, coalesce(h.idx, ? + n.r - ?)::INTEGER AS idx, true AS new
             FROM (SELECT id, key, row_number() OVER (ORDER BY id) - 1 AS r
                   FROM load_ids l ANTI JOIN existing e USING (key)) n LEFT JOIN holes h ON h.pos = n.r""",
-                    [base, n_holes])
+            [base, n_holes],
+        )
 
         # account fields: the last non-null value per id in this load wins
         fields = ACCOUNT_FIELDS
@@ -283,10 +332,17 @@ class Loader:
                           WHERE m.new ORDER BY m.idx""").to_arrow_table()
 
         def create(part: pa.Table) -> list[dict]:
-            rows = self.run(cypher.CREATE_ACCOUNTS_FRESH if self.fresh else cypher.CREATE_ACCOUNTS,
-                            {"key": part.column("key").to_pylist(), "id": part.column("id").to_pylist(),
-                             "idx": part.column("idx").to_pylist(), "v": field_lists(part)},
-                            "creating accounts", retry_query=cypher.CREATE_ACCOUNTS)
+            rows = self.run(
+                cypher.CREATE_ACCOUNTS_FRESH if self.fresh else cypher.CREATE_ACCOUNTS,
+                {
+                    "key": part.column("key").to_pylist(),
+                    "id": part.column("id").to_pylist(),
+                    "idx": part.column("idx").to_pylist(),
+                    "v": field_lists(part),
+                },
+                "creating accounts",
+                retry_query=cypher.CREATE_ACCOUNTS,
+            )
             self.bar.advance(part.num_rows)
             return rows
 
@@ -297,16 +353,22 @@ class Loader:
                 created["nid"] += r["nid"]
         self.bar.advance(one("SELECT count(*) FROM idmap") - new.num_rows)
         con.execute("CREATE OR REPLACE TABLE nids AS SELECT key, nid FROM existing")
-        insert_arrow(con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())})
+        insert_arrow(
+            con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())}
+        )
         # accounts created by an earlier attempt of a retried batch did not come back: look them up
         missing = [r[0] for r in con.execute("SELECT key FROM idmap ANTI JOIN nids USING (key)").fetchall()]
         if missing:
             again = self._lookup_accounts(missing)
             insert_arrow(con, "nids", {"key": again["key"], "nid": again["nid"]})
-        con.execute("CREATE OR REPLACE TABLE idn AS SELECT m.idx, n.nid, m.new, m.id FROM idmap m JOIN nids n USING (key)")
+        con.execute(
+            "CREATE OR REPLACE TABLE idn AS SELECT m.idx, n.nid, m.new, m.id FROM idmap m JOIN nids n USING (key)"
+        )
         if one("SELECT count(*) FROM idn") != one("SELECT count(*) FROM idmap"):
-            raise StoreError(f"Neo4j {self.location}: accounts disappeared during the load "
-                             "(deleted by another client?); run the load again")
+            raise StoreError(
+                f"Neo4j {self.location}: accounts disappeared during the load "
+                "(deleted by another client?); run the load again"
+            )
 
         # accounts that were already stored: upsert their fields, count the changed ones
         acc = con.sql(f"""SELECT m.nid, {cols} FROM accf n JOIN idn m USING (id)
@@ -314,8 +376,11 @@ class Loader:
         self.bar.add_total(acc.num_rows)
         for lo in range(0, acc.num_rows, self.bs):
             part = acc.slice(lo, self.bs)
-            for r in self.run(cypher.UPDATE_ACCOUNTS, {"nid": part.column("nid").to_pylist(), "v": field_lists(part)},
-                              "updating accounts"):
+            for r in self.run(
+                cypher.UPDATE_ACCOUNTS,
+                {"nid": part.column("nid").to_pylist(), "v": field_lists(part)},
+                "updating accounts",
+            ):
                 out.accounts.updated += int(r["updated"] or 0)
             self.bar.advance(part.num_rows)
 
@@ -323,8 +388,10 @@ class Loader:
     def _prepare_edges(cur: duckdb.DuckDBPyConnection, out: LoadCounts) -> None:
         """Aggregate follows (table ``fol``) and events (``itr``, with their key) in idx space and count
         them; runs on its own DuckDB connection while the accounts are written."""
+
         def one(sql: str) -> Any:
             return cur.execute(sql).fetchall()[0][0]
+
         try:
             # follows: one per pair, earliest since
             pairs = follow_pairs_sql("idmap", since="min(epoch_us(f.since))", names=("s", "d", "us", "c"))
@@ -350,15 +417,30 @@ class Loader:
         """Stored accounts among ``keys``: their key, idx and internal node id."""
         found: dict[str, list] = {"keys": [], "idx": [], "nid": []}
         for lo in range(0, len(keys), self.bs):
-            for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo:lo + self.bs]}, "looking up accounts"):
+            for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo : lo + self.bs]}, "looking up accounts"):
                 for c in found:
                     found[c] += r[c]
-        return {"key": pa.array(found["keys"], pa.string()), "idx": pa.array(found["idx"], pa.int32()),
-                "nid": pa.array(found["nid"], pa.int64())}
+        return {
+            "key": pa.array(found["keys"], pa.string()),
+            "idx": pa.array(found["idx"], pa.int32()),
+            "nid": pa.array(found["nid"], pa.int64()),
+        }
 
-    def _plan_edges(self, table: str, count_q: str, existing_q: str, ident: tuple[str, ...],
-                    value: tuple[str, str], *, new_sql: str, upd_sql: str, create: str, merge: str,
-                    counts: Any, what: str) -> tuple[list[Job], list[Job]]:
+    def _plan_edges(
+        self,
+        table: str,
+        count_q: str,
+        existing_q: str,
+        ident: tuple[str, ...],
+        value: tuple[str, str],
+        *,
+        new_sql: str,
+        upd_sql: str,
+        create: str,
+        merge: str,
+        counts: Any,
+        what: str,
+    ) -> tuple[list[Job], list[Job]]:
         """Plan one relationship phase: batches of what is not stored yet, and of what must change.
 
         On a relationship type with nothing stored everything is new.  Otherwise the
@@ -377,14 +459,16 @@ class Loader:
         if self.count(count_q) > 0:
             sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
             for lo in range(0, len(sources), self.bs):
-                for r in self.run(existing_q, {"a": sources[lo:lo + self.bs], "none": NONE},
-                                  f"reading stored {what}"):
+                for r in self.run(
+                    existing_q, {"a": sources[lo : lo + self.bs], "none": NONE}, f"reading stored {what}"
+                ):
                     try:
                         insert_arrow(con, "ex_raw", convert(r))
                     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                         raise StoreError(
                             f"Neo4j {self.location}: stored {what} do not follow nichegraph's graph model "
-                            f"({exc}); load into an empty database") from exc
+                            f"({exc}); load into an empty database"
+                        ) from exc
         # one row per identity (a database could hold duplicates written by other tools)
         con.execute(f"""CREATE OR REPLACE TABLE ex AS SELECT {identity},
                         {value[1]}(NULLIF({value[0]}, {NONE})) AS {value[0]} FROM ex_raw GROUP BY ALL""")
@@ -396,8 +480,10 @@ class Loader:
         self.bar.add_total(total)
         self.bar.advance(total - new.num_rows - upd.num_rows)
         # rows of ``upd`` are among those counted as existing above
-        return ([Job(p, create, merge, counts, True, what) for p in self._slices(new)],
-                [Job(p, merge, merge, counts, False, what) for p in self._slices(upd)])
+        return (
+            [Job(p, create, merge, counts, True, what) for p in self._slices(new)],
+            [Job(p, merge, merge, counts, False, what) for p in self._slices(upd)],
+        )
 
     def _slices(self, table: pa.Table) -> list[pa.Table]:
         return [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
@@ -409,8 +495,10 @@ class Loader:
         r = self.run(job.query, p, f"writing {job.what}", retry_query=job.retry_query)[0]
         lost = part.num_rows - int(r["matched"] or 0)
         if lost:
-            raise StoreError(f"Neo4j {self.location}: {lost} {job.what} point at accounts that are "
-                             "gone (deleted during the load?); run the load again")
+            raise StoreError(
+                f"Neo4j {self.location}: {lost} {job.what} point at accounts that are "
+                "gone (deleted during the load?); run the load again"
+            )
         self.bar.advance(part.num_rows)
         # a retried CREATE batch finds its own rows: those count as existing
         return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
@@ -456,7 +544,7 @@ def _alternate(a: list, b: list) -> list:
     apart, so they share fewer locked nodes.  (It helped in a small test; on the 1M + 1M benchmark
     its effect was within the noise, and writers still wait on shared busy targets.)
     """
-    b = b[len(b) // 2:] + b[:len(b) // 2]
+    b = b[len(b) // 2 :] + b[: len(b) // 2]
     out = [x for pair in zip(a, b) for x in pair]
     n = min(len(a), len(b))
     return out + a[n:] + b[n:]

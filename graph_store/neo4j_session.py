@@ -23,8 +23,15 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
 _log = logging.getLogger(__name__)
 
 
-def open_driver(uri: str, *, user: str | None, password: str | None, max_retry_time: float,
-                connection_timeout: float, **driver_options: Any) -> neo4j.Driver:
+def open_driver(
+    uri: str,
+    *,
+    user: str | None,
+    password: str | None,
+    max_retry_time: float,
+    connection_timeout: float,
+    **driver_options: Any,
+) -> neo4j.Driver:
     """A driver to ``uri`` whose server answered; bad credentials, URIs and servers as :class:`StoreError`.
 
     The server's notifications (performance hints, unrecognised names, schema notes) stay on: the
@@ -35,13 +42,20 @@ def open_driver(uri: str, *, user: str | None, password: str | None, max_retry_t
     auth = (user or "neo4j", password or "") if (user or password) else None
     try:
         driver = neo4j.GraphDatabase.driver(
-            uri, auth=auth, max_transaction_retry_time=max_retry_time, connection_timeout=connection_timeout,
+            uri,
+            auth=auth,
+            max_transaction_retry_time=max_retry_time,
+            connection_timeout=connection_timeout,
             notifications_disabled_classifications=["DEPRECATION"],
-            liveness_check_timeout=driver_options.pop("liveness_check_timeout", 30.0), **driver_options)
+            liveness_check_timeout=driver_options.pop("liveness_check_timeout", 30.0),
+            **driver_options,
+        )
         driver.verify_connectivity()
     except neo4j_errors.AuthError as exc:
-        raise StoreError(f"Neo4j at {uri} refused the credentials (set NICHEGRAPH_NEO4J_USER / "
-                         f"NICHEGRAPH_NEO4J_PASSWORD): {exc.message}") from exc
+        raise StoreError(
+            f"Neo4j at {uri} refused the credentials (set NICHEGRAPH_NEO4J_USER / "
+            f"NICHEGRAPH_NEO4J_PASSWORD): {exc.message}"
+        ) from exc
     except (neo4j_errors.ServiceUnavailable, OSError) as exc:
         raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
     except (neo4j_errors.ConfigurationError, ValueError) as exc:
@@ -76,8 +90,9 @@ class Sessions:
         hanging the caller).
     """
 
-    def __init__(self, driver: neo4j.Driver, location: str, *, database: str | None,
-                 max_retry_time: float, tx_timeout: float):
+    def __init__(
+        self, driver: neo4j.Driver, location: str, *, database: str | None, max_retry_time: float, tx_timeout: float
+    ):
         self.driver = driver
         self.location = location
         self.database = database
@@ -85,8 +100,9 @@ class Sessions:
         self.tx_timeout = float(tx_timeout)
 
     def session(self, write: bool = True) -> neo4j.Session:
-        return self.driver.session(database=self.database,
-                                   default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS)
+        return self.driver.session(
+            database=self.database, default_access_mode=neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        )
 
     def retrying(self, fn: Callable[[], Any], what: str) -> Any:
         """Call ``fn`` (a managed transaction), retrying lost connections with backoff.
@@ -105,8 +121,9 @@ class Sessions:
                 # IncompleteCommit is a ServiceUnavailable
                 if time.monotonic() + delay > deadline:
                     raise
-                _log.warning("Neo4j %s: %s lost the connection (%s); retrying in %.1fs",
-                             self.location, what, exc, delay)
+                _log.warning(
+                    "Neo4j %s: %s lost the connection (%s); retrying in %.1fs", self.location, what, exc, delay
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, 8.0)
 
@@ -117,11 +134,13 @@ class Sessions:
         def once() -> Any:
             with self.session(write) as s:
                 return s.execute_write(unit) if write else s.execute_read(unit)
+
         with self.errors(what):
             return self.retrying(once, what)
 
-    def write(self, query: str, params: dict | None = None, *, what: str = "write",
-              retry_query: str | None = None) -> list[dict]:
+    def write(
+        self, query: str, params: dict | None = None, *, what: str = "write", retry_query: str | None = None
+    ) -> list[dict]:
         """Run one statement in its own write transaction; its records as dicts.
 
         ``retry_query``: the idempotent statement to use on every attempt after the first
@@ -132,10 +151,15 @@ class Sessions:
         def work(tx: neo4j.ManagedTransaction) -> list[dict]:
             q = query if attempts[0] == 0 or retry_query is None else retry_query
             if attempts[0]:
-                _log.info("Neo4j %s: %s: attempt %d (the driver retries transient errors such as deadlocks)",
-                          self.location, what, attempts[0] + 1)
+                _log.info(
+                    "Neo4j %s: %s: attempt %d (the driver retries transient errors such as deadlocks)",
+                    self.location,
+                    what,
+                    attempts[0] + 1,
+                )
             attempts[0] += 1
             return records_as_dicts(tx.run(q, params or {}))
+
         return self.transaction(work, write=True, what=what)
 
     def read(self, query: str, params: dict | None = None, *, what: str = "read") -> list[dict]:

@@ -71,18 +71,29 @@ class Neo4jStore:
         ``write_progress(rows_done, rows_total)`` while :meth:`load` writes (the caller draws it).
     """
 
-    def __init__(self, driver: Any, location: str, *, database: str | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE, atomic_rows: int = DEFAULT_ATOMIC_ROWS,
-                 workers: int = DEFAULT_WORKERS, read_workers: int = 2,
-                 write_progress: ProgressCallback | None = None,
-                 max_retry_time: float = 60.0, tx_timeout: float = 600.0, own_driver: bool = True):
+    def __init__(
+        self,
+        driver: Any,
+        location: str,
+        *,
+        database: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        atomic_rows: int = DEFAULT_ATOMIC_ROWS,
+        workers: int = DEFAULT_WORKERS,
+        read_workers: int = 2,
+        write_progress: ProgressCallback | None = None,
+        max_retry_time: float = 60.0,
+        tx_timeout: float = 600.0,
+        own_driver: bool = True,
+    ):
         if batch_size < 1:
             raise StoreError(f"batch_size must be >= 1, got {batch_size}")
         self.driver = driver
         self.location = location
         self.database = database
-        self.sessions = Sessions(driver, location, database=database, max_retry_time=max_retry_time,
-                                 tx_timeout=tx_timeout)
+        self.sessions = Sessions(
+            driver, location, database=database, max_retry_time=max_retry_time, tx_timeout=tx_timeout
+        )
         self.batch_size = int(batch_size)
         self.atomic_rows = int(atomic_rows)
         self.workers = max(1, int(workers))
@@ -94,11 +105,22 @@ class Neo4jStore:
         self.last_load_phases: dict[str, float] = {}
 
     @classmethod
-    def connect(cls, uri: str, *, user: str | None = None, password: str | None = None,
-                database: str | None = None, batch_size: int | str = DEFAULT_BATCH_SIZE,
-                atomic_rows: int | str = DEFAULT_ATOMIC_ROWS, workers: int | str = DEFAULT_WORKERS,
-                write_progress: ProgressCallback | None = None, max_retry_time: float = 60.0,
-                tx_timeout: float = 600.0, connection_timeout: float = 15.0, **driver_options: Any) -> Neo4jStore:
+    def connect(
+        cls,
+        uri: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int | str = DEFAULT_BATCH_SIZE,
+        atomic_rows: int | str = DEFAULT_ATOMIC_ROWS,
+        workers: int | str = DEFAULT_WORKERS,
+        write_progress: ProgressCallback | None = None,
+        max_retry_time: float = 60.0,
+        tx_timeout: float = 600.0,
+        connection_timeout: float = 15.0,
+        **driver_options: Any,
+    ) -> Neo4jStore:
         """Open a driver to ``uri`` and check that the server answers.
 
         Parameters
@@ -117,11 +139,25 @@ class Neo4jStore:
 
         parsed = parse_neo4j_uri(uri)  # no password in self.location or any message built from it
         uri, user, password = parsed.uri, parsed.user or user, parsed.password or password
-        driver = open_driver(uri, user=user, password=password, max_retry_time=max_retry_time,
-                             connection_timeout=connection_timeout, **driver_options)
-        return cls(driver, uri, database=database, batch_size=int(batch_size), atomic_rows=int(atomic_rows),
-                   workers=int(workers), write_progress=write_progress, max_retry_time=max_retry_time,
-                   tx_timeout=tx_timeout)
+        driver = open_driver(
+            uri,
+            user=user,
+            password=password,
+            max_retry_time=max_retry_time,
+            connection_timeout=connection_timeout,
+            **driver_options,
+        )
+        return cls(
+            driver,
+            uri,
+            database=database,
+            batch_size=int(batch_size),
+            atomic_rows=int(atomic_rows),
+            workers=int(workers),
+            write_progress=write_progress,
+            max_retry_time=max_retry_time,
+            tx_timeout=tx_timeout,
+        )
 
     # -- context management -------------------------------------------------
     def __enter__(self) -> Neo4jStore:
@@ -143,7 +179,7 @@ class Neo4jStore:
         if self._schema_ready:
             return
         with self.sessions.errors("creating constraints"), self.sessions.session() as s:
-            old = s.run(cypher.FIND_CONSTRAINTS, names=list(cypher.OLD_CONSTRAINTS)).single()["names"]
+            old = s.run(cypher.FIND_CONSTRAINTS, names=list(cypher.OLD_CONSTRAINTS)).single(strict=True)["names"]
             for name in old:
                 if name in cypher.OLD_CONSTRAINTS:
                     s.run(cypher.DROP_CONSTRAINT.format(name=name)).consume()
@@ -160,16 +196,22 @@ class Neo4jStore:
         leaves the server untouched.
         """
         self.last_load_phases = {}
-        return load(self.sessions, batches, batch_size=self.batch_size, atomic_rows=self.atomic_rows,
-                    workers=self.workers, phases=self.last_load_phases, ensure_schema=self.ensure_schema,
-                    progress=self.write_progress)
+        return load(
+            self.sessions,
+            batches,
+            batch_size=self.batch_size,
+            atomic_rows=self.atomic_rows,
+            workers=self.workers,
+            phases=self.last_load_phases,
+            ensure_schema=self.ensure_schema,
+            progress=self.write_progress,
+        )
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         rows = self.sessions.read(cypher.COUNTS, what="counting")
         r = rows[0]
-        return {"accounts": int(r["accounts"]), "follows": int(r["follows"]),
-                "interactions": int(r["interactions"])}
+        return {"accounts": int(r["accounts"]), "follows": int(r["follows"]), "interactions": int(r["interactions"])}
 
     def _n_accounts(self) -> int:
         rows = self.sessions.read(cypher.IDX_STATS, what="reading accounts")
@@ -185,9 +227,11 @@ class Neo4jStore:
 
     def _map_ranges(self, jobs: list[tuple[str, tuple[int, int]]], what: str) -> list[list]:
         """Run each ``(query, (lo, hi))`` job in parallel read sessions; one value row per job, in order."""
+
         def one(job: tuple[str, tuple[int, int]]) -> list:
             query, (lo, hi) = job
             return self.sessions.read_values(query, {"lo": lo, "hi": hi, "none": NONE}, what=what)[0]
+
         if len(jobs) <= 1 or self.read_workers == 1:
             return [one(j) for j in jobs]
         with ThreadPoolExecutor(self.read_workers) as ex:
@@ -197,8 +241,9 @@ class Neo4jStore:
         n = self._n_accounts()
         cols: dict[str, list] = {f.name: [None] * n for f in ACCOUNTS}
         names = [f.name for f in ACCOUNTS]
-        for rec in self._map_ranges([(cypher.READ_ACCOUNTS_NULLSAFE, r) for r in self._ranges(n, n, 100_000)],
-                                    "reading accounts"):
+        for rec in self._map_ranges(
+            [(cypher.READ_ACCOUNTS_NULLSAFE, r) for r in self._ranges(n, n, 100_000)], "reading accounts"
+        ):
             idx = rec[0]
             for pos, i in enumerate(idx):
                 cols["id"][i] = rec[1][pos]
@@ -206,8 +251,7 @@ class Neo4jStore:
                 col = cols[name]
                 for pos, i in enumerate(idx):
                     col[i] = rec[c][pos][0]
-        return pa.table({name: pa.array(cols[name], type=ACCOUNTS.field(name).type) for name in names},
-                        schema=ACCOUNTS)
+        return pa.table({name: pa.array(cols[name], type=ACCOUNTS.field(name).type) for name in names}, schema=ACCOUNTS)
 
     def read_edges(self) -> EdgeArrays:
         """Edges as dense index arrays, read in source-idx ranges (parallel sessions).
@@ -216,12 +260,15 @@ class Neo4jStore:
         mapped to ``idx`` with one numpy lookup.
         """
         n = self._n_accounts()
-        n_fol, n_int = (int(self.sessions.read(q, what="counting")[0]["n"]) for q in (cypher.COUNT_FOLLOWS, cypher.COUNT_INTERACTS))
+        n_fol, n_int = (
+            int(self.sessions.read(q, what="counting")[0]["n"]) for q in (cypher.COUNT_FOLLOWS, cypher.COUNT_INTERACTS)
+        )
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
         nid_parts, idx_parts = [], []
         for nid, idx, ids, f in self._map_ranges(
-                [(cypher.READ_NODE_IDS, r) for r in self._ranges(n, n, 500_000)], "reading accounts"):
+            [(cypher.READ_NODE_IDS, r) for r in self._ranges(n, n, 500_000)], "reading accounts"
+        ):
             ia = np.asarray(idx, dtype=np.int64)
             node_ids[ia] = ids
             fa = np.asarray(f, dtype=np.float64)
@@ -229,12 +276,15 @@ class Neo4jStore:
             fc[ia] = fa
             nid_parts.append(np.asarray(nid, dtype=np.int64))
             idx_parts.append(ia)
-        to_idx = NodeIdMap(np.concatenate(nid_parts) if nid_parts else np.empty(0, np.int64),
-                        np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64))
+        to_idx = NodeIdMap(
+            np.concatenate(nid_parts) if nid_parts else np.empty(0, np.int64),
+            np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64),
+        )
         fol_r, itr_r = self._ranges(n, n_fol), self._ranges(n, n_int)
-        parts = self._map_ranges([(cypher.READ_FOLLOWS, r) for r in fol_r] +
-                                 [(cypher.READ_INTERACTIONS, r) for r in itr_r], "reading edges")
-        fol, itr = parts[:len(fol_r)], parts[len(fol_r):]
+        parts = self._map_ranges(
+            [(cypher.READ_FOLLOWS, r) for r in fol_r] + [(cypher.READ_INTERACTIONS, r) for r in itr_r], "reading edges"
+        )
+        fol, itr = parts[: len(fol_r)], parts[len(fol_r) :]
 
         def cat(parts: list[list], i: int, dtype: Any) -> np.ndarray:
             arrs = [np.asarray(p[i], dtype=dtype) for p in parts if p[i]]
@@ -273,10 +323,10 @@ class Neo4jStore:
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         import hashlib
+
         keys = [hashlib.sha256(str(t).encode("utf-8")).hexdigest() for t in dict.fromkeys(target_ids)]
         rows = self.sessions.read(cypher.INTERACTIONS_TO, {"keys": keys}, what="reading interactions")
-        schema = pa.schema([("source", pa.string()), ("target", pa.string()), ("kind", pa.string()),
-                            ("n", pa.int64())])
+        schema = pa.schema([("source", pa.string()), ("target", pa.string()), ("kind", pa.string()), ("n", pa.int64())])
         t = pa.Table.from_pylist(rows, schema=schema)
         return t.sort_by([("source", "ascending"), ("target", "ascending"), ("kind", "ascending")])
 
@@ -303,28 +353,58 @@ class Neo4jStore:
         self.sessions.write(cypher.DELETE_RUN_PARTS, {"run_id": run.run_id}, what="clearing a half-written run")
         for name, table in tables.items():
             for seq, data in enumerate(ipc_chunks(table)):
-                self.sessions.write(cypher.WRITE_RUN_TABLE_CHUNK,
-                                    {"run_id": run.run_id, "table": name, "seq": seq, "data": data},
-                                    what=f"writing run table {name}")
+                self.sessions.write(
+                    cypher.WRITE_RUN_TABLE_CHUNK,
+                    {"run_id": run.run_id, "table": name, "seq": seq, "data": data},
+                    what=f"writing run table {name}",
+                )
         acc = tables.get("accounts")
         if acc is not None and "idx" in acc.column_names:
             cols = [c for c in acc.column_names if c not in _PROTECTED]
-            self._write_rows(cypher.account_results, cols, acc, {"idx": acc.column("idx").to_pylist()},
-                             run.run_id, "writing account results")
+            self._write_rows(
+                cypher.account_results,
+                cols,
+                acc,
+                {"idx": acc.column("idx").to_pylist()},
+                run.run_id,
+                "writing account results",
+            )
         com = tables.get("communities")
         if com is not None and com.num_rows:
             ids = com.column("community").to_pylist() if "community" in com.column_names else range(com.num_rows)
             levels = com.column("level").to_pylist() if "level" in com.column_names else [""] * com.num_rows
             cols = [c for c in com.column_names if c not in ("id", "level")]
-            self._write_rows(cypher.communities, cols, com, {"id": list(ids), "level": levels}, run.run_id,
-                             "writing communities", retry=cypher.communities_idempotent)
-        self.sessions.write(cypher.CREATE_RUN, {"run_id": run.run_id, "created_at": run.created_at,
-                                                "params": json.dumps(run.params), "counts": json.dumps(run.counts),
-                                                "tables": sorted(tables)}, what="writing the run")
+            self._write_rows(
+                cypher.communities,
+                cols,
+                com,
+                {"id": list(ids), "level": levels},
+                run.run_id,
+                "writing communities",
+                retry=cypher.communities_idempotent,
+            )
+        self.sessions.write(
+            cypher.CREATE_RUN,
+            {
+                "run_id": run.run_id,
+                "created_at": run.created_at,
+                "params": json.dumps(run.params),
+                "counts": json.dumps(run.counts),
+                "tables": sorted(tables),
+            },
+            what="writing the run",
+        )
 
-    def _write_rows(self, statement: Callable[[list[str]], str], cols: list[str], table: pa.Table,
-                    keys: dict[str, list], run_id: str, what: str,
-                    retry: Callable[[list[str]], str] | None = None) -> None:
+    def _write_rows(
+        self,
+        statement: Callable[[list[str]], str],
+        cols: list[str],
+        table: pa.Table,
+        keys: dict[str, list],
+        run_id: str,
+        what: str,
+        retry: Callable[[list[str]], str] | None = None,
+    ) -> None:
         """Write one node per row of ``table`` (found or created by ``keys``), its ``cols`` as properties.
 
         Batches of ``batch_size`` rows on ``workers`` parallel sessions: every row is its own node,
@@ -340,9 +420,14 @@ class Neo4jStore:
         n, bs = table.num_rows, self.batch_size
 
         def write(lo: int) -> None:
-            params = {k: v[lo:lo + bs] for k, v in keys.items()}
-            self.sessions.write(query, {**params, "v": {c: v[lo:lo + bs] for c, v in values.items()},
-                                        "run_id": run_id}, what=what, retry_query=retry_query)
+            params = {k: v[lo : lo + bs] for k, v in keys.items()}
+            self.sessions.write(
+                query,
+                {**params, "v": {c: v[lo : lo + bs] for c, v in values.items()}, "run_id": run_id},
+                what=what,
+                retry_query=retry_query,
+            )
+
         starts = list(range(0, n, bs))
         if self.workers <= 1 or len(starts) <= 1:
             for lo in starts:
@@ -353,20 +438,23 @@ class Neo4jStore:
 
     def list_runs(self) -> list[RunRecord]:
         rows = self.sessions.read(cypher.LIST_RUNS, what="listing runs")
-        return [RunRecord(r["run_id"], r["created_at"], json.loads(r["params"] or "{}"),
-                          json.loads(r["counts"] or "{}")) for r in rows]
+        return [
+            RunRecord(r["run_id"], r["created_at"], json.loads(r["params"] or "{}"), json.loads(r["counts"] or "{}"))
+            for r in rows
+        ]
 
-    def read_run(self, run_id: str | None = None, *,
-                 tables: Iterable[str] | None = None) -> tuple[RunRecord, dict[str, pa.Table]]:
+    def read_run(
+        self, run_id: str | None = None, *, tables: Iterable[str] | None = None
+    ) -> tuple[RunRecord, dict[str, pa.Table]]:
         names = wanted_tables(tables)
         run = pick_run(self.list_runs(), run_id, self.location)
         parts: dict[str, list[bytes]] = {}
-        for r in self.sessions.read(cypher.READ_RUN_TABLE, {"run_id": run.run_id, "tables": list(names)},
-                                    what="reading a run"):
+        for r in self.sessions.read(
+            cypher.READ_RUN_TABLE, {"run_id": run.run_id, "tables": list(names)}, what="reading a run"
+        ):
             parts.setdefault(r["table"], []).append(bytes(r["data"]))
         out = {}
         for name in names:
             if name in parts:
-                out[name] = pa.concat_tables(
-                    [pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
+                out[name] = pa.concat_tables([pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
         return run, out

@@ -41,42 +41,58 @@ TIER_THRESHOLDS: tuple[int, ...] = (10_000, 100_000, 1_000_000)
 
 #: Spellings seen in platform exports, mapped to the canonical kind.
 KIND_ALIASES: dict[str, str] = {
-    "mt": "mention", "mentions": "mention", "mentioned": "mention",
-    "re": "reply", "replied_to": "reply", "replies": "reply",
-    "rt": "repost", "retweet": "repost", "retweeted": "repost", "reblog": "repost", "reshare": "repost",
-    "quoted": "quote", "quote_tweet": "quote",
-    "favorite": "like", "favourite": "like",
+    "mt": "mention",
+    "mentions": "mention",
+    "mentioned": "mention",
+    "re": "reply",
+    "replied_to": "reply",
+    "replies": "reply",
+    "rt": "repost",
+    "retweet": "repost",
+    "retweeted": "repost",
+    "reblog": "repost",
+    "reshare": "repost",
+    "quoted": "quote",
+    "quote_tweet": "quote",
+    "favorite": "like",
+    "favourite": "like",
 }
 
 TIMESTAMP = pa.timestamp("us")
 
-ACCOUNTS = pa.schema([
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("handle", pa.string()),
-    pa.field("platform", pa.string()),
-    pa.field("followers_count", pa.int64()),
-    pa.field("following_count", pa.int64()),
-    pa.field("affiliation", pa.string()),
-])
+ACCOUNTS = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("handle", pa.string()),
+        pa.field("platform", pa.string()),
+        pa.field("followers_count", pa.int64()),
+        pa.field("following_count", pa.int64()),
+        pa.field("affiliation", pa.string()),
+    ]
+)
 
 #: Account fields set from input rows (every field but the id).
 ACCOUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in ACCOUNTS if f.name != "id")
 
-FOLLOWS = pa.schema([
-    pa.field("follower", pa.string(), nullable=False),
-    pa.field("followee", pa.string(), nullable=False),
-    pa.field("since", TIMESTAMP),
-])
+FOLLOWS = pa.schema(
+    [
+        pa.field("follower", pa.string(), nullable=False),
+        pa.field("followee", pa.string(), nullable=False),
+        pa.field("since", TIMESTAMP),
+    ]
+)
 
-INTERACTIONS = pa.schema([
-    pa.field("source", pa.string(), nullable=False),
-    pa.field("target", pa.string(), nullable=False),
-    pa.field("kind", pa.string(), nullable=False),
-    pa.field("ts", TIMESTAMP),
-    pa.field("post_id", pa.string()),
-    pa.field("hashtags", pa.list_(pa.string())),
-    pa.field("weight", pa.float64()),
-])
+INTERACTIONS = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("ts", TIMESTAMP),
+        pa.field("post_id", pa.string()),
+        pa.field("hashtags", pa.list_(pa.string())),
+        pa.field("weight", pa.float64()),
+    ]
+)
 
 SCHEMAS: dict[str, pa.Schema] = {"accounts": ACCOUNTS, "follows": FOLLOWS, "interactions": INTERACTIONS}
 

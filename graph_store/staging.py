@@ -41,8 +41,9 @@ def stage_batch(con: duckdb.DuckDBPyConnection, tb: TableBatch, seq: int) -> int
     """
     b = tb.batch
     if tb.table == "accounts":
-        b = pa.RecordBatch.from_arrays([pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns],
-                                       names=["seq", *b.schema.names])
+        b = pa.RecordBatch.from_arrays(
+            [pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns], names=["seq", *b.schema.names]
+        )
         seq += tb.batch.num_rows
     con.register("_batch", b)
     try:
@@ -61,8 +62,9 @@ def last_account_fields_sql() -> str:
     return f"SELECT id, {last} FROM stage_accounts GROUP BY id"
 
 
-def follow_pairs_sql(ids: str, *, since: str = "min(f.since)",
-                     names: tuple[str, str, str, str] = ("src", "dst", "since", "k")) -> str:
+def follow_pairs_sql(
+    ids: str, *, since: str = "min(f.since)", names: tuple[str, str, str, str] = ("src", "dst", "since", "k")
+) -> str:
     """SQL over ``stage_follows``: one row per pair (endpoints' ``idx`` from the table ``ids`` (id, idx)),
     the earliest ``since`` (an aggregate of ``f.since``) and the input rows of the pair."""
     src, dst, first, rows = names
@@ -71,8 +73,9 @@ def follow_pairs_sql(ids: str, *, since: str = "min(f.since)",
                GROUP BY ALL"""
 
 
-def count_follow_pairs(one: Callable[[str], Any], table: str, *, src: str = "src", dst: str = "dst",
-                       rows: str = "k") -> tuple[int, int, int]:
+def count_follow_pairs(
+    one: Callable[[str], Any], table: str, *, src: str = "src", dst: str = "dst", rows: str = "k"
+) -> tuple[int, int, int]:
     """``(rows, duplicates, self_loops)`` of a table made by :func:`follow_pairs_sql`."""
     n = int(one(f"SELECT coalesce(sum({rows}), 0) FROM {table}"))
     distinct = int(one(f"SELECT count(*) FROM {table}"))

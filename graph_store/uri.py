@@ -56,20 +56,27 @@ def parse_neo4j_uri(location: str) -> Neo4jLocation:
         parts = urlsplit(location)
         port = parts.port
     except ValueError as exc:
-        reason = "port out of range 1..65535" if "out of range" in str(exc) else \
-            "the port is not a number" if "port" in str(exc).lower() else str(exc)
+        reason = (
+            "port out of range 1..65535"
+            if "out of range" in str(exc)
+            else "the port is not a number"
+            if "port" in str(exc).lower()
+            else str(exc)
+        )
         raise StoreLocationError(f"--store {shown}: malformed Neo4j URI: {reason}") from None
     if parts.scheme.lower() not in NEO4J_SCHEMES:
-        raise StoreLocationError(f"--store {shown}: unsupported scheme {parts.scheme!r}; use one of "
-                                 f"{', '.join(s + '://' for s in NEO4J_SCHEMES)}")
+        raise StoreLocationError(
+            f"--store {shown}: unsupported scheme {parts.scheme!r}; use one of "
+            f"{', '.join(s + '://' for s in NEO4J_SCHEMES)}"
+        )
     if not parts.hostname:
-        raise StoreLocationError(f"--store {shown}: the URI names no host; write e.g. "
-                                 f"{parts.scheme}://localhost:7687")
+        raise StoreLocationError(f"--store {shown}: the URI names no host; write e.g. {parts.scheme}://localhost:7687")
     if (port is not None and not 1 <= port <= 65535) or parts.netloc.endswith(":"):
         raise StoreLocationError(f"--store {shown}: port out of range 1..65535")
     if parts.path not in ("", "/") or parts.fragment:
-        raise StoreLocationError(f"--store {shown}: a Neo4j URI has no path or #fragment; pick the database with "
-                                 "NICHEGRAPH_NEO4J_DATABASE")
+        raise StoreLocationError(
+            f"--store {shown}: a Neo4j URI has no path or #fragment; pick the database with NICHEGRAPH_NEO4J_DATABASE"
+        )
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     netloc = host + (f":{port}" if port is not None else "")
     clean = urlunsplit((parts.scheme, netloc, "", parts.query, ""))

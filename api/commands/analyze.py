@@ -16,30 +16,48 @@ def command(
     store: StoreOption = DEFAULT_STORE,
     seed: Annotated[int, typer.Option(help="Random seed: same data and seed give the same results.")] = 0,
     resolution: Annotated[float, typer.Option(help="Community resolution (higher = smaller communities).")] = 1.0,
-    level: Annotated[str, typer.Option(help="Communities for niche centrality and rankings: niche or broad.")]
-    = "niche",
+    level: Annotated[
+        str, typer.Option(help="Communities for niche centrality and rankings: niche or broad.")
+    ] = "niche",
     threads: Annotated[int | None, typer.Option(help="Worker threads for the engine (default: all cores).")] = None,
-    parallel: Annotated[bool, typer.Option(
-        "--parallel/--serial",
-        help="Community detection on the worker threads too (for idle cores). Results never depend on --threads, "
-             "but on 100,000+ accounts --parallel finds other, equally good communities than --serial.")] = False,
-    follows_complete: Annotated[bool, typer.Option(
-        "--follows-complete",
-        help="The loaded follows hold every follower of every account: tier accounts without a platform follower "
-             "count by their observed followers (default: their tier is 'unknown').")] = False,
-    min_evidence: Annotated[int, typer.Option(
-        min=0, help="Distinct accounts of its niche that must engage with an account before it gets a hidden "
-                    "score (docs/metrics.md).")] = 3,
+    parallel: Annotated[
+        bool,
+        typer.Option(
+            "--parallel/--serial",
+            help="Community detection on the worker threads too (for idle cores). Results never depend on --threads, "
+            "but on 100,000+ accounts --parallel finds other, equally good communities than --serial.",
+        ),
+    ] = False,
+    follows_complete: Annotated[
+        bool,
+        typer.Option(
+            "--follows-complete",
+            help="The loaded follows hold every follower of every account: tier accounts without a platform follower "
+            "count by their observed followers (default: their tier is 'unknown').",
+        ),
+    ] = False,
+    min_evidence: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Distinct accounts of its niche that must engage with an account before it gets a hidden "
+            "score (docs/metrics.md).",
+        ),
+    ] = 3,
 ) -> None:
     console = Console(stderr=True)
     metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
-    params = AnalysisParams(seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel,
-                            extra={"metrics": metrics})
+    params = AnalysisParams(
+        seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel, extra={"metrics": metrics}
+    )
     with open_cli_store(store) as st, console.status("analysing") as status:
         result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
     print_summary(result)
-    console.print(f"stored as run {result.run.run_id} in {store}; next: nichegraph rank --store {store} --by hidden, "
-                  f"or nichegraph export --store {store}", highlight=False)
+    console.print(
+        f"stored as run {result.run.run_id} in {store}; next: nichegraph rank --store {store} --by hidden, "
+        f"or nichegraph export --store {store}",
+        highlight=False,
+    )
 
 
 def print_summary(result) -> None:

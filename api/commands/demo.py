@@ -18,8 +18,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "senators"
 
 
 def command(
-    store: Annotated[str, typer.Option("--store", help="Where to put the demo store (a DuckDB file).")]
-    = "nichegraph-demo.duckdb",
+    store: Annotated[
+        str, typer.Option("--store", help="Where to put the demo store (a DuckDB file).")
+    ] = "nichegraph-demo.duckdb",
     limit: Annotated[int, typer.Option(help="Accounts per ranking.")] = 10,
     seed: Annotated[int, typer.Option(help="Random seed of the analysis.")] = 0,
 ) -> None:
@@ -27,13 +28,32 @@ def command(
     console.print(f"[bold]nichegraph demo[/]: the US senators' follow graph (2018), from {SAMPLE}")
     console.print("Data: T. Brambor, 'U.S. Senators on Twitter', Columbia QMSS course data, 2018 (see SOURCE.md).\n")
     with open_cli_store(store) as st:
-        report = load_files(st, accounts=SAMPLE / "senators_wfollowers.csv", follows=SAMPLE / "senators_follow.csv",
-                            columns=SAMPLE / "mapping.toml")
+        report = load_files(
+            st,
+            accounts=SAMPLE / "senators_wfollowers.csv",
+            follows=SAMPLE / "senators_follow.csv",
+            columns=SAMPLE / "mapping.toml",
+        )
         load._summary(report, store)
         with console.status("analysing"):
             result = run_analysis(st, AnalysisParams(seed=seed))
     analyze.print_summary(result)
-    for by, title in (("hidden", "Hidden influencers (nano and micro tiers)"), ("pagerank", "Most followed (PageRank)")):
+    for by, title in (
+        ("hidden", "Hidden influencers (nano and micro tiers)"),
+        ("pagerank", "Most followed (PageRank)"),
+    ):
         console.print(f"\n[bold]{title}[/]")
-        rank.command(store=store, by=by, tier=None, community=None, brand=None, hashtag=None, affiliation=None,
-                     limit=limit, fmt="table", out=None, run_id=None, explain=None)
+        rank.command(
+            store=store,
+            by=by,
+            tier=None,
+            community=None,
+            brand=None,
+            hashtag=None,
+            affiliation=None,
+            limit=limit,
+            fmt="table",
+            out=None,
+            run_id=None,
+            explain=None,
+        )

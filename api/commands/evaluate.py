@@ -20,8 +20,9 @@ def _fmt(x: float | None) -> str:
 
 def command(
     store: StoreOption = DEFAULT_STORE,
-    labels: Annotated[str, typer.Option(help="CSV or TSV file with a header: an account id and its label per row.")]
-    = ...,
+    labels: Annotated[
+        str, typer.Option(help="CSV or TSV file with a header: an account id and its label per row.")
+    ] = ...,  # type: ignore[assignment]  # typer: a required option
     id_column: Annotated[str, typer.Option(help="Column of the labels file holding account ids.")] = "id",
     label_column: Annotated[str, typer.Option(help="Column of the labels file holding the label.")] = "label",
     run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")] = None,

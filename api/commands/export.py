@@ -4,19 +4,20 @@ to Parquet or CSV (a folder, one file per table) or to GEXF or GraphML (one grap
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
 
-from ..export import EXPORT_FORMATS, export_run
+from ..export import EXPORT_FORMATS, ExportFormat, export_run
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
 def command(
     store: StoreOption = DEFAULT_STORE,
-    out: Annotated[Path, typer.Option("--out", help="Folder (parquet, csv) or file (gexf, graphml) to write.")]
-    = Path("export"),
+    out: Annotated[Path, typer.Option("--out", help="Folder (parquet, csv) or file (gexf, graphml) to write.")] = Path(
+        "export"
+    ),
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="|".join(EXPORT_FORMATS))] = "parquet",
     run: Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).")] = None,
     edges: Annotated[bool, typer.Option("--edges", help="Also export follows and interactions.")] = False,
@@ -28,8 +29,14 @@ def command(
         raise typer.BadParameter(f"folder {target} does not exist", param_hint="--out")
     err = Console(stderr=True, highlight=False)
     with open_cli_store(store, read_only=True) as st, err.status("exporting") as status:
-        record, files = export_run(st, out, fmt, run_id=run, edges=edges,
-                                   progress=lambda step: status.update(f"exporting: {step}"))
+        record, files = export_run(
+            st,
+            out,
+            cast(ExportFormat, fmt),
+            run_id=run,
+            edges=edges,
+            progress=lambda step: status.update(f"exporting: {step}"),
+        )
     err.print(f"exported run {record.run_id} ({record.counts.get('accounts', 0):,} accounts) as {fmt}:")
     for path in files:
         err.print(f"  {path} ({path.stat().st_size:,} bytes)")

@@ -22,11 +22,12 @@ def command(
     with open_cli_store(store, read_only=True) as st:
         counts = st.counts()
         runs = st.list_runs()
-    info = {"store": redact(store), **counts, "runs": len(runs), "latest_run": runs[0].run_id if runs else None}
+    shown = redact(store)
+    info = {"store": shown, **counts, "runs": len(runs), "latest_run": runs[0].run_id if runs else None}
     if as_json:
         typer.echo(json.dumps(info))
         return
-    table = Table(title=f"nichegraph store {escape(info['store'])}", show_header=False)
+    table = Table(title=f"nichegraph store {escape(shown)}", show_header=False)
     for key, value in info.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) else escape(str(value)))
     Console(emoji=False).print(table)

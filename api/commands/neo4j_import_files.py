@@ -26,14 +26,19 @@ def command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
     if is_neo4j_uri(store):
-        raise StoreError(f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)")
+        raise StoreError(
+            f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)"
+        )
     files = write_import_files(store, out)
     if quiet:
         return
     c = files.counts
     console = Console()
-    console.print(f"wrote {c['accounts']:,} accounts, {c['follows']:,} follows and {c['interaction_events']:,} "
-                  f"interaction events ({c['interactions']:,} interactions) to {escape(str(out))}", highlight=False)
+    console.print(
+        f"wrote {c['accounts']:,} accounts, {c['follows']:,} follows and {c['interaction_events']:,} "
+        f"interaction events ({c['interactions']:,} interactions) to {escape(str(out))}",
+        highlight=False,
+    )
     console.print("\n1. stop the server, then import (replaces the database):", highlight=False)
     typer.echo("   " + " ".join(shlex.quote(a) for a in files.command(database)))
     console.print(f"   (the same command: {escape(str(out / 'import.sh'))} [DATABASE])", highlight=False)

@@ -10,7 +10,7 @@ first.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,7 +21,7 @@ from ..campaign import PlanError, PlanRequest, plan_campaign
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
-def _split(value: Optional[str]) -> tuple[str, ...] | None:
+def _split(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     parts = tuple(p.strip() for p in value.split(",") if p.strip())
@@ -34,24 +34,43 @@ def _probability(value: str) -> float | str:
     try:
         return float(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is neither a number in (0, 1] nor 'wc'", param_hint="--probability")
+        raise typer.BadParameter(
+            f"{value!r} is neither a number in (0, 1] nor 'wc'", param_hint="--probability"
+        ) from None
 
 
 def command(
     store: StoreOption = DEFAULT_STORE,
     k: Annotated[int, typer.Option("--k", min=1, help="How many accounts to choose (at most).")] = 20,
-    tier: Annotated[Optional[str], typer.Option(help="Only these tiers, comma-separated (nano,micro,macro,mega).")] = None,
-    community: Annotated[Optional[str], typer.Option(help="Only these community ids, comma-separated.")] = None,
-    affiliation: Annotated[Optional[str], typer.Option(help="Only accounts of these organisations (case-insensitive).")] = None,
-    budget: Annotated[Optional[float], typer.Option(min=0, help="Total cost allowed (unit costs unless --cost-column).")] = None,
-    cost_column: Annotated[Optional[str], typer.Option(help="Numeric column of the run's accounts table holding each account's cost.")] = None,
-    objective: Annotated[str, typer.Option(help="reach (unique followers) or spread (independent cascade, IMM).")] = "reach",
-    probability: Annotated[str, typer.Option(help="spread: edge activation probability, or 'wc' (1/in-degree).")] = "0.1",
-    epsilon: Annotated[float, typer.Option(help="spread: IMM approximation slack (result within 1-1/e-epsilon).")] = 0.2,
+    tier: Annotated[str | None, typer.Option(help="Only these tiers, comma-separated (nano,micro,macro,mega).")] = None,
+    community: Annotated[str | None, typer.Option(help="Only these community ids, comma-separated.")] = None,
+    affiliation: Annotated[
+        str | None, typer.Option(help="Only accounts of these organisations (case-insensitive).")
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option(min=0, help="Total cost allowed (unit costs unless --cost-column).")
+    ] = None,
+    cost_column: Annotated[
+        str | None, typer.Option(help="Numeric column of the run's accounts table holding each account's cost.")
+    ] = None,
+    objective: Annotated[
+        str, typer.Option(help="reach (unique followers) or spread (independent cascade, IMM).")
+    ] = "reach",
+    probability: Annotated[
+        str, typer.Option(help="spread: edge activation probability, or 'wc' (1/in-degree).")
+    ] = "0.1",
+    epsilon: Annotated[
+        float, typer.Option(help="spread: IMM approximation slack (result within 1-1/e-epsilon).")
+    ] = 0.2,
     ell: Annotated[float, typer.Option(help="spread: IMM confidence, success probability 1 - n^-ell.")] = 1.0,
     seed: Annotated[int, typer.Option(help="spread: random seed (same seed, same plan).")] = 0,
-    overlap: Annotated[bool, typer.Option("--overlap", help="Also show the chosen accounts' pairwise audience "
-                                                            "overlap (exact Jaccard and shared followers).")] = False,
+    overlap: Annotated[
+        bool,
+        typer.Option(
+            "--overlap",
+            help="Also show the chosen accounts' pairwise audience overlap (exact Jaccard and shared followers).",
+        ),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     if objective not in ("reach", "spread"):
@@ -63,11 +82,21 @@ def command(
         try:
             communities = tuple(int(c) for c in _split(community) or ())
         except ValueError:
-            raise typer.BadParameter(f"{community!r} must be integer community ids", param_hint="--community")
-    request = PlanRequest(k=k, tiers=_split(tier), communities=communities or None, affiliations=_split(affiliation),
-                          budget=budget, cost_column=cost_column, objective=objective,  # type: ignore[arg-type]
-                          probability=_probability(probability), epsilon=epsilon, ell=ell, seed=seed,
-                          overlap=overlap)
+            raise typer.BadParameter(f"{community!r} must be integer community ids", param_hint="--community") from None
+    request = PlanRequest(
+        k=k,
+        tiers=_split(tier),
+        communities=communities or None,
+        affiliations=_split(affiliation),
+        budget=budget,
+        cost_column=cost_column,
+        objective=objective,  # type: ignore[arg-type]
+        probability=_probability(probability),
+        epsilon=epsilon,
+        ell=ell,
+        seed=seed,
+        overlap=overlap,
+    )
     try:
         with open_cli_store(store, read_only=True) as st, Console(stderr=True).status("planning the campaign"):
             plan = plan_campaign(st, request)
@@ -84,16 +113,23 @@ def print_plan(plan) -> None:
     """The plan as a table plus one summary line."""
     unit = "followers" if plan.objective == "reach" else "expected activations"
     table = Table(title=f"campaign plan ({plan.objective}, run {plan.run_id})")
-    optional = [c for c in ("handle", "tier", "community", "affiliation")
-                if any(r.get(c) is not None for r in plan.accounts)]
+    optional = [
+        c for c in ("handle", "tier", "community", "affiliation") if any(r.get(c) is not None for r in plan.accounts)
+    ]
     cols = ["#", "id", *optional, "followers", "marginal gain", "cumulative", "cost"]
     for col in cols:
         table.add_column(col, justify="left" if col in ("id", "handle", "tier", "affiliation") else "right")
     for r in plan.accounts:
-        cells = [str(r["rank"]), escape(str(r.get("id", "")))] + ["" if r.get(c) is None else escape(str(r[c]))
-                                                                  for c in optional]
-        table.add_row(*cells, f"{r['followers_observed']:,}", f"{r['marginal_gain']:,.1f}",
-                      f"{r['cumulative']:,.1f}", f"{r['cost']:,.2f}")
+        cells = [str(r["rank"]), escape(str(r.get("id", "")))] + [
+            "" if r.get(c) is None else escape(str(r[c])) for c in optional
+        ]
+        table.add_row(
+            *cells,
+            f"{r['followers_observed']:,}",
+            f"{r['marginal_gain']:,.1f}",
+            f"{r['cumulative']:,.1f}",
+            f"{r['cost']:,.2f}",
+        )
     console = Console(emoji=False)
     console.print(table)
     if plan.overlap and plan.accounts:
@@ -104,12 +140,21 @@ def print_plan(plan) -> None:
         for i in range(len(ov["ids"])):
             m.add_column(str(i + 1), justify="right")
         for i, rid in enumerate(ov["ids"]):
-            m.add_row(str(i + 1), escape(str(rid)), *[f"{ov['jaccard'][i][j]:.2f} ({ov['shared_followers'][i][j]:,})"
-                                               if i != j else "-" for j in range(len(ov["ids"]))])
+            m.add_row(
+                str(i + 1),
+                escape(str(rid)),
+                *[
+                    f"{ov['jaccard'][i][j]:.2f} ({ov['shared_followers'][i][j]:,})" if i != j else "-"
+                    for j in range(len(ov["ids"]))
+                ],
+            )
         console.print(m)
     if plan.details.get("note"):
         console.print(f"note: {escape(str(plan.details['note']))}", highlight=False)
     err = f" ± {plan.std_error:,.1f} (1 s.e.)" if plan.std_error else " (exact)"
-    console.print(f"total {unit}: {plan.total:,.1f}{err}; sum of audiences {plan.audience_sum:,}; "
-                  f"{len(plan.accounts)} of {plan.candidates:,} candidates; cost {plan.total_cost:,.2f}; "
-                  f"strategy {plan.strategy}; guarantee >= {plan.guarantee:.3f} x optimum", highlight=False)
+    console.print(
+        f"total {unit}: {plan.total:,.1f}{err}; sum of audiences {plan.audience_sum:,}; "
+        f"{len(plan.accounts)} of {plan.candidates:,} candidates; cost {plan.total_cost:,.2f}; "
+        f"strategy {plan.strategy}; guarantee >= {plan.guarantee:.3f} x optimum",
+        highlight=False,
+    )

@@ -28,30 +28,49 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 def command(
     store: StoreOption = DEFAULT_STORE,
     by: Annotated[str, typer.Option("--by", help=f"Ranking: {', '.join(RANK_KINDS)}.")] = "hidden",
-    tier: Annotated[str | None, typer.Option(help="Comma-separated tiers to keep (nano,micro,macro,mega,unknown); "
-                                             "--by hidden defaults to nano,micro. Accounts of unknown tier (no "
-                                             "platform follower count) are left out unless named.")] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated tiers to keep (nano,micro,macro,mega,unknown); "
+            "--by hidden defaults to nano,micro. Accounts of unknown tier (no "
+            "platform follower count) are left out unless named."
+        ),
+    ] = None,
     community: Annotated[int | None, typer.Option(help="Keep only this community id.")] = None,
     niche: Annotated[int | None, typer.Option(help="Keep only this niche id.")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand account handle or id (brand-affinity, internal).")] = None,
-    hashtag: Annotated[str | None, typer.Option(help="Comma-separated brand hashtags (default: the brand handle).")] = None,
+    hashtag: Annotated[
+        str | None, typer.Option(help="Comma-separated brand hashtags (default: the brand handle).")
+    ] = None,
     affiliation: Annotated[str | None, typer.Option(help="Organisation of the employees (--by internal).")] = None,
     limit: Annotated[int, typer.Option(help="Number of accounts to show.")] = 50,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output.")] = None,
     run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")] = None,
-    explain: Annotated[str | None, typer.Option(
-        "--explain", metavar="ACCOUNT",
-        help="Say in plain words why this account (id or handle) ranks where it does, and what would change it.")]
-    = None,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="ACCOUNT",
+            help="Say in plain words why this account (id or handle) ranks where it does, and what would change it.",
+        ),
+    ] = None,
 ) -> None:
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter(f"--format must be table, csv or json; got {fmt!r}.", param_hint="--format")
     if explain is not None:
         _explain(store, explain, run_id, fmt)
         return
-    query = RankQuery(by=by, tiers=_split(tier), community=community, niche=niche, brand=brand,
-                      hashtags=_split(hashtag) or (), affiliation=affiliation, limit=limit)
+    query = RankQuery(
+        by=by,
+        tiers=_split(tier),
+        community=community,
+        niche=niche,
+        brand=brand,
+        hashtags=_split(hashtag) or (),
+        affiliation=affiliation,
+        limit=limit,
+    )
     try:
         with open_cli_store(store, read_only=True) as st:
             run, table = rank(st, query, run_id=run_id)
@@ -65,8 +84,9 @@ def command(
         for note in notes:
             err.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
     if fmt == "json":
-        text = json.dumps({"run_id": run.run_id, "by": by, "rows": records, "notes": notes}, indent=2,
-                          default=str) + "\n"
+        text = (
+            json.dumps({"run_id": run.run_id, "by": by, "rows": records, "notes": notes}, indent=2, default=str) + "\n"
+        )
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=table.column_names, lineterminator="\n")
@@ -85,16 +105,22 @@ def command(
     view = Table(title=f"top {len(records)} by {by} (run {run.run_id})", box=box.SIMPLE_HEAD, pad_edge=False)
     shown = _table_columns(table.column_names)
     for name in shown:
-        view.add_column(_HEADERS.get(name, name), justify="left" if name in ("account", "tier", "affiliation")
-                        else "right", overflow="fold", no_wrap=name == "account")
+        view.add_column(
+            _HEADERS.get(name, name),
+            justify="left" if name in ("account", "tier", "affiliation") else "right",
+            overflow="fold",
+            no_wrap=name == "account",
+        )
     for r in records:
         view.add_row(*[escape(_cell(r, c)) for c in shown])  # ids and handles are user data, not markup
     if any(r.get("tier_estimated") for r in records):
         view.caption = "* tier estimated from observed followers (no platform count; analyze --follows-complete)"
     view.caption = (view.caption + "\n" if view.caption else "") + "comm/niche: broad community / niche id (sizes)"
     if "inbound_accounts" in table.column_names:
-        view.caption += "; evidence: distinct inbound accounts / inbound events / returned events; shrunk: " \
-                        "empirical Bayes estimates; --explain ACCOUNT says why"
+        view.caption += (
+            "; evidence: distinct inbound accounts / inbound events / returned events; shrunk: "
+            "empirical Bayes estimates; --explain ACCOUNT says why"
+        )
     if out:
         with open(out, "w", encoding="utf-8") as f:
             Console(file=f, width=200, emoji=False).print(view)
@@ -122,18 +148,48 @@ def _explain(store: str, account: str, run_id: str | None, fmt: str) -> None:
 
 
 #: columns kept in csv/json but left out of the terminal table (shown folded into others)
-_TABLE_HIDDEN = {"idx", "id", "handle", "tier_estimated", "followers_observed", "community", "niche",
-                 "inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size",
-                 "social_ratio_sd", "follow_back_ratio_sd", "social_ratio", "follow_back_ratio"}
+_TABLE_HIDDEN = {
+    "idx",
+    "id",
+    "handle",
+    "tier_estimated",
+    "followers_observed",
+    "community",
+    "niche",
+    "inbound_accounts",
+    "inbound_events",
+    "reciprocated_events",
+    "community_size",
+    "niche_size",
+    "social_ratio_sd",
+    "follow_back_ratio_sd",
+    "social_ratio",
+    "follow_back_ratio",
+}
 
 
 #: short terminal headers (csv and json keep the column names)
-_HEADERS = {"rank": "#", "where": "comm/niche", "followers_count": "followers", "community": "comm", "score_hidden": "score",
-            "social_ratio_shrunk": "social~", "follow_back_ratio_shrunk": "follow-back~", "niche_engaged": "engaged",
-            "evidence_weight": "ev. weight", "niche_share_shrunk": "niche share~",
-            "niche_percentile": "niche pct", "niche_pagerank": "niche PR", "social_ratio": "social",
-            "follow_back_ratio": "follow-back", "pagerank": "PageRank", "brand_touches": "brand uses",
-            "within_module_z": "z", "participation": "particip.", "niche_share": "niche share"}
+_HEADERS = {
+    "rank": "#",
+    "where": "comm/niche",
+    "followers_count": "followers",
+    "community": "comm",
+    "score_hidden": "score",
+    "social_ratio_shrunk": "social~",
+    "follow_back_ratio_shrunk": "follow-back~",
+    "niche_engaged": "engaged",
+    "evidence_weight": "ev. weight",
+    "niche_share_shrunk": "niche share~",
+    "niche_percentile": "niche pct",
+    "niche_pagerank": "niche PR",
+    "social_ratio": "social",
+    "follow_back_ratio": "follow-back",
+    "pagerank": "PageRank",
+    "brand_touches": "brand uses",
+    "within_module_z": "z",
+    "participation": "particip.",
+    "niche_share": "niche share",
+}
 
 
 def _table_columns(names: list[str]) -> list[str]:
@@ -150,8 +206,10 @@ def _cell(row: dict, column: str) -> str:
         sizes = f" ({_fmt(row.get('community_size'))}/{_fmt(row.get('niche_size'))})" if "niche_size" in row else ""
         return f"{_fmt(row['community'])}/{_fmt(row.get('niche'))}{sizes}"
     if column == "evidence":
-        return (f"{_fmt(row.get('inbound_accounts'))}/{_fmt(row.get('inbound_events'))}/"
-                f"{_fmt(row.get('reciprocated_events'))}")
+        return (
+            f"{_fmt(row.get('inbound_accounts'))}/{_fmt(row.get('inbound_events'))}/"
+            f"{_fmt(row.get('reciprocated_events'))}"
+        )
     if column == "tier" and row.get("tier_estimated"):
         return f"{row['tier']}*"
     return _fmt(row[column])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, cast
 
 import numpy as np
 import typer
@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from nichegraph.graph_store.schema import TIER_NAMES
-from nichegraph.graph_store.synth import generate, write_world
+from nichegraph.graph_store.synth import FileFormat, generate, write_world
 
 
 def command(
@@ -28,34 +28,56 @@ def command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     gzip: Annotated[bool, typer.Option("--gzip", help="Gzip the CSV files (.csv.gz).")] = False,
-    follow_share: Annotated[float, typer.Option("--follow-share", min=0.0, max=1.0,
-                                               help="Share of --edges that are follows.")] = 0.4,
-    interactions: Annotated[Optional[int], typer.Option(
-        "--interactions", min=0, help="Exact number of interactions (the rest of --edges are follows).")] = None,
+    follow_share: Annotated[
+        float, typer.Option("--follow-share", min=0.0, max=1.0, help="Share of --edges that are follows.")
+    ] = 0.4,
+    interactions: Annotated[
+        int | None,
+        typer.Option("--interactions", min=0, help="Exact number of interactions (the rest of --edges are follows)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter(f"--format {fmt!r}: expected csv or parquet", param_hint="--format")
     if interactions is not None and interactions > edges:
-        raise typer.BadParameter(f"--interactions {interactions} is more than --edges {edges}",
-                                 param_hint="--interactions")
+        raise typer.BadParameter(
+            f"--interactions {interactions} is more than --edges {edges}", param_hint="--interactions"
+        )
     console = Console(stderr=True, quiet=quiet)
     t0 = time.perf_counter()
     try:
         with console.status(f"planting a world of {accounts:,} accounts and {edges:,} edges (seed {seed})"):
-            world = generate(n_accounts=accounts, n_edges=edges, seed=seed, follow_share=follow_share,
-                             n_interactions=interactions)
+            world = generate(
+                n_accounts=accounts, n_edges=edges, seed=seed, follow_share=follow_share, n_interactions=interactions
+            )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     t_gen = time.perf_counter() - t0
 
-    totals = {"accounts": world.n_accounts, "follows": world.n_follows,
-              "interactions": world.n_interactions, "truth": world.n_accounts}
-    with Progress(SpinnerColumn(), TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False, disable=quiet) as progress:
+    totals = {
+        "accounts": world.n_accounts,
+        "follows": world.n_follows,
+        "interactions": world.n_interactions,
+        "truth": world.n_accounts,
+    }
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<13}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=quiet,
+    ) as progress:
         tasks = {name: progress.add_task(f"write {name}", total=total) for name, total in totals.items()}
-        paths = write_world(world, out, fmt=fmt, gzip=gzip,  # type: ignore[arg-type]
-                            progress=lambda name, rows: progress.advance(tasks[name], rows))
+        paths = write_world(
+            world,
+            out,
+            fmt=cast(FileFormat, fmt),  # checked to be csv or parquet above
+            gzip=gzip,
+            progress=lambda name, rows: progress.advance(tasks[name], rows),
+        )
     t_all = time.perf_counter() - t0
 
     if quiet:
@@ -72,6 +94,10 @@ def command(
         table.add_row(f"  {name}", f"{path}  ({path.stat().st_size / 1e6:,.1f} MB)")
     table.add_row("time", f"{t_all:.1f} s (generate {t_gen:.1f} s)")
     console.print(table)
-    console.print("load it with:\n  nichegraph load --store nichegraph.duckdb "
-                  f"--accounts {paths['accounts']} --follows {paths['follows']} "
-                  f"--interactions {paths['interactions']}", highlight=False, soft_wrap=True)
+    console.print(
+        "load it with:\n  nichegraph load --store nichegraph.duckdb "
+        f"--accounts {paths['accounts']} --follows {paths['follows']} "
+        f"--interactions {paths['interactions']}",
+        highlight=False,
+        soft_wrap=True,
+    )

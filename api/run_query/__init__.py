@@ -7,12 +7,12 @@ from .serving_index import BrandIndex, MutualIndex
 from .snapshot import Snapshot
 
 __all__ = [
-           "BrandIndex",
-           "Filters",
-           "MutualIndex",
-           "QueryError",
-           "RangeFilter",
-           "Snapshot",
-           "decode_cursor",
-           "encode_cursor",
+    "BrandIndex",
+    "Filters",
+    "MutualIndex",
+    "QueryError",
+    "RangeFilter",
+    "Snapshot",
+    "decode_cursor",
+    "encode_cursor",
 ]

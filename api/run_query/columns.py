@@ -33,7 +33,7 @@ class CategoricalColumn:
     offsets: np.ndarray  # int64, group k is group_rows[offsets[k]:offsets[k+1]]
 
     def rows_of(self, codes: Iterable[int]) -> np.ndarray:
-        parts = [self.group_rows[self.offsets[c]:self.offsets[c + 1]] for c in codes]
+        parts = [self.group_rows[self.offsets[c] : self.offsets[c + 1]] for c in codes]
         if not parts:
             return np.empty(0, np.int32)
         return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
@@ -105,8 +105,7 @@ def encode_numeric(arr: pa.ChunkedArray) -> NumericColumn:
     if pa.types.is_boolean(arr.type):
         arr = arr.cast(pa.int64())
         is_int = True
-    values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False),
-                        dtype=np.float64)
+    values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
     out: np.ndarray
     if is_int:
         out = np.asarray(arr.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -27,7 +27,9 @@ def decode_cursor(cursor: str, sort: str, desc: bool) -> tuple[float, int]:
     except Exception:
         raise QueryError("cursor", "not a cursor returned by this API (pass next_cursor unchanged)") from None
     if s != sort or d != desc:
-        raise QueryError("cursor", f"the cursor belongs to sort={s} order={'desc' if d else 'asc'}; "
-                                   "repeat the sort and order it was made with")
+        raise QueryError(
+            "cursor",
+            f"the cursor belongs to sort={s} order={'desc' if d else 'asc'}; "
+            "repeat the sort and order it was made with",
+        )
     return value, i
-

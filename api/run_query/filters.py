@@ -30,4 +30,3 @@ class Filters:
 
     values: dict[str, tuple] = field(default_factory=dict)
     ranges: tuple[RangeFilter, ...] = ()
-

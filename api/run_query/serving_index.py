@@ -83,9 +83,15 @@ class BrandIndex:
             starts = np.flatnonzero(np.concatenate([[True], tags[1:] != tags[:-1]]))
             stops = np.concatenate([starts[1:], [len(tags)]])
             slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
-        return cls(n, ptr, _ints(touches, "source", np.int32)[order], _ints(touches, "n", np.float64)[order],
-                   slices, _ints(hashtag_uses, "source", np.int32)[tag_order],
-                   _ints(hashtag_uses, "n", np.float64)[tag_order])
+        return cls(
+            n,
+            ptr,
+            _ints(touches, "source", np.int32)[order],
+            _ints(touches, "n", np.float64)[order],
+            slices,
+            _ints(hashtag_uses, "source", np.int32)[tag_order],
+            _ints(hashtag_uses, "n", np.float64)[tag_order],
+        )
 
     def audience(self, brand_row: int, tags) -> tuple[np.ndarray, np.ndarray]:
         """Rows that touch the brand and their touches: interactions towards ``brand_row`` plus uses of ``tags``.

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -68,8 +68,13 @@ class Snapshot:
     campaign audience graph (``audience``) when the run holds their tables.
     """
 
-    def __init__(self, run: RunRecord, accounts: pa.Table, communities: pa.Table | None = None,
-                 mutuals: MutualIndex | None = None):
+    def __init__(
+        self,
+        run: RunRecord,
+        accounts: pa.Table,
+        communities: pa.Table | None = None,
+        mutuals: MutualIndex | None = None,
+    ):
         if "id" not in accounts.column_names:
             raise ValueError(f"run {run.run_id}: accounts table has no 'id' column")
         self.rows_are_indices = False
@@ -93,8 +98,9 @@ class Snapshot:
             col = accounts.column(name)
             t = col.type
             if name == "id":  # the external id is a string, whatever type the table gives it
-                self.strings[name] = np.asarray(col.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False),
-                                                dtype=object)
+                self.strings[name] = np.asarray(
+                    col.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False), dtype=object
+                )
             elif name in CATEGORICAL:
                 self.cats[name] = encode_categorical(name, col)
             elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
@@ -106,14 +112,17 @@ class Snapshot:
             self.columns.append(name)
         self.bool_columns = {name for name in accounts.column_names if pa.types.is_boolean(accounts.column(name).type)}
         self.sortable = tuple(c for c in self.nums if c not in NOT_SORTABLE and c not in self.bool_columns)
-        self.default_sort = next((c for c in DEFAULT_SORTS if c in self.nums), self.sortable[0] if self.sortable else None)
+        self.default_sort = next(
+            (c for c in DEFAULT_SORTS if c in self.nums), self.sortable[0] if self.sortable else None
+        )
         ids = self.strings["id"]
         self._id_order = np.argsort(ids, kind="stable")
         self._ids_sorted = ids[self._id_order]
         self._handle_order = self._handles_sorted = None
         if "handle" in self.strings:
-            handles = np.array([("" if h is None else str(h).lstrip("@").lower()) for h in self.strings["handle"]],
-                               dtype=object)
+            handles = np.array(
+                [("" if h is None else str(h).lstrip("@").lower()) for h in self.strings["handle"]], dtype=object
+            )
             self._handle_order = np.argsort(handles, kind="stable")
             self._handles_sorted = handles[self._handle_order]
         # effective follower count: the platform's count, else the observed in-degree
@@ -207,8 +216,11 @@ class Snapshot:
                 num = self.nums[name]
                 col = accounts.column(name)
                 if name in self.bool_columns:
-                    arr = np.asarray(col.to_pylist(), dtype=object) if col.null_count else \
-                        np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
+                    arr = (
+                        np.asarray(col.to_pylist(), dtype=object)
+                        if col.null_count
+                        else np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
+                    )
                 elif num.is_int and num.nulls is not None:
                     arr = np.empty(self.n, dtype=object)
                     arr[:] = col.to_pylist()
@@ -223,7 +235,7 @@ class Snapshot:
                 plan[name] = (arr, None)
         return plan
 
-    def rows(self, rows: np.ndarray, fields: Iterable[str] | None = None) -> list[dict]:
+    def rows(self, rows: np.ndarray | Sequence[int], fields: Iterable[str] | None = None) -> list[dict]:
         """The given rows as dicts (NaN floats stay NaN: :func:`api.service.errors.dumps` writes null)."""
         names = self.columns if fields is None else self.output_columns(fields)
         plan = self._plan_out
@@ -245,8 +257,9 @@ class Snapshot:
         keys = tuple(sort.split(",")) if isinstance(sort, str) else tuple(sort)
         for key in keys:
             if key not in self.sortable:
-                raise QueryError("sort", f"cannot sort by {key!r}; numeric columns of this run: "
-                                         f"{', '.join(self.sortable)}")
+                raise QueryError(
+                    "sort", f"cannot sort by {key!r}; numeric columns of this run: {', '.join(self.sortable)}"
+                )
         return ",".join(keys)
 
     def sort_column(self, sort: str) -> NumericColumn:
@@ -266,8 +279,11 @@ class Snapshot:
                 lex = [np.where(np.isnan(k), -np.inf, k) for k in reversed(keys[1:])] + [keys[0]]
                 order = np.lexsort(lex)
                 stacked = np.stack([lex_key[order] for lex_key in lex])
-                new_value = np.concatenate([[True], np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)]) \
-                    if len(order) else np.zeros(0, bool)
+                new_value = (
+                    np.concatenate([[True], np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)])
+                    if len(order)
+                    else np.zeros(0, bool)
+                )
                 ranks = np.empty(len(order))
                 ranks[order] = np.cumsum(new_value) - 1
                 ranks[np.isnan(keys[0])] = np.nan
@@ -277,7 +293,9 @@ class Snapshot:
     def _range_column(self, rf: RangeFilter) -> NumericColumn:
         if rf.column == "followers":
             if self._followers is None:
-                raise QueryError(rf.param or "followers", "this run has no column followers_count or followers_observed to filter on")
+                raise QueryError(
+                    rf.param or "followers", "this run has no column followers_count or followers_observed to filter on"
+                )
             return self._followers
         num = self.nums.get(rf.column)
         if num is None:
@@ -309,7 +327,7 @@ class Snapshot:
             b = bisect_value(num, hi, left=False)
             size = max(0, b - a)
             if best is None or size < best[0]:
-                best = (size, lambda num=num, a=a, b=b: num.order[a:max(a, b)])
+                best = (size, lambda num=num, a=a, b=b: num.order[a : max(a, b)])
         return cat_masks, ranges, best
 
     @staticmethod
@@ -322,8 +340,14 @@ class Snapshot:
             mask &= (v >= lo) & (v <= hi)
         return mask
 
-    def rank(self, filters: Filters, sort: str | tuple[str, ...] | None = None, desc: bool = True, limit: int = 50,
-             cursor: str | None = None) -> tuple[np.ndarray, str | None, str]:
+    def rank(
+        self,
+        filters: Filters,
+        sort: str | tuple[str, ...] | None = None,
+        desc: bool = True,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[np.ndarray, str | None, str]:
         """One page of rows matching ``filters``, in sort order.
 
         Returns
@@ -374,8 +398,15 @@ class Snapshot:
             next_cursor = encode_cursor(sort, desc, float(self.sort_column(sort).values[last]), last)
         return page, next_cursor, sort
 
-    def rank_within(self, candidates: np.ndarray, filters: Filters, sort: str | tuple[str, ...] | None = None, desc: bool = True,
-                    limit: int = 50, cursor: str | None = None) -> tuple[np.ndarray, str | None, str]:
+    def rank_within(
+        self,
+        candidates: np.ndarray,
+        filters: Filters,
+        sort: str | tuple[str, ...] | None = None,
+        desc: bool = True,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[np.ndarray, str | None, str]:
         """Like :meth:`rank`, over the given candidate rows only (a brand's audience, say)."""
         sort = self.check_sort(sort)
         after = decode_cursor(cursor, sort, desc) if cursor else None
@@ -388,8 +419,9 @@ class Snapshot:
         """The first of ``names`` this run can sort by, else the default sort."""
         return next((c for c in names if c in self.nums), self.default_sort)
 
-    def _walk(self, num: NumericColumn, desc: bool, want: int, after, cat_masks, ranges, lo: int = 0,
-              hi: int | None = None) -> np.ndarray:
+    def _walk(
+        self, num: NumericColumn, desc: bool, want: int, after, cat_masks, ranges, lo: int = 0, hi: int | None = None
+    ) -> np.ndarray:
         """Rows at positions [lo, hi) of the sort order, filtered, until ``want`` are found."""
         n = self.n if hi is None else hi
         pos = lo if after is None else max(lo, start_after(num, desc, after))

@@ -8,7 +8,7 @@ first request and starts the thread that swaps in newer runs.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable
+from collections.abc import Callable
 
 import anyio
 from fastapi import Depends, FastAPI, Request
@@ -20,11 +20,11 @@ from nichegraph.graph_store import Store
 from . import errors
 from .deps import NotModified, ServiceState, scope, strict_query
 from .errors import ERROR_RESPONSES, error_response
+from .plan_queue import PlanQueue
 from .routers import V1_ROUTERS, health
+from .run_holder import SnapshotHolder, file_version
 from .security import CursorSigner, KeyRing, RateLimiter, load_keys
 from .settings import Settings, load_settings
-from .plan_queue import PlanQueue
-from .run_holder import SnapshotHolder, file_version
 
 DESCRIPTION = """\
 Rankings computed by `nichegraph analyze`, served from memory.
@@ -63,9 +63,11 @@ class LimitsMiddleware:
                     too_big = True
                 if too_big:
                     return await error_response(413, f"the request body is larger than {self.max_body} bytes")(
-                        scope, receive, send)
+                        scope, receive, send
+                    )
         if scope.get("method") in ("POST", "PUT", "PATCH") and not any(
-                name == b"content-length" for name, _ in scope.get("headers", ())):
+            name == b"content-length" for name, _ in scope.get("headers", ())
+        ):
             # a body without a declared length (chunked): read it here, up to the limit, then replay it
             messages, size = [], 0
             while True:
@@ -76,7 +78,8 @@ class LimitsMiddleware:
                 size += len(message.get("body", b""))
                 if size > self.max_body:
                     return await error_response(413, f"the request body is larger than {self.max_body} bytes")(
-                        scope, receive, send)
+                        scope, receive, send
+                    )
                 if not message.get("more_body", False):
                     break
             pending, upstream = iter(messages), receive
@@ -89,7 +92,7 @@ class LimitsMiddleware:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [(b"x-content-type-options", b"nosniff")]
+                message["headers"] = [*list(message["headers"]), (b"x-content-type-options", b"nosniff")]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -150,14 +153,31 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
         Opens the store (read-only); by default from ``settings.store``.
     """
     settings = settings or load_settings()
-    keys = KeyRing(load_keys(settings.api_keys_file, settings.api_keys), threads=settings.key_check_threads,
-                   failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst))
-    holder = SnapshotHolder(open_store or default_opener(settings), mutuals=settings.mutuals,
-                            version=None if open_store else file_version(settings.store))
-    plans = PlanQueue(workers=settings.plan_workers, queue=settings.plan_queue, per_key=settings.plan_per_key,
-                      budget_seconds=settings.plan_budget_seconds, window_seconds=settings.plan_budget_window)
-    state = ServiceState(settings, holder, keys, RateLimiter(settings.rate_limit, settings.rate_burst), plans,
-                         cursors=CursorSigner(settings.cursor_secret))
+    keys = KeyRing(
+        load_keys(settings.api_keys_file, settings.api_keys),
+        threads=settings.key_check_threads,
+        failures=RateLimiter(settings.auth_failure_rate, settings.auth_failure_burst),
+    )
+    holder = SnapshotHolder(
+        open_store or default_opener(settings),
+        mutuals=settings.mutuals,
+        version=None if open_store else file_version(settings.store),
+    )
+    plans = PlanQueue(
+        workers=settings.plan_workers,
+        queue=settings.plan_queue,
+        per_key=settings.plan_per_key,
+        budget_seconds=settings.plan_budget_seconds,
+        window_seconds=settings.plan_budget_window,
+    )
+    state = ServiceState(
+        settings,
+        holder,
+        keys,
+        RateLimiter(settings.rate_limit, settings.rate_burst),
+        plans,
+        cursors=CursorSigner(settings.cursor_secret),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -171,8 +191,16 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
 
     # redirect_slashes=False: Starlette's redirect from /v1/rankings/ names the Host header's host (an open
     # redirect), and a relative one would turn //evil.example/ into a protocol-relative jump; a 404 is honest.
-    app = FastAPI(title="nichegraph", version="1", description=DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, redirect_slashes=False)
+    app = FastAPI(
+        title="nichegraph",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        redirect_slashes=False,
+    )
     app.openapi = _openapi(app, settings)  # type: ignore[method-assign]
     app.state.nichegraph = state
     errors.install(app)
@@ -183,16 +211,25 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
 
     app.include_router(health.router, dependencies=[Depends(strict_query())])
     for router, scope_name in V1_ROUTERS:
-        app.include_router(router, prefix="/v1",
-                           dependencies=[Depends(scope(scope_name)), Depends(strict_query("/v1"))],
-                           responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}})
+        app.include_router(
+            router,
+            prefix="/v1",
+            dependencies=[Depends(scope(scope_name)), Depends(strict_query("/v1"))],
+            responses={**ERROR_RESPONSES, 304: {"description": "Not modified (If-None-Match)"}},
+        )
 
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "X-API-Key", "If-None-Match", "Content-Type"],
-                           expose_headers=["ETag", "X-Nichegraph-Run", "Retry-After"], max_age=600)
-    app.add_middleware(LimitsMiddleware, max_query_bytes=settings.max_query_bytes,
-                       max_body_bytes=settings.max_body_bytes)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "If-None-Match", "Content-Type"],
+            expose_headers=["ETag", "X-Nichegraph-Run", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(
+        LimitsMiddleware, max_query_bytes=settings.max_query_bytes, max_body_bytes=settings.max_body_bytes
+    )
     return app
 
 

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Callable
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
+from ..run_query import QueryError, Snapshot
 from .errors import ApiError, dumps, invalid_parameters
+from .plan_queue import PlanQueue
+from .run_holder import SnapshotHolder
 from .security import CursorSigner, KeyCheckRefused, KeyRing, RateLimiter, retry_after_header
 from .settings import Settings
-from ..run_query import QueryError, Snapshot
-from .run_holder import SnapshotHolder
-from .plan_queue import PlanQueue
 
 
 @dataclass
@@ -69,8 +70,11 @@ async def current(request: Request) -> Ctx:
     state: ServiceState = request.app.state.nichegraph
     snap = state.holder.current
     if snap is None:
-        raise ApiError(503, state.holder.last_error or "no analysis run loaded yet",
-                       headers={"Retry-After": str(max(1, int(state.settings.poll_seconds or 5)))})
+        raise ApiError(
+            503,
+            state.holder.last_error or "no analysis run loaded yet",
+            headers={"Retry-After": str(max(1, int(state.settings.poll_seconds or 5)))},
+        )
     etag = _etag(snap.run_id, request)
     inm = request.headers.get("if-none-match")
     if inm and (inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]):
@@ -108,8 +112,9 @@ def unsigned_cursor(request: Request, cursor: str | None) -> str | None:
 CURSOR_DESCRIPTION = "`next_cursor` of the previous page (signed by the server; pass it unchanged)."
 
 
-async def _cursor_param(request: Request, cursor: Annotated[str | None, Query(
-        max_length=512, description=CURSOR_DESCRIPTION)] = None) -> str | None:
+async def _cursor_param(
+    request: Request, cursor: Annotated[str | None, Query(max_length=512, description=CURSOR_DESCRIPTION)] = None
+) -> str | None:
     return unsigned_cursor(request, cursor)
 
 
@@ -122,9 +127,15 @@ def respond(ctx: Ctx, request: Request, payload: dict) -> Response:
     state = get_state(request)
     if payload.get("next_cursor") is not None:
         payload["next_cursor"] = state.cursors.sign(str(payload["next_cursor"]), _endpoint(request))
-    return Response(dumps(payload), media_type="application/json", headers={
-        "ETag": ctx.etag, "Cache-Control": _cache_control(state.settings, state.keys),
-        "X-Nichegraph-Run": ctx.snap.run_id})
+    return Response(
+        dumps(payload),
+        media_type="application/json",
+        headers={
+            "ETag": ctx.etag,
+            "Cache-Control": _cache_control(state.settings, state.keys),
+            "X-Nichegraph-Run": ctx.snap.run_id,
+        },
+    )
 
 
 def _presented_key(request: Request) -> str | None:
@@ -146,14 +157,18 @@ def scope(name: str) -> Callable:
         if state.keys.enabled:
             presented = _presented_key(request)
             if not presented:
-                raise ApiError(401, "an API key is required: send it as 'X-API-Key: KEY' or "
-                                    "'Authorization: Bearer KEY'", headers={"WWW-Authenticate": "Bearer"})
+                raise ApiError(
+                    401,
+                    "an API key is required: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             try:
                 key = await state.keys.verify(presented, client)
             except KeyCheckRefused as exc:
                 await asyncio.sleep(state.settings.auth_failure_delay)
-                raise ApiError(exc.status, exc.message,
-                               headers={"Retry-After": retry_after_header(exc.retry_after)}) from None
+                raise ApiError(
+                    exc.status, exc.message, headers={"Retry-After": retry_after_header(exc.retry_after)}
+                ) from None
             if key is None:
                 await asyncio.sleep(state.settings.auth_failure_delay)  # one guess per delay per connection
                 raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
@@ -163,8 +178,11 @@ def scope(name: str) -> Callable:
         request.state.client_key = client  # who pays for costly work (campaign plans)
         wait = state.limiter.take(client)
         if wait > 0:
-            raise ApiError(429, f"rate limit of {state.limiter.rate:g} requests/s exceeded; retry later",
-                           headers={"Retry-After": retry_after_header(wait)})
+            raise ApiError(
+                429,
+                f"rate limit of {state.limiter.rate:g} requests/s exceeded; retry later",
+                headers={"Retry-After": retry_after_header(wait)},
+            )
         return client
 
     check.__name__ = f"scope_{name}"
@@ -178,8 +196,10 @@ def _query_parameters(app) -> dict[tuple[str, str], tuple[frozenset[str], frozen
         for method, op in item.items():
             if isinstance(op, dict):
                 query = [p for p in op.get("parameters", ()) if p.get("in") == "query"]
-                out[(path, method.upper())] = (frozenset(p["name"] for p in query), frozenset(
-                    p["name"] for p in query if p.get("schema", {}).get("type") != "array"))
+                out[(path, method.upper())] = (
+                    frozenset(p["name"] for p in query),
+                    frozenset(p["name"] for p in query if p.get("schema", {}).get("type") != "array"),
+                )
     return out
 
 
@@ -198,15 +218,19 @@ def strict_query(prefix: str = "") -> Callable:
         if table is None:
             table = state.query_parameters = _query_parameters(request.app)
         route = request.scope.get("route")
-        known, scalars = table.get((prefix + getattr(route, "path_format", ""), request.method),
-                                   (frozenset(), frozenset()))
+        known, scalars = table.get(
+            (prefix + getattr(route, "path_format", ""), request.method), (frozenset(), frozenset())
+        )
         seen: dict[str, int] = {}
         for key, _ in request.query_params.multi_items():
             seen[key] = seen.get(key, 0) + 1
         allowed = ", ".join(sorted(known)) if known else "none"
         bad = [(f"query.{k}", f"unknown parameter; this endpoint takes: {allowed}") for k in seen if k not in known]
-        bad += [(f"query.{k}", f"given {n} times; this parameter takes one value")
-                for k, n in seen.items() if n > 1 and k in scalars]
+        bad += [
+            (f"query.{k}", f"given {n} times; this parameter takes one value")
+            for k, n in seen.items()
+            if n > 1 and k in scalars
+        ]
         if bad:
             raise invalid_parameters(bad)
 
@@ -222,6 +246,9 @@ def page_limit(limit: int | None, settings: Settings) -> int:
     if limit is None:
         return settings.default_page_size
     if limit > settings.max_page_size:
-        raise ApiError(422, f"limit: at most {settings.max_page_size} items per page",
-                       fields=[("query.limit", f"must be at most {settings.max_page_size}")])
+        raise ApiError(
+            422,
+            f"limit: at most {settings.max_page_size} items per page",
+            fields=[("query.limit", f"must be at most {settings.max_page_size}")],
+        )
     return limit

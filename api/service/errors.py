@@ -9,6 +9,7 @@ no stack trace, exception text or internal name reaches the client.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,10 +42,23 @@ except ImportError:  # pragma: no cover - orjson is in the api extra
         """JSON bytes (NaN and infinities become null)."""
         return json.dumps(_clean(obj), separators=(",", ":"), allow_nan=False).encode()
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
-          415: "unsupported_media_type", 422: "invalid_parameters", 429: "rate_limited", 500: "internal",
-          503: "unavailable"}
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    422: "invalid_parameters",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
 
 
 class FieldError(BaseModel):
@@ -68,8 +82,15 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """An error with an HTTP status, raised by routers and dependencies."""
 
-    def __init__(self, status: int, message: str, *, fields: list[tuple[str, str]] | None = None,
-                 headers: dict[str, str] | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        fields: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -81,25 +102,45 @@ class ApiError(Exception):
 def invalid_parameters(fields: list[tuple[str, str]]) -> ApiError:
     """A 422 listing every bad ``(field, message)``, the first five also in the message."""
     n = len(fields)
-    return ApiError(422, f"{n} invalid parameter{'s' if n != 1 else ''}: "
-                    + "; ".join(f"{f}: {m}" for f, m in fields[:5]), fields=fields)
+    return ApiError(
+        422,
+        f"{n} invalid parameter{'s' if n != 1 else ''}: " + "; ".join(f"{f}: {m}" for f, m in fields[:5]),
+        fields=fields,
+    )
 
 
-def error_response(status: int, message: str, fields: list[tuple[str, str]] | None = None,
-                   headers: dict[str, str] | None = None, code: str | None = None) -> Response:
-    body = {"error": {"status": status, "code": code or _CODES.get(status, "error"), "message": message,
-                      "fields": [{"field": f, "message": m} for f, m in (fields or [])]}}
+def error_response(
+    status: int,
+    message: str,
+    fields: list[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
+) -> Response:
+    body = {
+        "error": {
+            "status": status,
+            "code": code or _CODES.get(status, "error"),
+            "message": message,
+            "fields": [{"field": f, "message": m} for f, m in (fields or [])],
+        }
+    }
     headers = dict(headers or {})
     headers.setdefault("Cache-Control", "no-store")
     return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")
 
 
 #: Responses every /v1 route may give, for the OpenAPI schema.
-ERROR_RESPONSES = {
-    s: {"model": ErrorBody, "description": d} for s, d in {
-        401: "Missing or invalid API key", 403: "The API key lacks the scope", 413: "Request body too large",
-        414: "URL (query string) too long", 422: "Invalid parameters",
-        429: "Rate limited; retry after `Retry-After` seconds", 503: "No analysis run loaded yet"}.items()
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorBody, "description": d}
+    for s, d in {
+        401: "Missing or invalid API key",
+        403: "The API key lacks the scope",
+        413: "Request body too large",
+        414: "URL (query string) too long",
+        422: "Invalid parameters",
+        429: "Rate limited; retry after `Retry-After` seconds",
+        503: "No analysis run loaded yet",
+    }.items()
 }
 
 
@@ -122,8 +163,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        error = invalid_parameters([(format_loc(e.get("loc")), str(e.get("msg", "invalid value")))
-                                    for e in exc.errors()])
+        error = invalid_parameters(
+            [(format_loc(e.get("loc")), str(e.get("msg", "invalid value"))) for e in exc.errors()]
+        )
         return error_response(422, error.message, error.fields)
 
     @app.exception_handler(StarletteHTTPException)

@@ -46,8 +46,16 @@ class _Budget:
 class PlanQueue:
     """Run plans on ``workers`` threads with at most ``queue`` admitted (see the module docstring)."""
 
-    def __init__(self, *, workers: int = 2, queue: int = 8, per_key: int = 2, budget_seconds: float = 30.0,
-                 window_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        queue: int = 8,
+        per_key: int = 2,
+        budget_seconds: float = 30.0,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.workers = workers
         self.queue = queue
         self.per_key = per_key
@@ -72,16 +80,25 @@ class PlanQueue:
     def _admit(self, key: str) -> None:
         if self.admitted >= self.queue:
             wait = self._mean_seconds * (self.admitted - self.workers + 1) / self.workers
-            raise PlanRefused(503, f"{self.admitted} campaign plans are running or waiting (the most this server "
-                                   "queues); retry later", wait)
+            raise PlanRefused(
+                503,
+                f"{self.admitted} campaign plans are running or waiting (the most this server queues); retry later",
+                wait,
+            )
         if self._by_key.get(key, 0) >= self.per_key:
-            raise PlanRefused(429, f"at most {self.per_key} campaign plans per client at once; wait for one to "
-                                   "finish", self._mean_seconds)
+            raise PlanRefused(
+                429,
+                f"at most {self.per_key} campaign plans per client at once; wait for one to finish",
+                self._mean_seconds,
+            )
         budget = self._balance(key)
         if budget.balance <= 0:
-            raise PlanRefused(429, f"the compute budget for campaign plans ({self.budget:g} s per "
-                                   f"{self.budget / self.refill:g} s) is spent; retry later",
-                              -budget.balance / self.refill)
+            raise PlanRefused(
+                429,
+                f"the compute budget for campaign plans ({self.budget:g} s per "
+                f"{self.budget / self.refill:g} s) is spent; retry later",
+                -budget.balance / self.refill,
+            )
         self.admitted += 1
         self._by_key[key] = self._by_key.get(key, 0) + 1
 

@@ -39,8 +39,9 @@ class SnapshotHolder:
         stays the same the holder does not open the store at all.
     """
 
-    def __init__(self, open_store: Callable[[], Store], *, mutuals: bool = True,
-                 version: Callable[[], object] | None = None):
+    def __init__(
+        self, open_store: Callable[[], Store], *, mutuals: bool = True, version: Callable[[], object] | None = None
+    ):
         self._open = open_store
         self._mutuals = mutuals
         self._version = version

@@ -13,13 +13,32 @@ from pydantic import BaseModel, ConfigDict, Field
 
 RUN_EXAMPLE = "20260101T120000000000Z-1a2b3c4d"
 
-ACCOUNT_EXAMPLE = {
-    "idx": 42, "id": "1201", "handle": "trailrunner_ana", "platform": "x", "affiliation": None,
-    "followers_count": 2300, "followers_observed": 180, "tier": "nano", "tier_estimated": False,
-    "community": 3, "niche": 17, "in_degree": 211, "out_degree": 150, "reciprocity": 0.41,
-    "pagerank": 2.1e-5, "coreness": 12.0, "niche_pagerank": 0.031, "niche_percentile": 0.97,
-    "within_module_z": 2.4, "participation": 0.22, "niche_share": 0.6, "social_ratio": 0.58,
-    "follow_back_ratio": 0.44, "asymmetry": 0.3, "score_hidden": 0.87,
+ACCOUNT_EXAMPLE: dict[str, Any] = {
+    "idx": 42,
+    "id": "1201",
+    "handle": "trailrunner_ana",
+    "platform": "x",
+    "affiliation": None,
+    "followers_count": 2300,
+    "followers_observed": 180,
+    "tier": "nano",
+    "tier_estimated": False,
+    "community": 3,
+    "niche": 17,
+    "in_degree": 211,
+    "out_degree": 150,
+    "reciprocity": 0.41,
+    "pagerank": 2.1e-5,
+    "coreness": 12.0,
+    "niche_pagerank": 0.031,
+    "niche_percentile": 0.97,
+    "within_module_z": 2.4,
+    "participation": 0.22,
+    "niche_share": 0.6,
+    "social_ratio": 0.58,
+    "follow_back_ratio": 0.44,
+    "asymmetry": 0.3,
+    "score_hidden": 0.87,
 }
 
 
@@ -65,8 +84,11 @@ class Page(BaseModel):
 
 class RankingsPage(Page):
     items: list[AccountRow]
-    notes: list[str] = Field(default_factory=list, description="What the page leaves out and which data it lacks: "
-                             "accounts of unknown tier left out by a tier filter, an empty answer and what to load.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the page leaves out and which data it lacks: "
+        "accounts of unknown tier left out by a tier filter, an empty answer and what to load.",
+    )
 
 
 class MutualConnection(BaseModel):
@@ -77,8 +99,8 @@ class MutualConnection(BaseModel):
 
 
 class AccountCommunities(BaseModel):
-    broad: "Community | None" = Field(None, description="The account's broad community (null if unknown).")
-    niche: "Community | None" = Field(None, description="The account's niche (null if unknown).")
+    broad: Community | None = Field(None, description="The account's broad community (null if unknown).")
+    niche: Community | None = Field(None, description="The account's niche (null if unknown).")
 
 
 class AccountDetail(BaseModel):
@@ -86,16 +108,34 @@ class AccountDetail(BaseModel):
     account: AccountRow
     communities: AccountCommunities
     mutual_connections: list[MutualConnection] = Field(
-        description="Strongest mutual ties (both follow, or both interact with the other), strongest first.")
-    explanation: list[str] = Field(default_factory=list, description="Why the account ranks where it does by "
-                                   "hidden-influencer score, with the evidence, and what would change it (plain words; "
-                                   "the same text as `nichegraph rank --explain`).")
+        description="Strongest mutual ties (both follow, or both interact with the other), strongest first."
+    )
+    explanation: list[str] = Field(
+        default_factory=list,
+        description="Why the account ranks where it does by "
+        "hidden-influencer score, with the evidence, and what would change it (plain words; "
+        "the same text as `nichegraph rank --explain`).",
+    )
 
 
 class Community(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "community": 3, "level": "broad", "parent": None, "size": 5120, "internal_edges": 40211,
-        "density": 0.0031, "top_members": ["1201", "877"], "top_hashtags": ["trailrunning", "ultra"]}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "community": 3,
+                    "level": "broad",
+                    "parent": None,
+                    "size": 5120,
+                    "internal_edges": 40211,
+                    "density": 0.0031,
+                    "top_members": ["1201", "877"],
+                    "top_hashtags": ["trailrunning", "ultra"],
+                }
+            ]
+        },
+    )
 
     community: int
     level: str = "broad"
@@ -121,8 +161,11 @@ class CommunityDetail(BaseModel):
 
 
 class AffinityRow(AccountRow):
-    brand_touches: float = Field(0, description="Interactions towards the brand account plus uses of its "
-                                                 "hashtags (as in `nichegraph rank --by brand-affinity`).")
+    brand_touches: float = Field(
+        0,
+        description="Interactions towards the brand account plus uses of its "
+        "hashtags (as in `nichegraph rank --by brand-affinity`).",
+    )
 
 
 class BrandAffinityPage(Page):

@@ -110,8 +110,10 @@ def parse_keys(text: str, source: str, *, sep: str = "\n") -> list[ApiKey]:
         else:
             ok = False
         if not ok:
-            raise KeyFileError(f"{where}: hash must be 'sha256$<64 hex>' or "
-                               "'pbkdf2_sha256$<iterations>$<salt hex>$<hex>' (never the key itself)")
+            raise KeyFileError(
+                f"{where}: hash must be 'sha256$<64 hex>' or "
+                "'pbkdf2_sha256$<iterations>$<salt hex>$<hex>' (never the key itself)"
+            )
         names.add(name)
         keys.append(ApiKey(name, hashed, scopes))
     return keys
@@ -168,8 +170,15 @@ class KeyRing:
         Entries in each of the two verdict caches (right keys, wrong keys), least recently used evicted.
     """
 
-    def __init__(self, keys: list[ApiKey], *, failures: RateLimiter | None = None, threads: int = 1,
-                 max_queued: int = 64, cache_size: int = 10_000):
+    def __init__(
+        self,
+        keys: list[ApiKey],
+        *,
+        failures: RateLimiter | None = None,
+        threads: int = 1,
+        max_queued: int = 64,
+        cache_size: int = 10_000,
+    ):
         self.keys = keys
         self._sha = {k.hash[7:]: k for k in keys if k.hash.startswith("sha256$")}
         self._pbkdf2 = [k for k in keys if k.hash.startswith("pbkdf2_sha256$")]
@@ -216,8 +225,13 @@ class KeyRing:
                 break
         digest = sha256_hex(presented)
         with self._lock:
-            cache = self._right if found is not None else self._wrong
-            cache[digest] = found
+            cache: OrderedDict[str, ApiKey] | OrderedDict[str, None]
+            if found is not None:
+                self._right[digest] = found
+                cache = self._right
+            else:
+                self._wrong[digest] = None
+                cache = self._wrong
             while len(cache) > self.cache_size:
                 cache.popitem(last=False)
         return found

@@ -7,6 +7,7 @@ or from an environment variable ``NICHEGRAPH_<NAME>``; arguments win.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 
@@ -112,7 +113,7 @@ def _coerce(kind: type | str, raw: str):
     return raw
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Build :class:`Settings` from ``NICHEGRAPH_*`` environment variables and ``overrides``.
 
     Parameters
@@ -154,8 +155,9 @@ def _check(s: Settings) -> None:
     if is_neo4j_uri(s.store):
         parse_neo4j_uri(s.store)  # a malformed URI ends serve at once instead of failing every poll
     if not 1 <= s.default_page_size <= s.max_page_size:
-        raise ValueError(f"default_page_size {s.default_page_size} must be between 1 and max_page_size "
-                         f"{s.max_page_size}")
+        raise ValueError(
+            f"default_page_size {s.default_page_size} must be between 1 and max_page_size {s.max_page_size}"
+        )
     if s.max_page_size > 10_000:
         raise ValueError(f"max_page_size {s.max_page_size} is above 10000")
     if s.rate_limit < 0 or s.rate_burst < 1:

@@ -39,8 +39,7 @@ import pyarrow.compute as pc
 from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
 from nichegraph.graph_store import EdgeArrays
 
-COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members",
-                     "top_hashtags")
+COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members", "top_hashtags")
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class CommunityParams:
     top_k: int = 10
 
     @classmethod
-    def from_any(cls, p) -> "CommunityParams":
+    def from_any(cls, p) -> CommunityParams:
         """From None, a CommunityParams, a dict, or an object with ``seed``/``resolution``/``extra``
         (an ``AnalysisParams``: its ``extra["communities"]`` dict overrides)."""
         if p is None:
@@ -83,8 +82,11 @@ class CommunityParams:
             if unknown:
                 raise ValueError(f"unknown community parameter(s) {sorted(unknown)}; known: {sorted(known)}")
             return cls(**p)
-        base = {"seed": getattr(p, "seed", 0), "resolution": getattr(p, "resolution", 1.0),
-                "parallel": bool(getattr(p, "parallel", False))}
+        base = {
+            "seed": getattr(p, "seed", 0),
+            "resolution": getattr(p, "resolution", 1.0),
+            "parallel": bool(getattr(p, "parallel", False)),
+        }
         base.update((getattr(p, "extra", None) or {}).get("communities", {}))
         return cls.from_any(base)
 
@@ -109,14 +111,23 @@ class CommunityResult:
     matched: int = 0
 
     def summary(self) -> dict:
-        sizes = np.bincount(np.unique(self.community, return_inverse=True)[1].reshape(-1)) if self.community.size \
+        sizes = (
+            np.bincount(np.unique(self.community, return_inverse=True)[1].reshape(-1))
+            if self.community.size
             else np.zeros(0, dtype=np.int64)
-        return {"communities": self.n_communities, "niches": self.n_niches, "modularity": self.modularity,
-                "largest": sorted(sizes.tolist(), reverse=True)[:5], "kept_ids": self.matched}
+        )
+        return {
+            "communities": self.n_communities,
+            "niches": self.n_niches,
+            "modularity": self.modularity,
+            "largest": sorted(sizes.tolist(), reverse=True)[:5],
+            "kept_ids": self.matched,
+        }
 
 
-def match_ids(labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | None, column: str,
-              threshold: float = 0.5) -> tuple[np.ndarray, int]:
+def match_ids(
+    labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | None, column: str, threshold: float = 0.5
+) -> tuple[np.ndarray, int]:
     """Stable ids for ``labels`` (canonical 0..k-1) from ``previous[column]`` by Jaccard overlap.
 
     Returns ``(ids int64 (n,), number of communities that kept an old id)``;
@@ -125,8 +136,13 @@ def match_ids(labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | Non
     labels = np.asarray(labels, dtype=np.int64)
     n = labels.shape[0]
     k = int(labels.max()) + 1 if n else 0
-    if previous is None or column not in previous.column_names or "id" not in previous.column_names \
-            or previous.num_rows == 0 or n == 0:
+    if (
+        previous is None
+        or column not in previous.column_names
+        or "id" not in previous.column_names
+        or previous.num_rows == 0
+        or n == 0
+    ):
         return labels.copy(), 0
     prev_comm = pc.fill_null(pc.cast(previous.column(column), pa.int64()), -1).to_numpy().astype(np.int64)
     valid = prev_comm >= 0
@@ -162,8 +178,15 @@ def match_ids(labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | Non
     return mapping[labels], matched
 
 
-def _describe(g, labels: np.ndarray, node_ids: np.ndarray, level: str, parent: np.ndarray | None,
-              hashtags: tuple[np.ndarray, np.ndarray] | None, top_k: int) -> pa.Table:
+def _describe(
+    g,
+    labels: np.ndarray,
+    node_ids: np.ndarray,
+    level: str,
+    parent: np.ndarray | None,
+    hashtags: tuple[np.ndarray, np.ndarray] | None,
+    top_k: int,
+) -> pa.Table:
     """One row per community id in ``labels`` (ascending)."""
     ids, inv = np.unique(labels, return_inverse=True)
     inv = inv.reshape(-1)
@@ -179,39 +202,58 @@ def _describe(g, labels: np.ndarray, node_ids: np.ndarray, level: str, parent: n
     order = np.lexsort((np.arange(labels.size), -inner, inv))
     starts = np.concatenate([[0], np.cumsum(size)[:-1]])
     node_ids = np.asarray(node_ids, dtype=object)
-    top_members = [node_ids[order[s:s + min(top_k, z)]].tolist() for s, z in zip(starts.tolist(), size.tolist())]
+    top_members = [node_ids[order[s : s + min(top_k, z)]].tolist() for s, z in zip(starts.tolist(), size.tolist())]
     top_tags: list[list[str]] = [[] for _ in range(k)]
     if hashtags is not None and len(hashtags[0]):
-        t = pa.table({"c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
-                      "tag": pc.utf8_lower(pa.array(np.asarray(hashtags[1], dtype=object).tolist(), pa.string()))})
+        t = pa.table(
+            {
+                "c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
+                "tag": pc.utf8_lower(pa.array(np.asarray(hashtags[1], dtype=object).tolist(), pa.string())),
+            }
+        )
         t = t.filter(pc.invert(pc.is_null(t.column("tag"))))
         counts = t.group_by(["c", "tag"]).aggregate([("tag", "count")])
         counts = counts.sort_by([("c", "ascending"), ("tag_count", "descending"), ("tag", "ascending")])
         cs = counts.column("c").to_numpy()
         tags = counts.column("tag").to_pylist()
         bounds = np.searchsorted(cs, np.arange(k + 1))
-        top_tags = [tags[bounds[i]:min(bounds[i] + top_k, bounds[i + 1])] for i in range(k)]
-    return pa.table({
-        "community": pa.array(ids.astype(np.int64)),
-        "level": pa.array([level] * k, pa.string()),
-        "parent": pa.array(parent, pa.int64()) if parent is not None else pa.nulls(k, pa.int64()),
-        "size": pa.array(size.astype(np.int64)),
-        "internal_edges": pa.array(internal),
-        "density": pa.array(density.astype(np.float64)),
-        "top_members": pa.array(top_members, pa.list_(pa.string())),
-        "top_hashtags": pa.array(top_tags, pa.list_(pa.string())),
-    })
+        top_tags = [tags[bounds[i] : min(bounds[i] + top_k, bounds[i + 1])] for i in range(k)]
+    return pa.table(
+        {
+            "community": pa.array(ids.astype(np.int64)),
+            "level": pa.array([level] * k, pa.string()),
+            "parent": pa.array(parent, pa.int64()) if parent is not None else pa.nulls(k, pa.int64()),
+            "size": pa.array(size.astype(np.int64)),
+            "internal_edges": pa.array(internal),
+            "density": pa.array(density.astype(np.float64)),
+            "top_members": pa.array(top_members, pa.list_(pa.string())),
+            "top_hashtags": pa.array(top_tags, pa.list_(pa.string())),
+        }
+    )
 
 
 def community_graph(edges: EdgeArrays, params=None) -> Graph:
     """The undirected affinity graph that the communities stage runs on (weights from ``params.affinity``)."""
     p = CommunityParams.from_any(params)
-    return affinity_graph(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.interaction_src,
-                          edges.interaction_dst, edges.interaction_kind, edges.interaction_weight, weights=AffinityWeights.from_dict(p.affinity))
+    return affinity_graph(
+        edges.n_nodes,
+        edges.follow_src,
+        edges.follow_dst,
+        edges.interaction_src,
+        edges.interaction_dst,
+        edges.interaction_kind,
+        edges.interaction_weight,
+        weights=AffinityWeights.from_dict(p.affinity),
+    )
 
 
-def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | None = None,
-                       hashtags: tuple[np.ndarray, np.ndarray] | None = None) -> CommunityResult:
+def detect_communities(
+    edges: EdgeArrays,
+    *,
+    params=None,
+    previous: pa.Table | None = None,
+    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.
 
     Parameters
@@ -237,8 +279,9 @@ def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | N
     community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
     tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
     if p.find_niches and n:
-        niche_part = niches(g, seed=p.seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations,
-                            parallel=p.parallel)
+        niche_part = niches(
+            g, seed=p.seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations, parallel=p.parallel
+        )
         niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
         nid, first = np.unique(niche, return_index=True)
         tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
@@ -246,5 +289,6 @@ def detect_communities(edges: EdgeArrays, *, params=None, previous: pa.Table | N
     else:
         niche = community.copy()
         n_niches = part.n_communities
-    return CommunityResult(community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities,
-                           n_niches, matched)
+    return CommunityResult(
+        community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities, n_niches, matched
+    )

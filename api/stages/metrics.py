@@ -20,9 +20,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from nichegraph.engine import (aggregate_by_group, asymmetry, attention_graph, coreness, follow_back_ratio, from_edges,
-                    hidden_influencer_score, kind_weights, niche_pagerank, niche_share, pagerank, participation,
-                    percentile_within, social_ratio, tiers, within_module_z)
+from nichegraph.engine import (
+    aggregate_by_group,
+    asymmetry,
+    attention_graph,
+    coreness,
+    follow_back_ratio,
+    from_edges,
+    hidden_influencer_score,
+    kind_weights,
+    niche_pagerank,
+    niche_share,
+    pagerank,
+    participation,
+    percentile_within,
+    social_ratio,
+    tiers,
+    within_module_z,
+)
 from nichegraph.engine.centrality import in_graph
 from nichegraph.engine.degree import in_degree, reciprocity
 from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
@@ -30,10 +45,32 @@ from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, t
 from nichegraph.graph_store import EdgeArrays
 
 METRIC_COLUMNS: tuple[str, ...] = (
-    "in_degree", "out_degree", "reciprocity", "followers_observed", "tier", "tier_estimated", "pagerank", "coreness", "niche_pagerank", "niche_percentile",
-    "within_module_z", "participation", "niche_share", "social_ratio", "follow_back_ratio", "asymmetry",
-    "inbound_accounts", "inbound_events", "reciprocated_events", "niche_engaged", "social_ratio_shrunk",
-    "social_ratio_sd", "follow_back_ratio_shrunk", "follow_back_ratio_sd", "niche_share_shrunk", "evidence_weight",
+    "in_degree",
+    "out_degree",
+    "reciprocity",
+    "followers_observed",
+    "tier",
+    "tier_estimated",
+    "pagerank",
+    "coreness",
+    "niche_pagerank",
+    "niche_percentile",
+    "within_module_z",
+    "participation",
+    "niche_share",
+    "social_ratio",
+    "follow_back_ratio",
+    "asymmetry",
+    "inbound_accounts",
+    "inbound_events",
+    "reciprocated_events",
+    "niche_engaged",
+    "social_ratio_shrunk",
+    "social_ratio_sd",
+    "follow_back_ratio_shrunk",
+    "follow_back_ratio_sd",
+    "niche_share_shrunk",
+    "evidence_weight",
     "score_hidden",
 )
 
@@ -71,7 +108,7 @@ class MetricsParams:
     evidence_half: float | None = None
 
     @classmethod
-    def from_any(cls, params) -> "MetricsParams":
+    def from_any(cls, params) -> MetricsParams:
         """From a MetricsParams, a dict, None, or an object with ``.extra["metrics"]`` (AnalysisParams)."""
         if params is None:
             return cls()
@@ -92,13 +129,28 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
     kw = kind_weights(p.kind_weights)
     args = (edges.interaction_kind, edges.interaction_weight)
-    att = attention_graph(n, edges.follow_src, edges.follow_dst, edges.interaction_src, edges.interaction_dst, *args,
-                          follow_weight=p.follow_weight, kind_weight=kw)
+    att = attention_graph(
+        n,
+        edges.follow_src,
+        edges.follow_dst,
+        edges.interaction_src,
+        edges.interaction_dst,
+        *args,
+        follow_weight=p.follow_weight,
+        kind_weight=kw,
+    )
     return follows, att, in_graph(att)
 
 
-def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.ndarray, *,
-                    params=None, timings: dict | None = None, fitted: dict | None = None) -> dict[str, np.ndarray]:
+def compute_metrics(
+    edges: EdgeArrays,
+    accounts: pa.Table | None,
+    community: np.ndarray,
+    *,
+    params=None,
+    timings: dict | None = None,
+    fitted: dict | None = None,
+) -> dict[str, np.ndarray]:
     """Every metric column of the accounts table, for every account.
 
     Parameters
@@ -142,8 +194,13 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     follows, att, att_in = graphs(edges, p)
     lap("graphs")
     observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
-    code, estimated = tiers(edges.followers_count, observed, thresholds=p.tier_thresholds, names=p.tier_names,
-                            follows_complete=p.follows_complete)
+    code, estimated = tiers(
+        edges.followers_count,
+        observed,
+        thresholds=p.tier_thresholds,
+        names=p.tier_names,
+        follows_complete=p.follows_complete,
+    )
     order = np.argsort(comm, kind="stable")
     pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
     lap("pagerank")
@@ -156,21 +213,33 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     part = participation(att_in, comm)
     share = niche_share(att_in, comm)
     lap("roles")
-    social = social_ratio(n, edges.interaction_src, edges.interaction_dst, ts=edges.interaction_ts, weight=edges.interaction_weight,
-                          window=p.social_window_s)
+    social = social_ratio(
+        n,
+        edges.interaction_src,
+        edges.interaction_dst,
+        ts=edges.interaction_ts,
+        weight=edges.interaction_weight,
+        window=p.social_window_s,
+    )
     fb = follow_back_ratio(follows)
     asym = asymmetry(att)
     lap("social")
-    evidence = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
+    evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
     lap("evidence")
     names = (*p.tier_names, UNKNOWN_TIER)
     unknown = set(p.hidden_tiers) - set(names)
     if unknown:
         raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-    hidden = hidden_influencer_score(pct, evidence["social_ratio_shrunk"], evidence["follow_back_ratio_shrunk"], code,
-                                     eligible_tiers=[names.index(x) for x in p.hidden_tiers],
-                                     engaged=evidence["niche_engaged"], min_evidence=p.min_evidence,
-                                     evidence_half=evidence.pop("_half"))
+    hidden = hidden_influencer_score(
+        pct,
+        evidence["social_ratio_shrunk"],
+        evidence["follow_back_ratio_shrunk"],
+        code,
+        eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+        engaged=evidence["niche_engaged"],
+        min_evidence=p.min_evidence,
+        evidence_half=half,
+    )
     evidence["evidence_weight"] = hidden.evidence
     return {
         "in_degree": in_degree(att),
@@ -194,16 +263,28 @@ def compute_metrics(edges: EdgeArrays, accounts: pa.Table | None, community: np.
     }
 
 
-def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, observed: np.ndarray,
-              p: MetricsParams, fitted: dict) -> dict[str, np.ndarray]:
-    """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence")."""
+def _evidence(
+    edges: EdgeArrays,
+    att,
+    comm: np.ndarray,
+    social,
+    fb: np.ndarray,
+    observed: np.ndarray,
+    p: MetricsParams,
+    fitted: dict,
+) -> tuple[dict[str, np.ndarray], float]:
+    """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence"), and the
+    evidence half (engaged accounts that get half evidence weight)."""
     n = edges.n_nodes
     att_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(att.indptr))
     att_dst = att.indices.astype(np.int64)
     engaged = distinct_inbound(n, att_src, att_dst, community=comm)
     positive = engaged[engaged > 0]
-    half = p.evidence_half if p.evidence_half is not None else \
-        max(float(np.percentile(positive, EVIDENCE_HALF_QUANTILE)) if positive.size else 1.0, 1.0)
+    half = (
+        p.evidence_half
+        if p.evidence_half is not None
+        else max(float(np.percentile(positive, EVIDENCE_HALF_QUANTILE)) if positive.size else 1.0, 1.0)
+    )
     followers = observed.astype(np.float64)
     returned = np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0)
     own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
@@ -212,16 +293,24 @@ def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, 
     sr = shrink_ratio(social.reciprocated, social.inbound)
     fbr = shrink_ratio(np.round(returned), followers)
     ns = shrink_ratio(np.minimum(received_own, received), received)
-    fitted.update({"priors": {"social_ratio": sr.prior.as_dict(), "follow_back_ratio": fbr.prior.as_dict(),
-                              "niche_share": ns.prior.as_dict()},
-                   "evidence_half": half, "min_evidence": p.min_evidence})
+    fitted.update(
+        {
+            "priors": {
+                "social_ratio": sr.prior.as_dict(),
+                "follow_back_ratio": fbr.prior.as_dict(),
+                "niche_share": ns.prior.as_dict(),
+            },
+            "evidence_half": half,
+            "min_evidence": p.min_evidence,
+        }
+    )
 
     def known(r, trials):  # no trials: the estimate would be the prior mean, but the account's share is unknown
         return np.where(trials > 0, r.estimate, np.nan), np.where(trials > 0, r.sd, np.nan)
 
     (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, social.inbound), known(fbr, followers)
     ns_est = known(ns, received)[0]
-    return {
+    columns = {
         "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
         "inbound_events": social.inbound,
         "reciprocated_events": social.reciprocated,
@@ -231,8 +320,8 @@ def _evidence(edges: EdgeArrays, att, comm: np.ndarray, social, fb: np.ndarray, 
         "follow_back_ratio_shrunk": fb_est,
         "follow_back_ratio_sd": fb_sd,
         "niche_share_shrunk": ns_est,
-        "_half": half,
     }
+    return columns, half
 
 
 def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_s: float | None = None) -> list[dict]:
@@ -243,7 +332,14 @@ def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_
     events in the tier), ``follow_back_mean``, ``follow_back_pooled``.
     """
     n = edges.n_nodes
-    s = social_ratio(n, edges.interaction_src, edges.interaction_dst, ts=edges.interaction_ts, weight=edges.interaction_weight, window=window_s)
+    s = social_ratio(
+        n,
+        edges.interaction_src,
+        edges.interaction_dst,
+        ts=edges.interaction_ts,
+        weight=edges.interaction_weight,
+        window=window_s,
+    )
     tier = np.asarray(metrics["tier"]).astype(str)
     agg = aggregate_by_group(s.ratio, tier, numerator=s.reciprocated, denominator=s.inbound)
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
@@ -252,7 +348,17 @@ def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_
     fagg = aggregate_by_group(fb, tier, numerator=np.nan_to_num(fb) * followers, denominator=followers)
     rows = []
     for r, f in zip(agg.rows(), fagg.rows()):
-        rows.append({"tier": r["group"], "n": r["n"], "n_defined": r["n_defined"], "social_mean": r["mean"],
-                     "social_median": r["median"], "social_pooled": r["pooled"], "follow_back_n": f["n_defined"],
-                     "follow_back_mean": f["mean"], "follow_back_pooled": f["pooled"]})
+        rows.append(
+            {
+                "tier": r["group"],
+                "n": r["n"],
+                "n_defined": r["n_defined"],
+                "social_mean": r["mean"],
+                "social_median": r["median"],
+                "social_pooled": r["pooled"],
+                "follow_back_n": f["n_defined"],
+                "follow_back_mean": f["mean"],
+                "follow_back_pooled": f["pooled"],
+            }
+        )
     return rows

@@ -28,17 +28,30 @@ MUTUALS_PER_ACCOUNT = 100
 
 
 def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT) -> pa.Table:
-    ties = mutual_ties(edges.n_nodes, edges.follow_src, edges.follow_dst, edges.interaction_src, edges.interaction_dst,
-                       edges.interaction_weight, per_node=per_node)
-    return pa.table({"account": pa.array(ties.account, pa.int32()), "other": pa.array(ties.other, pa.int32()),
-                     "strength": pa.array(ties.strength, pa.float64()),
-                     "mutual_follow": pa.array(ties.mutual_follow, pa.bool_())})
+    ties = mutual_ties(
+        edges.n_nodes,
+        edges.follow_src,
+        edges.follow_dst,
+        edges.interaction_src,
+        edges.interaction_dst,
+        edges.interaction_weight,
+        per_node=per_node,
+    )
+    return pa.table(
+        {
+            "account": pa.array(ties.account, pa.int32()),
+            "other": pa.array(ties.other, pa.int32()),
+            "strength": pa.array(ties.strength, pa.float64()),
+            "mutual_follow": pa.array(ties.mutual_follow, pa.bool_()),
+        }
+    )
 
 
 def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights)."""
-    empty = pa.table({"source": pa.array([], pa.int32()), "target": pa.array([], pa.int32()),
-                      "n": pa.array([], pa.int64())})
+    empty = pa.table(
+        {"source": pa.array([], pa.int32()), "target": pa.array([], pa.int32()), "n": pa.array([], pa.int64())}
+    )
     if len(edges.interaction_dst) == 0:
         return empty
     ids = pa.array(edges.node_ids.tolist(), pa.string())
@@ -48,8 +61,13 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
         return empty
     source = pc.index_in(pairs.column("source"), value_set=ids)
     target = pc.index_in(pairs.column("target"), value_set=ids)
-    t = pa.table({"source": pc.cast(source, pa.int32()), "target": pc.cast(target, pa.int32()),
-                  "n": pc.cast(pairs.column("n"), pa.int64())}).drop_null()
+    t = pa.table(
+        {
+            "source": pc.cast(source, pa.int32()),
+            "target": pc.cast(target, pa.int32()),
+            "n": pc.cast(pairs.column("n"), pa.int64()),
+        }
+    ).drop_null()
     t = t.group_by(["source", "target"]).aggregate([("n", "sum")]).rename_columns(["source", "target", "n"])
     return t.sort_by([("target", "ascending"), ("source", "ascending")])
 
@@ -57,20 +75,33 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
 def hashtag_uses_table(hashtags: tuple[np.ndarray, np.ndarray]) -> pa.Table:
     """Uses per ``(source, lower-case tag)`` from the store's one-row-per-use hashtag arrays."""
     src, tags = hashtags
-    t = pa.table({"source": pa.array(np.asarray(src, np.int32), pa.int32()),
-                  "tag": pc.utf8_lower(pa.array(list(tags), pa.string()))})
+    t = pa.table(
+        {
+            "source": pa.array(np.asarray(src, np.int32), pa.int32()),
+            "tag": pc.utf8_lower(pa.array(list(tags), pa.string())),
+        }
+    )
     t = t.group_by(["tag", "source"]).aggregate([("source", "count")])
     t = t.rename_columns(["tag", "source", "n"]).select(["source", "tag", "n"])
-    return t.set_column(2, "n", pc.cast(t.column("n"), pa.int64())).sort_by([("tag", "ascending"),
-                                                                           ("source", "ascending")])
+    return t.set_column(2, "n", pc.cast(t.column("n"), pa.int64())).sort_by(
+        [("tag", "ascending"), ("source", "ascending")]
+    )
 
 
 def audience_table(edges: EdgeArrays) -> pa.Table:
-    return pa.table({"follower": pa.array(np.asarray(edges.follow_src, np.int32), pa.int32()),
-                     "account": pa.array(np.asarray(edges.follow_dst, np.int32), pa.int32())})
+    return pa.table(
+        {
+            "follower": pa.array(np.asarray(edges.follow_src, np.int32), pa.int32()),
+            "account": pa.array(np.asarray(edges.follow_dst, np.int32), pa.int32()),
+        }
+    )
 
 
 def serving_tables(store: Store, edges: EdgeArrays, hashtags: tuple[np.ndarray, np.ndarray]) -> dict[str, pa.Table]:
     """The four serving run tables (see the module docstring) from the store's edges and hashtags."""
-    return {"mutuals": mutuals_table(edges), "touches": touches_table(store, edges),
-            "hashtag_uses": hashtag_uses_table(hashtags), "audience": audience_table(edges)}
+    return {
+        "mutuals": mutuals_table(edges),
+        "touches": touches_table(store, edges),
+        "hashtag_uses": hashtag_uses_table(hashtags),
+        "audience": audience_table(edges),
+    }

@@ -15,6 +15,18 @@ from .leiden import leiden, leiden_levels, louvain, louvain_levels
 from .partition import Partition, canonical_labels
 from .profile import ProfileStep, ResolutionProfile, default_resolution_range, resolution_profile
 
-__all__ = ["Partition", "canonical_labels", "leiden", "leiden_levels", "louvain", "louvain_levels",
-           "modularity", "move_delta", "quality", "ProfileStep", "ResolutionProfile", "default_resolution_range",
-           "resolution_profile"]
+__all__ = [
+    "Partition",
+    "ProfileStep",
+    "ResolutionProfile",
+    "canonical_labels",
+    "default_resolution_range",
+    "leiden",
+    "leiden_levels",
+    "louvain",
+    "louvain_levels",
+    "modularity",
+    "move_delta",
+    "quality",
+    "resolution_profile",
+]

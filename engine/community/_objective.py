@@ -74,11 +74,14 @@ class Objective:
 def check_undirected(g: Graph, what: str) -> None:
     """Raise :class:`GraphInputError` unless ``g`` is an undirected :class:`Graph`."""
     if not isinstance(g, Graph):
-        raise GraphInputError(f"{what} needs an engine.Graph; got {type(g).__name__}. Build one with engine.from_edges.")
+        raise GraphInputError(
+            f"{what} needs an engine.Graph; got {type(g).__name__}. Build one with engine.from_edges."
+        )
     if g.directed:
         raise GraphInputError(
             f"{what} works on undirected graphs; got a directed one. "
-            "Call g.symmetrize() (weights of u->v and v->u are summed) or build it with from_edges(..., directed=False).")
+            "Call g.symmetrize() (weights of u->v and v->u are summed) or build it with from_edges(..., directed=False)."
+        )
     if g.nnz and float(g.weights.min()) < 0:
         raise GraphInputError(f"{what} needs non-negative edge weights; found {float(g.weights.min())}.")
 
@@ -180,8 +183,8 @@ def compact_labels(labels) -> tuple[np.ndarray, int]:
     dense = dense_range(labels)
     if dense is not None:
         return _compact_counted(labels.reshape(-1), *dense)
-    _, inv = np.unique(labels, return_inverse=True)
-    inv = inv.astype(np.int32).reshape(-1)
+    _, inverse = np.unique(labels, return_inverse=True)
+    inv = inverse.astype(np.int32).reshape(-1)
     return inv, int(inv.max()) + 1
 
 
@@ -278,8 +281,9 @@ def modularity(g: Graph, labels, *, resolution: float = 1.0) -> float:
     return quality(g, labels, objective="modularity", resolution=resolution)
 
 
-def move_delta(g: Graph, labels, v: int, target: int, *, objective: str = "modularity",
-               resolution: float = 1.0) -> float:
+def move_delta(
+    g: Graph, labels, v: int, target: int, *, objective: str = "modularity", resolution: float = 1.0
+) -> float:
     """Predicted change of :func:`quality` when node ``v`` moves to community label ``target``.
 
     ``target`` may be a label no node has (a new, empty community).  Uses the

@@ -46,8 +46,7 @@ def members_by_label(labels, k, order):
     return start, members
 
 
-def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w,
-                      inexact):
+def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact):
     """Rows of communities ``cuts[s]..cuts[s+1]`` written compactly from ``region[s]`` of the buffers.
 
     One slice per iteration of the parallel loop, each with its own scratch
@@ -104,13 +103,15 @@ def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
     """
     nnz = indices.shape[0]
     if np.ndim(A) == 0 or A.dtype == np.float32:
-        out_ptr, out_idx, out_w, exact = _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel,
-                                                          np.empty(nnz, dtype=np.float32))
+        out_ptr, out_idx, out_w, exact = _aggregate_into(
+            indptr, indices, A, labels, k, n_slices, parallel, np.empty(nnz, dtype=np.float32)
+        )
         if exact:
             return out_ptr, out_idx, out_w
         del out_ptr, out_idx, out_w
-    out_ptr, out_idx, out_w, _ = _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel,
-                                                 np.empty(nnz, dtype=np.float64))
+    out_ptr, out_idx, out_w, _ = _aggregate_into(
+        indptr, indices, A, labels, k, n_slices, parallel, np.empty(nnz, dtype=np.float64)
+    )
     return out_ptr, out_idx, out_w
 
 
@@ -128,7 +129,7 @@ def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
     aggregate_slices = _slices_parallel if parallel else _slices_serial
     aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact)
     out_ptr = _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w)
-    return out_ptr, buf_idx[:out_ptr[k]], buf_w[:out_ptr[k]], not inexact.any()
+    return out_ptr, buf_idx[: out_ptr[k]], buf_w[: out_ptr[k]], not inexact.any()
 
 
 @kernel

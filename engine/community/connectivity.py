@@ -15,8 +15,9 @@ from .._jit import kernel
 @kernel
 def split_disconnected(indptr, indices, labels):
     """Labels (int32, ``0..k-1`` by first node) of the connected components of every community."""
-    return split_disconnected_in(indptr, indices, labels, np.ones(labels.max() + 1 if labels.shape[0] else 0,
-                                                                  dtype=np.bool_))
+    return split_disconnected_in(
+        indptr, indices, labels, np.ones(labels.max() + 1 if labels.shape[0] else 0, dtype=np.bool_)
+    )
 
 
 @kernel

@@ -10,7 +10,7 @@ communities in large networks", J. Stat. Mech. (2008) P10008.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numba
 import numpy as np
@@ -19,15 +19,22 @@ from ..errors import GraphInputError
 from ..graph import Graph
 from ..labels import check_labels
 from . import _rng
-from ._objective import (OBJECTIVES, Objective, WorkGraph, check_undirected, compact_labels,
-                         make_objective, quality, work_graph)
+from ._objective import (
+    OBJECTIVES,
+    Objective,
+    WorkGraph,
+    check_undirected,
+    compact_labels,
+    make_objective,
+    quality,
+    work_graph,
+)
 from ._weights import search_weights
 from .aggregation import aggregate, sum_by_label
 from .connectivity import split_disconnected_in
 from .local_moving import colour_windows, local_moving, uses_colouring
 from .partition import Partition, canonical_labels
 from .refinement import refine
-
 
 #: Nodes are visited in a random order of blocks of this many consecutive ids (each block
 #: entered at a random offset): random like the paper's order, but rows and community
@@ -41,8 +48,9 @@ def _slices(parallel: bool) -> int:
     return numba.get_num_threads() if parallel else 1
 
 
-def _setup(g: Graph, objective: str, resolution: float,
-           what: str) -> tuple[WorkGraph, np.ndarray | float, Objective, float]:
+def _setup(
+    g: Graph, objective: str, resolution: float, what: str
+) -> tuple[WorkGraph, np.ndarray | float, Objective, float]:
     """Search graph, its arc weights for the kernels (:func:`search_weights`), objective, move tolerance."""
     check_undirected(g, what)
     if objective not in OBJECTIVES:
@@ -53,9 +61,18 @@ def _setup(g: Graph, objective: str, resolution: float,
     return wg, search_weights(wg.A), obj, 1e-10 * mean_w
 
 
-def _leiden_iteration(wg: WorkGraph, A, obj: Objective, part: np.ndarray, beta: float, tol: float,
-                      state: np.ndarray, parallel: bool = False, unrefined: list | None = None,
-                      level0: list | None = None) -> Iterator[np.ndarray]:
+def _leiden_iteration(
+    wg: WorkGraph,
+    A,
+    obj: Objective,
+    part: np.ndarray,
+    beta: float,
+    tol: float,
+    state: np.ndarray,
+    parallel: bool = False,
+    unrefined: list | None = None,
+    level0: list | None = None,
+) -> Iterator[np.ndarray]:
     """One run of the Leiden algorithm from ``part``; yields the flat labels after each level.
 
     Appends to ``unrefined`` (when given) each time a level is aggregated on
@@ -101,8 +118,17 @@ def _level0_colouring(wg: WorkGraph, order: np.ndarray, parallel: bool, level0: 
     return level0[0]
 
 
-def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, state: np.ndarray,
-            parallel: bool, connected: bool, level0: list) -> np.ndarray:
+def _polish(
+    wg: WorkGraph,
+    A,
+    obj: Objective,
+    labels: np.ndarray,
+    tol: float,
+    state: np.ndarray,
+    parallel: bool,
+    connected: bool,
+    level0: list,
+) -> np.ndarray:
     """Final pass: fast local moving of the original nodes, then split any community that became disconnected.
 
     ``connected``: every community of ``labels`` is known to be connected, so
@@ -110,8 +136,9 @@ def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, st
     """
     part = labels.astype(np.int32)
     order = _rng.block_permutation(state, wg.n, ORDER_BLOCK)
-    local_moving(wg.indptr, wg.indices, A, wg.node_w, part, obj.scale, order, tol,
-                 _level0_colouring(wg, order, parallel, level0))
+    local_moving(
+        wg.indptr, wg.indices, A, wg.node_w, part, obj.scale, order, tol, _level0_colouring(wg, order, parallel, level0)
+    )
     # only a community that lost a node can have come apart: one that only gained nodes gained
     # each with an edge into it, and its members all stayed
     check = np.zeros(wg.n, dtype=np.bool_)
@@ -125,14 +152,25 @@ def _polish(wg: WorkGraph, A, obj: Objective, labels: np.ndarray, tol: float, st
 
 def _check_common(n_iterations: int, beta: float) -> None:
     if isinstance(n_iterations, bool) or not isinstance(n_iterations, (int, np.integer)) or n_iterations == 0:
-        raise GraphInputError(f"n_iterations must be a positive int, or negative for 'until stable'; got {n_iterations!r}.")
+        raise GraphInputError(
+            f"n_iterations must be a positive int, or negative for 'until stable'; got {n_iterations!r}."
+        )
     if not (float(beta) > 0 and np.isfinite(beta)):
         raise GraphInputError(f"beta (refinement randomness) must be > 0; got {beta!r}.")
 
 
-def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
-                  n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True,
-                  parallel: bool = False) -> Iterator[np.ndarray]:
+def leiden_levels(
+    g: Graph,
+    *,
+    resolution: float = 1.0,
+    objective: str = "modularity",
+    seed: int = 0,
+    n_iterations: int = 2,
+    beta: float = 0.01,
+    initial=None,
+    polish: bool = True,
+    parallel: bool = False,
+) -> Iterator[np.ndarray]:
     """Yield the labels of every node after each level of each Leiden iteration.
 
     Labels are canonical (see :func:`~engine.community.partition.canonical_labels`);
@@ -152,8 +190,7 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
     last = previous
     while it != n_iterations:
         unrefined: list = []  # of the last iteration
-        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined,
-                                      level0):
+        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined, level0):
             last = canonical_labels(flat)
             yield last
         it += 1
@@ -167,9 +204,18 @@ def leiden_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modula
             yield final
 
 
-def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
-           n_iterations: int = 2, beta: float = 0.01, initial=None, polish: bool = True,
-           parallel: bool = False) -> Partition:
+def leiden(
+    g: Graph,
+    *,
+    resolution: float = 1.0,
+    objective: str = "modularity",
+    seed: int = 0,
+    n_iterations: int = 2,
+    beta: float = 0.01,
+    initial=None,
+    polish: bool = True,
+    parallel: bool = False,
+) -> Partition:
     r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
 
     Each iteration runs fast local moving (a queue of nodes in seeded random
@@ -228,16 +274,27 @@ def leiden(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", 
     >>> p.labels.tolist(), round(p.quality, 6)
     ([0, 0, 0, 1, 1, 1], 0.357143)
     """
-    levels = tuple(leiden_levels(g, resolution=resolution, objective=objective, seed=seed,
-                                 n_iterations=n_iterations, beta=beta, initial=initial, polish=polish,
-                                 parallel=parallel))
+    levels = tuple(
+        leiden_levels(
+            g,
+            resolution=resolution,
+            objective=objective,
+            seed=seed,
+            n_iterations=n_iterations,
+            beta=beta,
+            initial=initial,
+            polish=polish,
+            parallel=parallel,
+        )
+    )
     labels = levels[-1] if levels else np.zeros(0, dtype=np.int64)
     q = quality(g, labels, objective=objective, resolution=resolution)
     return Partition(labels, levels, q, objective, float(resolution))
 
 
-def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modularity",
-                   seed: int = 0, parallel: bool = False) -> Iterator[np.ndarray]:
+def louvain_levels(
+    g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0, parallel: bool = False
+) -> Iterator[np.ndarray]:
     """Yield the labels of every node after each Louvain level (canonical form)."""
     wg, A, obj, tol = _setup(g, objective, resolution, "louvain")
     state = _rng.new_state(seed)
@@ -248,8 +305,17 @@ def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modul
         n = indptr.shape[0] - 1
         part = np.arange(n, dtype=np.int32)
         order = _rng.block_permutation(state, n, ORDER_BLOCK)
-        local_moving(indptr, indices, A, node_w, part, obj.scale, order, tol,
-                     _level0_colouring(wg, order, parallel, []) if first else None)
+        local_moving(
+            indptr,
+            indices,
+            A,
+            node_w,
+            part,
+            obj.scale,
+            order,
+            tol,
+            _level0_colouring(wg, order, parallel, []) if first else None,
+        )
         part, k = compact_labels(part)
         if k == n and not first:
             return
@@ -262,8 +328,9 @@ def louvain_levels(g: Graph, *, resolution: float = 1.0, objective: str = "modul
         node_of = part[node_of]
 
 
-def louvain(g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0,
-            parallel: bool = False) -> Partition:
+def louvain(
+    g: Graph, *, resolution: float = 1.0, objective: str = "modularity", seed: int = 0, parallel: bool = False
+) -> Partition:
     r"""Communities by the Louvain method (Blondel et al. 2008), with queue-based local moving.
 
     Local moving on singletons, aggregation of the result, repeated until a

@@ -70,6 +70,7 @@ _CHUNK_BITS = 6
 _NEW = -1  # proposal: leave for a new, empty community
 _STAY = -2  # proposal: no move
 
+
 @kernel
 def _communities(comm, node_w):
     """Weight ``W`` (float64 (n,)) and ``size`` (int32 (n,)) of every community id ``0..n-1`` of ``comm``,
@@ -193,7 +194,7 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
                 best_gain = g
                 best = c
         _clear_sums(mark, neigh, touched, nt)
-        if size[a] > 1 and n_empty > 0 and 0.0 > best_gain:
+        if size[a] > 1 and n_empty > 0 and best_gain < 0.0:
             best = empty[n_empty - 1]
             best_gain = 0.0
         if best != a and best_gain - stay > tol:
@@ -212,7 +213,6 @@ def move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
         else:
             W[a] += wv
     return moves
-
 
 
 def _window_colouring(indptr, indices, order, window):
@@ -263,8 +263,9 @@ def _window_colouring(indptr, indices, order, window):
 window_colouring = parallel_kernel(_window_colouring)
 
 
-def _propose_group(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt,
-                   marks, sums, touched):
+def _propose_group(
+    indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt, marks, sums, touched
+):
     """Best move of every node ``batch[:nb]`` against ``comm`` / ``W`` / ``size`` (read only).
 
     Writes ``target[i]`` (community to join; ``_STAY``; ``_NEW`` for a new
@@ -302,7 +303,7 @@ def _propose_group(indptr, indices, A, node_w, comm, W, size, scale, tol, batch,
                         best = c
                         best_k = neigh[c]
             _clear_sums(mark, neigh, tt, nt)
-            if size[a] > 1 and 0.0 > best_gain:
+            if size[a] > 1 and best_gain < 0.0:
                 best = _NEW
                 best_gain = 0.0
                 best_k = 0.0
@@ -408,11 +409,45 @@ def move_nodes_coloured(indptr, indices, A, node_w, comm, scale, order, colour, 
             if nb == 0:
                 continue
             if parallel:
-                _propose_parallel(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own,
-                                  k_tgt, marks, sums, touched)
+                _propose_parallel(
+                    indptr,
+                    indices,
+                    A,
+                    node_w,
+                    comm,
+                    W,
+                    size,
+                    scale,
+                    tol,
+                    batch,
+                    nb,
+                    target,
+                    k_own,
+                    k_tgt,
+                    marks,
+                    sums,
+                    touched,
+                )
             else:
-                _propose_serial(indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own,
-                                k_tgt, marks, sums, touched)
+                _propose_serial(
+                    indptr,
+                    indices,
+                    A,
+                    node_w,
+                    comm,
+                    W,
+                    size,
+                    scale,
+                    tol,
+                    batch,
+                    nb,
+                    target,
+                    k_own,
+                    k_tgt,
+                    marks,
+                    sums,
+                    touched,
+                )
             for i in range(nb):
                 moved[i] = False
                 t = target[i]
@@ -467,8 +502,9 @@ def colour_windows(indptr, indices, order) -> tuple[np.ndarray, int]:
     return window_colouring(indptr, indices, order, WINDOW)
 
 
-def local_moving(indptr, indices, A, node_w, comm, scale, order, tol,
-                 colouring: tuple[np.ndarray, int] | None = None) -> int:
+def local_moving(
+    indptr, indices, A, node_w, comm, scale, order, tol, colouring: tuple[np.ndarray, int] | None = None
+) -> int:
     """Fast local moving of ``comm`` in place; returns the number of moves.
 
     Without ``colouring``: :func:`move_nodes`.  With ``colouring``
@@ -481,5 +517,6 @@ def local_moving(indptr, indices, A, node_w, comm, scale, order, tol,
     n = indptr.shape[0] - 1
     colour, k = colouring
     slices = max(1, min(numba.get_num_threads(), SCRATCH_BYTES // (12 * max(n, 1))))
-    return int(move_nodes_coloured(indptr, indices, A, node_w, comm, scale, order, colour, k, tol, WINDOW, slices,
-                                   True))
+    return int(
+        move_nodes_coloured(indptr, indices, A, node_w, comm, scale, order, colour, k, tol, WINDOW, slices, True)
+    )

@@ -122,5 +122,7 @@ class Partition:
         return {"node": np.arange(self.n_nodes, dtype=np.int64), "community": self.labels}
 
     def __repr__(self) -> str:
-        return (f"Partition(n_nodes={self.n_nodes}, n_communities={self.n_communities}, "
-                f"{self.objective}={self.quality:.6g})")
+        return (
+            f"Partition(n_nodes={self.n_nodes}, n_communities={self.n_communities}, "
+            f"{self.objective}={self.quality:.6g})"
+        )

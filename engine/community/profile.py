@@ -140,6 +140,7 @@ def default_resolution_range(g: Graph, objective: str) -> tuple[float, float]:
 
 def _envelope(lines: list[tuple[float, float, int]], lo: float, hi: float) -> list[tuple[float, float, int]]:
     """Upper envelope of lines ``E - gamma K`` over ``[lo, hi]``: ``(start, end, line index)`` per piece."""
+
     def value(i: int, gamma: float) -> float:
         return lines[i][0] - gamma * lines[i][1]
 
@@ -153,8 +154,9 @@ def _envelope(lines: list[tuple[float, float, int]], lo: float, hi: float) -> li
         for j, (e1, k1, _) in enumerate(lines):
             if k1 < k0:
                 x = (e0 - e1) / (k0 - k1)
-                if x < best_x - 1e-15 * max(1.0, abs(x)) or (abs(x - best_x) <= 1e-15 * max(1.0, abs(x))
-                                                             and best is not None and k1 < lines[best][1]):
+                if x < best_x - 1e-15 * max(1.0, abs(x)) or (
+                    abs(x - best_x) <= 1e-15 * max(1.0, abs(x)) and best is not None and k1 < lines[best][1]
+                ):
                     best_x, best = x, j
         if best is None or best_x >= hi:
             pieces.append((start, hi, current))
@@ -165,9 +167,17 @@ def _envelope(lines: list[tuple[float, float, int]], lo: float, hi: float) -> li
         current = best
 
 
-def resolution_profile(g: Graph, *, objective: str = "modularity", resolution_range=None, seed: int = 0,
-                       n_iterations: int = 2, min_ratio: float = 1.02, max_searches: int = 100,
-                       parallel: bool = False) -> ResolutionProfile:
+def resolution_profile(
+    g: Graph,
+    *,
+    objective: str = "modularity",
+    resolution_range=None,
+    seed: int = 0,
+    n_iterations: int = 2,
+    min_ratio: float = 1.02,
+    max_searches: int = 100,
+    parallel: bool = False,
+) -> ResolutionProfile:
     r"""Stable resolution ranges of ``g`` by bisection (Traag, Krings & Van Dooren 2013).
 
     Parameters
@@ -220,8 +230,9 @@ def resolution_profile(g: Graph, *, objective: str = "modularity", resolution_ra
     tol = 1e-12
 
     def search(gamma: float) -> int:
-        labels = leiden(g, resolution=gamma, objective=objective, seed=seed, n_iterations=n_iterations,
-                        parallel=parallel).labels
+        labels = leiden(
+            g, resolution=gamma, objective=objective, seed=seed, n_iterations=n_iterations, parallel=parallel
+        ).labels
         inside = quality(g, labels, objective=objective, resolution=0.0)
         penalty = inside - quality(g, labels, objective=objective, resolution=1.0)
         for i, (e, k, _) in enumerate(lines):  # the same quality line: the same partition for the profile
@@ -242,7 +253,8 @@ def resolution_profile(g: Graph, *, objective: str = "modularity", resolution_ra
         searches += 1
         stack.append((mid, lm, b, lb))
         stack.append((a, la, mid, lm))
-    steps = tuple(ProfileStep(s, e, partitions[lines[i][2]], lines[i][0], lines[i][1])
-                  for s, e, i in _envelope(lines, lo, hi))
+    steps = tuple(
+        ProfileStep(s, e, partitions[lines[i][2]], lines[i][0], lines[i][1]) for s, e, i in _envelope(lines, lo, hi)
+    )
     _, n_components = split_disconnected(g.indptr, g.indices, np.zeros(g.n_nodes, dtype=np.int32))
     return ResolutionProfile(objective, (lo, hi), steps, searches, int(n_components))

@@ -23,12 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
+from .._splitmix import next_u64, uniform
 from ._objective import gain
-from ._rng import next_u64, uniform
 from ._weights import arc_weight
 from .aggregation import members_by_label
-from .._splitmix import next_u64, uniform
-
 
 #: Exponent below which a candidate's weight ``exp((g - g_max) / beta)`` is taken as 0: ``exp(-50)`` is
 #: about 2e-22 of the best candidate's weight, so the total moves by less than 1e-21 relative, and such
@@ -102,8 +100,30 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
     for s in prange(k):
         st = np.empty(1, dtype=np.uint64)
         st[0] = base ^ (np.uint64(s) * np.uint64(0xD1B54A32D192ED03))
-        _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, start[s], start[s + 1], W_S[s],
-                    ext, ext_v, ref, W_r, size_r, neigh, mark, touched, cand, cand_g, st)
+        _refine_one(
+            indptr,
+            indices,
+            A,
+            node_w,
+            comm,
+            scale,
+            beta,
+            members,
+            start[s],
+            start[s + 1],
+            W_S[s],
+            ext,
+            ext_v,
+            ref,
+            W_r,
+            size_r,
+            neigh,
+            mark,
+            touched,
+            cand,
+            cand_g,
+            st,
+        )
     return ref
 
 
@@ -114,8 +134,30 @@ _refine_all_parallel = parallel_kernel(_refine_all)
 
 
 @kernel
-def _refine_one(indptr, indices, A, node_w, comm, scale, beta, members, lo, hi, ws,
-                ext, ext_v, ref, W_r, size_r, neigh, mark, touched, cand, cand_g, state):
+def _refine_one(
+    indptr,
+    indices,
+    A,
+    node_w,
+    comm,
+    scale,
+    beta,
+    members,
+    lo,
+    hi,
+    ws,
+    ext,
+    ext_v,
+    ref,
+    W_r,
+    size_r,
+    neigh,
+    mark,
+    touched,
+    cand,
+    cand_g,
+    state,
+):
     """MergeNodesSubset of the paper for the community whose members are ``members[lo:hi]``."""
     s = comm[members[lo]] if hi > lo else -1
     for i in range(lo, hi):

@@ -15,8 +15,24 @@ from .portfolio import Coverage, Portfolio, greedy_max_coverage, max_reach_portf
 from .reach import HyperLogLog, ReachEstimate, estimate_reach, hll_estimate, reach_sketch, unique_reach
 
 __all__ = [
-    "Coverage", "HyperLogLog", "MinHashSketches", "Overlap", "Portfolio", "RRSets", "ReachEstimate",
-    "SpreadEstimate", "audience_graph", "audience_overlap", "estimate_reach", "greedy_max_coverage",
-    "hll_estimate", "ic_spread", "imm_portfolio", "max_reach_portfolio", "minhash_sketches", "reach_sketch",
-    "sample_rr_sets", "unique_reach",
+    "Coverage",
+    "HyperLogLog",
+    "MinHashSketches",
+    "Overlap",
+    "Portfolio",
+    "RRSets",
+    "ReachEstimate",
+    "SpreadEstimate",
+    "audience_graph",
+    "audience_overlap",
+    "estimate_reach",
+    "greedy_max_coverage",
+    "hll_estimate",
+    "ic_spread",
+    "imm_portfolio",
+    "max_reach_portfolio",
+    "minhash_sketches",
+    "reach_sketch",
+    "sample_rr_sets",
+    "unique_reach",
 ]

@@ -13,7 +13,8 @@ def check_audience(audience: object) -> Graph:
     if not isinstance(audience, Graph):
         raise GraphInputError(
             f"audience must be an engine.Graph whose row u lists u's followers, got {type(audience).__name__}; "
-            "build it with engine.influence.audience_graph(follow_src, follow_dst, n_nodes=n).")
+            "build it with engine.influence.audience_graph(follow_src, follow_dst, n_nodes=n)."
+        )
     if not audience.directed:
         raise GraphInputError("audience must be a directed graph (row u = followers of u); got an undirected one.")
     return audience
@@ -37,8 +38,10 @@ def check_mask(mask, n_nodes: int, name: str = "candidates") -> np.ndarray:
         return np.ones(n_nodes, dtype=np.bool_)
     arr = np.asarray(mask)
     if arr.dtype != np.bool_ or arr.shape != (n_nodes,):
-        raise GraphInputError(f"{name} must be a boolean mask of shape ({n_nodes},), got {arr.dtype}{arr.shape}; "
-                              "pass None to allow every account.")
+        raise GraphInputError(
+            f"{name} must be a boolean mask of shape ({n_nodes},), got {arr.dtype}{arr.shape}; "
+            "pass None to allow every account."
+        )
     return np.ascontiguousarray(arr)
 
 
@@ -58,8 +61,10 @@ def check_costs(costs, budget, n_nodes: int) -> tuple[np.ndarray, float]:
         raise GraphInputError(f"costs must have one value per node ({n_nodes}), got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         bad = int(np.flatnonzero(~np.isfinite(arr) | (arr <= 0))[0])
-        raise GraphInputError(f"costs must be finite and > 0; node {bad} has cost {arr[bad]}. "
-                              "Exclude such nodes with the candidates mask instead.")
+        raise GraphInputError(
+            f"costs must be finite and > 0; node {bad} has cost {arr[bad]}. "
+            "Exclude such nodes with the candidates mask instead."
+        )
     return arr, budget
 
 

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel
+from .._splitmix import mix64, next_uniform, seed_key
 from ..errors import GraphInputError
 from ..graph import Graph
 from ._checks import check_audience, check_costs, check_mask, check_nodes, check_positive_int
-from .._splitmix import mix64, next_uniform, seed_key
 from .portfolio import BUDGET_GUARANTEE, Portfolio, greedy_max_coverage
 
 
@@ -97,8 +97,16 @@ class RRSets:
         return self.n_nodes * f, self.n_nodes * math.sqrt(f * (1.0 - f) / self.count)
 
 
-def sample_rr_sets(audience: Graph, count: int, *, probability=0.1, seed: int = 0, start: int = 0,
-                   _follows: Graph | None = None, _stream: int = 13) -> RRSets:
+def sample_rr_sets(
+    audience: Graph,
+    count: int,
+    *,
+    probability=0.1,
+    seed: int = 0,
+    start: int = 0,
+    _follows: Graph | None = None,
+    _stream: int = 13,
+) -> RRSets:
     """Draw ``count`` RR sets (indices ``start .. start + count - 1`` of the stream for ``seed``).
 
     Parameters
@@ -118,8 +126,9 @@ def sample_rr_sets(audience: Graph, count: int, *, probability=0.1, seed: int = 
     audience = check_audience(audience)
     p = _check_probability(probability)
     follows = _follows if _follows is not None else audience.transpose()
-    members, offsets = _rr_generate(follows.indptr, follows.indices, p, seed_key(seed, _stream),
-                                    int(start), int(count), audience.n_nodes)
+    members, offsets = _rr_generate(
+        follows.indptr, follows.indices, p, seed_key(seed, _stream), int(start), int(count), audience.n_nodes
+    )
     return RRSets(offsets, members, audience.n_nodes)
 
 
@@ -230,9 +239,20 @@ def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
-def imm_portfolio(audience: Graph, k: int, *, probability=0.1, epsilon: float = 0.2, ell: float = 1.0,
-                  seed: int = 0, candidates=None, costs=None, budget=None, eval_rr_sets: int | None = None,
-                  max_rr_sets: int = 20_000_000) -> Portfolio:
+def imm_portfolio(
+    audience: Graph,
+    k: int,
+    *,
+    probability=0.1,
+    epsilon: float = 0.2,
+    ell: float = 1.0,
+    seed: int = 0,
+    candidates=None,
+    costs=None,
+    budget=None,
+    eval_rr_sets: int | None = None,
+    max_rr_sets: int = 20_000_000,
+) -> Portfolio:
     """Choose up to ``k`` seed accounts maximising expected independent-cascade spread (IMM).
 
     Parameters
@@ -282,12 +302,22 @@ def imm_portfolio(audience: Graph, k: int, *, probability=0.1, epsilon: float = 
         raise GraphInputError(f"ell must be > 0, got {ell}.")
     n = audience.n_nodes
     mask = check_mask(candidates, n)
-    cost_arr, bud = check_costs(costs, budget, n)
+    cost_arr, _bud = check_costs(costs, budget, n)
     n_c = int(mask.sum())
     if n == 0 or n_c == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Portfolio(empty, np.zeros(0), np.zeros(0), 0.0, 0.0, "spread", 0.0, np.zeros(0), "greedy",
-                         {"method": "IMM", "theta": 0, "note": "no candidate accounts"})
+        return Portfolio(
+            empty,
+            np.zeros(0),
+            np.zeros(0),
+            0.0,
+            0.0,
+            "spread",
+            0.0,
+            np.zeros(0),
+            "greedy",
+            {"method": "IMM", "theta": 0, "note": "no candidate accounts"},
+        )
     follows = audience.transpose()
     eps, ell_f = float(epsilon), float(ell)
     log_n = math.log(max(n, 2))
@@ -296,17 +326,19 @@ def imm_portfolio(audience: Graph, k: int, *, probability=0.1, epsilon: float = 
     eps_p = math.sqrt(2.0) * eps
 
     def draw(count, stream, start=0):
-        return sample_rr_sets(audience, count, probability=probability, seed=seed, start=start,
-                              _follows=follows, _stream=stream)
+        return sample_rr_sets(
+            audience, count, probability=probability, seed=seed, start=start, _follows=follows, _stream=stream
+        )
 
     # Sampling phase: a lower bound LB of OPT (Tang et al. 2015, Algorithm 2).
-    lam_p = (2.0 + 2.0 * eps_p / 3.0) * (lcnk + ell_p * log_n + math.log(max(math.log2(n), 1.0))) * n / eps_p ** 2
+    lam_p = (2.0 + 2.0 * eps_p / 3.0) * (lcnk + ell_p * log_n + math.log(max(math.log2(n), 1.0))) * n / eps_p**2
     lb = 1.0
-    parts_m, parts_o = [], []
+    parts_m: list[np.ndarray] = []
+    parts_o: list[np.ndarray] = []
     have = 0
     capped = False
     for i in range(1, max(int(math.log2(n)), 1)):
-        x = n / 2.0 ** i
+        x = n / 2.0**i
         theta_i = int(math.ceil(lam_p / x))
         if theta_i > max_rr_sets:
             theta_i, capped = max_rr_sets, True
@@ -326,7 +358,7 @@ def imm_portfolio(audience: Graph, k: int, *, probability=0.1, epsilon: float = 
     del parts_m, parts_o
     alpha = math.sqrt(ell_p * log_n + math.log(2))
     beta = math.sqrt((1 - 1 / math.e) * (lcnk + ell_p * log_n + math.log(2)))
-    lam_star = 2.0 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / eps ** 2
+    lam_star = 2.0 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / eps**2
     theta = max(int(math.ceil(lam_star / lb)), 1)
     if theta > max_rr_sets:
         theta, capped = max_rr_sets, True
@@ -342,13 +374,29 @@ def imm_portfolio(audience: Graph, k: int, *, probability=0.1, epsilon: float = 
     total, se = ev.spread(seeds) if seeds.size else (0.0, 0.0)
     base = BUDGET_GUARANTEE if budget is not None else 1.0 - 1.0 / math.e
     return Portfolio(
-        nodes=seeds, marginal_gain=gains, cumulative=np.cumsum(gains), total=float(total), std_error=float(se),
-        objective="spread", guarantee=0.0 if capped else max(base - eps, 0.0), cost=cost_arr[seeds],
+        nodes=seeds,
+        marginal_gain=gains,
+        cumulative=np.cumsum(gains),
+        total=float(total),
+        std_error=float(se),
+        objective="spread",
+        guarantee=0.0 if capped else max(base - eps, 0.0),
+        cost=cost_arr[seeds],
         strategy=cov.strategy,
-        details={"method": "IMM (RR sets)", "probability": "wc" if p < 0 else p, "epsilon": eps, "ell": ell_f,
-                 "theta": int(theta), "lower_bound": float(lb), "eval_rr_sets": int(ev.count),
-                 "eval_rr_entries": int(ev.members.shape[0]), "capped": capped, "seed": int(seed), "k": int(k),
-                 "budget": None if budget is None else float(budget)},
+        details={
+            "method": "IMM (RR sets)",
+            "probability": "wc" if p < 0 else p,
+            "epsilon": eps,
+            "ell": ell_f,
+            "theta": int(theta),
+            "lower_bound": float(lb),
+            "eval_rr_sets": int(ev.count),
+            "eval_rr_entries": int(ev.members.shape[0]),
+            "capped": capped,
+            "seed": int(seed),
+            "k": int(k),
+            "budget": None if budget is None else float(budget),
+        },
     )
 
 
@@ -399,8 +447,7 @@ def ic_spread(audience: Graph, seeds, *, probability=0.1, n_sim: int = 1000, see
     n_sim = check_positive_int(n_sim, "n_sim")
     seeds = check_nodes(seeds, audience.n_nodes, "seeds")
     indeg = np.bincount(audience.indices, minlength=audience.n_nodes).astype(np.int64)
-    out = _ic_simulate(audience.indptr, audience.indices, indeg, p, seeds, n_sim, seed_key(seed, 21),
-                       audience.n_nodes)
+    out = _ic_simulate(audience.indptr, audience.indices, indeg, p, seeds, n_sim, seed_key(seed, 21), audience.n_nodes)
     se = float(out.std(ddof=1) / math.sqrt(n_sim)) if n_sim > 1 else float("nan")
     return SpreadEstimate(float(out.mean()), se, out)
 

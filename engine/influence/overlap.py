@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import parallel_kernel, prange
+from .._splitmix import mix64, seed_key
 from ..errors import GraphInputError
 from ..graph import Graph, from_edges
 from ._checks import check_audience, check_nodes, check_positive_int
-from .._splitmix import mix64, seed_key
 
 _UMAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -64,8 +64,7 @@ def audience_graph(follow_src, follow_dst, *, n_nodes: int | None = None, node_i
     >>> g.indices[g.indptr[0]:g.indptr[1]].tolist()
     [1, 2]
     """
-    return from_edges(follow_dst, follow_src, n_nodes=n_nodes, node_ids=node_ids, directed=True,
-                      self_loops="drop")
+    return from_edges(follow_dst, follow_src, n_nodes=n_nodes, node_ids=node_ids, directed=True, self_loops="drop")
 
 
 @dataclass(frozen=True)

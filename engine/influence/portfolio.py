@@ -68,9 +68,16 @@ class Coverage:
     evaluations: int
 
 
-def greedy_max_coverage(indptr: np.ndarray, indices: np.ndarray, n_elements: int, k: int, *,
-                        candidates: np.ndarray | None = None, costs: np.ndarray | None = None,
-                        budget: float | None = None) -> Coverage:
+def greedy_max_coverage(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    n_elements: int,
+    k: int,
+    *,
+    candidates: np.ndarray | None = None,
+    costs: np.ndarray | None = None,
+    budget: float | None = None,
+) -> Coverage:
     """Lazy greedy maximum coverage over a CSR set system.
 
     Parameters
@@ -109,8 +116,14 @@ def greedy_max_coverage(indptr: np.ndarray, indices: np.ndarray, n_elements: int
                 sel = np.array([best], dtype=np.int64)
                 gains = np.array([int(sizes[best])], dtype=np.int64)
                 strategy = "best-single"
-    return Coverage(sel, gains, int(gains.sum()), float(cost_arr[sel].sum()) if budget is not None else float(sel.size),
-                    strategy, int(evals))
+    return Coverage(
+        sel,
+        gains,
+        int(gains.sum()),
+        float(cost_arr[sel].sum()) if budget is not None else float(sel.size),
+        strategy,
+        int(evals),
+    )
 
 
 @kernel
@@ -124,12 +137,12 @@ def _heap_less(kp, kv, i, j):
 @kernel
 def _sift_down(kp, kv, size, i):
     while True:
-        l = 2 * i + 1
-        if l >= size:
+        left = 2 * i + 1
+        if left >= size:
             return
-        c = l
-        r = l + 1
-        if r < size and _heap_less(kp, kv, l, r):
+        c = left
+        r = left + 1
+        if r < size and _heap_less(kp, kv, left, r):
             c = r
         if _heap_less(kp, kv, i, c):
             tp = kp[i]
@@ -249,8 +262,10 @@ class Portfolio:
 
     def as_rows(self) -> list[dict]:
         """One dict per chosen account: rank, node, marginal gain, cumulative, cost."""
-        return [{"rank": i + 1, "node": int(u), "marginal_gain": float(g), "cumulative": float(c), "cost": float(x)}
-                for i, (u, g, c, x) in enumerate(zip(self.nodes, self.marginal_gain, self.cumulative, self.cost))]
+        return [
+            {"rank": i + 1, "node": int(u), "marginal_gain": float(g), "cumulative": float(c), "cost": float(x)}
+            for i, (u, g, c, x) in enumerate(zip(self.nodes, self.marginal_gain, self.cumulative, self.cost))
+        ]
 
 
 def max_reach_portfolio(audience: Graph, k: int, *, candidates=None, costs=None, budget=None) -> Portfolio:
@@ -286,15 +301,25 @@ def max_reach_portfolio(audience: Graph, k: int, *, candidates=None, costs=None,
     """
     audience = check_audience(audience)
     n = audience.n_nodes
-    cov = greedy_max_coverage(audience.indptr, audience.indices, n, k, candidates=candidates,
-                              costs=costs, budget=budget)
+    cov = greedy_max_coverage(
+        audience.indptr, audience.indices, n, k, candidates=candidates, costs=costs, budget=budget
+    )
     cost_arr = check_costs(costs, budget, n)[0]
     gains = cov.gains.astype(np.float64)
     return Portfolio(
-        nodes=cov.nodes, marginal_gain=gains, cumulative=np.cumsum(gains), total=float(cov.covered), std_error=0.0,
-        objective="reach", guarantee=BUDGET_GUARANTEE if budget is not None else GREEDY_GUARANTEE,
-        cost=cost_arr[cov.nodes], strategy=cov.strategy,
-        details={"method": "lazy greedy (CELF)" + (", cost-effective" if costs is not None else ""),
-                 "evaluations": cov.evaluations, "k": int(k),
-                 "budget": None if budget is None else float(budget)},
+        nodes=cov.nodes,
+        marginal_gain=gains,
+        cumulative=np.cumsum(gains),
+        total=float(cov.covered),
+        std_error=0.0,
+        objective="reach",
+        guarantee=BUDGET_GUARANTEE if budget is not None else GREEDY_GUARANTEE,
+        cost=cost_arr[cov.nodes],
+        strategy=cov.strategy,
+        details={
+            "method": "lazy greedy (CELF)" + (", cost-effective" if costs is not None else ""),
+            "evaluations": cov.evaluations,
+            "k": int(k),
+            "budget": None if budget is None else float(budget),
+        },
     )

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel, parallel_kernel, prange
+from .._splitmix import mix64, seed_key
 from ..errors import GraphInputError
 from ..graph import Graph
 from ._checks import check_audience, check_nodes, check_positive_int
-from .._splitmix import mix64, seed_key
 
 
 def unique_reach(audience: Graph, nodes) -> int:
@@ -92,7 +92,7 @@ class ReachEstimate:
 
     @property
     def relative_error(self) -> float:
-        return 1.04 / math.sqrt(2 ** self.p)
+        return 1.04 / math.sqrt(2**self.p)
 
 
 @dataclass(frozen=True)

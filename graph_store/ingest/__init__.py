@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Literal
 
 import pyarrow as pa
 
@@ -42,13 +43,13 @@ from ..errors import InputRejected, RowIssue, StoreError
 from ..schema import TableBatch
 from ._blocks import head_bytes
 from ._convert import Piece, convert
-from ._errors import FileRejected
-from ._paths import RejectsPathError, check_rejects_path
 from ._edgelists import read_higgs, read_snap
+from ._errors import FileRejected
 from ._gml import read_gml
 from ._graphml import read_graphml
-from ._report import FileStats, LoadReport, RejectsWriter
 from ._parquet import read_parquet
+from ._paths import RejectsPathError, check_rejects_path
+from ._report import FileStats, LoadReport, RejectsWriter
 from ._tabular import read_csv, read_jsonl
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
@@ -99,8 +100,9 @@ def detect_format(path: PathLike) -> str:
         return "snap"
     if b"," in first or b"\t" in first:
         return "csv"
-    raise FileRejected(p, None, None, "cannot tell the file's format; pass --format "
-                                      "csv|parquet|jsonl|snap|higgs|x-api-v2|gml|graphml")
+    raise FileRejected(
+        p, None, None, "cannot tell the file's format; pass --format csv|parquet|jsonl|snap|higgs|x-api-v2|gml|graphml"
+    )
 
 
 def _paths(v: Paths) -> list[str]:
@@ -128,7 +130,7 @@ def _reader(path: str, table: str, fmt: str, tm: TableMapping, stats: FileStats,
         return read_parquet(path, table, tm, stats, path)
     if fmt == "jsonl":
         return read_jsonl(path, table, tm, stats, path)
-    refuse = lambda msg: FileRejected(path, None, None, msg)  # noqa: E731
+    refuse = lambda msg: FileRejected(path, None, None, msg)
     if fmt == "snap":
         if table == "accounts":
             raise refuse("a SNAP edge list holds edges; give it as --follows or --interactions")
@@ -188,11 +190,19 @@ class _unreadable_refused:
 _END = object()
 
 
-def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, interactions: Paths = None,
-               format: Format = "auto", on_error: Literal["fail", "skip"] = "fail",
-               rejects: PathLike | None = None, columns: Mapping | PathLike | list[str] | None = None,
-               kind: str | None = None, progress: Callable[[FileStats, int, int], None] | None = None
-               ) -> LoadReport:
+def load_files(
+    store: Store,
+    *,
+    accounts: Paths = None,
+    follows: Paths = None,
+    interactions: Paths = None,
+    format: Format = "auto",
+    on_error: Literal["fail", "skip"] = "fail",
+    rejects: PathLike | None = None,
+    columns: Mapping | PathLike | list[str] | None = None,
+    kind: str | None = None,
+    progress: Callable[[FileStats, int, int], None] | None = None,
+) -> LoadReport:
     """Read input files, validate every row and write them to ``store`` in one transaction.
 
     Parameters
@@ -229,11 +239,16 @@ def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, i
         from ._convert import KIND_SPELLINGS
 
         if kind.strip().lower() not in KIND_SPELLINGS:
-            raise MappingError(f"--kind {kind!r} is not an interaction kind; use one of "
-                               f"{', '.join(sorted(set(KIND_SPELLINGS.values())))}")
+            raise MappingError(
+                f"--kind {kind!r} is not an interaction kind; use one of "
+                f"{', '.join(sorted(set(KIND_SPELLINGS.values())))}"
+            )
         mapping.for_table("interactions").options.defaults["kind"] = kind
-    inputs = [(t, p) for t, v in (("accounts", accounts), ("follows", follows), ("interactions", interactions))
-              for p in _paths(v)]
+    inputs = [
+        (t, p)
+        for t, v in (("accounts", accounts), ("follows", follows), ("interactions", interactions))
+        for p in _paths(v)
+    ]
     if not inputs:
         raise StoreError("nothing to load: give --accounts, --follows and/or --interactions")
     for _, p in inputs:
@@ -283,5 +298,16 @@ def load_files(store: Store, *, accounts: Paths = None, follows: Paths = None, i
     return LoadReport(all_stats, counts, writer.path)
 
 
-__all__ = ["FORMATS", "FileRejected", "FileStats", "LoadReport", "Mapping", "MappingError", "RejectsPathError",
-           "check_rejects_path", "detect_format", "load_files", "load_mapping"]
+__all__ = [
+    "FORMATS",
+    "FileRejected",
+    "FileStats",
+    "LoadReport",
+    "Mapping",
+    "MappingError",
+    "RejectsPathError",
+    "check_rejects_path",
+    "detect_format",
+    "load_files",
+    "load_mapping",
+]

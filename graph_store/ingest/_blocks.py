@@ -10,11 +10,13 @@ without a Python loop per row.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -58,7 +60,7 @@ class RawBlock:
     total: int
 
 
-def open_binary(path: str | os.PathLike) -> tuple[BinaryIO, BinaryIO]:
+def open_binary(path: str | os.PathLike) -> tuple[io.BufferedIOBase, BinaryIO]:
     """Open ``path`` for reading, transparently gunzipping it.
 
     Returns ``(reader, raw)``: ``raw.tell()`` gives the bytes consumed of the
@@ -77,7 +79,7 @@ def is_gzip(path: str | os.PathLike) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def read_checked(reader: BinaryIO, raw: BinaryIO, n: int, path: str | os.PathLike) -> bytes:
+def read_checked(reader: io.BufferedIOBase, raw: BinaryIO, n: int, path: str | os.PathLike) -> bytes:
     """``reader.read(n)``, turning a corrupt or truncated gzip stream into a :class:`FileRejected`.
 
     The message names the file, the byte offset reached in the compressed file and the reason.
@@ -137,8 +139,14 @@ def _last_record_end(buf: bytes, quote: int | None) -> int:
     return -1
 
 
-def iter_blocks(path: str | os.PathLike, *, quote: int | None = None, skip_bytes: int = 0,
-                first_line: int = 1, block_size: int | None = None) -> Iterator[RawBlock]:
+def iter_blocks(
+    path: str | os.PathLike,
+    *,
+    quote: int | None = None,
+    skip_bytes: int = 0,
+    first_line: int = 1,
+    block_size: int | None = None,
+) -> Iterator[RawBlock]:
     """Yield the file as blocks of complete lines (complete CSV records when ``quote`` is set).
 
     Parameters
@@ -211,8 +219,13 @@ def _check_line_lengths(buf: bytes, first_line: int, path: str | os.PathLike) ->
     at = _long_line(buf, MAX_LINE)
     if at >= 0:
         number = first_line + buf.count(b"\n", 0, at)
-        raise FileRejected(str(path), number, None, f"the line is longer than {MAX_LINE:,} bytes, the limit for one "
-                                                    "line (is the file binary, or not split into lines?)")
+        raise FileRejected(
+            str(path),
+            number,
+            None,
+            f"the line is longer than {MAX_LINE:,} bytes, the limit for one "
+            "line (is the file binary, or not split into lines?)",
+        )
 
 
 @dataclass
@@ -256,5 +269,5 @@ def utf8_error(raw: bytes) -> str | None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"invalid UTF-8 at byte {exc.start + 1} of the line ({raw[exc.start:exc.start + 1]!r})"
+        return f"invalid UTF-8 at byte {exc.start + 1} of the line ({raw[exc.start : exc.start + 1]!r})"
     return None

@@ -73,8 +73,11 @@ def check_year_range(ts: pa.Array, fld: str, add: Add) -> pa.Array:
     if not bad.any():
         return ts
     values = us.to_numpy(zero_copy_only=False)
-    add(bad, fld, lambda pos: [f"timestamp {np.datetime64(int(values[p]), 'us')} is outside the years 1 to 9999"
-                               for p in pos])
+    add(
+        bad,
+        fld,
+        lambda pos: [f"timestamp {np.datetime64(int(values[p]), 'us')} is outside the years 1 to 9999" for p in pos],
+    )
     return pc.if_else(pa.array(bad), pa.scalar(None, TIMESTAMP), ts)
 
 

@@ -10,16 +10,16 @@ piece; only the rows found bad are visited one by one, to write their
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import RowIssue
-from ._bounds import UNIX_MILLISECONDS_LIMIT, UNIX_SECONDS_LIMIT, check_no_nul, check_year_range, unix_to_timestamp
 from ..schema import ID_COLUMNS, INTERACTION_KINDS, KIND_ALIASES, SCHEMAS, TIMESTAMP
+from ._bounds import UNIX_MILLISECONDS_LIMIT, UNIX_SECONDS_LIMIT, check_no_nul, check_year_range, unix_to_timestamp
 
 _INT_RE = r"^\+?[0-9]{1,18}(\.0*)?$"
 _NEG_INT_RE = r"^-[0-9]+(\.0*)?$"
@@ -29,8 +29,10 @@ _UNIX_RE = r"^-?[0-9]{1,19}(\.[0-9]+)?$"
 _UNIX_MS_RE = _UNIX_RE
 _UNIX_S_MAX = UNIX_SECONDS_LIMIT
 _UNIX_MS_MAX = UNIX_MILLISECONDS_LIMIT
-_ISO_RE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
-           r"(Z|[+-][0-9]{2}:?[0-9]{2})?$")
+_ISO_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
 _ZONE_RE = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
 
 #: Every accepted spelling of a kind (lower case) -> canonical kind.
@@ -125,9 +127,12 @@ class _Checks:
         allpos = np.concatenate([p for p, _, _ in self.found])
         texts = dict(zip(allpos.tolist(), self.piece.text(allpos)))
         lines = self.piece.line_numbers()
-        out = [RowIssue(self.file, int(lines[p]), fld, r, texts[p])
-               for pos, fld, reasons in self.found for p, r in zip(pos.tolist(), reasons)]
-        out.sort(key=lambda i: i.line)
+        out = [
+            RowIssue(self.file, int(lines[p]), fld, r, texts[p])
+            for pos, fld, reasons in self.found
+            for p, r in zip(pos.tolist(), reasons)
+        ]
+        out.sort(key=lambda i: -1 if i.line is None else i.line)
         return out
 
 
@@ -150,9 +155,12 @@ def _short(v, limit: int = 60) -> str:
 
 def _text(arr: pa.Array) -> pa.Array:
     """Any raw column as strings, ASCII whitespace trimmed, empty -> null."""
-    if pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type):
-        arr = arr.cast(pa.string())
-    elif pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+    if (
+        pa.types.is_binary(arr.type)
+        or pa.types.is_large_binary(arr.type)
+        or pa.types.is_large_string(arr.type)
+        or pa.types.is_string_view(arr.type)
+    ):
         arr = arr.cast(pa.string())
     elif pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type).cast(pa.string())
@@ -174,8 +182,8 @@ def _bytes_of(s: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     bufs = v.buffers()
     if m == 0 or bufs[2] is None:
         return np.zeros(1, np.int64), np.zeros(0, np.uint8)
-    off = np.frombuffer(bufs[1], dtype=np.int32)[v.offset: v.offset + m + 1].astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8)[off[0]: off[-1]]
+    off = np.frombuffer(bufs[1], dtype=np.int32)[v.offset : v.offset + m + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[off[0] : off[-1]]
     return off - off[0], data
 
 
@@ -210,8 +218,11 @@ def _id_column(arr: pa.Array, fld: str, checks: _Checks, opts: TableOptions) -> 
     if pa.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
         integral = pc.and_(pc.and_(finite, pc.equal(pc.floor(arr), arr)), pc.less(pc.abs(arr), 2.0**63))
-        checks.add(pc.and_(pc.is_valid(arr), pc.invert(integral)), fld,
-                   lambda pos: [f"id {_short(v)} is not an integer of 64 bits; store ids as text" for v in _values(arr, pos)])
+        checks.add(
+            pc.and_(pc.is_valid(arr), pc.invert(integral)),
+            fld,
+            lambda pos: [f"id {_short(v)} is not an integer of 64 bits; store ids as text" for v in _values(arr, pos)],
+        )
         arr = pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64())
     out = _text(arr)
     if opts.ids == "lower":
@@ -228,8 +239,11 @@ def _count_column(arr: pa.Array, fld: str, checks: _Checks) -> pa.Array:
         return pc.if_else(pc.less(arr, 0), pa.scalar(None, pa.int64()), arr)
     if pa.types.is_floating(arr.type):
         ok = pc.and_(pc.and_(pc.is_finite(arr), pc.equal(pc.floor(arr), arr)), pc.less(pc.abs(arr), 2.0**63))
-        checks.add(pc.and_(pc.is_valid(arr), pc.invert(ok)), fld,
-                   lambda pos: [f"count {_short(v)} is not an integer of 64 bits" for v in _values(arr, pos)])
+        checks.add(
+            pc.and_(pc.is_valid(arr), pc.invert(ok)),
+            fld,
+            lambda pos: [f"count {_short(v)} is not an integer of 64 bits" for v in _values(arr, pos)],
+        )
         checks.add(pc.less(arr, 0), fld, lambda pos: [f"negative count {v:g}" for v in _values(arr, pos)])
         good = pc.and_(ok, pc.greater_equal(arr, 0))
         return pc.if_else(good, arr, pa.scalar(None, arr.type)).cast(pa.int64())
@@ -237,8 +251,11 @@ def _count_column(arr: pa.Array, fld: str, checks: _Checks) -> pa.Array:
     neg = pc.match_substring_regex(s, _NEG_INT_RE)
     checks.add(neg, fld, lambda pos: [f"negative count {v}" for v in _values(s, pos)])
     ok = pc.match_substring_regex(s, _INT_RE)
-    checks.add(pc.and_(pc.is_valid(s), pc.invert(ok)), fld,
-               lambda pos: [f"count {_short(v)} is not a non-negative integer" for v in _values(s, pos)])
+    checks.add(
+        pc.and_(pc.is_valid(s), pc.invert(ok)),
+        fld,
+        lambda pos: [f"count {_short(v)} is not a non-negative integer" for v in _values(s, pos)],
+    )
     digits = pc.replace_substring_regex(s, r"\.0*$", "")
     digits = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
     return digits.cast(pa.int64())
@@ -271,13 +288,19 @@ def _weight_column(arr: pa.Array, checks: _Checks) -> pa.Array:
     else:
         s = _text(arr)
         ok = pc.is_valid(s) if _all_plain_decimals(s) else pc.match_substring_regex(s, _FLOAT_RE)
-        checks.add(pc.and_(pc.is_valid(s), pc.invert(ok)), "weight",
-                   lambda pos: [f"bad weight {_short(v)}: must be a positive number" for v in _values(s, pos)])
+        checks.add(
+            pc.and_(pc.is_valid(s), pc.invert(ok)),
+            "weight",
+            lambda pos: [f"bad weight {_short(v)}: must be a positive number" for v in _values(s, pos)],
+        )
         w = pc.if_else(ok, s, pa.scalar(None, pa.string())).cast(pa.float64())
         orig = s
     good = pc.and_(pc.is_finite(w), pc.greater(w, 0))
-    checks.add(pc.and_(pc.is_valid(w), pc.invert(good)), "weight",
-               lambda pos: [f"bad weight {_short(v)}: must be a positive finite number" for v in _values(orig, pos)])
+    checks.add(
+        pc.and_(pc.is_valid(w), pc.invert(good)),
+        "weight",
+        lambda pos: [f"bad weight {_short(v)}: must be a positive finite number" for v in _values(orig, pos)],
+    )
     return pc.if_else(good, w, pa.scalar(None, pa.float64()))
 
 
@@ -286,7 +309,8 @@ def _strict_cast(s: pa.Array, typ: pa.DataType) -> tuple[pa.Array, np.ndarray]:
     try:
         return s.cast(typ), np.zeros(len(s), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        vals, failed = [], np.zeros(len(s), dtype=bool)
+        vals: list[object] = []
+        failed = np.zeros(len(s), dtype=bool)
         for i, v in enumerate(s.to_pylist()):  # error path: this piece holds a bad value
             if v is None:
                 vals.append(None)
@@ -330,20 +354,32 @@ def _parse_timestamps(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
     if fmt in ("auto", "iso"):
         # fast path: every value is ISO 8601 with a zone (e.g. ...Z).  No value can then be unix seconds
         # (those have no '-' after the sign), so the general path below would parse exactly these casts.
-        if _all_iso_z(s) or (pc.all(pc.match_substring_regex(s, _ISO_RE)).as_py() is not False
-                             and pc.all(pc.match_substring_regex(s, _ZONE_RE)).as_py() is not False):
+        if _all_iso_z(s) or (
+            pc.all(pc.match_substring_regex(s, _ISO_RE)).as_py() is not False
+            and pc.all(pc.match_substring_regex(s, _ZONE_RE)).as_py() is not False
+        ):
             z_vals, z_fail = _strict_cast(s, pa.timestamp("us", "UTC"))
             z_vals = pa.Array.from_buffers(TIMESTAMP, n, z_vals.buffers(), z_vals.null_count)
-            checks.add(z_fail, fld, lambda pos: [f"unparsable timestamp {_short(v)} (expected "
-                                                 f"{'ISO 8601 or unix seconds' if fmt == 'auto' else 'ISO 8601'})"
-                                                 for v in _values(s, pos)])
+            checks.add(
+                z_fail,
+                fld,
+                lambda pos: [
+                    f"unparsable timestamp {_short(v)} (expected "
+                    f"{'ISO 8601 or unix seconds' if fmt == 'auto' else 'ISO 8601'})"
+                    for v in _values(s, pos)
+                ],
+            )
             return pc.if_else(pa.array(z_fail), null_ts, z_vals) if z_fail.any() else z_vals
     if fmt in ("auto", "unix", "unix_ms", "iso"):
-        is_unix = (pc.match_substring_regex(s, _UNIX_MS_RE if fmt == "unix_ms" else _UNIX_RE) if fmt != "iso"
-                   else pa.array(np.zeros(n, bool)))
+        is_unix = (
+            pc.match_substring_regex(s, _UNIX_MS_RE if fmt == "unix_ms" else _UNIX_RE)
+            if fmt != "iso"
+            else pa.array(np.zeros(n, bool))
+        )
         is_iso = pc.match_substring_regex(s, _ISO_RE) if fmt in ("auto", "iso") else pa.array(np.zeros(n, bool))
-        out = unix_to_timestamp(pc.if_else(is_unix, s, pa.scalar(None, pa.string())).cast(pa.float64()), fmt, fld,
-                                checks.add)
+        out = unix_to_timestamp(
+            pc.if_else(is_unix, s, pa.scalar(None, pa.string())).cast(pa.float64()), fmt, fld, checks.add
+        )
         failed = np.zeros(n, dtype=bool)
         if _np_mask(is_iso, n).any():
             zoned = pc.and_(is_iso, pc.match_substring_regex(s, _ZONE_RE))
@@ -355,8 +391,12 @@ def _parse_timestamps(arr: pa.Array, fld: str, checks: _Checks, fmt: str) -> pa.
             failed = z_fail | p_fail
         recognised = _np_mask(pc.or_(is_unix, is_iso), n)
         bad = (_np_mask(pc.is_valid(s), n) & ~recognised) | failed
-        expect = {"auto": "ISO 8601 or unix seconds", "unix": "unix seconds", "unix_ms": "unix milliseconds",
-                  "iso": "ISO 8601"}[fmt]
+        expect = {
+            "auto": "ISO 8601 or unix seconds",
+            "unix": "unix seconds",
+            "unix_ms": "unix milliseconds",
+            "iso": "ISO 8601",
+        }[fmt]
     else:
         out = pc.strptime(s, format=fmt, unit="us", error_is_null=True)
         bad = _np_mask(pc.and_(pc.is_valid(s), pc.is_null(out)), n)
@@ -385,13 +425,19 @@ def _kind_column(arr: pa.Array | None, n: int, checks: _Checks, default: str | N
     missing = pc.is_null(pc.take(words, enc.indices))
     checks.add(missing, "kind", "missing interaction kind (give a kind column or --kind)")
     unknown = pc.and_(pc.invert(missing), pc.is_null(kind))
-    checks.add(unknown, "kind", lambda pos: [
-        f"unknown interaction kind {_short(v)} (expected one of {', '.join(INTERACTION_KINDS)}, "
-        f"or an alias such as RT, MT, RE, retweeted, quoted)" for v in _values(s, pos)])
+    checks.add(
+        unknown,
+        "kind",
+        lambda pos: [
+            f"unknown interaction kind {_short(v)} (expected one of {', '.join(INTERACTION_KINDS)}, "
+            f"or an alias such as RT, MT, RE, retweeted, quoted)"
+            for v in _values(s, pos)
+        ],
+    )
     return kind
 
 
-_TAG_SEPARATORS = b"#\t\n\x0c\r ,;|"   # the bytes of the regex class [#\s,;|]
+_TAG_SEPARATORS = b"#\t\n\x0c\r ,;|"  # the bytes of the regex class [#\s,;|]
 
 
 def _single_separator(s: pa.Array) -> str | None:
@@ -414,7 +460,7 @@ def _single_separator(s: pa.Array) -> str | None:
     c = present[0] if present else ord(" ")
     others = hist.copy()
     others[c] = 0
-    if others[:0x21].any() or others[0x7f:].any():  # controls, space, DEL or non-ASCII bytes
+    if others[:0x21].any() or others[0x7F:].any():  # controls, space, DEL or non-ASCII bytes
         return None
     if present:
         if data[off[:-1]].__eq__(c).any() or data[off[1:] - 1].__eq__(c).any():
@@ -440,8 +486,7 @@ def _hashtags_column(arr: pa.Array) -> pa.Array:
     return pc.split_pattern(s, " ")
 
 
-def convert(piece: Piece, opts: TableOptions, file: str
-            ) -> tuple[pa.RecordBatch, list[RowIssue], np.ndarray]:
+def convert(piece: Piece, opts: TableOptions, file: str) -> tuple[pa.RecordBatch, list[RowIssue], np.ndarray]:
     """Validate and convert one piece to the canonical schema of its table.
 
     Returns the batch of good rows (canonical schema) and one issue per bad row

@@ -7,7 +7,7 @@ reported, the rest become canonical columns for :func:`_convert.convert`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -20,8 +20,9 @@ from ._report import FileStats
 from ._tabular import LineBlocks
 
 
-def _split(path: str, stats: FileStats, file: str, allowed: tuple[int, ...], expect: str
-           ) -> Iterator[tuple[list[RowIssue], list[pa.Array] | None, np.ndarray, pa.Array]]:
+def _split(
+    path: str, stats: FileStats, file: str, allowed: tuple[int, ...], expect: str
+) -> Iterator[tuple[list[RowIssue], list[pa.Array] | None, np.ndarray, pa.Array]]:
     for issues, values, trimmed, numbers in LineBlocks(path, stats, file, comments=True):
         if len(values) == 0:
             if issues:
@@ -32,13 +33,20 @@ def _split(path: str, stats: FileStats, file: str, allowed: tuple[int, ...], exp
         ok = np.isin(nf, allowed)
         if not ok.all():
             for i in np.flatnonzero(~ok).tolist():
-                issues.append(RowIssue(file, int(numbers[i]), None,
-                                       f"wrong column count: expected {expect}, found {int(nf[i])}",
-                                       decode_text(values[i].as_py())))
+                issues.append(
+                    RowIssue(
+                        file,
+                        int(numbers[i]),
+                        None,
+                        f"wrong column count: expected {expect}, found {int(nf[i])}",
+                        decode_text(values[i].as_py()),
+                    )
+                )
             keep = pa.array(ok)
             parts, values, numbers, nf = parts.filter(keep), values.filter(keep), numbers[ok], nf[ok]
-        cols = [pc.list_element(parts, k) if (nf > k).all() else _element_or_null(parts, k)
-                for k in range(max(allowed))]
+        cols = [
+            pc.list_element(parts, k) if (nf > k).all() else _element_or_null(parts, k) for k in range(max(allowed))
+        ]
         yield issues, cols, numbers, values
 
 

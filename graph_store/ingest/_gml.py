@@ -51,7 +51,7 @@ def _tokens(data: bytes, file: str) -> Iterator[tuple[int, str, str]]:
 
 def _parse_list(tokens: Iterator, file: str, closing: bool, opened: int | None) -> list:
     """``[(line, key, value)]`` up to the matching ``]`` (or the end of the file at top level)."""
-    out = []
+    out: list[tuple[int, str, object]] = []
     for line, kind, text in tokens:
         if kind == "]":
             if not closing:
@@ -82,8 +82,9 @@ def parse_gml(path: str, file: str) -> ParsedGraph:
     top = _parse_list(_tokens(data, file), file, False, None)
     graphs = [(line, v) for line, k, v in top if k == "graph"]
     if len(graphs) != 1 or not isinstance(graphs[0][1], list):
-        raise FileRejected(file, graphs[1][0] if len(graphs) > 1 else None, "graph",
-                           "a GML file needs exactly one 'graph [ ... ]'")
+        raise FileRejected(
+            file, graphs[1][0] if len(graphs) > 1 else None, "graph", "a GML file needs exactly one 'graph [ ... ]'"
+        )
     items = graphs[0][1]
     directed = any(k == "directed" and v == "1" for _, k, v in items)
     g = ParsedGraph(directed=directed)

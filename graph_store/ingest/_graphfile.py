@@ -63,9 +63,18 @@ def graph_pieces(graph: ParsedGraph, table: str, kind: str | None, file: str) ->
         bad = [(name, v) for name, v in (("source", s), ("target", t)) if v is None or v not in account_of]
         if bad:
             name, v = bad[0]
-            issues.append(RowIssue(file, line, name, "edge without a source or target" if v is None
-                                   else f"edge {name} {v!r} is not the id of a node in the file"))
+            issues.append(
+                RowIssue(
+                    file,
+                    line,
+                    name,
+                    "edge without a source or target"
+                    if v is None
+                    else f"edge {name} {v!r} is not the id of a node in the file",
+                )
+            )
             continue
+        assert s is not None and t is not None  # an edge without both ends was rejected just above
         pairs = [(s, t)] if graph.directed or table == "interactions" else [(s, t), (t, s)]
         for a, b in pairs:
             src.append(account_of[a])

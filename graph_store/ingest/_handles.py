@@ -13,6 +13,7 @@ there the id-keyed account appears beside the ``@username`` one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -42,8 +43,12 @@ def resolve_handles(mentions: pa.Table, pairs: list[pa.Table], stats: FileStats)
     if known.num_rows:
         known = known.group_by("username").aggregate([("uid", "min")]).rename_columns(["username", "uid"])
     order = pa.array(np.arange(mentions.num_rows, dtype=np.int64))
-    keys = mentions.select(["username"]).append_column("order", order).join(known, "username",
-                                                                            join_type="left outer").sort_by("order")
+    keys = (
+        mentions.select(["username"])
+        .append_column("order", order)
+        .join(known, "username", join_type="left outer")
+        .sort_by("order")
+    )
     uid = keys.column("uid").combine_chunks()
     unresolved = pc.is_null(uid)
     n_unresolved = pc.sum(unresolved.cast(pa.int64())).as_py() or 0
@@ -52,13 +57,39 @@ def resolve_handles(mentions: pa.Table, pairs: list[pa.Table], stats: FileStats)
     if n_unresolved:
         stats.keyed_by_handle += int(n_unresolved)
         missing = pc.unique(names.filter(unresolved))
-        yield Piece("accounts", {"id": pc.binary_join_element_wise(HANDLE_PREFIX, missing, ""), "handle": missing,
-                                 "platform": pa.array(["x"] * len(missing), S)},
-                    np.zeros(len(missing), dtype=np.int64), lambda pos, _m=missing: [str(v) for v in _m.take(pos)],
-                    names={"id": "entities.mentions.username", "handle": "entities.mentions.username"})
+        yield Piece(
+            "accounts",
+            {
+                "id": pc.binary_join_element_wise(HANDLE_PREFIX, missing, ""),
+                "handle": missing,
+                "platform": pa.array(["x"] * len(missing), S),
+            },
+            np.zeros(len(missing), dtype=np.int64),
+            partial(_value_text, missing),
+            names={"id": "entities.mentions.username", "handle": "entities.mentions.username"},
+        )
     lines = np.asarray(mentions.column("line").to_numpy(), dtype=np.int64)
-    yield Piece("interactions", {
-        "source": mentions.column("source"), "target": target, "kind": pa.array(["mention"] * mentions.num_rows, S),
-        "ts": mentions.column("ts"), "post_id": mentions.column("post_id"), "hashtags": mentions.column("hashtags"),
-    }, lines, lambda pos, _m=mentions: [str(r) for r in _m.take(pa.array(np.asarray(pos))).to_pylist()],
-        names={"target": "entities.mentions.username"})
+    yield Piece(
+        "interactions",
+        {
+            "source": mentions.column("source"),
+            "target": target,
+            "kind": pa.array(["mention"] * mentions.num_rows, S),
+            "ts": mentions.column("ts"),
+            "post_id": mentions.column("post_id"),
+            "hashtags": mentions.column("hashtags"),
+        },
+        lines,
+        partial(_row_text, mentions),
+        names={"target": "entities.mentions.username"},
+    )
+
+
+def _value_text(arr: pa.Array, pos: np.ndarray) -> list[str]:
+    """The values of ``arr`` at ``pos`` as text (for messages and the rejects file)."""
+    return [str(v) for v in arr.take(pos)]
+
+
+def _row_text(table: pa.Table, pos: np.ndarray) -> list[str]:
+    """The rows of ``table`` at ``pos`` as text (for messages and the rejects file)."""
+    return [str(r) for r in table.take(pa.array(np.asarray(pos))).to_pylist()]

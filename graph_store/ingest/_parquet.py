@@ -27,8 +27,9 @@ from .mapping import TableMapping
 Output = Iterator[Piece | list[RowIssue]]
 
 
-def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
-                 batch_size: int = 1 << 18) -> Output:
+def read_parquet(
+    path: str, table: str, tm: TableMapping, stats: FileStats, file: str, batch_size: int = 1 << 18
+) -> Output:
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -47,8 +48,9 @@ def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file
         batch, lines, bad = _drop_invalid_utf8(batch, lines, cols, file)
         if bad:
             yield bad
-        text = lambda pos, _b=batch: [json.dumps(r, default=str, ensure_ascii=False)
-                                      for r in _b.take(pa.array(pos)).to_pylist()]
+        text = lambda pos, _b=batch: [
+            json.dumps(r, default=str, ensure_ascii=False) for r in _b.take(pa.array(pos)).to_pylist()
+        ]
         p = _piece(table, tm, cols, batch, lines, text, stats)
         if p is not None:
             yield p
@@ -57,9 +59,17 @@ def read_parquet(path: str, table: str, tm: TableMapping, stats: FileStats, file
 def _is_scalar_type(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         return _is_scalar_type(t.value_type)
-    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
-            or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_timestamp(t)
-            or pa.types.is_date(t) or pa.types.is_decimal(t) or pa.types.is_null(t))
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_date(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_null(t)
+    )
 
 
 def _check_parquet_types(schema: pa.Schema, cols: dict[str, str], file: str) -> None:
@@ -70,12 +80,18 @@ def _check_parquet_types(schema: pa.Schema, cols: dict[str, str], file: str) -> 
         if fld == "hashtags" and (pa.types.is_list(t) or pa.types.is_large_list(t)):
             ok = _is_scalar_type(t.value_type)
         if not ok:
-            raise _refuse(file, None, fld, f"column {col!r} holds {t} values; {fld} must be text, a number or a "
-                                           "timestamp" + (" (or a list of text)" if fld == "hashtags" else ""))
+            raise _refuse(
+                file,
+                None,
+                fld,
+                f"column {col!r} holds {t} values; {fld} must be text, a number or a "
+                "timestamp" + (" (or a list of text)" if fld == "hashtags" else ""),
+            )
 
 
-def _drop_invalid_utf8(batch: pa.RecordBatch, lines: np.ndarray, cols: dict[str, str], file: str
-                       ) -> tuple[pa.RecordBatch, np.ndarray, list[RowIssue]]:
+def _drop_invalid_utf8(
+    batch: pa.RecordBatch, lines: np.ndarray, cols: dict[str, str], file: str
+) -> tuple[pa.RecordBatch, np.ndarray, list[RowIssue]]:
     """Rows whose text columns hold invalid UTF-8 (Parquet does not check it) become issues."""
     bad = np.zeros(batch.num_rows, dtype=bool)
     issues: list[RowIssue] = []
@@ -90,8 +106,11 @@ def _drop_invalid_utf8(batch: pa.RecordBatch, lines: np.ndarray, cols: dict[str,
                 reason = raw is not None and utf8_error(raw)
                 if reason:
                     bad[i] = True
-                    issues.append(RowIssue(file, int(lines[i]), fld, reason.replace("of the line", "of the value"),
-                                           decode_text(raw)))
+                    issues.append(
+                        RowIssue(
+                            file, int(lines[i]), fld, reason.replace("of the line", "of the value"), decode_text(raw)
+                        )
+                    )
     if not issues:
         return batch, lines, issues
     return batch.filter(pa.array(~bad)), lines[~bad], issues

@@ -35,8 +35,9 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def check_rejects_path(rejects: str | os.PathLike | None, inputs: Iterable[str | os.PathLike] = (),
-                       store_location: str | None = None) -> None:
+def check_rejects_path(
+    rejects: str | os.PathLike | None, inputs: Iterable[str | os.PathLike] = (), store_location: str | None = None
+) -> None:
     """Refuse a ``--rejects`` path that would destroy data or fail only after the whole parse.
 
     Parameters
@@ -59,12 +60,16 @@ def check_rejects_path(rejects: str | os.PathLike | None, inputs: Iterable[str |
     shown = str(rejects)
     for store_file in _store_files(store_location):
         if _same_file(target, store_file):
-            raise RejectsPathError(f"--rejects {shown} is the store's file ({store_file}); writing it would "
-                                   "destroy the store. Give a new file name, e.g. rejects.csv")
+            raise RejectsPathError(
+                f"--rejects {shown} is the store's file ({store_file}); writing it would "
+                "destroy the store. Give a new file name, e.g. rejects.csv"
+            )
     for p in inputs:
         if _same_file(target, Path(p)):
-            raise RejectsPathError(f"--rejects {shown} is the input file {p}; writing it would overwrite your "
-                                   "data. Give a new file name, e.g. rejects.csv")
+            raise RejectsPathError(
+                f"--rejects {shown} is the input file {p}; writing it would overwrite your "
+                "data. Give a new file name, e.g. rejects.csv"
+            )
     if target.is_dir():
         raise RejectsPathError(f"--rejects {shown} is a folder; give a file name inside it")
     parent = target.parent

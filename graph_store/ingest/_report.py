@@ -6,11 +6,13 @@ import csv
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..base import LoadCounts
 from ..errors import RowIssue
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 
 @dataclass
@@ -87,8 +89,11 @@ class LoadReport:
         return sum(f.rejected for f in self.files)
 
     def as_dict(self) -> dict:
-        return {"files": [f.as_dict() for f in self.files], "counts": self.counts.as_dict(),
-                "rejects_path": self.rejects_path}
+        return {
+            "files": [f.as_dict() for f in self.files],
+            "counts": self.counts.as_dict(),
+            "rejects_path": self.rejects_path,
+        }
 
 
 REJECTS_HEADER = ["file", "line", "field", "reason", "text"]
@@ -101,10 +106,10 @@ class RejectsWriter:
     so an interrupted load never leaves a half-written rejects file over an older one.
     """
 
-    def __init__(self, path: str | Path | None):
+    def __init__(self, path: str | os.PathLike | None):
         self.path = str(path) if path is not None else None
         self._fh: IO[str] | None = None
-        self._w = None
+        self._w: Writer | None = None
         self.count = 0
 
     def write(self, issues: list[RowIssue]) -> None:

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -22,9 +22,11 @@ import pyarrow.json as pajson
 from ..errors import RowIssue
 from ..schema import ID_COLUMNS, REQUIRED, SCHEMAS
 from ._blocks import decode_text, head_bytes, iter_blocks, split_lines, utf8_error
+from ._columns import piece as _piece
+from ._columns import refuse as _refuse
+from ._columns import resolve_columns as _resolve_columns
 from ._convert import Piece
 from ._report import FileStats
-from ._columns import piece as _piece, refuse as _refuse, resolve_columns as _resolve_columns
 from .mapping import TableMapping
 
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -35,6 +37,7 @@ Output = Iterator["Piece | list[RowIssue]"]
 
 
 # -- CSV / TSV -----------------------------------------------------------------------------------
+
 
 def _record_bounds(arr: np.ndarray, quote: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Record boundaries (starts..., len) and newline positions of a block."""
@@ -84,8 +87,9 @@ def sniff_delimiter(path: str, header: bytes) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: str,
-             delimiter: str | None = None) -> Output:
+def read_csv(
+    path: str, table: str, tm: TableMapping, stats: FileStats, file: str, delimiter: str | None = None
+) -> Output:
     head = head_bytes(path, 1 << 20)
     if not head.strip():
         stats.blank_lines += head.count(b"\n")
@@ -96,7 +100,7 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
     # skip blank lines before the header
     header_start = bom
     k = 0
-    while k + 1 < bounds.size and not head[bom + bounds[k]: bom + bounds[k + 1]].strip():
+    while k + 1 < bounds.size and not head[bom + bounds[k] : bom + bounds[k + 1]].strip():
         k += 1
         stats.blank_lines += 1
     if k + 1 >= bounds.size:
@@ -118,13 +122,21 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
     ncols = len(header)
     d = ord(delim)
     read_opts = pacsv.ReadOptions(column_names=header, block_size=1 << 30, use_threads=False)
-    parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=True,
-                                    ignore_empty_lines=False)
-    conv_opts = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                                     quoted_strings_can_be_null=False, include_columns=sorted(set(cols.values()) | {c for c, _, _ in tm.where}))
+    parse_opts = pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=True, ignore_empty_lines=False)
+    conv_opts = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        include_columns=sorted(set(cols.values()) | {c for c, _, _ in tm.where}),
+    )
     first_line = header_line + header_raw.count(b"\n")
-    fast_parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=True,
-                                    ignore_empty_lines=True, invalid_row_handler=_WrongWidth())
+    fast_parse = pacsv.ParseOptions(
+        delimiter=delim,
+        quote_char='"',
+        newlines_in_values=True,
+        ignore_empty_lines=True,
+        invalid_row_handler=_WrongWidth(),
+    )
     for block in iter_blocks(path, quote=_QUOTE, skip_bytes=header_end, first_line=first_line):
         stats.bytes_done = block.done
         data = block.data
@@ -132,10 +144,16 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
             stats.blank_lines += block.n_lines
             continue
         if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-            cr = _BARE_CR.search(data).start()
-            raise _refuse(file, block.first_line + data.count(b"\n", 0, cr), None,
-                          "a line ends with a bare carriage return (\\r, old Mac line endings) or a value holds "
-                          "one; convert the file to \\n or \\r\\n line endings")
+            bare_cr = _BARE_CR.search(data)
+            assert bare_cr is not None  # more \r than \r\n: some \r is not followed by \n
+            cr = bare_cr.start()
+            raise _refuse(
+                file,
+                block.first_line + data.count(b"\n", 0, cr),
+                None,
+                "a line ends with a bare carriage return (\\r, old Mac line endings) or a value holds "
+                "one; convert the file to \\n or \\r\\n line endings",
+            )
         # good path: pyarrow parses the block; line numbers are only computed if a row turns out bad
         try:
             data.decode("utf-8")
@@ -145,8 +163,9 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
         if utf8_ok and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == _QUOTE) % 2 == 0:
             fast_parse.invalid_row_handler.count = 0
             try:
-                tbl = pacsv.read_csv(pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse,
-                                     convert_options=conv_opts)
+                tbl = pacsv.read_csv(
+                    pa.py_buffer(data), read_options=read_opts, parse_options=fast_parse, convert_options=conv_opts
+                )
             except pa.ArrowInvalid:
                 tbl = None  # let the exact path find the culprit
             if tbl is not None and fast_parse.invalid_row_handler.count == 0:
@@ -160,8 +179,9 @@ def read_csv(path: str, table: str, tm: TableMapping, stats: FileStats, file: st
                         if p is not None:
                             yield p
                     continue
-        yield from _csv_block_exact(data, block.first_line, ncols, d, table, tm, cols, stats, file,
-                                    read_opts, parse_opts, conv_opts)
+        yield from _csv_block_exact(
+            data, block.first_line, ncols, d, table, tm, cols, stats, file, read_opts, parse_opts, conv_opts
+        )
 
 
 class _WrongWidth:
@@ -198,27 +218,42 @@ class _LazyRecords:
         self.data, self.first_line, self.ncols, self.delim = data, first_line, ncols, delim
         self._kept: np.ndarray | None = None
 
-    def _compute(self) -> None:
+    def _compute(self) -> np.ndarray:
         arr = np.frombuffer(self.data, dtype=np.uint8)
         bounds, nl = _record_bounds(arr, _QUOTE)
         self.bounds = bounds
         self.rec_line = self.first_line + np.searchsorted(nl, bounds[:-1])
-        self._kept = np.flatnonzero(_content_lengths(arr, bounds) != 0)
+        self._kept = kept = np.flatnonzero(_content_lengths(arr, bounds) != 0)
+        return kept
+
+    def _kept_records(self) -> np.ndarray:
+        """The non-blank records (the boundaries are computed on first use)."""
+        return self._kept if self._kept is not None else self._compute()
 
     def lines_of_rows(self) -> np.ndarray:
-        if self._kept is None:
-            self._compute()
-        return self.rec_line[self._kept]
+        kept = self._kept_records()
+        return self.rec_line[kept]
 
     def text_of_rows(self, pos: np.ndarray) -> list[str]:
-        if self._kept is None:
-            self._compute()
+        kept = self._kept_records()
         b = self.bounds
-        return [decode_text(self.data[b[i]:b[i + 1]]) for i in self._kept[pos]]
+        return [decode_text(self.data[b[i] : b[i + 1]]) for i in kept[pos]]
 
 
-def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: str, tm: TableMapping,
-                     cols: dict[str, str], stats: FileStats, file: str, read_opts, parse_opts, conv_opts) -> Output:
+def _csv_block_exact(
+    data: bytes,
+    first_line: int,
+    ncols: int,
+    d: int,
+    table: str,
+    tm: TableMapping,
+    cols: dict[str, str],
+    stats: FileStats,
+    file: str,
+    read_opts,
+    parse_opts,
+    conv_opts,
+) -> Output:
     """A block with bad rows (wrong width, bad UTF-8) or ambiguous blank lines: find every record exactly."""
     arr = np.frombuffer(data, dtype=np.uint8)
     bounds, nl = _record_bounds(arr, _QUOTE)
@@ -239,7 +274,7 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
         data.decode("utf-8")
     except UnicodeDecodeError:
         for r in range(nrec):  # error path: find the undecodable records of this block
-            reason = utf8_error(data[bounds[r]:bounds[r + 1]])
+            reason = utf8_error(data[bounds[r] : bounds[r + 1]])
             if reason and not blank[r]:
                 bad_utf8[r] = True
                 utf8_reasons[r] = reason
@@ -247,17 +282,29 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
     stats.rows += int((~blank).sum())
     issues: list[RowIssue] = []
     for r in np.flatnonzero(wrong | bad_utf8 | unbalanced).tolist():
-        raw = data[bounds[r]:bounds[r + 1]]
+        raw = data[bounds[r] : bounds[r + 1]]
         if unbalanced[r]:
-            issues.append(RowIssue(file, int(rec_line[r]), None,
-                                   'unbalanced quotes: a quoted value (") opened on this line never closes',
-                                   decode_text(raw)))
+            issues.append(
+                RowIssue(
+                    file,
+                    int(rec_line[r]),
+                    None,
+                    'unbalanced quotes: a quoted value (") opened on this line never closes',
+                    decode_text(raw),
+                )
+            )
         elif bad_utf8[r]:
             issues.append(RowIssue(file, int(rec_line[r]), None, utf8_reasons[r], decode_text(raw)))
         else:
-            issues.append(RowIssue(file, int(rec_line[r]), None,
-                                   f"wrong column count: expected {ncols} fields, found {int(fields[r])}",
-                                   decode_text(raw)))
+            issues.append(
+                RowIssue(
+                    file,
+                    int(rec_line[r]),
+                    None,
+                    f"wrong column count: expected {ncols} fields, found {int(fields[r])}",
+                    decode_text(raw),
+                )
+            )
     if issues:
         yield issues
     keep = ~(blank | wrong | bad_utf8 | unbalanced)
@@ -266,23 +313,33 @@ def _csv_block_exact(data: bytes, first_line: int, ncols: int, d: int, table: st
         return
     body = data if kept.size == nrec else arr[np.repeat(keep, np.diff(bounds))].tobytes()
     try:
-        tbl = pacsv.read_csv(pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts,
-                             convert_options=conv_opts)
+        tbl = pacsv.read_csv(
+            pa.py_buffer(body), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+        )
     except pa.ArrowInvalid as exc:
-        raise _refuse(file, int(rec_line[kept[0]]), None,
-                      f"cannot parse the CSV block starting on this line: {str(exc).splitlines()[0]}") from None
+        raise _refuse(
+            file,
+            int(rec_line[kept[0]]),
+            None,
+            f"cannot parse the CSV block starting on this line: {str(exc).splitlines()[0]}",
+        ) from None
     if tbl.num_rows != kept.size:
-        raise _refuse(file, int(rec_line[kept[0]]), None,
-                      f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "
-                      f"parsed {tbl.num_rows} rows from {kept.size} records")
+        raise _refuse(
+            file,
+            int(rec_line[kept[0]]),
+            None,
+            f"cannot align CSV rows with lines in the block starting here (malformed quoting?): "
+            f"parsed {tbl.num_rows} rows from {kept.size} records",
+        )
     offs = bounds.astype(np.int64)
-    text = lambda pos, _d=data, _o=offs, _k=kept: [decode_text(_d[_o[i]:_o[i + 1]]) for i in _k[pos]]  # noqa: E731
+    text = lambda pos, _d=data, _o=offs, _k=kept: [decode_text(_d[_o[i] : _o[i + 1]]) for i in _k[pos]]
     p = _piece(table, tm, cols, tbl, rec_line[kept], text, stats)
     if p is not None:
         yield p
 
 
 # -- JSON Lines --------------------------------------------------------------------------------------
+
 
 def quote_scalars(body: bytes, keys: list[str]) -> bytes:
     """Turn bare JSON numbers and booleans under ``keys`` into strings (ids stay exact text)."""
@@ -341,8 +398,12 @@ class LineBlocks:
                 skip = skip | com
             if skip.any():
                 keep = pa.array(~skip)
-                values, strings, trimmed, numbers = values.filter(keep), strings.filter(keep), \
-                    trimmed.filter(keep), numbers[~skip]
+                values, strings, trimmed, numbers = (
+                    values.filter(keep),
+                    strings.filter(keep),
+                    trimmed.filter(keep),
+                    numbers[~skip],
+                )
             self.stats.rows += len(values)
             yield issues, values, trimmed, numbers
 
@@ -352,13 +413,14 @@ def _compact(values: pa.BinaryArray) -> bytes:
     n = len(values)
     if n == 0:
         return b""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
-    body = values.buffers()[2].to_pybytes()[int(offsets[0]): int(offsets[-1])]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + n + 1]
+    body = values.buffers()[2].to_pybytes()[int(offsets[0]) : int(offsets[-1])]
     return body if body.endswith(b"\n") else body + b"\n"
 
 
-def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Schema, string_keys: list[str],
-                     file: str, fix=None) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
+def parse_json_block(
+    values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Schema, string_keys: list[str], file: str, fix=None
+) -> tuple[pa.Table, np.ndarray, list[RowIssue]]:
     """Parse JSON lines into ``schema``; returns (table, kept positions, issues for bad lines).
 
     ``fix(obj) -> obj`` may rewrite a line that failed to parse as a whole block.
@@ -382,10 +444,14 @@ def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Sch
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            issues.append(RowIssue(file, int(numbers[i]), None, f"not valid JSON: {exc.msg} at column {exc.colno}", text))
+            issues.append(
+                RowIssue(file, int(numbers[i]), None, f"not valid JSON: {exc.msg} at column {exc.colno}", text)
+            )
             continue
         if not isinstance(obj, dict):
-            issues.append(RowIssue(file, int(numbers[i]), None, f"expected a JSON object, found {type(obj).__name__}", text))
+            issues.append(
+                RowIssue(file, int(numbers[i]), None, f"expected a JSON object, found {type(obj).__name__}", text)
+            )
             continue
         line = raw.rstrip(b"\r\n")
         if fix is not None:
@@ -393,13 +459,15 @@ def parse_json_block(values: pa.BinaryArray, numbers: np.ndarray, schema: pa.Sch
             if fixed is not obj:
                 line = json.dumps(fixed, ensure_ascii=False).encode("utf-8")
         try:
-            one = pajson.read_json(pa.BufferReader(quote_scalars(line + b"\n", string_keys)),
-                                   read_options=ropts, parse_options=opts)
+            one = pajson.read_json(
+                pa.BufferReader(quote_scalars(line + b"\n", string_keys)), read_options=ropts, parse_options=opts
+            )
         except pa.ArrowInvalid as exc:
             msg = str(exc).split("\n")[0].replace(" in row 0", "")
             fld = re.search(r"Column\(/([^)]*)\)", msg)
-            issues.append(RowIssue(file, int(numbers[i]), fld.group(1) if fld else None,
-                                   f"value of the wrong type: {msg}", text))
+            issues.append(
+                RowIssue(file, int(numbers[i]), fld.group(1) if fld else None, f"value of the wrong type: {msg}", text)
+            )
             continue
         parts.append(one)
         kept.append(i)
@@ -449,14 +517,20 @@ def read_jsonl(path: str, table: str, tm: TableMapping, stats: FileStats, file: 
             checked = True
             for fld in REQUIRED[table]:
                 col = cols[fld]
-                if tbl.column(col).null_count == tbl.num_rows and fld not in tm.options.defaults \
-                        and fld in tm.columns:
-                    raise _refuse(file, int(numbers[kept[0]]), fld,
-                                  f"mapped key {col!r} (for {fld}) is absent from the first records")
+                if tbl.column(col).null_count == tbl.num_rows and fld not in tm.options.defaults and fld in tm.columns:
+                    raise _refuse(
+                        file,
+                        int(numbers[kept[0]]),
+                        fld,
+                        f"mapped key {col!r} (for {fld}) is absent from the first records",
+                    )
         lines = numbers[kept]
-        text = lambda pos, _v=values, _k=kept: [decode_text(b) for b in _v.take(pa.array(_k[pos])).to_pylist()]  # noqa: E731
-        present = {fld: col for fld, col in cols.items()
-                   if fld in ID_COLUMNS[table] or fld in REQUIRED[table] or tbl.column(col).null_count < tbl.num_rows}
+        text = lambda pos, _v=values, _k=kept: [decode_text(b) for b in _v.take(pa.array(_k[pos])).to_pylist()]
+        present = {
+            fld: col
+            for fld, col in cols.items()
+            if fld in ID_COLUMNS[table] or fld in REQUIRED[table] or tbl.column(col).null_count < tbl.num_rows
+        }
         p = _piece(table, tm, present, tbl, lines, text, stats)
         if p is not None:
             yield p

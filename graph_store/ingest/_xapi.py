@@ -26,7 +26,8 @@ Everything is done with Arrow list/struct kernels over whole blocks.
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +35,8 @@ import pyarrow.compute as pc
 
 from ..schema import TIMESTAMP
 from ._convert import Piece, TableOptions, convert
-from ._handles import handle_pairs as _handle_pairs, resolve_handles
+from ._handles import handle_pairs as _handle_pairs
+from ._handles import resolve_handles
 from ._report import FileStats
 from ._tabular import LineBlocks, parse_json_block
 
@@ -43,15 +45,28 @@ MENTION = pa.struct([("id", S), ("username", S)])
 HASHTAG = pa.struct([("tag", S)])
 REF = pa.struct([("type", S), ("id", S)])
 TWEET_FIELDS = [
-    ("id", S), ("author_id", S), ("created_at", S), ("in_reply_to_user_id", S),
+    ("id", S),
+    ("author_id", S),
+    ("created_at", S),
+    ("in_reply_to_user_id", S),
     ("entities", pa.struct([("mentions", pa.list_(MENTION)), ("hashtags", pa.list_(HASHTAG))])),
     ("referenced_tweets", pa.list_(REF)),
 ]
 TWEET = pa.struct(TWEET_FIELDS)
-USER = pa.struct([("id", S), ("username", S),
-                  ("public_metrics", pa.struct([("followers_count", pa.int64()), ("following_count", pa.int64())]))])
-LINE = pa.schema([*TWEET_FIELDS, ("data", pa.list_(TWEET)),
-                  ("includes", pa.struct([("users", pa.list_(USER)), ("tweets", pa.list_(TWEET))]))])
+USER = pa.struct(
+    [
+        ("id", S),
+        ("username", S),
+        ("public_metrics", pa.struct([("followers_count", pa.int64()), ("following_count", pa.int64())])),
+    ]
+)
+LINE = pa.schema(
+    [
+        *TWEET_FIELDS,
+        ("data", pa.list_(TWEET)),
+        ("includes", pa.struct([("users", pa.list_(USER)), ("tweets", pa.list_(TWEET))])),
+    ]
+)
 STRING_KEYS = ["id", "author_id", "in_reply_to_user_id", "username", "type", "tag", "created_at"]
 
 SKIP_RT_MENTIONS = "mentions inside retweets (they belong to the original tweet)"
@@ -100,7 +115,7 @@ def _hashtag_lists(entities: pa.Array) -> pa.Array:
 def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Iterator:
     pending: list[pa.Table] = []
     authors: list[pa.Table] = []
-    handles: list[pa.Table] = []    # (lower-case username, id) pairs seen anywhere in the file
+    handles: list[pa.Table] = []  # (lower-case username, id) pairs seen anywhere in the file
     by_handle: list[pa.Table] = []  # mentions that name a username only
     for issues, values, _trimmed, numbers in LineBlocks(path, stats, file):
         stats.rows -= len(values)  # rows of an X API file are tweets, counted below
@@ -117,12 +132,17 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         lines = numbers[kept]
 
         # -- tweets: top-level objects and page data ------------------------------------------------
-        top = np.asarray(pc.or_(pc.is_valid(tbl.column("author_id")), pc.is_valid(tbl.column("id")))
-                         .combine_chunks().fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        top = np.asarray(
+            pc.or_(pc.is_valid(tbl.column("author_id")), pc.is_valid(tbl.column("id")))
+            .combine_chunks()
+            .fill_null(False)
+            .to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
         top_idx = np.flatnonzero(top)
         top_struct = pa.StructArray.from_arrays(
-            [_take(tbl.column(name).combine_chunks(), top_idx) for name, _ in TWEET_FIELDS],
-            fields=list(TWEET))
+            [_take(tbl.column(name).combine_chunks(), top_idx) for name, _ in TWEET_FIELDS], fields=list(TWEET)
+        )
         page_vals, page_parent = _flat(tbl.column("data"))
         tweets = pa.concat_arrays([top_struct, page_vals.cast(TWEET)])
         row_of = np.concatenate((top_idx, page_parent)).astype(np.int64)  # tweet -> position in tbl
@@ -136,35 +156,56 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         if len(users):
             handles.append(_handle_pairs(pc.struct_field(users, "id"), pc.struct_field(users, "username")))
             pm = pc.struct_field(users, "public_metrics")
-            acc = Piece("accounts", {
-                "id": pc.struct_field(users, "id"), "handle": pc.struct_field(users, "username"),
-                "platform": pa.array(["x"] * len(users), S),
-                "followers_count": pc.struct_field(pm, "followers_count"),
-                "following_count": pc.struct_field(pm, "following_count"),
-            }, lines[u_parent], lambda pos, _u=users: _json_text(_u, pos),
-                names={"id": "includes.users.id", "handle": "includes.users.username",
-                       "followers_count": "public_metrics.followers_count",
-                       "following_count": "public_metrics.following_count"})
+            acc = Piece(
+                "accounts",
+                {
+                    "id": pc.struct_field(users, "id"),
+                    "handle": pc.struct_field(users, "username"),
+                    "platform": pa.array(["x"] * len(users), S),
+                    "followers_count": pc.struct_field(pm, "followers_count"),
+                    "following_count": pc.struct_field(pm, "following_count"),
+                },
+                lines[u_parent],
+                partial(_json_text, users),
+                names={
+                    "id": "includes.users.id",
+                    "handle": "includes.users.username",
+                    "followers_count": "public_metrics.followers_count",
+                    "following_count": "public_metrics.following_count",
+                },
+            )
             yield acc
 
         # tweet authors known in this file (for quote / repost targets)
         inc_tweets, _ = _flat(pc.struct_field(includes, "tweets"))
         known = pa.concat_arrays([tweets, inc_tweets.cast(TWEET)])
-        authors.append(pa.table({"ref_id": pc.struct_field(known, "id"), "ref_author": pc.struct_field(known, "author_id")})
-                       .filter(pc.and_(pc.is_valid(pc.struct_field(known, "id")),
-                                       pc.is_valid(pc.struct_field(known, "author_id")))))
+        authors.append(
+            pa.table(
+                {"ref_id": pc.struct_field(known, "id"), "ref_author": pc.struct_field(known, "author_id")}
+            ).filter(
+                pc.and_(pc.is_valid(pc.struct_field(known, "id")), pc.is_valid(pc.struct_field(known, "author_id")))
+            )
+        )
         if len(tweets) == 0:
             continue
 
         # tweet-level checks (author, created_at) once per tweet
         t_lines = lines[row_of]
-        t_text = lambda pos, _t=tweets: _json_text(_t, pos)  # noqa: E731
+        t_text = lambda pos, _t=tweets: _json_text(_t, pos)
         author = pc.struct_field(tweets, "author_id")
-        check = Piece("interactions", {"source": author, "target": author,
-                                       "kind": pa.array(["mention"] * len(tweets), S),
-                                       "ts": pc.struct_field(tweets, "created_at"),
-                                       "post_id": pc.struct_field(tweets, "id")},
-                      t_lines, t_text, names={"source": "author_id", "ts": "created_at", "post_id": "id"})
+        check = Piece(
+            "interactions",
+            {
+                "source": author,
+                "target": author,
+                "kind": pa.array(["mention"] * len(tweets), S),
+                "ts": pc.struct_field(tweets, "created_at"),
+                "post_id": pc.struct_field(tweets, "id"),
+            },
+            t_lines,
+            t_text,
+            names={"source": "author_id", "ts": "created_at", "post_id": "id"},
+        )
         checked, t_issues, t_bad = convert(check, opts, file)
         if t_issues:
             yield t_issues
@@ -195,24 +236,45 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             if named.size:  # older responses: a username only, resolved after the whole file is read
                 t_idx = m_parent[named]
                 made += np.bincount(t_idx, minlength=len(tweets))
-                by_handle.append(pa.table({
-                    "source": _take(author, t_idx), "username": pc.utf8_lower(_take(m_name, named)),
-                    "ts": _take(ts, t_idx).cast(TIMESTAMP), "post_id": _take(post, t_idx),
-                    "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx])}))
+                by_handle.append(
+                    pa.table(
+                        {
+                            "source": _take(author, t_idx),
+                            "username": pc.utf8_lower(_take(m_name, named)),
+                            "ts": _take(ts, t_idx).cast(TIMESTAMP),
+                            "post_id": _take(post, t_idx),
+                            "hashtags": _take(tags, t_idx),
+                            "line": pa.array(t_lines[t_idx]),
+                        }
+                    )
+                )
         reply_to = pc.struct_field(tweets, "in_reply_to_user_id")
         has_reply = np.flatnonzero(np.asarray(pc.is_valid(reply_to).to_numpy(zero_copy_only=False), dtype=bool))
         if has_reply.size:
             parts.append((has_reply, _take(reply_to, has_reply), "reply", "in_reply_to_user_id"))
         for t_idx, target, kind, fld in parts:
             made += np.bincount(t_idx, minlength=len(tweets))
-            yield Piece("interactions", {
-                "source": _take(author, t_idx), "target": target, "kind": pa.array([kind] * len(t_idx), S),
-                "ts": _take(ts, t_idx), "post_id": _take(post, t_idx), "hashtags": _take(tags, t_idx),
-            }, t_lines[t_idx], lambda pos, _t=t_idx, _w=tweets: _json_text(_w, _t[pos]), names={"target": fld})
+            yield Piece(
+                "interactions",
+                {
+                    "source": _take(author, t_idx),
+                    "target": target,
+                    "kind": pa.array([kind] * len(t_idx), S),
+                    "ts": _take(ts, t_idx),
+                    "post_id": _take(post, t_idx),
+                    "hashtags": _take(tags, t_idx),
+                },
+                t_lines[t_idx],
+                partial(_json_text_at, tweets, t_idx),
+                names={"target": fld},
+            )
         if len(r_vals):
             r_id = pc.struct_field(r_vals, "id")
-            kind = pc.if_else(pc.equal(r_type, "quoted"), "quote",
-                              pc.if_else(pc.equal(r_type, "retweeted"), "repost", pa.scalar(None, S)))
+            kind = pc.if_else(
+                pc.equal(r_type, "quoted"),
+                "quote",
+                pc.if_else(pc.equal(r_type, "retweeted"), "repost", pa.scalar(None, S)),
+            )
             replied = np.asarray(pc.equal(r_type, "replied_to").fill_null(False).to_numpy(zero_copy_only=False), bool)
             usable = np.asarray(pc.is_valid(kind).to_numpy(zero_copy_only=False), bool)
             stats.skip(SKIP_REPLIED_TO, int(replied.sum()))
@@ -221,10 +283,19 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             if u.size:
                 t_idx = r_parent[u]
                 made += np.bincount(t_idx, minlength=len(tweets))
-                pending.append(pa.table({
-                    "source": _take(author, t_idx), "ref_id": _take(r_id, u), "kind": _take(kind, u),
-                    "ts": _take(ts, t_idx).cast(TIMESTAMP), "post_id": _take(post, t_idx),
-                    "hashtags": _take(tags, t_idx), "line": pa.array(t_lines[t_idx])}))
+                pending.append(
+                    pa.table(
+                        {
+                            "source": _take(author, t_idx),
+                            "ref_id": _take(r_id, u),
+                            "kind": _take(kind, u),
+                            "ts": _take(ts, t_idx).cast(TIMESTAMP),
+                            "post_id": _take(post, t_idx),
+                            "hashtags": _take(tags, t_idx),
+                            "line": pa.array(t_lines[t_idx]),
+                        }
+                    )
+                )
         stats.skip(SKIP_NO_INTERACTION, int((made == 0).sum()))
 
     if by_handle:
@@ -233,9 +304,14 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
     if not pending:
         return
     refs = pa.concat_tables(pending)
-    known = pa.concat_tables(authors) if authors else pa.table({"ref_id": pa.array([], S), "ref_author": pa.array([], S)})
-    known = known.group_by("ref_id").aggregate([("ref_author", "min")]).rename_columns(["ref_id", "ref_author"]) \
-        if known.num_rows else known
+    known = (
+        pa.concat_tables(authors) if authors else pa.table({"ref_id": pa.array([], S), "ref_author": pa.array([], S)})
+    )
+    known = (
+        known.group_by("ref_id").aggregate([("ref_author", "min")]).rename_columns(["ref_id", "ref_author"])
+        if known.num_rows
+        else known
+    )
     refs = refs.append_column("order", pa.array(np.arange(refs.num_rows, dtype=np.int64)))
     # (list columns cannot ride through a join: join the keys, then put the author next to each row)
     keys = refs.select(["ref_id", "order"]).join(known, "ref_id", join_type="left outer").sort_by("order")
@@ -245,11 +321,20 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
     joined = joined.filter(found)
     if joined.num_rows == 0:
         return
-    yield Piece("interactions", {
-        "source": joined.column("source"), "target": joined.column("ref_author"), "kind": joined.column("kind"),
-        "ts": joined.column("ts"), "post_id": joined.column("post_id"), "hashtags": joined.column("hashtags"),
-    }, np.asarray(joined.column("line").to_numpy(), dtype=np.int64), lambda pos, _j=joined: _ref_text(_j, pos),
-        names={"target": "referenced_tweets (author)"})
+    yield Piece(
+        "interactions",
+        {
+            "source": joined.column("source"),
+            "target": joined.column("ref_author"),
+            "kind": joined.column("kind"),
+            "ts": joined.column("ts"),
+            "post_id": joined.column("post_id"),
+            "hashtags": joined.column("hashtags"),
+        },
+        np.asarray(joined.column("line").to_numpy(), dtype=np.int64),
+        partial(_ref_text, joined),
+        names={"target": "referenced_tweets (author)"},
+    )
 
 
 def _drop_none(v):
@@ -265,10 +350,19 @@ def _json_text(arr: pa.Array, pos: np.ndarray) -> list[str]:
     return [json.dumps(_drop_none(v), ensure_ascii=False) for v in _take(arr, np.asarray(pos)).to_pylist()]
 
 
+def _json_text_at(arr: pa.Array, idx: np.ndarray, pos: np.ndarray) -> list[str]:
+    """:func:`_json_text` of the objects ``idx[pos]``."""
+    return _json_text(arr, idx[pos])
+
+
 def _ref_text(joined: pa.Table, pos: np.ndarray) -> list[str]:
     rows = joined.select(["post_id", "source", "ref_id", "kind"]).take(pa.array(np.asarray(pos))).to_pylist()
-    return [json.dumps({"id": r["post_id"], "author_id": r["source"],
-                        "referenced_tweets": [{"id": r["ref_id"], "as": r["kind"]}]}) for r in rows]
+    return [
+        json.dumps(
+            {"id": r["post_id"], "author_id": r["source"], "referenced_tweets": [{"id": r["ref_id"], "as": r["kind"]}]}
+        )
+        for r in rows
+    ]
 
 
 def is_xapi_line(line: bytes) -> bool:

@@ -25,6 +25,7 @@ with a shipped name (``senators-follow``) uses one.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -97,8 +98,9 @@ def parse_where(text: str, where: str = "where") -> list[tuple[str, str, str]]:
     for part in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
         m = _COND.match(part)
         if not m:
-            raise MappingError(f"{where}: cannot read condition {part!r}; write COLUMN == VALUE or COLUMN != VALUE, "
-                               "joined by 'and'")
+            raise MappingError(
+                f"{where}: cannot read condition {part!r}; write COLUMN == VALUE or COLUMN != VALUE, joined by 'and'"
+            )
         col, op, val = m.groups()
         col = col.strip("`")
         if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
@@ -107,9 +109,14 @@ def parse_where(text: str, where: str = "where") -> list[tuple[str, str, str]]:
     return out
 
 
-def load_mapping(source: str | Path | None = None, flags: list[str] | None = None, *,
-                 ids: str | None = None, timestamp_format: str | None = None,
-                 ignore: list[str] | None = None) -> Mapping:
+def load_mapping(
+    source: str | os.PathLike | None = None,
+    flags: list[str] | None = None,
+    *,
+    ids: str | None = None,
+    timestamp_format: str | None = None,
+    ignore: list[str] | None = None,
+) -> Mapping:
     """Build a :class:`Mapping` from a TOML file (or shipped name) and ``--column`` flags.
 
     Parameters
@@ -133,20 +140,24 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
                 path = shipped
             else:
                 names = sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
-                raise MappingError(f"--columns {source}: no such file, and not a shipped mapping "
-                                   f"(shipped: {', '.join(names) or 'none'})")
+                raise MappingError(
+                    f"--columns {source}: no such file, and not a shipped mapping "
+                    f"(shipped: {', '.join(names) or 'none'})"
+                )
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise MappingError(f"--columns {path}: not valid TOML: {exc}") from None
         for table, sect in doc.items():
             if table not in TABLES or not isinstance(sect, dict):
-                raise MappingError(f"--columns {path}: unknown section [{table}]; use [accounts], [follows], "
-                                   "[interactions]")
+                raise MappingError(
+                    f"--columns {path}: unknown section [{table}]; use [accounts], [follows], [interactions]"
+                )
             unknown = set(sect) - _KEYS
             if unknown:
-                raise MappingError(f"--columns {path}: [{table}] has unknown keys {sorted(unknown)}; "
-                                   f"allowed: {sorted(_KEYS)}")
+                raise MappingError(
+                    f"--columns {path}: [{table}] has unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}"
+                )
             _check_types(sect, f"--columns {path} [{table}]")
             tm = m.for_table(table)
             tm.ignore.extend(sect.get("ignore") or [])
@@ -155,7 +166,7 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
                 tm.columns[fld] = str(col)
             where = sect.get("where")
             if where:
-                for cond in ([where] if isinstance(where, str) else where):
+                for cond in [where] if isinstance(where, str) else where:
                     tm.where.extend(parse_where(str(cond), f"--columns {path} [{table}] where"))
             if "ids" in sect:
                 tm.options.ids = _check_ids(str(sect["ids"]), f"--columns {path} [{table}] ids")
@@ -187,7 +198,7 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
                 m.for_table(t).columns[left] = col
     for entry in ignore or []:
         table, _, col = entry.partition(".") if entry.split(".", 1)[0] in TABLES and "." in entry else ("", "", entry)
-        for t in ([table] if table else TABLES):
+        for t in [t for t in TABLES if t == table] if table else TABLES:
             m.for_table(t).ignore.append(col)
     for t in TABLES:
         tm = m.for_table(t)
@@ -199,9 +210,15 @@ def load_mapping(source: str | Path | None = None, flags: list[str] | None = Non
 
 
 #: The TOML type each key of a table section must have (a message names the key and the type found).
-_KEY_TYPES = {"columns": (dict, "a table of FIELD = \"COLUMN\""), "where": ((str, list), "a string or a list of strings"),
-              "ids": (str, "a string"), "timestamp_format": (str, "a string"), "delimiter": (str, "a string"),
-              "defaults": (dict, "a table of FIELD = VALUE"), "ignore": (list, "a list of column names")}
+_KEY_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "columns": (dict, 'a table of FIELD = "COLUMN"'),
+    "where": ((str, list), "a string or a list of strings"),
+    "ids": (str, "a string"),
+    "timestamp_format": (str, "a string"),
+    "delimiter": (str, "a string"),
+    "defaults": (dict, "a table of FIELD = VALUE"),
+    "ignore": (list, "a list of column names"),
+}
 
 
 def _check_types(sect: dict, where: str) -> None:
@@ -210,8 +227,11 @@ def _check_types(sect: dict, where: str) -> None:
             continue
         value = sect[key]
         inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
-        inner_ok = all(isinstance(v, str) for v in inner) if key != "defaults" else \
-            all(isinstance(v, (str, int, float, bool)) for v in inner)
+        inner_ok = (
+            all(isinstance(v, str) for v in inner)
+            if key != "defaults"
+            else all(isinstance(v, (str, int, float, bool)) for v in inner)
+        )
         if not isinstance(value, typ) or not inner_ok:
             raise MappingError(f"{where} {key}: must be {what}, not {value!r}")
 

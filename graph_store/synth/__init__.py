@@ -59,10 +59,33 @@ communities, hubs and sampling by them), :mod:`.events` (the interactions),
 
 from .files import FileFormat, write_world
 from .generate import generate
-from .world import (AFFILIATIONS, BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, MIN_ACCOUNTS, PLATFORM, ROLE_BRAND,
-                    ROLE_HUB, ROLE_MEMBER, ROLES, World)
+from .world import (
+    AFFILIATIONS,
+    BRAND_AFFILIATION,
+    BRAND_HANDLE,
+    BRAND_HASHTAG,
+    MIN_ACCOUNTS,
+    PLATFORM,
+    ROLE_BRAND,
+    ROLE_HUB,
+    ROLE_MEMBER,
+    ROLES,
+    World,
+)
 
 __all__ = [
-    "AFFILIATIONS", "BRAND_AFFILIATION", "BRAND_HANDLE", "BRAND_HASHTAG", "MIN_ACCOUNTS", "PLATFORM", "ROLES",
-    "ROLE_BRAND", "ROLE_HUB", "ROLE_MEMBER", "FileFormat", "World", "generate", "write_world",
+    "AFFILIATIONS",
+    "BRAND_AFFILIATION",
+    "BRAND_HANDLE",
+    "BRAND_HASHTAG",
+    "MIN_ACCOUNTS",
+    "PLATFORM",
+    "ROLES",
+    "ROLE_BRAND",
+    "ROLE_HUB",
+    "ROLE_MEMBER",
+    "FileFormat",
+    "World",
+    "generate",
+    "write_world",
 ]

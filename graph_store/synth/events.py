@@ -43,17 +43,37 @@ class Events:
     def in_time_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(src, dst, kind, ts, tag)`` of every event, sorted by time (stable)."""
         if not self.src:
-            return (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, np.int64),
-                    np.zeros(0, np.int32))
+            return (
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int8),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int32),
+            )
         ts = np.concatenate(self.ts)
         order = np.argsort(ts, kind="stable")
-        return (np.concatenate(self.src)[order], np.concatenate(self.dst)[order],
-                np.concatenate(self.kind)[order], ts[order], np.concatenate(self.tag)[order])
+        return (
+            np.concatenate(self.src)[order],
+            np.concatenate(self.dst)[order],
+            np.concatenate(self.kind)[order],
+            ts[order],
+            np.concatenate(self.tag)[order],
+        )
 
 
-def draw_interactions(rng: np.random.Generator, sample: Sampler, lay: Layout, *, n_interactions: int,
-                      follow_keys: np.ndarray, follow_src: np.ndarray, follow_dst: np.ndarray,
-                      followers: np.ndarray, employees: np.ndarray, aware_members: np.ndarray) -> Events:
+def draw_interactions(
+    rng: np.random.Generator,
+    sample: Sampler,
+    lay: Layout,
+    *,
+    n_interactions: int,
+    follow_keys: np.ndarray,
+    follow_src: np.ndarray,
+    follow_dst: np.ndarray,
+    followers: np.ndarray,
+    employees: np.ndarray,
+    aware_members: np.ndarray,
+) -> Events:
     """Every interaction event of the world: exactly ``n_interactions`` of them.
 
     ``follow_keys`` are the sorted follow pairs ``src * n + dst`` (conversations run between
@@ -70,28 +90,47 @@ def draw_interactions(rng: np.random.Generator, sample: Sampler, lay: Layout, *,
     if k_amp:
         s = sample.members(k_amp)
         d = sample.in_niche(s)
-        out.add(s, d, pick_codes(rng, k_amp, {_REPOST: 0.7, _QUOTE: 0.3}), T0 + rng.integers(0, YEAR, k_amp),
-                sample.niche_tags(s))
+        out.add(
+            s,
+            d,
+            pick_codes(rng, k_amp, {_REPOST: 0.7, _QUOTE: 0.3}),
+            T0 + rng.integers(0, YEAR, k_amp),
+            sample.niche_tags(s),
+        )
     if k_brand:
         k_noise -= _brand_talk(rng, lay, out, k_brand, employees, aware_members)
     if k_noise > 0:
         n = lay.niche.shape[0]
         s, d = rng.integers(0, n, k_noise), rng.integers(0, n, k_noise)
         d = np.where(s == d, (d + 1) % n, d)
-        out.add(s, d, pick_codes(rng, k_noise, {_MENTION: 0.4, _REPOST: 0.3, _REPLY: 0.2, _QUOTE: 0.1}),
-                T0 + rng.integers(0, YEAR, k_noise), np.full(k_noise, -1))
+        out.add(
+            s,
+            d,
+            pick_codes(rng, k_noise, {_MENTION: 0.4, _REPOST: 0.3, _REPLY: 0.2, _QUOTE: 0.1}),
+            T0 + rng.integers(0, YEAR, k_noise),
+            np.full(k_noise, -1),
+        )
     return out
 
 
-def _conversations(rng: np.random.Generator, sample: Sampler, lay: Layout, out: Events, k: int,
-                   keys: np.ndarray, follow_src: np.ndarray, follow_dst: np.ndarray) -> None:
+def _conversations(
+    rng: np.random.Generator,
+    sample: Sampler,
+    lay: Layout,
+    out: Events,
+    k: int,
+    keys: np.ndarray,
+    follow_src: np.ndarray,
+    follow_dst: np.ndarray,
+) -> None:
     """``k`` events in threads between mutual followers of one niche: a mention (or quote, or reply)
     answered by replies within hours; some threads stay unanswered."""
     n, nm = lay.niche.shape[0], lay.n_members
     rev = follow_dst.astype(np.int64) * n + follow_src
     pos = np.minimum(np.searchsorted(keys, rev), keys.size - 1)
-    same_niche = ((follow_src < nm) & (follow_dst < nm)
-                  & (lay.niche[follow_src] == lay.niche[np.minimum(follow_dst, n - 1)]))
+    same_niche = (
+        (follow_src < nm) & (follow_dst < nm) & (lay.niche[follow_src] == lay.niche[np.minimum(follow_dst, n - 1)])
+    )
     pair = np.flatnonzero((keys[pos] == rev) & same_niche) if keys.size else np.zeros(0, np.int64)
     lengths = np.minimum(rng.geometric(0.45, size=k), 8)  # k threads surely cover k events
     lengths[rng.random(lengths.size) < 0.2] = 1  # unanswered mentions
@@ -121,8 +160,9 @@ def _conversations(rng: np.random.Generator, sample: Sampler, lay: Layout, out: 
     out.add(src, dst, kind, ts, tag_thread[thread])
 
 
-def _attention_to_hubs(rng: np.random.Generator, sample: Sampler, lay: Layout, out: Events, k: int,
-                       followers: np.ndarray) -> None:
+def _attention_to_hubs(
+    rng: np.random.Generator, sample: Sampler, lay: Layout, out: Events, k: int, followers: np.ndarray
+) -> None:
     """``k`` events of one-way attention towards hubs (reposts, mentions, quotes), rarely answered."""
     n_niches = lay.niche_start.shape[0]
     answered = rng.random(k) < 0.02
@@ -139,8 +179,9 @@ def _attention_to_hubs(rng: np.random.Generator, sample: Sampler, lay: Layout, o
     out.add(d[j], s[j], np.full(k_ans, _REPLY), ts[j] + rng.integers(600, 12 * 3600, k_ans), np.full(k_ans, -1))
 
 
-def _brand_talk(rng: np.random.Generator, lay: Layout, out: Events, k: int, employees: np.ndarray,
-                aware_members: np.ndarray) -> int:
+def _brand_talk(
+    rng: np.random.Generator, lay: Layout, out: Events, k: int, employees: np.ndarray, aware_members: np.ndarray
+) -> int:
     """``k`` mentions of the brand by employees and brand-aware niches, plus the brand's answers;
     returns the number of answers (they come out of the noise's share)."""
     n_niches = lay.niche_start.shape[0]
@@ -151,6 +192,11 @@ def _brand_talk(rng: np.random.Generator, lay: Layout, out: Events, k: int, empl
     tags = np.where(rng.random(k) < 0.5, 3 * lay.niche[s].astype(np.int64) + 2, 3 * n_niches)
     out.add(s, np.full(k, lay.brand), pick_codes(rng, k, {_MENTION: 0.7, _REPOST: 0.2, _QUOTE: 0.1}), ts, tags)
     k_ans = int(answered.sum())
-    out.add(np.full(k_ans, lay.brand), s[answered], np.full(k_ans, _REPLY),
-            ts[answered] + rng.integers(600, 12 * 3600, k_ans), np.full(k_ans, 3 * n_niches))
+    out.add(
+        np.full(k_ans, lay.brand),
+        s[answered],
+        np.full(k_ans, _REPLY),
+        ts[answered] + rng.integers(600, 12 * 3600, k_ans),
+        np.full(k_ans, 3 * n_niches),
+    )
     return k_ans

@@ -31,9 +31,15 @@ def _csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
-def write_world(world: World, out_dir: str | Path, *, fmt: FileFormat = "csv", gzip: bool = False,
-                batch_rows: int = 1 << 20,
-                progress: Callable[[str, int], None] | None = None) -> dict[str, Path]:
+def write_world(
+    world: World,
+    out_dir: str | Path,
+    *,
+    fmt: FileFormat = "csv",
+    gzip: bool = False,
+    batch_rows: int = 1 << 20,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, Path]:
     """Write ``accounts``, ``follows``, ``interactions`` and ``truth`` files into ``out_dir``.
 
     Parameters
@@ -91,8 +97,7 @@ def write_world(world: World, out_dir: str | Path, *, fmt: FileFormat = "csv", g
             sink = _gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) if gzip else raw
             try:
                 csv_schema = _csv_ready(pa.RecordBatch.from_pylist([], schema=schema)).schema
-                with pacsv.CSVWriter(sink, csv_schema,
-                                     write_options=pacsv.WriteOptions(quoting_style="needed")) as w:
+                with pacsv.CSVWriter(sink, csv_schema, write_options=pacsv.WriteOptions(quoting_style="needed")) as w:
                     for b in batches_of(name):
                         w.write_batch(_csv_ready(b))
                         if progress:

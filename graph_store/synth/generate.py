@@ -15,12 +15,50 @@ from .layout import Layout, Sampler, cumulative, group_sample, hub_targets, plan
 from .world import AFFILIATIONS, HANDLE_WORDS, MIN_ACCOUNTS, N_ASCII_WORDS, ROLE_BRAND, ROLE_HUB, World
 
 _TOPICS = (
-    "gaming", "fitness", "crypto", "cooking", "knitting", "birding", "jazz", "anime", "running", "vegan",
-    "climbing", "chess", "poetry", "gardening", "astronomy", "skincare", "retro", "cycling", "baking", "opera",
-    "surfing", "tabletop", "diy", "coffee", "sneakers", "vinyl", "esports", "yoga", "mycology", "fintech",
+    "gaming",
+    "fitness",
+    "crypto",
+    "cooking",
+    "knitting",
+    "birding",
+    "jazz",
+    "anime",
+    "running",
+    "vegan",
+    "climbing",
+    "chess",
+    "poetry",
+    "gardening",
+    "astronomy",
+    "skincare",
+    "retro",
+    "cycling",
+    "baking",
+    "opera",
+    "surfing",
+    "tabletop",
+    "diy",
+    "coffee",
+    "sneakers",
+    "vinyl",
+    "esports",
+    "yoga",
+    "mycology",
+    "fintech",
 )
 _FLAVOURS = (
-    "fans", "club", "nerds", "crew", "talk", "lab", "circle", "corner", "guild", "hub", "den", "collective",
+    "fans",
+    "club",
+    "nerds",
+    "crew",
+    "talk",
+    "lab",
+    "circle",
+    "corner",
+    "guild",
+    "hub",
+    "den",
+    "collective",
 )
 
 
@@ -86,10 +124,17 @@ def generate(
     (500, 4000)
     """
     n, n_follows, n_interactions = _check_sizes(
-        n_accounts, n_edges, follow_share, n_follows, n_interactions, min_niche, max_niche, niche_exponent)
+        n_accounts, n_edges, follow_share, n_follows, n_interactions, min_niche, max_niche, niche_exponent
+    )
     rng = np.random.default_rng(seed)
-    lay = plant_layout(rng, n, min_niche=min_niche, max_niche=max_niche, niche_exponent=niche_exponent,
-                       niches_per_community=niches_per_community)
+    lay = plant_layout(
+        rng,
+        n,
+        min_niche=min_niche,
+        max_niche=max_niche,
+        niche_exponent=niche_exponent,
+        niches_per_community=niches_per_community,
+    )
     acc = _plant_accounts(rng, lay, employee_share=employee_share, brand_aware_share=brand_aware_share)
     nm = lay.n_members
     # member weights: popularity (who gets followed / amplified) and activity (who acts)
@@ -106,25 +151,57 @@ def generate(
     followers = np.maximum(acc.followers, np.bincount(follow_dst, minlength=n).astype(np.int64))
     following = np.maximum(acc.following, np.bincount(follow_src, minlength=n).astype(np.int64))
 
-    events = draw_interactions(rng, sample, lay, n_interactions=n_interactions, follow_keys=keys,
-                               follow_src=follow_src, follow_dst=follow_dst, followers=followers,
-                               employees=acc.employees, aware_members=aware_members)
+    events = draw_interactions(
+        rng,
+        sample,
+        lay,
+        n_interactions=n_interactions,
+        follow_keys=keys,
+        follow_src=follow_src,
+        follow_dst=follow_dst,
+        followers=followers,
+        employees=acc.employees,
+        aware_members=aware_members,
+    )
     src, dst, kind, ts, tags = events.in_time_order()
     ext = rng.permutation(n).astype(np.int64)
     community_tag, niche_tag = _tag_names(lay)
     return World(
-        seed=int(seed), ext=ext, handle_word=acc.words[0], handle_word2=acc.words[1],
-        followers_count=followers, following_count=following, affiliation=acc.affiliation,
-        niche=lay.niche, community=lay.community, role=acc.role, brand=lay.brand,
-        niche_tag=niche_tag, community_tag=community_tag, brand_aware=acc.brand_aware,
-        follow_src=follow_src, follow_dst=follow_dst, follow_since=follow_since,
-        interaction_src=src, interaction_dst=dst, interaction_kind=kind, interaction_ts=ts, interaction_tags=tags,
+        seed=int(seed),
+        ext=ext,
+        handle_word=acc.words[0],
+        handle_word2=acc.words[1],
+        followers_count=followers,
+        following_count=following,
+        affiliation=acc.affiliation,
+        niche=lay.niche,
+        community=lay.community,
+        role=acc.role,
+        brand=lay.brand,
+        niche_tag=niche_tag,
+        community_tag=community_tag,
+        brand_aware=acc.brand_aware,
+        follow_src=follow_src,
+        follow_dst=follow_dst,
+        follow_since=follow_since,
+        interaction_src=src,
+        interaction_dst=dst,
+        interaction_kind=kind,
+        interaction_ts=ts,
+        interaction_tags=tags,
     )
 
 
-def _check_sizes(n_accounts: int, n_edges: int, follow_share: float, n_follows: int | None,
-                 n_interactions: int | None, min_niche: int, max_niche: int,
-                 niche_exponent: float) -> tuple[int, int, int]:
+def _check_sizes(
+    n_accounts: int,
+    n_edges: int,
+    follow_share: float,
+    n_follows: int | None,
+    n_interactions: int | None,
+    min_niche: int,
+    max_niche: int,
+    niche_exponent: float,
+) -> tuple[int, int, int]:
     """``(n_accounts, n_follows, n_interactions)`` after checking every size (ValueError naming it)."""
     if int(n_accounts) < MIN_ACCOUNTS:
         raise ValueError(f"n_accounts={n_accounts}: need at least {MIN_ACCOUNTS} accounts")
@@ -134,18 +211,18 @@ def _check_sizes(n_accounts: int, n_edges: int, follow_share: float, n_follows: 
         raise ValueError(f"n_edges={n_edges} must be >= 0")
     if not 0.0 <= follow_share <= 1.0:
         raise ValueError(f"follow_share={follow_share} must be in [0, 1]")
-    if n_follows is None and n_interactions is None:
-        n_follows = int(round(n_edges * follow_share))
     if n_follows is None:
-        n_follows = int(n_edges) - int(n_interactions)
+        n_follows = int(round(n_edges * follow_share)) if n_interactions is None else int(n_edges) - int(n_interactions)
     if n_interactions is None:
         n_interactions = int(n_edges) - int(n_follows)
     n, n_follows, n_interactions = int(n_accounts), int(n_follows), int(n_interactions)
     if n_follows < 0 or n_interactions < 0:
         raise ValueError(f"n_follows={n_follows} and n_interactions={n_interactions} must be >= 0")
     if n_follows > 0.5 * n * (n - 1):
-        raise ValueError(f"n_follows={n_follows} is more than half of the {n * (n - 1)} possible follow pairs "
-                         f"among {n} accounts; ask for fewer edges or more accounts")
+        raise ValueError(
+            f"n_follows={n_follows} is more than half of the {n * (n - 1)} possible follow pairs "
+            f"among {n} accounts; ask for fewer edges or more accounts"
+        )
     if min_niche < 2 or max_niche < min_niche:
         raise ValueError(f"need 2 <= min_niche <= max_niche, got {min_niche}, {max_niche}")
     if niche_exponent <= 1.0:
@@ -157,17 +234,18 @@ def _check_sizes(n_accounts: int, n_edges: int, follow_share: float, n_follows: 
 class _Accounts:
     """The planted accounts' own attributes (before follows raise the counts to the observed degrees)."""
 
-    followers: np.ndarray    # int64 (n,): platform follower counts, heavy-tailed per tier
-    following: np.ndarray    # int64 (n,)
-    role: np.ndarray         # int8 (n,): ROLE_MEMBER, ROLE_HUB or ROLE_BRAND
+    followers: np.ndarray  # int64 (n,): platform follower counts, heavy-tailed per tier
+    following: np.ndarray  # int64 (n,)
+    role: np.ndarray  # int8 (n,): ROLE_MEMBER, ROLE_HUB or ROLE_BRAND
     affiliation: np.ndarray  # int8 (n,): index into AFFILIATIONS, -1 for none
-    employees: np.ndarray    # the members working for the brand's company, sorted
+    employees: np.ndarray  # the members working for the brand's company, sorted
     brand_aware: np.ndarray  # bool (n_niches,)
-    words: np.ndarray        # int16 (2, n): the two handle words of every account
+    words: np.ndarray  # int16 (2, n): the two handle words of every account
 
 
-def _plant_accounts(rng: np.random.Generator, lay: Layout, *, employee_share: float,
-                    brand_aware_share: float) -> _Accounts:
+def _plant_accounts(
+    rng: np.random.Generator, lay: Layout, *, employee_share: float, brand_aware_share: float
+) -> _Accounts:
     """Follower counts by tier, roles, affiliations, brand-aware niches and handle words."""
     n, nm = lay.niche.shape[0], lay.n_members
     n_niches = lay.niche_start.shape[0]
@@ -194,17 +272,24 @@ def _plant_accounts(rng: np.random.Generator, lay: Layout, *, employee_share: fl
     decoys = decoys[affiliation[decoys] < 0]
     affiliation[decoys] = rng.integers(1, len(AFFILIATIONS), size=decoys.size)
     affiliation[lay.brand] = 0
-    brand_aware = rng.random(n_niches) < brand_aware_share
+    brand_aware = np.asarray(rng.random(n_niches) < brand_aware_share)
     brand_aware[rng.integers(n_niches)] = True
 
     words = rng.integers(0, N_ASCII_WORDS, size=(2, n)).astype(np.int16)
-    rare = rng.random(n) < 0.01
+    rare = np.asarray(rng.random(n) < 0.01)
     words[1, rare] = rng.integers(N_ASCII_WORDS, len(HANDLE_WORDS), size=int(rare.sum()))
     return _Accounts(followers, following, role, affiliation, employees, brand_aware, words)
 
 
-def _draw_follow_pairs(rng: np.random.Generator, sample: Sampler, lay: Layout, acc: _Accounts, n_follows: int,
-                       p_mutual: float, aware_members: np.ndarray) -> np.ndarray:
+def _draw_follow_pairs(
+    rng: np.random.Generator,
+    sample: Sampler,
+    lay: Layout,
+    acc: _Accounts,
+    n_follows: int,
+    p_mutual: float,
+    aware_members: np.ndarray,
+) -> np.ndarray:
     """``n_follows`` distinct follow pairs without self-loops, as sorted keys ``src * n + dst``.
 
     Rounds of planted follows (:func:`_planted_follows`) until enough distinct pairs are drawn; after
@@ -234,8 +319,15 @@ def _draw_follow_pairs(rng: np.random.Generator, sample: Sampler, lay: Layout, a
     return np.sort(keys)
 
 
-def _planted_follows(rng: np.random.Generator, sample: Sampler, lay: Layout, acc: _Accounts, k: int,
-                     p_mutual: float, aware_members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _planted_follows(
+    rng: np.random.Generator,
+    sample: Sampler,
+    lay: Layout,
+    acc: _Accounts,
+    k: int,
+    p_mutual: float,
+    aware_members: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """About ``k`` follows (sources, targets): inside niches (some followed back), towards hubs, across
     niches of one community, employees and brand-aware members towards the brand, and noise."""
     n = lay.niche.shape[0]
@@ -252,8 +344,11 @@ def _planted_follows(rng: np.random.Generator, sample: Sampler, lay: Layout, acc
     d2 = hub_targets(rng, s2, lay, acc.followers, p_mega=0.4)
     s3 = sample.members(k_cross)
     d3 = group_sample(rng, lay.community[s3], lay.comm_start, lay.comm_end, sample.pop_cum)
-    s4 = (np.concatenate([employees, aware_members])[rng.integers(0, employees.size + aware_members.size, k_emp)]
-          if k_emp else np.zeros(0, np.int64))
+    s4 = (
+        np.concatenate([employees, aware_members])[rng.integers(0, employees.size + aware_members.size, k_emp)]
+        if k_emp
+        else np.zeros(0, np.int64)
+    )
     d4 = np.full(s4.size, lay.brand)
     s5, d5 = rng.integers(0, n, k_rand), rng.integers(0, n, k_rand)
     src = np.concatenate([s1, d1[back], s2, s3, s4, employees, s5])
@@ -265,8 +360,10 @@ def _tag_names(lay: Layout) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Hashtags of the broad communities (a topic) and of the niches (the topic and a flavour)."""
     community_tag = tuple(
         _TOPICS[c % len(_TOPICS)] + (str(c // len(_TOPICS)) if c >= len(_TOPICS) else "")
-        for c in range(lay.comm_start.shape[0]))
+        for c in range(lay.comm_start.shape[0])
+    )
     nc = lay.community[lay.niche_start]
-    niche_tag = tuple(f"{community_tag[nc[i]]}_{_FLAVOURS[i % len(_FLAVOURS)]}{i}"
-                      for i in range(lay.niche_start.shape[0]))
+    niche_tag = tuple(
+        f"{community_tag[nc[i]]}_{_FLAVOURS[i % len(_FLAVOURS)]}{i}" for i in range(lay.niche_start.shape[0])
+    )
     return community_tag, niche_tag

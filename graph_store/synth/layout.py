@@ -13,8 +13,9 @@ def truncated_pareto(rng: np.random.Generator, size: int, lo: float, hi: float, 
     return lo * (1.0 - u * (1.0 - (lo / hi) ** k)) ** (-1.0 / k)
 
 
-def group_sample(rng: np.random.Generator, group: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                  cumw: np.ndarray) -> np.ndarray:
+def group_sample(
+    rng: np.random.Generator, group: np.ndarray, starts: np.ndarray, ends: np.ndarray, cumw: np.ndarray
+) -> np.ndarray:
     """For every entry of ``group``, one index in ``[starts[g], ends[g])`` drawn ∝ its weight.
 
     ``cumw`` (length n+1, ``cumw[0] = 0``) is the cumulative weight over all
@@ -43,20 +44,27 @@ def pick_codes(rng: np.random.Generator, size: int, probs: dict[int, float]) -> 
 class Layout:
     n: int
     n_members: int
-    niche_start: np.ndarray   # (n_niches,)
+    niche_start: np.ndarray  # (n_niches,)
     niche_end: np.ndarray
-    comm_start: np.ndarray    # (n_comm,) member ranges of each broad community
+    comm_start: np.ndarray  # (n_comm,) member ranges of each broad community
     comm_end: np.ndarray
-    niche: np.ndarray         # (n,)
-    community: np.ndarray     # (n,)
-    macro: np.ndarray         # internal numbers of macro hubs (sorted by community)
+    niche: np.ndarray  # (n,)
+    community: np.ndarray  # (n,)
+    macro: np.ndarray  # internal numbers of macro hubs (sorted by community)
     macro_comm: np.ndarray
     mega: np.ndarray
     brand: int
 
 
-def plant_layout(rng: np.random.Generator, n: int, *, min_niche: int, max_niche: int, niche_exponent: float,
-                  niches_per_community: float) -> Layout:
+def plant_layout(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    min_niche: int,
+    max_niche: int,
+    niche_exponent: float,
+    niches_per_community: float,
+) -> Layout:
     n_mega = max(1, round(n * 0.0003))
     n_macro = max(3, round(n * 0.003))
     n_members = n - n_mega - n_macro - 1
@@ -82,8 +90,11 @@ def plant_layout(rng: np.random.Generator, n: int, *, min_niche: int, max_niche:
     # broad communities: each gets >= 1 niche, the rest assigned with heavy-tailed weights
     n_comm = max(1, int(round(n_niches / niches_per_community)))
     w = truncated_pareto(rng, n_comm, 1.0, 50.0, 1.2)
-    comm_of_niche = np.concatenate([np.arange(n_comm), rng.choice(n_comm, size=n_niches - n_comm, p=w / w.sum())]) \
-        if n_niches >= n_comm else np.arange(n_niches)
+    comm_of_niche = (
+        np.concatenate([np.arange(n_comm), rng.choice(n_comm, size=n_niches - n_comm, p=w / w.sum())])
+        if n_niches >= n_comm
+        else np.arange(n_niches)
+    )
     n_comm = int(comm_of_niche.max()) + 1
     rng.shuffle(comm_of_niche)
     order = np.argsort(comm_of_niche, kind="stable")  # niche ids ordered by community
@@ -105,16 +116,18 @@ def plant_layout(rng: np.random.Generator, n: int, *, min_niche: int, max_niche:
     macro_comm = np.sort(rng.choice(n_comm, size=n_macro, p=comm_members / comm_members.sum())).astype(np.int32)
     community[macro] = macro_comm
     mega = np.arange(n_members + n_macro, n_members + n_macro + n_mega)
-    return Layout(n, n_members, niche_start, niche_end, comm_start, comm_end, niche, community, macro,
-                   macro_comm, mega, n - 1)
+    return Layout(
+        n, n_members, niche_start, niche_end, comm_start, comm_end, niche, community, macro, macro_comm, mega, n - 1
+    )
 
 
-def hub_targets(rng: np.random.Generator, src: np.ndarray, lay: Layout, followers: np.ndarray,
-                 p_mega: float) -> np.ndarray:
+def hub_targets(
+    rng: np.random.Generator, src: np.ndarray, lay: Layout, followers: np.ndarray, p_mega: float
+) -> np.ndarray:
     """A hub for every source: a mega hub (∝ followers) with probability ``p_mega``, else a macro hub
     of the source's community (∝ followers; any macro hub when its community has none)."""
     out = np.empty(src.shape[0], dtype=np.int64)
-    is_mega = rng.random(src.shape[0]) < p_mega
+    is_mega = np.asarray(rng.random(src.shape[0]) < p_mega)
     mega_cum = cumulative(followers[lay.mega].astype(np.float64))
     r = rng.random(int(is_mega.sum())) * mega_cum[-1]
     out[is_mega] = lay.mega[np.clip(np.searchsorted(mega_cum, r, side="right") - 1, 0, lay.mega.size - 1)]
@@ -147,8 +160,9 @@ class Sampler:
         Niches that talk about the brand.
     """
 
-    def __init__(self, rng: np.random.Generator, lay: Layout, pop_cum: np.ndarray, act_cum: np.ndarray,
-                 brand_aware: np.ndarray):
+    def __init__(
+        self, rng: np.random.Generator, lay: Layout, pop_cum: np.ndarray, act_cum: np.ndarray, brand_aware: np.ndarray
+    ):
         self.rng, self.lay, self.pop_cum, self.act_cum, self.brand_aware = rng, lay, pop_cum, act_cum, brand_aware
 
     def members(self, k: int) -> np.ndarray:

@@ -26,9 +26,38 @@ ROLE_MEMBER, ROLE_HUB, ROLE_BRAND = 0, 1, 2
 MIN_ACCOUNTS = 100
 
 HANDLE_WORDS = (
-    "luna", "fox", "pixel", "river", "echo", "nova", "maple", "cobalt", "ember", "sage", "otter", "quill",
-    "zephyr", "orbit", "fern", "juniper", "atlas", "cinder", "willow", "comet", "jade", "rook", "moss", "lark",
-    "josé", "zoë", "søren", "ayşe", "müller", "ñandu", "東京", "서울",
+    "luna",
+    "fox",
+    "pixel",
+    "river",
+    "echo",
+    "nova",
+    "maple",
+    "cobalt",
+    "ember",
+    "sage",
+    "otter",
+    "quill",
+    "zephyr",
+    "orbit",
+    "fern",
+    "juniper",
+    "atlas",
+    "cinder",
+    "willow",
+    "comet",
+    "jade",
+    "rook",
+    "moss",
+    "lark",
+    "josé",
+    "zoë",
+    "søren",
+    "ayşe",
+    "müller",
+    "ñandu",
+    "東京",
+    "서울",
 )
 N_ASCII_WORDS = 24  # the first 24 handle words are ASCII; the rest appear rarely
 
@@ -164,15 +193,16 @@ class World:
 
     def handles(self) -> pa.Array:
         words = pa.array(list(HANDLE_WORDS))
-        h = pc.binary_join_element_wise(pc.take(words, pa.array(self.handle_word)),
-                                        pc.take(words, pa.array(self.handle_word2)), "")
+        h = pc.binary_join_element_wise(
+            pc.take(words, pa.array(self.handle_word)), pc.take(words, pa.array(self.handle_word2)), ""
+        )
         h = pc.binary_join_element_wise(h, self.account_ids(), "_")
         return pc.if_else(pa.array(self.role == ROLE_BRAND), pa.scalar(BRAND_HANDLE), h)
 
     # -- canonical batches -----------------------------------------------------------
     def batches(self, table: TableName | None = None, *, batch_rows: int = 1 << 20) -> Iterator[TableBatch]:
         """Stream the world as canonical batches (all three tables when ``table`` is None)."""
-        tables = ("accounts", "follows", "interactions") if table is None else (table,)
+        tables: tuple[TableName, ...] = ("accounts", "follows", "interactions") if table is None else (table,)
         for t in tables:
             n = {"accounts": self.n_accounts, "follows": self.n_follows, "interactions": self.n_interactions}[t]
             for lo in range(0, n, batch_rows):
@@ -187,20 +217,35 @@ class World:
                 self._cache["handles"] = self.handles()
             aff = self.affiliation[lo:hi]
             aff_arr = pc.take(pa.array(list(AFFILIATIONS)), pa.array(aff, mask=aff < 0))
-            cols = [ids[lo:hi], self._cache["handles"][lo:hi],
-                    pa.array(np.full(hi - lo, PLATFORM, dtype=object), pa.string()),
-                    pa.array(self.followers_count[lo:hi]), pa.array(self.following_count[lo:hi]), aff_arr]
+            cols = [
+                ids[lo:hi],
+                self._cache["handles"][lo:hi],
+                pa.array(np.full(hi - lo, PLATFORM, dtype=object), pa.string()),
+                pa.array(self.followers_count[lo:hi]),
+                pa.array(self.following_count[lo:hi]),
+                aff_arr,
+            ]
         elif table == "follows":
-            cols = [pc.take(ids, pa.array(self.follow_src[lo:hi])), pc.take(ids, pa.array(self.follow_dst[lo:hi])),
-                    _ts(self.follow_since[lo:hi])]
+            cols = [
+                pc.take(ids, pa.array(self.follow_src[lo:hi])),
+                pc.take(ids, pa.array(self.follow_dst[lo:hi])),
+                _ts(self.follow_since[lo:hi]),
+            ]
         elif table == "interactions":
-            kinds = pa.DictionaryArray.from_arrays(pa.array(self.interaction_kind[lo:hi]), pa.array(list(INTERACTION_KINDS)))
+            kinds = pa.DictionaryArray.from_arrays(
+                pa.array(self.interaction_kind[lo:hi]), pa.array(list(INTERACTION_KINDS))
+            )
             tags = self.interaction_tags[lo:hi]
             post = pc.binary_join_element_wise("p", pa.array(np.arange(lo, hi, dtype=np.int64)).cast(pa.string()), "")
-            cols = [pc.take(ids, pa.array(self.interaction_src[lo:hi])), pc.take(ids, pa.array(self.interaction_dst[lo:hi])),
-                    kinds.cast(pa.string()), _ts(self.interaction_ts[lo:hi]), post,
-                    pc.take(self._tag_vocab(), pa.array(tags, mask=tags < 0)),
-                    pa.array(np.ones(hi - lo, dtype=np.float64))]
+            cols = [
+                pc.take(ids, pa.array(self.interaction_src[lo:hi])),
+                pc.take(ids, pa.array(self.interaction_dst[lo:hi])),
+                kinds.cast(pa.string()),
+                _ts(self.interaction_ts[lo:hi]),
+                post,
+                pc.take(self._tag_vocab(), pa.array(tags, mask=tags < 0)),
+                pa.array(np.ones(hi - lo, dtype=np.float64)),
+            ]
         else:
             raise ValueError(f"unknown table {table!r}")
         return pa.RecordBatch.from_arrays(cols, schema=schema)
@@ -211,13 +256,15 @@ class World:
         ``niche`` and ``community`` are -1 where an account has none (mega hubs
         and the brand have neither; macro hubs have a community but no niche).
         """
-        return pa.table({
-            "id": self.account_ids(),
-            "niche": pa.array(self.niche),
-            "community": pa.array(self.community),
-            "role": pc.take(pa.array(list(ROLES)), pa.array(self.role)),
-            "tier": pc.take(pa.array(list(TIER_NAMES)), pa.array(self.tier())),
-        })
+        return pa.table(
+            {
+                "id": self.account_ids(),
+                "niche": pa.array(self.niche),
+                "community": pa.array(self.community),
+                "role": pc.take(pa.array(list(ROLES)), pa.array(self.role)),
+                "tier": pc.take(pa.array(list(TIER_NAMES)), pa.array(self.tier())),
+            }
+        )
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, brands, communities, health, organisations, rankings, runs
-from . import campaigns
+from . import accounts, brands, campaigns, communities, health, organisations, rankings, runs
 
 #: (router, scope) pairs mounted under /v1 by :func:`api.service.app.create_app`.
 V1_ROUTERS = [

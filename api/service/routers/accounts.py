@@ -14,14 +14,21 @@ from ..schemas import AccountDetail
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/accounts/{account_id}", operation_id="getAccount", response_model=AccountDetail, summary="One account",
-            description="Every score and component of the account in the current run, its community, niche and "
-                        "tier, and its strongest mutual connections.",
-            responses={404: {"description": "No account with this id in the run"}})
-async def account(request: Request, ctx: Snap,
-                  account_id: Annotated[str, Path(max_length=256, description="External account id.",
-                                                  examples=["1201"])],
-                  mutuals: Annotated[int, Query(ge=0, le=100, description="How many mutual ties.")] = 10):
+@router.get(
+    "/accounts/{account_id}",
+    operation_id="getAccount",
+    response_model=AccountDetail,
+    summary="One account",
+    description="Every score and component of the account in the current run, its community, niche and "
+    "tier, and its strongest mutual connections.",
+    responses={404: {"description": "No account with this id in the run"}},
+)
+async def account(
+    request: Request,
+    ctx: Snap,
+    account_id: Annotated[str, Path(max_length=256, description="External account id.", examples=["1201"])],
+    mutuals: Annotated[int, Query(ge=0, le=100, description="How many mutual ties.")] = 10,
+):
     snap = ctx.snap
     row = snap.row_of(account_id)
     if row is None:
@@ -32,12 +39,22 @@ async def account(request: Request, ctx: Snap,
         nbr, strength, follow = snap.mutuals.of(row, mutuals)
         if len(nbr):
             names = snap.rows(nbr, ["id", "handle"] if "handle" in snap.columns else ["id"])
-            ties = [{"id": n["id"], "handle": n.get("handle"), "strength": float(s), "mutual_follow": bool(f)}
-                    for n, s, f in zip(names, strength.tolist(), follow.tolist())]
-    comm = {"broad": snap.communities.get(("broad", item["community"])) if item.get("community") is not None else None,
-            "niche": snap.communities.get(("niche", item["niche"])) if item.get("niche") is not None else None}
-    position, scored = (hidden_position(snap.nums["score_hidden"].values, item.get("score_hidden"))
-                        if "score_hidden" in snap.nums else (None, 0))
+            ties = [
+                {"id": n["id"], "handle": n.get("handle"), "strength": float(s), "mutual_follow": bool(f)}
+                for n, s, f in zip(names, strength.tolist(), follow.tolist())
+            ]
+    comm = {
+        "broad": snap.communities.get(("broad", item["community"])) if item.get("community") is not None else None,
+        "niche": snap.communities.get(("niche", item["niche"])) if item.get("niche") is not None else None,
+    }
+    position, scored = (
+        hidden_position(snap.nums["score_hidden"].values, item.get("score_hidden"))
+        if "score_hidden" in snap.nums
+        else (None, 0)
+    )
     why = explain_account(item, snap.run.params or {}, position=position, scored=scored)
-    return respond(ctx, request, {"run_id": snap.run_id, "account": item, "communities": comm,
-                                  "mutual_connections": ties, "explanation": why})
+    return respond(
+        ctx,
+        request,
+        {"run_id": snap.run_id, "account": item, "communities": comm, "mutual_connections": ties, "explanation": why},
+    )

@@ -43,20 +43,26 @@ JsonInt = Annotated[int, BeforeValidator(_integral)]
 class CampaignPlanRequest(BaseModel):
     """What to plan: how many accounts, which ones may be chosen, and the objective."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
-        {"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"k": 20, "tier": ["nano", "micro"], "community": [3], "objective": "reach"}]},
+    )
 
     k: JsonInt = Field(20, ge=1, le=MAX_K, description="How many accounts to choose (at most).")
     tier: list[Literal[TIER_NAMES]] | None = Field(None, max_length=len(TIER_NAMES))  # type: ignore[valid-type]
     community: list[Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(_integral)]] | None = Field(
-        None, max_length=1000, description="Broad community ids.")
+        None, max_length=1000, description="Broad community ids."
+    )
     affiliation: list[Annotated[str, Field(max_length=200)]] | None = Field(
-        None, max_length=100, description="Organisations (case-insensitive).")
+        None, max_length=100, description="Organisations (case-insensitive)."
+    )
     budget: float | None = Field(None, ge=0, description="Total cost allowed (unit costs unless `cost_column`).")
     cost_column: str | None = Field(None, max_length=100, description="Numeric accounts column holding costs.")
     objective: Literal["reach", "spread"] = "reach"
     probability: Annotated[float, Field(gt=0, le=1)] | Literal["wc"] = Field(
-        0.1, description="spread: edge probability in (0, 1], or 'wc' (1 / the follower's in-degree).")
+        0.1, description="spread: edge probability in (0, 1], or 'wc' (1 / the follower's in-degree)."
+    )
     epsilon: float = Field(0.2, ge=0.1, lt=1.0, description="spread: IMM slack (within 1 - 1/e - epsilon).")
     ell: float = Field(1.0, gt=0, le=10)
     seed: JsonInt = Field(0, ge=0, le=2**63 - 1)
@@ -91,36 +97,65 @@ class CampaignPlan(BaseModel):
     # titled so generators name the inline model PlanEcho, not CampaignPlan + Request (the request body's name)
     request: dict = Field(title="PlanEcho", description="The request as the planner understood it.")
     details: dict
-    overlap: dict | None = Field(None, description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
-                                                   "matrices (rows and columns in selection order).")
+    overlap: dict | None = Field(
+        None,
+        description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
+        "matrices (rows and columns in selection order).",
+    )
 
 
-@router.post("/campaigns/plan", operation_id="planCampaign", response_model=CampaignPlan, summary="Plan a campaign",
-             responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"},
-                        503: {"model": ErrorBody, "description": "Too many plans queued, or the run has no "
-                                                                 "audience table; see Retry-After"}},
-             description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
-                         "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
-                         "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
-                         "total with its uncertainty.")
+@router.post(
+    "/campaigns/plan",
+    operation_id="planCampaign",
+    response_model=CampaignPlan,
+    summary="Plan a campaign",
+    responses={
+        400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+        503: {
+            "model": ErrorBody,
+            "description": "Too many plans queued, or the run has no audience table; see Retry-After",
+        },
+    },
+    description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
+    "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
+    "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
+    "total with its uncertainty.",
+)
 async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
     snap = ctx.snap
-    if snap.audience is None:
-        raise ApiError(503, f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
-                       headers={"Retry-After": "60"})
-    req = PlanRequest(k=body.k, tiers=tuple(body.tier) if body.tier else None,
-                      communities=tuple(body.community) if body.community else None,
-                      affiliations=tuple(body.affiliation) if body.affiliation else None,
-                      budget=body.budget, cost_column=body.cost_column, objective=body.objective,
-                      probability=body.probability, epsilon=body.epsilon, ell=body.ell, seed=body.seed,
-                      max_rr_sets=MAX_RR_SETS, overlap=body.overlap)
+    audience = snap.audience
+    if audience is None:
+        raise ApiError(
+            503,
+            f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
+            headers={"Retry-After": "60"},
+        )
+    req = PlanRequest(
+        k=body.k,
+        tiers=tuple(body.tier) if body.tier else None,
+        communities=tuple(body.community) if body.community else None,
+        affiliations=tuple(body.affiliation) if body.affiliation else None,
+        budget=body.budget,
+        cost_column=body.cost_column,
+        objective=body.objective,
+        probability=body.probability,
+        epsilon=body.epsilon,
+        ell=body.ell,
+        seed=body.seed,
+        max_rr_sets=MAX_RR_SETS,
+        overlap=body.overlap,
+    )
     client = getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
     try:
         result = await get_state(request).plans.run(
-            client, lambda: plan_for_run(snap.audience, snap.table, req, run_id=snap.run_id))
+            client, lambda: plan_for_run(audience, snap.table, req, run_id=snap.run_id)
+        )
     except PlanRefused as exc:
         raise ApiError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
     except (PlanError, EngineError) as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
-    return Response(dumps(result.to_dict()), media_type="application/json",
-                    headers={"X-Nichegraph-Run": snap.run_id, "Cache-Control": "no-store"})
+    return Response(
+        dumps(result.to_dict()),
+        media_type="application/json",
+        headers={"X-Nichegraph-Run": snap.run_id, "Cache-Control": "no-store"},
+    )

@@ -11,7 +11,7 @@ parameters.
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -36,37 +36,61 @@ class RankingQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    community: list[Int64] | None = Field(None, max_length=100, description="Broad community id(s); repeat for "
-                                        "several.", examples=[[3]])
+    community: list[Int64] | None = Field(
+        None, max_length=100, description="Broad community id(s); repeat for several.", examples=[[3]]
+    )
     niche: list[Int64] | None = Field(None, max_length=100, description="Niche id(s).")
-    tier: list[Tier] | None = Field(None, max_length=20, description="Tier(s): nano, micro, macro, mega "
-                                    "(case-insensitive).", examples=[["nano", "micro"]])
+    tier: list[Tier] | None = Field(
+        None,
+        max_length=20,
+        description="Tier(s): nano, micro, macro, mega (case-insensitive).",
+        examples=[["nano", "micro"]],
+    )
     platform: list[_Str200] | None = Field(None, max_length=20, description="Platform name(s), case-insensitive.")
-    affiliation: list[_Str200] | None = Field(None, max_length=20, description="Organisation(s), "
-                                              "case-insensitive.")
-    followers_min: int | None = Field(None, ge=0, le=2**63 - 1, description="Minimum followers (the platform's count, else the "
-                                      "observed followers).", examples=[1000])
+    affiliation: list[_Str200] | None = Field(None, max_length=20, description="Organisation(s), case-insensitive.")
+    followers_min: int | None = Field(
+        None,
+        ge=0,
+        le=2**63 - 1,
+        description="Minimum followers (the platform's count, else the observed followers).",
+        examples=[1000],
+    )
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
-    min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.",
-                                           examples=[0.5])
+    min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.", examples=[0.5])
     by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
-        None, description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
-                          "default tiers, accounts without its score left out); filters still apply, and `sort` "
-                          "replaces its order.", examples=["hidden"])
-    sort: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_]+$",
-                             description="Numeric column to sort by (any score of the run); default `score_hidden` "
-                                         "when the run has it.", examples=["score_hidden"])
+        None,
+        description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
+        "default tiers, accounts without its score left out); filters still apply, and `sort` "
+        "replaces its order.",
+        examples=["hidden"],
+    )
+    sort: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_]+$",
+        description="Numeric column to sort by (any score of the run); default `score_hidden` when the run has it.",
+        examples=["score_hidden"],
+    )
     order: Literal["asc", "desc"] = Field("desc", description="Sort direction; nulls come last either way.")
-    limit: int | None = Field(None, ge=1, le=10_000, description="Page size (at most the server's max_page_size, "
-                              "500 by default).", examples=[50])
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Page size (at most the server's max_page_size, 500 by default).",
+        examples=[50],
+    )
     cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
-    fields: str | None = Field(None, max_length=1024, pattern=r"^[A-Za-z0-9_,]*$",
-                               description="Comma-separated columns to return (default: all; `id` always).",
-                               examples=["id,handle,tier,score_hidden"])
+    fields: str | None = Field(
+        None,
+        max_length=1024,
+        pattern=r"^[A-Za-z0-9_,]*$",
+        description="Comma-separated columns to return (default: all; `id` always).",
+        examples=["id,handle,tier,score_hidden"],
+    )
 
     def filters(self, **override) -> Filters:
         """The snapshot filters (``override`` replaces categorical values, e.g. ``affiliation``)."""
-        values = {}
+        values: dict[str, tuple] = {}
         for name in ("community", "niche", "tier", "platform", "affiliation"):
             if name in override:  # an empty override matches nothing
                 values[name] = tuple(override[name])
@@ -74,8 +98,14 @@ class RankingQuery(BaseModel):
                 values[name] = tuple(getattr(self, name))
         ranges = []
         if self.followers_min is not None or self.followers_max is not None:
-            ranges.append(RangeFilter("followers", self.followers_min, self.followers_max,
-                                      "followers_min" if self.followers_min is not None else "followers_max"))
+            ranges.append(
+                RangeFilter(
+                    "followers",
+                    self.followers_min,
+                    self.followers_max,
+                    "followers_min" if self.followers_min is not None else "followers_max",
+                )
+            )
         if self.min_social_ratio is not None:
             ranges.append(RangeFilter("social_ratio", self.min_social_ratio, None, "min_social_ratio"))
         return Filters(values, tuple(ranges))
@@ -89,14 +119,24 @@ class RankingQuery(BaseModel):
 
 
 class BrandQuery(RankingQuery):
-    hashtag: list[_Str200] | None = Field(None, max_length=20, description="The brand's hashtags (default: the "
-                                          "handle), `#` optional.", examples=[["acme"]])
+    hashtag: list[_Str200] | None = Field(
+        None,
+        max_length=20,
+        description="The brand's hashtags (default: the handle), `#` optional.",
+        examples=[["acme"]],
+    )
 
 
 class InternalQuery(BrandQuery):
-    brand: str | None = Field(None, min_length=1, max_length=200, description="Keep the communities where this "
-                              "brand (handle or id) is discussed: those of the accounts that interact with it or "
-                              "use its hashtags.", examples=["acme"])
+    brand: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Keep the communities where this "
+        "brand (handle or id) is discussed: those of the accounts that interact with it or "
+        "use its hashtags.",
+        examples=["acme"],
+    )
 
 
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
@@ -109,9 +149,10 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 _LISTS: dict[type, frozenset[str]] = {}
+_Q = TypeVar("_Q", bound=RankingQuery)
 
 
-def parse_query(request: Request, model: type[RankingQuery]) -> RankingQuery:
+def parse_query(request: Request, model: type[_Q]) -> _Q:
     """Validate the query string against ``model``; 422 naming each bad field."""
     lists = _LISTS.get(model)
     if lists is None:
@@ -125,11 +166,15 @@ def parse_query(request: Request, model: type[RankingQuery]) -> RankingQuery:
     try:
         q = model.model_validate(data)
     except ValidationError as exc:
-        raise invalid_parameters([("query." + format_loc(e["loc"]) if e["loc"] else "query", e["msg"])
-                                  for e in exc.errors()]) from None
+        raise invalid_parameters(
+            [("query." + format_loc(e["loc"]) if e["loc"] else "query", e["msg"]) for e in exc.errors()]
+        ) from None
     if q.followers_min is not None and q.followers_max is not None and q.followers_min > q.followers_max:
-        raise ApiError(422, "followers_min is above followers_max",
-                       fields=[("query.followers_min", "must not exceed followers_max")])
+        raise ApiError(
+            422,
+            "followers_min is above followers_max",
+            fields=[("query.followers_min", "must not exceed followers_max")],
+        )
     if q.cursor is not None:
         q = q.model_copy(update={"cursor": unsigned_cursor(request, q.cursor)})
     return q

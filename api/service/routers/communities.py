@@ -17,20 +17,32 @@ router = APIRouter(tags=["communities"])
 _SORTS = ("size", "density", "internal_edges", "community")
 
 
-@router.get("/communities", operation_id="listCommunities", response_model=CommunityList, summary="List communities",
-            description="Communities of the current run (broad ones and the niches inside them), largest first "
-                        "by default.")
-async def communities(request: Request, ctx: Snap,
-                      level: Annotated[Literal["broad", "niche"] | None, Query(description="Only this level.")] = None,
-                      parent: Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1,
-                                                         description="Only niches of this broad community.")] = None,
-                      sort: Annotated[Literal["size", "density", "internal_edges", "community"], Query()] = "size",
-                      order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-                      limit: LimitParam = None, cursor: Cursor = None):
+@router.get(
+    "/communities",
+    operation_id="listCommunities",
+    response_model=CommunityList,
+    summary="List communities",
+    description="Communities of the current run (broad ones and the niches inside them), largest first by default.",
+)
+async def communities(
+    request: Request,
+    ctx: Snap,
+    level: Annotated[Literal["broad", "niche"] | None, Query(description="Only this level.")] = None,
+    parent: Annotated[
+        int | None, Query(ge=-(2**63), le=2**63 - 1, description="Only niches of this broad community.")
+    ] = None,
+    sort: Annotated[Literal["size", "density", "internal_edges", "community"], Query()] = "size",
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    limit: LimitParam = None,
+    cursor: Cursor = None,
+):
     limit = page_limit(limit, ctx.settings)
     snap = ctx.snap
-    items = [c for (lvl, _), c in snap.communities.items()
-             if (level is None or lvl == level) and (parent is None or c.get("parent") == parent)]
+    items = [
+        c
+        for (lvl, _), c in snap.communities.items()
+        if (level is None or lvl == level) and (parent is None or c.get("parent") == parent)
+    ]
 
     def key(c):
         v = c.get(sort)
@@ -42,27 +54,38 @@ async def communities(request: Request, ctx: Snap,
     start = 0
     if cursor:
         if not cursor.isdigit() or int(cursor) > len(items):
-            raise ApiError(422, "cursor: not a cursor returned by this endpoint",
-                           fields=[("query.cursor", "pass next_cursor unchanged")])
+            raise ApiError(
+                422,
+                "cursor: not a cursor returned by this endpoint",
+                fields=[("query.cursor", "pass next_cursor unchanged")],
+            )
         start = int(cursor)
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     nxt = str(start + limit) if start + limit < len(items) else None
     return respond(ctx, request, {"run_id": snap.run_id, "limit": limit, "next_cursor": nxt, "items": page})
 
 
-@router.get("/communities/{community_id}", operation_id="getCommunity", response_model=CommunityDetail,
-            summary="One community",
-            responses={404: {"description": "No such community in the run"}})
-async def community(request: Request, ctx: Snap,
-                    community_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Community id.",
-                                                      examples=[3])],
-                    level: Annotated[Literal["broad", "niche"], Query(description="Which level the id names.")]
-                    = "broad"):
+@router.get(
+    "/communities/{community_id}",
+    operation_id="getCommunity",
+    response_model=CommunityDetail,
+    summary="One community",
+    responses={404: {"description": "No such community in the run"}},
+)
+async def community(
+    request: Request,
+    ctx: Snap,
+    community_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Community id.", examples=[3])],
+    level: Annotated[Literal["broad", "niche"], Query(description="Which level the id names.")] = "broad",
+):
     snap = ctx.snap
     c = snap.communities.get((level, community_id))
     if c is None:
         raise ApiError(404, f"no {level} community {community_id} in run {snap.run_id}")
-    niches = [n for (lvl, _), n in snap.communities.items() if lvl == "niche" and n.get("parent") == community_id] \
-        if level == "broad" else []
+    niches = (
+        [n for (lvl, _), n in snap.communities.items() if lvl == "niche" and n.get("parent") == community_id]
+        if level == "broad"
+        else []
+    )
     niches.sort(key=lambda n: (-(n.get("size") or 0), n["community"]))
     return respond(ctx, request, {"run_id": snap.run_id, "community": c, "niches": niches})

@@ -12,9 +12,13 @@ from ..schemas import RunList
 router = APIRouter(tags=["runs"])
 
 
-@router.get("/runs", operation_id="listRuns", response_model=RunList, summary="Analysis runs",
-            description="Runs seen at the last check of the store (newest first) and the one being served.")
+@router.get(
+    "/runs",
+    operation_id="listRuns",
+    response_model=RunList,
+    summary="Analysis runs",
+    description="Runs seen at the last check of the store (newest first) and the one being served.",
+)
 async def runs(request: Request, ctx: Snap):
     holder = get_state(request).holder
-    return respond(ctx, request, {"current_run_id": ctx.snap.run_id,
-                                  "items": [asdict(r) for r in holder.runs]})
+    return respond(ctx, request, {"current_run_id": ctx.snap.run_id, "items": [asdict(r) for r in holder.runs]})
