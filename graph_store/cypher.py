@@ -47,9 +47,8 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT ng_account_idx IF NOT EXISTS FOR (a:Account) REQUIRE a.idx IS UNIQUE",
     "CREATE CONSTRAINT ng_run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
     "CREATE INDEX ng_runtable IF NOT EXISTS FOR (t:RunTable) ON (t.run_id)",
-    # A chunk and a community are written with MERGE on their whole identity: an index on all of it
-    # makes each MERGE one seek, where an index on run_id alone scans every row of the run written so
-    # far (quadratic in the run's size).
+    # A chunk and a community that may exist are found by one hinted seek on their whole identity:
+    # an index on run_id alone would filter every row of the run written so far (quadratic).
     "CREATE INDEX ng_runtable_key IF NOT EXISTS FOR (t:RunTable) ON (t.run_id, t.table, t.seq)",
     "CREATE INDEX ng_community IF NOT EXISTS FOR (c:Community) ON (c.run_id)",
     "CREATE INDEX ng_community_key IF NOT EXISTS FOR (c:Community) ON (c.run_id, c.level, c.id)",
@@ -277,8 +276,21 @@ RETURN s.id AS source, tag, sum(n) AS n
 
 RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 
+#: One chunk of a run table, found by one seek on its whole identity, else created (not a ``MERGE``,
+#: for the reason :func:`communities_idempotent` gives: a MERGE may be served from the ``run_id``
+#: index and filter every chunk of the run).
 WRITE_RUN_TABLE_CHUNK = """
-MERGE (t:RunTable {run_id: $run_id, table: $table, seq: $seq}) SET t.data = $data
+OPTIONAL MATCH (old:RunTable) USING INDEX old:RunTable(run_id, table, seq)
+  WHERE old.run_id = $run_id AND old.table = $table AND old.seq = $seq
+CALL (old) {
+  WITH old WHERE old IS NULL
+  CREATE (t:RunTable {run_id: $run_id, table: $table, seq: $seq})
+  RETURN t
+  UNION
+  WITH old WHERE old IS NOT NULL
+  RETURN old AS t
+}
+SET t.data = $data
 """
 
 
