@@ -34,8 +34,7 @@ def rank_json(path, *args) -> dict:
 
 
 def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is not here (see shared/datasets/README.md)")
+    assert path.exists(), f"real data set missing: {path} (the shared datasets folder next to the repository)"
     return path
 
 
