@@ -337,24 +337,35 @@ def _accounts(n: int) -> str:
     return f"{n:,} account{'' if n == 1 else 's'}"
 
 
+def unknown_left_out(snap: Snapshot, filters: Filters, sort: str, candidates: np.ndarray | None = None) -> int:
+    """Accounts of tier ``unknown`` with a ``sort`` value that a tier filter not naming ``unknown`` left out.
+
+    0 when ``filters`` has no tier filter, names ``unknown``, or the run has no unknown tier.  The
+    one count behind the "left out" notes of ``nichegraph rank``, ``/v1/rankings`` and the report.
+    """
+    tiers = filters.values.get("tier")
+    if (
+        tiers is None
+        or UNKNOWN_TIER in {str(t).lower() for t in tiers}
+        or "tier" not in snap.cats
+        or UNKNOWN_TIER not in snap.cats["tier"].lookup
+    ):
+        return 0
+    ranges = tuple(r for r in filters.ranges if r.param != "by")
+    return snap.count(Filters({**filters.values, "tier": (UNKNOWN_TIER,)}, ranges), sort, candidates)
+
+
 def kind_notes(snap: Snapshot, by: str, plan: KindPlan, n_rows: int) -> list[str]:
     """What a reader of a ranking must know: unknown tiers left out, accounts without a score, missing data."""
     notes = []
     values, sort = plan.filters.values, plan.sort[0]
     unfiltered = Filters(values, tuple(r for r in plan.filters.ranges if r.param != "by"))
-    tiers = values.get("tier")
-    if (
-        tiers is not None
-        and UNKNOWN_TIER not in {str(t).lower() for t in tiers}
-        and "tier" in snap.cats
-        and UNKNOWN_TIER in snap.cats["tier"].lookup
-    ):
-        left = snap.count(Filters({**values, "tier": (UNKNOWN_TIER,)}, unfiltered.ranges), sort, plan.candidates)
-        if left:
-            notes.append(
-                f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
-                f"--tier {','.join((*tiers, UNKNOWN_TIER))} to include them."
-            )
+    left = unknown_left_out(snap, plan.filters, sort, plan.candidates)
+    if left:
+        notes.append(
+            f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
+            f"--tier {','.join((*values['tier'], UNKNOWN_TIER))} to include them."
+        )
     if by == "hidden" and sort in snap.nums:
         undefined = snap.count(unfiltered, None, plan.candidates) - snap.count(unfiltered, sort, plan.candidates)
         if undefined:
@@ -457,4 +468,5 @@ __all__ = [
     "resolve_account",
     "resolve_brand",
     "to_records",
+    "unknown_left_out",
 ]

@@ -27,7 +27,7 @@ from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
 from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
-from .rankings import KINDS, UNKNOWN_TIER, hidden_tiers, plan_kind, rank_page
+from .rankings import KINDS, hidden_tiers, plan_kind, rank_page, unknown_left_out
 from .run_query import Snapshot
 
 if TYPE_CHECKING:
@@ -324,14 +324,8 @@ def render_report(
         left_out = ""
         if ranking.key == "hidden":  # the tiers this run scored, less unknown (as `nichegraph rank`)
             ranking = replace(ranking, tiers=hidden_tiers(run))
-            if UNKNOWN_TIER not in ranking.tiers and {"tier", "score_hidden"} <= set(accounts.column_names):
-                unknown = sum(
-                    1
-                    for t, v in zip(
-                        accounts.column("tier").to_pylist(), accounts.column("score_hidden").to_pylist(), strict=True
-                    )
-                    if t == UNKNOWN_TIER and v is not None and v == v
-                )
+            if "score_hidden" in snap.nums:
+                unknown = unknown_left_out(snap, plan_kind(snap, "hidden").filters, "score_hidden")
                 if unknown:
                     left_out = (
                         f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from ...rankings import unknown_left_out
 from ...run_query import Filters, QueryError
 from ..deps import Snap, page_limit, query_error, respond
 from ..schemas import RankingsPage
@@ -57,19 +58,12 @@ async def rankings(request: Request, ctx: Snap):
 def _notes(snap, filters: Filters, sort: str, n_rows: int) -> list[str]:
     """Unknown tiers a tier filter left out, and why a first page is empty (docs/api.md)."""
     notes = []
-    tiers = filters.values.get("tier")
-    if (
-        tiers is not None
-        and "unknown" not in {t.lower() for t in tiers}
-        and "tier" in snap.cats
-        and "unknown" in snap.cats["tier"].lookup
-    ):
-        left = snap.count(Filters({**filters.values, "tier": ("unknown",)}, filters.ranges), sort)
-        if left:
-            notes.append(
-                f"{left:,} account{'' if left == 1 else 's'} of unknown tier (no platform follower count) left out; add tier=unknown "
-                "to include them."
-            )
+    left = unknown_left_out(snap, filters, sort)
+    if left:
+        notes.append(
+            f"{left:,} account{'' if left == 1 else 's'} of unknown tier (no platform follower count) left out; "
+            "add tier=unknown to include them."
+        )
     if n_rows == 0:
         notes.append(f"no account of run {snap.run_id} matches these filters with a value of {sort}.")
         if "followers_count" in snap.nums and not snap.nums["followers_count"].n_valid:
