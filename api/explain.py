@@ -146,8 +146,8 @@ def _what_would_change(row: dict, eligible: bool, engaged: float | None, need: i
     """The single change that would move the account most, named by its weakest factor."""
     if not eligible:
         return (
-            "What would change it: only its tier; hidden influencers are looked for in the tiers named by "
-            "MetricsParams.hidden_tiers."
+            "What would change it: only its tier; the hidden score is computed for the eligible tiers named "
+            "above (a Python run sets them with MetricsParams.hidden_tiers)."
         )
     if engaged is None or engaged < need:
         missing = need - int(engaged or 0)
