@@ -107,7 +107,7 @@ def run_analysis(
         columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags)
+        serving = serving_tables(store, edges)
 
     table = pa.table(
         {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}

@@ -31,6 +31,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .schema import TableBatch
 
@@ -142,10 +143,31 @@ def pick_run(runs: list[RunRecord], run_id: str | None, location: str) -> RunRec
     raise NoRunError(f"no run {run_id!r} in {location}")
 
 
+#: Columns of :meth:`Store.read_hashtag_uses` (and of the ``hashtag_uses`` run table).
+HASHTAG_USES_SCHEMA = pa.schema([("source", pa.int32()), ("tag", pa.string()), ("ts", pa.int64()), ("n", pa.int64())])
+
+
+def group_hashtag_uses(table: pa.Table) -> pa.Table:
+    """Uses summed per ``(source, lower-case tag, ts)``, sorted by tag, source, ts, cast to
+    :data:`HASHTAG_USES_SCHEMA` (``ts`` stays null where the event had no time)."""
+    t = table.select(["source", "tag", "ts", "n"]).cast(HASHTAG_USES_SCHEMA)
+    t = t.set_column(1, "tag", pc.utf8_lower(t.column("tag")))
+    t = t.group_by(["source", "tag", "ts"]).aggregate([("n", "sum")]).rename_columns(["source", "tag", "ts", "n"])
+    return t.cast(HASHTAG_USES_SCHEMA).sort_by([("tag", "ascending"), ("source", "ascending"), ("ts", "ascending")])
+
+
 #: Result tables a run may hold (a fixed allowlist: names become table names / labels).
 #: ``accounts`` and ``communities`` are the results; ``mutuals``, ``touches``, ``hashtag_uses`` and
 #: ``audience`` are what the HTTP service answers from (docs/ARCHITECTURE.md, "Run tables").
-RESULT_TABLES: tuple[str, ...] = ("accounts", "communities", "mutuals", "touches", "hashtag_uses", "audience")
+RESULT_TABLES: tuple[str, ...] = (
+    "accounts",
+    "communities",
+    "mutuals",
+    "touches",
+    "hashtag_uses",
+    "audience",
+    "engaged",
+)
 
 
 @runtime_checkable
@@ -168,6 +190,10 @@ class Store(Protocol):
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         """``(source idx int32, hashtag str)`` for every hashtag use, one row per use."""
+
+    def read_hashtag_uses(self) -> pa.Table:
+        """Hashtag uses with their time: ``source`` int32 idx, ``tag`` lower-case string, ``ts`` int64
+        Unix seconds (null when the event has none), ``n`` int64 uses; one row per ``(source, tag, ts)``."""
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         """Who interacts with these accounts: columns ``source``, ``target``, ``kind``, ``n`` (events)."""

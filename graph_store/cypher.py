@@ -253,10 +253,13 @@ RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
        collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w
 """
 
-#: One row per hashtag use (repeated ``n`` times client-side).
+#: One row per hashtag-carrying event (uses repeated ``n`` times client-side), with its time
+#: in epoch microseconds (``$none`` when the event has none).
 READ_HASHTAGS = """
 MATCH (a:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL AND size(e.hashtags) > 0
-RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(coalesce(e.n, 1)) AS n
+WITH a, e, e.ts AS ts
+RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(coalesce(e.n, 1)) AS n,
+       collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us
 """
 
 INTERACTIONS_TO = """

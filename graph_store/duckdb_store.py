@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, group_hashtag_uses, pick_run, wanted_tables
 from .errors import StoreError
 from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch, TableName
 from .staging import count_follow_pairs, create_stage_tables, follow_pairs_sql, last_account_fields_sql, stage_batch
@@ -372,6 +372,15 @@ class DuckDBStore:
                                 WHERE hashtags IS NOT NULL), range(n) r(i)""",
         )
         return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+
+    def read_hashtag_uses(self) -> pa.Table:
+        t = _arrow(
+            self.con,
+            """SELECT src::INTEGER AS source, lower(tag) AS tag, epoch(ts)::BIGINT AS ts, sum(n)::BIGINT AS n
+               FROM (SELECT src, unnest(hashtags) AS tag, ts, n FROM interactions WHERE hashtags IS NOT NULL)
+               GROUP BY ALL ORDER BY tag, source, ts""",
+        )
+        return group_hashtag_uses(t)
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         return _arrow(

@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
+from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, group_hashtag_uses, pick_run, wanted_tables
 from .errors import StoreError
 from .neo4j_convert import NONE, NodeIdMap, epoch_seconds, ipc_chunks, neo4j_column
 from .neo4j_loader import ProgressCallback, load
@@ -310,8 +310,8 @@ class Neo4jStore:
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
-        vals = self.sessions.read_values(cypher.READ_HASHTAGS, what="reading hashtags")
-        s, tags, n = vals[0] if vals else ([], [], [])
+        vals = self.sessions.read_values(cypher.READ_HASHTAGS, {"none": NONE}, what="reading hashtags")
+        s, tags, n, _ = vals[0] if vals else ([], [], [], [])
         src: list[int] = []
         out: list[str] = []
         for i, tl, k in zip(s, tags, n):
@@ -320,6 +320,20 @@ class Neo4jStore:
                     src.append(i)
                     out.append(t)
         return np.asarray(src, dtype=np.int32), np.asarray(out, dtype=object)
+
+    def read_hashtag_uses(self) -> pa.Table:
+        vals = self.sessions.read_values(cypher.READ_HASHTAGS, {"none": NONE}, what="reading hashtags")
+        s, tags, n, us = vals[0] if vals else ([], [], [], [])
+        per_event = np.asarray([len(t) for t in tags], dtype=np.int64)
+        ts = epoch_seconds(np.asarray(us, dtype=np.int64))
+        ts_arr = pa.array(np.repeat(ts, per_event), mask=np.repeat(ts == -1, per_event) if len(us) else None)
+        flat = {
+            "source": pa.array(np.repeat(np.asarray(s, dtype=np.int32), per_event), pa.int32()),
+            "tag": pa.array([t for tl in tags for t in tl], pa.string()),
+            "ts": pa.array(ts_arr, pa.int64()),
+            "n": pa.array(np.repeat(np.asarray(n, dtype=np.int64), per_event), pa.int64()),
+        }
+        return group_hashtag_uses(pa.table(flat))
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         import hashlib

@@ -35,6 +35,7 @@ import pyarrow as pa
 from nichegraph.engine import Graph
 from nichegraph.graph_store import RunRecord
 
+from .campaign_index import EngagedEvents, TagUses
 from .columns import CATEGORICAL, CategoricalColumn, NumericColumn, encode_categorical, encode_numeric, normalize
 from .cursors import decode_cursor, encode_cursor
 from .filters import Filters, QueryError, RangeFilter
@@ -65,7 +66,9 @@ class Snapshot:
         Strongest mutual connections per row (from the run's ``mutuals`` table).
 
     :meth:`from_tables` also attaches the run's brand index (``brands``) and
-    campaign audience graph (``audience``) when the run holds their tables.
+    campaign audience graph (``audience``), hashtag uses with times (``tag_uses``) and
+    engagement events (``engaged``, :class:`api.audiences.EngagedEvents`) when the run
+    holds their tables.
     """
 
     def __init__(
@@ -138,6 +141,8 @@ class Snapshot:
         self.mutuals = mutuals
         self.brands: BrandIndex | None = None
         self.audience: Graph | None = None
+        self.tag_uses: TagUses | None = None
+        self.engaged: EngagedEvents | None = None
         self._composite: dict[str, NumericColumn] = {}
         self._composite_lock = threading.Lock()
         self._plan_out = self._output_plan(accounts)
@@ -153,6 +158,10 @@ class Snapshot:
             snap.brands = BrandIndex.from_tables(n, tables["touches"], tables["hashtag_uses"])
         if "audience" in tables and snap.rows_are_indices:
             snap.audience = audience_from_table(n, tables["audience"])
+        if "hashtag_uses" in tables and snap.rows_are_indices:
+            snap.tag_uses = TagUses.from_table(tables["hashtag_uses"])
+        if "engaged" in tables and snap.rows_are_indices:
+            snap.engaged = EngagedEvents.from_table(n, tables["engaged"])
         return snap
 
     # -- communities -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Serving stage: the run tables the HTTP service answers from, so it never reads the store's edges.
 
-``serving_tables(store, edges, hashtags)`` returns four compact tables keyed by
+``serving_tables(store, edges)`` returns five compact tables keyed by
 dense account index (``idx`` of the ``accounts`` table), all written with the run
 (shapes in docs/ARCHITECTURE.md, "Run tables"):
 
@@ -8,8 +8,12 @@ dense account index (``idx`` of the ``accounts`` table), all written with the ru
                   each account's strongest mutual ties (:func:`engine.mutual_ties.mutual_ties`).
 ``touches``       ``source``, ``target`` (int32), ``n`` (int64): interaction events per ordered pair,
                   so a brand's audience is the rows whose ``target`` is the brand.
-``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``n`` (int64): hashtag uses per account.
+``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``ts`` (int64 Unix seconds, null when
+                  unknown), ``n`` (int64): hashtag uses per account, tag and time (hashtag campaigns window it).
 ``audience``      ``follower``, ``account`` (int32): every follow, the campaign planner's audience graph.
+``engaged``       ``engager``, ``account`` (int32), ``ts`` (int64 Unix seconds, null when unknown),
+                  ``weight`` (float64): interactions per ordered pair and time, self-interactions left
+                  out; the *engaged audience* of ``account`` (:mod:`api.audiences`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from nichegraph.engine.mutual_ties import mutual_ties
 from nichegraph.graph_store import EdgeArrays, Store
 
 #: Run tables written by this stage, besides ``accounts`` and ``communities``.
-SERVING_TABLES: tuple[str, ...] = ("mutuals", "touches", "hashtag_uses", "audience")
+SERVING_TABLES: tuple[str, ...] = ("mutuals", "touches", "hashtag_uses", "audience", "engaged")
 #: Mutual ties kept per account (the API serves at most 100).
 MUTUALS_PER_ACCOUNT = 100
 
@@ -72,20 +76,32 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     return t.sort_by([("target", "ascending"), ("source", "ascending")])
 
 
-def hashtag_uses_table(hashtags: tuple[np.ndarray, np.ndarray]) -> pa.Table:
-    """Uses per ``(source, lower-case tag)`` from the store's one-row-per-use hashtag arrays."""
-    src, tags = hashtags
+def hashtag_uses_table(store: Store) -> pa.Table:
+    """Uses per ``(source, lower-case tag, ts)`` as :meth:`Store.read_hashtag_uses` groups them."""
+    return store.read_hashtag_uses()
+
+
+def engaged_table(edges: EdgeArrays) -> pa.Table:
+    """Interaction weight per ``(engager, account, ts)``, self-interactions left out, sorted by account.
+
+    ``weight`` sums the events' weights (the number of events when each weighs 1); ``ts`` is
+    null where the event had no time.
+    """
+    src = np.asarray(edges.interaction_src, np.int64)
+    dst = np.asarray(edges.interaction_dst, np.int64)
+    ts = np.asarray(edges.interaction_ts, np.int64)
+    keep = src != dst
     t = pa.table(
         {
-            "source": pa.array(np.asarray(src, np.int32), pa.int32()),
-            "tag": pc.utf8_lower(pa.array(list(tags), pa.string())),
+            "engager": pa.array(src[keep].astype(np.int32), pa.int32()),
+            "account": pa.array(dst[keep].astype(np.int32), pa.int32()),
+            "ts": pa.array(ts[keep], pa.int64(), mask=ts[keep] < 0),
+            "weight": pa.array(np.asarray(edges.interaction_weight, np.float64)[keep], pa.float64()),
         }
     )
-    t = t.group_by(["tag", "source"]).aggregate([("source", "count")])
-    t = t.rename_columns(["tag", "source", "n"]).select(["source", "tag", "n"])
-    return t.set_column(2, "n", pc.cast(t.column("n"), pa.int64())).sort_by(
-        [("tag", "ascending"), ("source", "ascending")]
-    )
+    t = t.group_by(["engager", "account", "ts"]).aggregate([("weight", "sum")])
+    t = t.rename_columns(["engager", "account", "ts", "weight"])
+    return t.sort_by([("account", "ascending"), ("engager", "ascending"), ("ts", "ascending")])
 
 
 def audience_table(edges: EdgeArrays) -> pa.Table:
@@ -97,11 +113,12 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
     )
 
 
-def serving_tables(store: Store, edges: EdgeArrays, hashtags: tuple[np.ndarray, np.ndarray]) -> dict[str, pa.Table]:
-    """The four serving run tables (see the module docstring) from the store's edges and hashtags."""
+def serving_tables(store: Store, edges: EdgeArrays) -> dict[str, pa.Table]:
+    """The serving run tables (see the module docstring) from the store's edges and hashtag uses."""
     return {
         "mutuals": mutuals_table(edges),
         "touches": touches_table(store, edges),
-        "hashtag_uses": hashtag_uses_table(hashtags),
+        "hashtag_uses": hashtag_uses_table(store),
         "audience": audience_table(edges),
+        "engaged": engaged_table(edges),
     }
