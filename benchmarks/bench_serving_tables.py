@@ -34,18 +34,14 @@ def main() -> None:
         run_analysis(st)
         t = run_analysis(st).timings
         total = sum(t.values())
-        print(
-            " ".join(f"{k}={v:.2f}s" for k, v in t.items()) + f" total={total:.2f}s "
-            f"serving share={t['serving'] / total:.1%}"
-        )
+        print(" ".join(f"{k}={v:.2f}s" for k, v in t.items()) + f" total={total:.2f}s "
+              f"serving share={t['serving'] / total:.1%}")
         edges = st.read_edges()
-        for name, build in [
-            ("mutuals", lambda: serving.mutuals_table(edges)),
-            ("touches", lambda: serving.touches_table(st, edges)),
-            ("hashtag_uses", lambda: serving.hashtag_uses_table(st)),
-            ("audience", lambda: serving.audience_table(edges)),
-            ("engaged", lambda: serving.engaged_table(edges)),
-        ]:
+        for name, build in [("mutuals", lambda: serving.mutuals_table(edges)),
+                            ("touches", lambda: serving.touches_table(st, edges)),
+                            ("hashtag_uses", lambda: serving.hashtag_uses_table(st)),
+                            ("audience", lambda: serving.audience_table(edges)),
+                            ("engaged", lambda: serving.engaged_table(edges))]:
             t0 = time.perf_counter()
             rows = build().num_rows
             print(f"  {name}: {time.perf_counter() - t0:.2f}s, {rows:,} rows")

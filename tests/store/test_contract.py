@@ -12,7 +12,8 @@ import pytest
 from nichegraph.graph_store import NoRunError, RunRecord, StoreError
 from nichegraph.graph_store.base import Store
 
-from .helpers import HOSTILE_IDS, assert_edge_dtypes, batch, random_world, reference_edges, store_edges, ts, weighted
+from .helpers import (HOSTILE_IDS, assert_edge_dtypes, batch, random_world, reference_edges, store_edges, ts,
+                      weighted)
 
 
 def test_is_a_store(store):
@@ -36,42 +37,27 @@ def test_empty_store(store):
 
 def world_batches():
     return [
-        batch(
-            "accounts", [{"id": "b", "handle": "@b"}, {"id": "a", "followers_count": 5}, {"id": "a", "platform": "x"}]
-        ),
-        batch(
-            "follows",
-            [
-                {"follower": "a", "followee": "b", "since": ts(3)},
-                {"follower": "a", "followee": "b", "since": ts(1)},
-                {"follower": "c", "followee": "a"},
-                {"follower": "c", "followee": "c"},
-            ],
-        ),
-        batch(
-            "interactions",
-            [
-                {"source": "a", "target": "b", "kind": "reply", "ts": ts(0)},
-                {"source": "a", "target": "b", "kind": "reply", "ts": ts(0)},
-                {"source": "b", "target": "d", "kind": "mention", "hashtags": ["Tag", "x"]},
-                {"source": "d", "target": "d", "kind": "repost", "weight": 2.0},
-            ],
-        ),
+        batch("accounts", [{"id": "b", "handle": "@b"}, {"id": "a", "followers_count": 5},
+                           {"id": "a", "platform": "x"}]),
+        batch("follows", [{"follower": "a", "followee": "b", "since": ts(3)},
+                          {"follower": "a", "followee": "b", "since": ts(1)},
+                          {"follower": "c", "followee": "a"},
+                          {"follower": "c", "followee": "c"}]),
+        batch("interactions", [{"source": "a", "target": "b", "kind": "reply", "ts": ts(0)},
+                               {"source": "a", "target": "b", "kind": "reply", "ts": ts(0)},
+                               {"source": "b", "target": "d", "kind": "mention", "hashtags": ["Tag", "x"]},
+                               {"source": "d", "target": "d", "kind": "repost", "weight": 2.0}]),
     ]
 
 
 def test_load_counts_known_answer(store):
     c = store.load(world_batches()).as_dict()
-    assert c["accounts"] == {"rows": 3, "inserted": 2, "existing": 0, "duplicates": 1, "self_loops": 0, "updated": 0}
-    assert c["follows"] == {"rows": 4, "inserted": 3, "existing": 0, "duplicates": 1, "self_loops": 1, "updated": 0}
-    assert c["interactions"] == {
-        "rows": 4,
-        "inserted": 4,
-        "existing": 0,
-        "duplicates": 1,
-        "self_loops": 1,
-        "updated": 0,
-    }
+    assert c["accounts"] == {"rows": 3, "inserted": 2, "existing": 0, "duplicates": 1, "self_loops": 0,
+                             "updated": 0}
+    assert c["follows"] == {"rows": 4, "inserted": 3, "existing": 0, "duplicates": 1, "self_loops": 1,
+                            "updated": 0}
+    assert c["interactions"] == {"rows": 4, "inserted": 4, "existing": 0, "duplicates": 1, "self_loops": 1,
+                                 "updated": 0}
     assert c["new_endpoint_accounts"] == 2  # c and d
     assert store.counts() == {"accounts": 4, "follows": 3, "interactions": 4}
 
@@ -103,19 +89,12 @@ def test_dense_idx_in_id_order_and_stable(store):
 
 def test_account_upsert(store):
     store.load([batch("accounts", [{"id": "a", "handle": "@a", "followers_count": 1, "affiliation": "org"}])])
-    c = store.load(
-        [batch("accounts", [{"id": "a", "handle": None, "followers_count": 7}, {"id": "b", "platform": "bsky"}])]
-    ).as_dict()["accounts"]
+    c = store.load([batch("accounts", [{"id": "a", "handle": None, "followers_count": 7},
+                                       {"id": "b", "platform": "bsky"}])]).as_dict()["accounts"]
     assert (c["inserted"], c["existing"], c["updated"]) == (1, 1, 1)
     rows = {r["id"]: r for r in store.read_accounts().to_pylist()}
-    assert rows["a"] == {
-        "id": "a",
-        "handle": "@a",
-        "platform": None,
-        "followers_count": 7,
-        "following_count": None,
-        "affiliation": "org",
-    }
+    assert rows["a"] == {"id": "a", "handle": "@a", "platform": None, "followers_count": 7, "following_count": None,
+                         "affiliation": "org"}
     assert rows["b"]["platform"] == "bsky"
     # same values again: nothing updated
     c = store.load([batch("accounts", [{"id": "a", "followers_count": 7}])]).as_dict()["accounts"]
@@ -154,30 +133,21 @@ def test_edges_match_reference(store, seed):
     assert len(got_pairs) == len(set(got_pairs))
     assert set(got_pairs) == pairs
     assert got_events == weighted(events)
-    assert store.counts() == {
-        "accounts": len(
-            {r["follower"] for r in follows}
-            | {r["followee"] for r in follows}
-            | {r["source"] for r in inter}
-            | {r["target"] for r in inter}
-            | {r["id"] for r in accounts}
-        ),
-        "follows": len(pairs),
-        "interactions": len(inter),
-    }
+    assert store.counts() == {"accounts": len({r["follower"] for r in follows} | {r["followee"] for r in follows}
+                                              | {r["source"] for r in inter} | {r["target"] for r in inter}
+                                              | {r["id"] for r in accounts}),
+                              "follows": len(pairs), "interactions": len(inter)}
     fc = {r["id"]: r["followers_count"] for r in accounts}
     for i, ident in enumerate(e.node_ids):
         want = fc.get(ident)
-        assert math.isnan(e.followers_count[i]) if want is None else e.followers_count[i] == want
+        assert (math.isnan(e.followers_count[i]) if want is None else e.followers_count[i] == want)
 
 
 def test_hostile_ids_round_trip(store):
     ids = HOSTILE_IDS
     follows = [{"follower": ids[i], "followee": ids[(i + 1) % len(ids)]} for i in range(len(ids))]
-    inter = [
-        {"source": ids[i], "target": ids[-1 - i], "kind": "quote", "post_id": ids[i], "hashtags": [ids[i]]}
-        for i in range(len(ids))
-    ]
+    inter = [{"source": ids[i], "target": ids[-1 - i], "kind": "quote", "post_id": ids[i], "hashtags": [ids[i]]}
+             for i in range(len(ids))]
     accounts = [{"id": i, "handle": i, "affiliation": i} for i in ids]
     store.load([batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)])
     acc = store.read_accounts().to_pylist()
@@ -189,13 +159,10 @@ def test_hostile_ids_round_trip(store):
     assert set(got_pairs) == {(r["follower"], r["followee"]) for r in follows}
     to = store.interactions_to([ids[0], ids[-1], ids[5]]).to_pylist()
     assert sorted((r["source"], r["target"]) for r in to) == sorted(
-        [(ids[-1], ids[0]), (ids[0], ids[-1]), (ids[len(ids) - 6], ids[5])]
-    )
+        [(ids[-1], ids[0]), (ids[0], ids[-1]), (ids[len(ids) - 6], ids[5])])
     users = store.hashtag_users(["{curly}", "X" * 10_000]).to_pylist()
-    assert users == sorted(
-        [{"source": "x" * 10_000, "tag": "x" * 10_000, "n": 1}, {"source": "{curly}", "tag": "{curly}", "n": 1}],
-        key=lambda r: r["source"],
-    )
+    assert users == sorted([{"source": "x" * 10_000, "tag": "x" * 10_000, "n": 1},
+                            {"source": "{curly}", "tag": "{curly}", "n": 1}], key=lambda r: r["source"])
     # loading the same hostile data again adds nothing
     store.load([batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)])
     assert store.counts() == {"accounts": len(ids), "follows": len(ids), "interactions": len(ids)}
@@ -208,7 +175,6 @@ def test_load_is_all_or_nothing_on_input_error(store):
         yield batch("follows", [{"follower": "x", "followee": "y"}])
         yield batch("interactions", [{"source": "x", "target": "y", "kind": "reply"}])
         raise ValueError("broken input at line 3")
-
     with pytest.raises(ValueError, match="line 3"):
         store.load(bad())
     assert store.counts() == {"accounts": 2, "follows": 1, "interactions": 0}
@@ -216,32 +182,20 @@ def test_load_is_all_or_nothing_on_input_error(store):
 
 
 def test_hashtags_and_interactions_to(store):
-    store.load(
-        [
-            batch(
-                "interactions",
-                [
-                    {"source": "a", "target": "t", "kind": "mention", "hashtags": ["Vegan", "food"]},
-                    {"source": "a", "target": "t", "kind": "reply", "hashtags": ["vegan"]},
-                    {"source": "b", "target": "t", "kind": "mention", "hashtags": ["VEGAN"]},
-                    {"source": "b", "target": "u", "kind": "mention"},
-                    {"source": "c", "target": "u", "kind": "mention", "hashtags": []},
-                ],
-            )
-        ]
-    )
-    assert store.hashtag_users(["vegan"]).to_pylist() == [
-        {"source": "a", "tag": "vegan", "n": 2},
-        {"source": "b", "tag": "vegan", "n": 1},
-    ]
+    store.load([batch("interactions", [
+        {"source": "a", "target": "t", "kind": "mention", "hashtags": ["Vegan", "food"]},
+        {"source": "a", "target": "t", "kind": "reply", "hashtags": ["vegan"]},
+        {"source": "b", "target": "t", "kind": "mention", "hashtags": ["VEGAN"]},
+        {"source": "b", "target": "u", "kind": "mention"},
+        {"source": "c", "target": "u", "kind": "mention", "hashtags": []},
+    ])])
+    assert store.hashtag_users(["vegan"]).to_pylist() == [{"source": "a", "tag": "vegan", "n": 2},
+                                                          {"source": "b", "tag": "vegan", "n": 1}]
     assert store.hashtag_users(["FOOD", "none"]).to_pylist() == [{"source": "a", "tag": "food", "n": 1}]
     assert store.interactions_to(["t", "u"]).to_pylist() == [
-        {"source": "a", "target": "t", "kind": "mention", "n": 1},
-        {"source": "a", "target": "t", "kind": "reply", "n": 1},
-        {"source": "b", "target": "t", "kind": "mention", "n": 1},
-        {"source": "b", "target": "u", "kind": "mention", "n": 1},
-        {"source": "c", "target": "u", "kind": "mention", "n": 1},
-    ]
+        {"source": "a", "target": "t", "kind": "mention", "n": 1}, {"source": "a", "target": "t", "kind": "reply", "n": 1},
+        {"source": "b", "target": "t", "kind": "mention", "n": 1}, {"source": "b", "target": "u", "kind": "mention", "n": 1},
+        {"source": "c", "target": "u", "kind": "mention", "n": 1}]
     src, tags = store.read_hashtags()
     ids = store.read_edges().node_ids
     assert sorted(zip(ids[src], tags)) == sorted([("a", "Vegan"), ("a", "food"), ("a", "vegan"), ("b", "VEGAN")])
@@ -250,53 +204,37 @@ def test_hashtags_and_interactions_to(store):
 def test_hashtag_uses_with_times(store):
     """read_hashtag_uses: one row per (source, lower-case tag, ts), uses summed, null ts kept apart."""
     row = {"source": "a", "target": "t", "kind": "mention", "ts": ts(5), "post_id": "p1", "hashtags": ["Vegan"]}
-    store.load(
-        [
-            batch(
-                "interactions",
-                [
-                    row,
-                    row,
-                    {**row, "post_id": "p2", "hashtags": ["vegan", "Food"]},
-                    {**row, "post_id": "p3", "ts": ts(9)},
-                    {"source": "b", "target": "t", "kind": "reply", "hashtags": ["VEGAN"]},
-                ],
-            )
-        ]
-    )
+    store.load([batch("interactions", [
+        row, row,
+        {**row, "post_id": "p2", "hashtags": ["vegan", "Food"]},
+        {**row, "post_id": "p3", "ts": ts(9)},
+        {"source": "b", "target": "t", "kind": "reply", "hashtags": ["VEGAN"]},
+    ])])
     ids = store.read_edges().node_ids
     got = [(ids[r["source"]], r["tag"], r["ts"], r["n"]) for r in store.read_hashtag_uses().to_pylist()]
     t5, t9 = (int(ts(d).replace(tzinfo=dt.UTC).timestamp()) for d in (5, 9))
-    assert sorted(got, key=str) == sorted(
-        [("a", "food", t5, 1), ("a", "vegan", t5, 3), ("a", "vegan", t9, 1), ("b", "vegan", None, 1)], key=str
-    )
+    assert sorted(got, key=str) == sorted([("a", "food", t5, 1), ("a", "vegan", t5, 3), ("a", "vegan", t9, 1),
+                                           ("b", "vegan", None, 1)], key=str)
     assert store.read_hashtag_uses().schema.names == ["source", "tag", "ts", "n"]
 
 
 def result_tables(n_acc: int, seed: int):
     rng = np.random.default_rng(seed)
-    acc = pa.table(
-        {
-            "idx": pa.array(np.arange(n_acc, dtype=np.int32)),
-            "id": pa.array([f"u{i}" for i in range(n_acc)]),
-            "tier": pa.array(rng.choice(["nano", "micro", None], n_acc).tolist(), pa.string()),
-            "tier_estimated": pa.array(rng.random(n_acc) < 0.5),
-            "community": pa.array(rng.integers(0, 3, n_acc)),
-            "pagerank": pa.array(rng.random(n_acc)),
-            "social_ratio": pa.array([None if i % 4 == 0 else float(i) / n_acc for i in range(n_acc)], pa.float64()),
-        }
-    )
-    com = pa.table(
-        {
-            "community": pa.array([0, 1, 2], pa.int64()),
-            "level": ["broad", "broad", "niche"],
-            "parent": pa.array([None, None, 1], pa.int64()),
-            "size": pa.array([3, 4, 5], pa.int64()),
-            "density": [0.5, 0.25, 1.0],
-            "top_members": [["u1", "u2"], [], ["u'3\"`{}"]],
-            "top_hashtags": pa.array([["a"], ["b", "c"], []], pa.list_(pa.string())),
-        }
-    )
+    acc = pa.table({
+        "idx": pa.array(np.arange(n_acc, dtype=np.int32)),
+        "id": pa.array([f"u{i}" for i in range(n_acc)]),
+        "tier": pa.array(rng.choice(["nano", "micro", None], n_acc).tolist(), pa.string()),
+        "tier_estimated": pa.array(rng.random(n_acc) < .5),
+        "community": pa.array(rng.integers(0, 3, n_acc)),
+        "pagerank": pa.array(rng.random(n_acc)),
+        "social_ratio": pa.array([None if i % 4 == 0 else float(i) / n_acc for i in range(n_acc)], pa.float64()),
+    })
+    com = pa.table({
+        "community": pa.array([0, 1, 2], pa.int64()), "level": ["broad", "broad", "niche"],
+        "parent": pa.array([None, None, 1], pa.int64()), "size": pa.array([3, 4, 5], pa.int64()),
+        "density": [0.5, 0.25, 1.0], "top_members": [["u1", "u2"], [], ["u'3\"`{}"]],
+        "top_hashtags": pa.array([["a"], ["b", "c"], []], pa.list_(pa.string())),
+    })
     return {"accounts": acc, "communities": com}
 
 
@@ -326,27 +264,13 @@ def test_serving_tables_round_trip_and_partial_reads(store):
     only what is asked, and a run without a table simply lacks it."""
     from nichegraph.api.stages.serving import serving_tables
 
-    store.load(
-        [
-            batch(
-                "follows",
-                [
-                    {"follower": "a", "followee": "b"},
-                    {"follower": "b", "followee": "a"},
-                    {"follower": "c", "followee": "a"},
-                ],
-            ),
-            batch(
-                "interactions",
-                [
+    store.load([batch("follows", [{"follower": "a", "followee": "b"}, {"follower": "b", "followee": "a"},
+                                  {"follower": "c", "followee": "a"}]),
+                batch("interactions", [
                     {"source": "a", "target": "c", "kind": "reply", "hashtags": ["Vegan"]},
                     {"source": "c", "target": "a", "kind": "reply"},
                     {"source": "c", "target": "a", "kind": "mention", "hashtags": ["vegan", "food"]},
-                    {"source": "b", "target": "c", "kind": "mention"},
-                ],
-            ),
-        ]
-    )
+                    {"source": "b", "target": "c", "kind": "mention"}])])
     edges = store.read_edges()
     serving = serving_tables(store, edges)
     ids = list(edges.node_ids)  # a, b, c
@@ -356,19 +280,12 @@ def test_serving_tables_round_trip_and_partial_reads(store):
     assert uses == {("a", "vegan", None): 1, ("c", "vegan", None): 1, ("c", "food", None): 1}
     engaged = {(ids[r["engager"]], ids[r["account"]], r["ts"]): r["weight"] for r in serving["engaged"].to_pylist()}
     assert engaged == {("a", "c", None): 1.0, ("c", "a", None): 2.0, ("b", "c", None): 1.0}
-    ties = {
-        (ids[r["account"]], ids[r["other"]]): (r["strength"], r["mutual_follow"])
-        for r in serving["mutuals"].to_pylist()
-    }
-    assert ties == {
-        ("a", "b"): (0.0, True),
-        ("b", "a"): (0.0, True),
-        ("a", "c"): (1.0, False),
-        ("c", "a"): (1.0, False),
-    }
-    assert sorted(
-        zip(serving["audience"].column("follower").to_pylist(), serving["audience"].column("account").to_pylist())
-    ) == [(0, 1), (1, 0), (2, 0)]
+    ties = {(ids[r["account"]], ids[r["other"]]): (r["strength"], r["mutual_follow"])
+            for r in serving["mutuals"].to_pylist()}
+    assert ties == {("a", "b"): (0.0, True), ("b", "a"): (0.0, True), ("a", "c"): (1.0, False),
+                    ("c", "a"): (1.0, False)}
+    assert sorted(zip(serving["audience"].column("follower").to_pylist(),
+                      serving["audience"].column("account").to_pylist())) == [(0, 1), (1, 0), (2, 0)]
     acc = pa.table({"idx": pa.array([0, 1, 2], pa.int32()), "id": ids})
     store.write_run(RunRecord("run-1", "2026-01-01T00:00:00", {}, {}), {"accounts": acc})
     store.write_run(RunRecord("run-2", "2026-01-02T00:00:00", {}, {}), {"accounts": acc, **serving})
