@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "report": "report",
     "plan": "plan",
+    "campaign": "campaign",
     "export": "export",
     "evaluate": "evaluate",
     "profile": "profile",

@@ -1,7 +1,7 @@
 """Hashtag campaign report: who posted with a tag in a time window, and where it could go next.
 
-Everything comes from one analysis run held in a :class:`~api.run_query.Snapshot`
-(the CLI builds one from the run's tables, the HTTP service already holds one):
+Everything comes from one analysis run held in a :class:`~api.run_query.campaign_index.CampaignRun`
+(the CLI builds one from the run's tables, the HTTP service shares its snapshot's):
 ``hashtag_uses`` (uses per account, tag and time), ``engaged`` (interactions per
 pair and time), ``audience`` (follows) and ``accounts`` (tiers, niches, niche
 centrality).  For a tag and a window ``[since, until)`` the report gives
@@ -32,13 +32,14 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine.influence import estimate_reach
+from nichegraph.graph_store import RunRecord
 
 from .audiences import AudienceError, ChosenAudience, check_window, choose_audience, iso
-from .run_query import Snapshot
-from .run_query.campaign_index import in_window, normalise_tag
+from .run_query.campaign_index import CampaignRun, gather, in_window, normalise_tag
 
 #: Account columns every participant and carrier row shows (those the run has).
 ACCOUNT_FIELDS: tuple[str, ...] = ("id", "handle", "tier", "community", "niche", "followers_count")
@@ -46,6 +47,8 @@ ACCOUNT_FIELDS: tuple[str, ...] = ("id", "handle", "tier", "community", "niche",
 OPTIONAL_FIELDS: tuple[str, ...] = ("engagement_rate", "authenticity")
 #: Evidence behind a carrier's place.
 CARRIER_FIELDS: tuple[str, ...] = ("niche_pagerank", "niche_percentile", "niche_engaged")
+#: Accounts columns a report reads: a snapshot of these alone is quick to build for one report.
+REPORT_COLUMNS: tuple[str, ...] = ("idx", *ACCOUNT_FIELDS, *OPTIONAL_FIELDS, *CARRIER_FIELDS, "niche_size")
 MAX_NICHES = 100
 MAX_PER_NICHE = 20
 
@@ -77,8 +80,8 @@ class CampaignRequest:
     participants: int | None = None
 
 
-def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudience | None = None) -> dict:
-    """The campaign report for ``req`` from the run in ``snap`` (see the module docstring).
+def hashtag_campaign(data: CampaignRun, req: CampaignRequest, *, chosen: ChosenAudience | None = None) -> dict:
+    """The campaign report for ``req`` from the run in ``data`` (see the module docstring).
 
     ``chosen``: an audience already built for this request's audience settings (a
     comparison of several campaigns builds it once).
@@ -91,18 +94,18 @@ def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudi
     try:
         check_window(req.since, req.until)
         if chosen is None:
-            chosen = campaign_audience(snap, req)
+            chosen = campaign_audience(data, req)
     except AudienceError as exc:
         raise CampaignError(str(exc)) from None
-    if snap.tag_uses is None:
-        raise CampaignError(f"run {snap.run_id} has no hashtag_uses table; run `nichegraph analyze` again")
+    if data.tag_uses is None:
+        raise CampaignError(f"run {data.run_id} has no hashtag_uses table; run `nichegraph analyze` again")
     windowed = req.since is not None or req.until is not None
-    if windowed and not snap.tag_uses.has_times:
-        raise CampaignError(f"run {snap.run_id} keeps no hashtag times; run `nichegraph analyze` again to window it")
+    if windowed and not data.tag_uses.has_times:
+        raise CampaignError(f"run {data.run_id} keeps no hashtag times; run `nichegraph analyze` again to window it")
     notes: list[str] = []
-    brand_row = _brand_row(snap, req.brand)
+    brand_row = _brand_row(data, req.brand)
 
-    uses = snap.tag_uses.of(tag)
+    uses = data.tag_uses.of(tag)
     win = in_window(uses.ts, uses.timed, req.since, req.until)
     if windowed and int((~uses.timed).sum()):
         notes.append(f"{int(uses.n[~uses.timed].sum())} uses without a time are outside every window")
@@ -123,28 +126,29 @@ def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudi
     fan_by_tag = has_first & (first < req.since) if req.since is not None else np.zeros(len(rows), bool)
     fan_by_brand = np.zeros(len(rows), bool)
     if brand_row is not None and req.since is not None:
-        if snap.engaged is None:
+        if data.engaged is None:
             notes.append("the run has no engaged table: fans of the brand are not counted (run analyze again)")
         else:
-            fan_by_brand = np.isin(rows, snap.engaged.engagers_before(brand_row, req.since))
+            fan_by_brand = np.isin(rows, data.engaged.engagers_before(brand_row, req.since))
     existing = fan_by_tag | fan_by_brand
 
-    received = snap.engaged.received(rows, req.since, req.until) if snap.engaged is not None else None
+    received = data.engaged.received(rows, req.since, req.until) if data.engaged is not None else None
     graph = chosen.graph
     sizes = np.diff(graph.indptr)
     reached = _union(graph, rows)
     estimate = estimate_reach(graph, rows, p=12) if len(rows) else None
 
-    niche = _int_column(snap, "niche")
-    tier = _str_column(snap, "tier")
-    part_rows = snap.rows(rows, _fields(snap, ACCOUNT_FIELDS + OPTIONAL_FIELDS))
+    niche = _int_column(data, "niche")
+    tier = _str_column(data, "tier")
+    part_rows = data.rows(rows, _fields(data, ACCOUNT_FIELDS + OPTIONAL_FIELDS))
+    first_iso = np.char.add(np.datetime_as_string(np.where(has_first, first, 0).astype("datetime64[s]")), "Z")
     participants = []
     for i, r in enumerate(part_rows):
         participants.append(
             {
                 **_clean(r),
                 "uses": int(n_uses[i]),
-                "first_use": iso(int(first[i])) if has_first[i] else None,
+                "first_use": str(first_iso[i]) if has_first[i] else None,
                 "status": "existing fan" if existing[i] else "first-time voice",
                 "fan_by": _fan_by(bool(fan_by_tag[i]), bool(fan_by_brand[i])),
                 "engagement_received": None if received is None else float(received[i]),
@@ -158,7 +162,7 @@ def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudi
         participants = participants[: req.participants]
 
     tiers = _tier_counts(tier[rows] if tier is not None else None, existing)
-    entered, missed, carriers = _niches(snap, niche, rows, existing, n_uses, reached, brand_row, req, sizes)
+    entered, missed, carriers = _niches(data, niche, rows, existing, n_uses, reached, brand_row, req, sizes)
     summary = {
         "participants": total,
         "first_time_voices": int((~existing).sum()),
@@ -173,11 +177,11 @@ def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudi
         "niches_missed": int(missed[1]),
     }
     return {
-        "run_id": snap.run_id,
+        "run_id": data.run_id,
         "hashtag": tag,
         "since": iso(req.since),
         "until": iso(req.until),
-        "brand": None if brand_row is None else _clean(snap.rows([brand_row], _fields(snap, ("id", "handle")))[0]),
+        "brand": None if brand_row is None else _clean(data.rows([brand_row], _fields(data, ("id", "handle")))[0]),
         "audience": chosen.describe(),
         "summary": summary,
         "tiers": tiers,
@@ -190,14 +194,22 @@ def hashtag_campaign(snap: Snapshot, req: CampaignRequest, *, chosen: ChosenAudi
     }
 
 
-def campaign_audience(snap: Snapshot, req: CampaignRequest) -> ChosenAudience:
+def campaign_run(run: RunRecord, tables: dict[str, pa.Table]) -> CampaignRun:
+    """What a report reads, from a run's tables: the accounts columns of :data:`REPORT_COLUMNS`,
+    hashtag uses, engagement and follows (the service shares its snapshot's instead)."""
+    acc = tables["accounts"]
+    acc = acc.select([c for c in REPORT_COLUMNS if c in acc.column_names])
+    return CampaignRun.from_tables(run, {**tables, "accounts": acc})
+
+
+def campaign_audience(data: CampaignRun, req: CampaignRequest) -> ChosenAudience:
     """The audience graph the request asks for, from the snapshot's follows or engaged events."""
     return choose_audience(
-        req.audience, snap.audience, snap.engaged, since=req.audience_since, until=req.audience_until
+        req.audience, data.audience, data.engaged, since=req.audience_since, until=req.audience_until
     )
 
 
-def compare_campaigns(snap: Snapshot, requests: list[CampaignRequest]) -> list[dict]:
+def compare_campaigns(data: CampaignRun, requests: list[CampaignRequest]) -> list[dict]:
     """Reports for several campaigns (tags or windows) of one run, the audience graph built once per setting."""
     built: dict[tuple, ChosenAudience] = {}
     out = []
@@ -205,10 +217,10 @@ def compare_campaigns(snap: Snapshot, requests: list[CampaignRequest]) -> list[d
         key = (req.audience, req.audience_since, req.audience_until)
         if key not in built:
             try:
-                built[key] = campaign_audience(snap, req)
+                built[key] = campaign_audience(data, req)
             except AudienceError as exc:
                 raise CampaignError(str(exc)) from None
-        out.append(hashtag_campaign(snap, req, chosen=built[key]))
+        out.append(hashtag_campaign(data, req, chosen=built[key]))
     return out
 
 
@@ -216,8 +228,8 @@ def _fan_by(tag: bool, brand: bool) -> str | None:
     return "tag and brand" if tag and brand else "tag" if tag else "brand" if brand else None
 
 
-def _fields(snap: Snapshot, names: tuple[str, ...]) -> list[str]:
-    return [c for c in names if c in snap.columns]
+def _fields(data: CampaignRun, names: tuple[str, ...]) -> list[str]:
+    return [c for c in names if c in data.columns]
 
 
 def _clean(row: dict) -> dict:
@@ -225,36 +237,32 @@ def _clean(row: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
 
 
-def _brand_row(snap: Snapshot, brand: str | None) -> int | None:
+def _brand_row(data: CampaignRun, brand: str | None) -> int | None:
     if brand is None or not brand.strip():
         return None
-    row = snap.row_of(brand.strip())
+    row = data.row_of(brand.strip())
     if row is None:
-        row = snap.row_of_handle(brand.strip())
-    if row is None:
-        raise CampaignError(f"no account with id or handle {brand!r} in run {snap.run_id}")
+        raise CampaignError(f"no account with id or handle {brand!r} in run {data.run_id}")
     return row
 
 
-def _int_column(snap: Snapshot, name: str) -> np.ndarray | None:
+def _int_column(data: CampaignRun, name: str) -> np.ndarray | None:
     """An integer accounts column as int64 with -1 for null (None when the run lacks it)."""
-    if name not in snap.table.column_names:
+    if name not in data.table.column_names:
         return None
-    return np.asarray(pc.fill_null(snap.table.column(name), -1).to_numpy(zero_copy_only=False), np.int64)
+    return np.asarray(pc.fill_null(data.table.column(name), -1).to_numpy(zero_copy_only=False), np.int64)
 
 
-def _str_column(snap: Snapshot, name: str) -> np.ndarray | None:
-    if name not in snap.table.column_names:
+def _str_column(data: CampaignRun, name: str) -> np.ndarray | None:
+    if name not in data.table.column_names:
         return None
-    return np.asarray(pc.fill_null(snap.table.column(name), "unknown").to_numpy(zero_copy_only=False), dtype=object)
+    return np.asarray(pc.fill_null(data.table.column(name), "unknown").to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _union(graph, rows: np.ndarray) -> np.ndarray:
     """Distinct audience members of ``rows`` (int64, sorted)."""
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64)
-    parts = [graph.indices[graph.indptr[r] : graph.indptr[r + 1]] for r in rows]
-    return np.unique(np.concatenate(parts).astype(np.int64))
+    pos, _ = gather(graph.indptr, rows)
+    return np.unique(graph.indices[pos].astype(np.int64))
 
 
 def _tier_counts(tiers: np.ndarray | None, existing: np.ndarray) -> list[dict]:
@@ -268,7 +276,7 @@ def _tier_counts(tiers: np.ndarray | None, existing: np.ndarray) -> list[dict]:
 
 
 def _niches(
-    snap: Snapshot,
+    data: CampaignRun,
     niche: np.ndarray | None,
     rows: np.ndarray,
     existing: np.ndarray,
@@ -281,8 +289,8 @@ def _niches(
     """Niches entered, (missed niches listed, how many were missed), and the carriers of the listed ones."""
     if niche is None:
         return [], ([], 0), []
-    size = _int_column(snap, "niche_size")  # per member; the same for every member of a niche
-    community = _int_column(snap, "community")
+    size = _int_column(data, "niche_size")  # per member; the same for every member of a niche
+    community = _int_column(data, "community")
     reached_per = np.bincount(niche[reached][niche[reached] >= 0]) if reached.size else np.zeros(0, np.int64)
 
     def count(ids: np.ndarray) -> int:
@@ -320,12 +328,12 @@ def _niches(
                 "reached_members": c,
             }
         )
-    carriers = _carriers(snap, niche, [g for _, g in listed], rows, reached, brand_row, req.per_niche, sizes)
+    carriers = _carriers(data, niche, [g for _, g in listed], rows, reached, brand_row, req.per_niche, sizes)
     return entered, (missed, len(cand)), carriers
 
 
 def _carriers(
-    snap: Snapshot,
+    data: CampaignRun,
     niche: np.ndarray,
     niches: list[int],
     rows: np.ndarray,
@@ -335,9 +343,9 @@ def _carriers(
     sizes: np.ndarray,
 ) -> list[dict]:
     """The ``per_niche`` most central non-participants of each listed niche, by ``niche_pagerank``."""
-    if not niches or per_niche == 0 or "niche_pagerank" not in snap.table.column_names:
+    if not niches or per_niche == 0 or "niche_pagerank" not in data.table.column_names:
         return []
-    pr_col = snap.table.column("niche_pagerank")
+    pr_col = data.table.column("niche_pagerank")
     valid = np.asarray(pc.is_valid(pr_col).to_numpy(zero_copy_only=False), bool)
     pr = np.asarray(pc.fill_null(pr_col, 0.0).to_numpy(zero_copy_only=False), np.float64)
     cand = np.flatnonzero(np.isin(niche, niches) & valid & ~np.isnan(pr))
@@ -351,8 +359,8 @@ def _carriers(
     take = np.concatenate([np.flatnonzero(key_niche == i)[:per_niche] for i in range(len(niches))]).astype(np.int64)
     chosen = cand[take]
     is_reached = np.isin(chosen, reached)
-    fields = _fields(snap, ACCOUNT_FIELDS + OPTIONAL_FIELDS + CARRIER_FIELDS)
+    fields = _fields(data, ACCOUNT_FIELDS + OPTIONAL_FIELDS + CARRIER_FIELDS)
     return [
         {**_clean(row), "reached": bool(hit), "audience_size": int(sizes[r])}
-        for r, row, hit in zip(chosen.tolist(), snap.rows(chosen, fields), is_reached.tolist(), strict=True)
+        for r, row, hit in zip(chosen.tolist(), data.rows(chosen, fields), is_reached.tolist(), strict=True)
     ]

@@ -17,7 +17,7 @@ import pytest
 
 from nichegraph.api.audiences import AudienceError, choose_audience, parse_time
 from nichegraph.api.hashtag_campaign import CampaignError, CampaignRequest, compare_campaigns, hashtag_campaign
-from nichegraph.api.run_query import Snapshot
+from nichegraph.api.run_query.campaign_index import CampaignRun
 from nichegraph.api.stages.serving import serving_tables
 from nichegraph.graph_store import RunRecord, TableBatch
 from nichegraph.graph_store.duckdb_store import DuckDBStore
@@ -68,7 +68,7 @@ def make_world(tmp_path, seed: int, *, n: int = 40, follows: int = 120, events: 
     })
     run = RunRecord("run-1", "2026-01-01T00:00:00", {}, {})
     st.write_run(run, {"accounts": acc, **serving_tables(st, edges)})
-    snap = Snapshot.from_tables(*st.read_run())
+    snap = CampaignRun.from_tables(*st.read_run())
     st.close()
     world = {"ids": ids, "follows": fol, "events": ev, "niche": niche.tolist(),
              "pr": [None if m else float(p) for p, m in zip(pr, pr_null)]}
@@ -194,7 +194,7 @@ def test_status_first_time_and_fans_known_answer(tmp_path):
     acc = pa.table({"idx": pa.array(np.arange(edges.n_nodes, dtype=np.int32)), "id": list(edges.node_ids),
                     "handle": st.read_accounts().column("handle")})
     st.write_run(RunRecord("r", "2026-01-01T00:00:00", {}, {}), {"accounts": acc, **serving_tables(st, edges)})
-    snap = Snapshot.from_tables(*st.read_run())
+    snap = CampaignRun.from_tables(*st.read_run())
     st.close()
     rep = hashtag_campaign(snap, CampaignRequest("go", since=T0 + 10 * DAY, brand="@acme"))
     assert rep["audience"]["kind"] == "engaged"  # no follows in this world: auto picks engaged

@@ -16,6 +16,9 @@ import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
 from nichegraph.engine.influence import audience_graph
+from nichegraph.graph_store import RunRecord
+
+from .serving_index import audience_from_table
 
 
 @dataclass(frozen=True)
@@ -143,14 +146,84 @@ class EngagedEvents:
 
     def received(self, rows: np.ndarray, since: int | None = None, until: int | None = None) -> np.ndarray:
         """Interaction weight each of ``rows`` (int, (s,)) received in the window, float64 (s,)."""
-        out = np.zeros(len(rows), dtype=np.float64)
-        for i, r in enumerate(np.asarray(rows, np.int64)):
-            a, b = int(self.ptr[r]), int(self.ptr[r + 1])
-            out[i] = self.weight[a:b][in_window(self.ts[a:b], self.timed[a:b], since, until)].sum()
-        return out
+        pos, group = gather(self.ptr, rows)
+        keep = in_window(self.ts[pos], self.timed[pos], since, until)
+        return np.bincount(group[keep], weights=self.weight[pos][keep], minlength=len(rows)).astype(np.float64)
 
     def engagers_before(self, account: int, before: int) -> np.ndarray:
         """Distinct accounts that engaged with ``account`` at a known time before ``before`` (int32, sorted)."""
         a, b = int(self.ptr[account]), int(self.ptr[account + 1])
         keep = self.timed[a:b] & (self.ts[a:b] < before)
         return np.unique(self.engager[a:b][keep])
+
+
+def gather(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR positions of ``rows``: ``ptr[r]:ptr[r + 1]`` for each row, concatenated (int64 (m,)),
+    and for each position the index of its row in ``rows`` (int64 (m,))."""
+    rows = np.asarray(rows, np.int64)
+    starts = np.asarray(ptr, np.int64)[rows]
+    lens = np.asarray(ptr, np.int64)[rows + 1] - starts
+    group = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    offsets = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    return starts[group] + offsets, group
+
+
+@dataclass(frozen=True)
+class CampaignRun:
+    """What a hashtag campaign report reads from one run: the accounts table (row ``i`` is ``idx`` ``i``),
+    the follower audience graph, hashtag uses and engagement events (each None when the run lacks it).
+
+    :meth:`from_snapshot` shares what the service's snapshot already holds; :meth:`from_tables`
+    builds only these from a run's tables (what ``nichegraph campaign`` reads), without the
+    ranking indices a full snapshot builds.
+    """
+
+    run_id: str
+    table: pa.Table
+    audience: Graph | None
+    tag_uses: TagUses | None
+    engaged: EngagedEvents | None
+
+    @classmethod
+    def from_snapshot(cls, snap) -> CampaignRun:
+        """From an :class:`~api.run_query.Snapshot` (its rows must be the run's indices)."""
+        return cls(snap.run_id, snap.table, snap.audience, snap.tag_uses, snap.engaged)
+
+    @classmethod
+    def from_tables(cls, run: RunRecord, tables: dict[str, pa.Table]) -> CampaignRun:
+        """From :meth:`Store.read_run` tables: ``accounts`` plus any of ``audience``, ``hashtag_uses``, ``engaged``."""
+        acc = tables["accounts"]
+        if "idx" in acc.column_names:
+            idx = np.asarray(acc.column("idx").to_numpy(zero_copy_only=False))
+            if not np.array_equal(idx, np.arange(acc.num_rows)):  # a store need not keep row order
+                acc = acc.sort_by("idx")
+                idx = np.asarray(acc.column("idx").to_numpy(zero_copy_only=False))
+            if not np.array_equal(idx, np.arange(acc.num_rows)):
+                raise ValueError(f"run {run.run_id}: accounts idx is not 0..n-1; run `nichegraph analyze` again")
+        n = acc.num_rows
+        return cls(
+            run.run_id,
+            acc,
+            audience_from_table(n, tables["audience"]) if "audience" in tables else None,
+            TagUses.from_table(tables["hashtag_uses"]) if "hashtag_uses" in tables else None,
+            EngagedEvents.from_table(n, tables["engaged"]) if "engaged" in tables else None,
+        )
+
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
+
+    def row_of(self, account: str) -> int | None:
+        """Row of the account with this id, else the first with this handle (case-insensitive, ``@`` optional)."""
+        hit = pc.index(self.table.column("id").cast(pa.string()), account).as_py()
+        if hit is not None and hit >= 0:
+            return int(hit)
+        if "handle" not in self.columns:
+            return None
+        handles = pc.utf8_lower(pc.utf8_ltrim(self.table.column("handle"), characters="@"))
+        hit = pc.index(handles, account.lstrip("@").lower()).as_py()
+        return int(hit) if hit is not None and hit >= 0 else None
+
+    def rows(self, rows, fields: list[str]) -> list[dict]:
+        """The given rows' ``fields`` as dicts (nulls as None)."""
+        return self.table.select(fields).take(pa.array(np.asarray(rows, np.int64))).to_pylist()
