@@ -3,7 +3,10 @@
 The audience of an account is its followers in the follow graph
 (:func:`engine.influence.audience_graph`), read from the run's ``audience``
 table (the follows as ``analyze`` saw them), or from the store's follows for a
-run written before that table existed.  Candidates are filtered with the run's
+run written before that table existed; or the accounts that engage with it
+(the run's ``engaged`` table, optionally within a time window), chosen by
+``PlanRequest.audience`` (:mod:`api.audiences`; ``auto`` takes engaged audiences
+when the run has no follows).  The plan says which it used (``Plan.audience``).  Candidates are filtered with the run's
 ``accounts`` table (``tier``, ``community``, ``affiliation``; an optional
 numeric cost column), then :func:`engine.influence.max_reach_portfolio`
 (objective ``reach``) or :func:`engine.influence.imm_portfolio` (objective
@@ -26,6 +29,8 @@ from nichegraph.engine.influence import audience_graph, audience_overlap, imm_po
 from nichegraph.engine.tiers import TIER_NAMES
 from nichegraph.graph_store import Store
 
+from .audiences import AudienceError, ChosenAudience, choose_audience
+from .run_query.campaign_index import EngagedEvents
 from .run_query.serving_index import audience_from_table
 
 Objective = Literal["reach", "spread"]
@@ -43,7 +48,9 @@ class PlanRequest:
     ``tiers`` / ``communities`` / ``affiliations``: keep accounts matching any of the listed
     values (each filter that is given must match).  ``budget``: total cost allowed; costs
     come from ``cost_column`` of the accounts table (unit costs when None).  ``probability``,
-    ``epsilon``, ``ell`` and ``seed`` are used by the ``spread`` objective (IMM).
+    ``epsilon``, ``ell`` and ``seed`` are used by the ``spread`` objective (IMM).  ``audience``:
+    followers, engaged or auto, with ``audience_since`` / ``audience_until`` (Unix seconds)
+    windowing engaged audiences (:func:`api.audiences.choose_audience`).
     """
 
     k: int = 20
@@ -59,6 +66,9 @@ class PlanRequest:
     seed: int = 0
     max_rr_sets: int = 20_000_000
     overlap: bool = False
+    audience: str = "auto"
+    audience_since: int | None = None
+    audience_until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class Plan:
     request: dict
     details: dict = field(default_factory=dict)
     overlap: dict | None = None
+    audience: dict = field(default_factory=lambda: {"kind": "followers", "since": None, "until": None, "note": ""})
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,16 +97,29 @@ class Plan:
 
 def plan_campaign(store: Store, request: PlanRequest) -> Plan:
     """Plan from ``store``'s latest run (``NoRunError`` tells to run analyze)."""
-    run, tables = store.read_run(tables=("accounts", "audience"))
+    run, tables = store.read_run(tables=("accounts", "audience", "engaged"))
     accounts = tables.get("accounts")
     if accounts is None or accounts.num_rows == 0:
         raise PlanError(f"run {run.run_id} has no accounts table; run `nichegraph analyze --store {store.location}`")
+    n = _run_size(accounts)
     if "audience" in tables:
-        audience = audience_from_table(_run_size(accounts), tables["audience"])
+        followers = audience_from_table(n, tables["audience"])
     else:
         edges = store.read_edges()
-        audience = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
-    return plan_for_run(audience, accounts, request, run_id=run.run_id)
+        followers = audience_graph(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes)
+    engaged = EngagedEvents.from_table(n, tables["engaged"]) if "engaged" in tables else None
+    chosen = plan_audience(request, followers, engaged)
+    return plan_for_run(chosen.graph, accounts, request, run_id=run.run_id, audience_kind=chosen.describe())
+
+
+def plan_audience(request: PlanRequest, followers: Graph | None, engaged: EngagedEvents | None) -> ChosenAudience:
+    """The audience graph ``request.audience`` names (:func:`api.audiences.choose_audience`), errors as PlanError."""
+    try:
+        return choose_audience(
+            request.audience, followers, engaged, since=request.audience_since, until=request.audience_until
+        )
+    except AudienceError as exc:
+        raise PlanError(str(exc)) from None
 
 
 def _run_size(accounts: pa.Table) -> int:
@@ -149,8 +173,18 @@ def candidate_mask(accounts: pa.Table, n: int, request: PlanRequest) -> tuple[np
     return mask, row_of, notes
 
 
-def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, run_id: str | None = None) -> Plan:
-    """Plan from an audience graph (:func:`engine.influence.audience_graph`) and a run's accounts table."""
+def plan_for_run(
+    audience: Graph,
+    accounts: pa.Table,
+    request: PlanRequest,
+    *,
+    run_id: str | None = None,
+    audience_kind: dict | None = None,
+) -> Plan:
+    """Plan from an audience graph (:func:`engine.influence.audience_graph`) and a run's accounts table.
+
+    ``audience_kind``: :meth:`api.audiences.ChosenAudience.describe` of ``audience`` (followers when None).
+    """
     if request.objective not in ("reach", "spread"):
         raise PlanError(f"objective must be 'reach' or 'spread', got {request.objective!r}")
     if request.cost_column and request.budget is None:
@@ -214,7 +248,7 @@ def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, r
                 f"no candidate fits the budget {request.budget:g}: the cheapest costs {float(costs[mask].min()):g}"
             )
         else:
-            details["note"] = "no candidate has followers (or any chance of spreading) to add"
+            details["note"] = "no candidate has an audience (or any chance of spreading) to add"
     overlap = None
     if request.overlap:
         s = pf.nodes.size
@@ -243,4 +277,5 @@ def plan_for_run(audience: Graph, accounts: pa.Table, request: PlanRequest, *, r
         request={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(request).items()},
         details=details,
         overlap=overlap,
+        **({"audience": audience_kind} if audience_kind is not None else {}),
     )

@@ -1,7 +1,8 @@
 """Plan a campaign: the k accounts whose audiences together reach the most people.
 
-Uses the follow graph in the store and the latest analysis run (tiers,
-communities, affiliations).  Objective `reach` (default) maximises unique
+Uses the latest analysis run: its audiences (followers, or with --audience
+engaged the accounts that interact with each one; auto picks engaged when
+the data has no follows) and its tiers, communities and affiliations.  Objective `reach` (default) maximises unique
 followers by lazy greedy (within 1 - 1/e of optimal); `spread` maximises the
 expected independent-cascade spread by IMM sampling.  Run `nichegraph analyze`
 first.
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..audiences import AUDIENCE_KINDS, AudienceError, parse_time
 from ..campaign import PlanError, PlanRequest, plan_campaign
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
@@ -71,12 +73,31 @@ def command(
             help="Also show the chosen accounts' pairwise audience overlap (exact Jaccard and shared followers).",
         ),
     ] = False,
+    audience: Annotated[
+        str,
+        typer.Option(
+            help="Whose attention counts: followers, engaged (accounts that interact with it) or auto "
+            "(engaged when the run has no follows)."
+        ),
+    ] = "auto",
+    audience_since: Annotated[
+        str | None, typer.Option(help="Engaged audiences: only engagement from then (ISO date or Unix seconds).")
+    ] = None,
+    audience_until: Annotated[str | None, typer.Option(help="Engaged audiences: only engagement before then.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     if objective not in ("reach", "spread"):
         raise typer.BadParameter(f"{objective!r}; use reach or spread", param_hint="--objective")
     if fmt not in ("table", "json"):
         raise typer.BadParameter(f"{fmt!r}; use table or json", param_hint="--format")
+    if audience not in AUDIENCE_KINDS:
+        raise typer.BadParameter(f"{audience!r}; use {', '.join(AUDIENCE_KINDS)}", param_hint="--audience")
+    window = {}
+    for name, value in (("--audience-since", audience_since), ("--audience-until", audience_until)):
+        try:
+            window[name] = parse_time(value, name)
+        except AudienceError as exc:
+            raise typer.BadParameter(str(exc), param_hint=name) from None
     communities = None
     if community is not None:
         try:
@@ -96,6 +117,9 @@ def command(
         ell=ell,
         seed=seed,
         overlap=overlap,
+        audience=audience,
+        audience_since=window["--audience-since"],
+        audience_until=window["--audience-until"],
     )
     try:
         with open_cli_store(store, read_only=True) as st, Console(stderr=True).status("planning the campaign"):
@@ -111,12 +135,25 @@ def command(
 
 def print_plan(plan) -> None:
     """The plan as a table plus one summary line."""
-    unit = "followers" if plan.objective == "reach" else "expected activations"
+    kind = plan.audience.get("kind", "followers")
+    unit = (
+        ("followers" if kind == "followers" else "engaged accounts")
+        if plan.objective == "reach"
+        else "expected activations"
+    )
     table = Table(title=f"campaign plan ({plan.objective}, run {plan.run_id})")
     optional = [
         c for c in ("handle", "tier", "community", "affiliation") if any(r.get(c) is not None for r in plan.accounts)
     ]
-    cols = ["#", "id", *optional, "followers", "marginal gain", "cumulative", "cost"]
+    cols = [
+        "#",
+        "id",
+        *optional,
+        "audience" if kind != "followers" else "followers",
+        "marginal gain",
+        "cumulative",
+        "cost",
+    ]
     for col in cols:
         table.add_column(col, justify="left" if col in ("id", "handle", "tier", "affiliation") else "right")
     for r in plan.accounts:
@@ -149,6 +186,13 @@ def print_plan(plan) -> None:
                 ],
             )
         console.print(m)
+    window = plan.audience.get("since") or plan.audience.get("until")
+    console.print(
+        f"audience: {kind}"
+        + (f" within [{plan.audience.get('since') or '…'}, {plan.audience.get('until') or '…'})" if window else "")
+        + (f" ({escape(plan.audience['note'])})" if plan.audience.get("note") else ""),
+        highlight=False,
+    )
     if plan.details.get("note"):
         console.print(f"note: {escape(str(plan.details['note']))}", highlight=False)
     err = f" ± {plan.std_error:,.1f} (1 s.e.)" if plan.std_error else " (exact)"

@@ -1,4 +1,8 @@
-"""``POST /v1/campaigns/plan``: choose the accounts whose audiences together reach the most people.
+"""``POST /v1/campaigns/plan`` and ``GET /v1/campaigns/hashtags/{tag}``: campaign plans and hashtag campaign reports.
+
+``/campaigns/plan`` chooses the accounts whose audiences together reach the most people;
+``/campaigns/hashtags/{tag}`` reports a hashtag campaign (:mod:`api.hashtag_campaign`) from the
+snapshot's hashtag uses, engagement and follows.  Both run on the plan queue.
 
 Thin layer over :func:`api.campaign.plan_for_run`.  The audience graph and the
 accounts table come from the snapshot in memory (built from the run's tables
@@ -13,15 +17,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nichegraph.engine import EngineError
 from nichegraph.engine.tiers import TIER_NAMES
 
-from ...campaign import PlanError, PlanRequest, plan_for_run
-from ..deps import Snap, get_state
+from ...audiences import AudienceError, parse_time
+from ...campaign import Plan, PlanError, PlanRequest, plan_audience, plan_for_run
+from ...hashtag_campaign import MAX_NICHES, MAX_PER_NICHE, CampaignError, CampaignRequest, hashtag_campaign
+from ...run_query.campaign_index import CampaignRun
+from ..deps import Snap, get_state, page_limit
 from ..errors import ApiError, ErrorBody, dumps
 from ..plan_queue import PlanRefused
 
@@ -38,6 +45,26 @@ def _integral(value):
 
 #: An integer of the strict body that also takes an integral JSON number (never a string or a bool).
 JsonInt = Annotated[int, BeforeValidator(_integral)]
+
+
+def _unix_seconds(value):
+    """An ISO date / datetime (UTC unless it has an offset) or Unix seconds, as Unix seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a time is an ISO date or datetime, or Unix seconds")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(int(value)) if float(value).is_integer() else str(value)
+    try:
+        return parse_time(value, "time")
+    except AudienceError as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: A point in time: ISO 8601 date or datetime, or Unix seconds (between years 1 and 9999).
+TimeParam = Annotated[
+    Annotated[int, Field(ge=-62135596800, le=253402300799)],
+    BeforeValidator(_unix_seconds),
+    Field(examples=["2024-05-01"]),
+]
 
 
 class CampaignPlanRequest(BaseModel):
@@ -67,6 +94,13 @@ class CampaignPlanRequest(BaseModel):
     ell: float = Field(1.0, gt=0, le=10)
     seed: JsonInt = Field(0, ge=0, le=2**63 - 1)
     overlap: bool = Field(False, description="Also return the chosen accounts' pairwise audience overlap.")
+    audience: Literal["followers", "engaged", "auto"] = Field(
+        "auto",
+        description="Whose attention counts: followers, engaged (accounts that interact with the account) "
+        "or auto (engaged when the run has no follows).",
+    )
+    audience_since: TimeParam | None = Field(None, description="Engaged audiences: only engagement from then.")
+    audience_until: TimeParam | None = Field(None, description="Engaged audiences: only engagement before then.")
 
 
 class PlannedAccount(BaseModel):
@@ -102,6 +136,7 @@ class CampaignPlan(BaseModel):
         description="`ids`, `jaccard`, `overlap_coefficient`, `shared_followers` "
         "matrices (rows and columns in selection order).",
     )
+    audience: dict = Field(description="The audience counted: `kind` (followers or engaged), window and why.")
 
 
 @router.post(
@@ -123,8 +158,7 @@ class CampaignPlan(BaseModel):
 )
 async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
     snap = ctx.snap
-    audience = snap.audience
-    if audience is None:
+    if snap.audience is None and snap.engaged is None:
         raise ApiError(
             503,
             f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
@@ -144,18 +178,121 @@ async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest,
         seed=body.seed,
         max_rr_sets=MAX_RR_SETS,
         overlap=body.overlap,
+        audience=body.audience,
+        audience_since=body.audience_since,
+        audience_until=body.audience_until,
     )
-    client = getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
+
+    def work() -> Plan:
+        chosen = plan_audience(req, snap.audience, snap.engaged)
+        return plan_for_run(chosen.graph, snap.table, req, run_id=snap.run_id, audience_kind=chosen.describe())
+
+    client = _client(request)
     try:
-        result = await get_state(request).plans.run(
-            client, lambda: plan_for_run(audience, snap.table, req, run_id=snap.run_id)
-        )
+        result = await get_state(request).plans.run(client, work)
     except PlanRefused as exc:
         raise ApiError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
     except (PlanError, EngineError) as exc:
         raise ApiError(422, str(exc), fields=[("body", str(exc))]) from None
     return Response(
         dumps(result.to_dict()),
+        media_type="application/json",
+        headers={"X-Nichegraph-Run": snap.run_id, "Cache-Control": "no-store"},
+    )
+
+
+def _client(request: Request) -> str:
+    """Who pays for the work: the API key's client, else the peer address."""
+    return getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
+
+
+class HashtagCampaignReport(BaseModel):
+    """A hashtag campaign: participants, first-time voices vs existing fans, reach, niches entered and missed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: str
+    hashtag: str
+    since: str | None
+    until: str | None
+    brand: dict | None
+    audience: dict = Field(description="The audience counted: `kind` (followers or engaged), window and why.")
+    summary: dict = Field(description="Counts: participants, first-time voices, existing fans, uses, reach, niches.")
+    tiers: list[dict]
+    participants: list[dict] = Field(
+        description="Most uses first; at most `limit` (`summary.participants` counts all)."
+    )
+    niches_entered: list[dict]
+    niches_missed: list[dict]
+    carriers: list[dict] = Field(description="Most central non-participants of each listed missed niche.")
+    notes: list[str]
+
+
+@router.get(
+    "/campaigns/hashtags/{tag}",
+    operation_id="reportHashtagCampaign",
+    response_model=HashtagCampaignReport,
+    summary="Hashtag campaign report",
+    responses={
+        404: {"model": ErrorBody, "description": "No brand account with this handle or id"},
+        503: {
+            "model": ErrorBody,
+            "description": "Too many reports queued, or the run lacks the tables; see Retry-After",
+        },
+    },
+    description="Who used the hashtag within `[since, until)`: first-time voices versus existing fans "
+    "(used the tag, or engaged with `brand`, before `since`), their tiers, niches and engagement "
+    "received, the deduplicated audience reached (exact and HyperLogLog; followers or engaged "
+    "audiences, the report says which), the niches entered and the niches reached but silent, with "
+    "the accounts in those niches best placed to carry the campaign further.",
+)
+async def hashtag_report(
+    request: Request,
+    ctx: Snap,
+    tag: Annotated[str, Path(min_length=1, max_length=200, description="The hashtag (`#` optional).")],
+    since: Annotated[
+        TimeParam | None, Query(description="Window start, inclusive (ISO date/datetime or Unix s).")
+    ] = None,
+    until: Annotated[TimeParam | None, Query(description="Window end, exclusive.")] = None,
+    brand: Annotated[str | None, Query(min_length=1, max_length=200, description="Brand handle or id.")] = None,
+    audience: Annotated[Literal["followers", "engaged", "auto"], Query()] = "auto",
+    audience_since: Annotated[TimeParam | None, Query(description="Engaged audiences: from then.")] = None,
+    audience_until: Annotated[TimeParam | None, Query(description="Engaged audiences: before then.")] = None,
+    niches: Annotated[int, Query(ge=0, le=MAX_NICHES, description="Missed niches listed.")] = 10,
+    per_niche: Annotated[int, Query(ge=0, le=MAX_PER_NICHE, description="Carriers per missed niche.")] = 3,
+    limit: Annotated[
+        int | None, Query(ge=1, le=10_000, description="Participants listed (at most max_page_size).")
+    ] = None,
+):
+    snap = ctx.snap
+    if snap.tag_uses is None:
+        raise ApiError(
+            503,
+            f"run {snap.run_id} has no hashtag_uses table; run `nichegraph analyze` again",
+            headers={"Retry-After": "60"},
+        )
+    req = CampaignRequest(
+        tag,
+        since,
+        until,
+        brand,
+        audience,
+        audience_since,
+        audience_until,
+        niches,
+        per_niche,
+        page_limit(limit, ctx.settings),
+    )
+    data = CampaignRun.from_snapshot(snap)
+    try:
+        report = await get_state(request).plans.run(_client(request), lambda: hashtag_campaign(data, req))
+    except PlanRefused as exc:
+        raise ApiError(exc.status, exc.message, headers={"Retry-After": str(exc.retry_after)}) from None
+    except CampaignError as exc:
+        status = 404 if str(exc).startswith("no account") else 422
+        raise ApiError(status, str(exc), fields=[("query", str(exc))]) from None
+    return Response(
+        dumps(report),
         media_type="application/json",
         headers={"X-Nichegraph-Run": snap.run_id, "Cache-Control": "no-store"},
     )
