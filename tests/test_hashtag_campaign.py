@@ -236,3 +236,84 @@ def test_auto_audience_choice(tmp_path):
     assert choose_audience("engaged", snap.audience, snap.engaged).kind == "engaged"
     assert parse_time("2024-01-02", "--since") == 1704153600
     assert parse_time("2024-01-02T01:00:00+01:00", "--since") == 1704153600
+
+
+def _interaction_only_store(tmp_path):
+    """A Higgs-like store: interactions only (no follows), analysed by the real pipeline."""
+    from nichegraph.api.analysis import run_analysis
+
+    rng = np.random.default_rng(21)
+    rows = []
+    for k in range(400):
+        s, d = rng.integers(0, 60, 2)
+        if s == d:
+            continue
+        rows.append({"source": f"u{s:02d}", "target": f"u{d:02d}", "kind": "repost", "post_id": f"p{k}",
+                     "ts": dt.datetime.fromtimestamp(T0 + int(rng.integers(0, 20 * DAY)), dt.UTC),
+                     "hashtags": ["Higgs"] if k % 3 == 0 else None})
+    path = str(tmp_path / "higgs_like.duckdb")
+    with DuckDBStore(path) as st:
+        st.load([_batch("interactions", rows)])
+        run_analysis(st)
+    return path, rows
+
+
+def test_cli_plan_and_campaign_on_interaction_only_data(tmp_path):
+    """plan on data without follows used to return an empty plan; auto now plans on engaged audiences."""
+    import csv
+    import io
+    import json
+
+    from typer.testing import CliRunner
+
+    from nichegraph.api.cli import app
+
+    path, rows = _interaction_only_store(tmp_path)
+    runner = CliRunner()
+    r = runner.invoke(app, ["plan", "--store", path, "--k", "3", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.stdout)
+    assert plan["audience"]["kind"] == "engaged" and len(plan["accounts"]) == 3
+    engagers: dict[str, set] = {}
+    for e in rows:
+        engagers.setdefault(e["target"], set()).add(e["source"])
+    assert plan["total"] == len(set().union(*(engagers.get(a["id"], set()) for a in plan["accounts"])))
+    r = runner.invoke(app, ["plan", "--store", path, "--k", "3", "--audience", "followers", "--format", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["accounts"] == []  # no follows: nothing to reach
+    r = runner.invoke(app, ["plan", "--store", path, "--audience", "engaged"])
+    assert r.exit_code == 0 and "audience: engaged" in r.stdout
+
+    since = T0 + 10 * DAY
+    r = runner.invoke(app, ["campaign", "--store", path, "--hashtag", "#higgs", "--since", str(since),
+                            "--format", "csv", "--out", str(tmp_path / "c.csv")])
+    assert r.exit_code == 0, r.output
+    got = list(csv.DictReader(io.StringIO((tmp_path / "c.csv").read_text())))
+    want = {}
+    for e in rows:
+        if e["hashtags"] and e["ts"].timestamp() >= since:
+            want[e["source"]] = want.get(e["source"], 0) + 1
+    assert {g["id"]: int(g["uses"]) for g in got} == want
+    assert all(g["campaign"].startswith("#higgs [") for g in got)
+    r = runner.invoke(app, ["campaign", "--store", path, "--hashtag", "higgs", "--until", str(since),
+                            "--vs-since", str(since), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    both = json.loads(r.stdout)
+    assert [b["audience"]["kind"] for b in both] == ["engaged", "engaged"]
+    assert sum(b["summary"]["uses"] for b in both) == sum(1 for e in rows if e["hashtags"])
+    r = runner.invoke(app, ["campaign", "--store", path, "--hashtag", "higgs", "--limit", "3"])
+    assert r.exit_code == 0 and "first-time voices" in r.stdout and "audience: engaged" in r.stdout
+    r = runner.invoke(app, ["campaign", "--store", path, "--hashtag", "higgs", "--since", "soon"])
+    assert r.exit_code != 0 and "not a time" in r.output
+    r = runner.invoke(app, ["campaign", "--store", path, "--hashtag", "higgs", "--brand", "nobody"])
+    assert r.exit_code == 2 and "no account" in r.output
+
+
+def test_report_has_a_campaign_section(tmp_path):
+    from nichegraph.api.report import write_report
+
+    path, _ = _interaction_only_store(tmp_path)
+    with DuckDBStore(path, read_only=True) as st:
+        out = write_report(st, tmp_path / "r.html", campaigns=[CampaignRequest("higgs"),
+                                                                CampaignRequest("higgs", since=T0 + 10 * DAY)])
+    text = out.read_text()
+    assert '<section id="campaigns">' in text and "#higgs [" in text and "first time voices" in text

@@ -16,13 +16,31 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     run: Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Rows per ranking table.")] = 20,
+    hashtag: Annotated[
+        list[str], typer.Option("--hashtag", help="Add a hashtag campaign section; repeat to compare tags.")
+    ] = [],  # noqa: B006 (typer reads the default, never mutates it)
+    since: Annotated[str | None, typer.Option(help="Campaign window start (ISO date or Unix seconds).")] = None,
+    until: Annotated[str | None, typer.Option(help="Campaign window end, exclusive.")] = None,
+    brand: Annotated[str | None, typer.Option(help="Brand handle or id (its earlier engagers are fans).")] = None,
 ) -> None:
     require_extra("report", "report")
     from ..report import write_report  # matplotlib is imported only when a report is made
 
     if out.parent and not out.parent.exists():
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
+    from ..audiences import AudienceError, parse_time
+    from ..hashtag_campaign import CampaignError, CampaignRequest
+
+    try:
+        window = parse_time(since, "--since"), parse_time(until, "--until")
+    except AudienceError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    campaigns = [CampaignRequest(tag, *window, brand=brand) for tag in hashtag]
     err = Console(stderr=True, highlight=False)
-    with open_cli_store(store, read_only=True) as st, err.status("writing the report (plots, rankings)"):
-        path = write_report(st, out, run_id=run, top=top)
+    try:
+        with open_cli_store(store, read_only=True) as st, err.status("writing the report (plots, rankings)"):
+            path = write_report(st, out, run_id=run, top=top, campaigns=campaigns)
+    except CampaignError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     err.print(f"report written to {path} ({path.stat().st_size:,} bytes); open it in a browser", markup=False)
