@@ -140,26 +140,28 @@ def hashtag_campaign(data: CampaignRun, req: CampaignRequest, *, chosen: ChosenA
 
     niche = _int_column(data, "niche")
     tier = _str_column(data, "tier")
-    part_rows = data.rows(rows, _fields(data, ACCOUNT_FIELDS + OPTIONAL_FIELDS))
-    first_iso = np.char.add(np.datetime_as_string(np.where(has_first, first, 0).astype("datetime64[s]")), "Z")
-    participants = []
-    for i, r in enumerate(part_rows):
-        participants.append(
-            {
-                **_clean(r),
-                "uses": int(n_uses[i]),
-                "first_use": str(first_iso[i]) if has_first[i] else None,
-                "status": "existing fan" if existing[i] else "first-time voice",
-                "fan_by": _fan_by(bool(fan_by_tag[i]), bool(fan_by_brand[i])),
-                "engagement_received": None if received is None else float(received[i]),
-                "audience_size": int(sizes[rows[i]]),
-            }
-        )
-    order = sorted(range(len(participants)), key=lambda i: (-participants[i]["uses"], int(rows[i])))
-    participants = [participants[i] for i in order]
-    total = len(participants)
+    order = np.lexsort((rows, -n_uses))  # most uses first, then by index
     if req.participants is not None:
-        participants = participants[: req.participants]
+        order = order[: req.participants]
+    first_iso = np.char.add(np.datetime_as_string(np.where(has_first, first, 0).astype("datetime64[s]")), "Z")
+    fan_by = np.array([None, "tag", "brand", "tag and brand"], dtype=object)[
+        fan_by_tag.astype(np.int64) + 2 * fan_by_brand.astype(np.int64)
+    ]
+    shown = data.table.select(_fields(data, ACCOUNT_FIELDS + OPTIONAL_FIELDS)).take(pa.array(rows[order]))
+    computed = {
+        "uses": pa.array(n_uses[order], pa.int64()),
+        "first_use": pa.array(first_iso[order].astype(object), pa.string(), mask=~has_first[order]),
+        "status": pa.array(np.where(existing[order], "existing fan", "first-time voice").astype(object), pa.string()),
+        "fan_by": pa.array(fan_by[order], pa.string()),
+        "engagement_received": (
+            pa.nulls(len(order), pa.float64()) if received is None else pa.array(received[order], pa.float64())
+        ),
+        "audience_size": pa.array(sizes[rows[order]].astype(np.int64), pa.int64()),
+    }
+    for name, col in computed.items():
+        shown = shown.append_column(name, col)
+    participants = [_clean(r) for r in shown.to_pylist()]
+    total = len(rows)
 
     tiers = _tier_counts(tier[rows] if tier is not None else None, existing)
     entered, missed, carriers = _niches(data, niche, rows, existing, n_uses, reached, brand_row, req, sizes)
@@ -222,10 +224,6 @@ def compare_campaigns(data: CampaignRun, requests: list[CampaignRequest]) -> lis
                 raise CampaignError(str(exc)) from None
         out.append(hashtag_campaign(data, req, chosen=built[key]))
     return out
-
-
-def _fan_by(tag: bool, brand: bool) -> str | None:
-    return "tag and brand" if tag and brand else "tag" if tag else "brand" if brand else None
 
 
 def _fields(data: CampaignRun, names: tuple[str, ...]) -> list[str]:
@@ -297,21 +295,25 @@ def _niches(
         return int(reached_per[ids]) if ids < reached_per.size else 0
 
     p_niche = niche[rows]
-    entered = []
-    for g in np.unique(p_niche[p_niche >= 0]):
-        m = p_niche == g
-        first_member = int(rows[m][0])
-        entered.append(
-            {
-                "niche": int(g),
-                "community": None if community is None else int(community[first_member]),
-                "niche_size": None if size is None else int(size[first_member]),
-                "participants": int(m.sum()),
-                "first_time_voices": int((m & ~existing).sum()),
-                "uses": int(n_uses[m].sum()),
-                "reached_members": count(g),
-            }
-        )
+    valid = p_niche >= 0
+    groups, first_pos, inv, counts = np.unique(
+        p_niche[valid], return_index=True, return_inverse=True, return_counts=True
+    )
+    members = rows[valid][first_pos]
+    new = np.bincount(inv, weights=(~existing[valid]).astype(np.float64), minlength=len(groups))
+    used = np.bincount(inv, weights=n_uses[valid].astype(np.float64), minlength=len(groups))
+    entered = [
+        {
+            "niche": int(g),
+            "community": None if community is None else int(community[m]),
+            "niche_size": None if size is None else int(size[m]),
+            "participants": int(c),
+            "first_time_voices": int(f),
+            "uses": int(u),
+            "reached_members": count(g),
+        }
+        for g, m, c, f, u in zip(groups, members, counts, new, used, strict=True)
+    ]
     entered.sort(key=lambda e: (-e["participants"], e["niche"]))
     touched = set(np.unique(p_niche[p_niche >= 0]).tolist())
     cand = [(int(c), g) for g, c in enumerate(reached_per.tolist()) if c > 0 and g not in touched]

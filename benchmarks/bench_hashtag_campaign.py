@@ -78,15 +78,18 @@ def main() -> None:
     from nichegraph.graph_store.duckdb_store import DuckDBStore
 
     print(f"store {store}; load average {os.getloadavg()[0]:.1f}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with DuckDBStore(str(store), read_only=True) as st:
         run, tables = st.read_run(tables=CAMPAIGN_TABLES)
-    t_read = time.perf_counter() - t0
+    t_read, c_read = time.perf_counter() - t0, time.process_time() - c0
     rows = {k: v.num_rows for k, v in tables.items()}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     snap = campaign_run(run, tables)
-    t_snap = time.perf_counter() - t0
-    print(f"read_run {t_read:.2f} s ({', '.join(f'{k} {v:,}' for k, v in rows.items())}); build {t_snap:.2f} s")
+    t_snap, c_snap = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"read_run {t_read:.2f} s wall / {c_read:.2f} s CPU ({', '.join(f'{k} {v:,}' for k, v in rows.items())}); "
+        f"build {t_snap:.2f} s wall / {c_snap:.2f} s CPU"
+    )
 
     since, until = parse_time("2024-07-01", "since"), None
     niche_tag = max(
@@ -100,17 +103,18 @@ def main() -> None:
     ]
     first = None
     for label, req in cases:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rep = hashtag_campaign(snap, req)
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         first = first or rep
         s = rep["summary"]
         print(
-            f"report {label}: {dt:.2f} s; participants {s['participants']:,} (first-time {s['first_time_voices']:,}), "
+            f"report {label}: {dt:.2f} s wall / {dc:.2f} s CPU; participants {s['participants']:,} (first-time {s['first_time_voices']:,}), "
             f"reach {s['unique_reach']:,} (HLL {s['reach_estimate']:,.0f} ± {s['reach_std_error']:,.0f}), "
             f"niches entered {s['niches_entered']:,}, missed {s['niches_missed']:,}; "
-            f"total with read + build {t_read + t_snap + dt:.2f} s"
+            f"total with read + build {t_read + t_snap + dt:.2f} s wall / {c_read + c_snap + dc:.2f} s CPU"
         )
+    print(f"load average {os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
     parts, reach = naive(tables, "acme", since, until, snap.row_of("brand"))
     t_naive = time.perf_counter() - t0

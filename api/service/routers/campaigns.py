@@ -31,7 +31,7 @@ from ...run_query.campaign_index import CampaignRun
 from ..deps import Snap, get_state, page_limit
 from ..errors import ApiError, ErrorBody, dumps
 from ..plan_queue import PlanRefused
-from .route import post
+from .route import get, post
 
 router = APIRouter(tags=["campaigns"])
 
@@ -231,25 +231,19 @@ class HashtagCampaignReport(BaseModel):
     notes: list[str]
 
 
-@router.get(
+@get(
+    router,
     "/campaigns/hashtags/{tag}",
-    operation_id="reportHashtagCampaign",
-    response_model=HashtagCampaignReport,
-    summary="Hashtag campaign report",
+    HashtagCampaignReport,
+    not_found="No brand account with this handle or id",
     responses={
-        404: {"model": ErrorBody, "description": "No brand account with this handle or id"},
         503: {
             "model": ErrorBody,
             "description": "Too many reports queued, or the run lacks the tables; see Retry-After",
         },
     },
-    description="Who used the hashtag within `[since, until)`: first-time voices versus existing fans "
-    "(used the tag, or engaged with `brand`, before `since`), their tiers, niches and engagement "
-    "received, the deduplicated audience reached (exact and HyperLogLog; followers or engaged "
-    "audiences, the report says which), the niches entered and the niches reached but silent, with "
-    "the accounts in those niches best placed to carry the campaign further.",
 )
-async def hashtag_report(
+async def report_hashtag_campaign(
     request: Request,
     ctx: Snap,
     tag: Annotated[str, Path(min_length=1, max_length=200, description="The hashtag (`#` optional).")],
@@ -267,6 +261,14 @@ async def hashtag_report(
         int | None, Query(ge=1, le=10_000, description="Participants listed (at most max_page_size).")
     ] = None,
 ):
+    """Hashtag campaign report
+
+    Who used the hashtag within `[since, until)`: first-time voices versus existing fans (used the
+    tag, or engaged with `brand`, before `since`), their tiers, niches and engagement received, the
+    deduplicated audience reached (exact and HyperLogLog; followers or engaged audiences, the report
+    says which), the niches entered and the niches reached but silent, with the accounts in those
+    niches best placed to carry the campaign further.
+    """
     snap = ctx.snap
     if snap.tag_uses is None:
         raise ApiError(
