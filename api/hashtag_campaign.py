@@ -314,8 +314,8 @@ def _niches(
         }
         for g, m, c, f, u in zip(groups, members, counts, new, used, strict=True)
     ]
-    entered.sort(key=lambda e: (-e["participants"], e["niche"]))
-    touched = set(np.unique(p_niche[p_niche >= 0]).tolist())
+    entered = [entered[i] for i in np.lexsort((groups, -counts))]  # most participants first, then niche id
+    touched = set(groups.tolist())
     cand = [(int(c), g) for g, c in enumerate(reached_per.tolist()) if c > 0 and g not in touched]
     cand.sort(key=lambda x: (-x[0], x[1]))
     listed = cand[: req.niches]
