@@ -1,4 +1,4 @@
-"""``GET /v1/campaigns/hashtags/{tag}`` and engaged audiences in ``POST /v1/campaigns/plan``, over real HTTP
+"""``GET /v1/campaigns/hashtags/{hashtag}`` and engaged audiences in ``POST /v1/campaigns/plan``, over real HTTP
 handling (TestClient) of the small API world, checked against the CLI's report of the same run."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from .conftest import make_client
 from .live import serve
 
 #: A value for each path parameter that names something in the small world.
-PATH_VALUES = {"account_id": "u001", "community_id": "1", "handle": "handle10", "name": "acme", "tag": "handle10"}
+PATH_VALUES = {"account_id": "u001", "community_id": "1", "handle": "handle10", "name": "acme", "hashtag": "handle10"}
 OPERATION_IDS = {
     ("get", "/healthz"): "getHealth", ("get", "/readyz"): "getReadiness", ("get", "/v1/rankings"): "listRankings",
     ("get", "/v1/accounts/{account_id}"): "getAccount", ("get", "/v1/communities"): "listCommunities",
@@ -26,7 +26,7 @@ OPERATION_IDS = {
     ("get", "/v1/brands/{handle}/affinity"): "listBrandAffinity",
     ("get", "/v1/organisations/{name}/internal"): "listInternalInfluencers", ("get", "/v1/runs"): "listRuns",
     ("post", "/v1/campaigns/plan"): "planCampaign",
-    ("get", "/v1/campaigns/hashtags/{tag}"): "reportHashtagCampaign",
+    ("get", "/v1/campaigns/hashtags/{hashtag}"): "reportHashtagCampaign",
 }
 
 

@@ -62,7 +62,7 @@ def test_every_operation_has_a_generated_function(generated):
     made = {p.stem for p in (Path(package.__file__).parent / "api").glob("*/*.py") if p.stem != "__init__"}
     ids = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
     snake = {"".join("_" + c.lower() if c.isupper() else c for c in i) for i in ids}
-    assert made == snake and len(made) == 10
+    assert made == snake and len(made) == 11
 
 
 def test_the_generated_client_calls_every_endpoint(generated, served):
@@ -99,6 +99,8 @@ def test_the_generated_client_calls_every_endpoint(generated, served):
     assert call("runs", "list_runs").current_run_id == "20260101T000000000000Z-aaaa0001"
     plan = call("campaigns", "plan_campaign", body=models.CampaignPlanRequest(k=2))
     assert isinstance(plan, models.CampaignPlan) and 1 <= len(plan.accounts) <= 2
+    report = call("campaigns", "report_hashtag_campaign", hashtag="handle10", brand="handle10", since="2020-01-01")
+    assert isinstance(report, models.HashtagCampaignReport) and report.hashtag == "handle10"
     assert called == {p.stem for p in (Path(package.__file__).parent / "api").glob("*/*.py")} - {"__init__"}
 
     # errors arrive as the documented ErrorBody model

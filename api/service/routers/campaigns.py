@@ -1,7 +1,7 @@
-"""``POST /v1/campaigns/plan`` and ``GET /v1/campaigns/hashtags/{tag}``: campaign plans and hashtag campaign reports.
+"""``POST /v1/campaigns/plan`` and ``GET /v1/campaigns/hashtags/{hashtag}``: campaign plans and hashtag campaign reports.
 
 ``/campaigns/plan`` chooses the accounts whose audiences together reach the most people;
-``/campaigns/hashtags/{tag}`` reports a hashtag campaign (:mod:`api.hashtag_campaign`) from the
+``/campaigns/hashtags/{hashtag}`` reports a hashtag campaign (:mod:`api.hashtag_campaign`) from the
 snapshot's hashtag uses, engagement and follows.  Both run on the plan queue.
 
 Thin layer over :func:`api.campaign.plan_for_run`.  The audience graph and the
@@ -233,7 +233,7 @@ class HashtagCampaignReport(BaseModel):
 
 @get(
     router,
-    "/campaigns/hashtags/{tag}",
+    "/campaigns/hashtags/{hashtag}",
     HashtagCampaignReport,
     not_found="No brand account with this handle or id",
     responses={
@@ -246,7 +246,7 @@ class HashtagCampaignReport(BaseModel):
 async def report_hashtag_campaign(
     request: Request,
     ctx: Snap,
-    tag: Annotated[str, Path(min_length=1, max_length=200, description="The hashtag (`#` optional).")],
+    hashtag: Annotated[str, Path(min_length=1, max_length=200, description="The hashtag (`#` optional).")],
     since: Annotated[
         TimeParam | None, Query(description="Window start, inclusive (ISO date/datetime or Unix s).")
     ] = None,
@@ -277,7 +277,7 @@ async def report_hashtag_campaign(
             headers={"Retry-After": "60"},
         )
     req = CampaignRequest(
-        tag,
+        hashtag,
         since,
         until,
         brand,
