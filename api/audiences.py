@@ -8,7 +8,8 @@ Every planner and campaign measure works on an *audience graph* (row ``u`` lists
                optionally only within a time window ``[since, until)`` (run table ``engaged``).
 
 X API exports and interaction-only data sets (Higgs) rarely carry follower lists;
-``auto`` picks ``engaged`` when the run has no follow at all, else ``followers``.
+``auto`` picks ``engaged`` when the run has no follow at all or a window is given, else
+``followers``.
 Whatever is chosen is reported back (:attr:`ChosenAudience.kind`), so a plan or a
 campaign report always says which audience it counted.
 """
@@ -104,7 +105,9 @@ def choose_audience(
     check_window(since, until)
     windowed = since is not None or until is not None
     if kind == "auto":
-        if followers is not None and followers.indices.size > 0:
+        if windowed:
+            kind, note = "engaged", "auto: an audience window was given, so audiences are the accounts that engage"
+        elif followers is not None and followers.indices.size > 0:
             kind, note = "followers", "auto: the run has follows, so audiences are followers"
         else:
             kind, note = "engaged", "auto: the run has no follows, so audiences are the accounts that engage"

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
+from nichegraph.api.audiences import AudienceError, parse_time
 from nichegraph.api.service import create_app, load_settings
 
 from .conftest import build_store
@@ -73,7 +74,27 @@ def cross_field_rules(ctx, case) -> bool:
     if low is not None and high is not None and int(low) > int(high):
         return False
     body = case.body if isinstance(case.body, dict) else {}
-    return not (body.get("cost_column") is not None and body.get("budget") is None)
+    if body.get("cost_column") is not None and body.get("budget") is None:
+        return False
+    # a time window is not empty, and follower audiences have no time (both refused with a documented 422)
+    for params in (q, body):
+        for lo, hi in (("since", "until"), ("audience_since", "audience_until")):
+            start, end = _time(params.get(lo)), _time(params.get(hi))
+            if start is not None and end is not None and start >= end:
+                return False
+        windowed = params.get("audience_since") is not None or params.get("audience_until") is not None
+        if windowed and params.get("audience") == "followers":
+            return False
+    return True
+
+
+def _time(value):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return parse_time(value if value is None or isinstance(value, int) else str(value), "time")
+    except (AudienceError, OverflowError, ValueError):
+        return None
 
 
 @schema.hook("map_case")

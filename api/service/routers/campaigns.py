@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from nichegraph.engine import EngineError
 from nichegraph.engine.tiers import TIER_NAMES
@@ -60,11 +60,20 @@ def _unix_seconds(value):
         raise ValueError(str(exc)) from None
 
 
-#: A point in time: ISO 8601 date or datetime, or Unix seconds (between years 1 and 9999).
+#: Unix seconds of 0001-01-01 and of 9999-12-31T23:59:59, UTC.
+FIRST_SECOND, LAST_SECOND = -62135596800, 253402300799
+#: A point in time: an ISO 8601 date (a datetime is accepted too) or Unix seconds.
 TimeParam = Annotated[
-    Annotated[int, Field(ge=-62135596800, le=253402300799)],
+    Annotated[int, Field(ge=FIRST_SECOND, le=LAST_SECOND)],
     BeforeValidator(_unix_seconds),
-    Field(examples=["2024-05-01"]),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": FIRST_SECOND, "maximum": LAST_SECOND},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
 ]
 
 
@@ -246,7 +255,9 @@ class HashtagCampaignReport(BaseModel):
 async def report_hashtag_campaign(
     request: Request,
     ctx: Snap,
-    hashtag: Annotated[str, Path(min_length=1, max_length=200, description="The hashtag (`#` optional).")],
+    hashtag: Annotated[
+        str, Path(min_length=1, max_length=200, pattern=r"[^#\s]", description="The hashtag (`#` optional).")
+    ],
     since: Annotated[
         TimeParam | None, Query(description="Window start, inclusive (ISO date/datetime or Unix s).")
     ] = None,
