@@ -234,6 +234,10 @@ def test_auto_audience_choice(tmp_path):
     snap, _ = make_world(tmp_path, 11)
     assert choose_audience("auto", snap.audience, snap.engaged).kind == "followers"
     assert choose_audience("engaged", snap.audience, snap.engaged).kind == "engaged"
+    windowed = choose_audience("auto", snap.audience, snap.engaged, since=T0)
+    assert windowed.kind == "engaged" and "window" in windowed.note
+    with pytest.raises(AudienceError, match="engaged audiences only"):
+        choose_audience("followers", snap.audience, snap.engaged, until=T0)
     assert parse_time("2024-01-02", "--since") == 1704153600
     assert parse_time("2024-01-02T01:00:00+01:00", "--since") == 1704153600
 
