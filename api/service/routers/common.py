@@ -29,6 +29,9 @@ Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 #: The same words as ``engine.tiers.TIER_NAMES`` (a test keeps them equal).
 TierName = Literal["nano", "micro", "macro", "mega", "unknown"]
 Tier = Annotated[TierName, BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)]
+#: A column of the run's accounts table (``sort=``), and a comma-separated list of them (``fields=``).
+ColumnName = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+ColumnList = Annotated[str, Field(max_length=1024, pattern=r"^[A-Za-z0-9_,]*$")]
 
 
 class RankingQuery(BaseModel):
@@ -64,10 +67,8 @@ class RankingQuery(BaseModel):
         "replaces its order.",
         examples=["hidden"],
     )
-    sort: str | None = Field(
+    sort: ColumnName | None = Field(
         None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_]+$",
         description="Numeric column to sort by (any score of the run); default `score_hidden` when the run has it.",
         examples=["score_hidden"],
     )
@@ -80,10 +81,8 @@ class RankingQuery(BaseModel):
         examples=[50],
     )
     cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
-    fields: str | None = Field(
+    fields: ColumnList | None = Field(
         None,
-        max_length=1024,
-        pattern=r"^[A-Za-z0-9_,]*$",
         description="Comma-separated columns to return (default: all; `id` always).",
         examples=["id,handle,tier,score_hidden"],
     )
