@@ -34,8 +34,8 @@ ColumnName = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 ColumnList = Annotated[str, Field(max_length=1024, pattern=r"^[A-Za-z0-9_,]*$")]
 
 
-class RankingQuery(BaseModel):
-    """Filters, sort and page of a ranking query (every field optional)."""
+class PageQuery(BaseModel):
+    """Filters, sort and page of a ranking-like query (every field optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,13 +60,6 @@ class RankingQuery(BaseModel):
     )
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.", examples=[0.5])
-    by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
-        None,
-        description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
-        "default tiers, accounts without its score left out); filters still apply, and `sort` "
-        "replaces its order.",
-        examples=["hidden"],
-    )
     sort: ColumnName | None = Field(
         None,
         description="Numeric column to sort by (any score of the run); default `score_hidden` when the run has it.",
@@ -117,7 +110,19 @@ class RankingQuery(BaseModel):
         return ["id", *[c for c in cols if c != "id"]]
 
 
-class BrandQuery(RankingQuery):
+class RankingQuery(PageQuery):
+    """``GET /v1/rankings``: a page query that may name a ranking kind."""
+
+    by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
+        "default tiers, accounts without its score left out); filters still apply, and `sort` "
+        "replaces its order.",
+        examples=["hidden"],
+    )
+
+
+class BrandQuery(PageQuery):
     hashtag: list[_Str200] | None = Field(
         None,
         max_length=20,
@@ -148,7 +153,7 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 _LISTS: dict[type, frozenset[str]] = {}
-_Q = TypeVar("_Q", bound=RankingQuery)
+_Q = TypeVar("_Q", bound=PageQuery)
 
 
 def parse_query(request: Request, model: type[_Q]) -> _Q:
