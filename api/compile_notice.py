@@ -4,12 +4,12 @@ numba fires a ``numba:compile`` event only on a cache miss (a kernel found in
 the on-disk cache is loaded without one), so the line appears exactly when a
 run is slow for that reason: the first run after an install or an upgrade.
 
-At that first miss, on a machine with more than one core, a helper process
-(``python -m nichegraph.engine._warmup --reverse``) compiles the kernels a first
-run needs from the other end of the list into the same cache, so the command
-loads those instead of compiling them (numba compiles on one core per process).
-The helper is stopped when the command exits; ``NICHEGRAPH_COMPILE_HELPER=0``
-turns it off.
+At that first miss, when a core is idle (more cores than the load average), a
+helper process (``python -m nichegraph.engine._warmup --reverse``) compiles the
+kernels a first run needs from the other end of the list into the same cache,
+so the command loads those instead of compiling them (numba compiles on one
+core per process).  The helper is stopped when the command exits.
+``NICHEGRAPH_COMPILE_HELPER=0`` turns it off, ``=1`` starts it whatever the load.
 """
 
 from __future__ import annotations
@@ -58,9 +58,12 @@ def install(stream: TextIO | None = None) -> CompileNotice:
 
 
 def start_helper() -> subprocess.Popen | None:
-    """Start the compile helper (see the module docstring) unless turned off or on one core; stop it at exit."""
-    if os.environ.get("NICHEGRAPH_COMPILE_HELPER", "1") == "0" or (os.cpu_count() or 1) < 2:
+    """Start the compile helper (see the module docstring) unless turned off or no core is idle; stop it at exit."""
+    setting = os.environ.get("NICHEGRAPH_COMPILE_HELPER", "auto")
+    if setting == "0" or (os.cpu_count() or 1) < 2:
         return None
+    if setting != "1" and os.getloadavg()[0] > (os.cpu_count() or 1) - 1:
+        return None  # a busy machine: a second compiling process would only take time from others
     try:
         helper = subprocess.Popen(
             [sys.executable, "-m", "nichegraph.engine._warmup", "--reverse"],

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
@@ -45,6 +44,8 @@ def command(
         ),
     ] = 3,
 ) -> None:
+    from ..analysis import AnalysisParams, run_analysis
+
     console = Console(stderr=True)
     metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
     params = AnalysisParams(

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..evaluate import EvaluationError, evaluate_labels
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
@@ -34,6 +33,8 @@ def command(
     run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
+    from ..evaluate import EvaluationError, evaluate_labels
+
     try:
         with open_cli_store(store, read_only=True) as st:
             result = evaluate_labels(st, labels, id_column=id_column, label_column=label_column, run_id=run_id)

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from nichegraph.graph_store import StoreError, is_neo4j_uri
-from nichegraph.graph_store.neo4j_bulk import write_import_files
 
 from ..options import StoreOption
 
@@ -25,6 +24,8 @@ def command(
     database: Annotated[str, typer.Option("--database", help="Database name in the printed command.")] = "neo4j",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
+    from nichegraph.graph_store.neo4j_bulk import write_import_files
+
     if is_neo4j_uri(store):
         raise StoreError(
             f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)"
