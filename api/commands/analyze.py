@@ -9,8 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.communities import CommunityParams
-from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -47,6 +45,8 @@ def command(
     ] = 3,
 ) -> None:
     from ..analysis import AnalysisParams, run_analysis
+    from ..stages.communities import CommunityParams
+    from ..stages.metrics import MetricsParams
 
     console = Console(stderr=True)
     params = AnalysisParams(
