@@ -9,7 +9,7 @@ helper process (``python -m nichegraph.engine._warmup --reverse``) compiles the
 kernels a first run needs from the other end of the list into the same cache,
 so the command loads those instead of compiling them (numba compiles on one
 core per process).  The helper is stopped when the command exits.
-``NICHEGRAPH_COMPILE_HELPER=0`` turns it off, ``=1`` starts it whatever the load.
+``NICHEGRAPH_COMPILE_HELPER=0`` turns it off, ``=1`` starts it whatever the load and cores.
 """
 
 from __future__ import annotations
@@ -60,10 +60,11 @@ def install(stream: TextIO | None = None) -> CompileNotice:
 def start_helper() -> subprocess.Popen | None:
     """Start the compile helper (see the module docstring) unless turned off or no core is idle; stop it at exit."""
     setting = os.environ.get("NICHEGRAPH_COMPILE_HELPER", "auto")
-    if setting == "0" or (os.cpu_count() or 1) < 2:
+    if setting == "0":
         return None
-    if setting != "1" and os.getloadavg()[0] > (os.cpu_count() or 1) - 1:
-        return None  # a busy machine: a second compiling process would only take time from others
+    cores = os.cpu_count() or 1
+    if setting != "1" and (cores < 2 or os.getloadavg()[0] > cores - 1):
+        return None  # no idle core: a second compiling process would only take time from others
     try:
         helper = subprocess.Popen(
             [sys.executable, "-m", "nichegraph.engine._warmup", "--reverse"],

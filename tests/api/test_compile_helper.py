@@ -14,8 +14,9 @@ from nichegraph.api import compile_notice
 def test_helper_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("NICHEGRAPH_COMPILE_HELPER", "0")
     assert compile_notice.start_helper() is None
-    monkeypatch.setenv("NICHEGRAPH_COMPILE_HELPER", "1")
+    monkeypatch.delenv("NICHEGRAPH_COMPILE_HELPER")
     monkeypatch.setattr(compile_notice.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(compile_notice.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert compile_notice.start_helper() is None  # one core: nothing to gain
 
 
@@ -34,7 +35,7 @@ def test_helper_by_default_only_on_an_idle_core(monkeypatch, tmp_path):
 def test_helper_runs_the_warmup_module_and_stops(monkeypatch, tmp_path):
     monkeypatch.setenv("NICHEGRAPH_COMPILE_HELPER", "1")
     monkeypatch.setenv("NICHEGRAPH_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(compile_notice.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(compile_notice.os, "cpu_count", lambda: 1)  # forced: even on one core
     helper = compile_notice.start_helper()
     assert helper is not None and helper.args[1:] == ["-m", "nichegraph.engine._warmup", "--reverse"]
     compile_notice._stop(helper)
