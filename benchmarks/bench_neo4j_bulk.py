@@ -3,7 +3,7 @@
 On the files of ``nichegraph synth --accounts A --edges E --seed S`` (CSV), both paths end with
 the same graph in a running Neo4j 5.26 (the test launcher, ``tests/neo4j_server``):
 
-* bulk: ``nichegraph load`` into a new DuckDB store, ``nichegraph neo4j-import-files``, the real
+* bulk: ``nichegraph load`` into a new DuckDB store, ``nichegraph export --format neo4j-admin``, the real
   ``neo4j-admin database import full`` (the Maven artifacts' ``org.neo4j.cli.AdminTool``, with
   the flags the command prints), start the server on the imported home, run ``finish.cypher``;
 * transactional: start a server on an empty home, ``nichegraph load --store bolt://...``.
@@ -81,8 +81,8 @@ def main() -> None:
         duck = tmp / "world.duckdb"
         t["bulk: nichegraph load into DuckDB"] = run([*NICHEGRAPH, "load", "--store", str(duck), *inputs, "-q"], env=env)
         out = tmp / "import"
-        t["bulk: nichegraph neo4j-import-files"] = run(
-            [*NICHEGRAPH, "neo4j-import-files", "--store", str(duck), "--out", str(out), "-q"], env=env)
+        t["bulk: nichegraph export --format neo4j-admin"] = run(
+            [*NICHEGRAPH, "export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(out), "-q"], env=env)
         home = tmp / "bulk-home"
         (home / "conf").mkdir(parents=True)
         # import.sh (the command the CLI prints) with neo4j-admin = the Maven artifacts' AdminTool
