@@ -166,6 +166,18 @@ def plain_load(driver, batches: list[TableBatch], verb: str, batch: int) -> int:
     return rows
 
 
+def importer_env(tmp: Path, home: Path, memory: str) -> dict[str, str]:
+    """The environment in which ``import.sh`` runs the real importer: ``NEO4J_ADMIN`` is a script that
+    starts the Maven artifacts' ``AdminTool`` (JVM ``-Xmx1g``, ``--max-off-heap-memory=memory``) on
+    the new home ``home``."""
+    (home / "conf").mkdir(parents=True)
+    admin = tmp / "neo4j-admin"
+    admin.write_text(f'#!/bin/sh\nexec java -Xmx1g -cp "{LIB}{os.pathsep}{LIB}/*" org.neo4j.cli.AdminTool "$@" '
+                     f'--max-off-heap-memory={memory}\n')
+    admin.chmod(0o755)
+    return {**os.environ, "NEO4J_ADMIN": str(admin), "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+
+
 def wipe(driver) -> None:
     with driver.session() as s:
         s.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
@@ -255,12 +267,7 @@ def main() -> None:
         out = tmp / "import"
         _, t["bulk: import files"] = timed(lambda: write_import_files(duck, out))
         home = tmp / "bulk-home"
-        (home / "conf").mkdir(parents=True)
-        admin = tmp / "neo4j-admin"
-        admin.write_text(f'#!/bin/sh\nexec java -Xmx1g -cp "{LIB}{os.pathsep}{LIB}/*" org.neo4j.cli.AdminTool "$@" '
-                         f'--max-off-heap-memory={args.importer_memory}\n')
-        admin.chmod(0o755)
-        env = {**os.environ, "NEO4J_ADMIN": str(admin), "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+        env = importer_env(tmp, home, args.importer_memory)
         _, t["bulk: neo4j-admin import"] = timed(
             lambda: subprocess.run(["sh", str(out / "import.sh"), "neo4j"], env=env, check=True,
                                    capture_output=True))

@@ -31,11 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 NICHEGRAPH = [sys.executable, "-m", "nichegraph.api.cli"]
 
 # the test launcher, loaded as the other Neo4j benchmark does
-from bench_neo4j import launcher  # noqa: E402
+from bench_neo4j import importer_env, launcher  # noqa: E402
 
 
 def run(cmd: list[str], **kw) -> float:
@@ -84,15 +83,9 @@ def main() -> None:
         t["bulk: nichegraph export --format neo4j-admin"] = run(
             [*NICHEGRAPH, "export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(out), "-q"], env=env)
         home = tmp / "bulk-home"
-        (home / "conf").mkdir(parents=True)
         # import.sh (the command the CLI prints) with neo4j-admin = the Maven artifacts' AdminTool
-        admin = tmp / "neo4j-admin"
-        admin.write_text(f'#!/bin/sh\nexec java -Xmx1g -cp "{LIB}{os.pathsep}{LIB}/*" org.neo4j.cli.AdminTool "$@" '
-                         f'--max-off-heap-memory={args.importer_memory}\n')
-        admin.chmod(0o755)
         t["bulk: neo4j-admin database import full"] = run(
-            ["sh", str(out / "import.sh"), "neo4j"],
-            env={**os.environ, "NEO4J_ADMIN": str(admin), "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")})
+            ["sh", str(out / "import.sh"), "neo4j"], env=importer_env(tmp, home, args.importer_memory))
         t0 = time.perf_counter()
         srv = srv_mod.Neo4jServer(home=home, heap=args.heap, pagecache=args.pagecache)
         srv.start()

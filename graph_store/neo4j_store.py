@@ -24,6 +24,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -347,14 +348,12 @@ class Neo4jStore:
         self.sessions.write(cypher.DELETE_RUN_PARTS, {"run_id": run.run_id}, what="clearing a half-written run")
         # every chunk, account batch and community batch is its own node set: one pool of writers
         # runs them all, so the small chunk transactions overlap the account and community batches
-        writes: list[Callable[[], None]] = []
+        writes: list[Callable[[], object]] = []
         for name, table in tables.items():
             for seq, data in enumerate(ipc_chunks(table)):
                 params = {"run_id": run.run_id, "table": name, "seq": seq, "data": data}
                 writes.append(
-                    lambda p=params, n=name: self.sessions.write(
-                        cypher.WRITE_RUN_TABLE_CHUNK, p, what=f"writing run table {n}"
-                    )
+                    partial(self.sessions.write, cypher.WRITE_RUN_TABLE_CHUNK, params, what=f"writing run table {name}")
                 )
         acc = tables.get("accounts")
         if acc is not None and "idx" in acc.column_names:
@@ -403,7 +402,7 @@ class Neo4jStore:
         run_id: str,
         what: str,
         retry: Callable[[list[str]], str] | None = None,
-    ) -> list[Callable[[], None]]:
+    ) -> list[Callable[[], object]]:
         """One node per row of ``table`` (found or created by ``keys``), its ``cols`` as properties: the
         writes of its batches of ``batch_size`` rows, to be run in any order or in parallel (every row
         is its own node, so the writers never wait on each other's locks).  ``retry``: the idempotent
@@ -426,7 +425,7 @@ class Neo4jStore:
                 retry_query=retry_query,
             )
 
-        return [lambda lo=lo: write(lo) for lo in range(0, table.num_rows, bs)]
+        return [partial(write, lo) for lo in range(0, table.num_rows, bs)]
 
     def list_runs(self) -> list[RunRecord]:
         rows = self.sessions.read(cypher.LIST_RUNS, what="listing runs")
