@@ -24,7 +24,6 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,6 @@ import pyarrow as pa
 from . import cypher
 from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
-from .neo4j_batches import parallel_map
 from .neo4j_convert import NONE, epoch_seconds, ipc_chunks, neo4j_column
 from .neo4j_loader import ProgressCallback, load
 from .neo4j_session import Sessions, open_driver
@@ -346,19 +344,17 @@ class Neo4jStore:
         if self.sessions.read(cypher.RUN_EXISTS, {"run_id": run.run_id})[0]["n"]:
             raise StoreError(f"run {run.run_id!r} already exists in {self.location}")
         self.sessions.write(cypher.DELETE_RUN_PARTS, {"run_id": run.run_id}, what="clearing a half-written run")
-        # every chunk, account batch and community batch is its own node set: one pool of writers
-        # runs them all, so the small chunk transactions overlap the account and community batches
-        writes: list[Callable[[], object]] = []
         for name, table in tables.items():
             for seq, data in enumerate(ipc_chunks(table)):
-                params = {"run_id": run.run_id, "table": name, "seq": seq, "data": data}
-                writes.append(
-                    partial(self.sessions.write, cypher.WRITE_RUN_TABLE_CHUNK, params, what=f"writing run table {name}")
+                self.sessions.write(
+                    cypher.WRITE_RUN_TABLE_CHUNK,
+                    {"run_id": run.run_id, "table": name, "seq": seq, "data": data},
+                    what=f"writing run table {name}",
                 )
         acc = tables.get("accounts")
         if acc is not None and "idx" in acc.column_names:
             cols = [c for c in acc.column_names if c not in _PROTECTED]
-            writes += self._row_writes(
+            self._write_rows(
                 cypher.account_results,
                 cols,
                 acc,
@@ -371,7 +367,7 @@ class Neo4jStore:
             ids = com.column("community").to_pylist() if "community" in com.column_names else range(com.num_rows)
             levels = com.column("level").to_pylist() if "level" in com.column_names else [""] * com.num_rows
             cols = [c for c in com.column_names if c not in ("id", "level")]
-            writes += self._row_writes(
+            self._write_rows(
                 cypher.communities,
                 cols,
                 com,
@@ -380,7 +376,6 @@ class Neo4jStore:
                 "writing communities",
                 retry=cypher.communities_idempotent,
             )
-        parallel_map(self.workers, lambda write: write(), writes)
         self.sessions.write(
             cypher.CREATE_RUN,
             {
@@ -393,7 +388,7 @@ class Neo4jStore:
             what="writing the run",
         )
 
-    def _row_writes(
+    def _write_rows(
         self,
         statement: Callable[[list[str]], str],
         cols: list[str],
@@ -402,11 +397,12 @@ class Neo4jStore:
         run_id: str,
         what: str,
         retry: Callable[[list[str]], str] | None = None,
-    ) -> list[Callable[[], object]]:
-        """One node per row of ``table`` (found or created by ``keys``), its ``cols`` as properties: the
-        writes of its batches of ``batch_size`` rows, to be run in any order or in parallel (every row
-        is its own node, so the writers never wait on each other's locks).  ``retry``: the idempotent
-        statement for a batch whose first attempt may have committed.
+    ) -> None:
+        """Write one node per row of ``table`` (found or created by ``keys``), its ``cols`` as properties.
+
+        Batches of ``batch_size`` rows on ``workers`` parallel sessions: every row is its own node,
+        so the writers never wait on each other's locks.  ``retry``: the idempotent statement for a
+        batch whose first attempt may have committed.
         """
         try:
             query = statement(cols)
@@ -414,7 +410,7 @@ class Neo4jStore:
         except ValueError as exc:
             raise StoreError(str(exc)) from None
         values = {c: neo4j_column(table.column(c)) for c in cols}
-        bs = self.batch_size
+        n, bs = table.num_rows, self.batch_size
 
         def write(lo: int) -> None:
             params = {k: v[lo : lo + bs] for k, v in keys.items()}
@@ -425,7 +421,13 @@ class Neo4jStore:
                 retry_query=retry_query,
             )
 
-        return [partial(write, lo) for lo in range(0, table.num_rows, bs)]
+        starts = list(range(0, n, bs))
+        if self.workers <= 1 or len(starts) <= 1:
+            for lo in starts:
+                write(lo)
+            return
+        with ThreadPoolExecutor(self.workers) as ex:
+            list(ex.map(write, starts))
 
     def list_runs(self) -> list[RunRecord]:
         rows = self.sessions.read(cypher.LIST_RUNS, what="listing runs")
