@@ -226,3 +226,7 @@ def test_cli_writes_files_and_prints_the_recipe(tmp_path):
     bad = cli("export", "--format", "neo4j-admin", "--store", "bolt://127.0.0.1:1", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "give the DuckDB store" in bad.stderr
     assert not (tmp_path / "x").exists()
+    # the graph, not a run: --run and --edges mean nothing here and are refused
+    bad = cli("export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(tmp_path / "x"), "--edges")
+    assert bad.returncode == 2 and "no --run or --edges" in bad.stderr
+    assert not (tmp_path / "x").exists()
