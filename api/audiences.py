@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
-
-from nichegraph.engine import Graph
+from typing import TYPE_CHECKING, Literal
 
 from .run_query.campaign_index import EngagedEvents
+
+if TYPE_CHECKING:
+    from nichegraph.engine import Graph
 
 AudienceKind = Literal["followers", "engaged", "auto"]
 AUDIENCE_KINDS: tuple[str, ...] = ("followers", "engaged", "auto")

@@ -17,8 +17,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..audiences import AUDIENCE_KINDS, AudienceError, parse_time
-from ..hashtag_campaign import CampaignError, CampaignRequest, campaign_run, compare_campaigns
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 #: Run tables a campaign report reads.
@@ -44,6 +42,8 @@ CSV_COLUMNS = (
 
 
 def _time(value: str | None, what: str) -> int | None:
+    from ..audiences import AudienceError, parse_time
+
     try:
         return parse_time(value, what)
     except AudienceError as exc:
@@ -79,6 +79,9 @@ def command(
     fmt: Annotated[str, typer.Option("--format", help="table, csv (participants) or json (everything).")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:
+    from ..audiences import AUDIENCE_KINDS
+    from ..hashtag_campaign import CampaignError, CampaignRequest, campaign_run, compare_campaigns
+
     if not hashtag:
         raise typer.BadParameter("give at least one --hashtag", param_hint="--hashtag")
     if fmt not in ("table", "csv", "json"):

@@ -18,8 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..audiences import AUDIENCE_KINDS, AudienceError, parse_time
-from ..campaign import PlanError, PlanRequest, plan_campaign
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
@@ -86,6 +84,9 @@ def command(
     audience_until: Annotated[str | None, typer.Option(help="Engaged audiences: only engagement before then.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
+    from ..audiences import AUDIENCE_KINDS, AudienceError, parse_time
+    from ..campaign import PlanError, PlanRequest, plan_campaign
+
     if objective not in ("reach", "spread"):
         raise typer.BadParameter(f"{objective!r}; use reach or spread", param_hint="--objective")
     if fmt not in ("table", "json"):

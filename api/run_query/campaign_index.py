@@ -9,16 +9,18 @@ window) is one CSR build.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nichegraph.engine import Graph
-from nichegraph.engine.influence import audience_graph
 from nichegraph.graph_store import RunRecord
 
 from .serving_index import audience_from_table
+
+if TYPE_CHECKING:
+    from nichegraph.engine import Graph
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class EngagedEvents:
 
     def audience(self, since: int | None = None, until: int | None = None) -> Graph:
         """Engaged audience graph: row ``u`` lists the distinct accounts that engaged with ``u`` in the window."""
+        from nichegraph.engine.influence import audience_graph  # numba: only when an audience is built
+
         keep = in_window(self.ts, self.timed, since, until)
         return audience_graph(self.engager[keep], self.account[keep], n_nodes=self.n)
 
