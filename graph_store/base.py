@@ -85,6 +85,9 @@ class EdgeArrays:
         Unix time in seconds; ``-1`` where the event has no timestamp.
     interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
+    follow_ts : ndarray of int64, shape (f,), or None
+        ``since`` of every follow in Unix seconds, ``-1`` where the follow has none; None when the
+        arrays were built without follow times (signals that need them are then unknown).
     """
 
     node_ids: np.ndarray
@@ -96,6 +99,7 @@ class EdgeArrays:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
+    follow_ts: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:

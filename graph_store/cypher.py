@@ -235,11 +235,13 @@ RETURN collect(id(a)) AS nid, collect(a.idx) AS idx, collect(a.id) AS id,
 """
 
 #: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's internal node id (no property read; mapped to idx client-side).
+#: target's internal node id (no property read; mapped to idx client-side), and ``since`` in epoch
+#: microseconds (``$none`` when absent).
 READ_FOLLOWS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(id(b)) AS d
+MATCH (a)-[f:FOLLOWS]->(b)
+RETURN collect(a.idx) AS s, collect(id(b)) AS d,
+       collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
 #: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,

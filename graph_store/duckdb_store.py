@@ -339,7 +339,7 @@ class DuckDBStore:
     def read_edges(self) -> EdgeArrays:
         con = self.con
         acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
-        fol = _arrow(con, "SELECT src, dst FROM follows")
+        fol = _arrow(con, "SELECT src, dst, coalesce(epoch(since)::BIGINT, -1) AS ts FROM follows")
         itr = _arrow(
             con,
             """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
@@ -363,6 +363,7 @@ class DuckDBStore:
             interaction_kind=kind_codes,
             interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
+            follow_ts=fol.column("ts").to_numpy().astype(np.int64),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
