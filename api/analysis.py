@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
+from .stages.authenticity import compute_authenticity
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables
@@ -39,9 +40,9 @@ class AnalysisParams:
     parallel : community detection on those threads (see
         :class:`api.stages.communities.CommunityParams`); results still do
         not depend on the thread count.
-    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}}``
-        (see :class:`api.stages.communities.CommunityParams` and
-        :class:`api.stages.metrics.MetricsParams`).
+    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}, "authenticity": {...}}``
+        (see :class:`api.stages.communities.CommunityParams`,
+        :class:`api.stages.metrics.MetricsParams` and :func:`api.stages.authenticity.compute_authenticity`).
     """
 
     seed: int = 0
@@ -105,6 +106,8 @@ def run_analysis(
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
         columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
+    with step("authenticity"):
+        columns.update(compute_authenticity(edges, accounts, found.niche, params=params, fitted=fitted))
     communities = null_for_nan(found.table)
     with step("serving"):
         serving = serving_tables(store, edges, hashtags)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from nichegraph.graph_store.labels import LabelsRejected, read_account_list
+
 from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+from ..stages.authenticity import TrustedAccountError
 
 
 def command(
@@ -44,14 +48,36 @@ def command(
             "score (docs/metrics.md).",
         ),
     ] = 3,
+    trusted: Annotated[
+        Path | None,
+        typer.Option(
+            help="Accounts known to be genuine, one id per line: the seeds of the SybilRank trust of the "
+            "authenticity score (default: the accounts with the most two-way conversing mutual ties, "
+            "docs/metrics.md).",
+        ),
+    ] = None,
 ) -> None:
     console = Console(stderr=True)
     metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
+    extra: dict = {"metrics": metrics}
+    if trusted is not None:
+        try:
+            listed = read_account_list(trusted)
+        except LabelsRejected as exc:
+            raise typer.BadParameter(str(exc), param_hint="--trusted") from None
+        extra["authenticity"] = {
+            "trusted": [i for i, _ in listed],
+            "trusted_lines": [line for _, line in listed],
+            "trusted_file": str(trusted),
+        }
     params = AnalysisParams(
-        seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel, extra={"metrics": metrics}
+        seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel, extra=extra
     )
-    with open_cli_store(store) as st, console.status("analysing") as status:
-        result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
+    try:
+        with open_cli_store(store) as st, console.status("analysing") as status:
+            result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
+    except TrustedAccountError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--trusted") from None
     print_summary(result)
     console.print(
         f"stored as run {result.run.run_id} in {store}; next: nichegraph rank --store {store} --by hidden, "

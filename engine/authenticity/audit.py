@@ -53,6 +53,8 @@ class AuthenticityParams:
     mass_ratio, min_following : the mass-follower rule (:mod:`.mass_followers`).
     burst_window_s : burst window :math:`W` in seconds (:mod:`.bursts`).
     seed_share : share of accounts taken as SybilRank seeds by :func:`mutual_seeds` (at least one).
+    seed_min_share : share of a community's members that must converse (a two-way interacting mutual
+        tie) before its leader is a seed (:func:`mutual_seeds`).
     sybil_iterations : SybilRank iterations (None: ceil(log2 n)).
     trust_full : normalised SybilRank trust counted as full trust (the trust component is
         ``min(1, normalized / trust_full)``): the early-terminated walk leaves genuine accounts of
@@ -64,6 +66,7 @@ class AuthenticityParams:
     min_following: float = MIN_FOLLOWING
     burst_window_s: float = float(DAY_S)
     seed_share: float = 0.001
+    seed_min_share: float = 0.1
     sybil_iterations: int | None = None
     trust_full: float = 0.25
     pod_window_s: float = 600.0
@@ -93,16 +96,19 @@ class AuthenticityReport:
     fitted: dict
 
 
-def mutual_seeds(n: int, tie_u, tie_strength, *, k: int, community=None) -> np.ndarray:
+def mutual_seeds(n: int, tie_u, tie_strength, *, k: int, community=None, min_share: float = 0.1) -> np.ndarray:
     """Accounts with the most mutual ties that carry interactions both ways (int64, sorted).
 
     A tie with ``strength > 0`` means both accounts addressed the other; fake
     accounts made in bulk follow but do not converse, so they rarely qualify.
     The ``k`` accounts with the most such ties are seeds and, when ``community``
-    labels are given, so is the leader of every community (SybilRank needs
-    seeds in every genuine community, or trust does not reach it within its few
-    iterations: Cao et al. 2012, section 4.3).  Ties are broken by the lower
-    index; accounts without such a tie are never seeds.
+    labels are given, so is the leader of every community where at least
+    ``min_share`` of the members hold such a tie (SybilRank needs seeds in every
+    genuine community, or trust does not reach it within its few iterations:
+    Cao et al. 2012, section 4.3; a farm of fakes grouped with the one account
+    that bought them is a community where almost nobody converses, and gets no
+    seed).  Ties are broken by the lower index; accounts without such a tie are
+    never seeds.
 
     Examples
     --------
@@ -110,6 +116,8 @@ def mutual_seeds(n: int, tie_u, tie_strength, *, k: int, community=None) -> np.n
     [0, 1]
     >>> mutual_seeds(4, [0, 1, 1, 2, 2, 3], [1.0, 1.0, 2.0, 2.0, 0.0, 0.0], k=1, community=[0, 0, 1, 1]).tolist()
     [1, 2]
+    >>> mutual_seeds(4, [0, 1, 1, 2], [1.0, 1.0, 2.0, 2.0], k=1, community=[0, 0, 1, 1], min_share=0.6).tolist()
+    [1]
     """
     u = np.asarray(tie_u, dtype=np.int64)
     strong = np.bincount(u[np.asarray(tie_strength) > 0], minlength=n)
@@ -123,7 +131,10 @@ def mutual_seeds(n: int, tie_u, tie_strength, *, k: int, community=None) -> np.n
         by = np.lexsort((np.arange(n), -strong, c))  # within each community, the strongest first
         first = np.ones(n, dtype=bool)
         first[1:] = c[by][1:] != c[by][:-1]
-        chosen.append(by[first])
+        _, inverse, size = np.unique(c, return_inverse=True, return_counts=True)
+        conversing = np.bincount(inverse, weights=(strong > 0).astype(np.float64), minlength=size.size)
+        lively = (conversing / size >= min_share)[inverse]
+        chosen.append(by[first & lively[by]])
     picked = np.unique(np.concatenate(chosen)) if n else np.zeros(0, np.int64)
     return picked[strong[picked] > 0]
 
@@ -195,7 +206,12 @@ def audience_authenticity(
     ties = mutual_ties(n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1))
     if seeds is None:
         seeds = mutual_seeds(
-            n, ties.account, ties.strength, k=max(1, int(round(p.seed_share * n))), community=community
+            n,
+            ties.account,
+            ties.strength,
+            k=max(1, int(round(p.seed_share * n))),
+            community=community,
+            min_share=p.seed_min_share,
         )
     seeds = np.asarray(seeds, dtype=np.int64)
     once = ties.account < ties.other  # mutual_ties lists every tie from both sides

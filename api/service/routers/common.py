@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ...rankings import ARGUMENT_KINDS, RANK_KINDS
+from ...rankings import ARGUMENT_KINDS, RANK_KINDS, authenticity_ranges
 from ...run_query import Filters, RangeFilter
 from ..deps import CURSOR_DESCRIPTION, unsigned_cursor
 from ..errors import ApiError, format_loc, invalid_parameters
@@ -57,6 +57,13 @@ class RankingQuery(BaseModel):
     )
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.", examples=[0.5])
+    min_authenticity: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Minimum audience `authenticity` (accounts whose score is unknown are left out).",
+        examples=[0.5],
+    )
     by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
         None,
         description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
@@ -108,6 +115,7 @@ class RankingQuery(BaseModel):
             )
         if self.min_social_ratio is not None:
             ranges.append(RangeFilter("social_ratio", self.min_social_ratio, None, "min_social_ratio"))
+        ranges.extend(authenticity_ranges(self.min_authenticity))
         return Filters(values, tuple(ranges))
 
     def field_list(self) -> list[str] | None:
