@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GraphInputError
-from ..evidence import shrink_ratio
+from ..evidence import evidence_weight, shrink_ratio
 from ..graph import from_edges
 from ..mutual_ties import mutual_ties
 from .bursts import DAY_S, follower_bursts
@@ -59,6 +59,9 @@ class AuthenticityParams:
     trust_full : normalised SybilRank trust counted as full trust (the trust component is
         ``min(1, normalized / trust_full)``): the early-terminated walk leaves genuine accounts of
         slowly mixing regions below the well-mixed level 1 (docs/metrics.md).
+    trust_half : mutual ties at which low trust counts half (the doubt ``1 - min(1, normalized /
+        trust_full)`` is weighted by ``d / (d + trust_half)``, :func:`engine.evidence.evidence_weight`):
+        an account with one tie that trust did not reach is weak evidence.
     pod_window_s, pod_min_group, pod_min_repeats : :mod:`.pods` parameters.
     """
 
@@ -69,6 +72,7 @@ class AuthenticityParams:
     seed_min_share: float = 0.1
     sybil_iterations: int | None = None
     trust_full: float = 0.25
+    trust_half: float = 3.0
     pod_window_s: float = 600.0
     pod_min_group: int = 3
     pod_min_repeats: int = 3
@@ -220,7 +224,9 @@ def audience_authenticity(
     trust_component, iterations = nan, 0
     if ties.account.size and np.any(np.bincount(ties.account, minlength=n)[seeds] > 0):
         sr = sybilrank(tie_graph, seeds, iterations=p.sybil_iterations)
-        trust_component, iterations = np.minimum(sr.normalized / p.trust_full, 1.0), sr.iterations
+        ties_per_account = np.diff(tie_graph.indptr)
+        doubt = (1.0 - np.minimum(sr.normalized / p.trust_full, 1.0)) * evidence_weight(ties_per_account, p.trust_half)
+        trust_component, iterations = 1.0 - doubt, sr.iterations
         seed_flag = np.zeros(n, dtype=bool)
         seed_flag[seeds] = True
         trust_cols = {"trust_normalized": sr.normalized, "trust_seed": seed_flag}
@@ -234,8 +240,8 @@ def audience_authenticity(
         min_group=p.pod_min_group,
         min_repeats=p.pod_min_repeats,
     )
-    pod_share, pod_prior = _known_share(pods.pod_events, pods.inbound)
-    pod_component = 1.0 - pods.density * pod_share
+    pod_share, pod_prior = _known_share(pods.pod_events, pods.crowd_events)
+    pod_component = np.where(pods.inbound > 0, 1.0 - pods.density * np.nan_to_num(pod_share), np.nan)
 
     fr = follow_ratio_score(following, followers, ratio=p.mass_ratio, min_following=p.min_following)
     parts = {

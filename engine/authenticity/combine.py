@@ -9,9 +9,10 @@ component       value                                                           
 ``audience``    :math:`1 -` shrunk share of followers that are mass-followers          no followers
 ``burst``       :math:`1 -` shrunk share of followers in the busiest window beyond     no follower with a
                 its even-arrival expectation                                           ``since``
-``trust``       :math:`\min(1, \text{normalised SybilRank trust} / \tau)`              no mutual tie
-``pod``         :math:`1 - \rho_v \cdot` shrunk share of inbound engagement from pod   no timed inbound
-                partners                                                               interaction
+``trust``       :math:`1 - \delta_v d_v / (d_v + h)`, doubt                            no mutual tie
+                :math:`\delta_v = 1 - \min(1, \text{normalised SybilRank trust} / \tau)`
+``pod``         :math:`1 - \rho_v \cdot` shrunk share of the fast crowds answering it   no timed inbound
+                that its pod partners supplied                                         interaction
 ``follow_ratio`` own following/follower anomaly (:mod:`.mass_followers`)               a count unknown
 =============== ====================================================================== ==================
 

@@ -18,9 +18,10 @@ interaction events only:
    ties has density :math:`\rho_v = 2 t_v / (d_v (d_v - 1))` (:math:`t_v`
    triangles through it: a pod is a clique); 0 otherwise.
 4. **Share.**  ``pod_events`` counts the events :math:`u \to v` in co-threads
-   of :math:`v` from pod-tie partners :math:`u`; out of ``inbound`` (all timed
-   inbound events from other accounts) it is the share of the account's
-   engagement that its pod supplied (shrunk by the caller).
+   of :math:`v` from pod-tie partners :math:`u`; out of ``crowd_events`` (all
+   events in co-threads of :math:`v`) it is the share of the fast crowds
+   answering the account that its pod supplied (shrunk by the caller).
+   ``inbound`` counts all timed inbound events from other accounts.
 
 Events without a time (``ts < 0``) and self-interactions are left out.
 
@@ -47,13 +48,14 @@ class EngagementPods:
     """Result of :func:`engagement_pods`.
 
     Per account (shape (n,)): ``pod_ties`` (int64) :math:`d_v`, ``density``
-    (float64) :math:`\\rho_v`, ``pod_events`` (int64), ``inbound`` (int64) timed
-    inbound events.  ``tie_u``, ``tie_v`` (int32, shape (t,)): every pod tie once, ``u < v``.
+    (float64) :math:`\\rho_v`, ``pod_events`` (int64), ``crowd_events`` (int64) events in
+    co-threads, ``inbound`` (int64) timed inbound events.  ``tie_u``, ``tie_v`` (int32, shape (t,)): every pod tie once, ``u < v``.
     """
 
     pod_ties: np.ndarray
     density: np.ndarray
     pod_events: np.ndarray
+    crowd_events: np.ndarray
     inbound: np.ndarray
     tie_u: np.ndarray
     tie_v: np.ndarray
@@ -168,5 +170,6 @@ def engagement_pods(
         density = np.where(ties >= 2, 2.0 * tri / (ties * (ties - 1.0)), 0.0)
     pod_key = np.isin(key, mutual, assume_unique=True)
     pod_events = np.bincount(key[pod_key] % n_nodes, weights=count[pod_key], minlength=n_nodes).astype(np.int64)
+    crowd = np.bincount(d[flag], minlength=n_nodes).astype(np.int64)
     once = u < v
-    return EngagementPods(ties, density, pod_events, inbound, u[once].astype(np.int32), v[once].astype(np.int32))
+    return EngagementPods(ties, density, pod_events, crowd, inbound, u[once].astype(np.int32), v[once].astype(np.int32))

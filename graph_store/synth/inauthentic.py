@@ -98,8 +98,8 @@ def plant(
 ) -> Planted:
     """Draw the bought audiences and pods of ``spec`` (fakes numbered from ``n_old``).
 
-    ``members`` are the organic member accounts (candidates for buyers and pods), ``hubs`` the big
-    accounts fakes pad their following with, ``niche`` the niche of every organic account (pods
+    ``members`` are the organic member accounts (candidates for buyers and pods), ``hubs`` the
+    big accounts fakes pad their following with, ``niche`` the niche of every organic account (pods
     are drawn inside one niche).
     """
     if spec.bought < 0 or spec.pods < 0:
@@ -122,10 +122,10 @@ def plant(
         start = int(rng.integers(T0 - 3 * YEAR, T0 + YEAR - spec.window_s))
         # fake -> buyer
         src, dst = [fakes], [np.full(size, b, dtype=np.int64)]
-        # fake -> hubs, half the time any organic account (repeats are deduplicated later)
+        # fake -> hubs, one in ten any organic account (repeats are deduplicated later)
         k = _between(rng, spec.fake_follows_range, size)
         total = int(k.sum())
-        anyone = rng.random(total) < 0.5 if hubs.size else np.ones(total, dtype=bool)
+        anyone = rng.random(total) < 0.1 if hubs.size else np.ones(total, dtype=bool)
         padding = hubs[rng.integers(0, max(hubs.size, 1), total)] if hubs.size else np.zeros(total, np.int64)
         src.append(np.repeat(fakes, k))
         dst.append(np.where(anyone, rng.integers(0, n_old, total), padding))
