@@ -15,8 +15,9 @@ here comes after the organic world's draws.
   shows), followers about what the farm gives it.  A buyer follows back a fake
   with probability ``p_follow_back`` (the few attack edges SybilRank expects).
 * **Pods.**  ``pods`` groups of ``pod_size`` members of one niche (buyers
-  excluded) follow each other and, for ``pod_rounds`` rounds each, every member
-  answers the round's poster within ``reply_within_s`` seconds (replies).
+  excluded) follow each other; every member posts ``pod_posts_range`` times
+  in the year (in turn) and every other member answers each post within
+  ``reply_within_s`` seconds (replies).
 
 :class:`Inauthentic` holds the truth: buyers, fakes (and the buyer of each),
 pod members (and their pod).
@@ -68,7 +69,7 @@ class PlantSpec:
     window_s: int = DAY_S
     p_follow_back: float = 0.02
     pod_size_range: tuple[int, int] = (4, 8)
-    pod_rounds_range: tuple[int, int] = (10, 40)
+    pod_posts_range: tuple[int, int] = (4, 12)
     reply_within_s: int = 600
 
 
@@ -168,7 +169,7 @@ def plant(
         fs.append(a[off])
         fd.append(c[off])
         ft.append(rng.integers(T0 - 3 * YEAR, T0 + YEAR, int(off.sum())))
-        rounds = int(_between(rng, spec.pod_rounds_range))
+        rounds = size * int(_between(rng, spec.pod_posts_range))
         for r in range(rounds):
             poster = group[r % size]
             t = int(rng.integers(T0, T0 + YEAR - spec.reply_within_s))
