@@ -212,3 +212,15 @@ def test_trusted_file_sets_the_seeds_and_bad_ids_name_file_and_line(planted, tmp
     assert "bad.txt:2" in flat and "no-such-account" in flat
     res = runner.invoke(app, ["analyze", "--store", store, "--trusted", str(tmp_path / "missing.txt")])
     assert res.exit_code != 0 and "no such file" in " ".join(res.output.split())
+
+
+def test_synth_command_plants_and_writes_the_truth(tmp_path):
+    import pyarrow.csv as pacsv
+
+    res = runner.invoke(
+        app, ["synth", "--out", str(tmp_path), "--accounts", "800", "--edges", "8000", "--bought", "1", "--pods", "1", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    labels = pacsv.read_csv(tmp_path / "truth.csv").column("planted").to_pylist()  # CSV writes null as ""
+    world = generate(n_accounts=800, n_edges=8000, seed=0, bought=1, pods=1)
+    assert labels == [v or "" for v in world.inauthentic.labels(world.n_accounts).tolist()]
