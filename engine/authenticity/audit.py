@@ -52,6 +52,9 @@ class AuthenticityParams:
 
     mass_ratio, min_following : the mass-follower rule (:mod:`.mass_followers`).
     burst_window_s : burst window :math:`W` in seconds (:mod:`.bursts`).
+    audience_half : followers at which the audience and burst shares count half: each shrunk share is
+        weighted by ``n / (n + audience_half)`` (:func:`engine.evidence.evidence_weight`), so an audience
+        of one or two followers never looks as bought as one of hundreds.
     seed_share : share of accounts taken as SybilRank seeds by :func:`mutual_seeds` (at least one).
     seed_min_share : share of a community's members that must converse (a two-way interacting mutual
         tie) before its leader is a seed (:func:`mutual_seeds`).
@@ -68,6 +71,7 @@ class AuthenticityParams:
     mass_ratio: float = MASS_RATIO
     min_following: float = MIN_FOLLOWING
     burst_window_s: float = float(DAY_S)
+    audience_half: float = 5.0
     seed_share: float = 0.001
     seed_min_share: float = 0.1
     sybil_iterations: int | None = None
@@ -204,7 +208,7 @@ def audience_authenticity(
         keep = fs != fd
         b = follower_bursts(n, fd[keep], np.asarray(follow_ts, dtype=np.int64)[keep], window_s=p.burst_window_s)
         excess_share, burst_prior = _known_share(np.round(b.excess), b.timed)
-        burst_component = 1.0 - excess_share
+        burst_component = 1.0 - excess_share * evidence_weight(b.timed, p.audience_half)
         burst_cols = {"burst_peak": b.peak, "burst_timed": b.timed, "burst_start": b.peak_start}
 
     ties = mutual_ties(n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1))
@@ -245,7 +249,7 @@ def audience_authenticity(
 
     fr = follow_ratio_score(following, followers, ratio=p.mass_ratio, min_following=p.min_following)
     parts = {
-        "audience": 1.0 - audience_share,
+        "audience": 1.0 - audience_share * evidence_weight(share.followers, p.audience_half),
         "burst": burst_component,
         "trust": trust_component,
         "pod": pod_component,

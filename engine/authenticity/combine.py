@@ -6,9 +6,10 @@ the account has no data for it:
 =============== ====================================================================== ==================
 component       value                                                                  unknown when
 =============== ====================================================================== ==================
-``audience``    :math:`1 -` shrunk share of followers that are mass-followers          no followers
-``burst``       :math:`1 -` shrunk share of followers in the busiest window beyond     no follower with a
-                its even-arrival expectation                                           ``since``
+``audience``    :math:`1 - s_v n_v / (n_v + h_a)`, :math:`s_v` the shrunk share of its  no followers
+                :math:`n_v` followers that are mass-followers
+``burst``       :math:`1 - b_v n_v / (n_v + h_a)`, :math:`b_v` the shrunk share of its  no follower with a
+                timed followers in the busiest window beyond an even audience's        ``since``
 ``trust``       :math:`1 - \delta_v d_v / (d_v + h)`, doubt                            no mutual tie
                 :math:`\delta_v = 1 - \min(1, \text{normalised SybilRank trust} / \tau)`
 ``pod``         :math:`1 - \rho_v \cdot` shrunk share of the fast crowds answering it   no timed inbound
