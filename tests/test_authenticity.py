@@ -151,7 +151,7 @@ def test_min_authenticity_is_validated(planted):
 
 
 def test_http_rankings_match_the_cli(planted):
-    path, _, _, _ = planted
+    path, world, _, _ = planted
     cli = [r["id"] for r in _rank(path, "--by", "pagerank", "--limit", "25", "--min-authenticity", "0.6")["rows"]]
     from fastapi.testclient import TestClient
 
@@ -165,6 +165,10 @@ def test_http_rankings_match_the_cli(planted):
         assert client.get("/v1/rankings?min_authenticity=2").status_code == 422
         plain = client.get("/v1/rankings?limit=50&sort=pagerank&min_authenticity=0.9").json()["items"]
         assert all(r["authenticity"] >= 0.9 for r in plain)
+        buyer = str(world.ext[world.inauthentic.buyers[0]])
+        account = client.get(f"/v1/accounts/{buyer}").json()
+        assert account["account"]["authenticity"] < 0.5
+        assert any(line.startswith("Audience authenticity") for line in account["explanation"])
 
 
 def test_report_shows_and_filters_authenticity(planted, tmp_path):
