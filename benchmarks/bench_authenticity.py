@@ -11,7 +11,9 @@ flags an account; each signal is scored against the planted truth it targets:
 
 * ``audience``, ``burst``: the buyers; and "fake-majority" audiences (accounts
   whose observed followers are at least half planted fakes: the buyers, the
-  fakes of a farm, and accounts the fakes padded their following with);
+  fakes of a farm, and accounts the fakes padded their following with), all of
+  them and those with at least 20 observed followers (the components give a
+  handful of followers the benefit of the doubt);
 * ``trust`` (SybilRank), ``follow_ratio``: the fakes;
 * ``pod``: the pod members;
 * ``authenticity`` (the combined score): buyers, fakes and pod members.
@@ -135,6 +137,7 @@ def main() -> None:
     observed = np.bincount(world.follow_dst, minlength=n)
     from_fakes = np.bincount(world.follow_dst, weights=fakes[world.follow_src].astype(np.float64), minlength=n)
     fake_majority = (observed > 0) & (from_fakes >= 0.5 * observed)
+    sizable = observed >= 20
 
     def flagged(name: str) -> np.ndarray:
         v = np.asarray(cols[name], dtype=np.float64)
@@ -146,8 +149,14 @@ def main() -> None:
     signals = {
         "audience (buyers)": precision_recall(flagged("auth_audience") & ~fakes, buyers),
         "audience (fake-majority)": precision_recall(flagged("auth_audience"), fake_majority),
+        "audience (fake-majority, >= 20 followers)": precision_recall(
+            flagged("auth_audience") & sizable, fake_majority & sizable
+        ),
         "burst (buyers)": precision_recall(flagged("auth_burst") & ~fakes, buyers),
         "burst (fake-majority)": precision_recall(flagged("auth_burst"), fake_majority),
+        "burst (fake-majority, >= 20 followers)": precision_recall(
+            flagged("auth_burst") & sizable, fake_majority & sizable
+        ),
         "trust (fakes)": precision_recall(flagged("auth_trust"), fakes),
         "follow_ratio (fakes)": precision_recall(flagged("auth_follow_ratio"), fakes),
         "pod (pod members)": precision_recall(flagged("auth_pod"), pods),
