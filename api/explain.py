@@ -158,13 +158,25 @@ _COMPONENT_TEXT = {
 }
 
 
+#: Why a component is unknown (docs/metrics.md, "Audience authenticity").
+_UNKNOWN_BECAUSE = {
+    "audience": "no follower in the loaded follows",
+    "burst": "no follow with a since time",
+    "trust": "no mutual tie",
+    "pod": "no timed interaction towards it",
+    "follow_ratio": "following or follower count unknown",
+}
+
+
 def authenticity_sentence(row: dict) -> str:
     """The audience-authenticity score, the component that set it and every component's evidence."""
     score = _num(row, "authenticity")
     parts = []
     for name, text in _COMPONENT_TEXT.items():
         value = _num(row, f"auth_{name}")
-        parts.append(f"{name} {'unknown' if value is None else f'{value:.2f}'} ({text(row)})")
+        parts.append(
+            f"{name} unknown ({_UNKNOWN_BECAUSE[name]})" if value is None else f"{name} {value:.2f} ({text(row)})"
+        )
     if score is None:
         head = "Audience authenticity: unknown (no followers, ties or timed interactions to judge)"
     else:
