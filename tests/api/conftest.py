@@ -84,7 +84,7 @@ def _authenticity_columns(seed: int, n: int) -> dict:
     unknown = rng.random(n) < 0.1
     weakest = np.array(["audience", "burst", "trust", "pod", "follow_ratio"], dtype=object)[rng.integers(0, 5, n)]
     return {
-        "authenticity": pa.array(score, mask=unknown),
+        "authenticity": np.where(unknown, np.nan, score),  # NaN like score_hidden above
         "authenticity_weakest": pa.array(np.where(unknown, None, weakest), pa.string()),
     }
 
