@@ -103,7 +103,6 @@ def main() -> None:
 
     import pyarrow as pa
 
-    from nichegraph.api.analysis import AnalysisParams
     from nichegraph.api.stages.authenticity import compute_authenticity
     from nichegraph.api.stages.communities import detect_communities
     from nichegraph.graph_store.synth import generate
@@ -116,7 +115,7 @@ def main() -> None:
     edges = edge_arrays(world)
     accounts = pa.table({"following_count": world.following_count})
     t0 = time.perf_counter()
-    found = detect_communities(edges, params=AnalysisParams(seed=args.seed))
+    found = detect_communities(edges, seed=args.seed)
     t_comm = time.perf_counter() - t0
 
     runs = []
@@ -124,7 +123,7 @@ def main() -> None:
         fitted: dict = {}
         with PeakRSS() as mem:
             t0 = time.perf_counter()
-            cols = compute_authenticity(edges, accounts, found.niche, params={}, fitted=fitted)
+            cols = compute_authenticity(edges, accounts, found.niche, fitted=fitted)
             runs.append((time.perf_counter() - t0, mem))
     seconds, mem = runs[-1]
 

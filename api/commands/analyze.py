@@ -13,7 +13,9 @@ from nichegraph.graph_store.labels import LabelsRejected, read_account_list
 
 from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.authenticity import TrustedAccountError
+from ..stages.authenticity import AuthenticityStageParams, TrustedAccountError
+from ..stages.communities import CommunityParams
+from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -58,20 +60,24 @@ def command(
     ] = None,
 ) -> None:
     console = Console(stderr=True)
-    metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
-    extra: dict = {"metrics": metrics}
+    authenticity = AuthenticityStageParams()
     if trusted is not None:
         try:
             listed = read_account_list(trusted)
         except LabelsRejected as exc:
             raise typer.BadParameter(str(exc), param_hint="--trusted") from None
-        extra["authenticity"] = {
-            "trusted": [i for i, _ in listed],
-            "trusted_lines": [line for _, line in listed],
-            "trusted_file": str(trusted),
-        }
+        authenticity = AuthenticityStageParams(
+            trusted=tuple(i for i, _ in listed),
+            trusted_lines=tuple(line for _, line in listed),
+            trusted_file=str(trusted),
+        )
     params = AnalysisParams(
-        seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel, extra=extra
+        seed=seed,
+        level=level,
+        threads=threads,
+        communities=CommunityParams(resolution=resolution, parallel=parallel),
+        metrics=MetricsParams(follows_complete=follows_complete, min_evidence=min_evidence),
+        authenticity=authenticity,
     )
     try:
         with open_cli_store(store) as st, console.status("analysing") as status:

@@ -14,14 +14,43 @@ two-way conversing mutual ties overall and in each community
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 
 from nichegraph.engine.authenticity import AuthenticityParams, audience_authenticity
 from nichegraph.graph_store import EdgeArrays
 
-#: Keys of ``extra["authenticity"]`` that are not :class:`AuthenticityParams` fields.
-TRUSTED_KEYS = ("trusted", "trusted_lines", "trusted_file")
+
+@dataclass(frozen=True)
+class AuthenticityStageParams:
+    """Parameters of the authenticity stage (JSON-able; stored with the run).
+
+    signals : the engine's :class:`engine.authenticity.AuthenticityParams` (rules, windows, seeds).
+    trusted : account ids known to be genuine (``analyze --trusted FILE``), the SybilRank seeds;
+        empty: the default seeds.
+    trusted_lines, trusted_file : where each trusted id came from (for error messages).
+    """
+
+    signals: AuthenticityParams = field(default_factory=AuthenticityParams)
+    trusted: tuple[str, ...] = ()
+    trusted_lines: tuple[int, ...] = ()
+    trusted_file: str | None = None
+
+    @classmethod
+    def from_stored(cls, values: dict | None) -> AuthenticityStageParams:
+        """From a run's stored JSON (keys this version does not know are passed over)."""
+        values = values if isinstance(values, dict) else {}
+        signals = values.get("signals") if isinstance(values.get("signals"), dict) else {}
+        known = {f.name for f in dataclasses.fields(AuthenticityParams)}
+        return cls(
+            signals=AuthenticityParams(**{k: v for k, v in signals.items() if k in known}),
+            trusted=tuple(values.get("trusted") or ()),
+            trusted_lines=tuple(values.get("trusted_lines") or ()),
+            trusted_file=values.get("trusted_file"),
+        )
 
 
 class TrustedAccountError(ValueError):
@@ -39,20 +68,20 @@ def _counts(accounts: pa.Table | None, name: str, n: int) -> np.ndarray:
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def trusted_rows(edges: EdgeArrays, spec: dict) -> np.ndarray | None:
-    """Row indices of the trusted ids in ``spec["trusted"]`` (None when none are given).
+def trusted_rows(edges: EdgeArrays, spec: AuthenticityStageParams) -> np.ndarray | None:
+    """Row indices of the trusted ids ``spec.trusted`` (None when none are given).
 
     Raises :class:`TrustedAccountError` naming the file and line of the first id that is not in the store.
     """
-    ids = spec.get("trusted")
+    ids = spec.trusted
     if not ids:
         return None
     index = {str(v): i for i, v in enumerate(edges.node_ids)}
-    lines = spec.get("trusted_lines") or [None] * len(ids)
+    lines: tuple = spec.trusted_lines or (None,) * len(ids)
     rows = []
     for account, line in zip(ids, lines):
         if str(account) not in index:
-            where = f"{spec.get('trusted_file', '--trusted')}" + (f":{line}" if line else "")
+            where = f"{spec.trusted_file or '--trusted'}" + (f":{line}" if line else "")
             raise TrustedAccountError(
                 f"{where}: field 'id': trusted account {account!r} is not an account of the store; "
                 "list ids as loaded (nichegraph rank --by pagerank shows them)."
@@ -66,7 +95,7 @@ def compute_authenticity(
     accounts: pa.Table | None,
     community: np.ndarray,
     *,
-    params=None,
+    params: AuthenticityStageParams | None = None,
     fitted: dict | None = None,
 ) -> dict[str, np.ndarray | pa.Array]:
     """Every authenticity column for every account.
@@ -79,16 +108,13 @@ def compute_authenticity(
         From ``store.read_accounts()``: platform ``followers_count`` and ``following_count``.
     community : ndarray of int, shape (n,)
         Community per account (one default seed per community).
-    params : dict, AnalysisParams or None
-        ``extra["authenticity"]``: :class:`engine.authenticity.AuthenticityParams` fields plus
-        ``trusted`` (account ids), ``trusted_lines`` and ``trusted_file`` (where they came from).
+    params : AuthenticityStageParams or None
+        The engine's parameters and the trusted accounts (default: defaults, no trusted accounts).
     fitted : dict, optional
         Filled under ``"authenticity"`` with the Beta priors, the seed count and the iterations.
     """
-    spec = params if isinstance(params, dict) or params is None else (params.extra or {}).get("authenticity", {})
-    spec = dict(spec or {})
+    spec = params if params is not None else AuthenticityStageParams()
     n = edges.n_nodes
-    engine_params = AuthenticityParams.from_any({k: v for k, v in spec.items() if k not in TRUSTED_KEYS})
     observed_following = np.bincount(edges.follow_src, minlength=n)
     observed_followers = np.bincount(edges.follow_dst, minlength=n)
     following = _platform_or_observed(_counts(accounts, "following_count", n), observed_following)
@@ -106,10 +132,10 @@ def compute_authenticity(
         interaction_weight=edges.interaction_weight,
         seeds=trusted_rows(edges, spec),
         community=community,
-        params=engine_params,
+        params=spec.signals,
     )
     if fitted is not None:
-        fitted["authenticity"] = {**report.fitted, "trusted": bool(spec.get("trusted"))}
+        fitted["authenticity"] = {**report.fitted, "trusted": bool(spec.trusted)}
     cols: dict[str, np.ndarray | pa.Array] = dict(report.columns)
     cols["authenticity_weakest"] = pa.array(report.columns["authenticity_weakest"], type=pa.string())
     no_timed = report.columns["burst_timed"] == 0

@@ -228,3 +228,23 @@ def test_synth_command_plants_and_writes_the_truth(tmp_path):
     labels = pacsv.read_csv(tmp_path / "truth.csv").column("planted").to_pylist()  # CSV writes null as ""
     world = generate(n_accounts=800, n_edges=8000, seed=0, bought=1, pods=1)
     assert labels == [v or "" for v in world.inauthentic.labels(world.n_accounts).tolist()]
+
+
+def test_stage_params_round_trip_through_the_stored_json():
+    import dataclasses
+
+    from nichegraph.api.params import stored_params
+    from nichegraph.api.stages.authenticity import AuthenticityStageParams
+    from nichegraph.engine.authenticity import AuthenticityParams
+
+    p = AnalysisParams(
+        authenticity=AuthenticityStageParams(
+            signals=AuthenticityParams(mass_ratio=30.0, sybil_iterations=5),
+            trusted=("a", "b"),
+            trusted_lines=(1, 3),
+            trusted_file="t.txt",
+        )
+    )
+    stored = json.loads(json.dumps(dataclasses.asdict(p)))
+    assert stored_params(stored) == p
+    assert stored_params({**stored, "authenticity": {"signals": {"no_such": 1}}}).authenticity == AuthenticityStageParams()
