@@ -43,7 +43,8 @@ class AuthenticityStageParams:
     def from_stored(cls, values: dict | None) -> AuthenticityStageParams:
         """From a run's stored JSON (keys this version does not know are passed over)."""
         values = values if isinstance(values, dict) else {}
-        signals = values.get("signals") if isinstance(values.get("signals"), dict) else {}
+        stored = values.get("signals")
+        signals: dict = stored if isinstance(stored, dict) else {}
         known = {f.name for f in dataclasses.fields(AuthenticityParams)}
         return cls(
             signals=AuthenticityParams(**{k: v for k, v in signals.items() if k in known}),
