@@ -50,7 +50,6 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "evaluate": "evaluate",
     "profile": "profile",
-    "neo4j-import-files": "neo4j_import_files",
 }
 
 for _name, _module in COMMANDS.items():
