@@ -34,6 +34,7 @@ from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wa
 from .errors import StoreError
 from .neo4j_convert import NONE, NodeIdMap, epoch_seconds, ipc_chunks, neo4j_column
 from .neo4j_loader import ProgressCallback, load
+from .neo4j_posts import hashtag_uses_without_posts, no_posts, refuse_posts
 from .neo4j_session import Sessions, open_driver
 from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, TableBatch
 
@@ -198,7 +199,7 @@ class Neo4jStore:
         self.last_load_phases = {}
         return load(
             self.sessions,
-            batches,
+            refuse_posts(batches),
             batch_size=self.batch_size,
             atomic_rows=self.atomic_rows,
             workers=self.workers,
@@ -211,7 +212,14 @@ class Neo4jStore:
     def counts(self) -> dict[str, int]:
         rows = self.sessions.read(cypher.COUNTS, what="counting")
         r = rows[0]
-        return {"accounts": int(r["accounts"]), "follows": int(r["follows"]), "interactions": int(r["interactions"])}
+        counts = {"accounts": int(r["accounts"]), "follows": int(r["follows"]), "interactions": int(r["interactions"])}
+        return {**counts, "posts": 0}  # this store refuses posts (graph_store.neo4j_posts)
+
+    def read_posts(self) -> pa.Table:
+        return no_posts()
+
+    def read_hashtag_uses(self) -> pa.Table:
+        return hashtag_uses_without_posts(*self.read_hashtags())
 
     def _n_accounts(self) -> int:
         rows = self.sessions.read(cypher.IDX_STATS, what="reading accounts")
