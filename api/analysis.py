@@ -21,6 +21,7 @@ import pyarrow as pa
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .stages.communities import detect_communities
+from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables
 
@@ -39,9 +40,9 @@ class AnalysisParams:
     parallel : community detection on those threads (see
         :class:`api.stages.communities.CommunityParams`); results still do
         not depend on the thread count.
-    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}}``
-        (see :class:`api.stages.communities.CommunityParams` and
-        :class:`api.stages.metrics.MetricsParams`).
+    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}, "engagement": {...}}``
+        (see :class:`api.stages.communities.CommunityParams`,
+        :class:`api.stages.metrics.MetricsParams` and :class:`api.stages.engagement.EngagementParams`).
     """
 
     seed: int = 0
@@ -91,6 +92,7 @@ def run_analysis(
         edges = store.read_edges()
         accounts = store.read_accounts()
         hashtags = store.read_hashtags()
+        posts = store.read_posts()
         previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:
@@ -105,9 +107,11 @@ def run_analysis(
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
         columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
+    with step("engagement"):
+        columns.update(compute_engagement(edges, posts, columns["tier"], found.niche, params=params, fitted=fitted))
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags)
+        serving = serving_tables(store, edges)
 
     table = pa.table(
         {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}

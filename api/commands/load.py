@@ -109,9 +109,7 @@ def command(
         raise typer.Exit(2)
     try:
         # before the store is opened (which creates its file) and before any input is parsed
-        check_rejects_path(
-            rejects, [*(accounts or []), *(follows or []), *(interactions or []), *(posts or [])], store
-        )
+        check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or []), *(posts or [])], store)
         mapping = load_mapping(
             columns, column or [], ids=ids, timestamp_format=timestamp_format, ignore=ignore_column or []
         )

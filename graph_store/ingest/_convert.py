@@ -219,8 +219,8 @@ def _kind_column(arr: pa.Array | None, n: int, checks: _Checks, default: str | N
         s = arr
     if not pa.types.is_string(s.type):
         s = s.cast(pa.string())
-    if default is not None:
-        s = pc.fill_null(s, pa.scalar(default))
+    if default is not None:  # "absent or empty in a row" (TableOptions.defaults)
+        s = pc.fill_null(_text(s), pa.scalar(default))
     # few distinct spellings: resolve them on the dictionary, not per row
     enc = pc.dictionary_encode(s)
     words = _text(enc.dictionary)

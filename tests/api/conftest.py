@@ -95,7 +95,7 @@ def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") 
     ])
     accounts, communities = world_tables(n=n)
     # the serving tables as `nichegraph analyze` builds them, from the edges loaded above
-    serving = serving_tables(st, st.read_edges(), st.read_hashtags())
+    serving = serving_tables(st, st.read_edges())
     st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
                  {"accounts": accounts, "communities": communities, **serving})
 

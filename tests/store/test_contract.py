@@ -254,7 +254,7 @@ def test_serving_tables_round_trip_and_partial_reads(store):
                     {"source": "c", "target": "a", "kind": "mention", "hashtags": ["vegan", "food"]},
                     {"source": "b", "target": "c", "kind": "mention"}])])
     edges = store.read_edges()
-    serving = serving_tables(store, edges, store.read_hashtags())
+    serving = serving_tables(store, edges)
     ids = list(edges.node_ids)  # a, b, c
     touches = {(ids[r["source"]], ids[r["target"]]): r["n"] for r in serving["touches"].to_pylist()}
     assert touches == {("a", "c"): 1, ("c", "a"): 2, ("b", "c"): 1}
