@@ -136,7 +136,9 @@ def compute_engagement(
         has_metrics, rates.by_followers, np.where(from_log, log_rate(inbound, window_posts, followers), np.nan)
     )
     used = np.where(has_metrics, rates.posts, np.where(from_log, window_posts, 0)).astype(np.int64)
-    source = np.where(has_metrics, "metrics", np.where(from_log, "interactions", None)).astype(object)
+    source = np.full(n, None, dtype=object)
+    source[from_log] = "interactions"
+    source[has_metrics] = "metrics"
 
     tier_names = sorted({str(t) for t in tier if t != UNKNOWN_TIER})
     tier_code = np.array([tier_names.index(t) if t in tier_names else -1 for t in tier], dtype=np.int64)
