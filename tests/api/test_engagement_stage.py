@@ -128,3 +128,13 @@ def test_a_store_without_posts_ranks_nobody_by_engagement(tmp_path):
     res = runner.invoke(app, ["rank", "--store", path, "--by", "engagement"])
     assert res.exit_code == 0, res.output
     assert "no account matches --by engagement" in res.output
+
+
+def test_explain_says_the_rate_its_source_and_the_peers(sample_run):
+    path = sample_run[0]
+    res = runner.invoke(app, ["rank", "--store", path, "--explain", "bakerbea"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Engagement: 0.64% of followers per post (0.72% raw, median per post, platform metrics, over 3 posts" in text
+    assert "leaning on the nano median 0.62% with half weight at 12 posts" in text
+    assert "3.11% of views" in text
