@@ -138,3 +138,16 @@ def test_explain_says_the_rate_its_source_and_the_peers(sample_run):
     assert "Engagement: 0.64% of followers per post (0.72% raw, median per post, platform metrics, over 3 posts" in text
     assert "leaning on the nano median 0.62% with half weight at 12 posts" in text
     assert "3.11% of views" in text
+
+
+def test_http_ranking_by_engagement_equals_the_cli(sample_run):
+    from .conftest import make_client
+
+    path, _, acc = sample_run
+    with make_client(path) as client:
+        r = client.get("/v1/rankings?by=engagement")
+        assert r.status_code == 200, r.text
+        body = r.json()
+    assert body["sort"].startswith("engagement_rate")
+    assert [i["id"] for i in body["items"]] == sorted(acc, key=lambda a: -acc[a]["engagement_rate"])
+    assert all(i["engagement_rate"] == pytest.approx(acc[i["id"]]["engagement_rate"]) for i in body["items"])
