@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
+from .params import stored_params
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
@@ -208,7 +209,7 @@ class RankedPage:
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
     """The tiers a hidden ranking keeps by default: those the run scored, less ``unknown`` (named to include it)."""
-    stored = ((run.params.get("extra") or {}).get("metrics") or {}).get("hidden_tiers")
+    stored = stored_params(run.params).metrics.hidden_tiers
     tiers = tuple(stored) if stored else KINDS["hidden"]["tiers"]
     known = tuple(t for t in tiers if t != UNKNOWN_TIER)
     return known or tiers

@@ -69,21 +69,6 @@ class EngagementParams:
     window_days: float = 90.0
     half_posts: float = 12.0
 
-    @classmethod
-    def from_any(cls, params) -> EngagementParams:
-        """From an EngagementParams, a dict, None, or an object with ``.extra["engagement"]``."""
-        if params is None:
-            return cls()
-        if isinstance(params, cls):
-            return params
-        if not isinstance(params, dict):
-            params = (getattr(params, "extra", None) or {}).get("engagement", {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(params) - known
-        if unknown:
-            raise ValueError(f"unknown engagement parameter(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**params)
-
 
 def _floats(col) -> np.ndarray:
     return np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -109,10 +94,16 @@ def window_of(posts: pa.Table, window_days: float) -> tuple[int | None, np.ndarr
 
 
 def compute_engagement(
-    edges: EdgeArrays, posts: pa.Table, tier, niche, *, params=None, fitted: dict | None = None
+    edges: EdgeArrays,
+    posts: pa.Table,
+    tier,
+    niche,
+    *,
+    params: EngagementParams | None = None,
+    fitted: dict | None = None,
 ) -> dict[str, np.ndarray]:
     """The engagement columns of every account (module docstring); ``fitted`` receives the benchmarks."""
-    p = EngagementParams.from_any(params)
+    p = params or EngagementParams()
     n = edges.n_nodes
     followers = np.asarray(edges.followers_count, dtype=np.float64)
     tier = np.asarray(tier, dtype=object)

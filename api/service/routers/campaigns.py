@@ -24,6 +24,7 @@ from ...campaign import PlanError, PlanRequest, plan_for_run
 from ..deps import Snap, get_state
 from ..errors import ApiError, ErrorBody, dumps
 from ..plan_queue import PlanRefused
+from .route import post
 
 router = APIRouter(tags=["campaigns"])
 
@@ -104,11 +105,10 @@ class CampaignPlan(BaseModel):
     )
 
 
-@router.post(
+@post(
+    router,
     "/campaigns/plan",
-    operation_id="planCampaign",
-    response_model=CampaignPlan,
-    summary="Plan a campaign",
+    CampaignPlan,
     responses={
         400: {"model": ErrorBody, "description": "The body is not valid JSON"},
         503: {
@@ -116,12 +116,15 @@ class CampaignPlan(BaseModel):
             "description": "Too many plans queued, or the run has no audience table; see Retry-After",
         },
     },
-    description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
-    "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
-    "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
-    "total with its uncertainty.",
 )
-async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+async def plan_campaign(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+    """Plan a campaign
+
+    Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within
+    a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or
+    expected independent-cascade spread (IMM).  Returns each account's marginal gain and the
+    total with its uncertainty.
+    """
     snap = ctx.snap
     audience = snap.audience
     if audience is None:
