@@ -99,10 +99,11 @@ def _aggregate(batches: list[pa.RecordBatch]) -> tuple[int, list[dict]]:
         rows = con.execute(
             f"SELECT * REPLACE (epoch_us(ts) AS ts) FROM ({last_fields_sql('stage_posts', 'post_id', POST_FIELDS)})"
             " ORDER BY post_id"
-        ).to_arrow_table()
+        ).fetchall()
+        names = ["post_id", *POST_FIELDS]
     finally:
         con.close()
-    return seq, rows.to_pylist()
+    return seq, [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def _props(row: dict) -> dict:
