@@ -107,7 +107,8 @@ def _group_quantiles(v, g, n_groups, q):  # pragma: no cover - compiled
         if c == 0:
             continue
         s = start[k]
-        part = np.sort(buf[s : s + c])
+        part = buf[s : s + c]
+        part.sort()  # in place: no array per group
         for j in range(q.shape[0]):
             pos = q[j] * (c - 1)
             lo = int(np.floor(pos))
