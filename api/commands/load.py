@@ -205,7 +205,7 @@ def _summary(report: LoadReport, store: str) -> None:
                 f"{tc.inserted:,}",
                 f"{tc.existing:,}",
                 f"{tc.duplicates:,}",
-                f"{tc.self_loops:,}" if name != "accounts" else "-",
+                f"{tc.self_loops:,}" if name not in ("accounts", "posts") else "-",
             )
     out.print(s)
     out.print(f"new accounts seen only as edge endpoints: {c.new_endpoint_accounts:,}")
