@@ -24,7 +24,7 @@ from .params import AnalysisParams
 from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
-from .stages.serving import serving_tables
+from .stages.serving import serving_tables, uses_per_row
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
@@ -63,7 +63,7 @@ def run_analysis(
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
-        hashtags = store.read_hashtags()
+        uses = store.read_hashtag_uses()
         posts = store.read_posts()
         previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
@@ -71,7 +71,7 @@ def run_analysis(
         columns[name] = accounts.column(name)
     with step("communities"):
         found = detect_communities(
-            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=hashtags
+            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=uses_per_row(uses)
         )
     columns["community"] = found.community
     columns["niche"] = found.niche
@@ -87,7 +87,7 @@ def run_analysis(
         )
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges)
+        serving = serving_tables(store, edges, uses)
 
     table = pa.table(
         {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}

@@ -93,11 +93,20 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
     )
 
 
-def serving_tables(store: Store, edges: EdgeArrays) -> dict[str, pa.Table]:
-    """The four serving run tables (see the module docstring) from the store's edges and hashtag uses."""
+def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """``(source idx int32, tag)`` with one entry per use, from a ``read_hashtag_uses()`` table (each row ``n`` times)."""
+    n = np.asarray(uses.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+    src = np.asarray(uses.column("source").to_numpy(zero_copy_only=False), dtype=np.int32)
+    tags = np.asarray(uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+    return np.repeat(src, n), np.repeat(tags, n)
+
+
+def serving_tables(store: Store, edges: EdgeArrays, uses: pa.Table | None = None) -> dict[str, pa.Table]:
+    """The four serving run tables (see the module docstring) from the store's edges and hashtag uses
+    (``store.read_hashtag_uses()``, read here when not given)."""
     return {
         "mutuals": mutuals_table(edges),
         "touches": touches_table(store, edges),
-        "hashtag_uses": hashtag_uses_table(store.read_hashtag_uses()),
+        "hashtag_uses": hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses),
         "audience": audience_table(edges),
     }

@@ -151,3 +151,14 @@ def test_http_ranking_by_engagement_equals_the_cli(sample_run):
     assert body["sort"].startswith("engagement_rate")
     assert [i["id"] for i in body["items"]] == sorted(acc, key=lambda a: -acc[a]["engagement_rate"])
     assert all(i["engagement_rate"] == pytest.approx(acc[i["id"]]["engagement_rate"]) for i in body["items"])
+
+
+def test_posts_hashtags_reach_the_communities_top_hashtags(tmp_path):
+    """A posts-only store (no interaction carries a hashtag) still names its communities' hashtags."""
+    (tmp_path / "p.csv").write_text("post_id,author,hashtags\n1,a,#Vegan\n2,b,vegan bread\n3,b,vegan\n")
+    (tmp_path / "f.csv").write_text("follower,followee\na,b\nb,a\n")
+    with DuckDBStore(tmp_path / "s.duckdb") as st:
+        load_files(st, posts=tmp_path / "p.csv", follows=tmp_path / "f.csv")
+        res = run_analysis(st)
+    tops = [t for row in res.communities.to_pylist() for t in (row["top_hashtags"] or [])]
+    assert "vegan" in tops and "bread" in tops
