@@ -134,8 +134,9 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
         )
         + "."
     )
-    if "engagement_rate" in row:
-        out.append(_engagement(row, tier, fitted.get("engagement") or {}))
+    eng = fitted.get("engagement") or {}
+    if "engagement_rate" in row and eng.get("accounts_from_metrics", 0) + eng.get("accounts_from_interactions", 0):
+        out.append(_engagement(row, tier, eng))  # only for runs that rated someone (a store with posts)
     out.append(_what_would_change(row, tier in eligible, engaged, need, half, pct))
     return out
 
