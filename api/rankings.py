@@ -303,10 +303,7 @@ def rank_page(
     snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None = None, desc: bool = True
 ) -> RankedPage:
     """One page of a planned ranking (raises :class:`api.run_query.QueryError` for a bad column or cursor)."""
-    if plan.candidates is None:
-        rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor)
-    else:
-        rows, next_cursor, sort = snap.rank_within(plan.candidates, plan.filters, plan.sort, desc, limit, cursor)
+    rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor, candidates=plan.candidates)
     extra = {}
     if plan.touches is not None and plan.candidates is not None:
         extra["brand_touches"] = plan.touches[np.searchsorted(plan.candidates, rows)]

@@ -558,3 +558,13 @@ def test_an_endpoint_without_a_description_is_refused():
             """Only a summary"""
 
     assert router.routes == []
+
+
+def test_brand_and_organisation_endpoints_refuse_by(client):
+    """Their ranking kind is fixed: ``by`` would be ignored, so it is an unknown parameter (422), not a silent no-op."""
+    for url in ("/v1/brands/handle10/affinity?by=pagerank", "/v1/organisations/Acme/internal?by=pagerank"):
+        r = client.get(url)
+        assert r.status_code == 422, url
+        fields = {f["field"]: f["message"] for f in r.json()["error"]["fields"]}
+        assert "query.by" in fields and "hashtag" in fields["query.by"]
+    assert client.get("/v1/rankings?by=pagerank&limit=1").status_code == 200

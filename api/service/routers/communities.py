@@ -15,8 +15,6 @@ LimitParam = Annotated[int | None, Query(ge=1, le=10_000, description="Page size
 
 router = APIRouter(tags=["communities"])
 
-_SORTS = ("size", "density", "internal_edges", "community")
-
 
 @get(router, "/communities", CommunityList)
 async def list_communities(

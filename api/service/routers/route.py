@@ -17,7 +17,7 @@ Declaring an endpoint (:func:`get`, :func:`post`)::
 * ``query`` documents a query model's fields as query parameters (:func:`common.query_doc`) for a
   handler that validates them itself with :func:`ranking_request`; ``not_found`` documents its 404.
 
-Answering a ranking-like request (the filters, sort and page of :class:`common.RankingQuery`):
+Answering a ranking-like request (the filters, sort and page of :class:`common.PageQuery`):
 :func:`ranking_request` validates the query, the page size and the requested columns against the
 request's snapshot; :func:`ranked_page` is the JSON page with the run's caching headers.
 """
@@ -37,10 +37,10 @@ from pydantic import BaseModel
 
 from ...run_query import QueryError, Snapshot
 from ..deps import Ctx, page_limit, query_error, respond
-from .common import RankingQuery, parse_query, query_doc
+from .common import PageQuery, parse_query, query_doc
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-_Q = TypeVar("_Q", bound=RankingQuery)
+_Q = TypeVar("_Q", bound=PageQuery)
 
 
 def operation_id(name: str) -> str:
