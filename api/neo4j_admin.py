@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from nichegraph.graph_store import StoreError, is_neo4j_uri
-from nichegraph.graph_store.neo4j_bulk import write_import_files
 
 
 def export_neo4j_admin(store: str, out: Path, *, database: str = "neo4j", quiet: bool = False) -> None:
@@ -29,6 +28,8 @@ def export_neo4j_admin(store: str, out: Path, *, database: str = "neo4j", quiet:
     StoreError
         When ``store`` is a Neo4j URI (the Neo4j database is the importer's target, not its source).
     """
+    from nichegraph.graph_store.neo4j_bulk import write_import_files
+
     if is_neo4j_uri(store):
         raise StoreError(
             f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)"

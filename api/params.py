@@ -8,6 +8,7 @@ Every value has one place::
         threads=None,                # numba worker threads (results do not depend on it)
         communities=CommunityParams(resolution=1.0, parallel=False, affinity={...}, ...),
         metrics=MetricsParams(min_evidence=3, follows_complete=False, hidden_tiers=(...), ...),
+        engagement=EngagementParams(window_days=90.0, half_posts=12.0),
     )
 
 A run stores ``dataclasses.asdict(params)`` as JSON (next to what the analysis measured:
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 from .stages.authenticity import AuthenticityStageParams
 from .stages.communities import CommunityParams
+from .stages.engagement import EngagementParams
 from .stages.metrics import MetricsParams
 
 LEVELS = ("niche", "broad")
@@ -44,6 +46,8 @@ class AnalysisParams:
         attention weights, tiers, hidden-score eligibility and evidence).
     authenticity : the authenticity stage (:class:`api.stages.authenticity.AuthenticityStageParams`:
         the signals' rules and windows, trusted seed accounts).
+    engagement : the engagement stage (:class:`api.stages.engagement.EngagementParams`: the recent
+        window and the shrinkage's half weight in posts).
     """
 
     seed: int = 0
@@ -52,6 +56,7 @@ class AnalysisParams:
     communities: CommunityParams = field(default_factory=CommunityParams)
     metrics: MetricsParams = field(default_factory=MetricsParams)
     authenticity: AuthenticityStageParams = field(default_factory=AuthenticityStageParams)
+    engagement: EngagementParams = field(default_factory=EngagementParams)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -59,6 +64,7 @@ class AnalysisParams:
         stages: tuple[tuple[str, type], ...] = (
             ("communities", CommunityParams),
             ("metrics", MetricsParams),
+            ("engagement", EngagementParams),
             ("authenticity", AuthenticityStageParams),
         )
         for name, cls in stages:
@@ -67,7 +73,7 @@ class AnalysisParams:
                 raise TypeError(f"AnalysisParams.{name} must be a {cls.__name__}, not {type(value).__name__}")
 
 
-_P = TypeVar("_P", CommunityParams, MetricsParams)
+_P = TypeVar("_P", CommunityParams, MetricsParams, EngagementParams)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -97,8 +103,10 @@ def stored_params(params: dict | None) -> AnalysisParams:
         communities.update(_dict(extra.get("communities")))
         seed = communities.pop("seed", params.get("seed", 0))
         metrics = _dict(extra.get("metrics"))
+        engagement = _dict(extra.get("engagement"))
     else:
         communities, metrics = _dict(params["communities"]), _dict(params.get("metrics"))
+        engagement = _dict(params.get("engagement"))
         seed = params.get("seed", 0)
     level = params.get("level", "niche")
     return AnalysisParams(
@@ -108,4 +116,5 @@ def stored_params(params: dict | None) -> AnalysisParams:
         communities=_stage(CommunityParams, communities),
         metrics=_stage(MetricsParams, metrics),
         authenticity=AuthenticityStageParams.from_stored(params.get("authenticity")),
+        engagement=_stage(EngagementParams, engagement),
     )

@@ -27,8 +27,8 @@ from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
 from .rankings import AUTHENTICITY_COLUMNS as RANKING_AUTHENTICITY
-from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
 from .rankings import (
+    EVERY_RANKING_COLUMNS,
     KINDS,
     authenticity_note,
     authenticity_ranges,
@@ -37,6 +37,7 @@ from .rankings import (
     rank_page,
     unknown_left_out,
 )
+from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
 from .run_query import Filters, Snapshot
 
 if TYPE_CHECKING:
@@ -166,7 +167,9 @@ def ranking_rows(
     present = set(snap.columns)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
     columns += [ranking.score] + [
-        c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns and c != ranking.score
+        c
+        for c in (*EVERY_RANKING_COLUMNS, *ranking.components, *EVIDENCE_COLUMNS)
+        if c in present and c not in columns and c != ranking.score
     ]
     picked = snap.table.take(pa.array(page.rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
@@ -179,7 +182,13 @@ def _screen(min_authenticity: float | None) -> Filters:
 
 
 #: Per-account ratios summarised by tier in the report (those present).
-TIER_RATIOS: tuple[str, ...] = ("social_ratio", "follow_back_ratio", "reciprocity", "niche_share")
+TIER_RATIOS: tuple[str, ...] = (
+    "social_ratio",
+    "follow_back_ratio",
+    "reciprocity",
+    "niche_share",
+    "engagement_rate_raw",
+)
 
 
 def tier_summary(accounts: pa.Table) -> list[dict]:

@@ -9,13 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nichegraph.graph_store.labels import LabelsRejected, read_account_list
-
-from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.authenticity import AuthenticityStageParams, TrustedAccountError
-from ..stages.communities import CommunityParams
-from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -59,6 +53,13 @@ def command(
         ),
     ] = None,
 ) -> None:
+    from nichegraph.graph_store.labels import LabelsRejected, read_account_list
+
+    from ..analysis import AnalysisParams, run_analysis
+    from ..stages.authenticity import AuthenticityStageParams, TrustedAccountError
+    from ..stages.communities import CommunityParams
+    from ..stages.metrics import MetricsParams
+
     console = Console(stderr=True)
     authenticity = AuthenticityStageParams()
     if trusted is not None:
