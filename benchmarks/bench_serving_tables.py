@@ -39,7 +39,7 @@ def main() -> None:
         edges = st.read_edges()
         for name, build in [("mutuals", lambda: serving.mutuals_table(edges)),
                             ("touches", lambda: serving.touches_table(st, edges)),
-                            ("hashtag_uses", lambda: serving.hashtag_uses_table(st)),
+                            ("hashtag_uses", lambda: serving.hashtag_uses_table(st.read_hashtag_uses())),
                             ("audience", lambda: serving.audience_table(edges)),
                             ("engaged", lambda: serving.engaged_table(edges))]:
             t0 = time.perf_counter()

@@ -31,7 +31,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .schema import TableBatch
 
@@ -60,6 +59,7 @@ class LoadCounts:
     accounts: TableCounts = field(default_factory=TableCounts)
     follows: TableCounts = field(default_factory=TableCounts)
     interactions: TableCounts = field(default_factory=TableCounts)
+    posts: TableCounts = field(default_factory=TableCounts)
     new_endpoint_accounts: int = 0
 
     def as_dict(self) -> dict:
@@ -86,6 +86,9 @@ class EdgeArrays:
         Unix time in seconds; ``-1`` where the event has no timestamp.
     interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
+    follow_ts : ndarray of int64, shape (f,), or None
+        ``since`` of every follow in Unix seconds, ``-1`` where the follow has none; None when the
+        arrays were built without follow times (signals that need them are then unknown).
     """
 
     node_ids: np.ndarray
@@ -97,6 +100,7 @@ class EdgeArrays:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
+    follow_ts: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -143,22 +147,9 @@ def pick_run(runs: list[RunRecord], run_id: str | None, location: str) -> RunRec
     raise NoRunError(f"no run {run_id!r} in {location}")
 
 
-#: Columns of :meth:`Store.read_hashtag_uses` (and of the ``hashtag_uses`` run table).
-HASHTAG_USES_SCHEMA = pa.schema([("source", pa.int32()), ("tag", pa.string()), ("ts", pa.int64()), ("n", pa.int64())])
-
-
-def group_hashtag_uses(table: pa.Table) -> pa.Table:
-    """Uses summed per ``(source, lower-case tag, ts)``, sorted by tag, source, ts, cast to
-    :data:`HASHTAG_USES_SCHEMA` (``ts`` stays null where the event had no time)."""
-    t = table.select(["source", "tag", "ts", "n"]).cast(HASHTAG_USES_SCHEMA)
-    t = t.set_column(1, "tag", pc.utf8_lower(t.column("tag")))
-    t = t.group_by(["source", "tag", "ts"]).aggregate([("n", "sum")]).rename_columns(["source", "tag", "ts", "n"])
-    return t.cast(HASHTAG_USES_SCHEMA).sort_by([("tag", "ascending"), ("source", "ascending"), ("ts", "ascending")])
-
-
 #: Result tables a run may hold (a fixed allowlist: names become table names / labels).
-#: ``accounts`` and ``communities`` are the results; ``mutuals``, ``touches``, ``hashtag_uses`` and
-#: ``audience`` are what the HTTP service answers from (docs/ARCHITECTURE.md, "Run tables").
+#: ``accounts`` and ``communities`` are the results; ``mutuals``, ``touches``, ``hashtag_uses``, ``audience``
+#: and ``engaged`` are what the HTTP service answers from (docs/ARCHITECTURE.md, "Run tables").
 RESULT_TABLES: tuple[str, ...] = (
     "accounts",
     "communities",
@@ -180,7 +171,7 @@ class Store(Protocol):
         """Write validated batches in one transaction; return what changed."""
 
     def counts(self) -> dict[str, int]:
-        """``{"accounts": n, "follows": n, "interactions": n}``."""
+        """``{"accounts": n, "follows": n, "interactions": n, "posts": n}``."""
 
     def read_edges(self) -> EdgeArrays:
         """All follows and interactions as dense index arrays."""
@@ -191,9 +182,12 @@ class Store(Protocol):
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         """``(source idx int32, hashtag str)`` for every hashtag use, one row per use."""
 
+    def read_posts(self) -> pa.Table:
+        """Every post: ``author`` idx int32, ``post_id``, ``ts``, ``kind``, ``hashtags``, the metrics, ``platform``."""
+
     def read_hashtag_uses(self) -> pa.Table:
-        """Hashtag uses with their time: ``source`` int32 idx, ``tag`` lower-case string, ``ts`` int64
-        Unix seconds (null when the event has none), ``n`` int64 uses; one row per ``(source, tag, ts)``."""
+        """Hashtag uses, posts' hashtags once per post: ``source`` idx int32, ``tag`` (lower case), ``ts``,
+        ``post_id`` (null where unknown), ``n`` int64 uses."""
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         """Who interacts with these accounts: columns ``source``, ``target``, ``kind``, ``n`` (events)."""

@@ -234,11 +234,13 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_
 """
 
 #: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null).
+#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null), and
+#: ``since`` in epoch microseconds (``$none`` when absent).
 READ_FOLLOWS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d
+MATCH (a)-[f:FOLLOWS]->(b)
+RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d,
+       collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
 #: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,
@@ -252,13 +254,10 @@ RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d, collect(e.kind) A
        collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w
 """
 
-#: One row per hashtag-carrying event (uses repeated ``n`` times client-side), with its time
-#: in epoch microseconds (``$none`` when the event has none).
+#: One row per hashtag use (repeated ``n`` times client-side).
 READ_HASHTAGS = """
 MATCH (a:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL AND size(e.hashtags) > 0
-WITH a, e, e.ts AS ts
-RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(coalesce(e.n, 1)) AS n,
-       collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us
+RETURN collect(a.idx) AS s, collect(e.hashtags) AS tags, collect(coalesce(e.n, 1)) AS n
 """
 
 INTERACTIONS_TO = """

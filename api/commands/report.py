@@ -22,6 +22,12 @@ def command(
     since: Annotated[str | None, typer.Option(help="Campaign window start (ISO date or Unix seconds).")] = None,
     until: Annotated[str | None, typer.Option(help="Campaign window end, exclusive.")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand handle or id (its earlier engagers are fans).")] = None,
+    min_authenticity: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Rankings keep accounts whose audience authenticity is at least this (0-1)."
+        ),
+    ] = None,
 ) -> None:
     require_extra("report", "report")
     from ..report import write_report  # matplotlib is imported only when a report is made
@@ -39,7 +45,7 @@ def command(
     err = Console(stderr=True, highlight=False)
     try:
         with open_cli_store(store, read_only=True) as st, err.status("writing the report (plots, rankings)"):
-            path = write_report(st, out, run_id=run, top=top, campaigns=campaigns)
+            path = write_report(st, out, run_id=run, top=top, campaigns=campaigns, min_authenticity=min_authenticity)
     except CampaignError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from nichegraph.engine import Graph
 
 
+def unix_seconds(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A ``ts`` column as int64 Unix seconds (a timestamp column is truncated to whole seconds)."""
+    if pa.types.is_timestamp(col.type):
+        return col.cast(pa.timestamp("s"), safe=False).cast(pa.int64())
+    return col
+
+
 @dataclass(frozen=True)
 class TagSlice:
     """One tag's uses: ``source`` int32 (u,), ``ts`` int64 (u,) Unix seconds (0 where ``timed`` is False),
@@ -56,7 +63,7 @@ class TagUses:
         tags = tags[order]
         has_times = "ts" in table.column_names
         if has_times:
-            col = table.column("ts")
+            col = unix_seconds(table.column("ts"))
             timed = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), bool)[order]
             ts = np.asarray(pc.fill_null(col, 0).to_numpy(zero_copy_only=False), np.int64)[order]
         else:

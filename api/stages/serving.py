@@ -8,8 +8,10 @@ dense account index (``idx`` of the ``accounts`` table), all written with the ru
                   each account's strongest mutual ties (:func:`engine.mutual_ties.mutual_ties`).
 ``touches``       ``source``, ``target`` (int32), ``n`` (int64): interaction events per ordered pair,
                   so a brand's audience is the rows whose ``target`` is the brand.
-``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``ts`` (int64 Unix seconds, null when
-                  unknown), ``n`` (int64): hashtag uses per account, tag and time (hashtag campaigns window it).
+``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``n`` (int64), ``ts`` (timestamp, null
+                  when unknown), ``post_id`` (string, null when unknown): hashtag uses per account, tag,
+                  time and post; a post's hashtags count once (not once per interaction it makes),
+                  so posts' hashtags feed it alongside interactions'.
 ``audience``      ``follower``, ``account`` (int32): every follow, the campaign planner's audience graph.
 ``engaged``       ``engager``, ``account`` (int32), ``ts`` (int64 Unix seconds, null when unknown),
                   ``weight`` (float64): interactions per ordered pair and time, self-interactions left
@@ -76,9 +78,13 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     return t.sort_by([("target", "ascending"), ("source", "ascending")])
 
 
-def hashtag_uses_table(store: Store) -> pa.Table:
-    """Uses per ``(source, lower-case tag, ts)`` as :meth:`Store.read_hashtag_uses` groups them."""
-    return store.read_hashtag_uses()
+#: Columns of ``hashtag_uses``, in order (the first three are the original ones).
+HASHTAG_USES_COLUMNS: tuple[str, ...] = ("source", "tag", "n", "ts", "post_id")
+
+
+def hashtag_uses_table(uses: pa.Table) -> pa.Table:
+    """The ``hashtag_uses`` run table from the store's ``read_hashtag_uses()``: columns in their stable order."""
+    return uses.select(list(HASHTAG_USES_COLUMNS))
 
 
 def engaged_table(edges: EdgeArrays) -> pa.Table:
@@ -113,12 +119,21 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
     )
 
 
-def serving_tables(store: Store, edges: EdgeArrays) -> dict[str, pa.Table]:
-    """The serving run tables (see the module docstring) from the store's edges and hashtag uses."""
+def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """``(source idx int32, tag)`` with one entry per use, from a ``read_hashtag_uses()`` table (each row ``n`` times)."""
+    n = np.asarray(uses.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+    src = np.asarray(uses.column("source").to_numpy(zero_copy_only=False), dtype=np.int32)
+    tags = np.asarray(uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+    return np.repeat(src, n), np.repeat(tags, n)
+
+
+def serving_tables(store: Store, edges: EdgeArrays, uses: pa.Table | None = None) -> dict[str, pa.Table]:
+    """The serving run tables (see the module docstring) from the store's edges and hashtag uses
+    (``store.read_hashtag_uses()``, read here when not given)."""
     return {
         "mutuals": mutuals_table(edges),
         "touches": touches_table(store, edges),
-        "hashtag_uses": hashtag_uses_table(store),
+        "hashtag_uses": hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses),
         "audience": audience_table(edges),
         "engaged": engaged_table(edges),
     }
