@@ -7,11 +7,9 @@ returns whole per-account columns, so the result table is assembled once.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +21,7 @@ from nichegraph.graph_store import NoRunError, RunRecord, Store
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables
+from .stages.stopwatch import Stopwatch
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
@@ -84,8 +83,7 @@ def run_analysis(
         import numba
 
         numba.set_num_threads(params.threads)
-    timings: dict[str, float] = {}
-    step = _stopwatch(timings, progress)
+    step = Stopwatch(progress=progress)
 
     with step("read"):
         edges = store.read_edges()
@@ -96,7 +94,9 @@ def run_analysis(
     for name in ACCOUNT_COLUMNS:
         columns[name] = accounts.column(name)
     with step("communities"):
-        found = detect_communities(edges, params=params, previous=previous, hashtags=hashtags)
+        found = detect_communities(
+            edges, params=params, previous=previous, hashtags=hashtags, watch=step.sub("communities")
+        )
     columns["community"] = found.community
     columns["niche"] = found.niche
     columns["community_size"] = group_sizes(found.community)
@@ -104,10 +104,10 @@ def run_analysis(
     fitted: dict = {}
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
-        columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
+        columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted, watch=step.sub("metrics")))
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags)
+        serving = serving_tables(store, edges, hashtags, watch=step.sub("serving"))
 
     table = pa.table(
         {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}
@@ -123,7 +123,7 @@ def run_analysis(
     )
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities, **serving})
-    return AnalysisResult(run, table, communities, timings)
+    return AnalysisResult(run, table, communities, step.timings)
 
 
 def group_sizes(labels: np.ndarray) -> np.ndarray:
@@ -156,17 +156,3 @@ def previous_accounts(store: Store) -> pa.Table | None:
         return store.read_run(tables=("accounts",))[1].get("accounts")
     except NoRunError:
         return None
-
-
-def _stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
-    """A context-manager factory that records each stage's wall time in ``timings``."""
-
-    @contextlib.contextmanager
-    def stage(name: str):
-        if progress:
-            progress(name)
-        t0 = time.perf_counter()
-        yield
-        timings[name] = time.perf_counter() - t0
-
-    return stage

@@ -85,6 +85,9 @@ class EdgeArrays:
         Unix time in seconds; ``-1`` where the event has no timestamp.
     interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
+    interaction_n : ndarray of int32, shape (i,), optional
+        Events each row stands for (an aggregated row such as SNAP's ``a b 3`` is 3
+        events of weight 1); None where a store does not provide it.
     """
 
     node_ids: np.ndarray
@@ -96,6 +99,7 @@ class EdgeArrays:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
+    interaction_n: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:

@@ -342,7 +342,7 @@ class DuckDBStore:
         fol = _arrow(con, "SELECT src, dst FROM follows")
         itr = _arrow(
             con,
-            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
+            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w, n
                              FROM interactions""",
         )
         kind = itr.column("kind").combine_chunks()
@@ -363,6 +363,7 @@ class DuckDBStore:
             interaction_kind=kind_codes,
             interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
+            interaction_n=_to_i32(itr.column("n")),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:

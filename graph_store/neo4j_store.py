@@ -307,6 +307,7 @@ class Neo4jStore:
             interaction_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
             interaction_weight=cat(itr, 4, np.float64),
+            interaction_n=cat(itr, 5, np.int32),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,8 @@ import pyarrow.compute as pc
 from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
 from nichegraph.graph_store import EdgeArrays
 
+from .stopwatch import Stopwatch, stopwatch
+
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members", "top_hashtags")
 
 
@@ -253,6 +255,7 @@ def detect_communities(
     params=None,
     previous: pa.Table | None = None,
     hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+    watch: Stopwatch | None = None,
 ) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.
 
@@ -267,6 +270,8 @@ def detect_communities(
         and ``niche`` if present) for stable ids.
     hashtags : (ndarray of int32, ndarray of str), optional
         ``store.read_hashtags()``: source account index and hashtag of every use.
+    watch : Stopwatch, optional
+        Times the steps (``run_analysis`` passes its ``communities`` stopwatch).
 
     Returns
     -------
@@ -274,21 +279,31 @@ def detect_communities(
     """
     p = CommunityParams.from_any(params)
     n = edges.n_nodes
-    g = community_graph(edges, p)
-    part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations, parallel=p.parallel)
-    community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
-    tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+    step = stopwatch(watch)
+    with step("affinity"):
+        g = community_graph(edges, p)
+    with step("leiden"):
+        part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations, parallel=p.parallel)
+        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
+    with step("describe"):
+        tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+    niche = community.copy()
+    n_niches = part.n_communities
     if p.find_niches and n:
-        niche_part = niches(
-            g, seed=p.seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations, parallel=p.parallel
-        )
-        niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
-        nid, first = np.unique(niche, return_index=True)
-        tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
-        n_niches = int(nid.size)
-    else:
-        niche = community.copy()
-        n_niches = part.n_communities
+        with step("niches"):
+            niche_part = niches(
+                g,
+                seed=p.seed,
+                broad=part,
+                resolution=p.niche_resolution,
+                n_iterations=p.n_iterations,
+                parallel=p.parallel,
+            )
+            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
+        with step("describe_niches"):
+            nid, first = np.unique(niche, return_index=True)
+            tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
+            n_niches = int(nid.size)
     return CommunityResult(
         community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities, n_niches, matched
     )

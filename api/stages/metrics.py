@@ -44,6 +44,8 @@ from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
 from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
 from nichegraph.graph_store import EdgeArrays
 
+from .stopwatch import Stopwatch, stopwatch
+
 METRIC_COLUMNS: tuple[str, ...] = (
     "in_degree",
     "out_degree",
@@ -150,6 +152,7 @@ def compute_metrics(
     params=None,
     timings: dict | None = None,
     fitted: dict | None = None,
+    watch: Stopwatch | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric column of the accounts table, for every account.
 
@@ -165,17 +168,17 @@ def compute_metrics(
     params : MetricsParams, dict, AnalysisParams or None
         See :class:`MetricsParams`; an AnalysisParams contributes ``extra["metrics"]``.
     timings : dict, optional
-        Filled with seconds per sub-step.
+        Filled with seconds per sub-step (when no ``watch`` is given).
     fitted : dict, optional
         Filled with what was fitted to the data: the Beta priors per ratio and
         the evidence half-weight used (stored with the run).
+    watch : Stopwatch, optional
+        Times the sub-steps (``run_analysis`` passes its ``metrics`` stopwatch).
 
     Returns
     -------
     dict of str to ndarray, shape (n,) each, keys :data:`METRIC_COLUMNS`.
     """
-    import time
-
     p = MetricsParams.from_any(params)
     n = edges.n_nodes
     if accounts is not None and accounts.num_rows != n:
@@ -183,84 +186,79 @@ def compute_metrics(
     comm = np.asarray(community, dtype=np.int64)
     if comm.shape != (n,):
         raise ValueError(f"community must have one label per account ({n}); got shape {comm.shape}.")
-    t = timings if timings is not None else {}
-    clock = [time.perf_counter()]
-
-    def lap(name):
-        now = time.perf_counter()
-        t[name] = now - clock[0]
-        clock[0] = now
-
-    follows, att, att_in = graphs(edges, p)
-    lap("graphs")
-    observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
-    code, estimated = tiers(
-        edges.followers_count,
-        observed,
-        thresholds=p.tier_thresholds,
-        names=p.tier_names,
-        follows_complete=p.follows_complete,
-    )
-    order = np.argsort(comm, kind="stable")
-    pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
-    lap("pagerank")
-    core = coreness(att).astype(np.float64)
-    lap("coreness")
-    npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
-    pct = percentile_within(npr, comm)
-    lap("niche_pagerank")
-    z = within_module_z(att_in, comm)
-    part = participation(att_in, comm)
-    share = niche_share(att_in, comm)
-    lap("roles")
-    social = social_ratio(
-        n,
-        edges.interaction_src,
-        edges.interaction_dst,
-        ts=edges.interaction_ts,
-        weight=edges.interaction_weight,
-        window=p.social_window_s,
-    )
-    fb = follow_back_ratio(follows)
-    asym = asymmetry(att)
-    lap("social")
-    evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
-    lap("evidence")
-    names = (*p.tier_names, UNKNOWN_TIER)
-    unknown = set(p.hidden_tiers) - set(names)
-    if unknown:
-        raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-    hidden = hidden_influencer_score(
-        pct,
-        evidence["social_ratio_shrunk"],
-        evidence["follow_back_ratio_shrunk"],
-        code,
-        eligible_tiers=[names.index(x) for x in p.hidden_tiers],
-        engaged=evidence["niche_engaged"],
-        min_evidence=p.min_evidence,
-        evidence_half=half,
-    )
-    evidence["evidence_weight"] = hidden.evidence
-    return {
-        "in_degree": in_degree(att),
-        "out_degree": att.out_degree().astype(np.int64),
-        "reciprocity": reciprocity(follows),
-        "followers_observed": observed,
-        "tier": tier_names(code, names),
-        "tier_estimated": estimated,
-        "pagerank": pr,
-        "coreness": core,
-        "niche_pagerank": npr,
-        "niche_percentile": pct,
-        "within_module_z": z,
-        "participation": part,
-        "niche_share": share,
-        "social_ratio": social.ratio,
-        "follow_back_ratio": fb,
-        "asymmetry": asym,
-        **evidence,
-        "score_hidden": hidden.score,
-    }
+    step = stopwatch(watch, timings)
+    with step("graphs"):
+        follows, att, att_in = graphs(edges, p)
+    with step("pagerank"):
+        observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
+        code, estimated = tiers(
+            edges.followers_count,
+            observed,
+            thresholds=p.tier_thresholds,
+            names=p.tier_names,
+            follows_complete=p.follows_complete,
+        )
+        order = np.argsort(comm, kind="stable")
+        pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
+    with step("coreness"):
+        core = coreness(att).astype(np.float64)
+    with step("niche_pagerank"):
+        npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
+        pct = percentile_within(npr, comm)
+    with step("roles"):
+        z = within_module_z(att_in, comm)
+        part = participation(att_in, comm)
+        share = niche_share(att_in, comm)
+    with step("social"):
+        social = social_ratio(
+            n,
+            edges.interaction_src,
+            edges.interaction_dst,
+            ts=edges.interaction_ts,
+            weight=edges.interaction_weight,
+            window=p.social_window_s,
+        )
+        fb = follow_back_ratio(follows)
+        asym = asymmetry(att)
+    with step("evidence"):
+        evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
+    with step("score"):
+        names = (*p.tier_names, UNKNOWN_TIER)
+        unknown = set(p.hidden_tiers) - set(names)
+        if unknown:
+            raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
+        hidden = hidden_influencer_score(
+            pct,
+            evidence["social_ratio_shrunk"],
+            evidence["follow_back_ratio_shrunk"],
+            code,
+            eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+            engaged=evidence["niche_engaged"],
+            min_evidence=p.min_evidence,
+            evidence_half=half,
+        )
+        evidence["evidence_weight"] = hidden.evidence
+        columns = {
+            "in_degree": in_degree(att),
+            "out_degree": att.out_degree().astype(np.int64),
+            "reciprocity": reciprocity(follows),
+            "followers_observed": observed,
+            "tier": tier_names(code, names),
+            "tier_estimated": estimated,
+            "pagerank": pr,
+            "coreness": core,
+            "niche_pagerank": npr,
+            "niche_percentile": pct,
+            "within_module_z": z,
+            "participation": part,
+            "niche_share": share,
+            "social_ratio": social.ratio,
+            "follow_back_ratio": fb,
+            "asymmetry": asym,
+            **evidence,
+            "score_hidden": hidden.score,
+        }
+    return columns
 
 
 def _evidence(
