@@ -57,12 +57,13 @@ class AnalysisParams:
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """What :func:`run_analysis` stored, plus timings per stage in seconds."""
+    """What :func:`run_analysis` stored, plus wall and CPU seconds per stage and step (``stage.step``)."""
 
     run: RunRecord
     accounts: pa.Table
     communities: pa.Table
     timings: dict[str, float]
+    cpu_timings: dict[str, float] = field(default_factory=dict)
 
 
 def run_analysis(
@@ -109,9 +110,10 @@ def run_analysis(
     with step("serving"):
         serving = serving_tables(store, edges, hashtags, watch=step.sub("serving"))
 
-    table = pa.table(
-        {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}
-    )
+    del edges, hashtags, previous, accounts  # the store's arrays are no longer needed: free them before the write
+    with step("table"):
+        # each column is converted and its numpy array dropped at once, so the table never exists twice
+        table = pa.table({k: as_arrow(columns.pop(k)) for k in list(columns)})
     created = dt.datetime.now(dt.UTC)
     counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -123,7 +125,7 @@ def run_analysis(
     )
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities, **serving})
-    return AnalysisResult(run, table, communities, step.timings)
+    return AnalysisResult(run, table, communities, step.timings, step.cpu)
 
 
 def group_sizes(labels: np.ndarray) -> np.ndarray:
@@ -132,8 +134,13 @@ def group_sizes(labels: np.ndarray) -> np.ndarray:
     return counts[inverse.reshape(-1)].astype(np.int64)
 
 
-def as_arrow(values: np.ndarray) -> pa.Array:
-    """A result column as Arrow with every undefined float (NaN) stored as NULL, so SQL aggregates skip it."""
+def as_arrow(values: np.ndarray | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A result column as Arrow with every undefined float (NaN) stored as NULL, so SQL aggregates skip it.
+
+    Arrow columns (the store's account columns) are returned as they are.
+    """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
     v = np.asarray(values)
     if v.dtype.kind == "f":
         return pa.array(v, mask=np.isnan(v))

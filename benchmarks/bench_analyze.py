@@ -105,6 +105,7 @@ def analyze(args) -> None:
     pagerank(from_edges([0, 1], [1, 0]))  # numba caches loaded before timing
     base_rss = None
     timings: dict[str, float] = {}
+    cpu_timings: dict[str, float] = {}
     with DuckDBStore(args.store) as st, PeakRSS() as mem:
         base_rss = mem.peak
         t0 = time.perf_counter()
@@ -114,6 +115,7 @@ def analyze(args) -> None:
         if full:
             res = analysis.run_analysis(st, progress=mem.enter)
             timings.update(res.timings)
+            cpu_timings = getattr(res, "cpu_timings", {})
             cols = res.accounts.column_names
             mode = "nichegraph.api.analysis.run_analysis"
         else:
@@ -152,7 +154,7 @@ def analyze(args) -> None:
         total = time.perf_counter() - t0
         cpu = time.process_time() - c0
     print(json.dumps({"mode": mode, "total_s": total, "cpu_s": cpu, "peak_rss_bytes": max(mem.peak, vm_hwm() or 0),
-                      "rss_before_bytes": base_rss, "timings": timings, "step_rss": mem.steps,
+                      "rss_before_bytes": base_rss, "timings": timings, "cpu_timings": cpu_timings, "step_rss": mem.steps,
                       "columns": list(cols)}))
 
 
@@ -188,13 +190,15 @@ def main() -> None:
           f"(all threads), peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB "
           f"(before {res['rss_before_bytes'] / 2**30:.2f} GiB)")
     steps = res.get("step_rss", {})
-    print("| step | seconds | RSS at start (GiB) | peak RSS in the step (GiB) |")
-    print("|---|---|---|---|")
+    cpu = res.get("cpu_timings", {})
+    print("| step | wall s | CPU s | RSS at start (GiB) | peak RSS in the step (GiB) |")
+    print("|---|---|---|---|---|")
     for k in steps:  # in the order the steps began
         v = res["timings"].get(k, float("nan"))
         inner = [s for name, s in steps.items() if name == k or name.startswith(k + ".")]
         peak = max(s["peak"] for s in inner)
-        print(f"| {'&nbsp;&nbsp;' * k.count('.')}{k} | {v:.2f} | {steps[k]['start'] / 2**30:.2f} | {peak / 2**30:.2f} |")
+        print(f"| {'&nbsp;&nbsp;' * k.count('.')}{k} | {v:.2f} | {cpu.get(k, float('nan')):.2f} "
+              f"| {steps[k]['start'] / 2**30:.2f} | {peak / 2**30:.2f} |")
     for k, v in res["timings"].items():
         if k not in steps:
             print(f"  {k}: {v:.2f} s")

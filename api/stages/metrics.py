@@ -126,7 +126,7 @@ class MetricsParams:
 
 
 def graphs(edges: EdgeArrays, p: MetricsParams):
-    """The follow graph, the attention graph and its transpose (inbound rows)."""
+    """The follow graph and the attention graph."""
     n = edges.n_nodes
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
     kw = kind_weights(p.kind_weights)
@@ -141,7 +141,7 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
         follow_weight=p.follow_weight,
         kind_weight=kw,
     )
-    return follows, att, in_graph(att)
+    return follows, att
 
 
 def compute_metrics(
@@ -188,7 +188,7 @@ def compute_metrics(
         raise ValueError(f"community must have one label per account ({n}); got shape {comm.shape}.")
     step = stopwatch(watch, timings)
     with step("graphs"):
-        follows, att, att_in = graphs(edges, p)
+        follows, att = graphs(edges, p)
     with step("pagerank"):
         observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
         code, estimated = tiers(
@@ -206,9 +206,11 @@ def compute_metrics(
         npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
         pct = percentile_within(npr, comm)
     with step("roles"):
+        att_in = in_graph(att)  # inbound rows, only needed here
         z = within_module_z(att_in, comm)
         part = participation(att_in, comm)
         share = niche_share(att_in, comm)
+        del att_in
     with step("social"):
         social = social_ratio(
             n,
