@@ -276,9 +276,12 @@ def _evidence(
     """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence"), and the
     evidence half (engaged accounts that get half evidence weight)."""
     n = edges.n_nodes
-    att_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(att.indptr))
-    att_dst = att.indices.astype(np.int64)
-    engaged = distinct_inbound(n, att_src, att_dst, community=comm)
+    att_src = np.repeat(np.arange(n, dtype=np.int32), np.diff(att.indptr))
+    att_dst = att.indices
+    own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
+    # the attention graph stores each (source, target) pair once, so counting its entries counts distinct
+    # accounts: distinct_inbound(n, att_src, att_dst, community=comm) without its sort
+    engaged = np.bincount(att_dst[own], minlength=n).astype(np.int64)
     positive = engaged[engaged > 0]
     half = (
         p.evidence_half
@@ -287,7 +290,6 @@ def _evidence(
     )
     followers = observed.astype(np.float64)
     returned = np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0)
-    own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
     received = np.bincount(att_dst, weights=np.where(att_src != att_dst, att.weights, 0.0), minlength=n)
     received_own = np.bincount(att_dst[own], weights=att.weights[own], minlength=n)
     sr = shrink_ratio(social.reciprocated, social.inbound)
