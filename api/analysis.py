@@ -19,6 +19,7 @@ import pyarrow as pa
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .stages.communities import detect_communities
+from .stages.hashtags import compact_hashtags
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables
 from .stages.stopwatch import Stopwatch
@@ -89,7 +90,7 @@ def run_analysis(
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
-        hashtags = store.read_hashtags()
+        hashtags = compact_hashtags(store.read_hashtags())  # one Python string per use, converted once
         previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
 from nichegraph.graph_store import EdgeArrays
 
+from .hashtags import Hashtags, tag_array
 from .stopwatch import Stopwatch, stopwatch
 
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members", "top_hashtags")
@@ -186,7 +187,7 @@ def _describe(
     node_ids: np.ndarray,
     level: str,
     parent: np.ndarray | None,
-    hashtags: tuple[np.ndarray, np.ndarray] | None,
+    hashtags: Hashtags | None,
     top_k: int,
 ) -> pa.Table:
     """One row per community id in ``labels`` (ascending)."""
@@ -210,7 +211,7 @@ def _describe(
         t = pa.table(
             {
                 "c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
-                "tag": pc.utf8_lower(pa.array(np.asarray(hashtags[1], dtype=object).tolist(), pa.string())),
+                "tag": pc.utf8_lower(tag_array(hashtags[1])),
             }
         )
         t = t.filter(pc.invert(pc.is_null(t.column("tag"))))
@@ -254,7 +255,7 @@ def detect_communities(
     *,
     params=None,
     previous: pa.Table | None = None,
-    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+    hashtags: Hashtags | None = None,
     watch: Stopwatch | None = None,
 ) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.

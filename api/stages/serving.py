@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from nichegraph.engine.mutual_ties import mutual_ties
 from nichegraph.graph_store import EdgeArrays, Store
 
+from .hashtags import Hashtags, tag_array
 from .stopwatch import Stopwatch, stopwatch
 
 #: Run tables written by this stage, besides ``accounts`` and ``communities``.
@@ -101,13 +102,13 @@ def _touches_from_store(store: Store, edges: EdgeArrays) -> pa.Table:
     return t.sort_by([("target", "ascending"), ("source", "ascending")])
 
 
-def hashtag_uses_table(hashtags: tuple[np.ndarray, np.ndarray]) -> pa.Table:
+def hashtag_uses_table(hashtags: Hashtags) -> pa.Table:
     """Uses per ``(source, lower-case tag)`` from the store's one-row-per-use hashtag arrays."""
     src, tags = hashtags
     t = pa.table(
         {
             "source": pa.array(np.asarray(src, np.int32), pa.int32()),
-            "tag": pc.utf8_lower(pa.array(list(tags), pa.string())),
+            "tag": pc.utf8_lower(tag_array(tags)),
         }
     )
     t = t.group_by(["tag", "source"]).aggregate([("source", "count")])
@@ -127,7 +128,7 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
 
 
 def serving_tables(
-    store: Store, edges: EdgeArrays, hashtags: tuple[np.ndarray, np.ndarray], watch: Stopwatch | None = None
+    store: Store, edges: EdgeArrays, hashtags: Hashtags, watch: Stopwatch | None = None
 ) -> dict[str, pa.Table]:
     """The four serving run tables (see the module docstring) from the store's edges and hashtags."""
     step = stopwatch(watch)
