@@ -353,7 +353,7 @@ class DuckDBStore:
             kind_codes = remap[codes] if remap.size else codes
         else:
             kind_codes = np.array([INTERACTION_KINDS.index(k) for k in kind.to_pylist()], dtype=np.int8)
-        return EdgeArrays(
+        edges = EdgeArrays(
             node_ids=np.asarray(acc.column("id").to_numpy(zero_copy_only=False), dtype=object),
             followers_count=_to_float(acc.column("followers_count")),
             follow_src=_to_i32(fol.column("src")),
@@ -365,6 +365,8 @@ class DuckDBStore:
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
             interaction_n=_to_i32(itr.column("n")),
         )
+        self._drop_cached_blocks()
+        return edges
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         t = _arrow(
@@ -372,7 +374,18 @@ class DuckDBStore:
             """SELECT src, tag FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions
                                 WHERE hashtags IS NOT NULL), range(n) r(i)""",
         )
-        return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+        self._drop_cached_blocks()
+        return _to_i32(t.column("src")), _shared_strings(t.column("tag"))
+
+    def _drop_cached_blocks(self) -> None:
+        """Evict the table blocks DuckDB keeps cached after a bulk read (the rows were copied out: an
+        analysis would otherwise hold them twice), by lowering its memory limit for a moment.
+
+        The store never sets the limit, so it goes back to DuckDB's default (``RESET``; the
+        setting's text is rounded and would not restore it exactly).
+        """
+        self.con.execute("SET memory_limit = '1MB'")
+        self.con.execute("RESET memory_limit")
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         return _arrow(
@@ -512,6 +525,16 @@ def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise StoreError(f"result column name {name!r} must be letters, digits and underscores")
     return name
+
+
+def _shared_strings(col: pa.ChunkedArray) -> np.ndarray:
+    """A string column as an object array in which equal strings are one Python object (a column of
+    few distinct values, such as hashtags, then costs a pointer per row instead of a string per row)."""
+    enc = col.combine_chunks().dictionary_encode() if len(col) else None
+    if enc is None or enc.null_count:
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return words[enc.indices.to_numpy()]
 
 
 def _to_i32(col: pa.ChunkedArray) -> np.ndarray:
