@@ -14,7 +14,6 @@ Definitions: docs/metrics.md.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,21 +108,6 @@ class MetricsParams:
     min_evidence: int = 3
     evidence_half: float | None = None
 
-    @classmethod
-    def from_any(cls, params) -> MetricsParams:
-        """From a MetricsParams, a dict, None, or an object with ``.extra["metrics"]`` (AnalysisParams)."""
-        if params is None:
-            return cls()
-        if isinstance(params, cls):
-            return params
-        if not isinstance(params, dict):
-            params = (getattr(params, "extra", None) or {}).get("metrics", {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(params) - known
-        if unknown:
-            raise ValueError(f"unknown metrics parameter(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**params)
-
 
 def graphs(edges: EdgeArrays, p: MetricsParams):
     """The follow graph and the attention graph."""
@@ -149,7 +133,7 @@ def compute_metrics(
     accounts: pa.Table | None,
     community: np.ndarray,
     *,
-    params=None,
+    params: MetricsParams | None = None,
     timings: dict | None = None,
     fitted: dict | None = None,
     watch: Stopwatch | None = None,
@@ -165,8 +149,8 @@ def compute_metrics(
         counts come with ``edges``).
     community : ndarray of int, shape (n,)
         Community label per account (niche measures are computed inside it).
-    params : MetricsParams, dict, AnalysisParams or None
-        See :class:`MetricsParams`; an AnalysisParams contributes ``extra["metrics"]``.
+    params : MetricsParams, optional
+        See :class:`MetricsParams` (defaults when omitted).
     timings : dict, optional
         Filled with seconds per sub-step (when no ``watch`` is given).
     fitted : dict, optional
@@ -179,7 +163,7 @@ def compute_metrics(
     -------
     dict of str to ndarray, shape (n,) each, keys :data:`METRIC_COLUMNS`.
     """
-    p = MetricsParams.from_any(params)
+    p = params or MetricsParams()
     n = edges.n_nodes
     if accounts is not None and accounts.num_rows != n:
         raise ValueError(f"accounts has {accounts.num_rows} rows but the edges have {n} accounts.")

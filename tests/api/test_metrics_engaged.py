@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nichegraph.api.stages.metrics import compute_metrics
+from nichegraph.api.stages.metrics import MetricsParams, compute_metrics
 from nichegraph.engine.attention import KINDS
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.synth import generate
@@ -19,7 +19,7 @@ def test_niche_engaged_counts_distinct_accounts_of_the_niche(tmp_path, kind_weig
         edges = st.read_edges()
     n = edges.n_nodes
     comm = np.random.default_rng(1).integers(0, 4, n)
-    got = compute_metrics(edges, None, comm, params={"kind_weights": kind_weights})["niche_engaged"]
+    got = compute_metrics(edges, None, comm, params=MetricsParams(kind_weights=kind_weights))["niche_engaged"]
     pairs = set(zip(edges.follow_src.tolist(), edges.follow_dst.tolist()))
     for s, d, k in zip(edges.interaction_src.tolist(), edges.interaction_dst.tolist(), edges.interaction_kind):
         if kind_weights.get(KINDS[k], 1.0) > 0:
