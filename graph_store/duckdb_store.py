@@ -382,10 +382,16 @@ class DuckDBStore:
         analysis would otherwise hold them twice), by lowering its memory limit for a moment.
 
         The store never sets the limit, so it goes back to DuckDB's default (``RESET``; the
-        setting's text is rounded and would not restore it exactly).
+        setting's text is rounded and would not restore it exactly).  Best effort: where DuckDB
+        cannot evict enough (blocks it must keep, such as an in-memory database's), it refuses
+        the lower limit and nothing changes.
         """
-        self.con.execute("SET memory_limit = '1MB'")
-        self.con.execute("RESET memory_limit")
+        try:
+            self.con.execute("SET memory_limit = '1MB'")
+        except duckdb.OutOfMemoryException:
+            pass
+        finally:
+            self.con.execute("RESET memory_limit")
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         return _arrow(
