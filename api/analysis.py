@@ -20,9 +20,9 @@ from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
 from .stages.communities import detect_communities
-from .stages.hashtags import compact_hashtags
+from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
-from .stages.serving import serving_tables
+from .stages.serving import serving_tables, uses_per_row
 from .stages.stopwatch import Stopwatch
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
@@ -62,7 +62,8 @@ def run_analysis(
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
-        hashtags = compact_hashtags(store.read_hashtags())  # one Python string per use, converted once
+        uses = store.read_hashtag_uses()
+        posts = store.read_posts()
         previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:
@@ -73,7 +74,7 @@ def run_analysis(
             params=params.communities,
             seed=params.seed,
             previous=previous,
-            hashtags=hashtags,
+            hashtags=uses_per_row(uses),
             watch=step.sub("communities"),
         )
     columns["community"] = found.community
@@ -86,11 +87,15 @@ def run_analysis(
         columns.update(
             compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=step.sub("metrics"))
         )
+    with step("engagement"):
+        columns.update(
+            compute_engagement(edges, posts, columns["tier"], found.niche, params=params.engagement, fitted=fitted)
+        )
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags, watch=step.sub("serving"))
+        serving = serving_tables(store, edges, uses, watch=step.sub("serving"))
 
-    del edges, hashtags, previous, accounts  # the store's arrays are no longer needed: free them before the write
+    del edges, uses, posts, previous, accounts  # the store's arrays are no longer needed: free them before the write
     with step("table"):
         # each column is converted and its numpy array dropped at once, so the table never exists twice
         table = pa.table({k: as_arrow(columns.pop(k)) for k in list(columns)})

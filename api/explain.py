@@ -14,8 +14,6 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from .params import stored_params
-
 
 def _num(row: dict, key: str) -> float | None:
     v = row.get(key)
@@ -67,6 +65,8 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
     list of str
         Sentences, most important first.
     """
+    from .params import stored_params  # imports the stages and numba: only when a run is read
+
     metrics = stored_params(params).metrics
     fitted = params.get("fitted") or {}
     priors = fitted.get("priors") or {}
@@ -134,8 +134,45 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
         )
         + "."
     )
+    eng = fitted.get("engagement") or {}
+    if "engagement_rate" in row and eng.get("accounts_from_metrics", 0) + eng.get("accounts_from_interactions", 0):
+        out.append(_engagement(row, tier, eng))  # only for runs that rated someone (a store with posts)
     out.append(_what_would_change(row, tier in eligible, engaged, need, half, pct))
     return out
+
+
+def _pct(v: float | None) -> str:
+    return "unknown" if v is None else f"{v * 100:.2f}%"
+
+
+def _engagement(row: dict, tier: str, fitted: dict) -> str:
+    """The engagement-rate sentence: the rate, where it comes from, and the peers' benchmark."""
+    days = fitted.get("window_days", 90)
+    source = row.get("engagement_source")
+    if source is None:
+        return f"Engagement: unknown (no post of its own in the {days:g} days before the newest post)."
+    rate = _num(row, "engagement_rate")
+    if rate is None:
+        return "Engagement: unknown (no platform follower count to divide by)."
+    how = "median per post, platform metrics" if source == "metrics" else "mean per post, from the interaction log"
+    text = (
+        f"Engagement: {_pct(rate)} of followers per post ({_pct(_num(row, 'engagement_rate_raw'))} raw, {how}, "
+        f"over {_int(row, 'engagement_posts')} posts, leaning on the {tier} median "
+        f"{_pct(_num(row, 'engagement_tier_median'))}"
+        + (f" with half weight at {fitted['half_posts']:g} posts" if "half_posts" in fitted else "")
+        + ")"
+    )
+    views = _num(row, "engagement_rate_views")
+    if views is not None:
+        text += f"; {_pct(views)} of views"
+    peers = _num(row, "engagement_niche_peers")
+    if peers:
+        text += (
+            f"; {tier} accounts of its niche: median {_pct(_num(row, 'engagement_niche_median'))} "
+            f"(quartiles {_pct(_num(row, 'engagement_niche_q1'))} to {_pct(_num(row, 'engagement_niche_q3'))}, "
+            f"{int(peers):,} accounts), percentile {_fmt(_num(row, 'engagement_niche_percentile'))}"
+        )
+    return text + "."
 
 
 def _fmt(v: float | None) -> str:

@@ -38,7 +38,6 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
-from .params import stored_params
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
@@ -92,6 +91,19 @@ KINDS: dict[str, dict] = {
         "sort": ("in_degree",),
         "show": ("in_degree", "followers_observed", "out_degree", "reciprocity"),
     },
+    "engagement": {
+        "title": "Engagement rate (by followers, against peers)",
+        "sort": ("engagement_rate", "engagement_posts"),
+        "show": (
+            "engagement_rate_raw",
+            "engagement_rate_views",
+            "engagement_posts",
+            "engagement_source",
+            "engagement_niche_median",
+            "engagement_niche_percentile",
+            "engagement_tier_median",
+        ),
+    },
     "brand-affinity": {
         "title": "Brand affinity",
         "sort": ("niche_pagerank",),
@@ -118,6 +130,8 @@ BASE_COLUMNS = (
     "community",
     "niche",
 )
+#: Account measures every ranking's output carries after the kind's own columns (docs/metrics.md).
+EVERY_RANKING_COLUMNS = ("engagement_rate",)
 #: The evidence every ranking row carries (docs/metrics.md, "Evidence").
 EVIDENCE_COLUMNS = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
 UNKNOWN_TIER = "unknown"
@@ -194,6 +208,8 @@ class RankedPage:
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
     """The tiers a hidden ranking keeps by default: those the run scored, less ``unknown`` (named to include it)."""
+    from .params import stored_params  # imports the stages and numba: only when a run is read
+
     stored = stored_params(run.params).metrics.hidden_tiers
     tiers = tuple(stored) if stored else KINDS["hidden"]["tiers"]
     known = tuple(t for t in tiers if t != UNKNOWN_TIER)
@@ -313,7 +329,7 @@ def rank_snapshot(snap: Snapshot, query: RankQuery) -> pa.Table:
             ) from None
         raise RankingError(exc.message) from None
     cols = [c for c in BASE_COLUMNS if c in snap.columns]
-    cols += [c for c in KINDS[query.by]["show"] if c in snap.columns and c not in cols]
+    cols += [c for c in (*EVERY_RANKING_COLUMNS, *KINDS[query.by]["show"]) if c in snap.columns and c not in cols]
     rows = snap.table.take(pa.array(page.rows, pa.int64())).select(cols)
     rows = rows.add_column(0, "rank", pa.array(np.arange(1, len(page.rows) + 1, dtype=np.int64)))
     for name, values in page.extra.items():

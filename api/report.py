@@ -26,8 +26,8 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
+from .rankings import EVERY_RANKING_COLUMNS, KINDS, hidden_tiers, plan_kind, rank_page, unknown_left_out
 from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
-from .rankings import KINDS, hidden_tiers, plan_kind, rank_page, unknown_left_out
 from .run_query import Snapshot
 
 if TYPE_CHECKING:
@@ -154,7 +154,9 @@ def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str],
     present = set(snap.columns)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
     columns += [ranking.score] + [
-        c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns and c != ranking.score
+        c
+        for c in (*EVERY_RANKING_COLUMNS, *ranking.components, *EVIDENCE_COLUMNS)
+        if c in present and c not in columns and c != ranking.score
     ]
     picked = snap.table.take(pa.array(page.rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
@@ -163,7 +165,13 @@ def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str],
 
 
 #: Per-account ratios summarised by tier in the report (those present).
-TIER_RATIOS: tuple[str, ...] = ("social_ratio", "follow_back_ratio", "reciprocity", "niche_share")
+TIER_RATIOS: tuple[str, ...] = (
+    "social_ratio",
+    "follow_back_ratio",
+    "reciprocity",
+    "niche_share",
+    "engagement_rate_raw",
+)
 
 
 def tier_summary(accounts: pa.Table) -> list[dict]:

@@ -8,10 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.communities import CommunityParams
-from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -47,6 +44,10 @@ def command(
         ),
     ] = 3,
 ) -> None:
+    from ..analysis import AnalysisParams, run_analysis
+    from ..stages.communities import CommunityParams
+    from ..stages.metrics import MetricsParams
+
     console = Console(stderr=True)
     params = AnalysisParams(
         seed=seed,

@@ -1,8 +1,7 @@
-"""Hashtag uses as the stages read them: the store's ``(source idx, tag)`` arrays with the tags in Arrow.
-
-``store.read_hashtags()`` gives one Python string per use; ``run_analysis`` converts them once with
-:func:`compact_hashtags` (a few bytes per use instead of a Python object each) and every stage that
-reads hashtags (community descriptions, the ``hashtag_uses`` serving table) accepts either form.
+"""Hashtag uses as the community descriptions read them: ``(source idx, tag)`` with the tags as numpy
+strings (``store.read_hashtags()``, ``api.stages.serving.uses_per_row``) or Arrow strings
+(:func:`compact_hashtags`: a few bytes per use instead of a Python object each); both give the same
+tables.
 """
 
 from __future__ import annotations

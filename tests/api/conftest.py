@@ -40,6 +40,8 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
     score[5] = score[6] = score[7] = 0.5  # ties
     social = np.round(rng.random(n), 2)
     community = rng.integers(0, 4, n)
+    engagement = np.round(rng.random(n) / 20, 4)
+    engagement[rng.random(n) < 0.3] = np.nan  # accounts without posts
     table = pa.table({
         "idx": pa.array(np.arange(n, dtype=np.int32)),
         "id": ids,
@@ -60,6 +62,8 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
         "social_ratio": social,
         "social_ratio_shrunk": np.round(0.5 + 0.8 * (social - 0.5), 3),
         "score_hidden": score,
+        "engagement_rate": engagement,
+        "engagement_posts": pa.array(rng.integers(0, 30, n), pa.int64()),
     })
     comms = []
     for c in range(4):
@@ -95,7 +99,7 @@ def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") 
     ])
     accounts, communities = world_tables(n=n)
     # the serving tables as `nichegraph analyze` builds them, from the edges loaded above
-    serving = serving_tables(st, st.read_edges(), st.read_hashtags())
+    serving = serving_tables(st, st.read_edges())
     st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
                  {"accounts": accounts, "communities": communities, **serving})
 

@@ -6,7 +6,6 @@ import numpy as np
 
 from nichegraph.api.stages.communities import detect_communities
 from nichegraph.api.stages.hashtags import compact_hashtags
-from nichegraph.api.stages.serving import hashtag_uses_table
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.synth import generate
 
@@ -25,7 +24,6 @@ def test_compact_hashtags_give_the_same_tables(tmp_path):
     compact = compact_hashtags(raw)
     assert compact[0].dtype == np.int32 and len(compact[1]) == len(tags)
     assert compact_hashtags(compact)[1] is compact[1]  # already Arrow: not converted again
-    assert hashtag_uses_table(compact).equals(hashtag_uses_table(raw))
     a = detect_communities(edges, hashtags=raw)
     b = detect_communities(edges, hashtags=compact)
     assert a.table.equals(b.table)

@@ -24,7 +24,7 @@ def test_hashtags_share_equal_strings_and_the_store_keeps_answering(tmp_path):
                               ("c", "ünï")])
         vegan = [t for t in tags if t == "Vegan"]
         assert len(vegan) == 3 and all(t is vegan[0] for t in vegan)  # one object per distinct tag
-        assert st.counts() == {"accounts": 3, "follows": 0, "interactions": 3}
+        assert st.counts()["interactions"] == 3 and st.counts()["accounts"] == 3
         assert st.read_edges().interaction_n.tolist() == e.interaction_n.tolist()
     with DuckDBStore(str(tmp_path / "empty.duckdb")) as st:
         src, tags = st.read_hashtags()
