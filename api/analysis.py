@@ -77,6 +77,7 @@ def run_analysis(
             hashtags=uses_per_row(uses),
             watch=step.sub("communities"),
         )
+    del previous  # the previous run's accounts only serve to keep community ids
     columns["community"] = found.community
     columns["niche"] = found.niche
     columns["community_size"] = group_sizes(found.community)
@@ -95,7 +96,7 @@ def run_analysis(
     with step("serving"):
         serving = serving_tables(store, edges, uses, watch=step.sub("serving"))
 
-    del edges, uses, posts, previous, accounts  # the store's arrays are no longer needed: free them before the write
+    del edges, uses, posts, accounts  # the store's arrays are no longer needed: free them before the write
     with step("table"):
         # each column is converted and its numpy array dropped at once, so the table never exists twice
         table = pa.table({k: as_arrow(columns.pop(k)) for k in list(columns)})
