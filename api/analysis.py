@@ -19,6 +19,7 @@ import pyarrow as pa
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
+from .stages.authenticity import compute_authenticity
 from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
@@ -88,6 +89,8 @@ def run_analysis(
         columns.update(
             compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=step.sub("metrics"))
         )
+    with step("authenticity"):
+        columns.update(compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted))
     with step("engagement"):
         columns.update(
             compute_engagement(edges, posts, columns["tier"], found.niche, params=params.engagement, fitted=fitted)

@@ -134,11 +134,59 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
         )
         + "."
     )
+    if "authenticity" in row:
+        out.append(authenticity_sentence(row))
     eng = fitted.get("engagement") or {}
     if "engagement_rate" in row and eng.get("accounts_from_metrics", 0) + eng.get("accounts_from_interactions", 0):
         out.append(_engagement(row, tier, eng))  # only for runs that rated someone (a store with posts)
     out.append(_what_would_change(row, tier in eligible, engaged, need, half, pct))
     return out
+
+
+#: Each authenticity component, its evidence in words (from the row) and what a low value means.
+_COMPONENT_TEXT = {
+    "audience": lambda r: (
+        f"{_int(r, 'mass_followers')} of {_int(r, 'followers_observed')} observed followers are mass-followers"
+    ),
+    "burst": lambda r: f"{_int(r, 'burst_peak')} of {_int(r, 'burst_timed')} timed followers arrived within one window",
+    "trust": lambda r: (
+        f"normalised SybilRank trust {_fmt(_num(r, 'trust_normalized'))}"
+        + (" (a trusted seed)" if r.get("trust_seed") else "")
+    ),
+    "pod": lambda r: (
+        f"{_int(r, 'pod_ties')} pod ties of density {_fmt(_num(r, 'pod_density'))}, "
+        f"{_int(r, 'pod_events')} fast pod answers"
+    ),
+    "follow_ratio": lambda r: (
+        "follows far more accounts than follow it" if r.get("mass_follower") else "an ordinary following/follower ratio"
+    ),
+}
+
+
+#: Why a component is unknown (docs/metrics.md, "Audience authenticity").
+_UNKNOWN_BECAUSE = {
+    "audience": "no follower in the loaded follows",
+    "burst": "no follow with a since time",
+    "trust": "no mutual tie",
+    "pod": "no timed interaction towards it",
+    "follow_ratio": "following or follower count unknown",
+}
+
+
+def authenticity_sentence(row: dict) -> str:
+    """The audience-authenticity score, the component that set it and every component's evidence."""
+    score = _num(row, "authenticity")
+    parts = []
+    for name, text in _COMPONENT_TEXT.items():
+        value = _num(row, f"auth_{name}")
+        parts.append(
+            f"{name} unknown ({_UNKNOWN_BECAUSE[name]})" if value is None else f"{name} {value:.2f} ({text(row)})"
+        )
+    if score is None:
+        head = "Audience authenticity: unknown (no followers, ties or timed interactions to judge)"
+    else:
+        head = f"Audience authenticity {score:.2f}, set by its weakest component ({row.get('authenticity_weakest')})"
+    return head + "; components (1 = nothing suspicious): " + "; ".join(parts) + "."
 
 
 def _pct(v: float | None) -> str:

@@ -24,6 +24,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .stages.authenticity import AuthenticityStageParams
 from .stages.communities import CommunityParams
 from .stages.engagement import EngagementParams
 from .stages.metrics import MetricsParams
@@ -43,6 +44,8 @@ class AnalysisParams:
         resolution, niches, ``parallel``, affinity weights, id matching).
     metrics : the metrics stage (:class:`api.stages.metrics.MetricsParams`: PageRank,
         attention weights, tiers, hidden-score eligibility and evidence).
+    authenticity : the authenticity stage (:class:`api.stages.authenticity.AuthenticityStageParams`:
+        the signals' rules and windows, trusted seed accounts).
     engagement : the engagement stage (:class:`api.stages.engagement.EngagementParams`: the recent
         window and the shrinkage's half weight in posts).
     """
@@ -52,16 +55,19 @@ class AnalysisParams:
     threads: int | None = None
     communities: CommunityParams = field(default_factory=CommunityParams)
     metrics: MetricsParams = field(default_factory=MetricsParams)
+    authenticity: AuthenticityStageParams = field(default_factory=AuthenticityStageParams)
     engagement: EngagementParams = field(default_factory=EngagementParams)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'niche' or 'broad'; got {self.level!r}")
-        for name, cls in (
+        stages: tuple[tuple[str, type], ...] = (
             ("communities", CommunityParams),
             ("metrics", MetricsParams),
             ("engagement", EngagementParams),
-        ):
+            ("authenticity", AuthenticityStageParams),
+        )
+        for name, cls in stages:
             value = getattr(self, name)
             if not isinstance(value, cls):
                 raise TypeError(f"AnalysisParams.{name} must be a {cls.__name__}, not {type(value).__name__}")
@@ -109,5 +115,6 @@ def stored_params(params: dict | None) -> AnalysisParams:
         threads=params.get("threads"),
         communities=_stage(CommunityParams, communities),
         metrics=_stage(MetricsParams, metrics),
+        authenticity=AuthenticityStageParams.from_stored(params.get("authenticity")),
         engagement=_stage(EngagementParams, engagement),
     )

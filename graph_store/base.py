@@ -86,6 +86,9 @@ class EdgeArrays:
         Unix time in seconds; ``-1`` where the event has no timestamp.
     interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
+    follow_ts : ndarray of int64, shape (f,), or None
+        ``since`` of every follow in Unix seconds, ``-1`` where the follow has none; None when the
+        arrays were built without follow times (signals that need them are then unknown).
     interaction_n : ndarray of int32, shape (i,), optional
         Events each row stands for (an aggregated row such as SNAP's ``a b 3`` is 3
         events of weight 1); None where a store does not provide it.
@@ -100,6 +103,7 @@ class EdgeArrays:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
+    follow_ts: np.ndarray | None = None
     interaction_n: np.ndarray | None = None
 
     @property

@@ -345,7 +345,7 @@ class DuckDBStore:
     def read_edges(self) -> EdgeArrays:
         con = self.con
         acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
-        fol = _arrow(con, "SELECT src, dst FROM follows")
+        fol = _arrow(con, "SELECT src, dst, coalesce(epoch(since)::BIGINT, -1) AS ts FROM follows")
         itr = _arrow(
             con,
             """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w, n
@@ -369,6 +369,7 @@ class DuckDBStore:
             interaction_kind=kind_codes,
             interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
+            follow_ts=fol.column("ts").to_numpy().astype(np.int64),
             interaction_n=_to_i32(itr.column("n")),
         )
         self._drop_cached_blocks()

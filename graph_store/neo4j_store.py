@@ -312,6 +312,7 @@ class Neo4jStore:
             interaction_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
             interaction_weight=cat(itr, 4, np.float64),
+            follow_ts=epoch_seconds(cat(fol, 2, np.int64)),
             interaction_n=cat(itr, 5, np.int32),
         )
 

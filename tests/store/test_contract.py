@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -140,6 +141,25 @@ def test_edges_match_reference(store, seed):
     for i, ident in enumerate(e.node_ids):
         want = fc.get(ident)
         assert (math.isnan(e.followers_count[i]) if want is None else e.followers_count[i] == want)
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_follow_since_read_back(store, seed):
+    """``EdgeArrays.follow_ts``: the earliest ``since`` of every follow pair in Unix seconds, -1 where none."""
+    accounts, follows, inter = random_world(seed)
+    store.load([batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)])
+    e = store.read_edges()
+    assert e.follow_ts is not None and e.follow_ts.dtype == np.int64 and e.follow_ts.shape == e.follow_src.shape
+    want: dict = {}
+    for r in follows:
+        key = (r["follower"], r["followee"])
+        t = None if r["since"] is None else int(round(r["since"].replace(tzinfo=dt.timezone.utc).timestamp()))
+        old = want.get(key)
+        want[key] = t if old is None else (old if t is None else min(old, t))
+    ids = e.node_ids
+    got = {(ids[s], ids[d]): int(t) for s, d, t in zip(e.follow_src, e.follow_dst, e.follow_ts)}
+    assert got == {k: (-1 if v is None else v) for k, v in want.items()}
+    assert (e.follow_ts >= 0).any() and (e.follow_ts == -1).any()
 
 
 def test_hostile_ids_round_trip(store):
