@@ -333,10 +333,14 @@ class DuckDBStore:
         return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2]), "posts": int(row[3])}
 
     def read_posts(self) -> pa.Table:
-        return duckdb_posts.read_posts(self.con)
+        posts = duckdb_posts.read_posts(self.con)
+        self._drop_cached_blocks()
+        return posts
 
     def read_hashtag_uses(self) -> pa.Table:
-        return duckdb_posts.read_hashtag_uses(self.con)
+        uses = duckdb_posts.read_hashtag_uses(self.con)
+        self._drop_cached_blocks()
+        return uses
 
     def read_accounts(self) -> pa.Table:
         cols = ", ".join(f.name for f in ACCOUNTS)
