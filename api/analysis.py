@@ -7,13 +7,11 @@ returns whole per-account columns, so the result table is assembled once.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -26,18 +24,20 @@ from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables, uses_per_row
+from .stages.stopwatch import Stopwatch
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """What :func:`run_analysis` stored, plus timings per stage in seconds."""
+    """What :func:`run_analysis` stored, plus wall and CPU seconds per stage and step (``stage.step``)."""
 
     run: RunRecord
     accounts: pa.Table
     communities: pa.Table
     timings: dict[str, float]
+    cpu_timings: dict[str, float] = field(default_factory=dict)
 
 
 def run_analysis(
@@ -58,8 +58,7 @@ def run_analysis(
         import numba
 
         numba.set_num_threads(params.threads)
-    timings: dict[str, float] = {}
-    step = _stopwatch(timings, progress)
+    step = Stopwatch(progress=progress)
 
     with step("read"):
         edges = store.read_edges()
@@ -72,8 +71,14 @@ def run_analysis(
         columns[name] = accounts.column(name)
     with step("communities"):
         found = detect_communities(
-            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=uses_per_row(uses)
+            edges,
+            params=params.communities,
+            seed=params.seed,
+            previous=previous,
+            hashtags=uses_per_row(uses),
+            watch=step.sub("communities"),
         )
+    del previous  # the previous run's accounts only serve to keep community ids
     columns["community"] = found.community
     columns["niche"] = found.niche
     columns["community_size"] = group_sizes(found.community)
@@ -81,7 +86,9 @@ def run_analysis(
     fitted: dict = {}
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
-        columns.update(compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted))
+        columns.update(
+            compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=step.sub("metrics"))
+        )
     with step("authenticity"):
         columns.update(compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted))
     with step("engagement"):
@@ -90,11 +97,12 @@ def run_analysis(
         )
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, uses)
+        serving = serving_tables(store, edges, uses, watch=step.sub("serving"))
 
-    table = pa.table(
-        {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}
-    )
+    del edges, uses, posts, accounts  # the store's arrays are no longer needed: free them before the write
+    with step("table"):
+        # each column is converted and its numpy array dropped at once, so the table never exists twice
+        table = pa.table({k: as_arrow(columns.pop(k)) for k in list(columns)})
     created = dt.datetime.now(dt.UTC)
     counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -106,7 +114,7 @@ def run_analysis(
     )
     with step("write"):
         store.write_run(run, {"accounts": table, "communities": communities, **serving})
-    return AnalysisResult(run, table, communities, timings)
+    return AnalysisResult(run, table, communities, step.timings, step.cpu)
 
 
 def group_sizes(labels: np.ndarray) -> np.ndarray:
@@ -115,8 +123,13 @@ def group_sizes(labels: np.ndarray) -> np.ndarray:
     return counts[inverse.reshape(-1)].astype(np.int64)
 
 
-def as_arrow(values: np.ndarray) -> pa.Array:
-    """A result column as Arrow with every undefined float (NaN) stored as NULL, so SQL aggregates skip it."""
+def as_arrow(values: np.ndarray | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A result column as Arrow with every undefined float (NaN) stored as NULL, so SQL aggregates skip it.
+
+    Arrow columns (the store's account columns) are returned as they are.
+    """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
     v = np.asarray(values)
     if v.dtype.kind == "f":
         return pa.array(v, mask=np.isnan(v))
@@ -139,17 +152,3 @@ def previous_accounts(store: Store) -> pa.Table | None:
         return store.read_run(tables=("accounts",))[1].get("accounts")
     except NoRunError:
         return None
-
-
-def _stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
-    """A context-manager factory that records each stage's wall time in ``timings``."""
-
-    @contextlib.contextmanager
-    def stage(name: str):
-        if progress:
-            progress(name)
-        t0 = time.perf_counter()
-        yield
-        timings[name] = time.perf_counter() - t0
-
-    return stage

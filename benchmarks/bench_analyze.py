@@ -45,17 +45,33 @@ def prepare(args) -> None:
 
 
 class PeakRSS:
+    """Peak RSS of the process, overall and per step: ``enter(name)`` starts attributing samples to
+    ``name`` (run_analysis's ``progress`` calls it as each stage and step begins)."""
+
     def __init__(self):
         import psutil
 
         self.proc = psutil.Process()
         self.peak = self.proc.memory_info().rss
+        self.label = None
+        self.steps: dict[str, dict] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
+    def enter(self, name):
+        rss = self.proc.memory_info().rss
+        if self.label is not None:
+            self.steps[self.label]["peak"] = max(self.steps[self.label]["peak"], rss)
+        self.label = name
+        self.steps[name] = {"start": rss, "peak": rss}
+
     def _run(self):
         while not self.stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
+            rss = self.proc.memory_info().rss
+            self.peak = max(self.peak, rss)
+            if self.label is not None:
+                step = self.steps[self.label]
+                step["peak"] = max(step["peak"], rss)
             time.sleep(0.02)
 
     def __enter__(self):
@@ -89,6 +105,7 @@ def analyze(args) -> None:
     pagerank(from_edges([0, 1], [1, 0]))  # numba caches loaded before timing
     base_rss = None
     timings: dict[str, float] = {}
+    cpu_timings: dict[str, float] = {}
     with DuckDBStore(args.store) as st, PeakRSS() as mem:
         base_rss = mem.peak
         t0 = time.perf_counter()
@@ -96,8 +113,9 @@ def analyze(args) -> None:
         probe = analysis.run_analysis.__code__.co_names
         full = "compute_metrics" in probe or "metrics_stage" in probe or "detect_communities" in probe
         if full:
-            res = analysis.run_analysis(st)
+            res = analysis.run_analysis(st, progress=mem.enter)
             timings.update(res.timings)
+            cpu_timings = getattr(res, "cpu_timings", {})
             cols = res.accounts.column_names
             mode = "nichegraph.api.analysis.run_analysis"
         else:
@@ -136,7 +154,8 @@ def analyze(args) -> None:
         total = time.perf_counter() - t0
         cpu = time.process_time() - c0
     print(json.dumps({"mode": mode, "total_s": total, "cpu_s": cpu, "peak_rss_bytes": max(mem.peak, vm_hwm() or 0),
-                      "rss_before_bytes": base_rss, "timings": timings, "columns": list(cols)}))
+                      "rss_before_bytes": base_rss, "timings": timings, "cpu_timings": cpu_timings, "step_rss": mem.steps,
+                      "columns": list(cols)}))
 
 
 def main() -> None:
@@ -170,8 +189,19 @@ def main() -> None:
     print(f"analyze ({res['mode']}): {res['total_s']:.1f} s wall, {res.get('cpu_s', float('nan')):.1f} s CPU "
           f"(all threads), peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB "
           f"(before {res['rss_before_bytes'] / 2**30:.2f} GiB)")
+    steps = res.get("step_rss", {})
+    cpu = res.get("cpu_timings", {})
+    print("| step | wall s | CPU s | RSS at start (GiB) | peak RSS in the step (GiB) |")
+    print("|---|---|---|---|---|")
+    for k in steps:  # in the order the steps began
+        v = res["timings"].get(k, float("nan"))
+        inner = [s for name, s in steps.items() if name == k or name.startswith(k + ".")]
+        peak = max(s["peak"] for s in inner)
+        print(f"| {'&nbsp;&nbsp;' * k.count('.')}{k} | {v:.2f} | {cpu.get(k, float('nan')):.2f} "
+              f"| {steps[k]['start'] / 2**30:.2f} | {peak / 2**30:.2f} |")
     for k, v in res["timings"].items():
-        print(f"  {k}: {v:.2f} s")
+        if k not in steps:
+            print(f"  {k}: {v:.2f} s")
     print(json.dumps(res))
 
 

@@ -139,7 +139,9 @@ def affinity_graph(
     is_, id_ = index_pairs(
         n, interaction_src, interaction_dst, names=("interaction_src", "interaction_dst"), what="interaction"
     )
-    kinds = np.asarray(interaction_kind, dtype=np.int64).reshape(-1)
+    kinds = np.asarray(interaction_kind).reshape(-1)
+    if not np.issubdtype(kinds.dtype, np.integer):
+        kinds = kinds.astype(np.int64)  # codes given as floats (or an empty list): as the int64 cast did
     if kinds.shape != is_.shape:
         raise GraphInputError(f"interaction_kind must have one code per interaction ({is_.size}); got {kinds.size}.")
     kw = np.asarray(w.kind, dtype=np.float64)
@@ -154,25 +156,34 @@ def affinity_graph(
         raise GraphInputError("interaction_weight must be one finite, non-negative weight per interaction.")
 
     # follows: directed pairs once, then mutual vs one way by the canonical pair
+    # temporaries are dropped as soon as they are used: on large worlds they, not the result, set the peak memory
     keep = fs != fd
-    fs, fd = fs[keep], fd[keep]
-    directed = np.unique(fs * n + fd)
+    directed = np.unique(fs[keep] * n + fd[keep])
+    del fs, fd, keep
     lo = np.minimum(directed // n, directed % n) if n else directed
     hi = np.maximum(directed // n, directed % n) if n else directed
+    del directed
     pair, count = np.unique(lo * n + hi, return_counts=True)
+    del lo, hi
     follow_w = np.where(count == 2, w.mutual_follow, w.one_way_follow)
+    del count
 
     keep = is_ != id_
     a, b = np.minimum(is_[keep], id_[keep]), np.maximum(is_[keep], id_[keep])
+    del is_, id_
     ipair, inv = np.unique(a * n + b, return_inverse=True)
+    del a, b
     iw = np.bincount(inv.reshape(-1), weights=kw[kinds[keep]] * ew[keep], minlength=ipair.size)
+    del inv, keep
     if w.damping == "log":
         iw = np.log1p(iw)
 
     keys = np.concatenate([pair, ipair])
     vals = np.concatenate([follow_w, iw])
+    del pair, ipair, follow_w, iw
     nz = vals > 0
     keys, vals = keys[nz], vals[nz]
     src = (keys // n).astype(np.int32) if n else keys.astype(np.int32)
     dst = (keys % n).astype(np.int32) if n else keys.astype(np.int32)
+    del keys
     return from_edges(src, dst, vals, n_nodes=n, directed=False, self_loops="drop", node_ids=node_ids)

@@ -121,9 +121,15 @@ def attention_graph(
         srcs.append(s)
         dsts.append(d)
         ws.append(kw[k] * c)
+        del s, d, k, c
+    del fs, fd
+    # each part is dropped once concatenated: on large worlds the parts, not the graph, set the peak memory
     src = np.concatenate(srcs)
+    del srcs
     dst = np.concatenate(dsts)
+    del dsts
     w = np.concatenate(ws)
+    del ws
     keep = w > 0
     if not keep.all():
         src, dst, w = src[keep], dst[keep], w[keep]

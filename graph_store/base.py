@@ -89,6 +89,9 @@ class EdgeArrays:
     follow_ts : ndarray of int64, shape (f,), or None
         ``since`` of every follow in Unix seconds, ``-1`` where the follow has none; None when the
         arrays were built without follow times (signals that need them are then unknown).
+    interaction_n : ndarray of int32, shape (i,), optional
+        Events each row stands for (an aggregated row such as SNAP's ``a b 3`` is 3
+        events of weight 1); None where a store does not provide it.
     """
 
     node_ids: np.ndarray
@@ -101,6 +104,7 @@ class EdgeArrays:
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
     follow_ts: np.ndarray | None = None
+    interaction_n: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:

@@ -251,7 +251,7 @@ MATCH (a)-[e:INTERACTS]->(b)
 WITH a, b, e, e.ts AS ts
 RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d, collect(e.kind) AS kind,
        collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
-       collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w
+       collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w, collect(coalesce(e.n, 1)) AS n
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).

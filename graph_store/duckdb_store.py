@@ -333,10 +333,14 @@ class DuckDBStore:
         return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2]), "posts": int(row[3])}
 
     def read_posts(self) -> pa.Table:
-        return duckdb_posts.read_posts(self.con)
+        posts = duckdb_posts.read_posts(self.con)
+        self._drop_cached_blocks()
+        return posts
 
     def read_hashtag_uses(self) -> pa.Table:
-        return duckdb_posts.read_hashtag_uses(self.con)
+        uses = duckdb_posts.read_hashtag_uses(self.con)
+        self._drop_cached_blocks()
+        return uses
 
     def read_accounts(self) -> pa.Table:
         cols = ", ".join(f.name for f in ACCOUNTS)
@@ -348,7 +352,7 @@ class DuckDBStore:
         fol = _arrow(con, "SELECT src, dst, coalesce(epoch(since)::BIGINT, -1) AS ts FROM follows")
         itr = _arrow(
             con,
-            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
+            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w, n
                              FROM interactions""",
         )
         kind = itr.column("kind").combine_chunks()
@@ -359,7 +363,7 @@ class DuckDBStore:
             kind_codes = remap[codes] if remap.size else codes
         else:
             kind_codes = np.array([INTERACTION_KINDS.index(k) for k in kind.to_pylist()], dtype=np.int8)
-        return EdgeArrays(
+        edges = EdgeArrays(
             node_ids=np.asarray(acc.column("id").to_numpy(zero_copy_only=False), dtype=object),
             followers_count=_to_float(acc.column("followers_count")),
             follow_src=_to_i32(fol.column("src")),
@@ -370,7 +374,10 @@ class DuckDBStore:
             interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
             follow_ts=fol.column("ts").to_numpy().astype(np.int64),
+            interaction_n=_to_i32(itr.column("n")),
         )
+        self._drop_cached_blocks()
+        return edges
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         t = _arrow(
@@ -378,7 +385,24 @@ class DuckDBStore:
             """SELECT src, tag FROM (SELECT src, unnest(hashtags) AS tag, n FROM interactions
                                 WHERE hashtags IS NOT NULL), range(n) r(i)""",
         )
-        return _to_i32(t.column("src")), np.asarray(t.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+        self._drop_cached_blocks()
+        return _to_i32(t.column("src")), _shared_strings(t.column("tag"))
+
+    def _drop_cached_blocks(self) -> None:
+        """Evict the table blocks DuckDB keeps cached after a bulk read (the rows were copied out: an
+        analysis would otherwise hold them twice), by lowering its memory limit for a moment.
+
+        The store never sets the limit, so it goes back to DuckDB's default (``RESET``; the
+        setting's text is rounded and would not restore it exactly).  Best effort: where DuckDB
+        cannot evict enough (blocks it must keep, such as an in-memory database's), it refuses
+        the lower limit and nothing changes.
+        """
+        try:
+            self.con.execute("SET memory_limit = '1MB'")
+        except duckdb.OutOfMemoryException:
+            pass
+        finally:
+            self.con.execute("RESET memory_limit")
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         return _arrow(
@@ -433,6 +457,16 @@ def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
         _unregister(con, "_rows")
     h = np.sort(np.asarray(h))
     return bool((h[1:] == h[:-1]).any())
+
+
+def _shared_strings(col: pa.ChunkedArray) -> np.ndarray:
+    """A string column as an object array in which equal strings are one Python object (a column of
+    few distinct values, such as hashtags, then costs a pointer per row instead of a string per row)."""
+    enc = col.combine_chunks().dictionary_encode() if len(col) else None
+    if enc is None or enc.null_count:
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+    words = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return words[enc.indices.to_numpy()]
 
 
 def _to_i32(col: pa.ChunkedArray) -> np.ndarray:

@@ -313,6 +313,7 @@ class Neo4jStore:
             interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
             interaction_weight=cat(itr, 4, np.float64),
             follow_ts=epoch_seconds(cat(fol, 2, np.int64)),
+            interaction_n=cat(itr, 5, np.int32),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:

@@ -109,5 +109,6 @@ def print_summary(result) -> None:
                 table.add_row(f"{level} communities", f"{len(sizes):,} (largest {', '.join(map(str, sizes[:5]))})")
     if "modularity" in run.params:
         table.add_row("modularity (broad)", f"{run.params['modularity']:.4f}")
-    table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+    stages = {k: v for k, v in result.timings.items() if "." not in k}  # steps inside a stage are "stage.step"
+    table.add_row("time", ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
     console.print(table)

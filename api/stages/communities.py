@@ -38,6 +38,9 @@ import pyarrow.compute as pc
 from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
 from nichegraph.graph_store import EdgeArrays
 
+from .hashtags import Hashtags, tag_array
+from .stopwatch import Stopwatch, stopwatch
+
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members", "top_hashtags")
 
 
@@ -160,7 +163,7 @@ def _describe(
     node_ids: np.ndarray,
     level: str,
     parent: np.ndarray | None,
-    hashtags: tuple[np.ndarray, np.ndarray] | None,
+    hashtags: Hashtags | None,
     top_k: int,
 ) -> pa.Table:
     """One row per community id in ``labels`` (ascending)."""
@@ -184,7 +187,7 @@ def _describe(
         t = pa.table(
             {
                 "c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
-                "tag": pc.utf8_lower(pa.array(np.asarray(hashtags[1], dtype=object).tolist(), pa.string())),
+                "tag": pc.utf8_lower(tag_array(hashtags[1])),
             }
         )
         t = t.filter(pc.invert(pc.is_null(t.column("tag"))))
@@ -229,7 +232,8 @@ def detect_communities(
     params: CommunityParams | None = None,
     seed: int = 0,
     previous: pa.Table | None = None,
-    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+    hashtags: Hashtags | None = None,
+    watch: Stopwatch | None = None,
 ) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.
 
@@ -247,6 +251,8 @@ def detect_communities(
     hashtags : (ndarray of int32, ndarray of str), optional
         Source account index and hashtag of every use (``api.stages.serving.uses_per_row`` of
         ``store.read_hashtag_uses()``: a post's hashtags once, an interaction's per event).
+    watch : Stopwatch, optional
+        Times the steps (``run_analysis`` passes its ``communities`` stopwatch).
 
     Returns
     -------
@@ -254,21 +260,31 @@ def detect_communities(
     """
     p = params or CommunityParams()
     n = edges.n_nodes
-    g = community_graph(edges, p)
-    part = leiden(g, resolution=p.resolution, seed=seed, n_iterations=p.n_iterations, parallel=p.parallel)
-    community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
-    tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+    step = stopwatch(watch)
+    with step("affinity"):
+        g = community_graph(edges, p)
+    with step("leiden"):
+        part = leiden(g, resolution=p.resolution, seed=seed, n_iterations=p.n_iterations, parallel=p.parallel)
+        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
+    with step("describe"):
+        tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+    niche = community.copy()
+    n_niches = part.n_communities
     if p.find_niches and n:
-        niche_part = niches(
-            g, seed=seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations, parallel=p.parallel
-        )
-        niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
-        nid, first = np.unique(niche, return_index=True)
-        tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
-        n_niches = int(nid.size)
-    else:
-        niche = community.copy()
-        n_niches = part.n_communities
+        with step("niches"):
+            niche_part = niches(
+                g,
+                seed=seed,
+                broad=part,
+                resolution=p.niche_resolution,
+                n_iterations=p.n_iterations,
+                parallel=p.parallel,
+            )
+            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
+        with step("describe_niches"):
+            nid, first = np.unique(niche, return_index=True)
+            tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
+            n_niches = int(nid.size)
     return CommunityResult(
         community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities, n_niches, matched
     )

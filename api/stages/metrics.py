@@ -43,6 +43,8 @@ from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
 from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
 from nichegraph.graph_store import EdgeArrays
 
+from .stopwatch import Stopwatch, stopwatch
+
 METRIC_COLUMNS: tuple[str, ...] = (
     "in_degree",
     "out_degree",
@@ -108,7 +110,7 @@ class MetricsParams:
 
 
 def graphs(edges: EdgeArrays, p: MetricsParams):
-    """The follow graph, the attention graph and its transpose (inbound rows)."""
+    """The follow graph and the attention graph."""
     n = edges.n_nodes
     follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
     kw = kind_weights(p.kind_weights)
@@ -123,7 +125,7 @@ def graphs(edges: EdgeArrays, p: MetricsParams):
         follow_weight=p.follow_weight,
         kind_weight=kw,
     )
-    return follows, att, in_graph(att)
+    return follows, att
 
 
 def compute_metrics(
@@ -134,6 +136,7 @@ def compute_metrics(
     params: MetricsParams | None = None,
     timings: dict | None = None,
     fitted: dict | None = None,
+    watch: Stopwatch | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric column of the accounts table, for every account.
 
@@ -149,17 +152,17 @@ def compute_metrics(
     params : MetricsParams, optional
         See :class:`MetricsParams` (defaults when omitted).
     timings : dict, optional
-        Filled with seconds per sub-step.
+        Filled with seconds per sub-step (when no ``watch`` is given).
     fitted : dict, optional
         Filled with what was fitted to the data: the Beta priors per ratio and
         the evidence half-weight used (stored with the run).
+    watch : Stopwatch, optional
+        Times the sub-steps (``run_analysis`` passes its ``metrics`` stopwatch).
 
     Returns
     -------
     dict of str to ndarray, shape (n,) each, keys :data:`METRIC_COLUMNS`.
     """
-    import time
-
     p = params or MetricsParams()
     n = edges.n_nodes
     if accounts is not None and accounts.num_rows != n:
@@ -167,84 +170,81 @@ def compute_metrics(
     comm = np.asarray(community, dtype=np.int64)
     if comm.shape != (n,):
         raise ValueError(f"community must have one label per account ({n}); got shape {comm.shape}.")
-    t = timings if timings is not None else {}
-    clock = [time.perf_counter()]
-
-    def lap(name):
-        now = time.perf_counter()
-        t[name] = now - clock[0]
-        clock[0] = now
-
-    follows, att, att_in = graphs(edges, p)
-    lap("graphs")
-    observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
-    code, estimated = tiers(
-        edges.followers_count,
-        observed,
-        thresholds=p.tier_thresholds,
-        names=p.tier_names,
-        follows_complete=p.follows_complete,
-    )
-    order = np.argsort(comm, kind="stable")
-    pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
-    lap("pagerank")
-    core = coreness(att).astype(np.float64)
-    lap("coreness")
-    npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
-    pct = percentile_within(npr, comm)
-    lap("niche_pagerank")
-    z = within_module_z(att_in, comm)
-    part = participation(att_in, comm)
-    share = niche_share(att_in, comm)
-    lap("roles")
-    social = social_ratio(
-        n,
-        edges.interaction_src,
-        edges.interaction_dst,
-        ts=edges.interaction_ts,
-        weight=edges.interaction_weight,
-        window=p.social_window_s,
-    )
-    fb = follow_back_ratio(follows)
-    asym = asymmetry(att)
-    lap("social")
-    evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
-    lap("evidence")
-    names = (*p.tier_names, UNKNOWN_TIER)
-    unknown = set(p.hidden_tiers) - set(names)
-    if unknown:
-        raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-    hidden = hidden_influencer_score(
-        pct,
-        evidence["social_ratio_shrunk"],
-        evidence["follow_back_ratio_shrunk"],
-        code,
-        eligible_tiers=[names.index(x) for x in p.hidden_tiers],
-        engaged=evidence["niche_engaged"],
-        min_evidence=p.min_evidence,
-        evidence_half=half,
-    )
-    evidence["evidence_weight"] = hidden.evidence
-    return {
-        "in_degree": in_degree(att),
-        "out_degree": att.out_degree().astype(np.int64),
-        "reciprocity": reciprocity(follows),
-        "followers_observed": observed,
-        "tier": tier_names(code, names),
-        "tier_estimated": estimated,
-        "pagerank": pr,
-        "coreness": core,
-        "niche_pagerank": npr,
-        "niche_percentile": pct,
-        "within_module_z": z,
-        "participation": part,
-        "niche_share": share,
-        "social_ratio": social.ratio,
-        "follow_back_ratio": fb,
-        "asymmetry": asym,
-        **evidence,
-        "score_hidden": hidden.score,
-    }
+    step = stopwatch(watch, timings)
+    with step("graphs"):
+        follows, att = graphs(edges, p)
+    with step("pagerank"):
+        observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
+        code, estimated = tiers(
+            edges.followers_count,
+            observed,
+            thresholds=p.tier_thresholds,
+            names=p.tier_names,
+            follows_complete=p.follows_complete,
+        )
+        order = np.argsort(comm, kind="stable")
+        pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
+    with step("coreness"):
+        core = coreness(att).astype(np.float64)
+    with step("niche_pagerank"):
+        npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
+        pct = percentile_within(npr, comm)
+    with step("roles"):
+        att_in = in_graph(att)  # inbound rows, only needed here
+        z = within_module_z(att_in, comm)
+        part = participation(att_in, comm)
+        share = niche_share(att_in, comm)
+        del att_in
+    with step("social"):
+        social = social_ratio(
+            n,
+            edges.interaction_src,
+            edges.interaction_dst,
+            ts=edges.interaction_ts,
+            weight=edges.interaction_weight,
+            window=p.social_window_s,
+        )
+        fb = follow_back_ratio(follows)
+        asym = asymmetry(att)
+    with step("evidence"):
+        evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
+    with step("score"):
+        names = (*p.tier_names, UNKNOWN_TIER)
+        unknown = set(p.hidden_tiers) - set(names)
+        if unknown:
+            raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
+        hidden = hidden_influencer_score(
+            pct,
+            evidence["social_ratio_shrunk"],
+            evidence["follow_back_ratio_shrunk"],
+            code,
+            eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+            engaged=evidence["niche_engaged"],
+            min_evidence=p.min_evidence,
+            evidence_half=half,
+        )
+        evidence["evidence_weight"] = hidden.evidence
+        columns = {
+            "in_degree": in_degree(att),
+            "out_degree": att.out_degree().astype(np.int64),
+            "reciprocity": reciprocity(follows),
+            "followers_observed": observed,
+            "tier": tier_names(code, names),
+            "tier_estimated": estimated,
+            "pagerank": pr,
+            "coreness": core,
+            "niche_pagerank": npr,
+            "niche_percentile": pct,
+            "within_module_z": z,
+            "participation": part,
+            "niche_share": share,
+            "social_ratio": social.ratio,
+            "follow_back_ratio": fb,
+            "asymmetry": asym,
+            **evidence,
+            "score_hidden": hidden.score,
+        }
+    return columns
 
 
 def _evidence(
@@ -260,9 +260,12 @@ def _evidence(
     """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence"), and the
     evidence half (engaged accounts that get half evidence weight)."""
     n = edges.n_nodes
-    att_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(att.indptr))
-    att_dst = att.indices.astype(np.int64)
-    engaged = distinct_inbound(n, att_src, att_dst, community=comm)
+    att_src = np.repeat(np.arange(n, dtype=np.int32), np.diff(att.indptr))
+    att_dst = att.indices
+    own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
+    # the attention graph stores each (source, target) pair once, so counting its entries counts distinct
+    # accounts: distinct_inbound(n, att_src, att_dst, community=comm) without its sort
+    engaged = np.bincount(att_dst[own], minlength=n).astype(np.int64)
     positive = engaged[engaged > 0]
     half = (
         p.evidence_half
@@ -271,7 +274,6 @@ def _evidence(
     )
     followers = observed.astype(np.float64)
     returned = np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0)
-    own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
     received = np.bincount(att_dst, weights=np.where(att_src != att_dst, att.weights, 0.0), minlength=n)
     received_own = np.bincount(att_dst[own], weights=att.weights[own], minlength=n)
     sr = shrink_ratio(social.reciprocated, social.inbound)

@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 from nichegraph.engine.mutual_ties import mutual_ties
 from nichegraph.graph_store import EdgeArrays, Store
 
+from .stopwatch import Stopwatch, stopwatch
+
 #: Run tables written by this stage, besides ``accounts`` and ``communities``.
 SERVING_TABLES: tuple[str, ...] = ("mutuals", "touches", "hashtag_uses", "audience", "engaged")
 #: Mutual ties kept per account (the API serves at most 100).
@@ -54,10 +56,37 @@ def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT) -> pa.
 
 
 def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
-    """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights)."""
-    empty = pa.table(
-        {"source": pa.array([], pa.int32()), "target": pa.array([], pa.int32()), "n": pa.array([], pa.int64())}
+    """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights).
+
+    One sort of the interaction rows by ``(target, source)`` and a sum of their event counts
+    (``edges.interaction_n``); a store that does not provide the counts is asked for them
+    (:meth:`Store.interactions_to`).
+    """
+    if edges.interaction_n is None:
+        return _touches_from_store(store, edges)
+    n = max(edges.n_nodes, 1)
+    key = np.asarray(edges.interaction_dst, np.int64) * n + np.asarray(edges.interaction_src, np.int64)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.diff(key, prepend=-1)) if key.size else np.zeros(0, np.int64)
+    counts = np.add.reduceat(np.asarray(edges.interaction_n, np.int64)[order], first) if key.size else first
+    key = key[first]
+    return _touches(key % n, key // n, counts)
+
+
+def _touches(source: np.ndarray, target: np.ndarray, n: np.ndarray) -> pa.Table:
+    return pa.table(
+        {
+            "source": pa.array(np.asarray(source, np.int32), pa.int32()),
+            "target": pa.array(np.asarray(target, np.int32), pa.int32()),
+            "n": pa.array(np.asarray(n, np.int64), pa.int64()),
+        }
     )
+
+
+def _touches_from_store(store: Store, edges: EdgeArrays) -> pa.Table:
+    """:func:`touches_table` from the store's own counts (one query for every target)."""
+    empty = _touches(np.zeros(0), np.zeros(0), np.zeros(0))
     if len(edges.interaction_dst) == 0:
         return empty
     ids = pa.array(edges.node_ids.tolist(), pa.string())
@@ -127,13 +156,21 @@ def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(src, n), np.repeat(tags, n)
 
 
-def serving_tables(store: Store, edges: EdgeArrays, uses: pa.Table | None = None) -> dict[str, pa.Table]:
+def serving_tables(
+    store: Store, edges: EdgeArrays, uses: pa.Table | None = None, watch: Stopwatch | None = None
+) -> dict[str, pa.Table]:
     """The serving run tables (see the module docstring) from the store's edges and hashtag uses
     (``store.read_hashtag_uses()``, read here when not given)."""
-    return {
-        "mutuals": mutuals_table(edges),
-        "touches": touches_table(store, edges),
-        "hashtag_uses": hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses),
-        "audience": audience_table(edges),
-        "engaged": engaged_table(edges),
-    }
+    step = stopwatch(watch)
+    tables = {}
+    with step("mutuals"):
+        tables["mutuals"] = mutuals_table(edges)
+    with step("touches"):
+        tables["touches"] = touches_table(store, edges)
+    with step("hashtag_uses"):
+        tables["hashtag_uses"] = hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses)
+    with step("audience"):
+        tables["audience"] = audience_table(edges)
+    with step("engaged"):
+        tables["engaged"] = engaged_table(edges)
+    return tables

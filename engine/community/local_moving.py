@@ -408,46 +408,11 @@ def move_nodes_coloured(indptr, indices, A, node_w, comm, scale, order, colour, 
                 chunk_active[ch] = any_left or (ch << _CHUNK_BITS) < start[c]
             if nb == 0:
                 continue
+            propose = (indptr, indices, A, node_w, comm, W, size, scale, tol, batch, nb, target, k_own, k_tgt)
             if parallel:
-                _propose_parallel(
-                    indptr,
-                    indices,
-                    A,
-                    node_w,
-                    comm,
-                    W,
-                    size,
-                    scale,
-                    tol,
-                    batch,
-                    nb,
-                    target,
-                    k_own,
-                    k_tgt,
-                    marks,
-                    sums,
-                    touched,
-                )
+                _propose_parallel(*propose, marks, sums, touched)
             else:
-                _propose_serial(
-                    indptr,
-                    indices,
-                    A,
-                    node_w,
-                    comm,
-                    W,
-                    size,
-                    scale,
-                    tol,
-                    batch,
-                    nb,
-                    target,
-                    k_own,
-                    k_tgt,
-                    marks,
-                    sums,
-                    touched,
-                )
+                _propose_serial(*propose, marks, sums, touched)
             for i in range(nb):
                 moved[i] = False
                 t = target[i]
@@ -477,10 +442,11 @@ def move_nodes_coloured(indptr, indices, A, node_w, comm, scale, order, colour, 
                 moved[i] = True
                 moves += 1
                 round_moves += 1
+            activate = (indptr, indices, comm, batch, nb, moved, active, pos, chunk_active, touched)
             if parallel:
-                _activate_parallel(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active, touched)
+                _activate_parallel(*activate)
             else:
-                _activate_serial(indptr, indices, comm, batch, nb, moved, active, pos, chunk_active, touched)
+                _activate_serial(*activate)
         if round_moves == 0:
             return moves
 

@@ -321,6 +321,29 @@ def test_serving_tables_round_trip_and_partial_reads(store):
         store.read_run(tables=("accounts", "secrets"))
 
 
+def test_interaction_counts_in_edges_match_interactions_to(store):
+    """``read_edges().interaction_n`` carries the events of each row: summed per pair they are the store's own
+    counts (``interactions_to``), aggregated rows, repeats, self-interactions and several kinds included."""
+    row = {"source": "a", "target": "b", "kind": "mention", "ts": ts(2), "post_id": "p"}
+    store.load([batch("interactions", [row] * 3 + [
+        {"source": "a", "target": "b", "kind": "reply"},
+        {"source": "b", "target": "a", "kind": "quote", "weight": 4.0},
+        {"source": "c", "target": "c", "kind": "mention"},
+        {"source": "c", "target": "b", "kind": "like", "weight": 2.5},
+    ])])
+    e = store.read_edges()
+    assert e.interaction_n is not None and e.interaction_n.dtype == np.int32
+    assert e.interaction_n.shape == e.interaction_src.shape
+    got: dict[tuple[str, str], int] = {}
+    for s, d, k in zip(e.interaction_src, e.interaction_dst, e.interaction_n):
+        key = (e.node_ids[s], e.node_ids[d])
+        got[key] = got.get(key, 0) + int(k)
+    want: dict[tuple[str, str], int] = {}
+    for r in store.interactions_to(list(e.node_ids)).to_pylist():
+        want[(r["source"], r["target"])] = want.get((r["source"], r["target"]), 0) + r["n"]
+    assert got == want == {("a", "b"): 4, ("b", "a"): 1, ("c", "c"): 1, ("c", "b"): 1}
+
+
 def test_posts_upsert_and_read_back_alike(store):
     """Posts on both stores: upsert by post_id (last non-null wins, nulls keep), authors become accounts,
     the same counts, rows and hashtag uses (a post's hashtags once, an event's not made by a post per event)."""
