@@ -85,7 +85,7 @@ def run_analysis(
 
         numba.set_num_threads(params.threads)
     timings: dict[str, float] = {}
-    step = _stopwatch(timings, progress)
+    step = stopwatch(timings, progress)
 
     with step("read"):
         edges = store.read_edges()
@@ -109,16 +109,45 @@ def run_analysis(
     with step("serving"):
         serving = serving_tables(store, edges, hashtags)
 
+    summary = {"communities": found.n_communities, "niches": found.n_niches, "modularity": found.modularity}
+    return store_run(
+        store, params, columns, communities, {**summary, "kept_ids": found.matched, "fitted": fitted}, serving, step
+    )
+
+
+def store_run(
+    store: Store,
+    params,
+    columns: dict,
+    communities: pa.Table,
+    summary: dict,
+    serving: dict[str, pa.Table],
+    step,
+    engine_params: dict | None = None,
+) -> AnalysisResult:
+    """Write one analysis run: the ``accounts`` table from ``columns``, ``communities`` and the serving tables.
+
+    ``summary`` holds ``communities``, ``niches`` (counts), ``modularity``, ``kept_ids`` and ``fitted``;
+    ``step`` is the stopwatch of the run (its timings are returned); ``engine_params`` adds to the stored
+    parameters (the Spark engine's settings).
+    """
+    timings = step.timings
     table = pa.table(
         {k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else as_arrow(v)) for k, v in columns.items()}
     )
     created = dt.datetime.now(dt.UTC)
-    counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
+    counts = {**store.counts(), "communities": summary["communities"], "niches": summary["niches"]}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
     run = RunRecord(
         run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}",
         created_at=created.isoformat(),
-        params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched, "fitted": fitted},
+        params={
+            **asdict(params),
+            "modularity": summary["modularity"],
+            "kept_ids": summary["kept_ids"],
+            "fitted": summary["fitted"],
+            **(engine_params or {}),
+        },
         counts=counts,
     )
     with step("write"):
@@ -158,15 +187,16 @@ def previous_accounts(store: Store) -> pa.Table | None:
         return None
 
 
-def _stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
+def stopwatch(timings: dict[str, float], progress: Callable[[str], None] | None):
     """A context-manager factory that records each stage's wall time in ``timings``."""
 
     @contextlib.contextmanager
-    def stage(name: str):
+    def stage(name: str):  # the stopwatch's timings are stage.timings
         if progress:
             progress(name)
         t0 = time.perf_counter()
         yield
         timings[name] = time.perf_counter() - t0
 
+    stage.timings = timings  # type: ignore[attr-defined]
     return stage
