@@ -34,30 +34,43 @@ def pagerank(
     """
     out_w = att.groupBy("src").agg(F.sum("weight").alias("w_out"))
     trans = att.join(out_w, "src").select("src", "dst", (F.col("weight") / F.col("w_out")).alias("p")).localCheckpoint()
-    dangling_nodes = (
-        nodes.join(out_w.withColumnRenamed("src", "idx"), "idx", "left_anti").select("idx").localCheckpoint()
+    flagged = (
+        nodes.join(out_w.withColumnRenamed("src", "idx"), "idx", "left")
+        .select("idx", F.col("w_out").isNull().alias("dangling"))
+        .localCheckpoint()
     )
-    rank = nodes.select("idx", F.lit(1.0 / n).alias("r")).localCheckpoint()
+    rank = flagged.select("idx", "dangling", F.lit(1.0 / n).alias("r")).localCheckpoint()
+    dangling = flagged.where("dangling").count() / n
     for _ in range(max_iter):
-        dangling = dangling_nodes.join(rank, "idx").agg(F.sum("r")).first()[0] or 0.0
         base = (1.0 - damping) / n + damping * dangling / n
         flow = (
-            trans.join(rank.withColumnRenamed("idx", "src"), "src")
+            trans.join(rank.select(F.col("idx").alias("src"), "r"), "src")
             .groupBy("dst")
             .agg(F.sum(F.col("p") * F.col("r")).alias("f"))
         )
         new = (
-            nodes.join(flow.withColumnRenamed("dst", "idx"), "idx", "left")
-            .select("idx", (F.lit(base) + F.lit(damping) * F.coalesce(F.col("f"), F.lit(0.0))).alias("r"))
+            flagged.join(flow.withColumnRenamed("dst", "idx"), "idx", "left")
+            .select("idx", "dangling", (F.lit(base) + F.lit(damping) * F.coalesce(F.col("f"), F.lit(0.0))).alias("r"))
             .localCheckpoint()
         )
-        change = (
-            new.join(rank.withColumnRenamed("r", "old"), "idx").agg(F.sum(F.abs(F.col("r") - F.col("old")))).first()[0]
+        change, dangling = _first(
+            new.join(rank.select("idx", F.col("r").alias("old")), "idx").agg(
+                F.sum(F.abs(F.col("r") - F.col("old"))), F.sum(F.when(F.col("dangling"), F.col("r")).otherwise(0.0))
+            )
         )
         rank = new
         if change < tol:
             break
+    rank = rank.select("idx", "r")
     return rank.withColumnRenamed("r", "pagerank")
+
+
+def _first(df: DataFrame) -> tuple:
+    """The single row of an aggregation, as a tuple."""
+    row = df.first()
+    if row is None:  # an aggregation without grouping always has one row
+        raise RuntimeError("an aggregation returned no row")
+    return tuple(row)
 
 
 def simple_undirected(edges: DataFrame) -> DataFrame:
@@ -121,9 +134,10 @@ def components(nodes: DataFrame, edges: DataFrame) -> DataFrame:
 def label_propagation(nodes: DataFrame, edges: DataFrame, iterations: int) -> DataFrame:
     """Weighted synchronous label propagation: ``idx``, ``cluster``.
 
-    Every account starts with its own index and, ``iterations`` times, takes
-    the label with the largest summed edge weight among its neighbours (ties:
-    the smallest label); an account without neighbours keeps its own.
+    Every account starts with its own index; in each of ``iterations`` rounds
+    half of the accounts (alternating by a hash of the index) take the label with
+    the largest summed edge weight among their neighbours (ties: the smallest
+    label); an account without neighbours keeps its own.
     """
     both = edges.select("src", "dst", "weight").union(
         edges.select(F.col("dst").alias("src"), F.col("src").alias("dst"), "weight")
@@ -131,7 +145,7 @@ def label_propagation(nodes: DataFrame, edges: DataFrame, iterations: int) -> Da
     both = both.where(F.col("src") != F.col("dst")).localCheckpoint()
     labels = nodes.select("idx", F.col("idx").alias("cluster")).localCheckpoint()
     best = Window.partitionBy("idx").orderBy(F.col("w").desc(), F.col("cluster").asc())
-    for _ in range(iterations):
+    for round_ in range(iterations):
         votes = (
             both.join(labels.withColumnRenamed("idx", "dst"), "dst")
             .groupBy(F.col("src").alias("idx"), "cluster")
@@ -140,7 +154,11 @@ def label_propagation(nodes: DataFrame, edges: DataFrame, iterations: int) -> Da
         top = (
             votes.withColumn("rk", F.row_number().over(best)).where("rk = 1").select("idx", F.col("cluster").alias("c"))
         )
+        # half the accounts move per round (by a hash of the index): fully synchronous rounds oscillate
+        moving = (F.xxhash64("idx") + F.lit(round_)) % 2 == 0
         labels = (
-            labels.join(top, "idx", "left").select("idx", F.coalesce("c", "cluster").alias("cluster")).localCheckpoint()
+            labels.join(top, "idx", "left")
+            .select("idx", F.when(moving, F.coalesce("c", "cluster")).otherwise(F.col("cluster")).alias("cluster"))
+            .localCheckpoint()
         )
     return labels

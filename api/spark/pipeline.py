@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 import pyarrow as pa
 
 from nichegraph.engine.niche_detection import resolution_from_weights
@@ -65,9 +65,14 @@ class SparkParams:
 
     master: str | None = "local[2]"
     max_partition: int = 200_000
-    lpa_iterations: int = 5
+    lpa_iterations: int = 10
     groups: int | None = None
     driver_memory: str = "2g"
+
+
+def _collect(df) -> pd.DataFrame:
+    """A Spark result (small, or one row per account) on the driver."""
+    return df.toPandas()
 
 
 def _frame(spark, data: dict):
@@ -185,7 +190,7 @@ def run_spark_analysis(
         att = built.where("graph = 1").select("src", "dst", "weight").cache()
         total = float(aff.agg(F.sum("weight")).first()[0] or 0.0)
     with step("partition"):
-        comp_pd = measures.components(nodes.select("idx"), aff).toPandas().sort_values("idx")
+        comp_pd = _collect(measures.components(nodes.select("idx"), aff)).sort_values("idx")
         component = comp_pd["component"].to_numpy(np.int64)
         sizes = np.bincount(canonical(component))
         big_comp = np.flatnonzero(sizes[canonical(component)] > spark_params.max_partition)
@@ -195,7 +200,7 @@ def run_spark_analysis(
             big_nodes = _frame(spark, {"idx": big_comp})
             inner = aff.join(big_nodes.withColumnRenamed("idx", "src"), "src")
             lpa = measures.label_propagation(big_nodes, inner, spark_params.lpa_iterations).cache()
-            lpa_pd = lpa.toPandas()
+            lpa_pd = _collect(lpa)
             cluster[lpa_pd["idx"].to_numpy(np.int64)] = lpa_pd["cluster"].to_numpy(np.int64)
             ce = (
                 inner.join(lpa.select(F.col("idx").alias("src"), F.col("cluster").alias("a")), "src")
@@ -282,9 +287,9 @@ def run_spark_analysis(
         halo_pd = halo_pd.sort_values("idx")
     with step("global"):
         node_idx = nodes.select("idx")
-        pr = measures.pagerank(node_idx, att, n, damping=mp.damping, tol=mp.tol).toPandas().sort_values("idx")
-        core = measures.coreness(node_idx, att).toPandas().sort_values("idx")
-        deg = measures.degrees(node_idx, att).toPandas().sort_values("idx")
+        pr = _collect(measures.pagerank(node_idx, att, n, damping=mp.damping, tol=mp.tol)).sort_values("idx")
+        core = _collect(measures.coreness(node_idx, att)).sort_values("idx")
+        deg = _collect(measures.degrees(node_idx, att)).sort_values("idx")
     with step("fit"):
         metrics = _metric_columns(halo_pd, pr, core, deg, mp)
         fitted: dict = {}
@@ -332,7 +337,7 @@ def _label_sums(aff, lab_df, n: int) -> tuple[pd.DataFrame, np.ndarray]:
         .sort_values("label")
     )
     ends = aff.select(F.col("src").alias("idx"), "weight").unionByName(aff.select(F.col("dst").alias("idx"), "weight"))
-    st = ends.groupBy("idx").agg(F.sum("weight").alias("s")).toPandas()
+    st = _collect(ends.groupBy("idx").agg(F.sum("weight").alias("s")))
     strength = np.zeros(n)
     strength[st["idx"].to_numpy(np.int64)] = st["s"].to_numpy(np.float64)
     return same, strength
@@ -348,7 +353,7 @@ def _inner(aff, lab_df, n: int) -> np.ndarray:
         .where(F.col("label") == F.col("_ld"))
     )
     ends = e.select(F.col("src").alias("idx"), "weight").unionByName(e.select(F.col("dst").alias("idx"), "weight"))
-    got = ends.groupBy("idx").agg(F.sum("weight").alias("s")).toPandas()
+    got = _collect(ends.groupBy("idx").agg(F.sum("weight").alias("s")))
     out = np.zeros(n)
     out[got["idx"].to_numpy(np.int64)] = got["s"].to_numpy(np.float64)
     return out

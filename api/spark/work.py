@@ -19,7 +19,7 @@ are sorted first, so the result never depends on how Spark ordered the rows.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from nichegraph.engine import from_edges, leiden, niches
 from nichegraph.graph_store import EdgeArrays
