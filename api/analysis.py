@@ -13,47 +13,19 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
+from .params import AnalysisParams
 from .stages.communities import detect_communities
 from .stages.metrics import compute_metrics
 from .stages.serving import serving_tables
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
-
-
-@dataclass(frozen=True)
-class AnalysisParams:
-    """Parameters of one analysis run (stored with the run).
-
-    seed : the only source of randomness (same data and seed, same results).
-    resolution : modularity resolution of the broad communities.
-    level : "niche" (default) or "broad": the communities inside which niche
-        centrality and the rankings are computed.
-    threads : numba worker threads (results do not depend on it).
-    parallel : community detection on those threads (see
-        :class:`api.stages.communities.CommunityParams`); results still do
-        not depend on the thread count.
-    extra : per-stage overrides: ``{"communities": {...}, "metrics": {...}}``
-        (see :class:`api.stages.communities.CommunityParams` and
-        :class:`api.stages.metrics.MetricsParams`).
-    """
-
-    seed: int = 0
-    resolution: float = 1.0
-    level: str = "niche"
-    threads: int | None = None
-    parallel: bool = False
-    extra: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.level not in ("niche", "broad"):
-            raise ValueError(f"level must be 'niche' or 'broad'; got {self.level!r}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +48,7 @@ def run_analysis(
     store : Store
         Any store (DuckDB or Neo4j).
     params : AnalysisParams
-        Seed, resolution and thread count; stored with the run.
+        Seed, level, threads and each stage's parameters; stored with the run (:mod:`api.params`).
     progress : callable, optional
         Called with the name of each stage as it starts.
     """
@@ -96,7 +68,9 @@ def run_analysis(
     for name in ACCOUNT_COLUMNS:
         columns[name] = accounts.column(name)
     with step("communities"):
-        found = detect_communities(edges, params=params, previous=previous, hashtags=hashtags)
+        found = detect_communities(
+            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=hashtags
+        )
     columns["community"] = found.community
     columns["niche"] = found.niche
     columns["community_size"] = group_sizes(found.community)
@@ -104,7 +78,7 @@ def run_analysis(
     fitted: dict = {}
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
-        columns.update(compute_metrics(edges, accounts, level, params=params, fitted=fitted))
+        columns.update(compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted))
     communities = null_for_nan(found.table)
     with step("serving"):
         serving = serving_tables(store, edges, hashtags)

@@ -26,7 +26,6 @@ Which accounts count
 from __future__ import annotations
 
 import math
-import types
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -39,7 +38,8 @@ from nichegraph.engine.graph import induced_subgraph
 from nichegraph.graph_store import Store
 from nichegraph.graph_store.labels import read_labels
 
-from .stages.communities import CommunityParams, community_graph
+from .params import stored_params
+from .stages.communities import community_graph
 
 LEVELS = ("broad", "niche")
 
@@ -135,7 +135,7 @@ def evaluate_run(store: Store, labels: pa.Table, *, run_id: str | None = None) -
     truth = np.asarray(labels.column("label").to_pylist(), dtype=object)[covered].astype(str)
 
     edges = store.read_edges()
-    graph = community_graph(edges, CommunityParams.from_any(types.SimpleNamespace(**run.params)))
+    graph = community_graph(edges, stored_params(run.params).communities)
     position = pc.fill_null(
         pc.index_in(
             run_ids.take(pa.array(row)),

@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pyarrow as pa
 
+from .params import stored_params
+
 
 def _num(row: dict, key: str) -> float | None:
     v = row.get(key)
@@ -65,14 +67,14 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
     list of str
         Sentences, most important first.
     """
-    metrics = (params.get("extra") or {}).get("metrics") or {}
+    metrics = stored_params(params).metrics
     fitted = params.get("fitted") or {}
     priors = fitted.get("priors") or {}
     name = row.get("handle") or row.get("id")
     score = _num(row, "score_hidden")
     tier = row.get("tier") or "unknown"
-    eligible = tuple(metrics.get("hidden_tiers", ("nano", "micro", "unknown")))
-    need = fitted.get("min_evidence", metrics.get("min_evidence", 3))
+    eligible = tuple(metrics.hidden_tiers)
+    need = fitted.get("min_evidence", metrics.min_evidence)
     half = fitted.get("evidence_half")
     engaged = _num(row, "niche_engaged")
     out = []

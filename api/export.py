@@ -13,9 +13,9 @@ NaN), follows and interactions as edges with a ``type`` attribute.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -103,8 +103,10 @@ def export_run(
     out = Path(out)
     if fmt in ("gexf", "graphml"):
         step(f"writing {fmt}")
+        accounts = tables["accounts"]
         write = _write_gexf if fmt == "gexf" else _write_graphml
-        write(out, tables, record)
+        with open(out, "w", encoding="utf-8") as f:
+            write(f, record, _node_columns(accounts), accounts.column("id").to_pylist(), _edges_of(tables))
         return record, [out]
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -158,6 +160,15 @@ def _text(value, kind: str) -> str | None:
     return repr(float(value)) if kind == "double" else str(value)
 
 
+def _node_values(ids: list, cols: list[tuple[str, str, list]]) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+    """Each node id with ``(column number, XML text)`` of its non-null attribute values, in column order."""
+    for r, node in enumerate(ids):
+        yield (
+            node,
+            [(i, text) for i, (_, kind, values) in enumerate(cols) if (text := _text(values[r], kind)) is not None],
+        )
+
+
 def _edges_of(tables: dict) -> list[tuple[str, str, str, float]]:
     out = []
     if "follows" in tables:
@@ -171,62 +182,48 @@ def _edges_of(tables: dict) -> list[tuple[str, str, str, float]]:
     return out
 
 
-def _write_gexf(path: Path, tables: dict, record: RunRecord) -> None:
-    accounts = tables["accounts"]
-    cols = _node_columns(accounts)
-    ids = accounts.column("id").to_pylist()
-    with open(path, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" version="1.3">\n')
-        f.write(f"  <meta><creator>nichegraph</creator><description>run {_esc(record.run_id)}</description></meta>\n")
-        f.write('  <graph defaultedgetype="directed" mode="static">\n    <attributes class="node">\n')
-        for i, (name, kind, _) in enumerate(cols):
-            f.write(f'      <attribute id="{i}" title={quoteattr(name)} type="{kind}"/>\n')
+def _write_gexf(f: TextIO, record: RunRecord, cols: list[tuple[str, str, list]], ids: list, edges: list) -> None:
+    """GEXF 1.3: accounts as nodes (``cols`` as typed attributes), ``edges`` as directed edges with a type."""
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<gexf xmlns="http://gexf.net/1.3" version="1.3">\n')
+    f.write(f"  <meta><creator>nichegraph</creator><description>run {_esc(record.run_id)}</description></meta>\n")
+    f.write('  <graph defaultedgetype="directed" mode="static">\n    <attributes class="node">\n')
+    for i, (name, kind, _) in enumerate(cols):
+        f.write(f'      <attribute id="{i}" title={quoteattr(name)} type="{kind}"/>\n')
+    f.write(
+        '    </attributes>\n    <attributes class="edge">\n'
+        '      <attribute id="type" title="type" type="string"/>\n    </attributes>\n    <nodes>\n'
+    )
+    for node, values in _node_values(ids, cols):
+        attvalues = "".join(f'<attvalue for="{i}" value={quoteattr(text)}/>' for i, text in values)
+        f.write(f"      <node id={quoteattr(node)} label={quoteattr(node)}><attvalues>{attvalues}</attvalues></node>\n")
+    f.write("    </nodes>\n    <edges>\n")
+    for e, (a, b, kind, w) in enumerate(edges):
         f.write(
-            '    </attributes>\n    <attributes class="edge">\n'
-            '      <attribute id="type" title="type" type="string"/>\n    </attributes>\n    <nodes>\n'
+            f'      <edge id="{e}" source={quoteattr(a)} target={quoteattr(b)} weight="{float(w)!r}">'
+            f'<attvalues><attvalue for="type" value={quoteattr(kind)}/></attvalues></edge>\n'
         )
-        for r, node in enumerate(ids):
-            f.write(f"      <node id={quoteattr(node)} label={quoteattr(node)}><attvalues>")
-            for i, (_, kind, values) in enumerate(cols):
-                text = _text(values[r], kind)
-                if text is not None:
-                    f.write(f'<attvalue for="{i}" value={quoteattr(text)}/>')
-            f.write("</attvalues></node>\n")
-        f.write("    </nodes>\n    <edges>\n")
-        for e, (a, b, kind, w) in enumerate(_edges_of(tables)):
-            f.write(
-                f'      <edge id="{e}" source={quoteattr(a)} target={quoteattr(b)} weight="{float(w)!r}">'
-                f'<attvalues><attvalue for="type" value={quoteattr(kind)}/></attvalues></edge>\n'
-            )
-        f.write("    </edges>\n  </graph>\n</gexf>\n")
+    f.write("    </edges>\n  </graph>\n</gexf>\n")
 
 
-def _write_graphml(path: Path, tables: dict, record: RunRecord) -> None:
-    accounts = tables["accounts"]
-    cols = _node_columns(accounts)
-    ids = accounts.column("id").to_pylist()
-    with open(path, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
-        for i, (name, kind, _) in enumerate(cols):
-            f.write(f'  <key id="d{i}" for="node" attr.name={quoteattr(name)} attr.type="{kind}"/>\n')
+def _write_graphml(f: TextIO, record: RunRecord, cols: list[tuple[str, str, list]], ids: list, edges: list) -> None:
+    """GraphML: accounts as nodes (``cols`` as typed ``data`` keys), ``edges`` as directed edges with type and weight."""
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
+    for i, (name, kind, _) in enumerate(cols):
+        f.write(f'  <key id="d{i}" for="node" attr.name={quoteattr(name)} attr.type="{kind}"/>\n')
+    f.write(
+        '  <key id="etype" for="edge" attr.name="type" attr.type="string"/>\n'
+        '  <key id="eweight" for="edge" attr.name="weight" attr.type="double"/>\n'
+    )
+    f.write(f'  <graph id={quoteattr(record.run_id)} edgedefault="directed">\n')
+    for node, values in _node_values(ids, cols):
+        data = "".join(f'<data key="d{i}">{_esc(text)}</data>' for i, text in values)
+        f.write(f"    <node id={quoteattr(node)}>{data}</node>\n")
+    for a, b, kind, w in edges:
         f.write(
-            '  <key id="etype" for="edge" attr.name="type" attr.type="string"/>\n'
-            '  <key id="eweight" for="edge" attr.name="weight" attr.type="double"/>\n'
+            f'    <edge source={quoteattr(a)} target={quoteattr(b)}><data key="etype">{_esc(kind)}</data>'
+            f'<data key="eweight">{float(w)!r}</data></edge>\n'
         )
-        f.write(f'  <graph id={quoteattr(record.run_id)} edgedefault="directed">\n')
-        for r, node in enumerate(ids):
-            f.write(f"    <node id={quoteattr(node)}>")
-            for i, (_, kind, values) in enumerate(cols):
-                text = _text(values[r], kind)
-                if text is not None:
-                    f.write(f'<data key="d{i}">{_esc(text)}</data>')
-            f.write("</node>\n")
-        for a, b, kind, w in _edges_of(tables):
-            f.write(
-                f'    <edge source={quoteattr(a)} target={quoteattr(b)}><data key="etype">{_esc(kind)}</data>'
-                f'<data key="eweight">{float(w)!r}</data></edge>\n'
-            )
-        f.write("  </graph>\n</graphml>\n")
+    f.write("  </graph>\n</graphml>\n")
 
 
 def _esc(text: str) -> str:

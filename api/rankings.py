@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
+from .params import stored_params
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
@@ -193,7 +194,7 @@ class RankedPage:
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
     """The tiers a hidden ranking keeps by default: those the run scored, less ``unknown`` (named to include it)."""
-    stored = ((run.params.get("extra") or {}).get("metrics") or {}).get("hidden_tiers")
+    stored = stored_params(run.params).metrics.hidden_tiers
     tiers = tuple(stored) if stored else KINDS["hidden"]["tiers"]
     known = tuple(t for t in tiers if t != UNKNOWN_TIER)
     return known or tiers
@@ -287,10 +288,7 @@ def rank_page(
     snap: Snapshot, plan: KindPlan, *, limit: int, cursor: str | None = None, desc: bool = True
 ) -> RankedPage:
     """One page of a planned ranking (raises :class:`api.run_query.QueryError` for a bad column or cursor)."""
-    if plan.candidates is None:
-        rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor)
-    else:
-        rows, next_cursor, sort = snap.rank_within(plan.candidates, plan.filters, plan.sort, desc, limit, cursor)
+    rows, next_cursor, sort = snap.rank(plan.filters, plan.sort, desc, limit, cursor, candidates=plan.candidates)
     extra = {}
     if plan.touches is not None and plan.candidates is not None:
         extra["brand_touches"] = plan.touches[np.searchsorted(plan.candidates, rows)]

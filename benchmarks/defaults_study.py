@@ -47,9 +47,9 @@ def broad_labels(edges, *, one_way: float, damping: str, resolution: float, seed
     """The broad communities ``analyze`` would store for these settings."""
     from nichegraph.api.stages.communities import CommunityParams, detect_communities
 
-    params = CommunityParams(resolution=resolution, seed=seed, find_niches=False,
+    params = CommunityParams(resolution=resolution, find_niches=False,
                              affinity={"one_way_follow": one_way, "damping": damping})
-    return detect_communities(edges, params=params).community
+    return detect_communities(edges, params=params, seed=seed).community
 
 
 def igraph_labels(graph, method: str, seed: int) -> np.ndarray:

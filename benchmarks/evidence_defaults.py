@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from nichegraph.api.analysis import AnalysisParams, run_analysis
+from nichegraph.api.stages.metrics import MetricsParams
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.ingest import load_files
 
@@ -44,7 +45,7 @@ def datasets(root: Path) -> dict[str, dict]:
 def rows_for(name: str, files: dict, tmp: Path) -> list[str]:
     with DuckDBStore(tmp / f"{name}.duckdb") as st:
         load_files(st, **files)
-        result = run_analysis(st, AnalysisParams(seed=0, extra={"metrics": {"min_evidence": 0}}))
+        result = run_analysis(st, AnalysisParams(seed=0, metrics=MetricsParams(min_evidence=0)))
     t = result.accounts
     score = t.column("score_hidden").to_numpy(zero_copy_only=False)
     tier = np.asarray(t.column("tier").to_pylist(), dtype=object)

@@ -33,7 +33,7 @@ import numpy as np
 
 from .attention import KINDS
 from .errors import GraphInputError
-from .graph import Graph, from_edges
+from .graph import Graph, from_edges, index_pairs
 
 _DEFAULT_KINDS = {
     "mention": 0.5,
@@ -91,16 +91,6 @@ class AffinityWeights:
             raise GraphInputError(f"damping must be 'log' or 'none'; got {self.damping!r}.")
 
 
-def _pairs(n: int, src, dst, name: str) -> tuple[np.ndarray, np.ndarray]:
-    src = np.asarray(src, dtype=np.int64).reshape(-1)
-    dst = np.asarray(dst, dtype=np.int64).reshape(-1)
-    if src.shape != dst.shape:
-        raise GraphInputError(f"{name}_src and {name}_dst must have the same length; got {src.size} and {dst.size}.")
-    if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
-        raise GraphInputError(f"{name} endpoints must be account indices in 0..{n - 1}.")
-    return src, dst
-
-
 def affinity_graph(
     n_nodes: int,
     follow_src,
@@ -145,8 +135,10 @@ def affinity_graph(
     w = weights or AffinityWeights()
     w.check()
     n = int(n_nodes)
-    fs, fd = _pairs(n, follow_src, follow_dst, "follow")
-    is_, id_ = _pairs(n, interaction_src, interaction_dst, "int")
+    fs, fd = index_pairs(n, follow_src, follow_dst, names=("follow_src", "follow_dst"), what="follow")
+    is_, id_ = index_pairs(
+        n, interaction_src, interaction_dst, names=("interaction_src", "interaction_dst"), what="interaction"
+    )
     kinds = np.asarray(interaction_kind, dtype=np.int64).reshape(-1)
     if kinds.shape != is_.shape:
         raise GraphInputError(f"interaction_kind must have one code per interaction ({is_.size}); got {kinds.size}.")

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import GraphInputError
+from .graph import index_pairs
 
 #: Bounds on the fitted intra-class correlation (keeps alpha + beta finite and positive).
 RHO_BOUNDS: tuple[float, float] = (1e-6, 1.0 - 1e-6)
@@ -206,12 +207,7 @@ def distinct_inbound(n_nodes: int, src, dst, *, community=None) -> np.ndarray:
     >>> distinct_inbound(3, [1, 1, 2, 0], [0, 0, 0, 1], community=[0, 0, 1]).tolist()
     [1, 1, 0]
     """
-    s = np.asarray(src, dtype=np.int64)
-    d = np.asarray(dst, dtype=np.int64)
-    if s.shape != d.shape:
-        raise GraphInputError("src and dst must have the same length.")
-    if s.size and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n_nodes):
-        raise GraphInputError(f"edge endpoints must be node indices in 0..{n_nodes - 1}.")
+    s, d = index_pairs(n_nodes, src, dst)
     keep = s != d
     if community is not None:
         c = np.asarray(community, dtype=np.int64)

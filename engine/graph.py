@@ -123,6 +123,23 @@ def is_edge_array(a: object) -> bool:
     return isinstance(a, np.ndarray) and a.ndim == 1 and np.issubdtype(a.dtype, np.integer)
 
 
+def index_pairs(
+    n_nodes: int, src, dst, *, names: tuple[str, str] = ("src", "dst"), what: str = "edge", dtype=np.int64
+) -> tuple[np.ndarray, np.ndarray]:
+    """``src`` and ``dst`` as flat, C-contiguous ``dtype`` arrays of equal length whose every value is a node index
+    in ``0 .. n_nodes - 1``; a :class:`GraphInputError` naming ``names`` (lengths) or ``what`` (indices) otherwise.
+
+    The indices are checked before the cast, so an index too large for ``dtype`` is refused, not wrapped.
+    """
+    s = np.asarray(src).reshape(-1)
+    d = np.asarray(dst).reshape(-1)
+    if s.shape != d.shape:
+        raise GraphInputError(f"{names[0]} and {names[1]} must have the same length; got {s.size} and {d.size}.")
+    if s.size and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n_nodes):
+        raise GraphInputError(f"{what} endpoints must be node indices in 0..{n_nodes - 1}.")
+    return np.ascontiguousarray(s, dtype=dtype), np.ascontiguousarray(d, dtype=dtype)
+
+
 def check_edge_arrays(src, dst, weight, n_nodes: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Validate and coerce edge arrays; raise :class:`GraphInputError` with a fix."""
     src = np.asarray(src)

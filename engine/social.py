@@ -22,7 +22,7 @@ import numpy as np
 
 from ._jit import kernel
 from .errors import GraphInputError
-from .graph import Graph
+from .graph import Graph, index_pairs
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,28 @@ def _canonical_groups(order, sorted_key, ts):
             for j in range(b - a):
                 order[a + j] = sub[o[j]]
         a = b
+
+
+@kernel
+def _returned_within(order, src, ts, a0, first, stop, step, window, ok):
+    """One pass over a pair's events ``order[first:stop:step]`` (sorted by time; ``step`` 1 forwards, -1
+    backwards): set ``ok[k]`` where the nearest event before it in the pass, in the opposite direction,
+    lies within ``window`` of it.  Events with ``ts < 0`` neither match nor count as partners."""
+    seen0 = -1  # time of the last event from a0 in this pass, -1 before any
+    seen1 = -1  # ... from the other account
+    for k in range(first, stop, step):
+        e = order[k]
+        t = ts[e]
+        if t < 0:
+            continue
+        d0 = src[e] == a0
+        other = seen1 if d0 else seen0
+        if other >= 0 and abs(t - other) <= window:
+            ok[k] = True
+        if d0:
+            seen0 = t
+        else:
+            seen1 = t
 
 
 @kernel
@@ -102,36 +124,8 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
             for k in range(start, end):
                 ok[k] = has0 and has1
         else:
-            last0 = -1
-            last1 = -1
-            for k in range(start, end):
-                e = order[k]
-                t = ts[e]
-                if t < 0:
-                    continue
-                d0 = src[e] == a0
-                other = last1 if d0 else last0
-                if other >= 0 and t - other <= window:
-                    ok[k] = True
-                if d0:
-                    last0 = t
-                else:
-                    last1 = t
-            next0 = -1
-            next1 = -1
-            for k in range(end - 1, start - 1, -1):
-                e = order[k]
-                t = ts[e]
-                if t < 0:
-                    continue
-                d0 = src[e] == a0
-                other = next1 if d0 else next0
-                if other >= 0 and other - t <= window:
-                    ok[k] = True
-                if d0:
-                    next0 = t
-                else:
-                    next1 = t
+            _returned_within(order, src, ts, a0, start, end, 1, window, ok)  # an earlier return
+            _returned_within(order, src, ts, a0, end - 1, start - 1, -1, window, ok)  # a later one
         start = end
     for k in range(m):
         e = order[k]
@@ -184,12 +178,7 @@ def social_ratio(
     >>> r.ratio.tolist()[:2], r.inbound.tolist()
     ([1.0, 0.3333333333333333], [1.0, 3.0, 0.0])
     """
-    s = np.ascontiguousarray(src, dtype=np.int32)
-    d = np.ascontiguousarray(dst, dtype=np.int32)
-    if s.shape != d.shape:
-        raise GraphInputError("src and dst must have the same length.")
-    if s.size and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n_nodes):
-        raise GraphInputError(f"interaction endpoints must be node indices in 0..{n_nodes - 1}.")
+    s, d = index_pairs(n_nodes, src, dst, what="interaction", dtype=np.int32)
     w = np.ones(s.shape[0]) if weight is None else np.ascontiguousarray(weight, dtype=np.float64)
     if w.shape != s.shape:
         raise GraphInputError("weight must have one value per interaction.")

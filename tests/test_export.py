@@ -111,7 +111,6 @@ def test_export_without_a_run_is_a_clear_error(tmp_path):
 
 
 def test_pandas_frames(analysed):
-    pytest.importorskip("pandas")
     path, _, tables = analysed
     with DuckDBStore(path, read_only=True) as st:
         _, frames = run_tables(st, as_pandas=True)

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from nichegraph.api.cli import app
 from nichegraph.api.stages.serving import serving_tables
-from nichegraph.api.stages.metrics import METRIC_COLUMNS, compute_metrics
+from nichegraph.api.params import AnalysisParams, stored_params
+from nichegraph.api.stages.metrics import METRIC_COLUMNS, MetricsParams, compute_metrics
 from nichegraph.graph_store import RunRecord
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE, BRAND_HASHTAG, generate
@@ -154,7 +155,7 @@ def test_compute_metrics_on_empty_and_isolated_accounts(n):
     if n:
         assert np.allclose(m["pagerank"], 1 / n) and m["tier"].tolist() == ["unknown"] * n
         assert not m["tier_estimated"].any() and np.isnan(m["score_hidden"]).all()  # no evidence: no score
-        m = compute_metrics(edges, None, np.zeros(n, np.int64), params={"follows_complete": True, "min_evidence": 0})
+        m = compute_metrics(edges, None, np.zeros(n, np.int64), params=MetricsParams(follows_complete=True, min_evidence=0))
         assert m["tier"].tolist() == ["nano"] * n and m["tier_estimated"].all() and (m["score_hidden"] == 0).all()
 
 
@@ -164,8 +165,8 @@ def test_compute_metrics_rejects_bad_params():
     e32 = np.zeros(0, np.int32)
     edges = EdgeArrays(np.array(["a"], dtype=object), np.full(1, np.nan), e32, e32, e32, e32,
                        np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
-    with pytest.raises(ValueError, match="unknown metrics parameter"):
-        compute_metrics(edges, None, np.zeros(1, np.int64), params={"dampening": 0.5})
+    with pytest.raises(TypeError, match=r"AnalysisParams\.metrics must be a MetricsParams, not dict"):
+        AnalysisParams(metrics={"dampening": 0.5})
     with pytest.raises(ValueError, match="one label per account"):
         compute_metrics(edges, None, np.zeros(2, np.int64))
 
@@ -181,10 +182,10 @@ def test_analyze_parallel_flag_is_stored_and_thread_independent(tmp_path):
         assert res.exit_code == 0, res.output
         with DuckDBStore(path) as st:
             run, t = st.read_run()
-        assert run.params["parallel"] is True
+        assert stored_params(run.params).communities.parallel is True
         tables.append(t["accounts"].select(["id", "community", "niche"]))
     assert tables[0].equals(tables[1])
     res = runner.invoke(app, ["analyze", "--store", path, "--serial"])
     assert res.exit_code == 0, res.output
     with DuckDBStore(path) as st:
-        assert st.read_run()[0].params["parallel"] is False
+        assert stored_params(st.read_run()[0].params).communities.parallel is False

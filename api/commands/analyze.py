@@ -10,6 +10,8 @@ from rich.table import Table
 
 from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+from ..stages.communities import CommunityParams
+from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -56,9 +58,12 @@ def command(
     ] = 200_000,
 ) -> None:
     console = Console(stderr=True)
-    metrics = {"follows_complete": follows_complete, "min_evidence": min_evidence}
     params = AnalysisParams(
-        seed=seed, resolution=resolution, level=level, threads=threads, parallel=parallel, extra={"metrics": metrics}
+        seed=seed,
+        level=level,
+        threads=threads,
+        communities=CommunityParams(resolution=resolution, parallel=parallel),
+        metrics=MetricsParams(follows_complete=follows_complete, min_evidence=min_evidence),
     )
     if engine not in ("single", "spark"):
         raise typer.BadParameter(f"--engine must be 'single' or 'spark'; got {engine!r}")

@@ -43,17 +43,4 @@ def command(
         ("pagerank", "Most followed (PageRank)"),
     ):
         console.print(f"\n[bold]{title}[/]")
-        rank.command(
-            store=store,
-            by=by,
-            tier=None,
-            community=None,
-            brand=None,
-            hashtag=None,
-            affiliation=None,
-            limit=limit,
-            fmt="table",
-            out=None,
-            run_id=None,
-            explain=None,
-        )
+        rank.command(store=store, by=by, limit=limit)  # every other option at its default

@@ -347,8 +347,11 @@ class Snapshot:
         desc: bool = True,
         limit: int = 50,
         cursor: str | None = None,
+        *,
+        candidates: np.ndarray | None = None,
     ) -> tuple[np.ndarray, str | None, str]:
-        """One page of rows matching ``filters``, in sort order.
+        """One page of rows matching ``filters`` (among the ``candidates`` rows when given: a brand's audience,
+        say), in sort order.
 
         Returns
         -------
@@ -363,8 +366,10 @@ class Snapshot:
         after = decode_cursor(cursor, sort, desc) if cursor else None
         cat_masks, ranges, best = self._plan(filters)
         want = limit + 1
-        if best is not None and best[0] <= CANDIDATE_MAX:
-            cands = best[1]()
+        if candidates is None and best is not None and best[0] <= CANDIDATE_MAX:
+            candidates = best[1]()
+        if candidates is not None:
+            cands = np.asarray(candidates, dtype=np.int32)
             cands = cands[self._mask(cands, cat_masks, ranges)]
             page = top_k(num, cands, desc, want, after)
         else:
@@ -397,27 +402,6 @@ class Snapshot:
             last = int(page[-1])
             next_cursor = encode_cursor(sort, desc, float(self.sort_column(sort).values[last]), last)
         return page, next_cursor, sort
-
-    def rank_within(
-        self,
-        candidates: np.ndarray,
-        filters: Filters,
-        sort: str | tuple[str, ...] | None = None,
-        desc: bool = True,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> tuple[np.ndarray, str | None, str]:
-        """Like :meth:`rank`, over the given candidate rows only (a brand's audience, say)."""
-        sort = self.check_sort(sort)
-        after = decode_cursor(cursor, sort, desc) if cursor else None
-        cat_masks, ranges, _ = self._plan(filters)
-        cands = np.asarray(candidates, dtype=np.int32)
-        cands = cands[self._mask(cands, cat_masks, ranges)]
-        return self._page(top_k(self.sort_column(sort), cands, desc, limit + 1, after), limit, sort, desc)
-
-    def preferred_sort(self, *names: str) -> str | None:
-        """The first of ``names`` this run can sort by, else the default sort."""
-        return next((c for c in names if c in self.nums), self.default_sort)
 
     def _walk(
         self, num: NumericColumn, desc: bool, want: int, after, cat_masks, ranges, lo: int = 0, hi: int | None = None

@@ -234,5 +234,5 @@ def create_app(settings: Settings | None = None, *, open_store: Callable[[], Sto
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory api.service.app:app_from_env`` (settings from NICHEGRAPH_*)."""
+    """Factory for ``uvicorn --factory nichegraph.api.service.app:app_from_env`` (settings from NICHEGRAPH_*)."""
     return create_app(load_settings())

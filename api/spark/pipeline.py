@@ -36,7 +36,6 @@ from nichegraph.graph_store import Store
 
 from ..analysis import (
     ACCOUNT_COLUMNS,
-    AnalysisParams,
     AnalysisResult,
     group_sizes,
     null_for_nan,
@@ -44,7 +43,8 @@ from ..analysis import (
     stopwatch,
     store_run,
 )
-from ..stages.communities import CommunityParams, community_rows, match_ids
+from ..params import AnalysisParams
+from ..stages.communities import community_rows, match_ids
 from ..stages.metrics import METRIC_COLUMNS, MetricsParams, fit_evidence
 from ..stages.serving import serving_tables
 from . import work
@@ -138,7 +138,7 @@ def run_spark_analysis(
     ----------
     store : Store
     params : AnalysisParams
-        As for the single-machine engine (``threads`` and ``parallel`` do not apply).
+        As for the single-machine engine (``threads`` and ``communities.parallel`` do not apply).
     spark_params : SparkParams
     spark : SparkSession, optional
         Default: :func:`api.spark.session.spark_session` at ``spark_params.master``.
@@ -152,9 +152,7 @@ def run_spark_analysis(
 
     if spark is None:
         spark = spark_session(spark_params.master, driver_memory=spark_params.driver_memory)
-    cp = CommunityParams.from_any(params)
-    mp = MetricsParams.from_any(params)
-    cp_dict, mp_dict = dataclasses.asdict(cp), dataclasses.asdict(mp)
+    cp, mp = params.communities, params.metrics
     step = stopwatch({}, progress)
     with step("read"):
         edges = store.read_edges()
@@ -183,7 +181,7 @@ def run_spark_analysis(
             nodes.join(hashed, "idx"),
             _halo(raw, hashed, "g"),
             "g",
-            lambda nd, ed: work.halo_graphs(nd, ed, cp_dict, mp_dict),
+            lambda nd, ed: work.halo_graphs(nd, ed, cp, mp),
             work.GRAPH_SCHEMA,
         ).localCheckpoint()
         aff = built.where("graph = 0").select("src", "dst", "weight").cache()
@@ -217,7 +215,7 @@ def run_spark_analysis(
             cluster_edges,
             max_size=spark_params.max_partition,
             resolution=cp.resolution,
-            seed=cp.seed,
+            seed=params.seed,
         )
         part_df = _frame(spark, {"idx": idx, "part": part}).cache()
         internal = (
@@ -228,7 +226,7 @@ def run_spark_analysis(
             .localCheckpoint()  # a plan of its own: it is cogrouped with part_df below
         )
     with step("communities"):
-        res, seed, it = cp.resolution, cp.seed, cp.n_iterations
+        res, seed, it = cp.resolution, params.seed, cp.n_iterations
         broad_pd = _cogroup(
             part_df,
             internal,
@@ -281,7 +279,7 @@ def run_spark_analysis(
             nodes.join(part_df, "idx").join(lab_df, "idx"),
             _halo(raw, part_df, "part", labels=lab_df),
             "part",
-            lambda nd, ed: work.halo_metrics(nd, ed, mp_dict),
+            lambda nd, ed: work.halo_metrics(nd, ed, mp),
             f"idx long, {cols}",
         ).toPandas()
         halo_pd = halo_pd.sort_values("idx")

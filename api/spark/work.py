@@ -75,14 +75,16 @@ def _halo(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[EdgeArrays, np.ndar
     return arrays, glob, owned
 
 
-def halo_graphs(nodes: pd.DataFrame, edges: pd.DataFrame, community_params: dict, metrics_params: dict) -> pd.DataFrame:
+def halo_graphs(
+    nodes: pd.DataFrame, edges: pd.DataFrame, community_params: CommunityParams, metrics_params: MetricsParams
+) -> pd.DataFrame:
     """The affinity edges whose smaller end is in the group (so each pair comes from exactly one group) and the
     attention edges out of the group's accounts, built by the engine's own graph constructors."""
     arrays, glob, owned = _halo(nodes, edges)
-    aff = community_graph(arrays, CommunityParams.from_any(community_params))
+    aff = community_graph(arrays, community_params)
     a_src, a_dst, a_w = aff.edges()
     keep = (a_src < a_dst) & owned[a_src]
-    _, att, _ = graphs(arrays, MetricsParams.from_any(metrics_params))
+    _, att, _ = graphs(arrays, metrics_params)
     t_src, t_dst, t_w = att.edges()
     out = owned[t_src]
     return pd.DataFrame(
@@ -121,7 +123,7 @@ def niche_communities(nodes: pd.DataFrame, edges: pd.DataFrame, gamma: float, se
     return pd.DataFrame({"idx": glob, "label": np.asarray(found.labels, dtype=np.int64)})
 
 
-def halo_metrics(nodes: pd.DataFrame, edges: pd.DataFrame, metrics_params: dict) -> pd.DataFrame:
+def halo_metrics(nodes: pd.DataFrame, edges: pd.DataFrame, metrics_params: MetricsParams) -> pd.DataFrame:
     """:func:`api.stages.metrics.local_metrics` of the group's accounts (exact: their whole halo is here and
     their niches lie inside the group); ``idx`` and :data:`HALO_COLUMNS`."""
     arrays, glob, owned = _halo(nodes, edges)
@@ -130,7 +132,7 @@ def halo_metrics(nodes: pd.DataFrame, edges: pd.DataFrame, metrics_params: dict)
         label[np.searchsorted(glob, edges[end].to_numpy(np.int64))] = edges[f"{end}_label"].to_numpy(np.int64)
     nodes = nodes.sort_values("idx")
     label[np.searchsorted(glob, nodes["idx"].to_numpy(np.int64))] = nodes["label"].to_numpy(np.int64)
-    columns, counts = local_metrics(arrays, label, params=MetricsParams.from_any(metrics_params))
+    columns, counts = local_metrics(arrays, label, params=metrics_params)
     merged = {**columns, **counts}
     out = {"idx": glob[owned]}
     for name in HALO_COLUMNS:

@@ -1,6 +1,6 @@
 """Communities stage: affinity graph -> Leiden (broad communities and niches) -> stable ids -> descriptions.
 
-``detect_communities(edges, *, params=..., previous=..., hashtags=...)``
+``detect_communities(edges, *, params=..., seed=..., previous=..., hashtags=...)``
 returns a :class:`CommunityResult`: a ``community`` and a ``niche`` id per
 account and the ``communities`` result table (docs/ARCHITECTURE.md).
 
@@ -29,7 +29,6 @@ account and the ``communities`` result table (docs/ARCHITECTURE.md).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +48,7 @@ class CommunityParams:
     resolution : modularity resolution of the broad communities.
     find_niches : False skips niches (``niche`` = ``community``).
     niche_resolution : CPM resolution of niches; None derives it (:func:`engine.niche_resolution`).
-    seed, n_iterations : passed to :func:`engine.leiden`.
+    n_iterations : passed to :func:`engine.leiden` (the seed is the run's: ``detect_communities(seed=)``).
     parallel : community detection on numba's threads (``parallel=True`` of
         :func:`engine.leiden`): labels never depend on the thread count, but on
         graphs of 100,000+ accounts they differ from the serial search's.
@@ -61,34 +60,11 @@ class CommunityParams:
     resolution: float = 1.0
     find_niches: bool = True
     niche_resolution: float | None = None
-    seed: int = 0
     n_iterations: int = 2
     parallel: bool = False
     affinity: dict = field(default_factory=dict)
     match_threshold: float = 0.5
     top_k: int = 10
-
-    @classmethod
-    def from_any(cls, p) -> CommunityParams:
-        """From None, a CommunityParams, a dict, or an object with ``seed``/``resolution``/``extra``
-        (an ``AnalysisParams``: its ``extra["communities"]`` dict overrides)."""
-        if p is None:
-            return cls()
-        if isinstance(p, cls):
-            return p
-        if isinstance(p, dict):
-            known = {f.name for f in dataclasses.fields(cls)}
-            unknown = set(p) - known
-            if unknown:
-                raise ValueError(f"unknown community parameter(s) {sorted(unknown)}; known: {sorted(known)}")
-            return cls(**p)
-        base = {
-            "seed": getattr(p, "seed", 0),
-            "resolution": getattr(p, "resolution", 1.0),
-            "parallel": bool(getattr(p, "parallel", False)),
-        }
-        base.update((getattr(p, "extra", None) or {}).get("communities", {}))
-        return cls.from_any(base)
 
 
 @dataclass(frozen=True)
@@ -260,9 +236,9 @@ def community_rows(
     )
 
 
-def community_graph(edges: EdgeArrays, params=None) -> Graph:
+def community_graph(edges: EdgeArrays, params: CommunityParams | None = None) -> Graph:
     """The undirected affinity graph that the communities stage runs on (weights from ``params.affinity``)."""
-    p = CommunityParams.from_any(params)
+    p = params or CommunityParams()
     return affinity_graph(
         edges.n_nodes,
         edges.follow_src,
@@ -278,7 +254,8 @@ def community_graph(edges: EdgeArrays, params=None) -> Graph:
 def detect_communities(
     edges: EdgeArrays,
     *,
-    params=None,
+    params: CommunityParams | None = None,
+    seed: int = 0,
     previous: pa.Table | None = None,
     hashtags: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CommunityResult:
@@ -288,8 +265,10 @@ def detect_communities(
     ----------
     edges : EdgeArrays
         From ``store.read_edges()``.
-    params : CommunityParams, dict, AnalysisParams or None
-        See :class:`CommunityParams`.
+    params : CommunityParams, optional
+        See :class:`CommunityParams` (defaults when omitted).
+    seed : int
+        The run's seed (broad communities and niches).
     previous : pyarrow.Table, optional
         The previous run's ``accounts`` table (columns ``id``, ``community``,
         and ``niche`` if present) for stable ids.
@@ -300,15 +279,15 @@ def detect_communities(
     -------
     CommunityResult
     """
-    p = CommunityParams.from_any(params)
+    p = params or CommunityParams()
     n = edges.n_nodes
     g = community_graph(edges, p)
-    part = leiden(g, resolution=p.resolution, seed=p.seed, n_iterations=p.n_iterations, parallel=p.parallel)
+    part = leiden(g, resolution=p.resolution, seed=seed, n_iterations=p.n_iterations, parallel=p.parallel)
     community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
     tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
     if p.find_niches and n:
         niche_part = niches(
-            g, seed=p.seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations, parallel=p.parallel
+            g, seed=seed, broad=part, resolution=p.niche_resolution, n_iterations=p.n_iterations, parallel=p.parallel
         )
         niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
         nid, first = np.unique(niche, return_index=True)

@@ -14,7 +14,6 @@ Definitions: docs/metrics.md.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,21 +106,6 @@ class MetricsParams:
     min_evidence: int = 3
     evidence_half: float | None = None
 
-    @classmethod
-    def from_any(cls, params) -> MetricsParams:
-        """From a MetricsParams, a dict, None, or an object with ``.extra["metrics"]`` (AnalysisParams)."""
-        if params is None:
-            return cls()
-        if isinstance(params, cls):
-            return params
-        if not isinstance(params, dict):
-            params = (getattr(params, "extra", None) or {}).get("metrics", {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(params) - known
-        if unknown:
-            raise ValueError(f"unknown metrics parameter(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**params)
-
 
 def graphs(edges: EdgeArrays, p: MetricsParams):
     """The follow graph, the attention graph and its transpose (inbound rows)."""
@@ -147,7 +131,7 @@ def compute_metrics(
     accounts: pa.Table | None,
     community: np.ndarray,
     *,
-    params=None,
+    params: MetricsParams | None = None,
     timings: dict | None = None,
     fitted: dict | None = None,
 ) -> dict[str, np.ndarray]:
@@ -162,8 +146,8 @@ def compute_metrics(
         counts come with ``edges``).
     community : ndarray of int, shape (n,)
         Community label per account (niche measures are computed inside it).
-    params : MetricsParams, dict, AnalysisParams or None
-        See :class:`MetricsParams`; an AnalysisParams contributes ``extra["metrics"]``.
+    params : MetricsParams, optional
+        See :class:`MetricsParams` (defaults when omitted).
     timings : dict, optional
         Filled with seconds per sub-step.
     fitted : dict, optional
@@ -174,7 +158,7 @@ def compute_metrics(
     -------
     dict of str to ndarray, shape (n,) each, keys :data:`METRIC_COLUMNS`.
     """
-    p = MetricsParams.from_any(params)
+    p = params or MetricsParams()
     n = edges.n_nodes
     if accounts is not None and accounts.num_rows != n:
         raise ValueError(f"accounts has {accounts.num_rows} rows but the edges have {n} accounts.")
@@ -188,7 +172,7 @@ EVIDENCE_COUNTS: tuple[str, ...] = ("tier_code", "returned", "received_own", "re
 
 
 def local_metrics(
-    edges: EdgeArrays, community: np.ndarray, *, params=None, timings: dict | None = None
+    edges: EdgeArrays, community: np.ndarray, *, params: MetricsParams | None = None, timings: dict | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every metric that depends only on an account's own ties and its community's, before any fit to all accounts.
 
@@ -206,7 +190,7 @@ def local_metrics(
     """
     import time
 
-    p = MetricsParams.from_any(params)
+    p = params or MetricsParams()
     n = edges.n_nodes
     comm = np.asarray(community, dtype=np.int64)
     if comm.shape != (n,):
@@ -296,7 +280,7 @@ def _evidence_counts(edges: EdgeArrays, att, comm: np.ndarray, fb: np.ndarray, o
 
 
 def fit_evidence(
-    columns: dict[str, np.ndarray], counts: dict[str, np.ndarray], *, params=None, fitted: dict
+    columns: dict[str, np.ndarray], counts: dict[str, np.ndarray], *, params: MetricsParams | None = None, fitted: dict
 ) -> dict[str, np.ndarray]:
     """The columns fitted to all accounts at once: empirical Bayes estimates, evidence weight, hidden score.
 
@@ -304,7 +288,7 @@ def fit_evidence(
     ----------
     columns, counts : dict of str to ndarray, shape (n,) each
         From :func:`local_metrics` (over every account).
-    params : MetricsParams, dict, AnalysisParams or None
+    params : MetricsParams, optional
     fitted : dict
         Filled with the Beta priors per ratio and the evidence half-weight used.
 
@@ -314,7 +298,7 @@ def fit_evidence(
     ``follow_back_ratio_shrunk``, ``follow_back_ratio_sd``, ``niche_share_shrunk``,
     ``evidence_weight``, ``score_hidden``.
     """
-    p = MetricsParams.from_any(params)
+    p = params or MetricsParams()
     engaged = np.asarray(columns["niche_engaged"])
     positive = engaged[engaged > 0]
     half = (

@@ -97,33 +97,13 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
     touched = np.empty(n, dtype=np.int32)  # community s uses slots start[s]..start[s+1]
     cand = np.empty(n, dtype=np.int32)
     cand_g = np.empty(n, dtype=np.float64)
+    graph = (indptr, indices, A, node_w)
+    refined = (ext, ext_v, ref, W_r, size_r)
+    scratch = (neigh, mark, touched, cand, cand_g)
     for s in prange(k):
         st = np.empty(1, dtype=np.uint64)
         st[0] = base ^ (np.uint64(s) * np.uint64(0xD1B54A32D192ED03))
-        _refine_one(
-            indptr,
-            indices,
-            A,
-            node_w,
-            comm,
-            scale,
-            beta,
-            members,
-            start[s],
-            start[s + 1],
-            W_S[s],
-            ext,
-            ext_v,
-            ref,
-            W_r,
-            size_r,
-            neigh,
-            mark,
-            touched,
-            cand,
-            cand_g,
-            st,
-        )
+        _refine_one(graph, comm, scale, beta, members, start[s], start[s + 1], W_S[s], refined, scratch, st)
     return ref
 
 
@@ -134,31 +114,16 @@ _refine_all_parallel = parallel_kernel(_refine_all)
 
 
 @kernel
-def _refine_one(
-    indptr,
-    indices,
-    A,
-    node_w,
-    comm,
-    scale,
-    beta,
-    members,
-    lo,
-    hi,
-    ws,
-    ext,
-    ext_v,
-    ref,
-    W_r,
-    size_r,
-    neigh,
-    mark,
-    touched,
-    cand,
-    cand_g,
-    state,
-):
-    """MergeNodesSubset of the paper for the community whose members are ``members[lo:hi]``."""
+def _refine_one(graph, comm, scale, beta, members, lo, hi, ws, refined, scratch, state):
+    """MergeNodesSubset of the paper for the community whose members are ``members[lo:hi]``.
+
+    ``graph`` is ``(indptr, indices, A, node_w)``; ``refined`` the refined clusters' state ``(ext, ext_v,
+    ref, W_r, size_r)`` and ``scratch`` ``(neigh, mark, touched, cand, cand_g)`` (see :func:`_refine_all`);
+    the community writes only to its own nodes' slots ``lo..hi`` of ``touched``, ``cand`` and ``cand_g``.
+    """
+    indptr, indices, A, node_w = graph
+    ext, ext_v, ref, W_r, size_r = refined
+    neigh, mark, touched, cand, cand_g = scratch
     s = comm[members[lo]] if hi > lo else -1
     for i in range(lo, hi):
         v = members[i]

@@ -74,11 +74,6 @@ def open_binary(path: str | os.PathLike) -> tuple[io.BufferedIOBase, BinaryIO]:
     return raw, raw
 
 
-def is_gzip(path: str | os.PathLike) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def read_checked(reader: io.BufferedIOBase, raw: BinaryIO, n: int, path: str | os.PathLike) -> bytes:
     """``reader.read(n)``, turning a corrupt or truncated gzip stream into a :class:`FileRejected`.
 

@@ -527,3 +527,44 @@ def test_settings_from_env():
         load_settings(env={"NICHEGRAPH_RATE_LIMIT": "fast"})
     with pytest.raises(ValueError, match="default_page_size"):
         load_settings(env={}, max_page_size=10)
+
+
+def test_every_operation_is_named_summarised_and_described(client):
+    """api.service.routers.route: operationId from the handler's name, summary and description from its docstring."""
+    spec = client.get("/openapi.json").json()
+    ops = {op["operationId"]: op for item in spec["paths"].values() for op in item.values() if "operationId" in op}
+    # the operation ids are generated clients' method names: renaming a handler must not change them
+    assert {"listRankings", "getAccount", "listCommunities", "getCommunity", "listBrandAffinity",
+            "listInternalInfluencers", "listRuns", "planCampaign", "getHealth", "getReadiness"} <= set(ops)
+    for name, op in ops.items():
+        assert op["summary"] and "\n" not in op["summary"], name
+        assert op["description"] and op["summary"] not in op["description"], name
+    assert ops["listRankings"]["summary"] == "Rank accounts with filters"
+    assert ops["getAccount"]["responses"]["404"]["description"] == "No account with this id in the run"
+    assert {p["name"] for p in ops["listBrandAffinity"]["parameters"]} >= {"hashtag", "tier", "cursor"}
+
+
+def test_an_endpoint_without_a_description_is_refused():
+    from fastapi import APIRouter
+
+    from nichegraph.api.service.routers.route import get, operation_id
+
+    router = APIRouter()
+    assert operation_id("list_brand_affinity") == "listBrandAffinity" and operation_id("plan") == "plan"
+    with pytest.raises(TypeError, match="summary line, a blank line and a description"):
+
+        @get(router, "/x", dict)
+        def only_a_summary():
+            """Only a summary"""
+
+    assert router.routes == []
+
+
+def test_brand_and_organisation_endpoints_refuse_by(client):
+    """Their ranking kind is fixed: ``by`` would be ignored, so it is an unknown parameter (422), not a silent no-op."""
+    for url in ("/v1/brands/handle10/affinity?by=pagerank", "/v1/organisations/Acme/internal?by=pagerank"):
+        r = client.get(url)
+        assert r.status_code == 422, url
+        fields = {f["field"]: f["message"] for f in r.json()["error"]["fields"]}
+        assert "query.by" in fields and "hashtag" in fields["query.by"]
+    assert client.get("/v1/rankings?by=pagerank&limit=1").status_code == 200

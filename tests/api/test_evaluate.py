@@ -174,7 +174,7 @@ def test_default_broad_level_at_least_igraph_leiden(analysed):
     truth_of = dict(zip(map(str, range(data.n_nodes)), data.truth.tolist()))
     truth = [truth_of[i] for i in edges.node_ids.tolist()]
     defaults = CommunityParams()  # what analyze uses
-    ours = np.mean([nmi(detect_communities(edges, params=CommunityParams(seed=s, find_niches=False)).community, truth)
+    ours = np.mean([nmi(detect_communities(edges, params=CommunityParams(find_niches=False), seed=s).community, truth)
                     for s in SEEDS])
     assert defaults.resolution == 1.0 and AffinityWeights().one_way_follow == 0.5
     G = data.igraph()

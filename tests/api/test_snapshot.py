@@ -148,8 +148,8 @@ def test_rank_within_candidates(table):
     snap = Snapshot(RUN, table)
     cands = np.array([3, 50, 7, 120, 8, 9], dtype=np.int32)
     rows = [r for r in table.to_pylist() if r["idx"] in set(cands.tolist())]
-    got, cursor, _ = snap.rank_within(cands, Filters(), "score_hidden", True, 4)
-    rest, cursor2, _ = snap.rank_within(cands, Filters(), "score_hidden", True, 4, cursor)
+    got, cursor, _ = snap.rank(Filters(), "score_hidden", True, 4, candidates=cands)
+    rest, cursor2, _ = snap.rank(Filters(), "score_hidden", True, 4, cursor, candidates=cands)
     assert cursor2 is None
     assert [snap.strings["id"][r] for r in np.concatenate([got, rest])] == ranked_ids(rows, "score_hidden", True)
 

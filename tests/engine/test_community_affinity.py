@@ -113,10 +113,10 @@ def test_stage_finds_groups_and_describes_them():
 def test_stage_ids_stable_across_runs():
     from nichegraph.api.stages.communities import detect_communities, match_ids
     edges, k, size = planted_edges()
-    r1 = detect_communities(edges, params={"seed": 1})
+    r1 = detect_communities(edges, seed=1)
     shuffled = (r1.community * 7 + 3)  # arbitrary previous ids
     prev = pa.table({"id": edges.node_ids.tolist(), "community": shuffled, "niche": r1.niche})
-    r2 = detect_communities(edges, params={"seed": 5}, previous=prev)
+    r2 = detect_communities(edges, seed=5, previous=prev)
     assert np.array_equal(r2.community, shuffled) and r2.matched == k
     # a previous run that knew other accounts only: unmatched communities get fresh ids above the old ones
     prev_small = pa.table({"id": ["acct0", "zzz"], "community": [40, 41]})
@@ -131,8 +131,8 @@ def test_stage_ids_stable_across_runs():
 def test_stage_deterministic_and_empty():
     from nichegraph.api.stages.communities import detect_communities
     edges, _, _ = planted_edges(seed=3)
-    a = detect_communities(edges, params={"seed": 2})
-    b = detect_communities(edges, params={"seed": 2})
+    a = detect_communities(edges, seed=2)
+    b = detect_communities(edges, seed=2)
     assert np.array_equal(a.community, b.community) and a.table.equals(b.table)
     from nichegraph.graph_store import EdgeArrays
     none32 = np.zeros(0, np.int32)
@@ -146,7 +146,7 @@ def test_stage_parallel_is_thread_independent(monkeypatch):
     import numba
 
     import nichegraph.engine.community.local_moving as lm
-    from nichegraph.api.stages.communities import detect_communities
+    from nichegraph.api.stages.communities import CommunityParams, detect_communities
     monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search on this small graph too
     edges, _, _ = planted_edges(seed=3)
     before = numba.get_num_threads()
@@ -154,7 +154,7 @@ def test_stage_parallel_is_thread_independent(monkeypatch):
         runs = []
         for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba.set_num_threads(threads)
-            runs.append(detect_communities(edges, params={"seed": 2, "parallel": True}))
+            runs.append(detect_communities(edges, params=CommunityParams(parallel=True), seed=2))
     finally:
         numba.set_num_threads(before)
     a, b = runs

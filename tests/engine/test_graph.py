@@ -112,3 +112,19 @@ def test_matches_scipy_on_random_graph():
     assert np.array_equal(g.indptr, ref.indptr)
     assert np.array_equal(g.indices, ref.indices)
     assert np.allclose(g.weights, ref.data, rtol=0, atol=1e-12)
+
+
+def test_index_pairs_checks_lengths_and_range_before_the_cast():
+    from nichegraph.engine.graph import index_pairs
+    from nichegraph.engine.social import social_ratio
+
+    s, d = index_pairs(3, [0, 2], np.array([[1], [0]]), dtype=np.int32)
+    assert s.dtype == d.dtype == np.int32 and s.tolist() == [0, 2] and d.tolist() == [1, 0]
+    assert s.flags.c_contiguous and d.flags.c_contiguous
+    with pytest.raises(GraphInputError, match="follow_src and follow_dst must have the same length; got 2 and 1"):
+        index_pairs(3, [0, 1], [1], names=("follow_src", "follow_dst"))
+    with pytest.raises(GraphInputError, match=r"interaction endpoints must be node indices in 0\.\.2"):
+        index_pairs(3, [0, -1], [1, 2], what="interaction")
+    # 2**32 + 1 would wrap to 1 in int32: it is refused as an index, not read as account 1
+    with pytest.raises(GraphInputError, match="node indices"):
+        social_ratio(3, np.array([2**32 + 1], dtype=np.int64), [0])

@@ -12,13 +12,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from nichegraph.api.analysis import AnalysisParams, run_analysis
+from nichegraph.api.analysis import run_analysis
+from nichegraph.api.params import AnalysisParams
 from nichegraph.api.spark import SparkParams, run_spark_analysis, spark_session
+from nichegraph.api.stages.metrics import MetricsParams
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.synth import generate
 
 # fitted priors and the hidden score need nothing of Spark; a looser PageRank tolerance keeps the suite short
-FAST = AnalysisParams(extra={"metrics": {"tol": 1e-9}})
+FAST = AnalysisParams(metrics=MetricsParams(tol=1e-9))
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from nichegraph.api.spark import work
 from nichegraph.api.spark.coarse import canonical, coarse_partition
-from nichegraph.api.stages.communities import community_graph
+from nichegraph.api.stages.communities import CommunityParams, community_graph
 from nichegraph.api.stages.metrics import MetricsParams, compute_metrics, graphs
 from nichegraph.graph_store.synth import generate
 
@@ -50,7 +50,9 @@ def test_halo_metrics_are_exact_for_the_groups_accounts(tmp_path):
         own = np.flatnonzero(labels == grp)
         halo = raw[np.isin(raw.src, own) | np.isin(raw.dst, own)]
         nodes = pd.DataFrame({"idx": own, "followers_count": e.followers_count[own], "label": labels[own]})
-        got[grp] = work.halo_metrics(nodes.sample(frac=1, random_state=grp), halo.sample(frac=1, random_state=grp), {})
+        got[grp] = work.halo_metrics(
+            nodes.sample(frac=1, random_state=grp), halo.sample(frac=1, random_state=grp), MetricsParams()
+        )
     res = pd.concat(got.values()).sort_values("idx")
     assert res["idx"].tolist() == list(range(n))
     for c in work.HALO_COLUMNS:
@@ -69,7 +71,7 @@ def test_halo_graphs_give_the_engines_affinity_and_attention_edges_once(tmp_path
         own = np.flatnonzero(np.arange(n) % 3 == grp)
         halo = raw[np.isin(raw.src, own) | np.isin(raw.dst, own)]
         nodes = pd.DataFrame({"idx": own, "followers_count": e.followers_count[own]})
-        parts.append(work.halo_graphs(nodes, halo, {}, {}))
+        parts.append(work.halo_graphs(nodes, halo, CommunityParams(), MetricsParams()))
     got = pd.concat(parts)
     aff = community_graph(e)
     s, d, w = aff.edges()

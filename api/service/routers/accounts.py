@@ -10,25 +10,23 @@ from ...explain import explain_account, hidden_position
 from ..deps import Snap, respond
 from ..errors import ApiError
 from ..schemas import AccountDetail
+from .route import get
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get(
-    "/accounts/{account_id}",
-    operation_id="getAccount",
-    response_model=AccountDetail,
-    summary="One account",
-    description="Every score and component of the account in the current run, its community, niche and "
-    "tier, and its strongest mutual connections.",
-    responses={404: {"description": "No account with this id in the run"}},
-)
-async def account(
+@get(router, "/accounts/{account_id}", AccountDetail, not_found="No account with this id in the run")
+async def get_account(
     request: Request,
     ctx: Snap,
     account_id: Annotated[str, Path(max_length=256, description="External account id.", examples=["1201"])],
     mutuals: Annotated[int, Query(ge=0, le=100, description="How many mutual ties.")] = 10,
 ):
+    """One account
+
+    Every score and component of the account in the current run, its community, niche and
+    tier, and its strongest mutual connections.
+    """
     snap = ctx.snap
     row = snap.row_of(account_id)
     if row is None:

@@ -11,6 +11,7 @@ bounded queue and a compute budget per key.  Requests are bounded: ``k`` at most
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
@@ -24,6 +25,7 @@ from ...campaign import PlanError, PlanRequest, plan_for_run
 from ..deps import Snap, get_state
 from ..errors import ApiError, ErrorBody, dumps
 from ..plan_queue import PlanRefused
+from .route import post
 
 router = APIRouter(tags=["campaigns"])
 
@@ -104,11 +106,25 @@ class CampaignPlan(BaseModel):
     )
 
 
-@router.post(
+#: The body fields the planner takes under the same name (the filters are plural there).
+_SAME_NAME = frozenset(f.name for f in dataclasses.fields(PlanRequest)) & frozenset(CampaignPlanRequest.model_fields)
+
+
+def plan_request(body: CampaignPlanRequest) -> PlanRequest:
+    """The planner's request: the body's fields of the same name, its filters as tuples, the server's RR-set bound."""
+    return PlanRequest(
+        **body.model_dump(include=set(_SAME_NAME)),
+        tiers=tuple(body.tier) if body.tier else None,
+        communities=tuple(body.community) if body.community else None,
+        affiliations=tuple(body.affiliation) if body.affiliation else None,
+        max_rr_sets=MAX_RR_SETS,
+    )
+
+
+@post(
+    router,
     "/campaigns/plan",
-    operation_id="planCampaign",
-    response_model=CampaignPlan,
-    summary="Plan a campaign",
+    CampaignPlan,
     responses={
         400: {"model": ErrorBody, "description": "The body is not valid JSON"},
         503: {
@@ -116,12 +132,15 @@ class CampaignPlan(BaseModel):
             "description": "Too many plans queued, or the run has no audience table; see Retry-After",
         },
     },
-    description="Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within "
-    "a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or "
-    "expected independent-cascade spread (IMM).  Returns each account's marginal gain and the "
-    "total with its uncertainty.",
 )
-async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+async def plan_campaign(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest, Body()]):
+    """Plan a campaign
+
+    Choose up to `k` accounts (filtered by tier, community, affiliation; optionally within
+    a budget) maximising unique follower reach (lazy greedy, within 1 - 1/e of optimal) or
+    expected independent-cascade spread (IMM).  Returns each account's marginal gain and the
+    total with its uncertainty.
+    """
     snap = ctx.snap
     audience = snap.audience
     if audience is None:
@@ -130,21 +149,7 @@ async def plan(request: Request, ctx: Snap, body: Annotated[CampaignPlanRequest,
             f"run {snap.run_id} has no audience table; run `nichegraph analyze` again",
             headers={"Retry-After": "60"},
         )
-    req = PlanRequest(
-        k=body.k,
-        tiers=tuple(body.tier) if body.tier else None,
-        communities=tuple(body.community) if body.community else None,
-        affiliations=tuple(body.affiliation) if body.affiliation else None,
-        budget=body.budget,
-        cost_column=body.cost_column,
-        objective=body.objective,
-        probability=body.probability,
-        epsilon=body.epsilon,
-        ell=body.ell,
-        seed=body.seed,
-        max_rr_sets=MAX_RR_SETS,
-        overlap=body.overlap,
-    )
+    req = plan_request(body)
     client = getattr(request.state, "client_key", None) or (request.client.host if request.client else "unknown")
     try:
         result = await get_state(request).plans.run(

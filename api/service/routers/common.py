@@ -29,10 +29,13 @@ Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 #: The same words as ``engine.tiers.TIER_NAMES`` (a test keeps them equal).
 TierName = Literal["nano", "micro", "macro", "mega", "unknown"]
 Tier = Annotated[TierName, BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)]
+#: A column of the run's accounts table (``sort=``), and a comma-separated list of them (``fields=``).
+ColumnName = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+ColumnList = Annotated[str, Field(max_length=1024, pattern=r"^[A-Za-z0-9_,]*$")]
 
 
-class RankingQuery(BaseModel):
-    """Filters, sort and page of a ranking query (every field optional)."""
+class PageQuery(BaseModel):
+    """Filters, sort and page of a ranking-like query (every field optional)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,17 +60,8 @@ class RankingQuery(BaseModel):
     )
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.", examples=[0.5])
-    by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
+    sort: ColumnName | None = Field(
         None,
-        description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
-        "default tiers, accounts without its score left out); filters still apply, and `sort` "
-        "replaces its order.",
-        examples=["hidden"],
-    )
-    sort: str | None = Field(
-        None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_]+$",
         description="Numeric column to sort by (any score of the run); default `score_hidden` when the run has it.",
         examples=["score_hidden"],
     )
@@ -80,10 +74,8 @@ class RankingQuery(BaseModel):
         examples=[50],
     )
     cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
-    fields: str | None = Field(
+    fields: ColumnList | None = Field(
         None,
-        max_length=1024,
-        pattern=r"^[A-Za-z0-9_,]*$",
         description="Comma-separated columns to return (default: all; `id` always).",
         examples=["id,handle,tier,score_hidden"],
     )
@@ -118,7 +110,19 @@ class RankingQuery(BaseModel):
         return ["id", *[c for c in cols if c != "id"]]
 
 
-class BrandQuery(RankingQuery):
+class RankingQuery(PageQuery):
+    """``GET /v1/rankings``: a page query that may name a ranking kind."""
+
+    by: Literal[tuple(k for k in RANK_KINDS if k not in ARGUMENT_KINDS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="A ranking kind, ranked as `nichegraph rank --by KIND` ranks it (its order, its "
+        "default tiers, accounts without its score left out); filters still apply, and `sort` "
+        "replaces its order.",
+        examples=["hidden"],
+    )
+
+
+class BrandQuery(PageQuery):
     hashtag: list[_Str200] | None = Field(
         None,
         max_length=20,
@@ -149,7 +153,7 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 _LISTS: dict[type, frozenset[str]] = {}
-_Q = TypeVar("_Q", bound=RankingQuery)
+_Q = TypeVar("_Q", bound=PageQuery)
 
 
 def parse_query(request: Request, model: type[_Q]) -> _Q:

@@ -9,22 +9,15 @@ from fastapi import APIRouter, Path, Query, Request
 from ..deps import Cursor, Snap, page_limit, respond
 from ..errors import ApiError
 from ..schemas import CommunityDetail, CommunityList
+from .route import get
 
 LimitParam = Annotated[int | None, Query(ge=1, le=10_000, description="Page size (at most max_page_size).")]
 
 router = APIRouter(tags=["communities"])
 
-_SORTS = ("size", "density", "internal_edges", "community")
 
-
-@router.get(
-    "/communities",
-    operation_id="listCommunities",
-    response_model=CommunityList,
-    summary="List communities",
-    description="Communities of the current run (broad ones and the niches inside them), largest first by default.",
-)
-async def communities(
+@get(router, "/communities", CommunityList)
+async def list_communities(
     request: Request,
     ctx: Snap,
     level: Annotated[Literal["broad", "niche"] | None, Query(description="Only this level.")] = None,
@@ -36,6 +29,10 @@ async def communities(
     limit: LimitParam = None,
     cursor: Cursor = None,
 ):
+    """List communities
+
+    Communities of the current run (broad ones and the niches inside them), largest first by default.
+    """
     limit = page_limit(limit, ctx.settings)
     snap = ctx.snap
     items = [
@@ -65,19 +62,18 @@ async def communities(
     return respond(ctx, request, {"run_id": snap.run_id, "limit": limit, "next_cursor": nxt, "items": page})
 
 
-@router.get(
-    "/communities/{community_id}",
-    operation_id="getCommunity",
-    response_model=CommunityDetail,
-    summary="One community",
-    responses={404: {"description": "No such community in the run"}},
-)
-async def community(
+@get(router, "/communities/{community_id}", CommunityDetail, not_found="No such community in the run")
+async def get_community(
     request: Request,
     ctx: Snap,
     community_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Community id.", examples=[3])],
     level: Annotated[Literal["broad", "niche"], Query(description="Which level the id names.")] = "broad",
 ):
+    """One community
+
+    A community of the current run (size, density, top members and hashtags) and, for a broad
+    community, the niches inside it, largest first.
+    """
     snap = ctx.snap
     c = snap.communities.get((level, community_id))
     if c is None:

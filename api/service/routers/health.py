@@ -7,25 +7,29 @@ from fastapi.responses import Response
 
 from ..deps import dumps, get_state
 from ..schemas import Health, Ready
+from .route import get
 
 router = APIRouter(tags=["health"])
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.get("/healthz", operation_id="getHealth", response_model=Health, summary="Liveness")
-async def healthz():
+@get(router, "/healthz", Health)
+async def get_health():
+    """Liveness
+
+    200 while the process answers, whether or not a run is loaded.
+    """
     return Response(dumps({"status": "ok"}), media_type="application/json", headers=_NO_STORE)
 
 
-@router.get(
-    "/readyz",
-    operation_id="getReadiness",
-    response_model=Ready,
-    summary="Readiness: a run is loaded",
-    responses={503: {"model": Ready, "description": "No run loaded yet"}},
-)
-async def readyz(request: Request):
+@get(router, "/readyz", Ready, responses={503: {"model": Ready, "description": "No run loaded yet"}})
+async def get_readiness(request: Request):
+    """Readiness: a run is loaded
+
+    200 with the served run's id and account count once a run is loaded, 503 before; `message` says why
+    no run is loaded, or that the store could not be read at the last check.
+    """
     holder = get_state(request).holder
     snap = holder.current
     if snap is None:

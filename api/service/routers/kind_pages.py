@@ -10,10 +10,10 @@ from ...rankings import MissingRunTable, RankedPage, RankingError, UnknownAccoun
 from ...run_query import QueryError, Snapshot
 from ..deps import query_error
 from ..errors import ApiError
-from .common import RankingQuery
+from .common import PageQuery
 
 
-def kind_page(snap: Snapshot, q: RankingQuery, kind: str, limit: int, **kind_args) -> RankedPage:
+def kind_page(snap: Snapshot, q: PageQuery, kind: str, limit: int, **kind_args) -> RankedPage:
     """One page of ranking ``kind`` with the query's filters, sort, order and cursor (errors as HTTP errors)."""
     try:
         plan = plan_kind(snap, kind, q.filters(), sort=q.sort, **kind_args)

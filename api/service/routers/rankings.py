@@ -6,53 +6,37 @@ from fastapi import APIRouter, Request
 
 from ...rankings import unknown_left_out
 from ...run_query import Filters, QueryError
-from ..deps import Snap, page_limit, query_error, respond
+from ..deps import Snap, query_error
 from ..schemas import RankingsPage
-from .common import RankingQuery, parse_query, query_doc
+from .common import RankingQuery
 from .kind_pages import kind_page
+from .route import get, ranked_page, ranking_request
 
 router = APIRouter(tags=["rankings"])
 
 
-@router.get(
-    "/rankings",
-    operation_id="listRankings",
-    response_model=RankingsPage,
-    summary="Rank accounts with filters",
-    openapi_extra=query_doc(RankingQuery),
-    description="Accounts of the current run matching every filter, sorted by a score column, one page "
-    "at a time.  Example: nano influencers of community 3 with a social audience, by hidden "
-    "score: `/v1/rankings?community=3&tier=nano&min_social_ratio=0.5&sort=score_hidden`.  With "
-    "`by=KIND`, the same ranking as `nichegraph rank --by KIND`.",
-)
-async def rankings(request: Request, ctx: Snap):
-    q = parse_query(request, RankingQuery)
-    limit = page_limit(q.limit, ctx.settings)
-    snap = ctx.snap
-    try:
-        cols = snap.output_columns(q.field_list())
-        filters = q.filters()
-        if q.by is None:
-            rows, next_cursor, used = snap.rank(filters, q.sort, q.order == "desc", limit, q.cursor)
-    except QueryError as exc:
-        raise query_error(exc) from None
-    if q.by is not None:
-        page = kind_page(snap, q, q.by, limit)
+@get(router, "/rankings", RankingsPage, query=RankingQuery)
+async def list_rankings(request: Request, ctx: Snap):
+    """Rank accounts with filters
+
+    Accounts of the current run matching every filter, sorted by a score column, one page
+    at a time.  Example: nano influencers of community 3 with a social audience, by hidden
+    score: `/v1/rankings?community=3&tier=nano&min_social_ratio=0.5&sort=score_hidden`.  With
+    `by=KIND`, the same ranking as `nichegraph rank --by KIND`.
+    """
+    r = ranking_request(request, ctx, RankingQuery)
+    q, snap = r.q, r.snap
+    filters = q.filters()
+    if q.by is None:
+        try:
+            rows, next_cursor, used = snap.rank(filters, q.sort, q.order == "desc", r.limit, q.cursor)
+        except QueryError as exc:
+            raise query_error(exc) from None
+    else:
+        page = kind_page(snap, q, q.by, r.limit)
         rows, next_cursor, used = page.rows, page.next_cursor, page.sort
     notes = [] if q.cursor else _notes(snap, filters, used, len(rows))
-    return respond(
-        ctx,
-        request,
-        {
-            "run_id": snap.run_id,
-            "sort": used,
-            "order": q.order,
-            "limit": limit,
-            "next_cursor": next_cursor,
-            "items": snap.rows(rows, cols),
-            "notes": notes,
-        },
-    )
+    return ranked_page(ctx, request, r, r.items(rows), sort=used, next_cursor=next_cursor, notes=notes)
 
 
 def _notes(snap, filters: Filters, sort: str, n_rows: int) -> list[str]:

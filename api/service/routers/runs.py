@@ -8,17 +8,16 @@ from fastapi import APIRouter, Request
 
 from ..deps import Snap, get_state, respond
 from ..schemas import RunList
+from .route import get
 
 router = APIRouter(tags=["runs"])
 
 
-@router.get(
-    "/runs",
-    operation_id="listRuns",
-    response_model=RunList,
-    summary="Analysis runs",
-    description="Runs seen at the last check of the store (newest first) and the one being served.",
-)
-async def runs(request: Request, ctx: Snap):
+@get(router, "/runs", RunList)
+async def list_runs(request: Request, ctx: Snap):
+    """Analysis runs
+
+    Runs seen at the last check of the store (newest first) and the one being served.
+    """
     holder = get_state(request).holder
     return respond(ctx, request, {"current_run_id": ctx.snap.run_id, "items": [asdict(r) for r in holder.runs]})
