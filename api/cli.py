@@ -10,6 +10,8 @@ error is shown as one line with exit code 1 and its traceback only with
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import sys
 
 import typer
@@ -50,7 +52,6 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "evaluate": "evaluate",
     "profile": "profile",
-    "neo4j-import-files": "neo4j_import_files",
 }
 
 for _name, _module in COMMANDS.items():
@@ -58,14 +59,49 @@ for _name, _module in COMMANDS.items():
     app.command(_name, help=_mod.__doc__)(_mod.command)
 
 
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``then()`` right after the module ``name`` is first imported (and removes itself)."""
+
+    def __init__(self, name: str, then) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then(module) -> None:
+            exec_module(module)
+            self.then()
+
+        spec.loader.exec_module = exec_then  # this spec's own loader
+        return spec
+
+
+def _install_compile_notice() -> None:
+    from . import compile_notice
+
+    compile_notice.install()
+
+
+def install_compile_notice_when_numba_loads() -> None:
+    """:func:`api.compile_notice.install` now if numba is imported, else right after it is (``--help`` never is)."""
+    if "numba" in sys.modules:
+        _install_compile_notice()
+    else:
+        sys.meta_path.insert(0, _AfterImport("numba", _install_compile_notice))
+
+
 def main() -> None:
     """Console entry point: run the app, turning known errors into clean messages."""
     from rich.console import Console
     from rich.markup import escape
 
-    from . import compile_notice
-
-    compile_notice.install()
+    install_compile_notice_when_numba_loads()
     err = Console(stderr=True, highlight=False, emoji=False)
     try:
         app()

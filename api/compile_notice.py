@@ -1,12 +1,22 @@
-"""One line on stderr the first time a command has to compile nichegraph's kernels.
+"""One line on stderr the first time a command has to compile nichegraph's kernels, and a helper.
 
 numba fires a ``numba:compile`` event only on a cache miss (a kernel found in
 the on-disk cache is loaded without one), so the line appears exactly when a
 run is slow for that reason: the first run after an install or an upgrade.
+
+At that first miss, when a core is idle (more cores than the load average), a
+helper process (``python -m nichegraph.engine._warmup --reverse``) compiles the
+kernels a first run needs from the other end of the list into the same cache,
+so the command loads those instead of compiling them (numba compiles on one
+core per process).  The helper is stopped when the command exits.
+``NICHEGRAPH_COMPILE_HELPER=0`` turns it off, ``=1`` starts it whatever the load and cores.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import subprocess
 import sys
 from typing import TextIO
 
@@ -34,6 +44,7 @@ class CompileNotice(event.Listener):
             f"(cached in {cache_dir()}), later runs start in seconds\n"
         )
         stream.flush()
+        start_helper()
 
     def on_end(self, ev: event.Event) -> None:
         pass
@@ -44,3 +55,33 @@ def install(stream: TextIO | None = None) -> CompileNotice:
     notice = CompileNotice(stream)
     event.register("numba:compile", notice)
     return notice
+
+
+def start_helper() -> subprocess.Popen | None:
+    """Start the compile helper (see the module docstring) unless turned off or no core is idle; stop it at exit."""
+    setting = os.environ.get("NICHEGRAPH_COMPILE_HELPER", "auto")
+    if setting == "0":
+        return None
+    cores = os.cpu_count() or 1
+    if setting != "1" and (cores < 2 or os.getloadavg()[0] > cores - 1):
+        return None  # no idle core: a second compiling process would only take time from others
+    try:
+        helper = subprocess.Popen(
+            [sys.executable, "-m", "nichegraph.engine._warmup", "--reverse"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # no helper: the command compiles everything itself, as without one
+        return None
+    atexit.register(_stop, helper)
+    return helper
+
+
+def _stop(helper: subprocess.Popen) -> None:
+    if helper.poll() is None:
+        helper.terminate()  # numba writes cache entries by rename, so an interrupted helper leaves none half-written
+        try:
+            helper.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            helper.kill()

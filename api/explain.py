@@ -14,8 +14,6 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from .params import stored_params
-
 
 def _num(row: dict, key: str) -> float | None:
     v = row.get(key)
@@ -67,6 +65,8 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
     list of str
         Sentences, most important first.
     """
+    from .params import stored_params  # imports the stages and numba: only when a run is read
+
     metrics = stored_params(params).metrics
     fitted = params.get("fitted") or {}
     priors = fitted.get("priors") or {}

@@ -38,7 +38,6 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
-from .params import stored_params
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
@@ -194,6 +193,8 @@ class RankedPage:
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
     """The tiers a hidden ranking keeps by default: those the run scored, less ``unknown`` (named to include it)."""
+    from .params import stored_params  # imports the stages and numba: only when a run is read
+
     stored = stored_params(run.params).metrics.hidden_tiers
     tiers = tuple(stored) if stored else KINDS["hidden"]["tiers"]
     known = tuple(t for t in tiers if t != UNKNOWN_TIER)

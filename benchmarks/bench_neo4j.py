@@ -1,26 +1,31 @@
-"""Neo4j store throughput against a real local Neo4j 5.26, with the DuckDB store side by side.
+"""The Neo4j store against plain Cypher and the bulk importer, in one run on one server and one world.
 
-Measures, on a deterministic random world of ``--follows`` follows and ``--interactions``
-interaction events over ``--accounts`` accounts:
+The world is ``nichegraph synth --accounts A --edges E --seed S`` (the issue's world is
+200,000 accounts, 2,000,000 edges, seed 1: 2.2M rows).  Its files are read once into canonical
+batches; every path below writes those same rows.  In order, on one server (the test launcher,
+``tests/neo4j_server``, started here with ``--heap`` and ``--pagecache``):
 
-* load, fresh database: rows/s (follows + interactions rows) through ``Neo4jStore.load``, on a
-  warm server (the steady state of a server that has been running);
-* load, fresh database, new server: the first load after the server started, while the JVM's
-  JIT compiler still compiles the write path (it is the warm-up's first load);
-* load again (re-run of the same data: everything already there);
-* read back: ``read_edges()`` edges/s (follows + interaction events into numpy arrays).
+1. ``Neo4jStore.load`` right after the server started, into an empty database ("cold");
+2. the same load again (nothing new: "re-load");
+3. ``read_edges()`` twice (edges/s; the server's and the client's CPU seconds next to it);
+4. ``run_analysis`` (what ``nichegraph analyze`` runs): its stages, ``write`` being the write-back;
+5. the database wiped; plain Cypher, one session, ``UNWIND`` batches of ``--plain-batch`` rows
+   (maps), ``CREATE`` of every input row (accounts by a unique ``id``, relationships between
+   endpoints found by that index): the "plain CREATE" baseline;
+6. the same plain statements with ``MERGE`` over the data step 5 stored (a plain re-load):
+   the "plain MERGE" baseline;
+7. the database wiped; ``Neo4jStore.load`` again, now into a warm server ("warm");
 
-The warm-up loads another world of the same size (a different seed) twice, reads it, and
-wipes the database; ``--warmup N`` makes that world ``N`` follows and ``N`` interactions over
-``N / 5`` accounts instead (30,000 was the setting of the first versions).  The CPU seconds of
-the server, of its JIT compiler threads and of the client are printed per phase.
+then the server is stopped and the bulk path runs: the batches loaded into a DuckDB store,
+``nichegraph export --format neo4j-admin``'s files written from it, and the real
+``neo4j-admin database import full`` (the Maven artifacts' ``AdminTool``) into a new home.
 
-The server is the test launcher (``tests/neo4j_server``, built by ``.ci/neo4j.sh``), started here
-with ``--heap``; or pass ``--uri`` for a server you run (its database is wiped!).
+Rows are input rows (accounts + follows + interactions); every rate is rows (or edges) per
+wall second.  The CPU seconds of the server JVM and of this client are recorded per step.
 
 Example::
 
-    .venv/bin/python benchmarks/bench_neo4j.py --follows 1000000 --interactions 1000000
+    .venv/bin/python benchmarks/bench_neo4j.py --accounts 200000 --edges 2000000 --seed 1
 """
 
 from __future__ import annotations
@@ -29,20 +34,23 @@ import argparse
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 
+from nichegraph.api.analysis import run_analysis  # noqa: E402
+from nichegraph.graph_store.base import LoadCounts  # noqa: E402
 from nichegraph.graph_store.duckdb_store import DuckDBStore  # noqa: E402
+from nichegraph.graph_store.ingest import load_files  # noqa: E402
+from nichegraph.graph_store.neo4j_bulk import write_import_files  # noqa: E402
 from nichegraph.graph_store.neo4j_store import DEFAULT_WORKERS, Neo4jStore  # noqa: E402
-from nichegraph.graph_store.schema import SCHEMAS, TableBatch  # noqa: E402
+from nichegraph.graph_store.schema import TableBatch  # noqa: E402
 
 
 def launcher():
@@ -53,74 +61,39 @@ def launcher():
     return mod
 
 
-def world(n_acc: int, n_fol: int, n_int: int, seed: int = 0, chunk: int = 200_000) -> list[TableBatch]:
-    """Canonical batches: heavy-tailed follows (no repeats), interactions with timestamps and kinds."""
-    rng = np.random.default_rng(seed)
-    ids = np.array([f"user_{i:08d}" for i in range(n_acc)], dtype=object)
-    out = [TableBatch("accounts", pa.RecordBatch.from_arrays(
-        [pa.array(ids.tolist()), pa.array([None] * n_acc, pa.string()), pa.array(["x"] * n_acc),
-         pa.array(rng.integers(0, 10**6, n_acc)), pa.array([None] * n_acc, pa.int64()),
-         pa.array([None] * n_acc, pa.string())], schema=SCHEMAS["accounts"]))]
-    # exactly n_fol distinct follow pairs: uniform followers, half heavy-tailed (zipf) followees
-    codes = np.empty(0, dtype=np.int64)
-    while codes.size < n_fol:
-        m = 2 * (n_fol - codes.size) + 1000
-        dst = np.where(rng.random(m) < .5, rng.zipf(1.6, m) % n_acc, rng.integers(0, n_acc, m))
-        new = rng.integers(0, n_acc, m).astype(np.int64) * n_acc + dst
-        codes = np.concatenate([codes, new])
-        _, first = np.unique(codes, return_index=True)
-        codes = codes[np.sort(first)]
-    codes = codes[:n_fol]
-    fs, fd = codes // n_acc, codes % n_acc
-    since = (1_500_000_000 + rng.integers(0, 10**8, fs.size)) * 1_000_000
-    for lo in range(0, fs.size, chunk):
-        sl = slice(lo, lo + chunk)
-        out.append(TableBatch("follows", pa.RecordBatch.from_arrays(
-            [pa.array(ids[fs[sl]].tolist()), pa.array(ids[fd[sl]].tolist()),
-             pa.array(since[sl]).cast(pa.timestamp("us"))], schema=SCHEMAS["follows"])))
-    s = rng.integers(0, n_acc, n_int)
-    d = rng.zipf(1.6, n_int) % n_acc
-    kinds = np.array(["mention", "reply", "repost", "quote"], dtype=object)[rng.integers(0, 4, n_int)]
-    ts = (1_600_000_000 + rng.integers(0, 10**8, n_int)) * 1_000_000
-    for lo in range(0, n_int, chunk):
-        sl = slice(lo, lo + chunk)
-        k = sl.stop - lo if sl.stop <= n_int else n_int - lo
-        out.append(TableBatch("interactions", pa.RecordBatch.from_arrays(
-            [pa.array(ids[s[sl]].tolist()), pa.array(ids[d[sl]].tolist()), pa.array(kinds[sl].tolist()),
-             pa.array(ts[sl]).cast(pa.timestamp("us")), pa.array([None] * k, pa.string()),
-             pa.array([None] * k, pa.list_(pa.string())), pa.array([None] * k, pa.float64())],
-            schema=SCHEMAS["interactions"])))
-    return out
+class _Capture:
+    """A "store" that keeps the batches ``load_files`` produces (the files are parsed once)."""
+
+    location = None
+
+    def __init__(self) -> None:
+        self.batches: list[TableBatch] = []
+
+    def load(self, batches, *, source=None) -> LoadCounts:
+        self.batches = list(batches)
+        return LoadCounts()
+
+
+def synth_batches(tmp: Path, accounts: int, edges: int, seed: int) -> list[TableBatch]:
+    files = tmp / "world"
+    subprocess.run([sys.executable, "-m", "nichegraph.api.cli", "synth", "--out", str(files), "--accounts",
+                    str(accounts), "--edges", str(edges), "--seed", str(seed), "-q"], check=True)
+    cap = _Capture()
+    load_files(cap, accounts=str(files / "accounts.csv"), follows=str(files / "follows.csv"),
+               interactions=str(files / "interactions.csv"))
+    return cap.batches
 
 
 SERVER_PID: list[int] = []
 CPU: dict[str, float] = {}
 
 
-def _jit_cpu_s(pid: int) -> float:
-    """CPU seconds so far of the JVM's JIT compiler threads (``C1/C2 CompilerThread*``; Linux ``/proc``)."""
-    total = 0.0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if (task / "comm").read_text().startswith(("C1 Compiler", "C2 Compiler")):
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:  # the thread ended meanwhile
-            pass
-    return total
-
-
 def timed(fn, label: str | None = None):
-    """Run ``fn``; return (result, wall seconds).
-
-    Records under ``label`` the server's and the client's CPU seconds, and the server JIT
-    compiler threads' share of the server's (a warm server compiles next to nothing).
-    """
+    """Run ``fn``; (result, wall seconds).  Records the server's and the client's CPU seconds under ``label``."""
     import psutil
 
     srv = psutil.Process(SERVER_PID[0]) if SERVER_PID else None
     c0 = sum(srv.cpu_times()[:2]) if srv else 0.0
-    j0 = _jit_cpu_s(srv.pid) if srv else 0.0
     p0 = time.process_time()
     t = time.perf_counter()
     out = fn()
@@ -128,113 +101,204 @@ def timed(fn, label: str | None = None):
     if label:
         CPU[label + "_server_cpu_s"] = (sum(srv.cpu_times()[:2]) - c0) if srv else float("nan")
         CPU[label + "_client_cpu_s"] = time.process_time() - p0
-        CPU[label + "_server_jit_cpu_s"] = (_jit_cpu_s(srv.pid) - j0) if srv else float("nan")
     return out, wall
+
+
+# -- the plain Cypher baselines: what a user would write first ---------------------------------------
+PLAIN_SCHEMA = "CREATE CONSTRAINT plain_account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE"
+PLAIN = {
+    "CREATE": {
+        "accounts": """UNWIND $rows AS r CREATE (a:Account {id: r.id, handle: r.handle, platform: r.platform,
+                       followers_count: r.followers_count, following_count: r.following_count})""",
+        "follows": """UNWIND $rows AS r MATCH (a:Account {id: r.follower}) MATCH (b:Account {id: r.followee})
+                      CREATE (a)-[:FOLLOWS {since: r.since}]->(b)""",
+        "interactions": """UNWIND $rows AS r MATCH (a:Account {id: r.source}) MATCH (b:Account {id: r.target})
+                           CREATE (a)-[:INTERACTS {kind: r.kind, ts: r.ts}]->(b)""",
+    },
+    "MERGE": {
+        "accounts": """UNWIND $rows AS r MERGE (a:Account {id: r.id})
+                       SET a.handle = r.handle, a.platform = r.platform, a.followers_count = r.followers_count,
+                           a.following_count = r.following_count""",
+        "follows": """UNWIND $rows AS r MATCH (a:Account {id: r.follower}) MATCH (b:Account {id: r.followee})
+                      MERGE (a)-[f:FOLLOWS]->(b) ON CREATE SET f.since = r.since""",
+        "interactions": """UNWIND $rows AS r MATCH (a:Account {id: r.source}) MATCH (b:Account {id: r.target})
+                           MERGE (a)-[:INTERACTS {kind: r.kind, ts: r.ts}]->(b)""",
+    },
+}
+PLAIN_COLUMNS = {"accounts": ("id", "handle", "platform", "followers_count", "following_count"),
+                 "follows": ("follower", "followee", "since"), "interactions": ("source", "target", "kind", "ts")}
+
+
+def plain_load(driver, batches: list[TableBatch], verb: str, batch: int) -> int:
+    """Every input row through one session, ``UNWIND`` of ``batch`` maps per transaction; the rows sent.
+
+    Accounts first (every id the edges use: the input's accounts, then the endpoints they lack, as
+    bare nodes), then follows and interactions in input order.
+    """
+    import pyarrow as pa
+
+    rows = 0
+    with driver.session() as s:
+        s.run(PLAIN_SCHEMA).consume()
+        s.run("CALL db.awaitIndexes(300)").consume()
+        acc = [b.batch for b in batches if b.table == "accounts"]
+        known = set()
+        for rb in acc:
+            known.update(rb.column(0).to_pylist())
+        extra = set()
+        for b in batches:
+            if b.table in ("follows", "interactions"):
+                for c in (0, 1):
+                    extra.update(b.batch.column(c).to_pylist())
+        extra -= known
+        tables = {"accounts": [pa.Table.from_batches([rb]).select(list(PLAIN_COLUMNS["accounts"])) for rb in acc]
+                  + [pa.table({"id": sorted(extra)})]}
+        for t in ("follows", "interactions"):
+            tables[t] = [pa.Table.from_batches([b.batch]).select(list(PLAIN_COLUMNS[t]))
+                         for b in batches if b.table == t]
+        for t in ("accounts", "follows", "interactions"):
+            q = PLAIN[verb][t]
+            for tab in tables[t]:
+                for lo in range(0, tab.num_rows, batch):
+                    part = tab.slice(lo, batch).to_pylist()
+                    s.execute_write(lambda tx, p=part: tx.run(q, rows=p).consume())
+                    rows += len(part)
+    return rows
+
+
+def importer_env(tmp: Path, home: Path, memory: str) -> dict[str, str]:
+    """The environment in which ``import.sh`` runs the real importer: ``NEO4J_ADMIN`` is a script that
+    starts the Maven artifacts' ``AdminTool`` (JVM ``-Xmx1g``, ``--max-off-heap-memory=memory``) on
+    the new home ``home``."""
+    (home / "conf").mkdir(parents=True)
+    admin = tmp / "neo4j-admin"
+    admin.write_text(f'#!/bin/sh\nexec java -Xmx1g -cp "{LIB}{os.pathsep}{LIB}/*" org.neo4j.cli.AdminTool "$@" '
+                     f'--max-off-heap-memory={memory}\n')
+    admin.chmod(0o755)
+    return {**os.environ, "NEO4J_ADMIN": str(admin), "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+
+
+def wipe(driver) -> None:
+    with driver.session() as s:
+        s.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
+        s.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+        names = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
+        for name in names:
+            if name.startswith("plain_"):
+                s.run(f"DROP CONSTRAINT {name}").consume()  # names from the list above, not input
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--accounts", type=int, default=200_000)
-    ap.add_argument("--follows", type=int, default=100_000)
-    ap.add_argument("--interactions", type=int, default=100_000)
-    ap.add_argument("--batch-size", type=int, default=10_000)
+    ap.add_argument("--edges", type=int, default=2_000_000)
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    ap.add_argument("--plain-batch", type=int, default=20_000, help="rows per plain UNWIND statement")
     ap.add_argument("--heap", default="2g")
     ap.add_argument("--pagecache", default="1g")
-    ap.add_argument("--uri", help="use this server instead of starting one (its database is wiped)")
+    ap.add_argument("--importer-memory", default="1g", help="the importer's --max-off-heap-memory")
+    ap.add_argument("--skip-plain", action="store_true", help="leave out the plain Cypher baselines")
     ap.add_argument("--json", help="also write the figures to this JSON file")
-    ap.add_argument("--warmup", type=int, default=0,
-                    help="follows and interactions, each, of the warm-up world (a fifth as many accounts); "
-                         "default: the timed world's sizes")
     args = ap.parse_args()
+    import neo4j
 
-    batches = world(args.accounts, args.follows, args.interactions)
-    rows = sum(b.batch.num_rows for b in batches if b.table != "accounts")
-    print(f"world: {args.accounts:,} accounts, {args.follows:,} follows, {args.interactions:,} interactions "
-          f"({rows:,} edge rows)", flush=True)
-
-    srv = None
-    uri = args.uri
-    if uri is None:
-        mod = launcher()
-        if not mod.is_built():
-            mod.build()
-        srv = mod.Neo4jServer(heap=args.heap, pagecache=args.pagecache, startup_timeout=300)
+    srv_mod = launcher()
+    if not srv_mod.is_built():
+        srv_mod.build()
+    res: dict = {"args": vars(args)}
+    t: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="nichegraph-neo4j-bench-") as tmp_s:
+        tmp = Path(tmp_s)
+        batches = synth_batches(tmp, args.accounts, args.edges, args.seed)
+        rows = sum(b.batch.num_rows for b in batches)
+        edge_rows = sum(b.batch.num_rows for b in batches if b.table != "accounts")
+        res["rows"], res["edge_rows"] = rows, edge_rows
+        print(f"world: synth --accounts {args.accounts} --edges {args.edges} --seed {args.seed}: {rows:,} rows",
+              flush=True)
+        srv = srv_mod.Neo4jServer(heap=args.heap, pagecache=args.pagecache, startup_timeout=300)
+        t0 = time.perf_counter()
         uri = srv.start()
+        t["server start"] = time.perf_counter() - t0
         SERVER_PID.append(srv.proc.pid)
-    results: dict = {"rows": rows, "accounts": args.accounts, "batch_size": args.batch_size,
-                     "workers": args.workers, "heap": args.heap, "warmup": args.warmup}
-    try:
-        st = Neo4jStore.connect(uri, batch_size=args.batch_size, workers=args.workers,
-                                max_retry_time=300)
-        def wipe() -> None:
-            with st.driver.session() as s:
-                s.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
-                s.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
-        # warm-up (JVM JIT, query plans): another world loaded twice and read, then wiped; its first
-        # load is the fresh load of a new server
-        wipe()
-        if args.warmup:
-            warm = world(max(args.warmup // 5, 1), args.warmup, args.warmup, seed=1)
-        else:
-            warm = world(args.accounts, args.follows, args.interactions, seed=1)
-        warm_rows = sum(b.batch.num_rows for b in warm if b.table != "accounts")
-        _, t_cold = timed(lambda: st.load(warm), "load_fresh_new_server")
-        _, t_warm = timed(lambda: (st.load(warm), st.read_edges()))
-        print(f"warm-up: {t_cold + t_warm:.1f}s", flush=True)
-        wipe()
-        c1, t_fresh = timed(lambda: st.load(batches), "load_fresh")
-        phases_fresh = dict(st.last_load_phases)
-        c2, t_again = timed(lambda: st.load(batches), "load_again")
-        assert c2.follows.inserted == 0 and c2.interactions.inserted == 0, c2
-        counts = st.counts()
-        e, t_read = timed(st.read_edges, "read")
-        edges = e.follow_src.size + e.interaction_src.size
-        _, t_read2 = timed(st.read_edges)
-        st.close()
-        with tempfile.TemporaryDirectory() as tmp:
-            dk = DuckDBStore(Path(tmp) / "bench.duckdb")
-            _, d_fresh = timed(lambda: dk.load(batches))
-            _, d_again = timed(lambda: dk.load(batches))
-            de, d_read = timed(dk.read_edges)
-            assert dk.counts() == counts, (dk.counts(), counts)
-            dk.close()
-        results.update({
-            "counts": counts,
-            "neo4j": {"load_fresh_s": t_fresh, "load_fresh_rows_per_s": rows / t_fresh,
-                      "load_again_s": t_again, "load_again_rows_per_s": rows / t_again,
-                      "read_s": min(t_read, t_read2), "read_edges_per_s": edges / min(t_read, t_read2),
-                      "read_first_s": t_read, "load_fresh_phases_s": phases_fresh,
-                      "load_fresh_new_server_s": t_cold, "load_fresh_new_server_rows": warm_rows,
-                      "load_fresh_new_server_rows_per_s": warm_rows / t_cold},
-            "cpu": dict(CPU),
-            "duckdb": {"load_fresh_s": d_fresh, "load_fresh_rows_per_s": rows / d_fresh,
-                       "load_again_s": d_again, "load_again_rows_per_s": rows / d_again,
-                       "read_s": d_read, "read_edges_per_s": edges / d_read},
-        })
-    finally:
-        if srv is not None:
+        try:
+            st = Neo4jStore.connect(uri, workers=args.workers, max_retry_time=300)
+            _, t["load, cold server"] = timed(lambda: st.load(batches), "load_cold")
+            res["load_cold_phases_s"] = dict(st.last_load_phases)
+            print(f"load, cold server: {t['load, cold server']:.1f}s", flush=True)
+            again, t["re-load"] = timed(lambda: st.load(batches), "reload")
+            assert again.follows.inserted == 0 and again.interactions.inserted == 0, again
+            res["counts"] = st.counts()
+            e, t["read_edges (first)"] = timed(st.read_edges, "read_first")
+            _, t["read_edges"] = timed(st.read_edges, "read")
+            n_edges = e.follow_src.size + e.interaction_src.size
+            res["edges_read"] = int(n_edges)
+            print(f"re-load {t['re-load']:.1f}s, read {t['read_edges']:.2f}s ({n_edges:,} edges)", flush=True)
+            a, t["analyze"] = timed(lambda: run_analysis(st), "analyze")
+            res["analyze_stages_s"] = dict(a.timings)
+            print(f"analyze {t['analyze']:.1f}s: {a.timings}", flush=True)
+            st.close()
+            with neo4j.GraphDatabase.driver(uri, auth=None) as d:
+                wipe(d)
+                if not args.skip_plain:
+                    n, t["plain CREATE"] = timed(lambda: plain_load(d, batches, "CREATE", args.plain_batch),
+                                                 "plain_create")
+                    res["plain_rows"] = n
+                    print(f"plain CREATE {t['plain CREATE']:.1f}s", flush=True)
+                    _, t["plain MERGE (re-load)"] = timed(
+                        lambda: plain_load(d, batches, "MERGE", args.plain_batch), "plain_merge")
+                    print(f"plain MERGE {t['plain MERGE (re-load)']:.1f}s", flush=True)
+                    wipe(d)
+            st = Neo4jStore.connect(uri, workers=args.workers, max_retry_time=300)
+            _, t["load, warm server"] = timed(lambda: st.load(batches), "load_warm")
+            res["load_warm_phases_s"] = dict(st.last_load_phases)
+            assert st.counts() == res["counts"], (st.counts(), res["counts"])
+            st.close()
+            print(f"load, warm server: {t['load, warm server']:.1f}s", flush=True)
+        finally:
             srv.stop()
-    n, d = results["neo4j"], results["duckdb"]
-    print(f"{'':24}{'neo4j':>16}{'duckdb':>16}{'duckdb/neo4j':>14}")
-    for key, label in (("load_fresh_rows_per_s", "load fresh rows/s"), ("load_again_rows_per_s", "load re-run rows/s"),
-                       ("read_edges_per_s", "read edges/s")):
-        print(f"{label:24}{n[key]:>16,.0f}{d[key]:>16,.0f}{d[key] / n[key]:>14.1f}")
-        if key == "load_fresh_rows_per_s":
-            size = "" if warm_rows == rows else f" ({warm_rows:,} rows)"
-            first = "  first load" if args.uri else "  new server"  # --uri: the server may be warm already
-            print(f"{first + size:24}{n['load_fresh_new_server_rows_per_s']:>16,.0f}")
-    print(f"neo4j times: fresh {n['load_fresh_s']:.1f}s (new server {n['load_fresh_new_server_s']:.1f}s), "
-          f"re-run {n['load_again_s']:.1f}s, "
-          f"read {n['read_s']:.2f}s (first {n['read_first_s']:.2f}s)")
-    print("fresh load phases (s):", ", ".join(f"{k} {v:.2f}" for k, v in n["load_fresh_phases_s"].items()))
-    print("cpu seconds (server JVM, of it JIT compiler / client):", ", ".join(
-        f"{k}: {results['cpu'].get(k + '_server_cpu_s', float('nan')):.1f}, "
-        f"{results['cpu'].get(k + '_server_jit_cpu_s', float('nan')):.1f} / "
-        f"{results['cpu'].get(k + '_client_cpu_s', float('nan')):.1f}"
-        for k in ("load_fresh_new_server", "load_fresh", "load_again", "read")))
+            SERVER_PID.clear()
+
+        # bulk path: DuckDB store, the import files, the real importer
+        duck = tmp / "bulk.duckdb"
+        with DuckDBStore(duck) as dk:
+            _, t["bulk: DuckDB load"] = timed(lambda: dk.load(batches))
+            assert dk.counts() == res["counts"], (dk.counts(), res["counts"])
+        out = tmp / "import"
+        _, t["bulk: import files"] = timed(lambda: write_import_files(duck, out))
+        home = tmp / "bulk-home"
+        env = importer_env(tmp, home, args.importer_memory)
+        _, t["bulk: neo4j-admin import"] = timed(
+            lambda: subprocess.run(["sh", str(out / "import.sh"), "neo4j"], env=env, check=True,
+                                   capture_output=True))
+
+    res["seconds"], res["cpu_s"] = t, dict(CPU)
+    r = lambda k, n=rows: n / t[k]  # noqa: E731
+    print(f"\n{'step':34}{'s':>9}{'rows/s':>12}  server CPU s / client CPU s")
+    for k, label in (("load, cold server", "load_cold"), ("load, warm server", "load_warm"), ("re-load", "reload"),
+                     ("plain CREATE", "plain_create"), ("plain MERGE (re-load)", "plain_merge"),
+                     ("bulk: neo4j-admin import", None)):
+        if k in t:
+            cpu = (f"  {CPU.get(label + '_server_cpu_s', float('nan')):.1f} / {CPU.get(label + '_client_cpu_s'):.1f}"
+                   if label else "")
+            print(f"{k:34}{t[k]:9.1f}{r(k):12,.0f}{cpu}")
+    print(f"{'read_edges':34}{t['read_edges']:9.2f}{res['edges_read'] / t['read_edges']:12,.0f} edges/s  "
+          f"{CPU['read_server_cpu_s']:.1f} / {CPU['read_client_cpu_s']:.1f}")
+    print(f"analyze stages (s): {res['analyze_stages_s']}")
+    bulk = t["bulk: DuckDB load"] + t["bulk: import files"] + t["bulk: neo4j-admin import"]
+    print(f"bulk path (DuckDB load {t['bulk: DuckDB load']:.1f} + files {t['bulk: import files']:.1f} + importer "
+          f"{t['bulk: neo4j-admin import']:.1f}): {bulk:.1f}s = {rows / bulk:,.0f} rows/s")
+    ratios = {}
+    if "plain CREATE" in t:
+        ratios["fresh load (warm) vs plain CREATE"] = r("load, warm server") / (res["plain_rows"] / t["plain CREATE"])
+        ratios["fresh load (cold) vs plain CREATE"] = r("load, cold server") / (res["plain_rows"] / t["plain CREATE"])
+        ratios["re-load vs plain MERGE"] = r("re-load") / (res["plain_rows"] / t["plain MERGE (re-load)"])
+    ratios["cold load time / warm load time"] = t["load, cold server"] / t["load, warm server"]
+    res["ratios"] = ratios
+    for k, v in ratios.items():
+        print(f"{k}: {v:.2f}x")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps(res, indent=2))
 
 
 if __name__ == "__main__":

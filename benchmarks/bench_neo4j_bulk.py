@@ -3,7 +3,7 @@
 On the files of ``nichegraph synth --accounts A --edges E --seed S`` (CSV), both paths end with
 the same graph in a running Neo4j 5.26 (the test launcher, ``tests/neo4j_server``):
 
-* bulk: ``nichegraph load`` into a new DuckDB store, ``nichegraph neo4j-import-files``, the real
+* bulk: ``nichegraph load`` into a new DuckDB store, ``nichegraph export --format neo4j-admin``, the real
   ``neo4j-admin database import full`` (the Maven artifacts' ``org.neo4j.cli.AdminTool``, with
   the flags the command prints), start the server on the imported home, run ``finish.cypher``;
 * transactional: start a server on an empty home, ``nichegraph load --store bolt://...``.
@@ -31,11 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 NICHEGRAPH = [sys.executable, "-m", "nichegraph.api.cli"]
 
 # the test launcher, loaded as the other Neo4j benchmark does
-from bench_neo4j import launcher  # noqa: E402
+from bench_neo4j import importer_env, launcher  # noqa: E402
 
 
 def run(cmd: list[str], **kw) -> float:
@@ -81,18 +80,12 @@ def main() -> None:
         duck = tmp / "world.duckdb"
         t["bulk: nichegraph load into DuckDB"] = run([*NICHEGRAPH, "load", "--store", str(duck), *inputs, "-q"], env=env)
         out = tmp / "import"
-        t["bulk: nichegraph neo4j-import-files"] = run(
-            [*NICHEGRAPH, "neo4j-import-files", "--store", str(duck), "--out", str(out), "-q"], env=env)
+        t["bulk: nichegraph export --format neo4j-admin"] = run(
+            [*NICHEGRAPH, "export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(out), "-q"], env=env)
         home = tmp / "bulk-home"
-        (home / "conf").mkdir(parents=True)
         # import.sh (the command the CLI prints) with neo4j-admin = the Maven artifacts' AdminTool
-        admin = tmp / "neo4j-admin"
-        admin.write_text(f'#!/bin/sh\nexec java -Xmx1g -cp "{LIB}{os.pathsep}{LIB}/*" org.neo4j.cli.AdminTool "$@" '
-                         f'--max-off-heap-memory={args.importer_memory}\n')
-        admin.chmod(0o755)
         t["bulk: neo4j-admin database import full"] = run(
-            ["sh", str(out / "import.sh"), "neo4j"],
-            env={**os.environ, "NEO4J_ADMIN": str(admin), "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")})
+            ["sh", str(out / "import.sh"), "neo4j"], env=importer_env(tmp, home, args.importer_memory))
         t0 = time.perf_counter()
         srv = srv_mod.Neo4jServer(home=home, heap=args.heap, pagecache=args.pagecache)
         srv.start()

@@ -45,40 +45,123 @@ The audience graph (:func:`audience_graph`), overlaps, unique reach (exact and
 sketched) and influencer portfolios (greedy coverage, IMM spread).
 """
 
-from .affinity import AffinityWeights, affinity_graph
-from .attention import KINDS, attention_graph, kind_weights
-from .centrality import coreness, pagerank
-from .community import (
-    Partition,
-    ProfileStep,
-    ResolutionProfile,
-    default_resolution_range,
-    leiden,
-    leiden_levels,
-    louvain,
-    louvain_levels,
-    modularity,
-    resolution_profile,
-)
-from .compare import ari, label_assortativity, label_modularity, nmi, purity
+from typing import TYPE_CHECKING
+
+# ``tiers`` is both a submodule and its function: bound now (numpy only), as the submodule import would
+# otherwise leave the package attribute pointing at the module
 from .errors import EngineError, GraphInputError, NotConverged
-from .graph import Graph, from_edges
-from .influence import (
-    audience_graph,
-    audience_overlap,
-    estimate_reach,
-    ic_spread,
-    imm_portfolio,
-    max_reach_portfolio,
-    minhash_sketches,
-    reach_sketch,
-    unique_reach,
-)
-from .niche_centrality import niche_pagerank, niche_share, participation, percentile_within, within_module_z
-from .niche_detection import Niches, niche_resolution, niches
-from .ranking import hidden_influencer_score
-from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_ratio
 from .tiers import TIER_NAMES, tiers
+
+if TYPE_CHECKING:
+    from .affinity import AffinityWeights, affinity_graph
+    from .attention import KINDS, attention_graph, kind_weights
+    from .centrality import coreness, pagerank
+    from .community import (
+        Partition,
+        ProfileStep,
+        ResolutionProfile,
+        default_resolution_range,
+        leiden,
+        leiden_levels,
+        louvain,
+        louvain_levels,
+        modularity,
+        resolution_profile,
+    )
+    from .compare import ari, label_assortativity, label_modularity, nmi, purity
+    from .graph import Graph, from_edges
+    from .influence import (
+        audience_graph,
+        audience_overlap,
+        estimate_reach,
+        ic_spread,
+        imm_portfolio,
+        max_reach_portfolio,
+        minhash_sketches,
+        reach_sketch,
+        unique_reach,
+    )
+    from .niche_centrality import niche_pagerank, niche_share, participation, percentile_within, within_module_z
+    from .niche_detection import Niches, niche_resolution, niches
+    from .ranking import hidden_influencer_score
+    from .social import aggregate_by_group, asymmetry, follow_back_ratio, social_ratio
+
+#: Where each public name lives: imported on first use (PEP 562), so that ``nichegraph --help`` or
+#: ``from nichegraph.engine.errors import EngineError`` does not import numba and compile nothing.
+_HOME: dict[str, str] = {
+    "AffinityWeights": "affinity",
+    "EngineError": "errors",
+    "Graph": "graph",
+    "GraphInputError": "errors",
+    "KINDS": "attention",
+    "Niches": "niche_detection",
+    "NotConverged": "errors",
+    "Partition": "community",
+    "ProfileStep": "community",
+    "ResolutionProfile": "community",
+    "TIER_NAMES": "tiers",
+    "affinity_graph": "affinity",
+    "aggregate_by_group": "social",
+    "ari": "compare",
+    "asymmetry": "social",
+    "attention_graph": "attention",
+    "audience_graph": "influence",
+    "audience_overlap": "influence",
+    "coreness": "centrality",
+    "default_resolution_range": "community",
+    "estimate_reach": "influence",
+    "follow_back_ratio": "social",
+    "from_edges": "graph",
+    "hidden_influencer_score": "ranking",
+    "ic_spread": "influence",
+    "imm_portfolio": "influence",
+    "kind_weights": "attention",
+    "label_assortativity": "compare",
+    "label_modularity": "compare",
+    "leiden": "community",
+    "leiden_levels": "community",
+    "louvain": "community",
+    "louvain_levels": "community",
+    "max_reach_portfolio": "influence",
+    "minhash_sketches": "influence",
+    "modularity": "community",
+    "niche_pagerank": "niche_centrality",
+    "niche_resolution": "niche_detection",
+    "niche_share": "niche_centrality",
+    "niches": "niche_detection",
+    "nmi": "compare",
+    "pagerank": "centrality",
+    "participation": "niche_centrality",
+    "percentile_within": "niche_centrality",
+    "purity": "compare",
+    "reach_sketch": "influence",
+    "resolution_profile": "community",
+    "social_ratio": "social",
+    "tiers": "tiers",
+    "unique_reach": "influence",
+    "within_module_z": "niche_centrality",
+}
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` (see :data:`_HOME`) and return ``name`` from it."""
+    from importlib import import_module
+
+    if name not in _HOME:  # a submodule (``engine.community``) is imported on first use too
+        try:
+            return import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":  # the submodule exists but needs something missing
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     # influence inside and across communities

@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba.core import caching, cgutils, types
 from numba.extending import intrinsic
@@ -110,6 +111,22 @@ def parallel_kernel(fn=None, **extra):
 
 
 prange = numba.prange
+
+
+def read_only(a, dtype) -> np.ndarray:
+    """``a`` as a C-contiguous read-only array of ``dtype`` for a kernel that only reads it.
+
+    numba compiles a kernel once per argument type, and a read-only array (a column of a
+    frozen result, an Arrow buffer) is another type than a writable one: passing every input
+    through here gives a kernel one signature.  Only a dtype or layout change copies; a
+    writable array becomes a read-only view (no copy).
+    """
+    a = np.ascontiguousarray(a, dtype=dtype)
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
 
 #: Work items (arcs, usually) from which :class:`SerialOrParallel` runs the parallel compilation.
 #: Below it the serial one runs: same results (parallel kernels never depend on the thread count),

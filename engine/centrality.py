@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from ._sort import stable_argsort
 from .degree import out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
@@ -347,11 +348,12 @@ def _simple_undirected(indptr, indices, directed):
     ptr = np.zeros(n + 1, dtype=np.int64)
     pos = 0
     for u in range(n):
-        row = np.sort(nb[deg[u] : deg[u + 1]])
+        row = nb[deg[u] : deg[u + 1]].copy()
+        order = stable_argsort(row)
         k = 0
         for j in range(row.shape[0]):
-            if k == 0 or row[j] != row[j - 1]:
-                nb[pos + k] = row[j]
+            if k == 0 or row[order[j]] != row[order[j - 1]]:
+                nb[pos + k] = row[order[j]]
                 k += 1
         pos += k
         ptr[u + 1] = pos

@@ -18,7 +18,8 @@ from typing import Literal
 
 import numpy as np
 
-from ._jit import kernel, prange, serial_or_parallel
+from ._jit import kernel, prange, read_only, serial_or_parallel
+from ._sort import stable_argsort
 from .errors import GraphInputError
 
 SelfLoops = Literal["keep", "drop"]
@@ -173,7 +174,7 @@ def check_edge_arrays(src, dst, weight, n_nodes: int | None) -> tuple[np.ndarray
         raise GraphInputError(f"n_nodes={n_nodes} but an edge touches node {hi}; pass n_nodes > {hi} or leave it None.")
     if n_nodes >= np.iinfo(np.int32).max:
         raise GraphInputError("graphs are limited to 2**31 - 2 nodes (int32 indices).")
-    return (np.ascontiguousarray(src, dtype=np.int32), np.ascontiguousarray(dst, dtype=np.int32), weight, int(n_nodes))
+    return read_only(src, np.int32), read_only(dst, np.int32), weight, int(n_nodes)
 
 
 def from_edges(
@@ -275,7 +276,7 @@ def _sort_and_merge_rows(indptr, indices, weights, new_len):
         b = indptr[u + 1]
         if b - a > 1:
             cols = indices[a:b]
-            order = np.argsort(cols, kind="mergesort")
+            order = stable_argsort(cols)
             sc = cols[order]
             sw = weights[a:b][order]
             k = 0

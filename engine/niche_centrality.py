@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from ._sort import stable_argsort
 from .centrality import _BLOCK, _gather_sum, _in_csr
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
@@ -230,7 +231,7 @@ def _module_strengths(indptr, indices, weights, comm, use_w):
         a = indptr[u]
         b = indptr[u + 1]
         m = 0
-        cs = np.empty(b - a, dtype=np.int64)
+        cs = np.empty(b - a, dtype=np.int32)
         ws = np.empty(b - a)
         for p in range(a, b):
             v = indices[p]
@@ -245,7 +246,7 @@ def _module_strengths(indptr, indices, weights, comm, use_w):
                 own[u] += w
         if m == 0:
             continue
-        o = np.argsort(cs[:m], kind="mergesort")
+        o = stable_argsort(cs[:m])
         acc = 0.0
         for j in range(m):
             acc += ws[o[j]]
@@ -257,7 +258,9 @@ def _module_strengths(indptr, indices, weights, comm, use_w):
 
 def _strengths(g: Graph, community, weighted: bool):
     comm = check_labels(community, g.n_nodes, "community")
-    return comm, *_module_strengths(g.indptr, g.indices, g.weights, comm, bool(weighted))
+    # the kernel groups by ranks of the labels (same order, so the same sums), int32 like every index
+    ranks = np.unique(comm, return_inverse=True)[1].reshape(-1).astype(np.int32)
+    return comm, *_module_strengths(g.indptr, g.indices, g.weights, ranks, bool(weighted))
 
 
 def within_module_z(g: Graph, community, *, weighted: bool = True) -> np.ndarray:

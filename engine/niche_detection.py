@@ -190,7 +190,7 @@ def niches(
         inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations, parallel=parallel
     ).labels
     labels = _join_small(inner.indptr, inner.indices, inner.weights, labels.astype(np.int64), int(min_size))
-    labels = split_disconnected(inner.indptr, inner.indices, labels)[0].astype(np.int64)
+    labels = split_disconnected(inner.indptr, inner.indices, labels.astype(np.int32))[0].astype(np.int64)
     labels = canonical_labels(labels).astype(np.int64)
     k = int(labels.max(initial=-1)) + 1
     parent = np.full(k, -1, dtype=np.int64)

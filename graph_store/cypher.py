@@ -64,11 +64,11 @@ FIND_CONSTRAINTS = "SHOW CONSTRAINTS YIELD name WHERE name IN $names RETURN coll
 #: ``DROP CONSTRAINT`` takes no parameter: the name is one of :data:`OLD_CONSTRAINTS`, never input.
 DROP_CONSTRAINT = "DROP CONSTRAINT {name} IF EXISTS"
 
-#: ``$keys`` (list of hex) -> the ones that exist, with their idx and internal node id.
+#: ``$keys`` (list of hex) -> the ones that exist, with their idx and element id.
 EXISTING_ACCOUNTS = """
 UNWIND $keys AS k
 MATCH (a:Account {key: k}) USING INDEX a:Account(key)
-RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(id(a)) AS nid
+RETURN collect(k) AS keys, collect(a.idx) AS idx, collect(elementId(a)) AS nid
 """
 
 #: How many accounts hold an ``idx`` and the largest: fewer than ``m + 1`` means free values (holes).
@@ -82,20 +82,20 @@ _new_fields = ", ".join(f"{f}: $v.{f}[i]" for f in ACCOUNT_FIELDS)
 
 #: Create the accounts that do not exist yet, with their fields (idempotent: looked up by key first;
 #: the uniqueness constraint turns a concurrent duplicate into an error).  Returns the keys and
-#: internal node ids of the accounts it created.
+#: element ids of the accounts it created.
 CREATE_ACCOUNTS = f"""
 UNWIND range(0, size($key) - 1) AS i
 OPTIONAL MATCH (x:Account {{key: $key[i]}}) USING INDEX x:Account(key)
 WITH i, x WHERE x IS NULL
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
-RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
+RETURN collect($key[i]) AS keys, collect(elementId(a)) AS nid
 """
 
 #: Fresh database only (no account yet): plain CREATE, no lookups.
 CREATE_ACCOUNTS_FRESH = f"""
 UNWIND range(0, size($key) - 1) AS i
 CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
-RETURN collect($key[i]) AS keys, collect(id(a)) AS nid
+RETURN collect($key[i]) AS keys, collect(elementId(a)) AS nid
 """
 
 COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
@@ -107,33 +107,33 @@ _changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $
 _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
 
 #: Upsert fields of accounts that existed before this load: a non-null value replaces the stored one.
-#: ``$nid`` (internal node ids), ``$v.<field>``.  Only accounts with a changed field are written.
+#: ``$nid`` (element ids), ``$v.<field>``.  Only accounts with a changed field are written.
 UPDATE_ACCOUNTS = f"""
 UNWIND range(0, size($nid) - 1) AS i
-MATCH (a:Account) WHERE id(a) = $nid[i]
+MATCH (a:Account) WHERE elementId(a) = $nid[i]
 WITH a, i WHERE {_changed}
 SET {_sets}
 RETURN count(*) AS updated
 """
 
-#: Endpoints of row ``i`` by internal node id (``$a``, ``$b``), looked up from the accounts phase:
-#: a node-by-id seek is several times cheaper than a unique-index seek.
-_ENDPOINTS = """MATCH (a:Account) WHERE id(a) = $a[i]
-MATCH (b:Account) WHERE id(b) = $b[i]"""
+#: Endpoints of row ``i`` by element id (``$a``, ``$b``), as the accounts phase returned them:
+#: a node-by-element-id seek is cheaper than a unique-index seek on ``idx``.
+_ENDPOINTS = """MATCH (a:Account) WHERE elementId(a) = $a[i]
+MATCH (b:Account) WHERE elementId(b) = $b[i]"""
 
 _SINCE = "CASE WHEN $ss[i] IS NULL THEN null ELSE datetime.fromepoch($ss[i], $sn[i]) END"
 
-#: Follows whose source is one of ``$a`` (internal node ids): source and target node ids and
+#: Follows whose source is one of ``$a`` (element ids): source and target element ids and
 #: ``since`` in epoch microseconds (``$none`` when absent; ``collect`` would drop nulls).
 EXISTING_FOLLOWS = """
 UNWIND $a AS x
-MATCH (a:Account)-[f:FOLLOWS]->(b) WHERE id(a) = x
-RETURN collect(x) AS a, collect(id(b)) AS b,
+MATCH (a:Account)-[f:FOLLOWS]->(b) WHERE elementId(a) = x
+RETURN collect(x) AS a, collect(elementId(b)) AS b,
        collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
 #: Merge follows (a pair is the identity: one relationship per pair).  Columns ``$a``, ``$b``
-#: (endpoint node ids), ``$ss``, ``$sn`` (since: epoch s, ns).  Keeps the earliest ``since``.
+#: (endpoint element ids), ``$ss``, ``$sn`` (since: epoch s, ns).  Keeps the earliest ``since``.
 MERGE_FOLLOWS = f"""
 UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
@@ -163,9 +163,9 @@ RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
 #: ``[value]`` singletons).
 EXISTING_INTERACTIONS = """
 UNWIND $a AS x
-MATCH (a:Account)-[e:INTERACTS]->(b) WHERE id(a) = x
+MATCH (a:Account)-[e:INTERACTS]->(b) WHERE elementId(a) = x
 WITH x, b, e, e.ts AS ts
-RETURN collect(x) AS a, collect(id(b)) AS b, collect(e.kind) AS kind,
+RETURN collect(x) AS a, collect(elementId(b)) AS b, collect(e.kind) AS kind,
        collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
        collect(e.post_id) AS post_id, collect(e.hashtags) AS hashtags,
        collect(CASE WHEN e.post_id IS NULL THEN 0 ELSE 1 END + CASE WHEN e.hashtags IS NULL THEN 0 ELSE 2 END) AS has,
@@ -227,19 +227,18 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
 """
 
-#: Accounts with ``$lo <= idx < $hi``: internal node id, idx, id, followers count (-1 = unknown).
+#: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown).
 READ_NODE_IDS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-RETURN collect(id(a)) AS nid, collect(a.idx) AS idx, collect(a.id) AS id,
-       collect(coalesce(a.followers_count, -1)) AS fc
+RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc
 """
 
 #: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's internal node id (no property read; mapped to idx client-side).
+#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null).
 READ_FOLLOWS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(id(b)) AS d
+RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d
 """
 
 #: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,
@@ -248,7 +247,7 @@ READ_INTERACTIONS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
 MATCH (a)-[e:INTERACTS]->(b)
 WITH a, b, e, e.ts AS ts
-RETURN collect(a.idx) AS s, collect(id(b)) AS d, collect(e.kind) AS kind,
+RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d, collect(e.kind) AS kind,
        collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
        collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w
 """

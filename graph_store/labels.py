@@ -1,8 +1,12 @@
-"""Ground-truth labels of accounts (a class per account id) from a CSV or TSV file.
+"""Ground-truth labels of accounts (a class per account id) from a CSV or TSV file, or a graph file.
 
-The file has a header row; the delimiter is a tab when the header line has
-one, a comma otherwise.  Every problem is reported as ``file:line: field
-'name': reason`` and nothing is returned unless the whole file is good.
+A CSV/TSV file has a header row; the delimiter is a tab when the header line
+has one, a comma otherwise.  A GML or GraphML file (``.gml``, ``.graphml``,
+gzipped or not) labels its nodes with a node attribute (``value`` in Newman's
+polbooks and football, ``club`` in Zachary's karate club); the account ids are
+the ones ``nichegraph load`` gives the nodes of that file.  Every problem is
+reported as ``file:line: field 'name': reason`` and nothing is returned unless
+the whole file is good.
 """
 
 from __future__ import annotations
@@ -28,15 +32,25 @@ class LabelsRejected(StoreError, ValueError):
         )
 
 
+def is_graph_file(path: str | Path) -> bool:
+    """Whether ``path`` names a GML or GraphML file (by its name, ``.gz`` allowed)."""
+    return str(path).lower().removesuffix(".gz").endswith((".gml", ".graphml"))
+
+
 def read_labels(path: str | Path, *, id_column: str = "id", label_column: str = "label") -> pa.Table:
-    """Read ``id -> label`` pairs from a CSV/TSV file with a header.
+    """Read ``id -> label`` pairs from a CSV/TSV file with a header, or from a GML/GraphML file.
 
     Parameters
     ----------
     path : str or Path
-        UTF-8 text; a tab in the header line means TSV, otherwise CSV.
+        UTF-8 text; a tab in the header line means TSV, otherwise CSV.  A name
+        ending ``.gml`` or ``.graphml`` (optionally ``.gz``) is a graph file.
     id_column, label_column : str
-        Header names of the account id and its label.
+        Header names of the account id and its label.  For a graph file,
+        ``label_column`` is the node attribute holding the label and
+        ``id_column`` is not used (nodes are named as ``nichegraph load`` names
+        them: by their distinct labels, else their ids); nodes without the
+        attribute are unlabelled.
 
     Returns
     -------
@@ -53,6 +67,8 @@ def read_labels(path: str | Path, *, id_column: str = "id", label_column: str = 
         reason`` for each).
     """
     name = str(path)
+    if is_graph_file(path):
+        return _graph_labels(path, name, label_column)
     try:
         with open(path, encoding="utf-8", newline="") as f:
             delimiter = "\t" if "\t" in f.readline() else ","
@@ -79,15 +95,27 @@ def _parse(reader, name: str, id_column: str, label_column: str) -> pa.Table:
     if issues:
         raise LabelsRejected(issues)
     i, j = head.index(id_column), head.index(label_column)
+
+    def rows():
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            if len(row) != len(head):
+                issues.append(
+                    RowIssue(
+                        name, reader.line_num, None, f"expected {len(head)} fields like the header, found {len(row)}"
+                    )
+                )
+                continue
+            yield reader.line_num, row[i].strip(), row[j].strip()
+
+    return _collect(rows(), issues, name, id_column, label_column)
+
+
+def _collect(rows, issues: list[RowIssue], name: str, id_column: str, label_column: str) -> pa.Table:
+    """The ``id``/``label`` table of ``(line, account, label)`` rows: the first of repeated pairs, every conflict an issue."""
     seen: dict[str, tuple[str, int]] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue  # blank line
-        if len(row) != len(head):
-            issues.append(RowIssue(name, line, None, f"expected {len(head)} fields like the header, found {len(row)}"))
-            continue
-        account, label = row[i].strip(), row[j].strip()
+    for line, account, label in rows:
         if not account:
             issues.append(RowIssue(name, line, id_column, "empty account id"))
         if not label:
@@ -110,3 +138,38 @@ def _parse(reader, name: str, id_column: str, label_column: str) -> pa.Table:
     return pa.table(
         {"id": pa.array(list(seen), pa.string()), "label": pa.array([v[0] for v in seen.values()], pa.string())}
     )
+
+
+def _graph_labels(path: str | Path, name: str, attribute: str) -> pa.Table:
+    """Labels of a GML/GraphML file's nodes from their ``attribute``."""
+    from .ingest._errors import FileRejected
+    from .ingest._gml import parse_gml
+    from .ingest._graphfile import account_ids
+    from .ingest._graphml import parse_graphml
+
+    parse = parse_gml if str(path).lower().removesuffix(".gz").endswith(".gml") else parse_graphml
+    try:
+        graph = parse(str(path), name)
+    except FileNotFoundError:
+        raise LabelsRejected([RowIssue(name, None, None, "no such file")]) from None
+    except FileRejected as exc:
+        raise LabelsRejected(list(exc.issues)) from None
+    have = sorted({k for attrs in graph.node_attrs for k in attrs})
+    if attribute not in have:
+        raise LabelsRejected(
+            [
+                RowIssue(
+                    name,
+                    None,
+                    attribute,
+                    f"no node has this attribute; the nodes have {', '.join(have) or 'no attributes'}; "
+                    "name the one holding the label with --label-column",
+                )
+            ]
+        )
+    rows = (
+        (line, account, attrs[attribute].strip())
+        for line, account, attrs in zip(graph.node_lines, account_ids(graph), graph.node_attrs, strict=True)
+        if attrs.get(attribute, "").strip()
+    )
+    return _collect(rows, [], name, "id", attribute)

@@ -13,8 +13,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .errors import StoreError
-
 #: Bytes of Arrow IPC per stored run-table chunk (Neo4j keeps a property value in one record).
 RUN_CHUNK_BYTES = 4 << 20
 
@@ -42,7 +40,7 @@ def with_nulls(values: list, present: np.ndarray, typ: pa.DataType) -> pa.Array:
 
 def stored_follows(r: dict) -> dict[str, pa.Array]:
     """Columns of :data:`cypher.EXISTING_FOLLOWS` for the DuckDB table ``ex_raw``."""
-    return {c: pa.array(r[c], pa.int64()) for c in ("a", "b", "us")}
+    return {"a": pa.array(r["a"], pa.string()), "b": pa.array(r["b"], pa.string()), "us": pa.array(r["us"], pa.int64())}
 
 
 def stored_events(r: dict) -> dict[str, pa.Array]:
@@ -50,8 +48,8 @@ def stored_events(r: dict) -> dict[str, pa.Array]:
     us = np.asarray(r["us"], dtype=np.int64)
     has = np.asarray(r["has"], dtype=np.int64)
     return {
-        "a": pa.array(r["a"], pa.int64()),
-        "b": pa.array(r["b"], pa.int64()),
+        "a": pa.array(r["a"], pa.string()),
+        "b": pa.array(r["b"], pa.string()),
         "kind": pa.array(r["kind"], pa.string()),
         "us": pa.array(us, mask=us == NONE),
         "post_id": with_nulls(r["post_id"], (has & 1) != 0, pa.string()),
@@ -65,9 +63,9 @@ def stored_events(r: dict) -> dict[str, pa.Array]:
 #: the DuckDB columns of ``ex_raw``, the conversion of one record of the read, and the SQL of the
 #: identity columns (those the load's table is joined on).
 STORED: dict[str, tuple[str, Callable[[dict], dict[str, pa.Array]], str]] = {
-    "fol": ("a BIGINT, b BIGINT, us BIGINT", stored_follows, "a, b"),
+    "fol": ("a VARCHAR, b VARCHAR, us BIGINT", stored_follows, "a, b"),
     "itr": (
-        "a BIGINT, b BIGINT, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
+        "a VARCHAR, b VARCHAR, kind VARCHAR, us BIGINT, post_id VARCHAR, hashtags VARCHAR[], w DOUBLE, n BIGINT",
         stored_events,
         f"a, b, {EVENT_KEY} AS k",
     ),
@@ -119,29 +117,3 @@ def neo4j_column(column: pa.ChunkedArray | pa.Array) -> list:
     if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
         return [None if v is None else [x for x in v if x is not None] for v in values]
     return values
-
-
-class NodeIdMap:
-    """Maps Neo4j internal node ids to dense ``idx`` (a direct table when ids are compact)."""
-
-    def __init__(self, nid: np.ndarray, idx: np.ndarray):
-        self.direct = None
-        if nid.size and nid.max() < 4 * nid.size + 1_000_000:
-            self.direct = np.full(int(nid.max()) + 1, -1, dtype=np.int32)
-            self.direct[nid] = idx
-        order = np.argsort(nid, kind="stable")
-        self.nid, self.idx = nid[order], idx[order].astype(np.int32)
-
-    def __call__(self, ids: np.ndarray) -> np.ndarray:
-        if ids.size == 0:
-            return np.empty(0, dtype=np.int32)
-        if self.direct is not None and ids.max() < self.direct.size:
-            out = self.direct[ids]
-        else:
-            pos = np.clip(np.searchsorted(self.nid, ids), 0, max(self.nid.size - 1, 0))
-            out = np.where(self.nid[pos] == ids, self.idx[pos], -1).astype(np.int32)
-        if (out < 0).any():
-            raise StoreError(
-                "an edge points at a node that is not an Account (the graph changed while it was read?); read again"
-            )
-        return np.ascontiguousarray(out, dtype=np.int32)

@@ -12,10 +12,10 @@ and then writes with batched ``UNWIND`` statements:
    only when its key is not stored; new ids take the free ``idx`` values first
    (see :meth:`Loader._plan_accounts`), so the dense ``idx`` of a new account is
    the same whether the load runs once or is resumed; the loader keeps every
-   account's internal node id.  Meanwhile a second thread aggregates the
+   account's element id.  Meanwhile a second thread aggregates the
    relationships in DuckDB;
 2. account fields, follows, interaction events.  Relationships find their
-   endpoints by internal node id; on a relationship type that already holds
+   endpoints by element id; on a relationship type that already holds
    data the stored relationships of the load's sources are read first and only
    new or changed rows are sent (see :meth:`Loader._plan_edges`).
 
@@ -32,13 +32,8 @@ Progress is reported to an optional ``progress(rows_done, rows_total)`` callback
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -48,15 +43,11 @@ import pyarrow as pa
 from . import cypher
 from .base import LoadCounts
 from .errors import StoreError
+from .neo4j_batches import Job, ProgressCallback, WriteProgress, alternate, parallel_map, phase
 from .neo4j_convert import EVENT_KEY, NONE, STORED, insert_arrow, split_time
 from .neo4j_session import Sessions, records_as_dicts
 from .schema import ACCOUNT_FIELDS, TABLES, TableBatch
 from .staging import count_follow_pairs, create_stage_tables, follow_pairs_sql, last_account_fields_sql, stage_batch
-
-_log = logging.getLogger(__name__)
-
-#: ``progress(rows_done, rows_total)``; the total grows as the loader plans each phase.
-ProgressCallback = Callable[[int, int], None]
 
 
 def load(
@@ -94,9 +85,9 @@ def load(
     """
     con = duckdb.connect(":memory:")
     try:
-        with _phase(phases, "stage"):
+        with phase(phases, "stage"):
             total = _stage(con, batches)
-        with _phase(phases, "schema"):
+        with phase(phases, "schema"):
             ensure_schema()
         counter = WriteProgress(progress)
         if total <= atomic_rows:
@@ -150,35 +141,6 @@ def _load_atomic(
     return sessions.transaction(work, write=True, what="load")
 
 
-class WriteProgress:
-    """Rows written so far and in all, reported to a callback; safe to call from worker threads."""
-
-    def __init__(self, callback: ProgressCallback | None):
-        self.callback = callback
-        self._lock = threading.Lock()
-        self.total = 0
-        self.done = 0
-
-    def _report(self) -> None:
-        if self.callback is not None:
-            self.callback(self.done, self.total)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.total = self.done = 0
-            self._report()
-
-    def add_total(self, n: int) -> None:
-        with self._lock:
-            self.total += n
-            self._report()
-
-    def advance(self, n: int) -> None:
-        with self._lock:
-            self.done += n
-            self._report()
-
-
 class Loader:
     """One load's write phases, over a ``run(query, params, what)`` callable."""
 
@@ -210,22 +172,22 @@ class Loader:
         """All write phases; the load's counts.
 
         Accounts are written first (relationships find their endpoints by the internal
-        node ids the account phase returns); while they are written, a second thread
+        element ids the account phase returns); while they are written, a second thread
         aggregates follows and events in DuckDB (:meth:`_prepare_edges`), so the client's
         share of the work overlaps the server's.
         """
         con, out = self.con, LoadCounts()
-        with _phase(self.phases, "accounts_plan"):
+        with phase(self.phases, "accounts_plan"):
             fields = self._plan_accounts(out)
         with ThreadPoolExecutor(1) as prep:
-            # the edge tables need only idx (not node ids): built on a second DuckDB connection
+            # the edge tables need only idx (not element ids): built on a second DuckDB connection
             edges = prep.submit(self._prepare_edges, con.cursor(), out)
-            with _phase(self.phases, "accounts_write"):
+            with phase(self.phases, "accounts_write"):
                 self._write_accounts(out, fields)
-            with _phase(self.phases, "edges_prepare_wait"):
+            with phase(self.phases, "edges_prepare_wait"):
                 edges.result()
-        with _phase(self.phases, "edges_plan"):
-            # endpoints by internal node id
+        with phase(self.phases, "edges_plan"):
+            # endpoints by element id
             for table in ("fol", "itr"):
                 con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT t.*, a.nid AS a, b.nid AS b
                                 FROM {table} t JOIN idn a ON a.idx = t.s JOIN idn b ON b.idx = t.d""")
@@ -263,9 +225,9 @@ class Loader:
                 counts=out.interactions,
                 what="interactions",
             )
-        with _phase(self.phases, "edges_write"):
-            # follows and events alternate, half the source range apart (see _alternate)
-            self._run_jobs([*_alternate(fol_new, itr_new), *fol_upd, *itr_upd])
+        with phase(self.phases, "edges_write"):
+            # follows and events alternate, half the source range apart (see neo4j_batches.alternate)
+            self._run_jobs([*alternate(fol_new, itr_new), *fol_upd, *itr_upd])
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:
@@ -280,7 +242,7 @@ class Loader:
         keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
         self.bar.add_total(len(keys))
         self.fresh = fresh = self.count(cypher.COUNT_ACCOUNTS) == 0  # nothing to look up (count store: no scan)
-        con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid BIGINT)")
+        con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid VARCHAR)")
         con.execute("CREATE OR REPLACE TABLE holes (pos BIGINT, idx INTEGER)")
         base = 0
         if not fresh:
@@ -321,7 +283,7 @@ class Loader:
 
     def _write_accounts(self, out: LoadCounts, fields: tuple[str, ...]) -> None:
         """Create the new accounts (batches in ``idx`` order, ``workers`` in parallel) and upsert the
-        fields of stored ones; table ``idn`` (idx, nid) maps every account of the load to its node id."""
+        fields of stored ones; table ``idn`` (idx, nid) maps every account of the load to its element id."""
         con, one = self.con, self.one
         cols = ", ".join("n." + c for c in fields)
 
@@ -347,14 +309,14 @@ class Loader:
             return rows
 
         created: dict[str, list] = {"key": [], "nid": []}
-        for rows in self._map(create, self._slices(new)):
+        for rows in parallel_map(self.workers, create, self._slices(new)):
             for r in rows:
                 created["key"] += r["keys"]
                 created["nid"] += r["nid"]
         self.bar.advance(one("SELECT count(*) FROM idmap") - new.num_rows)
         con.execute("CREATE OR REPLACE TABLE nids AS SELECT key, nid FROM existing")
         insert_arrow(
-            con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.int64())}
+            con, "nids", {"key": pa.array(created["key"], pa.string()), "nid": pa.array(created["nid"], pa.string())}
         )
         # accounts created by an earlier attempt of a retried batch did not come back: look them up
         missing = [r[0] for r in con.execute("SELECT key FROM idmap ANTI JOIN nids USING (key)").fetchall()]
@@ -414,7 +376,7 @@ class Loader:
             cur.close()
 
     def _lookup_accounts(self, keys: list[str]) -> dict[str, pa.Array]:
-        """Stored accounts among ``keys``: their key, idx and internal node id."""
+        """Stored accounts among ``keys``: their key, idx and element id."""
         found: dict[str, list] = {"keys": [], "idx": [], "nid": []}
         for lo in range(0, len(keys), self.bs):
             for r in self.run(cypher.EXISTING_ACCOUNTS, {"keys": keys[lo : lo + self.bs]}, "looking up accounts"):
@@ -423,7 +385,7 @@ class Loader:
         return {
             "key": pa.array(found["keys"], pa.string()),
             "idx": pa.array(found["idx"], pa.int32()),
-            "nid": pa.array(found["nid"], pa.int64()),
+            "nid": pa.array(found["nid"], pa.string()),
         }
 
     def _plan_edges(
@@ -503,59 +465,8 @@ class Loader:
         # a retried CREATE batch finds its own rows: those count as existing
         return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
 
-    def _map(self, fn: Callable[[Any], Any], items: list) -> list:
-        """``fn`` over ``items`` on ``workers`` parallel threads (sessions); the results in order.
-
-        When a call fails, the items not yet started are cancelled and the error is raised.
-        """
-        if self.workers <= 1 or len(items) <= 1:
-            return [fn(x) for x in items]
-        ex = ThreadPoolExecutor(self.workers)
-        try:
-            return list(ex.map(fn, items))
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
-
     def _run_jobs(self, jobs: list[Job]) -> None:
         """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
-        for job, (ins, existing) in zip(jobs, self._map(self._run_job, jobs)):
+        for job, (ins, existing) in zip(jobs, parallel_map(self.workers, self._run_job, jobs)):
             job.counts.inserted += ins
             job.counts.existing += existing
-
-
-@dataclass
-class Job:
-    """One batch of relationship rows and the statement that writes it."""
-
-    part: pa.Table
-    query: str
-    retry_query: str
-    counts: Any
-    count_existing: bool
-    what: str
-
-
-def _alternate(a: list, b: list) -> list:
-    """``a[0], b[h], a[1], b[h + 1], ...`` with ``b`` rotated by half (``h = len(b) // 2``), then the
-    rest of the longer list.
-
-    Both lists are batches in source order, so two neighbours of the result (what two writers run
-    at the same time) hold different relationship types *and* sources about half the id range
-    apart, so they share fewer locked nodes.  (It helped in a small test; on the 1M + 1M benchmark
-    its effect was within the noise, and writers still wait on shared busy targets.)
-    """
-    b = b[len(b) // 2 :] + b[: len(b) // 2]
-    out = [x for pair in zip(a, b) for x in pair]
-    n = min(len(a), len(b))
-    return out + a[n:] + b[n:]
-
-
-@contextmanager
-def _phase(phases: dict[str, float], name: str) -> Iterator[None]:
-    """Add the wall time of the block to ``phases[name]`` (and log it)."""
-    t = time.perf_counter()
-    try:
-        yield
-    finally:
-        phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
-        _log.debug("load phase %s: %.2fs", name, phases[name])

@@ -1,7 +1,7 @@
 """The Neo4j store: the same :class:`graph_store.base.Store` contract on a Neo4j 5 server.
 
 The graph model and every Cypher statement are in :mod:`graph_store.cypher`; sessions and
-retries in :mod:`graph_store.neo4j_session`; the loader in :mod:`graph_store.neo4j_loader`;
+retries in :mod:`graph_store.neo4j_session`; the loader in :mod:`graph_store.neo4j_loader` (its batches run by :mod:`graph_store.neo4j_batches`);
 conversions between Arrow and Neo4j values in :mod:`graph_store.neo4j_convert`.
 
 Reading
@@ -32,7 +32,7 @@ import pyarrow as pa
 from . import cypher
 from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
-from .neo4j_convert import NONE, NodeIdMap, epoch_seconds, ipc_chunks, neo4j_column
+from .neo4j_convert import NONE, epoch_seconds, ipc_chunks, neo4j_column
 from .neo4j_loader import ProgressCallback, load
 from .neo4j_session import Sessions, open_driver
 from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, TableBatch
@@ -256,8 +256,8 @@ class Neo4jStore:
     def read_edges(self) -> EdgeArrays:
         """Edges as dense index arrays, read in source-idx ranges (parallel sessions).
 
-        Targets come back as internal node ids (no property read per edge) and are
-        mapped to ``idx`` with one numpy lookup.
+        Each range comes back as a few records of long integer lists (``collect``), which the
+        driver decodes straight into Python lists and numpy turns into arrays.
         """
         n = self._n_accounts()
         n_fol, n_int = (
@@ -265,8 +265,7 @@ class Neo4jStore:
         )
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
-        nid_parts, idx_parts = [], []
-        for nid, idx, ids, f in self._map_ranges(
+        for idx, ids, f in self._map_ranges(
             [(cypher.READ_NODE_IDS, r) for r in self._ranges(n, n, 500_000)], "reading accounts"
         ):
             ia = np.asarray(idx, dtype=np.int64)
@@ -274,12 +273,6 @@ class Neo4jStore:
             fa = np.asarray(f, dtype=np.float64)
             fa[fa < 0] = np.nan
             fc[ia] = fa
-            nid_parts.append(np.asarray(nid, dtype=np.int64))
-            idx_parts.append(ia)
-        to_idx = NodeIdMap(
-            np.concatenate(nid_parts) if nid_parts else np.empty(0, np.int64),
-            np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64),
-        )
         fol_r, itr_r = self._ranges(n, n_fol), self._ranges(n, n_int)
         parts = self._map_ranges(
             [(cypher.READ_FOLLOWS, r) for r in fol_r] + [(cypher.READ_INTERACTIONS, r) for r in itr_r], "reading edges"
@@ -301,9 +294,9 @@ class Neo4jStore:
             node_ids=node_ids,
             followers_count=fc,
             follow_src=cat(fol, 0, np.int32),
-            follow_dst=to_idx(cat(fol, 1, np.int64)),
+            follow_dst=_targets(cat(fol, 1, np.int32)),
             interaction_src=cat(itr, 0, np.int32),
-            interaction_dst=to_idx(cat(itr, 1, np.int64)),
+            interaction_dst=_targets(cat(itr, 1, np.int32)),
             interaction_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
             interaction_weight=cat(itr, 4, np.float64),
@@ -458,3 +451,12 @@ class Neo4jStore:
             if name in parts:
                 out[name] = pa.concat_tables([pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
         return run, out
+
+
+def _targets(idx: np.ndarray) -> np.ndarray:
+    """Target ``idx`` values as read (int32); -1 marks a target that is not a loaded account."""
+    if idx.size and int(idx.min()) < 0:
+        raise StoreError(
+            "an edge points at a node that is not an Account (the graph changed while it was read?); read again"
+        )
+    return np.ascontiguousarray(idx, dtype=np.int32)

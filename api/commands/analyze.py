@@ -8,10 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..analysis import AnalysisParams, run_analysis
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.communities import CommunityParams
-from ..stages.metrics import MetricsParams
 
 
 def command(
@@ -57,6 +54,10 @@ def command(
         int, typer.Option(min=1, help="--engine spark: most accounts one Spark worker analyses at once.")
     ] = 200_000,
 ) -> None:
+    from ..analysis import AnalysisParams, run_analysis
+    from ..stages.communities import CommunityParams
+    from ..stages.metrics import MetricsParams
+
     console = Console(stderr=True)
     params = AnalysisParams(
         seed=seed,

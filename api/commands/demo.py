@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nichegraph.graph_store.ingest import load_files
-
-from ..analysis import AnalysisParams, run_analysis
 from ..options import open_cli_store
 from . import analyze, load, rank
 
@@ -24,6 +21,10 @@ def command(
     limit: Annotated[int, typer.Option(help="Accounts per ranking.")] = 10,
     seed: Annotated[int, typer.Option(help="Random seed of the analysis.")] = 0,
 ) -> None:
+    from nichegraph.graph_store.ingest import load_files
+
+    from ..analysis import AnalysisParams, run_analysis
+
     console = Console()
     console.print(f"[bold]nichegraph demo[/]: the US senators' follow graph (2018), from {SAMPLE}")
     console.print("Data: T. Brambor, 'U.S. Senators on Twitter', Columbia QMSS course data, 2018 (see SOURCE.md).\n")

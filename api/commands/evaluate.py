@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..evaluate import EvaluationError, evaluate_labels
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
@@ -21,13 +20,21 @@ def _fmt(x: float | None) -> str:
 def command(
     store: StoreOption = DEFAULT_STORE,
     labels: Annotated[
-        str, typer.Option(help="CSV or TSV file with a header: an account id and its label per row.")
+        str,
+        typer.Option(
+            help="CSV or TSV file with a header: an account id and its label per row; or the GML/GraphML file "
+            "that was loaded, its nodes labelled by the node attribute --label-column names (e.g. value, club)."
+        ),
     ] = ...,  # type: ignore[assignment]  # typer: a required option
     id_column: Annotated[str, typer.Option(help="Column of the labels file holding account ids.")] = "id",
-    label_column: Annotated[str, typer.Option(help="Column of the labels file holding the label.")] = "label",
+    label_column: Annotated[
+        str, typer.Option(help="Column of the labels file holding the label (of a graph file: the node attribute).")
+    ] = "label",
     run_id: Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
+    from ..evaluate import EvaluationError, evaluate_labels
+
     try:
         with open_cli_store(store, read_only=True) as st:
             result = evaluate_labels(st, labels, id_column=id_column, label_column=label_column, run_id=run_id)

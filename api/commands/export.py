@@ -1,5 +1,7 @@
 """Export an analysis run: accounts with every measure, communities and niches (and edges with --edges)
-to Parquet or CSV (a folder, one file per table) or to GEXF or GraphML (one graph file, for Gephi)."""
+to Parquet or CSV (a folder, one file per table) or to GEXF or GraphML (one graph file, for Gephi).
+
+`--format neo4j-admin` writes the loaded graph of a DuckDB store instead (no run needed) as node and relationship files for `neo4j-admin database import full` into a new Neo4j database, and prints the recipe (see docs/neo4j.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ import typer
 from rich.console import Console
 
 from ..export import EXPORT_FORMATS, ExportFormat, export_run
+from ..neo4j_admin import export_neo4j_admin
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
+
+#: The graph (not a run) as `neo4j-admin database import full` files.
+NEO4J_ADMIN = "neo4j-admin"
 
 
 def command(
@@ -18,10 +24,21 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="Folder (parquet, csv) or file (gexf, graphml) to write.")] = Path(
         "export"
     ),
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="|".join(EXPORT_FORMATS))] = "parquet",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="|".join((*EXPORT_FORMATS, NEO4J_ADMIN)))
+    ] = "parquet",
     run: Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).")] = None,
     edges: Annotated[bool, typer.Option("--edges", help="Also export follows and interactions.")] = False,
+    database: Annotated[
+        str, typer.Option("--database", help="neo4j-admin: the database name in the printed command.")
+    ] = "neo4j",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="neo4j-admin: print nothing.")] = False,
 ) -> None:
+    if fmt == NEO4J_ADMIN:
+        if run is not None or edges:
+            raise typer.BadParameter("neo4j-admin exports the whole loaded graph: no --run or --edges")
+        export_neo4j_admin(store, out, database=database, quiet=quiet)
+        return
     if fmt not in EXPORT_FORMATS:
         raise typer.BadParameter(f"{fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", param_hint="--format")
     target = out if fmt in ("parquet", "csv") else out.parent

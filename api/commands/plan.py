@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..campaign import PlanError, PlanRequest, plan_campaign
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
 
@@ -73,6 +72,8 @@ def command(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
+    from ..campaign import PlanError, PlanRequest, plan_campaign
+
     if objective not in ("reach", "spread"):
         raise typer.BadParameter(f"{objective!r}; use reach or spread", param_hint="--objective")
     if fmt not in ("table", "json"):

@@ -9,10 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nichegraph.engine import default_resolution_range, resolution_profile
-
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..stages.communities import community_graph
 
 
 def command(
@@ -32,6 +29,10 @@ def command(
     top: Annotated[int, typer.Option(help="Show this many of the widest stable ranges.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print every stable range as JSON.")] = False,
 ) -> None:
+    from nichegraph.engine import default_resolution_range, resolution_profile
+
+    from ..stages.communities import community_graph
+
     if objective not in ("modularity", "cpm"):
         raise typer.BadParameter(f"--objective must be modularity or cpm; got {objective!r}.", param_hint="--objective")
     with open_cli_store(store, read_only=True) as st:

@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from nichegraph.engine import Graph
-from nichegraph.engine.influence import audience_graph
+if TYPE_CHECKING:
+    from nichegraph.engine import Graph
 
 
 def _ints(table: pa.Table, name: str, dtype=np.int64) -> np.ndarray:
@@ -114,4 +115,6 @@ class BrandIndex:
 
 def audience_from_table(n: int, table: pa.Table) -> Graph:
     """The audience graph (row ``u`` lists ``u``'s followers) from an ``audience`` run table of ``n`` accounts."""
+    from nichegraph.engine.influence import audience_graph  # numba: only when a plan needs the audience
+
     return audience_graph(_ints(table, "follower"), _ints(table, "account"), n_nodes=n)

@@ -28,12 +28,15 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from nichegraph.engine import Graph
 from nichegraph.graph_store import RunRecord
+
+if TYPE_CHECKING:
+    from nichegraph.engine import Graph
 
 from .columns import CATEGORICAL, CategoricalColumn, NumericColumn, encode_categorical, encode_numeric, normalize
 from .cursors import decode_cursor, encode_cursor

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import kernel, prange, serial_or_parallel
+from .._jit import kernel, prange, read_only, serial_or_parallel
 from ..errors import GraphInputError
 from ..graph import Graph
 from ..labels import check_labels
@@ -181,8 +181,8 @@ def compact_labels(labels) -> tuple[np.ndarray, int]:
     if labels.size == 0:
         return np.zeros(0, dtype=np.int32), 0
     dense = dense_range(labels)
-    if dense is not None:
-        return _compact_counted(labels.reshape(-1), *dense)
+    if dense is not None and np.can_cast(labels.dtype, np.int64):
+        return _compact_counted(read_only(labels.reshape(-1), np.int64), *dense)  # one signature
     _, inverse = np.unique(labels, return_inverse=True)
     inv = inverse.astype(np.int32).reshape(-1)
     return inv, int(inv.max()) + 1

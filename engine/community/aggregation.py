@@ -140,7 +140,7 @@ def _plan_slices(indptr, labels, k, n_slices, nnz):
     returns ``start, members, cuts, region`` and the number of slices (at most ``k``).
     """
     n = indptr.shape[0] - 1
-    start, members = members_by_label(labels, k, np.arange(n))
+    start, members = members_by_label(labels, k, np.arange(n).astype(np.int32))  # int32 like every caller
     n_slices = max(1, min(n_slices, k))
     cuts = np.zeros(n_slices + 1, dtype=np.int64)
     region = np.zeros(n_slices + 1, dtype=np.int64)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import kernel
+from .._jit import kernel, read_only
 from ._objective import dense_range
 
 
@@ -23,7 +23,8 @@ def canonical_labels(labels: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     dense = dense_range(labels)
-    if dense is not None:
+    if dense is not None and np.can_cast(labels.dtype, np.int64):
+        labels = read_only(labels, np.int64)  # one signature of the kernels below
         lo, span = dense
         first, sizes = _first_and_size(labels, lo, span)
         present = np.flatnonzero(sizes)

@@ -43,6 +43,13 @@ class ParsedGraph:
     edge_lines: list[int] = field(default_factory=list)
 
 
+def account_ids(graph: ParsedGraph) -> list[str]:
+    """The account id of every node: its ``label`` where every node has a distinct one, else its ``id``."""
+    labels = graph.node_labels
+    by_label = len(labels) > 0 and all(lab not in (None, "") for lab in labels) and len(set(labels)) == len(labels)
+    return [str(v) for v in labels] if by_label else list(graph.node_ids)
+
+
 def graph_pieces(graph: ParsedGraph, table: str, kind: str | None, file: str) -> Iterator:
     """Yield row issues and canonical :class:`Piece` s (accounts, then edges) of ``graph`` read as ``table``."""
     if table == "accounts":
@@ -55,9 +62,7 @@ def graph_pieces(graph: ParsedGraph, table: str, kind: str | None, file: str) ->
         if nid in seen:
             issues.append(RowIssue(file, line, "id", f"node id {nid!r} already used on line {seen[nid]}"))
         seen[nid] = line
-    labels = graph.node_labels
-    by_label = len(labels) > 0 and all(lab not in (None, "") for lab in labels) and len(set(labels)) == len(labels)
-    account_of = dict(zip(graph.node_ids, labels if by_label else graph.node_ids, strict=True))
+    account_of = dict(zip(graph.node_ids, account_ids(graph), strict=True))
     src, dst, weight, lines = [], [], [], []
     for s, t, w, line in zip(graph.edge_src, graph.edge_dst, graph.edge_weight, graph.edge_lines, strict=True):
         bad = [(name, v) for name, v in (("source", s), ("target", t)) if v is None or v not in account_of]

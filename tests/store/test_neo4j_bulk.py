@@ -215,13 +215,18 @@ def test_cli_writes_files_and_prints_the_recipe(tmp_path):
     duck = tmp_path / "s.duckdb"
     with DuckDBStore(duck) as st:
         st.load(hostile_batches(["s0", "s1", "s2", "s3", "s4"]))
-    r = cli("neo4j-import-files", "--store", str(duck), "--out", str(tmp_path / "imp"), "--database", "social")
+    r = cli("export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(tmp_path / "imp"),
+            "--database", "social")
     assert r.returncode == 0, r.stderr
     assert "neo4j-admin database import full social --overwrite-destination=true" in r.stdout
     assert "cypher-shell -d social -f" in r.stdout
     assert sorted(p.name for p in (tmp_path / "imp").iterdir()) == [
         "accounts.csv", "accounts.header.csv", "finish.cypher", "follows.csv", "follows.header.csv", "import.sh",
         "interacts.csv", "interacts.header.csv"]
-    bad = cli("neo4j-import-files", "--store", "bolt://127.0.0.1:1", "--out", str(tmp_path / "x"))
+    bad = cli("export", "--format", "neo4j-admin", "--store", "bolt://127.0.0.1:1", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "give the DuckDB store" in bad.stderr
+    assert not (tmp_path / "x").exists()
+    # the graph, not a run: --run and --edges mean nothing here and are refused
+    bad = cli("export", "--format", "neo4j-admin", "--store", str(duck), "--out", str(tmp_path / "x"), "--edges")
+    assert bad.returncode == 2 and "no --run or --edges" in bad.stderr
     assert not (tmp_path / "x").exists()

@@ -78,7 +78,7 @@ def test_event_identity_round_trips_every_field_shape(neo4j_store_factory, cy):
     assert st.counts()["interactions"] == 32
     # the idempotent statement (how a batch whose commit is in doubt is retried) matches every
     # stored event by its fields, nulls and empty lists included: it creates nothing
-    nid = {r["id"]: r["nid"] for r in cy("MATCH (a:Account) RETURN a.id AS id, id(a) AS nid")}
+    nid = {r["id"]: r["nid"] for r in cy("MATCH (a:Account) RETURN a.id AS id, elementId(a) AS nid")}
     p = {"a": [nid["b"]] * 8, "b": [nid["t"]] * 8, "kind": [e["kind"] for e in _SHAPES],
          "ts": [None if e["ts"] is None else int(e["ts"].replace(tzinfo=dt.timezone.utc).timestamp())
                 for e in _SHAPES],

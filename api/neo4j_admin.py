@@ -1,30 +1,35 @@
-"""Write node and relationship files for `neo4j-admin database import full` from a DuckDB store: the fast way to fill a new Neo4j database.
+"""``nichegraph export --format neo4j-admin``: node and relationship files for `neo4j-admin database import full`.
 
-Load your files into a DuckDB store first (`nichegraph load --store my.duckdb ...`), then write the import files, run the printed importer command on a stopped server, start it, run `cypher-shell -f DIR/finish.cypher` once (constraints and indexes), and use `--store bolt://...` as usual. See docs/neo4j.md.
+The fast way to fill a new Neo4j database: load your files into a DuckDB store first
+(``nichegraph load --store my.duckdb ...``), then write the import files, run the printed importer
+command on a stopped server, start it, run ``cypher-shell -f DIR/finish.cypher`` once (constraints
+and indexes), and use ``--store bolt://...`` as usual.  The files hold the loaded graph in the
+Neo4j store's model (:mod:`nichegraph.graph_store.neo4j_bulk`), not an analysis run.  See
+docs/neo4j.md.
 """
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from nichegraph.graph_store import StoreError, is_neo4j_uri
-from nichegraph.graph_store.neo4j_bulk import write_import_files
-
-from ..options import StoreOption
 
 
-def command(
-    store: StoreOption,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the import files (created if missing).")],
-    database: Annotated[str, typer.Option("--database", help="Database name in the printed command.")] = "neo4j",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
-) -> None:
+def export_neo4j_admin(store: str, out: Path, *, database: str = "neo4j", quiet: bool = False) -> None:
+    """Write the import files of the DuckDB store ``store`` to the folder ``out`` and print the recipe.
+
+    Raises
+    ------
+    StoreError
+        When ``store`` is a Neo4j URI (the Neo4j database is the importer's target, not its source).
+    """
+    from nichegraph.graph_store.neo4j_bulk import write_import_files
+
     if is_neo4j_uri(store):
         raise StoreError(
             f"--store {store}: give the DuckDB store to read (the Neo4j database is the importer's target)"
