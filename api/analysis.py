@@ -21,9 +21,11 @@ import pyarrow as pa
 from nichegraph.graph_store import NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
+from .stages.authenticity import compute_authenticity
 from .stages.communities import detect_communities
+from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
-from .stages.serving import serving_tables
+from .stages.serving import serving_tables, uses_per_row
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
 
@@ -62,14 +64,15 @@ def run_analysis(
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
-        hashtags = store.read_hashtags()
+        uses = store.read_hashtag_uses()
+        posts = store.read_posts()
         previous = previous_accounts(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:
         columns[name] = accounts.column(name)
     with step("communities"):
         found = detect_communities(
-            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=hashtags
+            edges, params=params.communities, seed=params.seed, previous=previous, hashtags=uses_per_row(uses)
         )
     columns["community"] = found.community
     columns["niche"] = found.niche
@@ -79,9 +82,15 @@ def run_analysis(
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
         columns.update(compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted))
+    with step("authenticity"):
+        columns.update(compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted))
+    with step("engagement"):
+        columns.update(
+            compute_engagement(edges, posts, columns["tier"], found.niche, params=params.engagement, fitted=fitted)
+        )
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags)
+        serving = serving_tables(store, edges, uses)
 
     summary = {"communities": found.n_communities, "niches": found.n_niches, "modularity": found.modularity}
     return store_run(

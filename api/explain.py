@@ -134,8 +134,93 @@ def explain_account(row: dict, params: dict, *, position: int | None = None, sco
         )
         + "."
     )
+    if "authenticity" in row:
+        out.append(authenticity_sentence(row))
+    eng = fitted.get("engagement") or {}
+    if "engagement_rate" in row and eng.get("accounts_from_metrics", 0) + eng.get("accounts_from_interactions", 0):
+        out.append(_engagement(row, tier, eng))  # only for runs that rated someone (a store with posts)
     out.append(_what_would_change(row, tier in eligible, engaged, need, half, pct))
     return out
+
+
+#: Each authenticity component, its evidence in words (from the row) and what a low value means.
+_COMPONENT_TEXT = {
+    "audience": lambda r: (
+        f"{_int(r, 'mass_followers')} of {_int(r, 'followers_observed')} observed followers are mass-followers"
+    ),
+    "burst": lambda r: f"{_int(r, 'burst_peak')} of {_int(r, 'burst_timed')} timed followers arrived within one window",
+    "trust": lambda r: (
+        f"normalised SybilRank trust {_fmt(_num(r, 'trust_normalized'))}"
+        + (" (a trusted seed)" if r.get("trust_seed") else "")
+    ),
+    "pod": lambda r: (
+        f"{_int(r, 'pod_ties')} pod ties of density {_fmt(_num(r, 'pod_density'))}, "
+        f"{_int(r, 'pod_events')} fast pod answers"
+    ),
+    "follow_ratio": lambda r: (
+        "follows far more accounts than follow it" if r.get("mass_follower") else "an ordinary following/follower ratio"
+    ),
+}
+
+
+#: Why a component is unknown (docs/metrics.md, "Audience authenticity").
+_UNKNOWN_BECAUSE = {
+    "audience": "no follower in the loaded follows",
+    "burst": "no follow with a since time",
+    "trust": "no mutual tie",
+    "pod": "no timed interaction towards it",
+    "follow_ratio": "following or follower count unknown",
+}
+
+
+def authenticity_sentence(row: dict) -> str:
+    """The audience-authenticity score, the component that set it and every component's evidence."""
+    score = _num(row, "authenticity")
+    parts = []
+    for name, text in _COMPONENT_TEXT.items():
+        value = _num(row, f"auth_{name}")
+        parts.append(
+            f"{name} unknown ({_UNKNOWN_BECAUSE[name]})" if value is None else f"{name} {value:.2f} ({text(row)})"
+        )
+    if score is None:
+        head = "Audience authenticity: unknown (no followers, ties or timed interactions to judge)"
+    else:
+        head = f"Audience authenticity {score:.2f}, set by its weakest component ({row.get('authenticity_weakest')})"
+    return head + "; components (1 = nothing suspicious): " + "; ".join(parts) + "."
+
+
+def _pct(v: float | None) -> str:
+    return "unknown" if v is None else f"{v * 100:.2f}%"
+
+
+def _engagement(row: dict, tier: str, fitted: dict) -> str:
+    """The engagement-rate sentence: the rate, where it comes from, and the peers' benchmark."""
+    days = fitted.get("window_days", 90)
+    source = row.get("engagement_source")
+    if source is None:
+        return f"Engagement: unknown (no post of its own in the {days:g} days before the newest post)."
+    rate = _num(row, "engagement_rate")
+    if rate is None:
+        return "Engagement: unknown (no platform follower count to divide by)."
+    how = "median per post, platform metrics" if source == "metrics" else "mean per post, from the interaction log"
+    text = (
+        f"Engagement: {_pct(rate)} of followers per post ({_pct(_num(row, 'engagement_rate_raw'))} raw, {how}, "
+        f"over {_int(row, 'engagement_posts')} posts, leaning on the {tier} median "
+        f"{_pct(_num(row, 'engagement_tier_median'))}"
+        + (f" with half weight at {fitted['half_posts']:g} posts" if "half_posts" in fitted else "")
+        + ")"
+    )
+    views = _num(row, "engagement_rate_views")
+    if views is not None:
+        text += f"; {_pct(views)} of views"
+    peers = _num(row, "engagement_niche_peers")
+    if peers:
+        text += (
+            f"; {tier} accounts of its niche: median {_pct(_num(row, 'engagement_niche_median'))} "
+            f"(quartiles {_pct(_num(row, 'engagement_niche_q1'))} to {_pct(_num(row, 'engagement_niche_q3'))}, "
+            f"{int(peers):,} accounts), percentile {_fmt(_num(row, 'engagement_niche_percentile'))}"
+        )
+    return text + "."
 
 
 def _fmt(v: float | None) -> str:

@@ -8,6 +8,7 @@ Every value has one place::
         threads=None,                # numba worker threads (results do not depend on it)
         communities=CommunityParams(resolution=1.0, parallel=False, affinity={...}, ...),
         metrics=MetricsParams(min_evidence=3, follows_complete=False, hidden_tiers=(...), ...),
+        engagement=EngagementParams(window_days=90.0, half_posts=12.0),
     )
 
 A run stores ``dataclasses.asdict(params)`` as JSON (next to what the analysis measured:
@@ -23,7 +24,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .stages.authenticity import AuthenticityStageParams
 from .stages.communities import CommunityParams
+from .stages.engagement import EngagementParams
 from .stages.metrics import MetricsParams
 
 LEVELS = ("niche", "broad")
@@ -41,6 +44,10 @@ class AnalysisParams:
         resolution, niches, ``parallel``, affinity weights, id matching).
     metrics : the metrics stage (:class:`api.stages.metrics.MetricsParams`: PageRank,
         attention weights, tiers, hidden-score eligibility and evidence).
+    authenticity : the authenticity stage (:class:`api.stages.authenticity.AuthenticityStageParams`:
+        the signals' rules and windows, trusted seed accounts).
+    engagement : the engagement stage (:class:`api.stages.engagement.EngagementParams`: the recent
+        window and the shrinkage's half weight in posts).
     """
 
     seed: int = 0
@@ -48,17 +55,25 @@ class AnalysisParams:
     threads: int | None = None
     communities: CommunityParams = field(default_factory=CommunityParams)
     metrics: MetricsParams = field(default_factory=MetricsParams)
+    authenticity: AuthenticityStageParams = field(default_factory=AuthenticityStageParams)
+    engagement: EngagementParams = field(default_factory=EngagementParams)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(f"level must be 'niche' or 'broad'; got {self.level!r}")
-        for name, cls in (("communities", CommunityParams), ("metrics", MetricsParams)):
+        stages: tuple[tuple[str, type], ...] = (
+            ("communities", CommunityParams),
+            ("metrics", MetricsParams),
+            ("engagement", EngagementParams),
+            ("authenticity", AuthenticityStageParams),
+        )
+        for name, cls in stages:
             value = getattr(self, name)
             if not isinstance(value, cls):
                 raise TypeError(f"AnalysisParams.{name} must be a {cls.__name__}, not {type(value).__name__}")
 
 
-_P = TypeVar("_P", CommunityParams, MetricsParams)
+_P = TypeVar("_P", CommunityParams, MetricsParams, EngagementParams)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -88,8 +103,10 @@ def stored_params(params: dict | None) -> AnalysisParams:
         communities.update(_dict(extra.get("communities")))
         seed = communities.pop("seed", params.get("seed", 0))
         metrics = _dict(extra.get("metrics"))
+        engagement = _dict(extra.get("engagement"))
     else:
         communities, metrics = _dict(params["communities"]), _dict(params.get("metrics"))
+        engagement = _dict(params.get("engagement"))
         seed = params.get("seed", 0)
     level = params.get("level", "niche")
     return AnalysisParams(
@@ -98,4 +115,6 @@ def stored_params(params: dict | None) -> AnalysisParams:
         threads=params.get("threads"),
         communities=_stage(CommunityParams, communities),
         metrics=_stage(MetricsParams, metrics),
+        authenticity=AuthenticityStageParams.from_stored(params.get("authenticity")),
+        engagement=_stage(EngagementParams, engagement),
     )

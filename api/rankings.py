@@ -91,6 +91,19 @@ KINDS: dict[str, dict] = {
         "sort": ("in_degree",),
         "show": ("in_degree", "followers_observed", "out_degree", "reciprocity"),
     },
+    "engagement": {
+        "title": "Engagement rate (by followers, against peers)",
+        "sort": ("engagement_rate", "engagement_posts"),
+        "show": (
+            "engagement_rate_raw",
+            "engagement_rate_views",
+            "engagement_posts",
+            "engagement_source",
+            "engagement_niche_median",
+            "engagement_niche_percentile",
+            "engagement_tier_median",
+        ),
+    },
     "brand-affinity": {
         "title": "Brand affinity",
         "sort": ("niche_pagerank",),
@@ -117,8 +130,12 @@ BASE_COLUMNS = (
     "community",
     "niche",
 )
+#: Account measures every ranking's output carries after the kind's own columns (docs/metrics.md).
+EVERY_RANKING_COLUMNS = ("engagement_rate",)
 #: The evidence every ranking row carries (docs/metrics.md, "Evidence").
 EVIDENCE_COLUMNS = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
+#: Audience authenticity every ranking row carries: the score and the component that set it (docs/metrics.md).
+AUTHENTICITY_COLUMNS = ("authenticity", "authenticity_weakest")
 UNKNOWN_TIER = "unknown"
 _NOTES_KEY = b"nichegraph.notes"
 
@@ -146,6 +163,7 @@ class RankQuery:
     brand : brand account (handle, with or without ``@``, or id) for brand-affinity / internal.
     hashtags : the brand's hashtags (default: the brand handle as a hashtag).
     affiliation : organisation for ``internal`` (case-insensitive).
+    min_authenticity : keep accounts whose authenticity score is at least this (unknown scores left out).
     limit : rows to return.
     """
 
@@ -156,6 +174,7 @@ class RankQuery:
     brand: str | None = None
     hashtags: tuple[str, ...] = field(default_factory=tuple)
     affiliation: str | None = None
+    min_authenticity: float | None = None
     limit: int = 50
 
     def filters(self) -> Filters:
@@ -166,7 +185,7 @@ class RankQuery:
             values["community"] = (self.community,)
         if self.niche is not None:
             values["niche"] = (self.niche,)
-        return Filters(values)
+        return Filters(values, authenticity_ranges(self.min_authenticity))
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,32 @@ class RankedPage:
     sort: str
     extra: dict[str, np.ndarray]
     brand: dict | None = None
+
+
+def authenticity_ranges(min_authenticity: float | None) -> tuple[RangeFilter, ...]:
+    """The range filter of ``--min-authenticity`` / ``min_authenticity=`` (none when None)."""
+    if min_authenticity is None:
+        return ()
+    if not 0.0 <= min_authenticity <= 1.0:
+        raise RankingError(f"--min-authenticity must be between 0 and 1; got {min_authenticity}.")
+    return (RangeFilter("authenticity", float(min_authenticity), None, "min_authenticity"),)
+
+
+def authenticity_note(snap: Snapshot, filters: Filters, sort: str, candidates: np.ndarray | None = None) -> str | None:
+    """How many accounts a ``min_authenticity`` filter left out because their score is unknown (None: no such filter)."""
+    if not any(r.param == "min_authenticity" for r in filters.ranges) or "authenticity" not in snap.nums:
+        return None
+    kept = tuple(r for r in filters.ranges if r.param != "min_authenticity")
+    known = (*kept, RangeFilter("authenticity", param="authenticity_known"))
+    unknown = snap.count(Filters(filters.values, kept), sort, candidates) - snap.count(
+        Filters(filters.values, known), sort, candidates
+    )
+    if not unknown:
+        return None
+    return (
+        f"{_accounts(unknown)} without an authenticity score (no followers, ties or timed interactions) "
+        "left out by the minimum authenticity."
+    )
 
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
@@ -314,12 +359,12 @@ def rank_snapshot(snap: Snapshot, query: RankQuery) -> pa.Table:
             ) from None
         raise RankingError(exc.message) from None
     cols = [c for c in BASE_COLUMNS if c in snap.columns]
-    cols += [c for c in KINDS[query.by]["show"] if c in snap.columns and c not in cols]
+    cols += [c for c in (*EVERY_RANKING_COLUMNS, *KINDS[query.by]["show"]) if c in snap.columns and c not in cols]
     rows = snap.table.take(pa.array(page.rows, pa.int64())).select(cols)
     rows = rows.add_column(0, "rank", pa.array(np.arange(1, len(page.rows) + 1, dtype=np.int64)))
     for name, values in page.extra.items():
         rows = rows.append_column(name, pa.array(values))
-    for c in EVIDENCE_COLUMNS:
+    for c in (*EVIDENCE_COLUMNS, *AUTHENTICITY_COLUMNS):
         if c in snap.columns and c not in rows.column_names:
             rows = rows.append_column(c, snap.table.column(c).take(pa.array(page.rows, pa.int64())))
     notes = kind_notes(snap, query.by, plan, len(page.rows))
@@ -365,6 +410,9 @@ def kind_notes(snap: Snapshot, by: str, plan: KindPlan, n_rows: int) -> list[str
             f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
             f"--tier {','.join((*values['tier'], UNKNOWN_TIER))} to include them."
         )
+    screened = authenticity_note(snap, plan.filters, sort, plan.candidates)
+    if screened:
+        notes.append(screened)
     if by == "hidden" and sort in snap.nums:
         undefined = snap.count(unfiltered, None, plan.candidates) - snap.count(unfiltered, sort, plan.candidates)
         if undefined:
@@ -447,6 +495,7 @@ def to_records(table: pa.Table) -> list[dict]:
 
 
 __all__ = [
+    "AUTHENTICITY_COLUMNS",
     "EVIDENCE_COLUMNS",
     "KINDS",
     "RANK_KINDS",
@@ -456,6 +505,8 @@ __all__ = [
     "RankedPage",
     "RankingError",
     "UnknownAccount",
+    "authenticity_note",
+    "authenticity_ranges",
     "brand_audience",
     "kind_notes",
     "notes_of",

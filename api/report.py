@@ -26,9 +26,19 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
+from .rankings import AUTHENTICITY_COLUMNS as RANKING_AUTHENTICITY
+from .rankings import (
+    EVERY_RANKING_COLUMNS,
+    KINDS,
+    authenticity_note,
+    authenticity_ranges,
+    hidden_tiers,
+    plan_kind,
+    rank_page,
+    unknown_left_out,
+)
 from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
-from .rankings import KINDS, hidden_tiers, plan_kind, rank_page, unknown_left_out
-from .run_query import Snapshot
+from .run_query import Filters, Snapshot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,7 +63,7 @@ class Ranking:
 
 
 #: The evidence every ranking row carries (those present are shown; docs/metrics.md, "Evidence").
-EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "niche", *RANKING_EVIDENCE)
+EVIDENCE_COLUMNS: tuple[str, ...] = ("followers_observed", "niche", *RANKING_EVIDENCE, *RANKING_AUTHENTICITY)
 #: The ranking kinds the report shows, in report order.
 REPORT_KINDS: tuple[str, ...] = ("hidden", "niche", "pagerank", "in_degree")
 #: Rankings, in report order; each appears when the run has its score column.
@@ -139,8 +149,11 @@ def _flatten(params: dict, prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
-def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str], list[dict]]:
-    """The top rows of one ranking, as ``nichegraph rank --by KEY`` ranks them: ``(columns, rows)``.
+def ranking_rows(
+    snap: Snapshot, ranking: Ranking, top: int, *, min_authenticity: float | None = None
+) -> tuple[list[str], list[dict]]:
+    """The top rows of one ranking, as ``nichegraph rank --by KEY [--min-authenticity X]`` ranks them:
+    ``(columns, rows)``.
 
     Raises
     ------
@@ -150,11 +163,13 @@ def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str],
     missing = [c for c in KINDS[ranking.key]["sort"] if c not in snap.nums]
     if missing:
         raise plots.MissingColumns(ranking.title, missing)
-    page = rank_page(snap, plan_kind(snap, ranking.key), limit=top)
+    page = rank_page(snap, plan_kind(snap, ranking.key, _screen(min_authenticity)), limit=top)
     present = set(snap.columns)
     columns = [c for c in IDENTITY_COLUMNS if c in present]
     columns += [ranking.score] + [
-        c for c in (*ranking.components, *EVIDENCE_COLUMNS) if c in present and c not in columns and c != ranking.score
+        c
+        for c in (*EVERY_RANKING_COLUMNS, *ranking.components, *EVIDENCE_COLUMNS)
+        if c in present and c not in columns and c != ranking.score
     ]
     picked = snap.table.take(pa.array(page.rows, pa.int64())).select(columns).to_pylist()
     for rank, row in enumerate(picked, start=1):
@@ -162,8 +177,18 @@ def ranking_rows(snap: Snapshot, ranking: Ranking, top: int) -> tuple[list[str],
     return ["rank", *columns], picked
 
 
+def _screen(min_authenticity: float | None) -> Filters:
+    return Filters({}, authenticity_ranges(min_authenticity))
+
+
 #: Per-account ratios summarised by tier in the report (those present).
-TIER_RATIOS: tuple[str, ...] = ("social_ratio", "follow_back_ratio", "reciprocity", "niche_share")
+TIER_RATIOS: tuple[str, ...] = (
+    "social_ratio",
+    "follow_back_ratio",
+    "reciprocity",
+    "niche_share",
+    "engagement_rate_raw",
+)
 
 
 def tier_summary(accounts: pa.Table) -> list[dict]:
@@ -232,6 +257,7 @@ def render_report(
     store_location: str | None = None,
     top: int = 20,
     generated_at: dt.datetime | None = None,
+    min_authenticity: float | None = None,
 ) -> str:
     """The report of one run as one HTML document (a ``str``).
 
@@ -247,6 +273,8 @@ def render_report(
         Rows per ranking table.
     generated_at : datetime, optional
         Shown in the footer (default now, UTC).
+    min_authenticity : float, optional
+        Rankings keep accounts whose audience authenticity is at least this (as ``rank --min-authenticity``).
     """
     if "accounts" not in tables:
         raise ValueError(f"run {run.run_id} has no accounts table")
@@ -331,8 +359,14 @@ def render_report(
                         f"; {unknown:,} scored accounts of unknown tier (no platform follower count) left out "
                         "(nichegraph rank --by hidden --tier unknown lists them)"
                     )
+        if min_authenticity is not None and ranking.score in snap.nums:
+            screened = authenticity_note(
+                snap, plan_kind(snap, ranking.key, _screen(min_authenticity)).filters, ranking.score
+            )
+            left_out += f"; {screened.rstrip('.')}" if screened else ""
+            left_out += f"; authenticity at least {min_authenticity:g}"
         try:
-            columns, rows = ranking_rows(snap, ranking, top)
+            columns, rows = ranking_rows(snap, ranking, top, min_authenticity=min_authenticity)
         except plots.MissingColumns as exc:
             parts.append(
                 f'<p class="missing">Not in this run: {_e(ranking.title)} '
@@ -379,9 +413,12 @@ def render_report(
     return "\n".join(parts)
 
 
-def write_report(store: Store, out: str | Path, *, run_id: str | None = None, top: int = 20) -> Path:
+def write_report(
+    store: Store, out: str | Path, *, run_id: str | None = None, top: int = 20, min_authenticity: float | None = None
+) -> Path:
     """Read a run from ``store`` (the newest when ``run_id`` is None) and write its report to ``out``."""
     run, tables = store.read_run(run_id)
     out = Path(out)
-    out.write_text(render_report(run, tables, store_location=store.location, top=top), encoding="utf-8")
+    html = render_report(run, tables, store_location=store.location, top=top, min_authenticity=min_authenticity)
+    out.write_text(html, encoding="utf-8")
     return out

@@ -36,10 +36,10 @@ def main() -> None:
         total = sum(t.values())
         print(" ".join(f"{k}={v:.2f}s" for k, v in t.items()) + f" total={total:.2f}s "
               f"serving share={t['serving'] / total:.1%}")
-        edges, hashtags = st.read_edges(), st.read_hashtags()
+        edges = st.read_edges()
         for name, build in [("mutuals", lambda: serving.mutuals_table(edges)),
                             ("touches", lambda: serving.touches_table(st, edges)),
-                            ("hashtag_uses", lambda: serving.hashtag_uses_table(hashtags)),
+                            ("hashtag_uses", lambda: serving.hashtag_uses_table(st.read_hashtag_uses())),
                             ("audience", lambda: serving.audience_table(edges))]:
             t0 = time.perf_counter()
             rows = build().num_rows

@@ -59,6 +59,7 @@ class LoadCounts:
     accounts: TableCounts = field(default_factory=TableCounts)
     follows: TableCounts = field(default_factory=TableCounts)
     interactions: TableCounts = field(default_factory=TableCounts)
+    posts: TableCounts = field(default_factory=TableCounts)
     new_endpoint_accounts: int = 0
 
     def as_dict(self) -> dict:
@@ -85,6 +86,9 @@ class EdgeArrays:
         Unix time in seconds; ``-1`` where the event has no timestamp.
     interaction_weight : ndarray of float64, shape (i,)
         Event weight (1.0 for a single event).
+    follow_ts : ndarray of int64, shape (f,), or None
+        ``since`` of every follow in Unix seconds, ``-1`` where the follow has none; None when the
+        arrays were built without follow times (signals that need them are then unknown).
     """
 
     node_ids: np.ndarray
@@ -96,6 +100,7 @@ class EdgeArrays:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_weight: np.ndarray
+    follow_ts: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -158,7 +163,7 @@ class Store(Protocol):
         """Write validated batches in one transaction; return what changed."""
 
     def counts(self) -> dict[str, int]:
-        """``{"accounts": n, "follows": n, "interactions": n}``."""
+        """``{"accounts": n, "follows": n, "interactions": n, "posts": n}``."""
 
     def read_edges(self) -> EdgeArrays:
         """All follows and interactions as dense index arrays."""
@@ -168,6 +173,13 @@ class Store(Protocol):
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         """``(source idx int32, hashtag str)`` for every hashtag use, one row per use."""
+
+    def read_posts(self) -> pa.Table:
+        """Every post: ``author`` idx int32, ``post_id``, ``ts``, ``kind``, ``hashtags``, the metrics, ``platform``."""
+
+    def read_hashtag_uses(self) -> pa.Table:
+        """Hashtag uses, posts' hashtags once per post: ``source`` idx int32, ``tag`` (lower case), ``ts``,
+        ``post_id`` (null where unknown), ``n`` int64 uses."""
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         """Who interacts with these accounts: columns ``source``, ``target``, ``kind``, ``n`` (events)."""

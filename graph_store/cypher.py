@@ -234,11 +234,13 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_
 """
 
 #: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null).
+#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null), and
+#: ``since`` in epoch microseconds (``$none`` when absent).
 READ_FOLLOWS = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d
+MATCH (a)-[f:FOLLOWS]->(b)
+RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d,
+       collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
 #: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,

@@ -11,8 +11,10 @@ Tables
     One row per distinct event; ``n`` counts identical events (multiplicity).
     Reloading data sets ``n`` to the larger of the stored and loaded counts,
     which is what "identical events get occurrence numbers" means.
-``runs`` and ``result_accounts`` / ``result_communities``
-    Analysis runs and their per-account and per-community results.
+``posts(post_id, author, ts, hashtags, kind, likes, replies, reposts, quotes, views, platform)``
+    One row per post, ``author`` by ``idx`` (:mod:`graph_store.duckdb_posts`).
+``runs`` and ``result_<table>``
+    Analysis runs and their run tables (:mod:`graph_store.duckdb_runs`).
 
 Speed over size: the first bulk load of interactions into an empty table is written without
 DuckDB's column compression (the same values; the file is about 3x larger, the load about 2x
@@ -24,10 +26,8 @@ connection; table names come from fixed allowlists.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,7 +36,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
+from . import duckdb_posts
+from .base import EdgeArrays, LoadCounts, RunRecord
+from .duckdb_runs import list_runs, read_run, write_run
+from .duckdb_sql import arrow as _arrow
+from .duckdb_sql import quietly as _quietly
+from .duckdb_sql import register as _register
+from .duckdb_sql import unregister as _unregister
 from .errors import StoreError
 from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, SCHEMAS, TableBatch, TableName
 from .staging import count_follow_pairs, create_stage_tables, follow_pairs_sql, last_account_fields_sql, stage_batch
@@ -56,24 +62,14 @@ _DDL = [
         run_id VARCHAR NOT NULL, created_at VARCHAR NOT NULL, params VARCHAR, counts VARCHAR)""",
     # the names of the tables a run wrote (JSON list); null for runs written before it existed
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS tables VARCHAR",
+    *duckdb_posts.DDL,
 ]
 
 #: The tables a load stages in DuckDB; interactions are not copied: they stay Arrow
 #: (``DuckDBStore._stage_int``), copying millions of rows costs more than the id lookup.
-_STAGED: tuple[TableName, ...] = ("accounts", "follows")
+_STAGED: tuple[TableName, ...] = ("accounts", "follows", "posts")
 
 DEFAULT_PATH = "nichegraph.duckdb"
-
-
-def _quietly(fn: Callable, *args) -> None:
-    """Clean-up after a statement that may have failed: DuckDB then refuses every statement until the
-    rollback, and that refusal must not hide the original error."""
-    with contextlib.suppress(duckdb.Error):
-        fn(*args)
-
-
-def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    _quietly(con.unregister, name)
 
 
 class DuckDBStore:
@@ -170,7 +166,7 @@ class DuckDBStore:
                 SELECT DISTINCT id FROM (
                     SELECT id FROM stage_accounts
                     UNION ALL SELECT follower FROM stage_follows UNION ALL SELECT followee FROM stage_follows
-                    UNION ALL SELECT id FROM _int_ids)""")
+                    UNION ALL SELECT author FROM stage_posts UNION ALL SELECT id FROM _int_ids)""")
         finally:
             _unregister(con, "_int_ids")
         del unknown
@@ -222,7 +218,10 @@ class DuckDBStore:
         f.existing = distinct - f.inserted
         con.execute("DROP TABLE fol_new")
 
-        # 3. interactions: events, with multiplicity for identical rows
+        # 3. posts: upserted by post_id (graph_store.duckdb_posts)
+        out.posts = duckdb_posts.merge_posts(con, one)
+
+        # 4. interactions: events, with multiplicity for identical rows
         i = out.interactions
         assert self._stage_int is not None  # load() stages the interactions before merging
         if self._stage_int.num_rows == 0:
@@ -329,8 +328,15 @@ class DuckDBStore:
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         row = self.con.execute("""SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM follows),
-                                         (SELECT coalesce(sum(n), 0) FROM interactions)""").fetchall()[0]
-        return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2])}
+                                         (SELECT coalesce(sum(n), 0) FROM interactions),
+                                         (SELECT count(*) FROM posts)""").fetchall()[0]
+        return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2]), "posts": int(row[3])}
+
+    def read_posts(self) -> pa.Table:
+        return duckdb_posts.read_posts(self.con)
+
+    def read_hashtag_uses(self) -> pa.Table:
+        return duckdb_posts.read_hashtag_uses(self.con)
 
     def read_accounts(self) -> pa.Table:
         cols = ", ".join(f.name for f in ACCOUNTS)
@@ -339,7 +345,7 @@ class DuckDBStore:
     def read_edges(self) -> EdgeArrays:
         con = self.con
         acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
-        fol = _arrow(con, "SELECT src, dst FROM follows")
+        fol = _arrow(con, "SELECT src, dst, coalesce(epoch(since)::BIGINT, -1) AS ts FROM follows")
         itr = _arrow(
             con,
             """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w
@@ -363,6 +369,7 @@ class DuckDBStore:
             interaction_kind=kind_codes,
             interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
             interaction_weight=itr.column("w").to_numpy().astype(np.float64),
+            follow_ts=fol.column("ts").to_numpy().astype(np.int64),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
@@ -396,95 +403,17 @@ class DuckDBStore:
             [list(tags)],
         )
 
-    # -- runs ------------------------------------------------------------------
+    # -- runs (graph_store.duckdb_runs) ------------------------------------------
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
-        unknown = set(tables) - set(RESULT_TABLES)
-        if unknown:
-            raise StoreError(f"unknown result tables {sorted(unknown)}; allowed: {RESULT_TABLES}")
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for name, table in tables.items():
-                target = f"result_{name}"  # name is from the RESULT_TABLES allowlist
-                con.register("_res", table)
-                exists = con.execute(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [target]
-                ).fetchall()[0][0]
-                if not exists:
-                    con.execute(f"CREATE TABLE {target} AS SELECT ''::VARCHAR AS run_id, * FROM _res LIMIT 0")
-                have = {
-                    r[0]
-                    for r in con.execute(
-                        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [target]
-                    ).fetchall()
-                }
-                described = con.execute("DESCRIBE SELECT * FROM _res").fetchall()
-                for col, ctype, *_ in described:
-                    if col not in have:
-                        con.execute(f'ALTER TABLE {target} ADD COLUMN "{_ident(col)}" {ctype}')
-                cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
-                con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
-                _unregister(con, "_res")
-            con.execute(
-                "INSERT INTO runs (run_id, created_at, params, counts, tables) VALUES (?, ?, ?, ?, ?)",
-                [
-                    run.run_id,
-                    run.created_at,
-                    json.dumps(run.params),
-                    json.dumps(run.counts),
-                    json.dumps(sorted(tables)),
-                ],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        write_run(self.con, run, tables)
 
     def list_runs(self) -> list[RunRecord]:
-        rows = self.con.execute(
-            "SELECT run_id, created_at, params, counts FROM runs ORDER BY created_at DESC, run_id DESC"
-        ).fetchall()
-        return [RunRecord(r[0], r[1], json.loads(r[2] or "{}"), json.loads(r[3] or "{}")) for r in rows]
+        return list_runs(self.con)
 
     def read_run(
         self, run_id: str | None = None, *, tables: Iterable[str] | None = None
     ) -> tuple[RunRecord, dict[str, pa.Table]]:
-        names = wanted_tables(tables)
-        run = pick_run(self.list_runs(), run_id, self.location)
-        written = self._tables_of(run.run_id)
-        out = {}
-        for name in names:
-            if written is not None and name not in written:
-                continue
-            target = f"result_{name}"
-            exists = self.con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [target]
-            ).fetchall()[0][0]  # fetchall: finish the result before con.sql
-            if exists:
-                t = _arrow(self.con, f"SELECT * EXCLUDE (run_id) FROM {target} WHERE run_id = ?", [run.run_id])
-                out[name] = t
-        return run, out
-
-    def _tables_of(self, run_id: str) -> set[str] | None:
-        """The tables run ``run_id`` wrote, or None when the store does not record them (an older store)."""
-        has_column = self.con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'runs' AND column_name = 'tables'"
-        ).fetchall()[0][0]
-        if not has_column:
-            return None
-        row = self.con.execute("SELECT tables FROM runs WHERE run_id = ?", [run_id]).fetchall()
-        return set(json.loads(row[0][0])) if row and row[0][0] else None
-
-
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:
-    """Run ``sql`` and return its rows as one Arrow table, without a DB-API copy."""
-    return con.sql(sql, params=params).to_arrow_table()
-
-
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Register an Arrow table as view ``name``, first finishing the last result (DuckDB 2.0 refuses otherwise)."""
-    con.execute("SELECT 1").fetchall()
-    con.register(name, table)
+        return read_run(self.con, self.location, run_id, tables=tables)
 
 
 def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
@@ -504,13 +433,6 @@ def _has_equal_rows(con: duckdb.DuckDBPyConnection, ins: pa.Table) -> bool:
         _unregister(con, "_rows")
     h = np.sort(np.asarray(h))
     return bool((h[1:] == h[:-1]).any())
-
-
-def _ident(name: str) -> str:
-    """A result column name, checked to be a plain identifier."""
-    if not name.replace("_", "").isalnum():
-        raise StoreError(f"result column name {name!r} must be letters, digits and underscores")
-    return name
 
 
 def _to_i32(col: pa.ChunkedArray) -> np.ndarray:

@@ -140,6 +140,38 @@ def _collect(rows, issues: list[RowIssue], name: str, id_column: str, label_colu
     )
 
 
+def read_account_list(path: str | Path) -> list[tuple[str, int]]:
+    """Account ids listed one per line (``#`` starts a comment, blank lines skipped), with their line numbers.
+
+    Used for ``nichegraph analyze --trusted FILE`` (accounts known to be genuine).  Raises
+    :class:`LabelsRejected` naming the file (and line) for a missing, unreadable or empty file, or
+    a line holding more than one field.
+    """
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        raise LabelsRejected([RowIssue(name, None, None, "no such file")]) from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise LabelsRejected([RowIssue(name, None, None, f"not a readable UTF-8 text file: {exc}")]) from None
+    out: list[tuple[str, int]] = []
+    issues = []
+    for number, text in enumerate(lines, start=1):
+        value = text.split("#", 1)[0].strip()
+        if not value:
+            continue
+        if len(value.replace(",", " ").split()) > 1:
+            issues.append(RowIssue(name, number, "id", f"one account id per line; found {value!r}"))
+            continue
+        out.append((value, number))
+    if issues:
+        raise LabelsRejected(issues)
+    if not out:
+        raise LabelsRejected([RowIssue(name, None, None, "no account ids (one per line expected)")])
+    return out
+
+
 def _graph_labels(path: str | Path, name: str, attribute: str) -> pa.Table:
     """Labels of a GML/GraphML file's nodes from their ``attribute``."""
     from .ingest._errors import FileRejected

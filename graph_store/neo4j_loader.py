@@ -112,7 +112,8 @@ def _stage(con: duckdb.DuckDBPyConnection, batches: Iterable[TableBatch]) -> int
     con.execute("""CREATE TABLE load_ids AS SELECT id, sha256(id) AS key FROM (
             SELECT id FROM stage_accounts
             UNION SELECT follower FROM stage_follows UNION SELECT followee FROM stage_follows
-            UNION SELECT source FROM stage_interactions UNION SELECT target FROM stage_interactions)""")
+            UNION SELECT source FROM stage_interactions UNION SELECT target FROM stage_interactions
+            UNION SELECT author FROM stage_posts)""")
     n = con.execute("""SELECT (SELECT count(*) FROM load_ids) + (SELECT count(*) FROM stage_accounts)
                        + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)""").fetchall()[
         0

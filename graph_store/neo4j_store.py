@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import cypher
+from . import cypher, neo4j_posts
 from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
 from .neo4j_convert import NONE, epoch_seconds, ipc_chunks, neo4j_column
@@ -193,12 +193,14 @@ class Neo4jStore:
         :mod:`graph_store.neo4j_loader` for how).
 
         The whole input is read and aggregated before anything is sent, so an input error
-        leaves the server untouched.
+        leaves the server untouched.  Posts are written once the graph (and so their authors'
+        accounts) is, in one more transaction (:mod:`graph_store.neo4j_posts`).
         """
         self.last_load_phases = {}
-        return load(
+        posts: list[pa.RecordBatch] = []
+        counts = load(
             self.sessions,
-            batches,
+            neo4j_posts.posts_of(batches, posts),
             batch_size=self.batch_size,
             atomic_rows=self.atomic_rows,
             workers=self.workers,
@@ -206,12 +208,22 @@ class Neo4jStore:
             ensure_schema=self.ensure_schema,
             progress=self.write_progress,
         )
+        if posts:  # the authors' accounts exist now; the posts follow in a transaction of their own
+            counts.posts = neo4j_posts.write_posts(self.sessions, posts, batch_size=self.batch_size)
+        return counts
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         rows = self.sessions.read(cypher.COUNTS, what="counting")
         r = rows[0]
-        return {"accounts": int(r["accounts"]), "follows": int(r["follows"]), "interactions": int(r["interactions"])}
+        counts = {"accounts": int(r["accounts"]), "follows": int(r["follows"]), "interactions": int(r["interactions"])}
+        return {**counts, "posts": neo4j_posts.count_posts(self.sessions)}
+
+    def read_posts(self) -> pa.Table:
+        return neo4j_posts.read_posts(self.sessions)
+
+    def read_hashtag_uses(self) -> pa.Table:
+        return neo4j_posts.read_hashtag_uses(self.sessions, self.read_posts())
 
     def _n_accounts(self) -> int:
         rows = self.sessions.read(cypher.IDX_STATS, what="reading accounts")
@@ -300,6 +312,7 @@ class Neo4jStore:
             interaction_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
             interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
             interaction_weight=cat(itr, 4, np.float64),
+            follow_ts=epoch_seconds(cat(fol, 2, np.int64)),
         )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """The canonical tables every input is turned into, as Arrow schemas.
 
-Three tables, matching the contracts in the design guide:
+Four tables, matching the contracts in the design guide:
 
 ``accounts``
     ``id`` (string, required), ``handle``, ``platform``, ``followers_count``
@@ -13,6 +13,13 @@ Three tables, matching the contracts in the design guide:
     ``ts`` timestamp (optional), ``post_id`` (optional), ``hashtags``
     (list of strings), ``weight`` (float64 > 0, default 1; an aggregated
     edge-list row such as SNAP's ``a b 3`` is one row of weight 3).
+``posts``
+    ``post_id`` (string, required), ``author`` (account id, required), ``ts``,
+    ``hashtags`` (list of strings), ``kind`` (one of :data:`POST_KINDS`, default
+    ``original``), the platform's metrics when it reports them (``likes``,
+    ``replies``, ``reposts``, ``quotes``, ``views``; int64 >= 0, null when not
+    reported) and ``platform``.  An interaction whose ``post_id`` names a post
+    was made by that post.
 
 Timestamps are UTC, microsecond precision, without a zone in Arrow
 (``timestamp[us]``).  Readers convert everything to these schemas; stores
@@ -26,11 +33,34 @@ from typing import Literal
 
 import pyarrow as pa
 
-TableName = Literal["accounts", "follows", "interactions"]
-TABLES: tuple[TableName, ...] = ("accounts", "follows", "interactions")
+TableName = Literal["accounts", "follows", "interactions", "posts"]
+TABLES: tuple[TableName, ...] = ("accounts", "follows", "interactions", "posts")
 
 #: Interaction kinds, in code order (``kind_code = INTERACTION_KINDS.index(kind)``).
 INTERACTION_KINDS: tuple[str, ...] = ("mention", "reply", "repost", "quote", "like", "comment", "share")
+
+#: Post kinds: an original post, a reply, a quote (a post citing another) and a repost (a share).
+POST_KINDS: tuple[str, ...] = ("original", "reply", "quote", "repost")
+
+#: Spellings of post kinds seen in exports (X API ``referenced_tweets`` types among them).
+POST_KIND_ALIASES: dict[str, str] = {
+    "post": "original",
+    "tweet": "original",
+    "status": "original",
+    "replied_to": "reply",
+    "comment": "reply",
+    "quoted": "quote",
+    "quote_tweet": "quote",
+    "retweet": "repost",
+    "retweeted": "repost",
+    "rt": "repost",
+    "reblog": "repost",
+    "reshare": "repost",
+    "share": "repost",
+}
+
+#: Platform metrics a post may carry (counts the platform reports; null when it does not).
+POST_METRICS: tuple[str, ...] = ("likes", "replies", "reposts", "quotes", "views")
 
 #: Audience-size tiers: the words a stored ``tier`` column holds, in order, and the platform
 #: follower counts where each tier after the first begins (nano < 10k <= micro < 100k <= macro
@@ -94,13 +124,31 @@ INTERACTIONS = pa.schema(
     ]
 )
 
-SCHEMAS: dict[str, pa.Schema] = {"accounts": ACCOUNTS, "follows": FOLLOWS, "interactions": INTERACTIONS}
+POSTS = pa.schema(
+    [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("author", pa.string(), nullable=False),
+        pa.field("ts", TIMESTAMP),
+        pa.field("hashtags", pa.list_(pa.string())),
+        pa.field("kind", pa.string(), nullable=False),
+        *(pa.field(m, pa.int64()) for m in POST_METRICS),
+        pa.field("platform", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "accounts": ACCOUNTS,
+    "follows": FOLLOWS,
+    "interactions": INTERACTIONS,
+    "posts": POSTS,
+}
 
 #: Columns that hold account ids (the endpoints that create accounts when unseen).
 ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("id",),
     "follows": ("follower", "followee"),
     "interactions": ("source", "target"),
+    "posts": ("author",),
 }
 
 #: Columns that must be present and non-empty in every row.
@@ -108,6 +156,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "accounts": ("id",),
     "follows": ("follower", "followee"),
     "interactions": ("source", "target", "kind"),
+    "posts": ("post_id", "author"),
 }
 
 
@@ -117,7 +166,7 @@ class TableBatch:
 
     Attributes
     ----------
-    table : {"accounts", "follows", "interactions"}
+    table : {"accounts", "follows", "interactions", "posts"}
     batch : pyarrow.RecordBatch
         Rows conforming exactly to ``SCHEMAS[table]``.
     """

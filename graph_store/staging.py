@@ -25,6 +25,8 @@ _STAGE_COLUMNS: dict[str, str] = {
     "follows": "follower VARCHAR, followee VARCHAR, since TIMESTAMP",
     "interactions": """source VARCHAR, target VARCHAR, kind VARCHAR,
         ts TIMESTAMP, post_id VARCHAR, hashtags VARCHAR[], weight DOUBLE""",
+    "posts": """seq BIGINT, post_id VARCHAR, author VARCHAR, ts TIMESTAMP, hashtags VARCHAR[], kind VARCHAR,
+        likes BIGINT, replies BIGINT, reposts BIGINT, quotes BIGINT, views BIGINT, platform VARCHAR""",
 }
 
 
@@ -35,12 +37,12 @@ def create_stage_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[TableNa
 
 
 def stage_batch(con: duckdb.DuckDBPyConnection, tb: TableBatch, seq: int) -> int:
-    """Append one batch to its stage table; account rows get their input position ``seq``.
+    """Append one batch to its stage table; account and post rows get their input position ``seq``.
 
-    Returns the ``seq`` of the next account row.
+    Returns the ``seq`` of the next account or post row.
     """
     b = tb.batch
-    if tb.table == "accounts":
+    if tb.table in ("accounts", "posts"):
         b = pa.RecordBatch.from_arrays(
             [pa.array(np.arange(seq, seq + b.num_rows, dtype=np.int64)), *b.columns], names=["seq", *b.schema.names]
         )
@@ -58,8 +60,16 @@ def stage_batch(con: duckdb.DuckDBPyConnection, tb: TableBatch, seq: int) -> int
 
 def last_account_fields_sql() -> str:
     """SQL over ``stage_accounts``: one row per id with the last non-null value of every field."""
-    last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in ACCOUNT_FIELDS)
-    return f"SELECT id, {last} FROM stage_accounts GROUP BY id"
+    return last_fields_sql("stage_accounts", "id", ACCOUNT_FIELDS)
+
+
+def last_fields_sql(table: str, key: str, fields: Sequence[str]) -> str:
+    """SQL over a stage table (with ``seq``): one row per ``key`` with the last non-null value of every field.
+
+    ``table``, ``key`` and ``fields`` come from the fixed schemas, never from input.
+    """
+    last = ", ".join(f"arg_max({c}, seq) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in fields)
+    return f"SELECT {key}, {last} FROM {table} GROUP BY {key}"
 
 
 def follow_pairs_sql(

@@ -42,7 +42,7 @@ def stored(tmp_path_factory):
         cols.update(metrics)
         table = pa.table({k: v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v) for k, v in cols.items()})
         st.write_run(RunRecord("r1", "2026-01-01T00:00:00+00:00", {}, st.counts()),
-                     {"accounts": table, **serving_tables(st, edges, st.read_hashtags())})
+                     {"accounts": table, **serving_tables(st, edges)})
     return path, world, table
 
 

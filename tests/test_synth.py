@@ -260,7 +260,7 @@ def test_batches_load_into_the_store_with_exact_counts(tmp_path):
     with DuckDBStore(tmp_path / "s.duckdb") as st:
         counts = st.load(w.batches(batch_rows=4000))
         edges = st.read_edges()
-        assert st.counts() == {"accounts": 1500, "follows": w.n_follows, "interactions": w.n_interactions}
+        assert st.counts() == {"accounts": 1500, "follows": w.n_follows, "interactions": w.n_interactions, "posts": 0}
         assert counts.new_endpoint_accounts == 0
         assert counts.follows.duplicates == 0 and counts.follows.self_loops == 0
         assert counts.interactions.duplicates == 0
@@ -349,7 +349,7 @@ def test_files_load_through_ingest_with_exact_counts(tmp_path, fmt, gz):
                             interactions=paths["interactions"])
         hashtags = st.read_hashtags()
         accounts = st.read_accounts()
-        assert st.counts() == {"accounts": 700, "follows": w.n_follows, "interactions": w.n_interactions}
+        assert st.counts() == {"accounts": 700, "follows": w.n_follows, "interactions": w.n_interactions, "posts": 0}
     c = report.counts
     assert (c.accounts.inserted, c.follows.inserted, c.interactions.inserted) == (700, w.n_follows, w.n_interactions)
     assert c.new_endpoint_accounts == 0 and c.follows.self_loops == 0 and c.interactions.self_loops == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,30 +54,56 @@ def command(
     max_partition: Annotated[
         int, typer.Option(min=1, help="--engine spark: most accounts one Spark worker analyses at once.")
     ] = 200_000,
+    trusted: Annotated[
+        Path | None,
+        typer.Option(
+            help="Accounts known to be genuine, one id per line: the seeds of the SybilRank trust of the "
+            "authenticity score (default: the accounts with the most two-way conversing mutual ties, "
+            "docs/metrics.md).",
+        ),
+    ] = None,
 ) -> None:
+    from nichegraph.graph_store.labels import LabelsRejected, read_account_list
+
     from ..analysis import AnalysisParams, run_analysis
+    from ..stages.authenticity import AuthenticityStageParams, TrustedAccountError
     from ..stages.communities import CommunityParams
     from ..stages.metrics import MetricsParams
 
     console = Console(stderr=True)
+    authenticity = AuthenticityStageParams()
+    if trusted is not None:
+        try:
+            listed = read_account_list(trusted)
+        except LabelsRejected as exc:
+            raise typer.BadParameter(str(exc), param_hint="--trusted") from None
+        authenticity = AuthenticityStageParams(
+            trusted=tuple(i for i, _ in listed),
+            trusted_lines=tuple(line for _, line in listed),
+            trusted_file=str(trusted),
+        )
     params = AnalysisParams(
         seed=seed,
         level=level,
         threads=threads,
         communities=CommunityParams(resolution=resolution, parallel=parallel),
         metrics=MetricsParams(follows_complete=follows_complete, min_evidence=min_evidence),
+        authenticity=authenticity,
     )
     if engine not in ("single", "spark"):
         raise typer.BadParameter(f"--engine must be 'single' or 'spark'; got {engine!r}")
-    with open_cli_store(store) as st, console.status("analysing") as status:
-        progress = lambda name: status.update(f"analysing: {name}")
-        if engine == "spark":
-            from ..spark import SparkParams, run_spark_analysis
+    try:
+        with open_cli_store(store) as st, console.status("analysing") as status:
+            progress = lambda name: status.update(f"analysing: {name}")
+            if engine == "spark":
+                from ..spark import SparkParams, run_spark_analysis
 
-            sp = SparkParams(master=spark_master or "local[2]", max_partition=max_partition)
-            result = run_spark_analysis(st, params, sp, progress=progress)
-        else:
-            result = run_analysis(st, params, progress=progress)
+                sp = SparkParams(master=spark_master or "local[2]", max_partition=max_partition)
+                result = run_spark_analysis(st, params, sp, progress=progress)
+            else:
+                result = run_analysis(st, params, progress=progress)
+    except TrustedAccountError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--trusted") from None
     print_summary(result)
     console.print(
         f"stored as run {result.run.run_id} in {store}; next: nichegraph rank --store {store} --by hidden, "

@@ -47,6 +47,12 @@ def command(
             "--interactions", metavar="FILE", help="Interactions file: table, snap, higgs or x-api-v2 (repeatable)."
         ),
     ] = None,
+    posts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--posts", metavar="FILE", help="Posts file: table (csv, parquet, jsonl) or x-api-v2 (repeatable)."
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="|".join(FORMATS))] = "auto",
     on_error: Annotated[
         str,
@@ -98,12 +104,12 @@ def command(
     if on_error not in ("fail", "skip"):
         err.print(f"[bold red]error:[/] --on-error {on_error!r}: use fail or skip")
         raise typer.Exit(2)
-    if not (accounts or follows or interactions):
-        err.print("[bold red]error:[/] nothing to load: give --accounts, --follows and/or --interactions")
+    if not (accounts or follows or interactions or posts):
+        err.print("[bold red]error:[/] nothing to load: give --accounts, --follows, --interactions and/or --posts")
         raise typer.Exit(2)
     try:
         # before the store is opened (which creates its file) and before any input is parsed
-        check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or [])], store)
+        check_rejects_path(rejects, [*(accounts or []), *(follows or []), *(interactions or []), *(posts or [])], store)
         mapping = load_mapping(
             columns, column or [], ids=ids, timestamp_format=timestamp_format, ignore=ignore_column or []
         )
@@ -122,7 +128,7 @@ def command(
         disable=quiet,
     )
     tasks: dict[int, TaskID] = {}
-    n_inputs = len(accounts or []) + len(follows or []) + len(interactions or [])
+    n_inputs = len(accounts or []) + len(follows or []) + len(interactions or []) + len(posts or [])
     writing: list[TaskID] = []
 
     def on_progress(stats: FileStats, done: int, total: int) -> None:
@@ -146,6 +152,7 @@ def command(
                 accounts=accounts,
                 follows=follows,
                 interactions=interactions,
+                posts=posts,
                 format=cast(Format, fmt),  # checked against FORMATS above
                 on_error=cast(Literal["fail", "skip"], on_error),
                 rejects=rejects,
@@ -189,7 +196,7 @@ def _summary(report: LoadReport, store: str) -> None:
     s = Table(show_header=True, title="store changes", title_justify="left")
     for col in ("table", "rows", "new", "existing", "duplicates", "self-loops"):
         s.add_column(col, justify="left" if col == "table" else "right")
-    for name in ("accounts", "follows", "interactions"):
+    for name in ("accounts", "follows", "interactions", "posts"):
         tc = getattr(c, name)
         if tc.rows:
             s.add_row(
@@ -198,7 +205,7 @@ def _summary(report: LoadReport, store: str) -> None:
                 f"{tc.inserted:,}",
                 f"{tc.existing:,}",
                 f"{tc.duplicates:,}",
-                f"{tc.self_loops:,}" if name != "accounts" else "-",
+                f"{tc.self_loops:,}" if name not in ("accounts", "posts") else "-",
             )
     out.print(s)
     out.print(f"new accounts seen only as edge endpoints: {c.new_endpoint_accounts:,}")

@@ -43,6 +43,15 @@ def command(
         str | None, typer.Option(help="Comma-separated brand hashtags (default: the brand handle).")
     ] = None,
     affiliation: Annotated[str | None, typer.Option(help="Organisation of the employees (--by internal).")] = None,
+    min_authenticity: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Keep accounts whose audience authenticity score is at least this (0-1; unknown scores "
+            "are left out; docs/metrics.md).",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Number of accounts to show.")] = 50,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output.")] = None,
@@ -69,6 +78,7 @@ def command(
         brand=brand,
         hashtags=_split(hashtag) or (),
         affiliation=affiliation,
+        min_authenticity=min_authenticity,
         limit=limit,
     )
     try:
@@ -189,6 +199,8 @@ _HEADERS = {
     "within_module_z": "z",
     "participation": "particip.",
     "niche_share": "niche share",
+    "authenticity": "authentic",
+    "authenticity_weakest": "weakest",
 }
 
 

@@ -35,6 +35,18 @@ def command(
         int | None,
         typer.Option("--interactions", min=0, help="Exact number of interactions (the rest of --edges are follows)."),
     ] = None,
+    bought: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Members that bought a batch of fake followers (fresh mass-following accounts added to the world, "
+            "delivered within a day); truth.* marks them 'buyer' and the fakes 'fake' in its planted column.",
+        ),
+    ] = 0,
+    pods: Annotated[
+        int,
+        typer.Option(min=0, help="Engagement pods (4-8 members answering each other within minutes); truth: 'pod'."),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     if fmt not in ("csv", "parquet"):
@@ -48,7 +60,13 @@ def command(
     try:
         with console.status(f"planting a world of {accounts:,} accounts and {edges:,} edges (seed {seed})"):
             world = generate(
-                n_accounts=accounts, n_edges=edges, seed=seed, follow_share=follow_share, n_interactions=interactions
+                n_accounts=accounts,
+                n_edges=edges,
+                seed=seed,
+                follow_share=follow_share,
+                n_interactions=interactions,
+                bought=bought,
+                pods=pods,
             )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -88,6 +106,12 @@ def command(
     table.add_row("  tiers", ", ".join(f"{t} {c:,}" for t, c in zip(TIER_NAMES, tiers)))
     table.add_row("  employees", f"{int((world.affiliation == 0).sum()) - 1:,} (Acme Corp) + brand account")
     table.add_row("niches / communities", f"{world.n_niches:,} / {world.n_communities:,}")
+    if world.inauthentic is not None:
+        planted = world.inauthentic
+        table.add_row(
+            "  planted",
+            f"{planted.buyers.size:,} buyers, {planted.fakes.size:,} fakes, {planted.pod_members.size:,} pod members",
+        )
     table.add_row("follows", f"{world.n_follows:,}")
     table.add_row("interactions", f"{world.n_interactions:,}")
     for name, path in paths.items():

@@ -44,9 +44,11 @@ from ..analysis import (
     store_run,
 )
 from ..params import AnalysisParams
+from ..stages.authenticity import compute_authenticity
 from ..stages.communities import community_rows, match_ids
+from ..stages.engagement import compute_engagement
 from ..stages.metrics import METRIC_COLUMNS, MetricsParams, fit_evidence
-from ..stages.serving import serving_tables
+from ..stages.serving import serving_tables, uses_per_row
 from . import work
 from .coarse import canonical, coarse_partition
 
@@ -157,7 +159,9 @@ def run_spark_analysis(
     with step("read"):
         edges = store.read_edges()
         accounts = store.read_accounts()
-        hashtags = store.read_hashtags()
+        uses = store.read_hashtag_uses()
+        posts = store.read_posts()
+        hashtags = uses_per_row(uses)
         previous = previous_accounts(store)
     n = edges.n_nodes
     idx = np.arange(n, dtype=np.int64)
@@ -304,8 +308,15 @@ def run_spark_analysis(
             niche_size=group_sizes(niche),
         )
         columns.update({name: metrics[name] for name in METRIC_COLUMNS})
+    # authenticity and engagement run on the driver with the single-machine stages (not distributed yet)
+    with step("authenticity"):
+        columns.update(compute_authenticity(edges, accounts, niche, params=params.authenticity, fitted=fitted))
+    with step("engagement"):
+        columns.update(
+            compute_engagement(edges, posts, columns["tier"], niche, params=params.engagement, fitted=fitted)
+        )
     with step("serving"):
-        serving = serving_tables(store, edges, hashtags)
+        serving = serving_tables(store, edges, uses)
     summary = {
         "communities": int(np.unique(community).size),
         "niches": int(np.unique(niche).size),

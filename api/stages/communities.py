@@ -273,7 +273,8 @@ def detect_communities(
         The previous run's ``accounts`` table (columns ``id``, ``community``,
         and ``niche`` if present) for stable ids.
     hashtags : (ndarray of int32, ndarray of str), optional
-        ``store.read_hashtags()``: source account index and hashtag of every use.
+        Source account index and hashtag of every use (``api.stages.serving.uses_per_row`` of
+        ``store.read_hashtag_uses()``: a post's hashtags once, an interaction's per event).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Serving stage: the run tables the HTTP service answers from, so it never reads the store's edges.
 
-``serving_tables(store, edges, hashtags)`` returns four compact tables keyed by
+``serving_tables(store, edges)`` returns four compact tables keyed by
 dense account index (``idx`` of the ``accounts`` table), all written with the run
 (shapes in docs/ARCHITECTURE.md, "Run tables"):
 
@@ -8,7 +8,10 @@ dense account index (``idx`` of the ``accounts`` table), all written with the ru
                   each account's strongest mutual ties (:func:`engine.mutual_ties.mutual_ties`).
 ``touches``       ``source``, ``target`` (int32), ``n`` (int64): interaction events per ordered pair,
                   so a brand's audience is the rows whose ``target`` is the brand.
-``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``n`` (int64): hashtag uses per account.
+``hashtag_uses``  ``source`` (int32), ``tag`` (lower-case string), ``n`` (int64), ``ts`` (timestamp, null
+                  when unknown), ``post_id`` (string, null when unknown): hashtag uses per account, tag,
+                  time and post; a post's hashtags count once (not once per interaction it makes),
+                  so posts' hashtags feed it alongside interactions'.
 ``audience``      ``follower``, ``account`` (int32): every follow, the campaign planner's audience graph.
 """
 
@@ -72,20 +75,13 @@ def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     return t.sort_by([("target", "ascending"), ("source", "ascending")])
 
 
-def hashtag_uses_table(hashtags: tuple[np.ndarray, np.ndarray]) -> pa.Table:
-    """Uses per ``(source, lower-case tag)`` from the store's one-row-per-use hashtag arrays."""
-    src, tags = hashtags
-    t = pa.table(
-        {
-            "source": pa.array(np.asarray(src, np.int32), pa.int32()),
-            "tag": pc.utf8_lower(pa.array(list(tags), pa.string())),
-        }
-    )
-    t = t.group_by(["tag", "source"]).aggregate([("source", "count")])
-    t = t.rename_columns(["tag", "source", "n"]).select(["source", "tag", "n"])
-    return t.set_column(2, "n", pc.cast(t.column("n"), pa.int64())).sort_by(
-        [("tag", "ascending"), ("source", "ascending")]
-    )
+#: Columns of ``hashtag_uses``, in order (the first three are the original ones).
+HASHTAG_USES_COLUMNS: tuple[str, ...] = ("source", "tag", "n", "ts", "post_id")
+
+
+def hashtag_uses_table(uses: pa.Table) -> pa.Table:
+    """The ``hashtag_uses`` run table from the store's ``read_hashtag_uses()``: columns in their stable order."""
+    return uses.select(list(HASHTAG_USES_COLUMNS))
 
 
 def audience_table(edges: EdgeArrays) -> pa.Table:
@@ -97,11 +93,20 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
     )
 
 
-def serving_tables(store: Store, edges: EdgeArrays, hashtags: tuple[np.ndarray, np.ndarray]) -> dict[str, pa.Table]:
-    """The four serving run tables (see the module docstring) from the store's edges and hashtags."""
+def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """``(source idx int32, tag)`` with one entry per use, from a ``read_hashtag_uses()`` table (each row ``n`` times)."""
+    n = np.asarray(uses.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+    src = np.asarray(uses.column("source").to_numpy(zero_copy_only=False), dtype=np.int32)
+    tags = np.asarray(uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+    return np.repeat(src, n), np.repeat(tags, n)
+
+
+def serving_tables(store: Store, edges: EdgeArrays, uses: pa.Table | None = None) -> dict[str, pa.Table]:
+    """The four serving run tables (see the module docstring) from the store's edges and hashtag uses
+    (``store.read_hashtag_uses()``, read here when not given)."""
     return {
         "mutuals": mutuals_table(edges),
         "touches": touches_table(store, edges),
-        "hashtag_uses": hashtag_uses_table(hashtags),
+        "hashtag_uses": hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses),
         "audience": audience_table(edges),
     }

@@ -47,10 +47,11 @@ from ._edgelists import read_higgs, read_snap
 from ._errors import FileRejected
 from ._gml import read_gml
 from ._graphml import read_graphml
+from ._jsonl import read_jsonl
 from ._parquet import read_parquet
 from ._paths import RejectsPathError, check_rejects_path
 from ._report import FileStats, LoadReport, RejectsWriter
-from ._tabular import read_csv, read_jsonl
+from ._tabular import read_csv
 from ._xapi import is_xapi_line, read_xapi
 from .mapping import Mapping, MappingError, TableMapping, load_mapping
 
@@ -131,6 +132,8 @@ def _reader(path: str, table: str, fmt: str, tm: TableMapping, stats: FileStats,
     if fmt == "jsonl":
         return read_jsonl(path, table, tm, stats, path)
     refuse = lambda msg: FileRejected(path, None, None, msg)
+    if table == "posts" and fmt not in ("csv", "parquet", "jsonl", "x-api-v2"):
+        raise refuse(f"posts are read from csv, parquet, jsonl or x-api-v2 files, not {fmt}")
     if fmt == "snap":
         if table == "accounts":
             raise refuse("a SNAP edge list holds edges; give it as --follows or --interactions")
@@ -146,8 +149,8 @@ def _reader(path: str, table: str, fmt: str, tm: TableMapping, stats: FileStats,
         read = read_gml if fmt == "gml" else read_graphml
         return read(path, table, stats, path, kind or tm.options.defaults.get("kind"))
     if fmt == "x-api-v2":
-        if table != "interactions":
-            raise refuse("X API v2 tweets hold interactions (and users); give them as --interactions")
+        if table not in ("interactions", "posts"):
+            raise refuse("X API v2 tweets hold posts, interactions and users; give them as --interactions or --posts")
         return read_xapi(path, stats, path, tm.options)
     raise StoreError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
@@ -196,6 +199,7 @@ def load_files(
     accounts: Paths = None,
     follows: Paths = None,
     interactions: Paths = None,
+    posts: Paths = None,
     format: Format = "auto",
     on_error: Literal["fail", "skip"] = "fail",
     rejects: PathLike | None = None,
@@ -209,8 +213,9 @@ def load_files(
     ----------
     store : Store
         Any store; only ``store.load(batches)`` is called.
-    accounts, follows, interactions : path or list of paths, optional
-        Files for each canonical table (Higgs and X API files go under ``interactions``).
+    accounts, follows, interactions, posts : path or list of paths, optional
+        Files for each canonical table (Higgs files go under ``interactions``; an X API v2 file under
+        ``interactions`` or ``posts`` gives posts, interactions and accounts alike).
     format : str
         One of :data:`FORMATS`; ``"auto"`` detects each file's format.
     on_error : {"fail", "skip"}
@@ -246,11 +251,11 @@ def load_files(
         mapping.for_table("interactions").options.defaults["kind"] = kind
     inputs = [
         (t, p)
-        for t, v in (("accounts", accounts), ("follows", follows), ("interactions", interactions))
+        for t, v in (("accounts", accounts), ("follows", follows), ("interactions", interactions), ("posts", posts))
         for p in _paths(v)
     ]
     if not inputs:
-        raise StoreError("nothing to load: give --accounts, --follows and/or --interactions")
+        raise StoreError("nothing to load: give --accounts, --follows, --interactions and/or --posts")
     for _, p in inputs:
         if not Path(p).is_file():
             raise StoreError(f"input file {p} does not exist" if not Path(p).exists() else f"{p} is not a file")

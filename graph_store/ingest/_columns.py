@@ -40,6 +40,17 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "ts": _TIME,
         "post_id": ("tweet_id",),
     },
+    "posts": {
+        "post_id": ("id", "tweet_id", "status_id"),
+        "author": ("author_id", "user_id", "user", "source", "username"),
+        "ts": _TIME,
+        "kind": ("type", "post_type"),
+        "likes": ("like_count", "likes_count", "favorite_count", "favourites_count"),
+        "replies": ("reply_count", "replies_count", "comments", "comment_count", "comments_count"),
+        "reposts": ("retweet_count", "repost_count", "reposts_count", "reblogs_count", "shares", "share_count"),
+        "quotes": ("quote_count", "quotes_count"),
+        "views": ("impression_count", "impressions", "view_count", "views_count"),
+    },
 }
 
 

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from ..errors import RowIssue
 from ._blocks import decode_text
 from ._convert import Piece
+from ._jsonl import LineBlocks
 from ._report import FileStats
-from ._tabular import LineBlocks
 
 
 def _split(

@@ -18,7 +18,13 @@ Each line is one tweet object or one API response page
 * ``created_at`` -> ``ts``, the tweet ``id`` -> ``post_id``,
   ``entities.hashtags[].tag`` -> ``hashtags`` of each interaction;
 * ``includes.users`` -> accounts (``username`` as handle, platform ``"x"``,
-  ``public_metrics.followers_count`` / ``following_count``).
+  ``public_metrics.followers_count`` / ``following_count``);
+* every tweet, and every ``includes.tweets`` entry with an ``id`` and ``author_id``, -> a post
+  (:mod:`._xapi_posts`): ``public_metrics`` ``like_count``, ``reply_count``, ``retweet_count``,
+  ``quote_count`` and ``impression_count`` as ``likes``, ``replies``, ``reposts``, ``quotes`` and
+  ``views``; its kind from ``referenced_tweets`` (``retweeted`` -> repost, else ``replied_to`` ->
+  reply, else ``quoted`` -> quote, else original).  So a twarc / tweepy export gives posts,
+  interactions and accounts in one load.
 
 Everything is done with Arrow list/struct kernels over whole blocks.
 """
@@ -37,8 +43,9 @@ from ..schema import TIMESTAMP
 from ._convert import Piece, TableOptions, convert
 from ._handles import handle_pairs as _handle_pairs
 from ._handles import resolve_handles
+from ._jsonl import LineBlocks, parse_json_block
 from ._report import FileStats
-from ._tabular import LineBlocks, parse_json_block
+from ._xapi_posts import PUBLIC_METRICS, SKIP_INCLUDED_NO_AUTHOR, posts_piece
 
 S = pa.string()
 MENTION = pa.struct([("id", S), ("username", S)])
@@ -51,6 +58,7 @@ TWEET_FIELDS = [
     ("in_reply_to_user_id", S),
     ("entities", pa.struct([("mentions", pa.list_(MENTION)), ("hashtags", pa.list_(HASHTAG))])),
     ("referenced_tweets", pa.list_(REF)),
+    ("public_metrics", PUBLIC_METRICS),
 ]
 TWEET = pa.struct(TWEET_FIELDS)
 USER = pa.struct(
@@ -74,7 +82,7 @@ SKIP_REPLIED_TO = "replied_to references (the reply comes from in_reply_to_user_
 SKIP_UNKNOWN_AUTHOR = "quote/repost references whose tweet's author is not in the file"
 SKIP_OTHER_REF = "references of another type"
 SKIP_NO_DATA = "lines without tweets (a page with no data)"
-SKIP_NO_INTERACTION = "tweets without any mention, reply, quote or repost"
+SKIP_NO_INTERACTION = "tweets without any mention, reply, quote or repost (loaded as posts only)"
 
 
 def _fix_single(obj: dict) -> dict:
@@ -177,8 +185,26 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
             yield acc
 
         # tweet authors known in this file (for quote / repost targets)
-        inc_tweets, _ = _flat(pc.struct_field(includes, "tweets"))
-        known = pa.concat_arrays([tweets, inc_tweets.cast(TWEET)])
+        inc_tweets, inc_parent = _flat(pc.struct_field(includes, "tweets"))
+        inc_tweets = inc_tweets.cast(TWEET)
+        known = pa.concat_arrays([tweets, inc_tweets])
+        if len(inc_tweets):  # referenced tweets are posts too (their authors' engagement)
+            usable = _mask(
+                pc.and_(
+                    pc.is_valid(pc.struct_field(inc_tweets, "id")),
+                    pc.is_valid(pc.struct_field(inc_tweets, "author_id")),
+                )
+            )
+            stats.skip(SKIP_INCLUDED_NO_AUTHOR, int((~usable).sum()))
+            keep = np.flatnonzero(usable)
+            if keep.size:
+                inc = _take(inc_tweets, keep)
+                yield posts_piece(
+                    inc,
+                    _hashtag_lists(pc.struct_field(inc, "entities")),
+                    lines[inc_parent[keep]],
+                    partial(_json_text, inc),
+                )
         authors.append(
             pa.table(
                 {"ref_id": pc.struct_field(known, "id"), "ref_author": pc.struct_field(known, "author_id")}
@@ -214,6 +240,7 @@ def read_xapi(path: str, stats: FileStats, file: str, opts: TableOptions) -> Ite
         author, ts, post = checked.column("source"), checked.column("ts"), checked.column("post_id")
         entities = pc.struct_field(tweets, "entities")
         tags = _hashtag_lists(entities)
+        yield posts_piece(tweets, tags, t_lines, partial(_json_text, tweets))
         refs = pc.struct_field(tweets, "referenced_tweets")
         r_vals, r_parent = _flat(refs)
         r_type = pc.struct_field(r_vals, "type") if len(r_vals) else pa.array([], S)

@@ -51,7 +51,11 @@ down through every step, so the same arguments give byte-identical arrays and
 files (on the same numpy version).  Everything is vectorised numpy: about
 1M accounts and 20M edges fit in a few GB and take tens of seconds.
 
-Modules: :mod:`.generate` (the steps of :func:`generate`), :mod:`.layout` (niches,
+Opt-in: ``generate(..., bought=N, pods=M)`` adds bought-follower audiences and engagement
+pods with their truth (:mod:`.inauthentic`, :attr:`World.inauthentic`).
+
+Modules: :mod:`.generate` (the steps of :func:`generate`), :mod:`.inauthentic` (planted bought
+audiences and pods), :mod:`.layout` (niches,
 communities, hubs and sampling by them), :mod:`.events` (the interactions),
 :mod:`.world` (the :class:`World` arrays and their tables), :mod:`.files`
 (:func:`write_world`).
@@ -59,6 +63,7 @@ communities, hubs and sampling by them), :mod:`.events` (the interactions),
 
 from .files import FileFormat, write_world
 from .generate import generate
+from .inauthentic import Inauthentic, PlantSpec
 from .world import (
     AFFILIATIONS,
     BRAND_AFFILIATION,
@@ -67,6 +72,7 @@ from .world import (
     MIN_ACCOUNTS,
     PLATFORM,
     ROLE_BRAND,
+    ROLE_FAKE,
     ROLE_HUB,
     ROLE_MEMBER,
     ROLES,
@@ -82,9 +88,12 @@ __all__ = [
     "PLATFORM",
     "ROLES",
     "ROLE_BRAND",
+    "ROLE_FAKE",
     "ROLE_HUB",
     "ROLE_MEMBER",
     "FileFormat",
+    "Inauthentic",
+    "PlantSpec",
     "World",
     "generate",
     "write_world",

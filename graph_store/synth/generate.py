@@ -6,13 +6,28 @@ order :func:`generate` calls them, so the same arguments give byte-identical wor
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..schema import INTERACTION_KINDS
 from .events import T0, YEAR, draw_interactions
+from .inauthentic import PlantSpec, plant
 from .layout import Layout, Sampler, cumulative, group_sample, hub_targets, plant_layout, truncated_pareto
-from .world import AFFILIATIONS, HANDLE_WORDS, MIN_ACCOUNTS, N_ASCII_WORDS, ROLE_BRAND, ROLE_HUB, World
+from .world import (
+    AFFILIATIONS,
+    HANDLE_WORDS,
+    MIN_ACCOUNTS,
+    N_ASCII_WORDS,
+    ROLE_BRAND,
+    ROLE_FAKE,
+    ROLE_HUB,
+    ROLE_MEMBER,
+    World,
+)
+
+_REPLY = INTERACTION_KINDS.index("reply")
 
 _TOPICS = (
     "gaming",
@@ -77,6 +92,9 @@ def generate(
     p_mutual: float = 0.6,
     employee_share: float = 0.005,
     brand_aware_share: float = 0.2,
+    bought: int = 0,
+    pods: int = 0,
+    plant_spec: PlantSpec | None = None,
 ) -> World:
     """Plant a realistic social world (see the module docstring for what it holds).
 
@@ -105,11 +123,17 @@ def generate(
         Share of members affiliated with the brand's company.
     brand_aware_share : float
         Share of niches whose members mention the brand and use its hashtag.
+    bought, pods : int, default 0
+        Opt-in inauthentic audiences (:mod:`.inauthentic`): members that bought a batch of fake
+        followers (the fakes are added after the ``n_accounts`` organic accounts) and engagement
+        pods; the truth is :attr:`World.inauthentic`.
+    plant_spec : PlantSpec, optional
+        Sizes of the batches and pods (``bought`` and ``pods`` override its counts).
 
     Returns
     -------
     World
-        Exactly ``n_accounts`` accounts, ``n_follows`` unique follows without
+        Exactly ``n_accounts`` accounts (plus the planted fakes), ``n_follows`` unique follows without
         self-loops and ``n_interactions`` interaction events.
 
     Raises
@@ -166,7 +190,7 @@ def generate(
     src, dst, kind, ts, tags = events.in_time_order()
     ext = rng.permutation(n).astype(np.int64)
     community_tag, niche_tag = _tag_names(lay)
-    return World(
+    world = World(
         seed=int(seed),
         ext=ext,
         handle_word=acc.words[0],
@@ -189,6 +213,56 @@ def generate(
         interaction_kind=kind,
         interaction_ts=ts,
         interaction_tags=tags,
+    )
+    if not (bought or pods):
+        return world
+    spec = dataclasses.replace(plant_spec or PlantSpec(), bought=int(bought), pods=int(pods))
+    return _with_planted(rng, world, spec)
+
+
+def _with_planted(rng: np.random.Generator, w: World, spec: PlantSpec) -> World:
+    """``w`` with the bought audiences and pods of ``spec`` added (:mod:`.inauthentic`)."""
+    n = w.n_accounts
+    members = np.flatnonzero((w.role == ROLE_MEMBER) & (w.affiliation < 0))
+    p = plant(rng, n, members, np.flatnonzero(w.role == ROLE_HUB), w.niche, spec)
+    total = n + p.n_new
+    old_keys = w.follow_src.astype(np.int64) * total + w.follow_dst
+    keys, first = np.unique(np.concatenate([old_keys, p.follow_src * total + p.follow_dst]), return_index=True)
+    since = np.concatenate([w.follow_since, p.follow_since])[first]  # organic follows keep their since
+    f_src, f_dst = (keys // total).astype(np.int32), (keys % total).astype(np.int32)
+    ts = np.concatenate([w.interaction_ts, p.event_ts])
+    order = np.argsort(ts, kind="stable")
+    m = p.event_src.size
+
+    def grow(a: np.ndarray, fill) -> np.ndarray:
+        return np.concatenate([a, np.full(p.n_new, fill, dtype=a.dtype)])
+
+    followers = np.concatenate([w.followers_count + p.extra_followers, p.followers])
+    following = np.concatenate([w.following_count, p.following])
+    followers = np.maximum(followers, np.bincount(f_dst, minlength=total))
+    following = np.maximum(following, np.bincount(f_src, minlength=total))
+    words = rng.integers(0, N_ASCII_WORDS, size=(2, p.n_new)).astype(np.int16)
+    return dataclasses.replace(
+        w,
+        ext=np.concatenate([w.ext, n + rng.permutation(p.n_new)]).astype(np.int64),
+        handle_word=np.concatenate([w.handle_word, words[0]]),
+        handle_word2=np.concatenate([w.handle_word2, words[1]]),
+        followers_count=followers.astype(np.int64),
+        following_count=following.astype(np.int64),
+        affiliation=grow(w.affiliation, -1),
+        niche=grow(w.niche, -1),
+        community=grow(w.community, -1),
+        role=grow(w.role, ROLE_FAKE),
+        follow_src=f_src,
+        follow_dst=f_dst,
+        follow_since=since.astype(np.int64),
+        interaction_src=np.concatenate([w.interaction_src, p.event_src.astype(np.int32)])[order],
+        interaction_dst=np.concatenate([w.interaction_dst, p.event_dst.astype(np.int32)])[order],
+        interaction_kind=np.concatenate([w.interaction_kind, np.full(m, _REPLY, np.int8)])[order],
+        interaction_ts=ts[order],
+        interaction_tags=np.concatenate([w.interaction_tags, np.full(m, -1, np.int32)])[order],
+        inauthentic=p.truth,
+        _cache={},
     )
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import INTERACTION_KINDS, SCHEMAS, TIER_NAMES, TIER_THRESHOLDS, TableBatch, TableName
+from .inauthentic import Inauthentic
 
 PLATFORM = "synth"
 BRAND_HANDLE = "brand"
@@ -20,8 +21,8 @@ AFFILIATIONS: tuple[str, ...] = (BRAND_AFFILIATION, "Globex", "Initech", "Umbrel
 
 
 #: Roles in the ground truth.
-ROLES: tuple[str, ...] = ("member", "hub", "brand")
-ROLE_MEMBER, ROLE_HUB, ROLE_BRAND = 0, 1, 2
+ROLES: tuple[str, ...] = ("member", "hub", "brand", "fake")
+ROLE_MEMBER, ROLE_HUB, ROLE_BRAND, ROLE_FAKE = 0, 1, 2, 3
 
 MIN_ACCOUNTS = 100
 
@@ -102,6 +103,8 @@ class World:
         Unix seconds, non-decreasing (events are in time order).
     interaction_tags : ndarray of int32, shape (i,)
         Hashtag-set code (see :meth:`tagset`), -1 for none.
+    inauthentic : Inauthentic or None
+        Truth of the planted bought audiences and pods (``generate(bought=, pods=)``), None without.
     """
 
     seed: int
@@ -126,6 +129,7 @@ class World:
     interaction_kind: np.ndarray
     interaction_ts: np.ndarray
     interaction_tags: np.ndarray
+    inauthentic: Inauthentic | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- sizes -----------------------------------------------------------------
@@ -255,16 +259,19 @@ class World:
 
         ``niche`` and ``community`` are -1 where an account has none (mega hubs
         and the brand have neither; macro hubs have a community but no niche).
+        A world with planted inauthentic audiences adds ``planted``: ``buyer``,
+        ``fake``, ``pod`` or null (:meth:`Inauthentic.labels`).
         """
-        return pa.table(
-            {
-                "id": self.account_ids(),
-                "niche": pa.array(self.niche),
-                "community": pa.array(self.community),
-                "role": pc.take(pa.array(list(ROLES)), pa.array(self.role)),
-                "tier": pc.take(pa.array(list(TIER_NAMES)), pa.array(self.tier())),
-            }
-        )
+        cols = {
+            "id": self.account_ids(),
+            "niche": pa.array(self.niche),
+            "community": pa.array(self.community),
+            "role": pc.take(pa.array(list(ROLES)), pa.array(self.role)),
+            "tier": pc.take(pa.array(list(TIER_NAMES)), pa.array(self.tier())),
+        }
+        if self.inauthentic is not None:
+            cols["planted"] = pa.array(self.inauthentic.labels(self.n_accounts), type=pa.string())
+        return pa.table(cols)
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:

@@ -40,6 +40,8 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
     score[5] = score[6] = score[7] = 0.5  # ties
     social = np.round(rng.random(n), 2)
     community = rng.integers(0, 4, n)
+    engagement = np.round(rng.random(n) / 20, 4)
+    engagement[rng.random(n) < 0.3] = np.nan  # accounts without posts
     table = pa.table({
         "idx": pa.array(np.arange(n, dtype=np.int32)),
         "id": ids,
@@ -60,6 +62,9 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
         "social_ratio": social,
         "social_ratio_shrunk": np.round(0.5 + 0.8 * (social - 0.5), 3),
         "score_hidden": score,
+        **_authenticity_columns(seed, n),
+        "engagement_rate": engagement,
+        "engagement_posts": pa.array(rng.integers(0, 30, n), pa.int64()),
     })
     comms = []
     for c in range(4):
@@ -74,6 +79,18 @@ def world_tables(seed: int = 7, n: int = N) -> tuple[pa.Table, pa.Table]:
                         ("size", pa.int64()), ("internal_edges", pa.int64()), ("density", pa.float64()),
                         ("top_members", pa.list_(pa.string())), ("top_hashtags", pa.list_(pa.string()))])
     return table, pa.Table.from_pylist(comms, schema=schema)
+
+
+def _authenticity_columns(seed: int, n: int) -> dict:
+    """The audience authenticity score and the component that set it (some unknown), from their own generator."""
+    rng = np.random.default_rng(seed + 1000)
+    score = np.round(rng.random(n), 3)
+    unknown = rng.random(n) < 0.1
+    weakest = np.array(["audience", "burst", "trust", "pod", "follow_ratio"], dtype=object)[rng.integers(0, 5, n)]
+    return {
+        "authenticity": np.where(unknown, np.nan, score),  # NaN like score_hidden above
+        "authenticity_weakest": pa.array(np.where(unknown, None, weakest), pa.string()),
+    }
 
 
 def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:
@@ -95,7 +112,7 @@ def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") 
     ])
     accounts, communities = world_tables(n=n)
     # the serving tables as `nichegraph analyze` builds them, from the edges loaded above
-    serving = serving_tables(st, st.read_edges(), st.read_hashtags())
+    serving = serving_tables(st, st.read_edges())
     st.write_run(RunRecord(run_id, "2026-01-01T00:00:00+00:00", {"seed": 0}, {"accounts": n}),
                  {"accounts": accounts, "communities": communities, **serving})
 

@@ -172,7 +172,7 @@ def test_snap_as_interactions_with_kind(store, fx):
 def test_snap_interactions_need_a_kind(store, fx):
     with pytest.raises(InputRejected, match="--kind"):
         load_files(store, interactions=fx / "edges.txt")
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
 
 
 def test_higgs_small_matches_reference(store, fx):
@@ -208,10 +208,10 @@ def test_x_api_v2(store, fx):
         "mentions inside retweets (they belong to the original tweet)": 1,
         "replied_to references (the reply comes from in_reply_to_user_id)": 1,
         "quote/repost references whose tweet's author is not in the file": 1,
-        "tweets without any mention, reply, quote or repost": 1,
+        "tweets without any mention, reply, quote or repost (loaded as posts only)": 1,
         "lines without tweets (a page with no data)": 1,
     }
-    assert st.produced == {"accounts": 3, "interactions": 6}
+    assert st.produced == {"accounts": 3, "interactions": 6, "posts": 6}  # 5 tweets + 1 includes.tweets entry
 
 
 def test_x_api_bad_created_at_and_missing_author(store, tmp_path):

@@ -48,7 +48,7 @@ def test_higgs_mention_edge_list_as_weighted_interactions(store):
 def test_senators_follows_with_shipped_mapping(store):
     path = _need("qmss-us-senators-twitter-2018/senators_follow.csv")
     rep = load_files(store, follows=path, columns="senators-follow")
-    assert store.counts() == {"accounts": 100, "follows": 5_697, "interactions": 0}
+    assert store.counts() == {"accounts": 100, "follows": 5_697, "interactions": 0, "posts": 0}
     st = rep.files[0]
     assert (st.rows, st.loaded, st.filtered, st.rejected) == (10_000, 5_697, 4_303, 0)
     e = store.read_edges()
@@ -60,10 +60,10 @@ def test_senators_follows_with_shipped_mapping(store):
 def test_congress_weighted_edge_list(store):
     path = _need("snap-congress-twitter/congress.edgelist")  # "src dst weight " with a trailing space
     load_files(store, interactions=path, kind="mention")
-    assert store.counts() == {"accounts": 475, "follows": 0, "interactions": 13_289}
+    assert store.counts() == {"accounts": 475, "follows": 0, "interactions": 13_289, "posts": 0}
 
 
 def test_email_eu_core_as_follows(store):
     rep = load_files(store, follows=_need("snap-email-eu-core/email-Eu-core.txt"))
-    assert store.counts() == {"accounts": 1_005, "follows": 25_571, "interactions": 0}  # SOURCE.md
+    assert store.counts() == {"accounts": 1_005, "follows": 25_571, "interactions": 0, "posts": 0}  # SOURCE.md
     assert rep.counts.follows.self_loops == 642

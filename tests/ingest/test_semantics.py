@@ -62,7 +62,7 @@ def test_empty_files_load_nothing(store, tmp_path, name, content, table, fmt):
     p = tmp_path / name
     p.write_bytes(content)
     rep = load_files(store, **{table: p}, format=fmt)
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
     st = rep.files[0]
     assert (st.rows, st.loaded, st.rejected) == (0, 0, 0)
 
@@ -71,7 +71,7 @@ def test_empty_auto_detected_files(store, tmp_path):
     for name in ("a.csv", "b.txt", "c.jsonl"):
         (tmp_path / name).write_bytes(b"")
     load_files(store, follows=[tmp_path / "a.csv", tmp_path / "b.txt"], accounts=tmp_path / "c.jsonl")
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
 
 
 def test_empty_parquet(store, tmp_path):
@@ -129,7 +129,7 @@ def test_ids_that_look_like_sql_or_cypher_are_plain_values(store, tmp_path):
     assert set(d["accounts"]) == set(HOSTILE)
     assert all(d["accounts"][h]["handle"] == h for h in HOSTILE)
     assert sorted(r[4] for r in d["interactions"]) == sorted(HOSTILE)
-    assert store.counts() == {"accounts": len(HOSTILE), "follows": 0, "interactions": len(HOSTILE)}
+    assert store.counts() == {"accounts": len(HOSTILE), "follows": 0, "interactions": len(HOSTILE), "posts": 0}
 
 
 def test_unicode_handles_and_ids(store, fx, tmp_path):

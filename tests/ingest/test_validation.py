@@ -63,7 +63,7 @@ def test_bad_row_is_reported_precisely(store, tmp_path, name, content, table, li
     assert f"{path}:{line}:" in msg and reason in msg and "store was not changed" in msg
     if field:
         assert f"field {field!r}" in msg
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
 
 
 @pytest.mark.parametrize("fmt,content,table,line", [
@@ -193,7 +193,7 @@ def test_bare_carriage_return_is_refused_clearly(store, tmp_path, content, line)
         load_files(store, follows=path, on_error="skip")
     msg = str(ei.value)
     assert f"{path}:{line}:" in msg and "bare carriage return" in msg
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
 
 
 @pytest.mark.parametrize("content,line", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -20,7 +21,7 @@ def test_is_a_store(store):
 
 
 def test_empty_store(store):
-    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0}
+    assert store.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
     e = store.read_edges()
     assert e.n_nodes == 0 and e.follow_src.size == 0 and e.interaction_src.size == 0
     assert_edge_dtypes(e)
@@ -58,7 +59,7 @@ def test_load_counts_known_answer(store):
     assert c["interactions"] == {"rows": 4, "inserted": 4, "existing": 0, "duplicates": 1, "self_loops": 1,
                                  "updated": 0}
     assert c["new_endpoint_accounts"] == 2  # c and d
-    assert store.counts() == {"accounts": 4, "follows": 3, "interactions": 4}
+    assert store.counts() == {"accounts": 4, "follows": 3, "interactions": 4, "posts": 0}
 
 
 def test_reload_is_idempotent(store):
@@ -71,7 +72,7 @@ def test_reload_is_idempotent(store):
     assert again["follows"]["inserted"] == 0 and again["follows"]["existing"] == 3
     assert again["interactions"]["inserted"] == 0 and again["interactions"]["existing"] == 3
     assert again["new_endpoint_accounts"] == 0
-    assert store.counts() == {"accounts": 4, "follows": 3, "interactions": 4}
+    assert store.counts() == {"accounts": 4, "follows": 3, "interactions": 4, "posts": 0}
     assert store.read_accounts().to_pylist() == before_acc
     after = store_edges(store.read_edges())
     assert sorted(after[0]) == sorted(before[0]) and after[1] == before[1]
@@ -135,11 +136,30 @@ def test_edges_match_reference(store, seed):
     assert store.counts() == {"accounts": len({r["follower"] for r in follows} | {r["followee"] for r in follows}
                                               | {r["source"] for r in inter} | {r["target"] for r in inter}
                                               | {r["id"] for r in accounts}),
-                              "follows": len(pairs), "interactions": len(inter)}
+                              "follows": len(pairs), "interactions": len(inter), "posts": 0}
     fc = {r["id"]: r["followers_count"] for r in accounts}
     for i, ident in enumerate(e.node_ids):
         want = fc.get(ident)
         assert (math.isnan(e.followers_count[i]) if want is None else e.followers_count[i] == want)
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_follow_since_read_back(store, seed):
+    """``EdgeArrays.follow_ts``: the earliest ``since`` of every follow pair in Unix seconds, -1 where none."""
+    accounts, follows, inter = random_world(seed)
+    store.load([batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)])
+    e = store.read_edges()
+    assert e.follow_ts is not None and e.follow_ts.dtype == np.int64 and e.follow_ts.shape == e.follow_src.shape
+    want: dict = {}
+    for r in follows:
+        key = (r["follower"], r["followee"])
+        t = None if r["since"] is None else int(round(r["since"].replace(tzinfo=dt.timezone.utc).timestamp()))
+        old = want.get(key)
+        want[key] = t if old is None else (old if t is None else min(old, t))
+    ids = e.node_ids
+    got = {(ids[s], ids[d]): int(t) for s, d, t in zip(e.follow_src, e.follow_dst, e.follow_ts)}
+    assert got == {k: (-1 if v is None else v) for k, v in want.items()}
+    assert (e.follow_ts >= 0).any() and (e.follow_ts == -1).any()
 
 
 def test_hostile_ids_round_trip(store):
@@ -164,7 +184,7 @@ def test_hostile_ids_round_trip(store):
                             {"source": "{curly}", "tag": "{curly}", "n": 1}], key=lambda r: r["source"])
     # loading the same hostile data again adds nothing
     store.load([batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)])
-    assert store.counts() == {"accounts": len(ids), "follows": len(ids), "interactions": len(ids)}
+    assert store.counts() == {"accounts": len(ids), "follows": len(ids), "interactions": len(ids), "posts": 0}
 
 
 def test_load_is_all_or_nothing_on_input_error(store):
@@ -176,7 +196,7 @@ def test_load_is_all_or_nothing_on_input_error(store):
         raise ValueError("broken input at line 3")
     with pytest.raises(ValueError, match="line 3"):
         store.load(bad())
-    assert store.counts() == {"accounts": 2, "follows": 1, "interactions": 0}
+    assert store.counts() == {"accounts": 2, "follows": 1, "interactions": 0, "posts": 0}
     assert list(store.read_edges().node_ids) == ["a", "b"]
 
 
@@ -254,7 +274,7 @@ def test_serving_tables_round_trip_and_partial_reads(store):
                     {"source": "c", "target": "a", "kind": "mention", "hashtags": ["vegan", "food"]},
                     {"source": "b", "target": "c", "kind": "mention"}])])
     edges = store.read_edges()
-    serving = serving_tables(store, edges, store.read_hashtags())
+    serving = serving_tables(store, edges)
     ids = list(edges.node_ids)  # a, b, c
     touches = {(ids[r["source"]], ids[r["target"]]): r["n"] for r in serving["touches"].to_pylist()}
     assert touches == {("a", "c"): 1, ("c", "a"): 2, ("b", "c"): 1}
@@ -279,3 +299,37 @@ def test_serving_tables_round_trip_and_partial_reads(store):
     assert set(tables) == {"accounts"}
     with pytest.raises(StoreError, match="unknown result tables"):
         store.read_run(tables=("accounts", "secrets"))
+
+
+def test_posts_upsert_and_read_back_alike(store):
+    """Posts on both stores: upsert by post_id (last non-null wins, nulls keep), authors become accounts,
+    the same counts, rows and hashtag uses (a post's hashtags once, an event's not made by a post per event)."""
+    first = [batch("accounts", [{"id": "a", "followers_count": 100}]),
+             batch("posts", [{"post_id": "p1", "author": "a", "ts": ts(0), "hashtags": ["Vegan"], "kind": "original",
+                              "likes": 3, "views": 40, "platform": "x"},
+                             {"post_id": "p1", "author": "a", "kind": "original", "likes": 5},
+                             {"post_id": "p2", "author": "n'ew", "kind": "reply", "hashtags": ["vegan", "x"]}]),
+             batch("interactions", [{"source": "a", "target": "b", "kind": "mention", "post_id": "p1",
+                                     "hashtags": ["Vegan"]},
+                                    {"source": "b", "target": "a", "kind": "reply", "post_id": "q9",
+                                     "hashtags": ["vegan"], "ts": ts(1)},
+                                    {"source": "b", "target": "a", "kind": "reply", "post_id": "q9",
+                                     "hashtags": ["vegan"], "ts": ts(1)}])]
+    c = store.load(first).as_dict()
+    assert c["posts"] == {"rows": 3, "inserted": 2, "existing": 0, "duplicates": 1, "self_loops": 0, "updated": 0}
+    assert c["new_endpoint_accounts"] == 2  # b (an interaction endpoint) and n'ew (an author)
+    assert store.counts() == {"accounts": 3, "follows": 0, "interactions": 3, "posts": 2}
+    ids = store.read_accounts().column("id").to_pylist()
+    rows = {r["post_id"]: {**r, "author": ids[r["author"]]} for r in store.read_posts().to_pylist()}
+    assert rows["p1"] == {"author": "a", "post_id": "p1", "ts": ts(0), "kind": "original", "hashtags": ["Vegan"],
+                          "likes": 5, "replies": None, "reposts": None, "quotes": None, "views": 40, "platform": "x"}
+    assert rows["p2"]["author"] == "n'ew" and rows["p2"]["ts"] is None and rows["p2"]["likes"] is None
+    uses = sorted((ids[u["source"]], u["tag"], u["ts"], u["post_id"], u["n"])
+                  for u in store.read_hashtag_uses().to_pylist())
+    assert uses == [("a", "vegan", ts(0), "p1", 1), ("b", "vegan", ts(1), "q9", 2),
+                    ("n'ew", "vegan", None, "p2", 1), ("n'ew", "x", None, "p2", 1)]
+    again = store.load([batch("posts", [{"post_id": "p1", "author": "a", "kind": "original", "replies": 2},
+                                        {"post_id": "p2", "author": "n'ew", "kind": "reply"}])]).as_dict()["posts"]
+    assert (again["inserted"], again["existing"], again["updated"]) == (0, 2, 1)
+    p1 = next(r for r in store.read_posts().to_pylist() if r["post_id"] == "p1")
+    assert (p1["likes"], p1["replies"], p1["views"], p1["hashtags"]) == (5, 2, 40, ["Vegan"])

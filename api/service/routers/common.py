@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ...rankings import ARGUMENT_KINDS, RANK_KINDS
+from ...rankings import ARGUMENT_KINDS, RANK_KINDS, authenticity_ranges
 from ...run_query import Filters, RangeFilter
 from ..deps import CURSOR_DESCRIPTION, unsigned_cursor
 from ..errors import ApiError, format_loc, invalid_parameters
@@ -60,6 +60,13 @@ class PageQuery(BaseModel):
     )
     followers_max: int | None = Field(None, ge=0, le=2**63 - 1, description="Maximum followers.", examples=[10000])
     min_social_ratio: float | None = Field(None, ge=0, le=1, description="Minimum `social_ratio`.", examples=[0.5])
+    min_authenticity: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Minimum audience `authenticity` (accounts whose score is unknown are left out).",
+        examples=[0.5],
+    )
     sort: ColumnName | None = Field(
         None,
         description="Numeric column to sort by (any score of the run); default `score_hidden` when the run has it.",
@@ -100,6 +107,7 @@ class PageQuery(BaseModel):
             )
         if self.min_social_ratio is not None:
             ranges.append(RangeFilter("social_ratio", self.min_social_ratio, None, "min_social_ratio"))
+        ranges.extend(authenticity_ranges(self.min_authenticity))
         return Filters(values, tuple(ranges))
 
     def field_list(self) -> list[str] | None:

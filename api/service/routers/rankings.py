@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ...rankings import unknown_left_out
+from ...rankings import authenticity_note, unknown_left_out
 from ...run_query import Filters, QueryError
 from ..deps import Snap, query_error
 from ..schemas import RankingsPage
@@ -48,6 +48,9 @@ def _notes(snap, filters: Filters, sort: str, n_rows: int) -> list[str]:
             f"{left:,} account{'' if left == 1 else 's'} of unknown tier (no platform follower count) left out; "
             "add tier=unknown to include them."
         )
+    screened = authenticity_note(snap, filters, sort)
+    if screened:
+        notes.append(screened)
     if n_rows == 0:
         notes.append(f"no account of run {snap.run_id} matches these filters with a value of {sort}.")
         if "followers_count" in snap.nums and not snap.nums["followers_count"].n_valid:
