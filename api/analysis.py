@@ -100,16 +100,44 @@ def run_analysis(
         serving = serving_tables(store, edges, uses, watch=step.sub("serving"))
 
     del edges, uses, posts, accounts  # the store's arrays are no longer needed: free them before the write
+    summary = {"communities": found.n_communities, "niches": found.n_niches, "modularity": found.modularity}
+    return store_run(
+        store, params, columns, communities, {**summary, "kept_ids": found.matched, "fitted": fitted}, serving, step
+    )
+
+
+def store_run(
+    store: Store,
+    params: AnalysisParams,
+    columns: dict,
+    communities: pa.Table,
+    summary: dict,
+    serving: dict[str, pa.Table],
+    step: Stopwatch,
+    engine_params: dict | None = None,
+) -> AnalysisResult:
+    """Write one analysis run: the ``accounts`` table from ``columns``, ``communities`` and the serving tables.
+
+    ``summary`` holds ``communities``, ``niches`` (counts), ``modularity``, ``kept_ids`` and ``fitted``;
+    ``step`` is the stopwatch of the run (its timings are returned); ``engine_params`` adds to the stored
+    parameters (the Spark engine's settings).  ``columns`` is emptied as the table is built.
+    """
     with step("table"):
         # each column is converted and its numpy array dropped at once, so the table never exists twice
         table = pa.table({k: as_arrow(columns.pop(k)) for k in list(columns)})
     created = dt.datetime.now(dt.UTC)
-    counts = {**store.counts(), "communities": found.n_communities, "niches": found.n_niches}
+    counts = {**store.counts(), "communities": summary["communities"], "niches": summary["niches"]}
     digest = hashlib.sha1(json.dumps([asdict(params), counts], sort_keys=True, default=str).encode()).hexdigest()[:8]
     run = RunRecord(
         run_id=f"{created:%Y%m%dT%H%M%S%fZ}-{digest}",
         created_at=created.isoformat(),
-        params={**asdict(params), "modularity": found.modularity, "kept_ids": found.matched, "fitted": fitted},
+        params={
+            **asdict(params),
+            "modularity": summary["modularity"],
+            "kept_ids": summary["kept_ids"],
+            "fitted": summary["fitted"],
+            **(engine_params or {}),
+        },
         counts=counts,
     )
     with step("write"):

@@ -109,7 +109,13 @@ def niche_resolution(g: Graph, broad: np.ndarray) -> tuple[float, float, float]:
     same = broad[src] == broad[dst]
     w_in = float(w[off & same].sum()) / 2.0
     w_out = float(w[off & ~same].sum()) / 2.0
-    sizes = np.bincount(broad, minlength=k).astype(np.float64)
+    return resolution_from_weights(w_in, w_out, np.bincount(broad, minlength=k), n)
+
+
+def resolution_from_weights(w_in: float, w_out: float, sizes: np.ndarray, n: int) -> tuple[float, float, float]:
+    """:func:`niche_resolution` from its sums: edge weight inside and between broad communities (each pair once,
+    self-loops left out), the broad communities' sizes (shape (k,)) and the number of nodes."""
+    sizes = np.asarray(sizes, dtype=np.float64)
     pairs_in = float((sizes * (sizes - 1)).sum()) / 2.0
     pairs_out = (float(n) * n - float((sizes**2).sum())) / 2.0
     rho_in = w_in / pairs_in if pairs_in > 0 else 0.0

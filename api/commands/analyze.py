@@ -44,6 +44,16 @@ def command(
             "score (docs/metrics.md).",
         ),
     ] = 3,
+    engine: Annotated[
+        str, typer.Option(help="single (this machine, numba) or spark (docs/spark.md; needs the spark extra).")
+    ] = "single",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(help="Spark master for --engine spark (local[2], spark://host:7077); default local[2]."),
+    ] = None,
+    max_partition: Annotated[
+        int, typer.Option(min=1, help="--engine spark: most accounts one Spark worker analyses at once.")
+    ] = 200_000,
     trusted: Annotated[
         Path | None,
         typer.Option(
@@ -80,9 +90,18 @@ def command(
         metrics=MetricsParams(follows_complete=follows_complete, min_evidence=min_evidence),
         authenticity=authenticity,
     )
+    if engine not in ("single", "spark"):
+        raise typer.BadParameter(f"--engine must be 'single' or 'spark'; got {engine!r}")
     try:
         with open_cli_store(store) as st, console.status("analysing") as status:
-            result = run_analysis(st, params, progress=lambda name: status.update(f"analysing: {name}"))
+            progress = lambda name: status.update(f"analysing: {name}")
+            if engine == "spark":
+                from ..spark import SparkParams, run_spark_analysis
+
+                sp = SparkParams(master=spark_master or "local[2]", max_partition=max_partition)
+                result = run_spark_analysis(st, params, sp, progress=progress)
+            else:
+                result = run_analysis(st, params, progress=progress)
     except TrustedAccountError as exc:
         raise typer.BadParameter(str(exc), param_hint="--trusted") from None
     print_summary(result)

@@ -169,15 +169,43 @@ def _describe(
     """One row per community id in ``labels`` (ascending)."""
     ids, inv = np.unique(labels, return_inverse=True)
     inv = inv.reshape(-1)
-    k = ids.size
-    size = np.bincount(inv, minlength=k)
     src, dst, w = g.edges()
     inside = inv[src] == inv[dst]
     upper = inside & (src < dst)
-    internal = np.bincount(inv[src[upper]], minlength=k).astype(np.int64)
+    internal = np.bincount(inv[src[upper]], minlength=ids.size).astype(np.int64)
+    inner = np.bincount(src[inside], weights=w[inside], minlength=labels.size)
+    return community_rows(labels, internal, inner, node_ids, level, parent, hashtags, top_k)
+
+
+def community_rows(
+    labels: np.ndarray,
+    internal: np.ndarray,
+    inner: np.ndarray,
+    node_ids: np.ndarray,
+    level: str,
+    parent: np.ndarray | None,
+    hashtags: tuple[np.ndarray, np.ndarray] | None,
+    top_k: int,
+) -> pa.Table:
+    """The ``communities`` rows of one level from what the graph says about each community.
+
+    Parameters
+    ----------
+    labels : ndarray of int64, shape (n,)
+        Community id per account.
+    internal : ndarray of int64, shape (k,)
+        Affinity edges with both ends inside each community (communities by ascending id).
+    inner : ndarray of float64, shape (n,)
+        Each account's weighted degree inside its own community.
+    node_ids, level, parent, hashtags, top_k
+        As for :func:`detect_communities` (``parent`` one per community, ascending id).
+    """
+    ids, inv = np.unique(labels, return_inverse=True)
+    inv = inv.reshape(-1)
+    k = ids.size
+    size = np.bincount(inv, minlength=k)
     pairs = size * (size - 1) / 2
     density = np.divide(internal, pairs, out=np.zeros(k), where=pairs > 0)
-    inner = np.bincount(src[inside], weights=w[inside], minlength=labels.size)
     order = np.lexsort((np.arange(labels.size), -inner, inv))
     starts = np.concatenate([[0], np.cumsum(size)[:-1]])
     node_ids = np.asarray(node_ids, dtype=object)

@@ -167,6 +167,41 @@ def compute_metrics(
     n = edges.n_nodes
     if accounts is not None and accounts.num_rows != n:
         raise ValueError(f"accounts has {accounts.num_rows} rows but the edges have {n} accounts.")
+    step = stopwatch(watch, timings)
+    columns, counts = local_metrics(edges, community, params=p, watch=step)
+    with step("score"):
+        columns.update(fit_evidence(columns, counts, params=p, fitted=fitted if fitted is not None else {}))
+    return {name: columns[name] for name in METRIC_COLUMNS}
+
+
+#: Per-account counts behind the fitted estimates that are not result columns themselves.
+EVIDENCE_COUNTS: tuple[str, ...] = ("tier_code", "returned", "received_own", "received")
+
+
+def local_metrics(
+    edges: EdgeArrays,
+    community: np.ndarray,
+    *,
+    params: MetricsParams | None = None,
+    timings: dict | None = None,
+    watch: Stopwatch | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every metric that depends only on an account's own ties and its community's, before any fit to all accounts.
+
+    An account's values here depend only on the edges incident to it and on the
+    community labels of their other ends (plus PageRank and coreness, which are
+    global), so a graph holding every edge incident to a set of accounts gives
+    those accounts exact values (the Spark engine's per-partition step).
+
+    Returns
+    -------
+    (columns, counts) : two dicts of str to ndarray, shape (n,) each
+        ``columns``: :data:`METRIC_COLUMNS` except the fitted ones (``*_shrunk``,
+        ``*_sd``, ``evidence_weight``, ``score_hidden``); ``counts``:
+        :data:`EVIDENCE_COUNTS`, the inputs of :func:`fit_evidence`.
+    """
+    p = params or MetricsParams()
+    n = edges.n_nodes
     comm = np.asarray(community, dtype=np.int64)
     if comm.shape != (n,):
         raise ValueError(f"community must have one label per account ({n}); got shape {comm.shape}.")
@@ -207,78 +242,82 @@ def compute_metrics(
         fb = follow_back_ratio(follows)
         asym = asymmetry(att)
     with step("evidence"):
-        evidence, half = _evidence(edges, att, comm, social, fb, observed, p, fitted if fitted is not None else {})
-    with step("score"):
-        names = (*p.tier_names, UNKNOWN_TIER)
-        unknown = set(p.hidden_tiers) - set(names)
-        if unknown:
-            raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
-        hidden = hidden_influencer_score(
-            pct,
-            evidence["social_ratio_shrunk"],
-            evidence["follow_back_ratio_shrunk"],
-            code,
-            eligible_tiers=[names.index(x) for x in p.hidden_tiers],
-            engaged=evidence["niche_engaged"],
-            min_evidence=p.min_evidence,
-            evidence_half=half,
-        )
-        evidence["evidence_weight"] = hidden.evidence
-        columns = {
-            "in_degree": in_degree(att),
-            "out_degree": att.out_degree().astype(np.int64),
-            "reciprocity": reciprocity(follows),
-            "followers_observed": observed,
-            "tier": tier_names(code, names),
-            "tier_estimated": estimated,
-            "pagerank": pr,
-            "coreness": core,
-            "niche_pagerank": npr,
-            "niche_percentile": pct,
-            "within_module_z": z,
-            "participation": part,
-            "niche_share": share,
-            "social_ratio": social.ratio,
-            "follow_back_ratio": fb,
-            "asymmetry": asym,
-            **evidence,
-            "score_hidden": hidden.score,
-        }
-    return columns
+        counts = _evidence_counts(edges, att, comm, fb, observed)
+    columns = {
+        "in_degree": in_degree(att),
+        "out_degree": att.out_degree().astype(np.int64),
+        "reciprocity": reciprocity(follows),
+        "followers_observed": observed,
+        "tier": tier_names(code, (*p.tier_names, UNKNOWN_TIER)),
+        "tier_estimated": estimated,
+        "pagerank": pr,
+        "coreness": core,
+        "niche_pagerank": npr,
+        "niche_percentile": pct,
+        "within_module_z": z,
+        "participation": part,
+        "niche_share": share,
+        "social_ratio": social.ratio,
+        "follow_back_ratio": fb,
+        "asymmetry": asym,
+        "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
+        "inbound_events": social.inbound,
+        "reciprocated_events": social.reciprocated,
+        "niche_engaged": counts.pop("niche_engaged"),
+    }
+    counts["tier_code"] = np.asarray(code)
+    return columns, counts
 
 
-def _evidence(
-    edges: EdgeArrays,
-    att,
-    comm: np.ndarray,
-    social,
-    fb: np.ndarray,
-    observed: np.ndarray,
-    p: MetricsParams,
-    fitted: dict,
-) -> tuple[dict[str, np.ndarray], float]:
-    """Counts behind each ratio and its empirical Bayes estimate (docs/metrics.md, "Evidence"), and the
-    evidence half (engaged accounts that get half evidence weight)."""
+def _evidence_counts(edges: EdgeArrays, att, comm: np.ndarray, fb: np.ndarray, observed: np.ndarray) -> dict:
+    """The trials and successes behind each fitted ratio (docs/metrics.md, "Evidence"), per account."""
     n = edges.n_nodes
     att_src = np.repeat(np.arange(n, dtype=np.int32), np.diff(att.indptr))
     att_dst = att.indices
+    followers = observed.astype(np.float64)
     own = (comm[att_src] == comm[att_dst]) & (att_src != att_dst)
     # the attention graph stores each (source, target) pair once, so counting its entries counts distinct
     # accounts: distinct_inbound(n, att_src, att_dst, community=comm) without its sort
-    engaged = np.bincount(att_dst[own], minlength=n).astype(np.int64)
+    return {
+        "niche_engaged": np.bincount(att_dst[own], minlength=n).astype(np.int64),
+        "returned": np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0),
+        "received": np.bincount(att_dst, weights=np.where(att_src != att_dst, att.weights, 0.0), minlength=n),
+        "received_own": np.bincount(att_dst[own], weights=att.weights[own], minlength=n),
+    }
+
+
+def fit_evidence(
+    columns: dict[str, np.ndarray], counts: dict[str, np.ndarray], *, params: MetricsParams | None = None, fitted: dict
+) -> dict[str, np.ndarray]:
+    """The columns fitted to all accounts at once: empirical Bayes estimates, evidence weight, hidden score.
+
+    Parameters
+    ----------
+    columns, counts : dict of str to ndarray, shape (n,) each
+        From :func:`local_metrics` (over every account).
+    params : MetricsParams, optional
+    fitted : dict
+        Filled with the Beta priors per ratio and the evidence half-weight used.
+
+    Returns
+    -------
+    dict of str to ndarray: ``social_ratio_shrunk``, ``social_ratio_sd``,
+    ``follow_back_ratio_shrunk``, ``follow_back_ratio_sd``, ``niche_share_shrunk``,
+    ``evidence_weight``, ``score_hidden``.
+    """
+    p = params or MetricsParams()
+    engaged = np.asarray(columns["niche_engaged"])
     positive = engaged[engaged > 0]
     half = (
         p.evidence_half
         if p.evidence_half is not None
         else max(float(np.percentile(positive, EVIDENCE_HALF_QUANTILE)) if positive.size else 1.0, 1.0)
     )
-    followers = observed.astype(np.float64)
-    returned = np.where(followers > 0, np.nan_to_num(fb) * followers, 0.0)
-    received = np.bincount(att_dst, weights=np.where(att_src != att_dst, att.weights, 0.0), minlength=n)
-    received_own = np.bincount(att_dst[own], weights=att.weights[own], minlength=n)
-    sr = shrink_ratio(social.reciprocated, social.inbound)
-    fbr = shrink_ratio(np.round(returned), followers)
-    ns = shrink_ratio(np.minimum(received_own, received), received)
+    followers = np.asarray(columns["followers_observed"]).astype(np.float64)
+    inbound, received = np.asarray(columns["inbound_events"]), counts["received"]
+    sr = shrink_ratio(np.asarray(columns["reciprocated_events"]), inbound)
+    fbr = shrink_ratio(np.round(counts["returned"]), followers)
+    ns = shrink_ratio(np.minimum(counts["received_own"], received), received)
     fitted.update(
         {
             "priors": {
@@ -294,20 +333,30 @@ def _evidence(
     def known(r, trials):  # no trials: the estimate would be the prior mean, but the account's share is unknown
         return np.where(trials > 0, r.estimate, np.nan), np.where(trials > 0, r.sd, np.nan)
 
-    (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, social.inbound), known(fbr, followers)
-    ns_est = known(ns, received)[0]
-    columns = {
-        "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
-        "inbound_events": social.inbound,
-        "reciprocated_events": social.reciprocated,
-        "niche_engaged": engaged,
+    (sr_est, sr_sd), (fb_est, fb_sd) = known(sr, inbound), known(fbr, followers)
+    names = (*p.tier_names, UNKNOWN_TIER)
+    unknown = set(p.hidden_tiers) - set(names)
+    if unknown:
+        raise ValueError(f"hidden_tiers {sorted(unknown)} are not tier names {names}.")
+    hidden = hidden_influencer_score(
+        np.asarray(columns["niche_percentile"]),
+        sr_est,
+        fb_est,
+        counts["tier_code"],
+        eligible_tiers=[names.index(x) for x in p.hidden_tiers],
+        engaged=engaged,
+        min_evidence=p.min_evidence,
+        evidence_half=half,
+    )
+    return {
         "social_ratio_shrunk": sr_est,
         "social_ratio_sd": sr_sd,
         "follow_back_ratio_shrunk": fb_est,
         "follow_back_ratio_sd": fb_sd,
-        "niche_share_shrunk": ns_est,
+        "niche_share_shrunk": known(ns, received)[0],
+        "evidence_weight": hidden.evidence,
+        "score_hidden": hidden.score,
     }
-    return columns, half
 
 
 def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_s: float | None = None) -> list[dict]:
