@@ -255,7 +255,10 @@ async def report_hashtag_campaign(
     request: Request,
     ctx: Snap,
     hashtag: Annotated[
-        str, Path(min_length=1, max_length=200, pattern=r"[^#\s]", description="The hashtag (`#` optional).")
+        str,
+        Path(
+            min_length=1, max_length=200, pattern=r"[^#\s\x00-\x20\x7f-\xa0]", description="The hashtag (`#` optional)."
+        ),
     ],
     since: Annotated[
         TimeParam | None, Query(description="Window start, inclusive (ISO date/datetime or Unix s).")
