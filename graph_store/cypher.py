@@ -36,8 +36,8 @@ from collections.abc import Sequence
 from .schema import ACCOUNT_FIELDS
 
 #: Labels and relationship types the store uses (the fixed allowlist).
-LABELS: tuple[str, ...] = ("Account", "Run", "RunTable", "Community")
-REL_TYPES: tuple[str, ...] = ("FOLLOWS", "INTERACTS")
+LABELS: tuple[str, ...] = ("Account", "Post", "Run", "RunTable", "Community")
+REL_TYPES: tuple[str, ...] = ("FOLLOWS", "INTERACTS", "POSTED")
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 assert all(_IDENT.match(f) for f in ACCOUNT_FIELDS)

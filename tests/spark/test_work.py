@@ -80,7 +80,7 @@ def test_halo_graphs_give_the_engines_affinity_and_attention_edges_once(tmp_path
     mine = got[got.graph == 0].sort_values(["src", "dst"])
     np.testing.assert_array_equal(mine[["src", "dst"]].to_numpy(), want[["src", "dst"]].to_numpy())
     np.testing.assert_allclose(mine.weight.to_numpy(), want.weight.to_numpy(), rtol=1e-12)
-    _, att, _ = graphs(e, MetricsParams())
+    _, att = graphs(e, MetricsParams())
     s, d, w = att.edges()
     mine = got[got.graph == 1].sort_values(["src", "dst"])
     np.testing.assert_array_equal(mine.src.to_numpy(), s)
