@@ -12,11 +12,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
-from nichegraph.graph_store import NoRunError, RunRecord, Store
+from nichegraph.graph_store import EdgeArrays, NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
 from .stages.authenticity import compute_authenticity
@@ -61,11 +62,7 @@ def run_analysis(
     step = Stopwatch(progress=progress)
 
     with step("read"):
-        edges = store.read_edges()
-        accounts = store.read_accounts()
-        uses = store.read_hashtag_uses()
-        posts = store.read_posts()
-        previous = previous_accounts(store)
+        edges, accounts, uses, posts, previous = read_inputs(store)
     columns: dict[str, np.ndarray | pa.Array] = {"idx": np.arange(edges.n_nodes, dtype=np.int32)}
     for name in ACCOUNT_COLUMNS:
         columns[name] = accounts.column(name)
@@ -172,6 +169,27 @@ def null_for_nan(table: pa.Table) -> pa.Table:
             v = col.to_numpy(zero_copy_only=False)
             table = table.set_column(i, f.name, pa.array(v, type=f.type, mask=np.isnan(v)))
     return table
+
+
+class StoreInputs(NamedTuple):
+    """What an analysis reads from the store, the same for the local and the Spark engine."""
+
+    edges: EdgeArrays  # follows and interactions as dense index arrays
+    accounts: pa.Table  # ordered by ``idx``
+    uses: pa.Table  # hashtag uses
+    posts: pa.Table
+    previous: pa.Table | None  # the latest run's accounts table (None: no run yet)
+
+
+def read_inputs(store: Store) -> StoreInputs:
+    """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts."""
+    return StoreInputs(
+        store.read_edges(),
+        store.read_accounts(),
+        store.read_hashtag_uses(),
+        store.read_posts(),
+        previous_accounts(store),
+    )
 
 
 def previous_accounts(store: Store) -> pa.Table | None:

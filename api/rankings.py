@@ -22,15 +22,13 @@ and candidate rows; :func:`rank_page` runs it on a :class:`~api.run_query.Snapsh
 
 Every row also carries its evidence (:data:`EVIDENCE_COLUMNS`): distinct
 inbound interactors, inbound and reciprocated events, the community's and
-niche's sizes (platform and observed followers are identity columns).  A tier
-filter leaves ``unknown`` tiers out unless it names them; the answer's notes
-(:func:`kind_notes`, :func:`notes_of`) say how many were left out and which data
-the ranking lacks (docs/metrics.md, "Evidence").
+niche's sizes (platform and observed followers are identity columns).  The
+answer's notes (left-out tiers, missing data) come from :mod:`api.ranking_notes`;
+its names are re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +36,7 @@ import pyarrow as pa
 
 from nichegraph.graph_store import RunRecord, Store
 
+from .ranking_notes import UNKNOWN_TIER, authenticity_note, kind_notes, notes_of, unknown_left_out, with_notes
 from .run_query import Filters, QueryError, RangeFilter, Snapshot
 
 KINDS: dict[str, dict] = {
@@ -136,8 +135,6 @@ EVERY_RANKING_COLUMNS = ("engagement_rate",)
 EVIDENCE_COLUMNS = ("inbound_accounts", "inbound_events", "reciprocated_events", "community_size", "niche_size")
 #: Audience authenticity every ranking row carries: the score and the component that set it (docs/metrics.md).
 AUTHENTICITY_COLUMNS = ("authenticity", "authenticity_weakest")
-UNKNOWN_TIER = "unknown"
-_NOTES_KEY = b"nichegraph.notes"
 
 
 class RankingError(ValueError):
@@ -217,23 +214,6 @@ def authenticity_ranges(min_authenticity: float | None) -> tuple[RangeFilter, ..
     if not 0.0 <= min_authenticity <= 1.0:
         raise RankingError(f"--min-authenticity must be between 0 and 1; got {min_authenticity}.")
     return (RangeFilter("authenticity", float(min_authenticity), None, "min_authenticity"),)
-
-
-def authenticity_note(snap: Snapshot, filters: Filters, sort: str, candidates: np.ndarray | None = None) -> str | None:
-    """How many accounts a ``min_authenticity`` filter left out because their score is unknown (None: no such filter)."""
-    if not any(r.param == "min_authenticity" for r in filters.ranges) or "authenticity" not in snap.nums:
-        return None
-    kept = tuple(r for r in filters.ranges if r.param != "min_authenticity")
-    known = (*kept, RangeFilter("authenticity", param="authenticity_known"))
-    unknown = snap.count(Filters(filters.values, kept), sort, candidates) - snap.count(
-        Filters(filters.values, known), sort, candidates
-    )
-    if not unknown:
-        return None
-    return (
-        f"{_accounts(unknown)} without an authenticity score (no followers, ties or timed interactions) "
-        "left out by the minimum authenticity."
-    )
 
 
 def hidden_tiers(run: RunRecord) -> tuple[str, ...]:
@@ -368,82 +348,7 @@ def rank_snapshot(snap: Snapshot, query: RankQuery) -> pa.Table:
         if c in snap.columns and c not in rows.column_names:
             rows = rows.append_column(c, snap.table.column(c).take(pa.array(page.rows, pa.int64())))
     notes = kind_notes(snap, query.by, plan, len(page.rows))
-    return rows.replace_schema_metadata({_NOTES_KEY: json.dumps(notes).encode()})
-
-
-def notes_of(table: pa.Table) -> list[str]:
-    """The plain-language notes :func:`rank_snapshot` attached to its answer (left-out tiers, missing data)."""
-    meta = table.schema.metadata or {}
-    return json.loads(meta[_NOTES_KEY]) if _NOTES_KEY in meta else []
-
-
-def _accounts(n: int) -> str:
-    return f"{n:,} account{'' if n == 1 else 's'}"
-
-
-def unknown_left_out(snap: Snapshot, filters: Filters, sort: str, candidates: np.ndarray | None = None) -> int:
-    """Accounts of tier ``unknown`` with a ``sort`` value that a tier filter not naming ``unknown`` left out.
-
-    0 when ``filters`` has no tier filter, names ``unknown``, or the run has no unknown tier.  The
-    one count behind the "left out" notes of ``nichegraph rank``, ``/v1/rankings`` and the report.
-    """
-    tiers = filters.values.get("tier")
-    if (
-        tiers is None
-        or UNKNOWN_TIER in {str(t).lower() for t in tiers}
-        or "tier" not in snap.cats
-        or UNKNOWN_TIER not in snap.cats["tier"].lookup
-    ):
-        return 0
-    ranges = tuple(r for r in filters.ranges if r.param != "by")
-    return snap.count(Filters({**filters.values, "tier": (UNKNOWN_TIER,)}, ranges), sort, candidates)
-
-
-def kind_notes(snap: Snapshot, by: str, plan: KindPlan, n_rows: int) -> list[str]:
-    """What a reader of a ranking must know: unknown tiers left out, accounts without a score, missing data."""
-    notes = []
-    values, sort = plan.filters.values, plan.sort[0]
-    unfiltered = Filters(values, tuple(r for r in plan.filters.ranges if r.param != "by"))
-    left = unknown_left_out(snap, plan.filters, sort, plan.candidates)
-    if left:
-        notes.append(
-            f"{_accounts(left)} of unknown tier (no platform follower count) left out; add "
-            f"--tier {','.join((*values['tier'], UNKNOWN_TIER))} to include them."
-        )
-    screened = authenticity_note(snap, plan.filters, sort, plan.candidates)
-    if screened:
-        notes.append(screened)
-    if by == "hidden" and sort in snap.nums:
-        undefined = snap.count(unfiltered, None, plan.candidates) - snap.count(unfiltered, sort, plan.candidates)
-        if undefined:
-            need = (snap.run.params.get("fitted") or {}).get("min_evidence")
-            notes.append(
-                f"{_accounts(undefined)} matching the filters without a hidden score: fewer than "
-                f"{need if need is not None else 'the minimum'} distinct accounts of their niche engage "
-                "with them (analyze --min-evidence sets the minimum)."
-            )
-    counts = snap.run.counts or {}
-    if by in ("hidden", "social") and counts.get("interactions") == 0:
-        notes.append(
-            "the store has no interactions, so social ratios are undefined and the social side rests on "
-            "follow-backs only; load interactions (nichegraph load --interactions FILE) and analyze again."
-        )
-    if by in ("hidden", "social", "niche") and counts.get("follows") == 0 and counts.get("interactions") == 0:
-        notes.append("the store has neither follows nor interactions; load some and run nichegraph analyze.")
-    if "followers_count" in snap.nums and not snap.nums["followers_count"].n_valid:
-        notes.append(
-            "no account has a platform follower count, so every tier is unknown; load accounts with "
-            "followers_count, or analyze --follows-complete if the follows hold every follower."
-        )
-    if by == "internal" and "affiliation" in snap.cats:
-        known = sorted(str(a) for a in snap.cats["affiliation"].categories if a)
-        if not known:
-            notes.append("no account has an affiliation; load accounts with an affiliation column.")
-        elif n_rows == 0:
-            notes.append(f"affiliations in this run: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}.")
-    if n_rows == 0:
-        notes.append(f"no account matches --by {by} with these filters.")
-    return notes
+    return with_notes(rows, notes)
 
 
 def resolve_account(accounts: pa.Table, name: str) -> int:

@@ -26,16 +26,15 @@ import pyarrow as pa
 from nichegraph.graph_store import RunRecord, Store
 
 from . import plots
+from .ranking_notes import authenticity_note, unknown_left_out
 from .rankings import AUTHENTICITY_COLUMNS as RANKING_AUTHENTICITY
 from .rankings import (
     EVERY_RANKING_COLUMNS,
     KINDS,
-    authenticity_note,
     authenticity_ranges,
     hidden_tiers,
     plan_kind,
     rank_page,
-    unknown_left_out,
 )
 from .rankings import EVIDENCE_COLUMNS as RANKING_EVIDENCE
 from .run_query import Filters, Snapshot

@@ -16,7 +16,8 @@ from rich.table import Table
 
 from ..explain import explain_row
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
-from ..rankings import RANK_KINDS, RankingError, RankQuery, notes_of, rank, resolve_account, to_records
+from ..ranking_notes import notes_of
+from ..rankings import RANK_KINDS, RankingError, RankQuery, rank, resolve_account, to_records
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from nichegraph.graph_store import RunRecord
 
-from .serving_index import audience_from_table
+from .serving_index import audience_from_table, tag_slices
 
 if TYPE_CHECKING:
     from nichegraph.engine import Graph
@@ -58,22 +58,17 @@ class TagUses:
     @classmethod
     def from_table(cls, table: pa.Table) -> TagUses:
         """From a ``hashtag_uses`` run table (``source``, ``tag``, optional ``ts``, ``n``)."""
-        tags = np.asarray(pc.utf8_lower(table.column("tag")).to_numpy(zero_copy_only=False), dtype=object)
-        order = np.argsort(tags, kind="stable")
-        tags = tags[order]
+        order, slices = tag_slices(
+            np.asarray(pc.utf8_lower(table.column("tag")).to_numpy(zero_copy_only=False), dtype=object)
+        )
         has_times = "ts" in table.column_names
         if has_times:
             col = unix_seconds(table.column("ts"))
             timed = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), bool)[order]
             ts = np.asarray(pc.fill_null(col, 0).to_numpy(zero_copy_only=False), np.int64)[order]
         else:
-            timed = np.zeros(len(tags), dtype=bool)
-            ts = np.zeros(len(tags), dtype=np.int64)
-        slices: dict = {}
-        if len(tags):
-            starts = np.flatnonzero(np.concatenate([[True], tags[1:] != tags[:-1]]))
-            stops = np.concatenate([starts[1:], [len(tags)]])
-            slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
+            timed = np.zeros(len(order), dtype=bool)
+            ts = np.zeros(len(order), dtype=np.int64)
         return cls(
             slices,
             np.asarray(table.column("source").to_numpy(zero_copy_only=False), np.int32)[order],

@@ -29,6 +29,22 @@ def _csr_rows(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return order, indptr
 
 
+def tag_slices(tags: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
+    """Group hashtag uses by tag: the stable order that sorts ``tags`` and each tag's ``(start, stop)`` in it.
+
+    ``tags`` is an object array of strings, one per use; ``order`` (int64, same length) sorts it
+    with ties kept in table order, and ``tags[order][start:stop]`` are exactly the uses of one tag.
+    """
+    order = np.argsort(tags, kind="stable")
+    tags = tags[order]
+    slices: dict[str, tuple[int, int]] = {}
+    if len(tags):
+        starts = np.flatnonzero(np.concatenate([[True], tags[1:] != tags[:-1]]))
+        stops = np.concatenate([starts[1:], [len(tags)]])
+        slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
+    return order, slices
+
+
 @dataclass(frozen=True)
 class MutualIndex:
     """Mutual ties per account as CSR: ``indices[indptr[i]:indptr[i+1]]`` strongest first.
@@ -76,14 +92,9 @@ class BrandIndex:
     def from_tables(cls, n: int, touches: pa.Table, hashtag_uses: pa.Table) -> BrandIndex:
         """From the ``touches`` and ``hashtag_uses`` run tables of ``n`` accounts."""
         order, ptr = _csr_rows(_ints(touches, "target"), n)
-        tags = np.asarray(hashtag_uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
-        tag_order = np.argsort(tags, kind="stable")
-        tags = tags[tag_order]
-        slices: dict = {}
-        if len(tags):
-            starts = np.flatnonzero(np.concatenate([[True], tags[1:] != tags[:-1]]))
-            stops = np.concatenate([starts[1:], [len(tags)]])
-            slices = {str(tags[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
+        tag_order, slices = tag_slices(
+            np.asarray(hashtag_uses.column("tag").to_numpy(zero_copy_only=False), dtype=object)
+        )
         return cls(
             n,
             ptr,

@@ -39,7 +39,7 @@ from ..analysis import (
     AnalysisResult,
     group_sizes,
     null_for_nan,
-    previous_accounts,
+    read_inputs,
     store_run,
 )
 from ..params import AnalysisParams
@@ -157,12 +157,8 @@ def run_spark_analysis(
     cp, mp = params.communities, params.metrics
     step = Stopwatch(progress=progress)
     with step("read"):
-        edges = store.read_edges()
-        accounts = store.read_accounts()
-        uses = store.read_hashtag_uses()
-        posts = store.read_posts()
+        edges, accounts, uses, posts, previous = read_inputs(store)
         hashtags = uses_per_row(uses)
-        previous = previous_accounts(store)
     n = edges.n_nodes
     idx = np.arange(n, dtype=np.int64)
     groups = spark_params.groups or int(spark.conf.get("spark.sql.shuffle.partitions"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ...rankings import authenticity_note, unknown_left_out
+from ...ranking_notes import authenticity_note, unknown_left_out
 from ...run_query import Filters, QueryError
 from ..deps import Snap, query_error
 from ..schemas import RankingsPage
