@@ -91,6 +91,10 @@ KERNELS: tuple[tuple[str, str, str, str], ...] = (  # benchmarks/compile_profile
     ("niche_centrality", "_serial_sum", "", "f8[]"),
     ("niche_centrality", "_module_strengths", "", "i8[], i4[], f8[], i4[], b1"),
     ("degree", "_reciprocity", "serial", "i8[], i4[], i8[], i4[]"),
+    ("authenticity.bursts", "_peak_windows", "", "i8[], i8[], i8"),
+    ("authenticity.pods", "_co_thread_events", "", "i8[], i8[], i8[], i8, i8, i8"),
+    ("authenticity.pods", "_triangles", "", "i8[], i4[]"),
+    ("engagement", "_group_quantiles", "", "f8[], i8[], i8, f8[]"),
 )
 
 
