@@ -30,6 +30,14 @@ def serve(store_path: str, *options: str, env: dict[str, str] | None = None,
 
     The process gets SIGINT on exit (SIGKILL if it has not stopped within 15 s) and must exit cleanly.
     """
+    with serve_process(store_path, *options, env=env, ready_timeout=ready_timeout) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serve_process(store_path: str, *options: str, env: dict[str, str] | None = None,
+                  ready_timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`serve`, yielding the base URL and the server process (an option given twice: the last wins)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEGRAPH_")}
     full_env["PYTHONPATH"] = str(ROOT)
@@ -50,7 +58,7 @@ def serve(store_path: str, *options: str, env: dict[str, str] | None = None,
             assert proc.poll() is None, proc.stdout.read().decode()
             assert time.time() < deadline, "server did not become ready"
             time.sleep(0.2)
-        yield base
+        yield base, proc
     finally:
         proc.send_signal(signal.SIGINT)
         try:

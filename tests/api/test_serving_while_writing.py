@@ -9,8 +9,6 @@ requests, every request with a timeout, the writes within ``WRITE_TIMEOUT``.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,15 +24,10 @@ from nichegraph.graph_store.duckdb_store import DuckDBStore
 from nichegraph.graph_store.ingest import load_files
 from nichegraph.graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE, generate, write_world
 
-ROOT = Path(__file__).resolve().parents[2]
+from .live import ROOT, serve_process
+
 MAX_REQUESTS = 6000
 WRITE_TIMEOUT = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _store_open_by(pid: int, path: str) -> bool:
@@ -68,14 +61,7 @@ def test_load_and_analyze_succeed_while_every_endpoint_is_queried(tmp_path):
     account_id = accounts.column("id")[0].as_py()
     community = next(c for c in accounts.column("community").to_pylist() if c is not None)
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEGRAPH_")}
-    env.update(PYTHONPATH=str(ROOT), NICHEGRAPH_PLAN_PER_KEY="8", NICHEGRAPH_PLAN_QUEUE="8")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "nichegraph.api.cli", "serve", "--store", path, "--host", "127.0.0.1", "--port",
-         str(port), "--poll-seconds", "0.3", "--rate-limit", "0", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base_env = {"NICHEGRAPH_PLAN_PER_KEY": "8", "NICHEGRAPH_PLAN_QUEUE": "8"}
     gets = ["/healthz", "/readyz", "/v1/rankings?by=hidden&limit=20", "/v1/rankings?tier=nano&sort=pagerank",
             f"/v1/accounts/{account_id}", "/v1/communities", f"/v1/communities/{community}", "/v1/runs",
             f"/v1/brands/{BRAND_HANDLE}/affinity", f"/v1/organisations/{BRAND_AFFILIATION}/internal?brand={BRAND_HANDLE}"]
@@ -103,49 +89,34 @@ def test_load_and_analyze_succeed_while_every_endpoint_is_queried(tmp_path):
                         unexpected.append(f"{name}: {r.status_code} {r.text[:200]}")
                 i += 1
 
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read().decode()
-            assert time.time() < deadline, "server did not become ready"
-            time.sleep(0.2)
+    options = ("--poll-seconds", "0.3", "--rate-limit", "0")
+    with serve_process(path, *options, env=base_env, ready_timeout=90) as (base, server):
         threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.0)  # requests in flight before the writers start
-        load = _cli("load", "--store", path, "--accounts", str(second["accounts"]), "--follows",
-                    str(second["follows"]), "--interactions", str(second["interactions"]))
-        analyze = _cli("analyze", "--store", path)
-        # the newer run is picked up by the background check
-        new_run = None
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            runs = httpx.get(base + "/v1/runs", timeout=10).json()
-            if runs["current_run_id"] != first_run.run.run_id:
-                new_run = runs["current_run_id"]
-                break
-            time.sleep(0.3)
-        # once the file stops changing, the server holds no store connection while it keeps serving
-        open_samples = []
-        for _ in range(40):
-            open_samples.append(_store_open_by(server.pid, path))
-            time.sleep(0.05)
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        stop.set()
-        server.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            time.sleep(1.0)  # requests in flight before the writers start
+            load = _cli("load", "--store", path, "--accounts", str(second["accounts"]), "--follows",
+                        str(second["follows"]), "--interactions", str(second["interactions"]))
+            analyze = _cli("analyze", "--store", path)
+            # the newer run is picked up by the background check
+            new_run = None
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                runs = httpx.get(base + "/v1/runs", timeout=10).json()
+                if runs["current_run_id"] != first_run.run.run_id:
+                    new_run = runs["current_run_id"]
+                    break
+                time.sleep(0.3)
+            # once the file stops changing, the server holds no store connection while it keeps serving
+            open_samples = []
+            for _ in range(40):
+                open_samples.append(_store_open_by(server.pid, path))
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
     assert load.returncode == 0, load.stdout + load.stderr
     assert analyze.returncode == 0, analyze.stdout + analyze.stderr
     assert new_run is not None and new_run != first_run.run.run_id
