@@ -74,13 +74,16 @@ def count_posts(con: duckdb.DuckDBPyConnection) -> int:
 
 
 #: Hashtag uses, one row per use: every post's hashtags once, plus the hashtags of each interaction
-#: event not made by a stored post (its ``post_id`` names no post of the same author).
+#: event not made by a stored post (its ``post_id`` names no post of the same author).  A tag that
+#: a post or event names twice (X lists every occurrence in ``entities.hashtags``) is one use.
 HASHTAG_USES_SQL = """
-    SELECT author AS source, lower(tag) AS tag, ts, post_id, 1::BIGINT AS n
-    FROM (SELECT author, unnest(hashtags) AS tag, ts, post_id FROM posts WHERE hashtags IS NOT NULL)
+    SELECT author AS source, tag, ts, post_id, 1::BIGINT AS n
+    FROM (SELECT author, unnest(list_distinct(list_transform(hashtags, lambda t: lower(t)))) AS tag, ts, post_id
+          FROM posts WHERE hashtags IS NOT NULL)
     UNION ALL
-    SELECT src AS source, lower(tag) AS tag, ts, post_id, sum(n)::BIGINT AS n
-    FROM (SELECT i.src, unnest(i.hashtags) AS tag, i.ts, i.post_id, i.n FROM interactions i
+    SELECT src AS source, tag, ts, post_id, sum(n)::BIGINT AS n
+    FROM (SELECT i.src, unnest(list_distinct(list_transform(i.hashtags, lambda t: lower(t)))) AS tag, i.ts,
+                 i.post_id, i.n FROM interactions i
           WHERE i.hashtags IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.post_id = i.post_id AND p.author = i.src))
     GROUP BY ALL"""

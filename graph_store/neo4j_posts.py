@@ -202,14 +202,20 @@ def read_hashtag_uses(sessions: Sessions, posts: pa.Table) -> pa.Table:
 
 
 def _explode(source, tags, ts, post_id, n) -> pa.Table:
-    """One row per (row, tag): the row's source, lower-case tag, time, post and count."""
+    """One row per (row, distinct lower-case tag): the row's source, tag, time, post and count
+    (a tag a row names twice is one use, as in the embedded store)."""
     tags = tags.combine_chunks() if isinstance(tags, pa.ChunkedArray) else tags
     parent = pa.array(pc.list_parent_indices(tags))
-    take = lambda col: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col).take(parent)
+    pairs = pa.table({"row": parent, "tag": pc.utf8_lower(pc.list_flatten(tags))}).filter(
+        pc.is_valid(pc.list_flatten(tags))
+    )
+    pairs = pairs.group_by(["row", "tag"], use_threads=False).aggregate([]).sort_by([("row", "ascending")])
+    rows = pairs.column("row").combine_chunks()
+    take = lambda col: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col).take(rows)
     return pa.table(
         {
             "source": take(source).cast(pa.int32()),
-            "tag": pc.utf8_lower(pc.list_flatten(tags)),
+            "tag": pairs.column("tag"),
             "ts": take(ts),
             "post_id": take(post_id),
             "n": take(n),
