@@ -3,8 +3,8 @@
 The fast way to fill a new Neo4j database: load your files into a DuckDB store first
 (``nichegraph load --store my.duckdb ...``), then write the import files, run the printed importer
 command on a stopped server, start it, run ``cypher-shell -f DIR/finish.cypher`` once (constraints
-and indexes), and use ``--store bolt://...`` as usual.  The files hold the loaded graph in the
-Neo4j store's model (:mod:`nichegraph.graph_store.neo4j_bulk`), not an analysis run.  See
+and indexes), and use ``--store bolt://...`` as usual.  The files hold the loaded graph (accounts, follows,
+interactions and posts) in the Neo4j store's model (:mod:`nichegraph.graph_store.neo4j_bulk`), not an analysis run.  See
 docs/neo4j.md.
 """
 
@@ -40,8 +40,8 @@ def export_neo4j_admin(store: str, out: Path, *, database: str = "neo4j", quiet:
     c = files.counts
     console = Console()
     console.print(
-        f"wrote {c['accounts']:,} accounts, {c['follows']:,} follows and {c['interaction_events']:,} "
-        f"interaction events ({c['interactions']:,} interactions) to {escape(str(out))}",
+        f"wrote {c['accounts']:,} accounts, {c['follows']:,} follows, {c['interaction_events']:,} "
+        f"interaction events ({c['interactions']:,} interactions) and {c['posts']:,} posts to {escape(str(out))}",
         highlight=False,
     )
     console.print("\n1. stop the server, then import (replaces the database):", highlight=False)

@@ -16,14 +16,20 @@ store reads and extends the database as if ``nichegraph load`` had written it:
     One relationship per distinct event: ``kind``, ``ts:datetime``, ``post_id``,
     ``hashtags:string[]`` (null elements dropped, as the Neo4j loader does), ``weight:double``
     only when it is not 1.0, ``n:long`` only when it is more than 1.
+``posts.csv`` (label ``Post``) and ``posted.csv`` (type ``POSTED``), only when the store holds posts
+    The model of :mod:`graph_store.neo4j_posts`: ``(:Account)-[:POSTED]->(:Post)`` with ``post_id``,
+    ``us:long`` (epoch microseconds), ``kind``, ``hashtags:string[]`` (null elements dropped; an
+    empty list stores nothing, as the Neo4j loader does), the metrics (``likes:long``, ...,
+    ``views:long``) and ``platform``; a null field stores nothing.  A post's ``:ID`` is its row
+    number after every account's ``idx`` (one integer id space).
 
 Quoting: every string value is quoted (RFC 4180: ``"`` doubled), so commas, quotes and line
 breaks inside ids, handles or post ids survive; nulls are unquoted empty fields and empty
 strings are ``""`` (the importer keeps them: ``--ignore-empty-strings=false``).  The array
 delimiter is a character that occurs in no hashtag (``U+001F`` unless a hashtag holds it).
 Two hashtag lists have no CSV spelling (``[]`` and ``[""]`` both read back as absent): such
-events carry a temporary ``ng_hashtags_fix`` property (the list's length) that
-``finish.cypher`` turns back into the list.
+events (and posts with ``[""]``) carry a temporary ``ng_hashtags_fix`` property (the list's length)
+that ``finish.cypher`` turns back into the list.
 
 ``finish.cypher`` holds what the importer cannot do on Neo4j Community (its ``--schema``
 option needs the block format): the store's constraints and indexes, and the hashtag fix.
@@ -43,8 +49,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from . import cypher
+from . import cypher, neo4j_posts
 from .errors import StoreError
+from .schema import POST_METRICS
 
 #: Array delimiters tried in order; the first that occurs in no hashtag is used.
 _DELIMITERS = ("\x1f", "\x1e", "\x1d", "\x1c", *(chr(c) for c in range(0xE000, 0xE010)))
@@ -90,6 +97,23 @@ _AMBIGUOUS = "(tags IS NOT NULL AND (len(tags) = 0 OR (len(tags) = 1 AND tags[1]
 #: Restores the hashtag lists that CSV cannot spell (see the module docstring).
 FIX_HASHTAGS = f"""MATCH ()-[e:INTERACTS]->() WHERE e.{_FIX} IS NOT NULL
 CALL (e) {{ SET e.hashtags = [x IN range(1, e.{_FIX}) | ''] REMOVE e.{_FIX} }} IN TRANSACTIONS OF 10000 ROWS"""
+FIX_POST_HASHTAGS = f"""MATCH (p:Post) WHERE p.{_FIX} IS NOT NULL
+CALL (p) {{ SET p.hashtags = [x IN range(1, p.{_FIX}) | ''] REMOVE p.{_FIX} }} IN TRANSACTIONS OF 10000 ROWS"""
+
+_POST_HEADER = (
+    ":ID",
+    "post_id",
+    "us:long",
+    "kind",
+    "hashtags:string[]",
+    *(f"{m}:long" for m in POST_METRICS),
+    "platform",
+)
+#: Posts as the Neo4j loader stores them: hashtags without null elements, an empty list stored as nothing.
+_POSTS = """SELECT (SELECT coalesce(max(idx), -1) + 1 FROM accounts) + row_number() OVER (ORDER BY post_id) - 1 AS nid,
+                   author, post_id, epoch_us(ts) AS us, kind, nullif(list_filter(hashtags, lambda x: x IS NOT NULL), [])
+                   AS tags, likes, replies, reposts, quotes, views, platform FROM posts"""
+_POSTED_HEADER = (":START_ID", ":END_ID")
 
 
 @dataclass(frozen=True)
@@ -111,7 +135,7 @@ class ImportFiles:
         Bytes the importer's read buffer needs (at least its default, 4 MiB).
     counts : dict of str to int
         ``accounts``, ``follows``, ``interactions`` (events times multiplicity, as
-        ``nichegraph info`` counts them) and ``interaction_events`` (relationships).
+        ``nichegraph info`` counts them), ``interaction_events`` (relationships) and ``posts``.
     """
 
     out_dir: Path
@@ -234,12 +258,13 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
                 strict=True,
             )
         )
+        counts["posts"], post_fixes = _write_posts(con, out, delim, nodes, rels)
     finally:
         con.close()
     finish = out / "finish.cypher"
-    _write_text(
-        finish, "".join(s + ";\n" for s in (*cypher.SCHEMA, cypher.AWAIT_INDEXES, *((FIX_HASHTAGS,) if fixes else ())))
-    )
+    statements = [*cypher.SCHEMA, *((neo4j_posts.SCHEMA,) if counts["posts"] else ()), cypher.AWAIT_INDEXES]
+    statements += [*((FIX_HASHTAGS,) if fixes else ()), *((FIX_POST_HASHTAGS,) if post_fixes else ())]
+    _write_text(finish, "".join(s + ";\n" for s in statements))
     files = ImportFiles(
         out,
         nodes,
@@ -263,6 +288,31 @@ def write_import_files(store_path: str | Path, out_dir: str | Path) -> ImportFil
     return files
 
 
+def _has_posts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Does the store have a non-empty ``posts`` table (stores written before posts have none)?"""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return "posts" in tables and bool(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
+
+
+def _write_posts(con: duckdb.DuckDBPyConnection, out: Path, delim: str, nodes: dict, rels: dict) -> tuple[int, bool]:
+    """Write ``posts`` and ``posted`` files (entered into ``nodes`` / ``rels``) when the store holds posts,
+    else remove those of an earlier run; return (posts written, some list needs the hashtag fix)."""
+    if not _has_posts(con):
+        for name in ("posts", "posted"):
+            for suffix in (".header.csv", ".csv"):
+                (out / f"{name}{suffix}").unlink(missing_ok=True)
+        return 0, False
+    ambiguous = "(tags IS NOT NULL AND len(tags) = 1 AND tags[1] = '')"
+    fixes = bool(con.execute(f"SELECT count(*) FROM ({_POSTS}) WHERE {ambiguous}").fetchall()[0][0])
+    sql = f"""SELECT nid, post_id, us, kind, CASE WHEN {ambiguous} THEN NULL ELSE array_to_string(tags, $delim) END,
+                     {", ".join(POST_METRICS)}, platform{f", CASE WHEN {ambiguous} THEN 1 END" if fixes else ""}
+              FROM ({_POSTS}) ORDER BY nid"""
+    header = _POST_HEADER + ((f"{_FIX}:long",) if fixes else ())
+    nodes["Post"] = _write(con, out, "posts", header, sql, {"delim": delim})
+    rels["POSTED"] = _write(con, out, "posted", _POSTED_HEADER, f"SELECT author, nid FROM ({_POSTS}) ORDER BY nid", {})
+    return int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0]), fixes
+
+
 def _check_times(con: duckdb.DuckDBPyConnection, store_path: Path) -> None:
     """Every timestamp must print as a four-digit year (what the importer's ``datetime`` parses)."""
     for table, col in (("follows", "since"), ("interactions", "ts")):
@@ -277,12 +327,15 @@ def _check_times(con: duckdb.DuckDBPyConnection, store_path: Path) -> None:
 
 def _array_delimiter(con: duckdb.DuckDBPyConnection, store_path: Path) -> str:
     """The first of :data:`_DELIMITERS` that occurs in no hashtag."""
+    tables = ("interactions", "posts") if _has_posts(con) else ("interactions",)
     for d in _DELIMITERS:
-        used = con.execute(
-            "SELECT count(*) FROM interactions WHERE hashtags IS NOT NULL "
-            "AND contains(array_to_string(hashtags, ''), $d)",
-            {"d": d},
-        ).fetchall()[0][0]
+        used = sum(
+            con.execute(
+                f"SELECT count(*) FROM {t} WHERE hashtags IS NOT NULL AND contains(array_to_string(hashtags, ''), $d)",
+                {"d": d},
+            ).fetchall()[0][0]
+            for t in tables
+        )
         if not used:
             return d
     raise StoreError(f"{store_path}: every candidate array delimiter occurs in some hashtag")
@@ -291,10 +344,13 @@ def _array_delimiter(con: duckdb.DuckDBPyConnection, store_path: Path) -> str:
 def _text_shape(con: duckdb.DuckDBPyConnection) -> tuple[bool, int]:
     """(some value holds a line break, the longest value's UTF-8 bytes) over the written text columns."""
     multiline, longest = False, 0
-    for table, cols in (
+    shapes = [
         ("accounts", ("id", "handle", "platform", "affiliation")),
         ("interactions", ("post_id", "array_to_string(hashtags, 'x')")),
-    ):
+    ]
+    if _has_posts(con):
+        shapes.append(("posts", ("post_id", "kind", "platform", "array_to_string(hashtags, 'x')")))
+    for table, cols in shapes:
         for c in cols:
             nl, mx = con.execute(f"""SELECT coalesce(bool_or(contains({c}, chr(10)) OR contains({c}, chr(13))), false),
                                             coalesce(max(strlen({c})), 0) FROM {table}""").fetchall()[0]

@@ -60,7 +60,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path, fmt, gz):
                     batch_rows=1000)
     da, db = _digest(tmp_path / "a"), _digest(tmp_path / "b")
     assert da == db
-    assert len(da) == 4
+    assert len(da) == 5
     write_world(generate(n_accounts=500, n_edges=6000, seed=6), tmp_path / "c", fmt=fmt, gzip=gz)
     assert _digest(tmp_path / "c") != da
 
@@ -309,8 +309,8 @@ def test_store_first_load_fast_path_matches_the_grouping_path(tmp_path):
 def test_files_round_trip_to_the_canonical_tables(tmp_path, fmt, gz):
     w = generate(n_accounts=400, n_edges=5000, seed=9)
     paths = write_world(w, tmp_path, fmt=fmt, gzip=gz, batch_rows=700)
-    assert set(paths) == {"accounts", "follows", "interactions", "truth"}
-    for name in ("accounts", "follows", "interactions"):
+    assert set(paths) == {"accounts", "follows", "interactions", "posts", "truth"}
+    for name in ("accounts", "follows", "interactions", "posts"):
         want = pa.Table.from_batches([tb.batch for tb in w.batches(name)])
         if fmt == "parquet":
             got = pq.read_table(paths[name])
@@ -368,7 +368,7 @@ def test_cli_writes_loadable_files(tmp_path):
                                    "--seed", "4", "--format", "csv", "--gzip"])
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "accounts.csv.gz", "follows.csv.gz", "interactions.csv.gz", "truth.csv.gz"]
+        "accounts.csv.gz", "follows.csv.gz", "interactions.csv.gz", "posts.csv.gz", "truth.csv.gz"]
     assert "nichegraph load" in res.output
     # the same call again gives the same bytes
     out2 = tmp_path / "again"
@@ -383,12 +383,14 @@ def test_cli_writes_loadable_files(tmp_path):
     db = str(tmp_path / "s.duckdb")
     res = CliRunner().invoke(app, ["load", "--store", db, "--accounts", str(out / "accounts.csv.gz"),
                                    "--follows", str(out / "follows.csv.gz"),
-                                   "--interactions", str(out / "interactions.csv.gz"), "--quiet"])
+                                   "--interactions", str(out / "interactions.csv.gz"),
+                                   "--posts", str(out / "posts.csv.gz"), "--quiet"])
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(app, ["info", "--store", db, "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
-    assert (info["accounts"], info["follows"], info["interactions"]) == (300, w.n_follows, w.n_interactions)
+    assert (info["accounts"], info["follows"], info["interactions"], info["posts"]) == (
+        300, w.n_follows, w.n_interactions, w.n_posts)
 
 
 @pytest.mark.parametrize("args,message", [

@@ -1,6 +1,6 @@
-"""Generate a synthetic social world (accounts, follows, interactions and the planted truth) as CSV or Parquet files.
+"""Generate a synthetic social world (accounts, follows, interactions, posts and the planted truth) as CSV or Parquet files.
 
-The world is deterministic: the same --accounts, --edges and --seed give byte-identical files. It has heavy-tailed follower counts (nano, micro, macro and mega accounts), planted niche communities inside broad communities, reciprocal conversation inside niches, one-way attention towards big accounts, a brand account (handle "brand") with its hashtag, and employees.
+The world is deterministic: the same --accounts, --edges and --seed give byte-identical files. It has heavy-tailed follower counts (nano, micro, macro and mega accounts), planted niche communities inside broad communities, reciprocal conversation inside niches, one-way attention towards big accounts, a brand account (handle "brand") with its hashtag, and employees. Posts: the post behind every interaction and the original posts people reply to, repost and quote, with likes, replies, reposts, quotes and views consistent with the interactions (--no-posts leaves them out).
 
 Load it with the `nichegraph load` command printed at the end; truth.* holds the planted niche and community of every account (for checking community detection).
 """
@@ -47,6 +47,9 @@ def command(
         int,
         typer.Option(min=0, help="Engagement pods (4-8 members answering each other within minutes); truth: 'pod'."),
     ] = 0,
+    posts: Annotated[
+        bool, typer.Option("--posts/--no-posts", help="Write posts.* (original posts, replies, quotes, reposts).")
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     if fmt not in ("csv", "parquet"):
@@ -76,6 +79,7 @@ def command(
         "accounts": world.n_accounts,
         "follows": world.n_follows,
         "interactions": world.n_interactions,
+        **({"posts": world.n_posts} if posts else {}),
         "truth": world.n_accounts,
     }
     with Progress(
@@ -95,6 +99,7 @@ def command(
             fmt=cast(FileFormat, fmt),  # checked to be csv or parquet above
             gzip=gzip,
             progress=lambda name, rows: progress.advance(tasks[name], rows),
+            posts=posts,
         )
     t_all = time.perf_counter() - t0
 
@@ -114,6 +119,8 @@ def command(
         )
     table.add_row("follows", f"{world.n_follows:,}")
     table.add_row("interactions", f"{world.n_interactions:,}")
+    if posts:
+        table.add_row("posts", f"{world.n_posts:,}")
     for name, path in paths.items():
         table.add_row(f"  {name}", f"{path}  ({path.stat().st_size / 1e6:,.1f} MB)")
     table.add_row("time", f"{t_all:.1f} s (generate {t_gen:.1f} s)")
@@ -121,7 +128,7 @@ def command(
     console.print(
         "load it with:\n  nichegraph load --store nichegraph.duckdb "
         f"--accounts {paths['accounts']} --follows {paths['follows']} "
-        f"--interactions {paths['interactions']}",
+        f"--interactions {paths['interactions']}" + (f" --posts {paths['posts']}" if posts else ""),
         highlight=False,
         soft_wrap=True,
     )

@@ -85,7 +85,7 @@ def post_engagements(posts: pa.Table) -> np.ndarray:
 
 def window_of(posts: pa.Table, window_days: float) -> tuple[int | None, np.ndarray]:
     """(start in epoch seconds or None, in-window mask of the posts): ``window_days`` back from the newest post."""
-    secs = pc.cast(pc.cast(posts.column("ts"), pa.timestamp("s")), pa.int64())
+    secs = posts.column("ts").cast(pa.timestamp("s"), safe=False).cast(pa.int64())  # sub-second times truncated
     t = np.asarray(secs.to_numpy(zero_copy_only=False), dtype=np.float64)  # NaN where no time
     if posts.num_rows == 0 or np.all(np.isnan(t)):
         return None, np.ones(posts.num_rows, dtype=bool)

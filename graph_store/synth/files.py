@@ -39,8 +39,9 @@ def write_world(
     gzip: bool = False,
     batch_rows: int = 1 << 20,
     progress: Callable[[str, int], None] | None = None,
+    posts: bool = True,
 ) -> dict[str, Path]:
-    """Write ``accounts``, ``follows``, ``interactions`` and ``truth`` files into ``out_dir``.
+    """Write ``accounts``, ``follows``, ``interactions``, ``posts`` and ``truth`` files into ``out_dir``.
 
     Parameters
     ----------
@@ -58,11 +59,14 @@ def write_world(
         Rows per written batch.
     progress : callable(table, rows_written), optional
         Called after every batch.
+    posts : bool, default True
+        Write the ``posts`` file (:mod:`.posts`: the posts that made the interactions and the
+        original posts they engage with, with platform metrics).
 
     Returns
     -------
     dict
-        Table name (``accounts``, ``follows``, ``interactions``, ``truth``) -> path.
+        Table name (``accounts``, ``follows``, ``interactions``, ``posts`` when written, ``truth``) -> path.
     """
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -81,7 +85,7 @@ def write_world(
             for tb in world.batches(name, batch_rows=batch_rows):  # type: ignore[arg-type]
                 yield tb.batch
 
-    for name in ("accounts", "follows", "interactions", "truth"):
+    for name in ("accounts", "follows", "interactions", *(("posts",) if posts else ()), "truth"):
         path = out / f"{name}{ext}"
         paths[name] = path
         schema = world.truth_table().schema if name == "truth" else SCHEMAS[name]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import INTERACTION_KINDS, SCHEMAS, TIER_NAMES, TIER_THRESHOLDS, TableBatch, TableName
+from ..schema import INTERACTION_KINDS, POST_KINDS, SCHEMAS, TIER_NAMES, TIER_THRESHOLDS, TableBatch, TableName
 from .inauthentic import Inauthentic
+
+if TYPE_CHECKING:
+    from .posts import Posts
 
 PLATFORM = "synth"
 BRAND_HANDLE = "brand"
@@ -203,12 +207,47 @@ class World:
         h = pc.binary_join_element_wise(h, self.account_ids(), "_")
         return pc.if_else(pa.array(self.role == ROLE_BRAND), pa.scalar(BRAND_HANDLE), h)
 
+    # -- posts -------------------------------------------------------------------------
+    def posts(self) -> Posts:
+        """The world's posts, consistent with its interactions (:mod:`.posts`; made on first use)."""
+        if "posts" not in self._cache:
+            from .posts import plant_posts  # (posts.py imports this module's role codes)
+
+            self._cache["posts"] = plant_posts(
+                seed=self.seed,
+                followers=self.followers_count,
+                niche=self.niche,
+                community=self.community,
+                role=self.role,
+                brand_aware=self.brand_aware,
+                n_niches=self.n_niches,
+                src=self.interaction_src,
+                dst=self.interaction_dst,
+                kind=self.interaction_kind,
+                ts=self.interaction_ts,
+                tags=self.interaction_tags,
+            )
+        return self._cache["posts"]
+
+    @property
+    def n_posts(self) -> int:
+        return self.posts().n_posts
+
     # -- canonical batches -----------------------------------------------------------
-    def batches(self, table: TableName | None = None, *, batch_rows: int = 1 << 20) -> Iterator[TableBatch]:
-        """Stream the world as canonical batches (all three tables when ``table`` is None)."""
+    def batches(
+        self, table: TableName | None = None, *, batch_rows: int = 1 << 20, posts: bool = False
+    ) -> Iterator[TableBatch]:
+        """Stream the world as canonical batches: one table, or accounts, follows and interactions
+        when ``table`` is None (and the posts after them with ``posts=True``)."""
         tables: tuple[TableName, ...] = ("accounts", "follows", "interactions") if table is None else (table,)
+        if table is None and posts:
+            tables += ("posts",)
         for t in tables:
-            n = {"accounts": self.n_accounts, "follows": self.n_follows, "interactions": self.n_interactions}[t]
+            n = (
+                self.n_posts
+                if t == "posts"
+                else {"accounts": self.n_accounts, "follows": self.n_follows, "interactions": self.n_interactions}[t]
+            )
             for lo in range(0, n, batch_rows):
                 yield TableBatch(t, self.record_batch(t, lo, min(n, lo + batch_rows)))
 
@@ -250,9 +289,32 @@ class World:
                 pc.take(self._tag_vocab(), pa.array(tags, mask=tags < 0)),
                 pa.array(np.ones(hi - lo, dtype=np.float64)),
             ]
+        elif table == "posts":
+            cols = self._post_columns(lo, hi)
         else:
             raise ValueError(f"unknown table {table!r}")
         return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+    def _post_columns(self, lo: int, hi: int) -> list[pa.Array]:
+        """Rows ``lo:hi`` of the posts table (event posts ``p{i}`` first, then originals ``o{j}``)."""
+        p = self.posts()
+        rows = np.arange(lo, hi, dtype=np.int64)
+        event = rows < p.n_events
+        num = np.where(event, rows, rows - p.n_events).astype(np.int64)
+        post_id = pc.binary_join_element_wise(
+            pc.if_else(pa.array(event), "p", "o"), pa.array(num).cast(pa.string()), ""
+        )
+        tags = p.tags[lo:hi]
+        metrics = [pa.array(m[lo:hi], mask=m[lo:hi] < 0) for m in (p.likes, p.replies, p.reposts, p.quotes, p.views)]
+        return [
+            post_id,
+            pc.take(self.account_ids(), pa.array(p.author[lo:hi])),
+            _ts(p.ts[lo:hi]),
+            pc.take(self._tag_vocab(), pa.array(tags, mask=tags < 0)),
+            pc.take(pa.array(list(POST_KINDS)), pa.array(p.kind[lo:hi])),
+            *metrics,
+            pa.array(np.full(hi - lo, PLATFORM, dtype=object), pa.string()),
+        ]
 
     def truth_table(self) -> pa.Table:
         """Planted ground truth: ``id``, ``niche``, ``community``, ``role``, ``tier`` per account.

@@ -120,6 +120,21 @@ def test_interaction_log_fallback_window_and_unknowns(tmp_path):
     assert res.run.params["fitted"]["engagement"]["window_start"] == 1717977600 - 90 * 86400
 
 
+def test_posts_timed_below_the_second_analyse(tmp_path):
+    """Post times with microseconds (CSV or a bulk import keep them) count in whole seconds."""
+    (tmp_path / "acc.csv").write_text("id,followers_count\na,100\n")
+    (tmp_path / "posts.csv").write_text(
+        "post_id,author,ts,kind,likes\n"
+        "p1,a,2024-06-01T00:00:00.999999Z,original,4\np2,a,2024-08-30T00:00:00.5Z,original,6\n"
+        "p0,a,2024-05-31T23:59:59.9Z,original,100\n")  # 90 days before p2's whole second, less 0.1 s: outside
+    with DuckDBStore(tmp_path / "s.duckdb") as st:
+        load_files(st, accounts=tmp_path / "acc.csv", posts=tmp_path / "posts.csv")
+        res = run_analysis(st)
+    a = next(r for r in res.accounts.to_pylist() if r["id"] == "a")
+    assert res.run.params["fitted"]["engagement"]["window_start"] == 1724976000 - 90 * 86400
+    assert a["engagement_posts"] == 2 and a["engagement_rate_raw"] == pytest.approx(0.05)
+
+
 def test_a_store_without_posts_ranks_nobody_by_engagement(tmp_path):
     (tmp_path / "f.csv").write_text("follower,followee\na,b\nb,a\n")
     path = str(tmp_path / "s.duckdb")

@@ -58,10 +58,27 @@ def hostile_batches(seed_ids: list[str]):
     return [batch("accounts", accounts), batch("follows", follows), batch("interactions", inter)]
 
 
+def hostile_posts():
+    """Posts with hostile ids and the hashtag lists CSV cannot spell ([""], and [] which stores nothing)."""
+    t0 = dt.datetime(2024, 5, 6, 7, 8, 9, 123456)
+    return batch("posts", [
+        {"post_id": 'x,"1"\n', "author": "comma,id", "hashtags": [""], "kind": "reply", "likes": 3},
+        {"post_id": "x2", "author": 'quote"in', "hashtags": [], "ts": t0, "kind": "original", "views": 0},
+        {"post_id": "x3", "author": "unit\x1fsep", "hashtags": ["", ""], "kind": "quote", "platform": "x;y"},
+        {"post_id": "", "author": "new;author", "hashtags": ["unit\x1fsep", "ü"], "kind": "repost", "ts": t0},
+    ])
+
+
 def world_batches():
     w = generate(n_accounts=400, n_edges=4000, seed=3)
     seed_ids = [str(x) for x in w.account_ids().to_pylist()[:5]]
-    return [*w.batches(), *hostile_batches(seed_ids)]
+    return [*w.batches(posts=True), *hostile_batches(seed_ids), hostile_posts()]
+
+
+def _posts(store) -> list[dict]:
+    """A store's posts by post_id (an empty hashtag list and none are the same: neither is stored)."""
+    rows = [{**r, "hashtags": r["hashtags"] or None} for r in store.read_posts().to_pylist()]
+    return sorted(rows, key=lambda r: r["post_id"])
 
 
 def run_importer(files, home: Path) -> subprocess.CompletedProcess:
@@ -120,6 +137,29 @@ def test_write_files_quotes_and_flags(tmp_path):
     assert not list((tmp_path / "out").glob("*.partial"))
 
 
+def test_posts_files_only_when_the_store_holds_posts(tmp_path):
+    duck = tmp_path / "p.duckdb"
+    with DuckDBStore(duck) as st:
+        st.load([*hostile_batches(["s0", "s1", "s2", "s3", "s4"]), hostile_posts()])
+    files = write_import_files(duck, tmp_path / "out")
+    assert files.counts["posts"] == 4
+    assert set(files.nodes) == {"Account", "Post"} and set(files.relationships) == {"FOLLOWS", "INTERACTS", "POSTED"}
+    header = (tmp_path / "out" / "posts.header.csv").read_text().strip().split(",")
+    assert header == [":ID", "post_id", "us:long", "kind", "hashtags:string[]", "likes:long", "replies:long",
+                      "reposts:long", "quotes:long", "views:long", "platform", "ng_hashtags_fix:long"]
+    rows = (tmp_path / "out" / "posts.csv").read_text(encoding="utf-8")
+    n_acc = files.counts["accounts"]
+    assert rows.startswith(f'{n_acc},"",') and f'{n_acc + 3},"x3",,"quote","\x1e",' in rows  # ids after the accounts
+    assert "ng_post_id" in files.finish.read_text() and "REMOVE p.ng_hashtags_fix" in files.finish.read_text()
+    assert "--nodes=Post=" in " ".join(files.command()) and "--relationships=POSTED=" in " ".join(files.command())
+    # a store without posts: no post files, and those of an earlier run are removed
+    with DuckDBStore(tmp_path / "n.duckdb") as st:
+        st.load(hostile_batches(["s0", "s1", "s2", "s3", "s4"]))
+    files = write_import_files(tmp_path / "n.duckdb", tmp_path / "out")
+    assert files.counts["posts"] == 0 and not list((tmp_path / "out").glob("post*"))
+    assert "Post" not in files.finish.read_text()
+
+
 def test_write_files_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(StoreError, match="no such DuckDB store"):
         write_import_files(tmp_path / "missing.duckdb", tmp_path / "out")
@@ -158,9 +198,17 @@ def test_real_importer_then_the_store(tmp_path):
     try:
         finish(srv.uri, files.finish)
         with DuckDBStore(duck, read_only=True) as ref, Neo4jStore.connect(srv.uri) as neo:
-            assert neo.counts() == ref.counts()
+            assert neo.counts() == ref.counts() and neo.counts()["posts"] > 400
             same_edges(neo.read_edges(), ref.read_edges())
             assert neo.read_accounts().to_pylist() == ref.read_accounts().to_pylist()
+            # posts: the same rows and hashtag uses; the lists CSV cannot spell are back, no fix property left
+            assert _posts(neo) == _posts(ref)
+            assert neo.read_hashtag_uses().to_pylist() == ref.read_hashtag_uses().to_pylist()
+            with neo.driver.session() as s:
+                assert s.run("MATCH (p:Post) WHERE p.ng_hashtags_fix IS NOT NULL RETURN count(p) AS n").single()["n"] == 0
+                assert s.run("MATCH (p:Post) WHERE NOT (p)<-[:POSTED]-(:Account) RETURN count(p) AS n").single()["n"] == 0
+                assert s.run("MATCH (:Account)-[r:POSTED]->(:Post) RETURN count(r) AS n").single()["n"] == neo.counts()[
+                    "posts"]
             s1, t1 = neo.read_hashtags()
             s2, t2 = ref.read_hashtags()
             # Neo4j lists hold no nulls (the Neo4j loader drops null hashtags as well)
@@ -181,6 +229,7 @@ def test_real_importer_then_the_store(tmp_path):
             again = neo.load(batches)
             assert (again.accounts.inserted, again.follows.inserted, again.interactions.inserted) == (0, 0, 0)
             assert again.accounts.updated == 0
+            assert (again.posts.inserted, again.posts.updated) == (0, 0)
             assert neo.counts() == before
 
             # new rows: new accounts take the next idx values, in id order, as in the DuckDB store
