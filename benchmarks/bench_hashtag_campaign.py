@@ -1,8 +1,9 @@
 """Hashtag campaign report on a large synthetic world, after analysis: read the run, build, report.
 
 The world comes from :func:`graph_store.synth.generate` (its brand hashtag ``acme`` and the niche
-hashtags are in the interactions), loaded into a DuckDB store and analysed once (cached in
-``--cache``).  Then, in this process, each step is timed:
+hashtags are in the interactions and, unless ``--no-posts``, in its posts: the posts behind the
+interactions and the original posts they engage with), loaded into a DuckDB store and analysed
+once (cached in ``--cache``).  Then, in this process, each step is timed:
 
 * ``read_run``: the four run tables a report reads (``accounts``, ``hashtag_uses``, ``engaged``,
   ``audience``);
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build_store(path: Path, accounts: int, edges: int, seed: int) -> None:
+def build_store(path: Path, accounts: int, edges: int, seed: int, posts: bool = True) -> None:
     from nichegraph.api.analysis import run_analysis
     from nichegraph.graph_store.duckdb_store import DuckDBStore
     from nichegraph.graph_store.synth import generate
@@ -36,8 +37,10 @@ def build_store(path: Path, accounts: int, edges: int, seed: int) -> None:
     t0 = time.perf_counter()
     world = generate(n_accounts=accounts, n_edges=edges, seed=seed)
     with DuckDBStore(str(path)) as st:
-        st.load(world.batches())
-        print(f"generate + load: {time.perf_counter() - t0:.1f} s")
+        st.load(world.batches(posts=posts))
+        print(
+            f"generate + load: {time.perf_counter() - t0:.1f} s ({'with' if posts else 'without'} posts: {st.counts()})"
+        )
         t0 = time.perf_counter()
         run_analysis(st)
         print(f"analyze: {time.perf_counter() - t0:.1f} s")
@@ -64,13 +67,15 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=1_000_000)
     ap.add_argument("--edges", type=int, default=5_000_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-posts", action="store_true", help="Load the world without its posts.")
     ap.add_argument("--store", type=Path, default=None, help="An analysed store to use instead of building one.")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "nichegraph-bench")
     args = ap.parse_args()
-    store = args.store or args.cache / f"campaign-{args.accounts}-{args.edges}-{args.seed}.duckdb"
+    kind = "noposts" if args.no_posts else "posts"
+    store = args.store or args.cache / f"campaign-{args.accounts}-{args.edges}-{args.seed}-{kind}.duckdb"
     if not store.exists():
         store.parent.mkdir(parents=True, exist_ok=True)
-        build_store(store, args.accounts, args.edges, args.seed)
+        build_store(store, args.accounts, args.edges, args.seed, posts=not args.no_posts)
 
     from nichegraph.api.audiences import parse_time
     from nichegraph.api.commands.campaign import CAMPAIGN_TABLES

@@ -124,3 +124,29 @@ def test_world_with_posts_loads_and_hashtag_uses_count_each_post_once(tmp_path, 
         for tag in set(t.lower() for t in world.tagset(int(code))):
             want[(acc[a], tag)] += 1
     assert got == want
+
+
+def test_demo_on_a_synth_world_loads_its_posts_and_ranks_by_engagement(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from nichegraph.api.cli import app
+
+    path = str(tmp_path / "demo.duckdb")
+    res = CliRunner().invoke(app, ["demo", "--world", "synth", "--accounts", "400", "--store", path, "--limit", "3"])
+    assert res.exit_code == 0, res.output
+    w = generate(n_accounts=400, n_edges=6000, seed=0)
+    assert "Engagement rate per post" in res.output and "#acme" in res.output and "participants" in res.output
+    with DuckDBStore(path, read_only=True) as st:
+        assert st.counts() == {
+            "accounts": 400,
+            "follows": w.n_follows,
+            "interactions": w.n_interactions,
+            "posts": w.n_posts,
+        }
+    ranked = CliRunner().invoke(app, ["rank", "--store", path, "--by", "engagement", "--format", "json"])
+    rows = json.loads(ranked.stdout)["rows"]
+    assert rows and all(r["engagement_rate"] is not None for r in rows)
+    bad = CliRunner().invoke(app, ["demo", "--world", "mars", "--store", str(tmp_path / "x.duckdb")])
+    assert bad.exit_code == 2 and "--world" in bad.output
