@@ -18,6 +18,8 @@ and then writes with batched ``UNWIND`` statements:
    endpoints by element id; on a relationship type that already holds
    data the stored relationships of the load's sources are read first and only
    new or changed rows are sent (see :meth:`Loader._plan_edges`).
+3. posts (:mod:`graph_store.neo4j_posts`), upserted by ``post_id`` with their ``POSTED``
+   relationship from the author.
 
 Every statement is idempotent or only ever sent for rows known to be new, and a
 batch whose commit outcome is unknown is retried with the idempotent statement,
@@ -40,7 +42,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from . import cypher
+from . import cypher, neo4j_posts
 from .base import LoadCounts
 from .errors import StoreError
 from .neo4j_batches import Job, ProgressCallback, WriteProgress, alternate, parallel_map, phase
@@ -115,9 +117,8 @@ def _stage(con: duckdb.DuckDBPyConnection, batches: Iterable[TableBatch]) -> int
             UNION SELECT source FROM stage_interactions UNION SELECT target FROM stage_interactions
             UNION SELECT author FROM stage_posts)""")
     n = con.execute("""SELECT (SELECT count(*) FROM load_ids) + (SELECT count(*) FROM stage_accounts)
-                       + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)""").fetchall()[
-        0
-    ][0]
+                       + (SELECT count(*) FROM stage_follows) + (SELECT count(*) FROM stage_interactions)
+                       + (SELECT count(*) FROM stage_posts)""").fetchall()[0][0]
     return int(n)
 
 
@@ -229,6 +230,8 @@ class Loader:
         with phase(self.phases, "edges_write"):
             # follows and events alternate, half the source range apart (see neo4j_batches.alternate)
             self._run_jobs([*alternate(fol_new, itr_new), *fol_upd, *itr_upd])
+        with phase(self.phases, "posts"):  # the authors exist now; same run, so same transaction when atomic
+            out.posts = neo4j_posts.write_posts(self.con, self.run, batch_size=self.bs)
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """Posts in the Neo4j store: ``(:Account)-[:POSTED]->(:Post {post_id, us, kind, hashtags, metrics, platform})``.
 
-A load's posts are aggregated the way the embedded store does it (:func:`graph_store.staging.last_fields_sql`:
-per ``post_id``, the last non-null value of each field wins) and written right after the accounts,
-follows and interactions of the same load, in one transaction of their own (the graph's load
-creates the authors' accounts first).  A null field is left out of the node's properties, so it
+A load's posts are staged with the rest of the load and aggregated the way the embedded store does it
+(:func:`graph_store.staging.last_fields_sql`: per ``post_id``, the last non-null value of each field
+wins), then written right after the accounts, follows and interactions of the same load (whose
+accounts phase creates the authors): in the same transaction when the load is small enough to be
+atomic, so a failed load leaves no post behind (:mod:`graph_store.neo4j_loader`).  A null field is left out of the node's properties, so it
 keeps what was stored.  ``us`` is the post's time in epoch microseconds.
 
 All Cypher text is here; values travel only as parameters.
@@ -12,7 +13,7 @@ All Cypher text is here; values travel only as parameters.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable
 
 import duckdb
 import numpy as np
@@ -21,8 +22,8 @@ import pyarrow.compute as pc
 
 from .base import TableCounts
 from .neo4j_session import Sessions
-from .schema import POST_METRICS, POSTS, TIMESTAMP, TableBatch
-from .staging import create_stage_tables, last_fields_sql, stage_batch
+from .schema import POST_METRICS, POSTS, TIMESTAMP
+from .staging import last_fields_sql
 
 #: Fields of a post besides its key, in table order.
 POST_FIELDS: tuple[str, ...] = tuple(f.name for f in POSTS if f.name != "post_id")
@@ -88,42 +89,45 @@ def _key(account_id: str) -> str:
     return hashlib.sha256(account_id.encode("utf-8")).hexdigest()
 
 
-def _aggregate(batches: list[pa.RecordBatch]) -> tuple[int, list[dict]]:
-    """(rows read, one dict per post_id with its last non-null fields), through the shared staging SQL."""
-    con = duckdb.connect(":memory:")
-    try:
-        create_stage_tables(con, ("posts",), temp=False)
-        seq = 0
-        for b in batches:
-            seq = stage_batch(con, TableBatch("posts", b), seq)
-        rows = con.execute(
-            f"SELECT * REPLACE (epoch_us(ts) AS ts) FROM ({last_fields_sql('stage_posts', 'post_id', POST_FIELDS)})"
-            " ORDER BY post_id"
-        ).fetchall()
-        names = ["post_id", *POST_FIELDS]
-    finally:
-        con.close()
+def _aggregate(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict]]:
+    """(rows read, one dict per post_id with its last non-null fields) of the load's ``stage_posts``,
+    through the shared staging SQL."""
+    seq = int(con.execute("SELECT count(*) FROM stage_posts").fetchall()[0][0])
+    if seq == 0:
+        return 0, []
+    rows = con.execute(
+        f"SELECT * REPLACE (epoch_us(ts) AS ts) FROM ({last_fields_sql('stage_posts', 'post_id', POST_FIELDS)})"
+        " ORDER BY post_id"
+    ).fetchall()
+    names = ["post_id", *POST_FIELDS]
     return seq, [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def _props(row: dict) -> dict:
-    """A post's node properties: the non-null fields (an empty hashtag list stores nothing)."""
+    """A post's node properties: the non-null fields; hashtags without null elements (Neo4j lists
+    hold none, as for interactions), an empty list stores nothing."""
     out = {"us": row["ts"], **{c: row[c] for c in _PROPS if c != "us"}}
+    if out["hashtags"] is not None:
+        out["hashtags"] = [t for t in out["hashtags"] if t is not None]
     return {k: v for k, v in out.items() if v is not None and v != []}
 
 
-def write_posts(sessions: Sessions, batches: list[pa.RecordBatch], *, batch_size: int = 10_000) -> TableCounts:
-    """Upsert a load's posts (their authors' accounts already exist); the counts as the embedded store gives them."""
+def write_posts(con: duckdb.DuckDBPyConnection, run: Callable[..., list[dict]], *, batch_size: int) -> TableCounts:
+    """Upsert the load's staged posts (``stage_posts`` of the loader's DuckDB; their authors' accounts are
+    written already) with ``run(query, params, what)``; the counts as the embedded store gives them.
+
+    The loader passes the ``run`` of its own writes: inside the one transaction of a small (atomic)
+    load, so the posts commit or fail with the rest of the load; statement by statement (each
+    idempotent) for a batched load.
+    """
     out = TableCounts()
-    out.rows, posts = _aggregate(batches)
+    out.rows, posts = _aggregate(con)
     if not posts:
         return out
-    with sessions.errors("creating the posts constraint"), sessions.session() as s:
-        s.run(SCHEMA).consume()
     ids = [p["post_id"] for p in posts]
     stored: dict[str, dict] = {}
     for lo in range(0, len(ids), batch_size):
-        for r in sessions.read(EXISTING, {"ids": ids[lo : lo + batch_size]}, what="reading posts"):
+        for r in run(EXISTING, {"ids": ids[lo : lo + batch_size]}, "reading posts"):
             stored[r["post_id"]] = r
     rows = []
     for p in posts:
@@ -137,12 +141,8 @@ def write_posts(sessions: Sessions, batches: list[pa.RecordBatch], *, batch_size
         rows.append({"post_id": p["post_id"], "author_key": key, "props": props})
     out.duplicates = out.rows - len(posts)
     out.existing = len(posts) - out.inserted
-
-    def work(tx) -> None:
-        for lo in range(0, len(rows), batch_size):
-            tx.run(WRITE, {"rows": rows[lo : lo + batch_size]}).consume()
-
-    sessions.transaction(work, write=True, what="writing posts")
+    for lo in range(0, len(rows), batch_size):
+        run(WRITE, {"rows": rows[lo : lo + batch_size]}, "writing posts")
     return out
 
 
@@ -221,11 +221,3 @@ def _explode(source, tags, ts, post_id, n) -> pa.Table:
             "n": take(n),
         }
     )
-
-
-def posts_of(batches: Iterable[TableBatch], into: list[pa.RecordBatch]) -> Iterable[TableBatch]:
-    """``batches`` unchanged, keeping each batch of posts in ``into`` (written once the graph is loaded)."""
-    for tb in batches:
-        if tb.table == "posts":
-            into.append(tb.batch)
-        yield tb

@@ -183,7 +183,7 @@ class Neo4jStore:
             for name in old:
                 if name in cypher.OLD_CONSTRAINTS:
                     s.run(cypher.DROP_CONSTRAINT.format(name=name)).consume()
-            for stmt in cypher.SCHEMA:
+            for stmt in (*cypher.SCHEMA, neo4j_posts.SCHEMA):
                 s.run(stmt).consume()
             s.run(cypher.AWAIT_INDEXES).consume()
         self._schema_ready = True
@@ -193,14 +193,14 @@ class Neo4jStore:
         :mod:`graph_store.neo4j_loader` for how).
 
         The whole input is read and aggregated before anything is sent, so an input error
-        leaves the server untouched.  Posts are written once the graph (and so their authors'
-        accounts) is, in one more transaction (:mod:`graph_store.neo4j_posts`).
+        leaves the server untouched.  Posts are written last, once their authors' accounts are
+        (:mod:`graph_store.neo4j_posts`); a load of at most ``atomic_rows`` rows, posts included,
+        is one transaction, so a failure leaves neither the graph's rows nor the posts.
         """
         self.last_load_phases = {}
-        posts: list[pa.RecordBatch] = []
-        counts = load(
+        return load(
             self.sessions,
-            neo4j_posts.posts_of(batches, posts),
+            batches,
             batch_size=self.batch_size,
             atomic_rows=self.atomic_rows,
             workers=self.workers,
@@ -208,9 +208,6 @@ class Neo4jStore:
             ensure_schema=self.ensure_schema,
             progress=self.write_progress,
         )
-        if posts:  # the authors' accounts exist now; the posts follow in a transaction of their own
-            counts.posts = neo4j_posts.write_posts(self.sessions, posts, batch_size=self.batch_size)
-        return counts
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict[str, int]:

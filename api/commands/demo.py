@@ -49,11 +49,14 @@ def command(
         load._summary(report, store)
         with console.status("analysing"):
             result = run_analysis(st, AnalysisParams(seed=seed))
+    _show(result, store, limit, ("pagerank", "Most followed (PageRank)"))
+
+
+def _show(result, store: str, limit: int, second: tuple[str, str]) -> None:
+    """Print the run's summary, the hidden influencers and a second ranking (``by``, title)."""
+    console = Console()
     analyze.print_summary(result)
-    for by, title in (
-        ("hidden", "Hidden influencers (nano and micro tiers)"),
-        ("pagerank", "Most followed (PageRank)"),
-    ):
+    for by, title in (("hidden", "Hidden influencers (nano and micro tiers)"), second):
         console.print(f"\n[bold]{title}[/]")
         rank.command(store=store, by=by, limit=limit)  # every other option at its default
 
@@ -77,12 +80,6 @@ def _synth_demo(store: str, limit: int, seed: int, accounts: int) -> None:
         console.print("loaded: " + ", ".join(f"{v:,} {k}" for k, v in st.counts().items()), highlight=False)
         with console.status("analysing"):
             result = run_analysis(st, AnalysisParams(seed=seed))
-    analyze.print_summary(result)
-    for by, title in (
-        ("hidden", "Hidden influencers (nano and micro tiers)"),
-        ("engagement", "Engagement rate per post against same-tier, same-niche peers"),
-    ):
-        console.print(f"\n[bold]{title}[/]")
-        rank.command(store=store, by=by, limit=limit)
+    _show(result, store, limit, ("engagement", "Engagement rate per post against same-tier, same-niche peers"))
     console.print(f"\n[bold]The #{BRAND_HASHTAG} hashtag campaign since 2024-07-01[/]")
     campaign.command(store=store, hashtag=[BRAND_HASHTAG], since="2024-07-01", brand=BRAND_HANDLE, limit=limit)
