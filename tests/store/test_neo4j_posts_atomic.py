@@ -36,7 +36,7 @@ def test_a_load_whose_posts_fail_leaves_nothing(neo4j_store_factory, neo4j_uri):
     st.ensure_schema()
     _cypher(neo4j_uri, "CREATE CONSTRAINT ng_test_likes IF NOT EXISTS FOR (p:Post) REQUIRE p.likes IS UNIQUE")
     try:
-        with pytest.raises(StoreError, match="(?i)constraint|already exists"):
+        with pytest.raises(StoreError, match=r"(?i)constraint|already exists"):
             st.load(LOAD)
         assert st.counts() == {"accounts": 0, "follows": 0, "interactions": 0, "posts": 0}
     finally:
