@@ -20,6 +20,7 @@ Run:  .venv/bin/python benchmarks/bench_hashtag_campaign.py [--accounts 1000000 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -50,7 +51,9 @@ def naive(tables, tag: str, since: int, until: int | None, brand: int | None):
     """Participants (the brand left out) and exact follower reach with Python sets over the run tables."""
     uses = tables["hashtag_uses"].to_pydict()
     parts: dict[int, int] = {}
-    for s, t, ts, n in zip(uses["source"], uses["tag"], uses["ts"], uses["n"], strict=True):
+    epoch = dt.datetime(1970, 1, 1)
+    for s, t, when, n in zip(uses["source"], uses["tag"], uses["ts"], uses["n"], strict=True):
+        ts = None if when is None else (when - epoch) // dt.timedelta(seconds=1)  # stored times are naive UTC
         if t == tag and s != brand and ts is not None and ts >= since and (until is None or ts < until):
             parts[s] = parts.get(s, 0) + n
     aud = tables["audience"].to_pydict()
