@@ -3,7 +3,8 @@
 Side by side in one process: :func:`graph_store.synth.generate` (the world without posts), then
 :meth:`World.posts` (the posts' arrays, :mod:`graph_store.synth.posts`), then the posts as canonical
 Arrow batches (what ``nichegraph synth`` writes and ``World.batches(posts=True)`` loads).  Wall and
-CPU seconds of each step, and the peak resident memory.
+CPU seconds of each step, and the peak resident memory.  With ``--load``, also the world loaded
+into a fresh DuckDB store without and then with its posts, one after the other.
 
 Run:  .venv/bin/python benchmarks/bench_synth_posts.py [--accounts 1000000 --edges 5000000 --seed 1]
 """
@@ -25,6 +26,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=1_000_000)
     ap.add_argument("--edges", type=int, default=5_000_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--load", action="store_true", help="Also time DuckDB loads without and with the posts.")
     args = ap.parse_args()
     from nichegraph.graph_store.synth import generate
 
@@ -46,6 +48,19 @@ def main() -> None:
     print(f"posts arrays:         {w_posts:6.1f} s wall, {c_posts:6.1f} s CPU")
     print(f"posts Arrow batches:  {w_rows:6.1f} s wall, {c_rows:6.1f} s CPU ({rows:,} rows); peak RSS {rss:.2f} GiB")
     print(f"posts / generate CPU: {(c_posts + c_rows) / c_gen:.2f}")
+    if args.load:
+        import tempfile
+
+        from nichegraph.graph_store.duckdb_store import DuckDBStore
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for posts_too in (False, True):
+                with DuckDBStore(Path(tmp) / f"posts-{posts_too}.duckdb") as st:
+                    _, w_load, c_load = timed(lambda st=st, p=posts_too: st.load(world.batches(posts=p)))
+                    print(
+                        f"DuckDB load {'with' if posts_too else 'without'} posts: {w_load:6.1f} s wall, "
+                        f"{c_load:6.1f} s CPU; {st.counts()}"
+                    )
 
 
 if __name__ == "__main__":
