@@ -3,8 +3,8 @@
 The X API v2 sample ``xapi_v2_search_veganbaking.jsonl`` is built by hand to the shape of a twarc2
 ``search recent`` export (response pages with ``data``, ``includes.users``, ``includes.tweets``,
 ``meta`` and twarc's ``__twarc`` key; tweet fields ``public_metrics`` with ``impression_count``,
-``entities``, ``referenced_tweets``, ``edit_history_tweet_ids``).  No real export is among the shared
-data sets; every count below was read off the file by hand.
+``entities``, ``referenced_tweets``, ``edit_history_tweet_ids``); every count below was read off the
+file by hand.  Real twarc2 responses are checked the same way in tests/store/test_x_api_real.py.
 """
 
 from __future__ import annotations
