@@ -17,9 +17,11 @@ Platform metrics, consistent with the interactions:
   post of that account published at or before the event** (so an original's ``replies``,
   ``reposts`` and ``quotes`` are exactly the events that engaged with it);
 * ``likes ~ Poisson(3 * (replies + reposts + quotes) + followers * r)`` on originals, with a
-  per-account like rate ``r = 0.01 * LogNormal(0, 0.5) * (1 + followers / 10^4)^-0.3`` (bigger
-  accounts engage a smaller share of their audience, as platforms report); event posts other
-  than reposts get ``Poisson(followers * r / 10)`` likes and 0 replies, reposts and quotes;
+  per-account like rate ``r = 0.04 * LogNormal(0, 0.5) * (1 + followers / 10^3)^-0.35``: about
+  4 % of the followers for a nano account, 1.7 % at 10k, 0.8 % at 100k, 0.4 % at 1M (bigger
+  accounts engage a smaller share of their audience, as the influencer platforms' tier benchmarks
+  report); event posts other than reposts get ``Poisson(followers * r / 4)`` likes and 0 replies,
+  reposts and quotes;
 * ``views = round(followers * U(0.05, 0.4)) + engagements`` on originals and
   ``round(followers * U(0.01, 0.1)) + likes`` on the other event posts;
 * a repost's metrics are unknown (null): the platform reports the original post's.
@@ -148,7 +150,7 @@ def plant_posts(
         k: np.bincount(on[kind[e_idx] == _K[k]], minlength=o_author.size).astype(np.int64)
         for k in ("reply", "repost", "quote")
     }
-    rate = 0.01 * np.exp(rng.normal(0.0, 0.5, n)) * (1.0 + fol / 1e4) ** -0.3
+    rate = 0.04 * np.exp(rng.normal(0.0, 0.5, n)) * (1.0 + fol / 1e3) ** -0.35
     eng = counts["reply"] + counts["repost"] + counts["quote"]
     o_likes = rng.poisson(3.0 * eng + fol[o_author] * rate[o_author]).astype(np.int64)
     o_views = np.round(fol[o_author] * rng.uniform(0.05, 0.4, o_author.size)).astype(np.int64) + o_likes + eng
@@ -156,7 +158,7 @@ def plant_posts(
 
     e_kind = EVENT_POST_KIND[kind]
     repost = e_kind == _P["repost"]
-    e_likes = rng.poisson(fol[src] * rate[src] / 10.0).astype(np.int64)
+    e_likes = rng.poisson(fol[src] * rate[src] / 4.0).astype(np.int64)
     e_views = np.round(fol[src] * rng.uniform(0.01, 0.1, ni)).astype(np.int64) + e_likes
     zero = np.zeros(ni, dtype=np.int64)
 
