@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._jit import kernel
 
 
-@kernel(inline="always")
+@kernel
 def next_common(indices, i, ie, j, je):  # pragma: no cover - compiled
     """Positions of the next entry the runs ``indices[i:ie]`` and ``indices[j:je]`` share.
 
