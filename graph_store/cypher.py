@@ -237,6 +237,15 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
 """
 
+#: What a read of every edge needs first, in one statement: the largest ``idx`` and the relationship
+#: counts (count store, no scan).
+READ_SIZES = """
+CALL () { MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN max(a.idx) AS m }
+CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN count(e) AS events }
+RETURN m, follows, events
+"""
+
 #: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown), whether their adjacency
 #: records are current (``adj_v = $v``) and the records (``$e``, no bytes, when absent or not current).
 READ_ADJACENCY = """

@@ -280,10 +280,9 @@ class Neo4jStore:
         through their relationships; when the total disagrees with the server's relationship
         counts, every relationship is read instead (and the log says why).
         """
-        n = self._n_accounts()
-        n_fol, n_int = (
-            int(self.sessions.read(q, what="counting")[0]["n"]) for q in (cypher.COUNT_FOLLOWS, cypher.COUNT_INTERACTS)
-        )
+        sizes = self.sessions.read(cypher.READ_SIZES, what="counting")[0]
+        n = 0 if sizes["m"] is None else int(sizes["m"]) + 1
+        n_fol, n_int = int(sizes["follows"]), int(sizes["events"])
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
         parts, stale = [], []
