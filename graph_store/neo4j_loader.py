@@ -43,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher, neo4j_posts
+from . import neo4j_adjacency as adjacency
 from .base import LoadCounts
 from .errors import StoreError
 from .neo4j_batches import Job, ProgressCallback, WriteProgress, alternate, parallel_map, phase
@@ -232,6 +233,10 @@ class Loader:
             self._run_jobs([*alternate(fol_new, itr_new), *fol_upd, *itr_upd])
         with phase(self.phases, "posts"):  # the authors exist now; same run, so same transaction when atomic
             out.posts = neo4j_posts.write_posts(self.con, self.run, batch_size=self.bs)
+        if self.fresh:  # every relationship of every account is in this load: its adjacency records too
+            with phase(self.phases, "adjacency"):
+                idx, adj = adjacency.from_load(con)
+                adjacency.write(lambda q, p: self.run(q, p, "writing adjacency records"), idx, adj, self.workers)
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:
