@@ -312,15 +312,22 @@ def property_names(columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(columns)
 
 
-#: Which run's results each account holds (``a.run_id`` is set with the values, in one statement).
-ACCOUNT_RUNS = "MATCH (a:Account) WHERE a.run_id IS NOT NULL RETURN a.run_id AS run_id, collect(a.idx) AS idx"
+#: Every account: its ``idx``, element id and the run whose results it holds (``a.run_id`` is set with the
+#: values, in one statement; ``''`` for none: ``collect`` would drop a null), one list per column.
+ACCOUNT_RUNS = """
+MATCH (a:Account) WHERE a.idx IS NOT NULL
+RETURN collect(a.idx) AS idx, collect(elementId(a)) AS nid, collect(coalesce(a.run_id, '')) AS run_id
+"""
 
-#: Result properties of accounts: ``$idx``, and in ``$p`` one map per account of the properties that change
-#: (a null removes one; :mod:`graph_store.neo4j_results` leaves out what the node already holds); every
-#: account gets ``run_id``.  One statement for any set of result columns: its plan is made once per server.
+#: Result properties of accounts: ``$nid`` (element ids, read by :data:`ACCOUNT_RUNS` just before), and in
+#: ``$p`` one map per account of the properties that change (a null removes one;
+#: :mod:`graph_store.neo4j_results` leaves out what the node already holds); every account gets ``run_id``.
+#: One statement for any set of result columns: its plan is made once per server.  A node-by-element-id
+#: seek is cheaper than the unique-index seek on ``idx``, and reads no property that the ``SET`` could
+#: change, so the planner need not buffer the batch first.
 ACCOUNT_RESULTS = """
-UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {idx: $idx[i]}) USING INDEX a:Account(idx)
+UNWIND range(0, size($nid) - 1) AS i
+MATCH (a:Account) WHERE elementId(a) = $nid[i]
 SET a.run_id = $run_id, a += $p[i]
 """
 

@@ -40,6 +40,8 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
     unknown = set(tables) - set(RESULT_TABLES)
     if unknown:
         raise StoreError(f"unknown result tables {sorted(unknown)}; allowed: {RESULT_TABLES}")
+    if not run.run_id:
+        raise StoreError("a run needs a non-empty run_id")
     store.ensure_schema()
     if store.sessions.read(cypher.RUN_EXISTS, {"run_id": run.run_id})[0]["n"]:
         raise StoreError(f"run {run.run_id!r} already exists in {store.location}")
@@ -64,13 +66,14 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
     acc = tables.get("accounts")
     if acc is not None and "idx" in acc.column_names:
         cols = [c for c in acc.column_names if c not in PROTECTED]
-        state, old = _stored_results(store, acc)
-        rows = changed_rows(acc, cols, state, old)
-        idx = acc.column("idx").to_pylist()
+        state, old, nid = _stored_results(store, acc)
+        changed = changed_rows(acc, cols, state, old)
+        keep = [i for i, e in enumerate(nid) if e is not None]  # an idx the database lacks has no node to write
+        ids, rows = [nid[i] for i in keep], [changed[i] for i in keep]
         _write_batches(
             store,
-            lambda lo, hi: {"idx": idx[lo:hi], "p": rows[lo:hi], "run_id": run.run_id},
-            len(idx),
+            lambda lo, hi: {"nid": ids[lo:hi], "p": rows[lo:hi], "run_id": run.run_id},
+            len(ids),
             cypher.ACCOUNT_RESULTS,
             "writing account results",
         )
@@ -105,30 +108,39 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
     )
 
 
-def _stored_results(store: Any, acc: pa.Table) -> tuple[np.ndarray, list[pa.Table]]:
-    """Per row of the new ``accounts`` table, whose results its account holds (see
-    :func:`graph_store.neo4j_results.changed_rows`), and the stored tables of those runs."""
-    state = np.full(acc.num_rows, NO_RESULTS, dtype=np.int64)
-    groups = store.sessions.read(cypher.ACCOUNT_RUNS, what="reading which run wrote each account")
-    if not groups:
-        return state, []
-    runs = {r.run_id for r in store.list_runs()}
-    groups.sort(key=lambda g: -len(g["idx"]))
-    old: list[pa.Table] = []
+def _stored_results(store: Any, acc: pa.Table) -> tuple[np.ndarray, list[pa.Table], list]:
+    """Per row of the new ``accounts`` table: whose results its account holds (see
+    :func:`graph_store.neo4j_results.changed_rows`), the stored tables of those runs, and the account's
+    element id (None for an ``idx`` the database does not hold)."""
+    rec = store.sessions.read(cypher.ACCOUNT_RUNS, what="reading which run wrote each account")[0]
+    held = np.asarray(rec["idx"], dtype=np.int64)
     new_idx = np.asarray(acc.column("idx").to_numpy(zero_copy_only=False), dtype=np.int64)
-    for g in groups:
-        k = UNKNOWN
-        if g["run_id"] in runs and len(old) < MAX_RUNS_COMPARED:
-            table = store.read_run(g["run_id"], tables=["accounts"])[1].get("accounts")
+    lookup = np.full(int(max(new_idx.max(initial=-1), held.max(initial=-1))) + 1, -1, dtype=np.int64)
+    lookup[held] = np.arange(held.size)
+    at = lookup[new_idx]  # position of each new row in the stored lists, -1 where absent
+    nid = [rec["nid"][k] if k >= 0 else None for k in at.tolist()]
+    held_by = [rec["run_id"][k] or None if k >= 0 else None for k in at.tolist()]
+    state = np.full(acc.num_rows, NO_RESULTS, dtype=np.int64)
+    counts: dict[str, int] = {}
+    for r in held_by:
+        if r is not None:
+            counts[r] = counts.get(r, 0) + 1
+    if not counts:
+        return state, [], nid
+    runs = {r.run_id for r in store.list_runs()}
+    old: list[pa.Table] = []
+    code: dict[str, int] = {}
+    for run_id in sorted(counts, key=lambda r: -counts[r]):
+        code[run_id] = UNKNOWN
+        if run_id in runs and len(old) < MAX_RUNS_COMPARED:
+            table = store.read_run(run_id, tables=["accounts"])[1].get("accounts")
             if table is not None and "idx" in table.column_names:
                 old.append(table)
-                k = len(old) - 1
-        held = np.asarray(g["idx"], dtype=np.int64)
-        lookup = np.full(int(max(new_idx.max(initial=-1), held.max(initial=-1))) + 1, -1, dtype=np.int64)
-        lookup[new_idx] = np.arange(new_idx.size)
-        rows = lookup[held[held >= 0]]
-        state[rows[rows >= 0]] = k
-    return state, old
+                code[run_id] = len(old) - 1
+    for i, r in enumerate(held_by):
+        if r is not None:
+            state[i] = code[r]
+    return state, old, nid
 
 
 def _write_batches(

@@ -16,7 +16,7 @@ Writing a run
 :meth:`Neo4jStore.write_run` writes in time linear in the run's size: a new run's
 chunks and communities are plain ``CREATE``\\ s (a retried batch finds each with one
 seek in an index on its whole identity), and account results are found by their
-unique ``idx``.  Only the account properties that change are sent
+element ids, read just before.  Only the account properties that change are sent
 (:mod:`graph_store.neo4j_results`).
 """
 

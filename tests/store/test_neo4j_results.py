@@ -31,15 +31,18 @@ def _table(n: int, seed: int, idx=None, nulls: float = 0.3, nan: bool = True) ->
     score = rng.integers(0, 3, n).astype(float) / 2
     if nan:
         score[rng.random(n) < 0.2] = np.nan
-    return pa.table({
-        "idx": pa.array(np.arange(n) if idx is None else idx, pa.int32()),
-        "tier": pa.array(maybe(rng.choice(["nano", "micro"], n).tolist()), pa.string()),
-        "flag": pa.array(maybe((rng.random(n) < 0.5).tolist()), pa.bool_()),
-        "community": pa.array(maybe(rng.integers(0, 3, n).tolist()), pa.int64()),
-        "score": pa.array(maybe(score.tolist()), pa.float64()),
-        "members": pa.array(maybe([[f"u{j}" for j in range(rng.integers(0, 3))] for _ in range(n)]),
-                            pa.list_(pa.string())),
-    })
+    return pa.table(
+        {
+            "idx": pa.array(np.arange(n) if idx is None else idx, pa.int32()),
+            "tier": pa.array(maybe(rng.choice(["nano", "micro"], n).tolist()), pa.string()),
+            "flag": pa.array(maybe((rng.random(n) < 0.5).tolist()), pa.bool_()),
+            "community": pa.array(maybe(rng.integers(0, 3, n).tolist()), pa.int64()),
+            "score": pa.array(maybe(score.tolist()), pa.float64()),
+            "members": pa.array(
+                maybe([[f"u{j}" for j in range(rng.integers(0, 3))] for _ in range(n)]), pa.list_(pa.string())
+            ),
+        }
+    )
 
 
 def _naive(table: pa.Table, columns, state, old) -> list[dict]:
@@ -57,8 +60,12 @@ def _naive(table: pa.Table, columns, state, old) -> list[dict]:
             v = neo4j_column(table.column(c).slice(r, 1))[0]
             if k == NO_RESULTS:
                 write = v is not None
-            elif k == UNKNOWN or held is None or c not in old[k].column_names \
-                    or old[k].schema.field(c).type != table.schema.field(c).type:
+            elif (
+                k == UNKNOWN
+                or held is None
+                or c not in old[k].column_names
+                or old[k].schema.field(c).type != table.schema.field(c).type
+            ):
                 write = True
             else:
                 o = neo4j_column(old[k].column(c).slice(at[0], 1))[0]
@@ -87,9 +94,11 @@ def test_changed_rows_match_a_cell_by_cell_reference(seed):
     first = _table(keep.size, seed + 50, idx=keep, nulls=0.5)
     second = _table(n, seed + 60).drop_columns(["members"])
     # nearly equal to the new run, so that most cells are unchanged
-    mostly_same = new.set_column(1, "tier", pa.array([None if i % 7 == 0 else v
-                                                      for i, v in enumerate(new.column("tier").to_pylist())],
-                                                     pa.string()))
+    mostly_same = new.set_column(
+        1,
+        "tier",
+        pa.array([None if i % 7 == 0 else v for i, v in enumerate(new.column("tier").to_pylist())], pa.string()),
+    )
     old = [first, second, mostly_same]
     state = rng.choice([NO_RESULTS, UNKNOWN, 0, 1, 2], n)
     columns = ["tier", "flag", "community", "score", "members"]
@@ -115,8 +124,11 @@ _PROPS = ("tier", "flag", "community", "score", "members")
 
 def _held(uri: str) -> list[dict]:
     with neo4j.GraphDatabase.driver(uri, auth=None) as d:
-        recs = d.execute_query("MATCH (a:Account) RETURN a.idx AS idx, a.run_id AS run_id, "
-                               + ", ".join(f"a.{p} AS {p}" for p in _PROPS) + " ORDER BY a.idx").records
+        recs = d.execute_query(
+            "MATCH (a:Account) RETURN a.idx AS idx, a.run_id AS run_id, "
+            + ", ".join(f"a.{p} AS {p}" for p in _PROPS)
+            + " ORDER BY a.idx"
+        ).records
     return [dict(r) for r in recs]
 
 
@@ -151,8 +163,10 @@ def test_every_account_holds_exactly_the_latest_runs_values(neo4j_store_factory,
     part = _table(n, 9, nulls=0.0)
     with neo4j.GraphDatabase.driver(neo4j_uri, auth=None) as d:
         for r in part.slice(0, 10).to_pylist():
-            d.execute_query(cypher.ACCOUNT_RESULTS, idx=[r["idx"]], run_id="lost", p=[{k: v for k, v in r.items()
-                                                                                       if k != "idx"}])
+            nid = d.execute_query("MATCH (a:Account {idx: $i}) RETURN elementId(a) AS e", i=r["idx"]).records[0]["e"]
+            d.execute_query(
+                cypher.ACCOUNT_RESULTS, nid=[nid], run_id="lost", p=[{k: v for k, v in r.items() if k != "idx"}]
+            )
     run("r4", _table(n, 2))
     run("r5", _table(n, 3).drop_columns(["members"]).append_column("members", pa.nulls(n, pa.list_(pa.string()))))
     run("r6", t1)
