@@ -79,13 +79,13 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
         )
     com = tables.get("communities")
     if com is not None and com.num_rows:
-        ids = com.column("community").to_pylist() if "community" in com.column_names else range(com.num_rows)
+        com_ids = com.column("community").to_pylist() if "community" in com.column_names else range(com.num_rows)
         levels = com.column("level").to_pylist() if "level" in com.column_names else [""] * com.num_rows
         cols = [c for c in com.column_names if c not in ("id", "level")]
         values = {c: neo4j_column(com.column(c)) for c in cols}
         found = [
             {"run_id": run.run_id, "level": lv, "id": i, **{c: v[r] for c, v in values.items() if v[r] is not None}}
-            for r, (lv, i) in enumerate(zip(levels, ids))
+            for r, (lv, i) in enumerate(zip(levels, com_ids))
         ]
         _write_batches(
             store,
