@@ -48,6 +48,7 @@ import numpy as np
 
 from .errors import GraphInputError
 from .graph import index_pairs
+from .pairs import pair_csr
 
 #: Bounds on the fitted intra-class correlation (keeps alpha + beta finite and positive).
 RHO_BOUNDS: tuple[float, float] = (1e-6, 1.0 - 1e-6)
@@ -214,8 +215,7 @@ def distinct_inbound(n_nodes: int, src, dst, *, community=None) -> np.ndarray:
         if c.shape != (n_nodes,):
             raise GraphInputError(f"community must have one label per account ({n_nodes}); got shape {c.shape}.")
         keep &= c[s] == c[d]
-    pairs = np.unique(d[keep] * n_nodes + s[keep])
-    return np.bincount(pairs // n_nodes, minlength=n_nodes).astype(np.int64)
+    return np.diff(pair_csr(n_nodes, d, s, keep=keep).indptr)
 
 
 def evidence_weight(count, half: float) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 from ._jit import kernel
 from .errors import GraphInputError
 from .graph import Graph, index_pairs
+from .pairs import pair_order
 
 
 @dataclass(frozen=True)
@@ -191,13 +192,11 @@ def social_ratio(
     if t.shape != s.shape:
         raise GraphInputError("ts must have one value per interaction.")
     keep = np.flatnonzero(s != d)  # self-interactions are neither inbound nor returned
-    lo = np.minimum(s[keep], d[keep]).astype(np.int64)
-    hi = np.maximum(s[keep], d[keep]).astype(np.int64)
-    key = hi * n_nodes + lo
-    by_key = np.argsort(key)  # quicksort; groups are put in canonical order below
-    order = keep[by_key]
+    lo, hi = np.minimum(s, d), np.maximum(s, d)
+    order = pair_order(n_nodes, hi, lo, keep)  # grouped by unordered pair; each group put in canonical order below
     if order.size:
-        _canonical_groups(order, key[by_key], t)
+        _canonical_groups(order, hi[order].astype(np.int64) * n_nodes + lo[order], t)
+    del lo, hi
     rec = np.zeros(n_nodes)
     inb = np.zeros(n_nodes)
     if order.size:

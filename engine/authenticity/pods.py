@@ -39,8 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel
+from .._sort import stable_argsort
 from ..errors import GraphInputError
 from ..graph import from_edges
+from ..pairs import key_order, pair_csr
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,17 @@ def _co_thread_events(dst, ts, src, window, min_group, n):  # pragma: no cover -
                 flag[k] = True
         i = j
     return flag
+
+
+@kernel
+def _by_time_then_source(order, indptr, ts, src):  # pragma: no cover - compiled
+    """Sort each row ``order[indptr[r]:indptr[r + 1]]`` of event indices by (time, source), ties by index."""
+    for r in range(indptr.shape[0] - 1):
+        a, b = indptr[r], indptr[r + 1]
+        if b - a > 1:
+            sub = order[a:b].copy()
+            by_src = sub[stable_argsort(src[sub])]
+            order[a:b] = by_src[stable_argsort(ts[by_src])]
 
 
 @kernel
@@ -155,10 +168,14 @@ def engagement_pods(
     keep = (t >= 0) & (s != d)
     s, d, t = s[keep], d[keep], t[keep]
     inbound = np.bincount(d, minlength=n_nodes).astype(np.int64)
-    order = np.lexsort((s, t, d))
+    order = key_order(n_nodes, d)  # by target (a counting sort), then by (time, source) within each target
+    _by_time_then_source(order, np.concatenate([[0], np.cumsum(inbound)]), t, s)
     s, d, t = s[order], d[order], t[order]
+    del order
     flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
-    key, count = np.unique(s[flag] * n_nodes + d[flag], return_counts=True)
+    pairs = pair_csr(n_nodes, s, d, keep=flag)  # events per (source, target) in co-threads
+    key = pairs.rows().astype(np.int64) * n_nodes + pairs.indices
+    count = pairs.weight.astype(np.int64)
     strong = key[count >= min_repeats]
     back = (strong % n_nodes) * n_nodes + strong // n_nodes
     mutual = strong[np.isin(back, strong, assume_unique=True)]
