@@ -13,7 +13,7 @@ import numpy as np
 
 from ._jit import kernel
 from ._sort import stable_argsort
-from .pairs import pair_csr
+from .pairs import find_in_row, pair_csr
 
 
 @dataclass(frozen=True)
@@ -45,22 +45,6 @@ class MutualTies:
 
 
 @kernel
-def _find(indptr, indices, row, col):  # pragma: no cover - compiled
-    """Position of ``col`` in the sorted CSR row ``row``, or -1."""
-    lo = indptr[row]
-    hi = indptr[row + 1]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if indices[mid] < col:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < indptr[row + 1] and indices[lo] == col:
-        return lo
-    return -1
-
-
-@kernel
 def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - compiled
     """Every account's mutual ties from its follow row and its interaction row, ordered and cut to ``per_node``."""
     n = f_ptr.shape[0] - 1
@@ -85,11 +69,11 @@ def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - comp
                 v, in_f, in_i = f_idx[p], True, True
                 p += 1
                 q += 1
-            mf = in_f and _find(f_ptr, f_idx, v, u) >= 0
+            mf = in_f and find_in_row(f_ptr, f_idx, v, u) >= 0
             s = 0.0
             mi = False
             if in_i:
-                back = _find(i_ptr, i_idx, v, u)
+                back = find_in_row(i_ptr, i_idx, v, u)
                 if back >= 0:
                     mi = True
                     s = min(i_w[q - 1], i_w[back])
@@ -100,7 +84,12 @@ def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - comp
                 follow[t] = mf
                 t += 1
         m = t - row
-        if m > 1:  # by strength (descending), then mutual follows first, then the other account (stable)
+        in_order = True  # rows are mostly in order already (all follow-only ties, say): check before sorting
+        for k in range(row + 1, t):
+            if strength[k] > strength[k - 1] or (strength[k] == strength[k - 1] and follow[k] and not follow[k - 1]):
+                in_order = False
+                break
+        if not in_order:  # by strength (descending), then mutual follows first, then the other account (stable)
             by_follow = stable_argsort(np.where(follow[row:t], np.int32(0), np.int32(1)))
             neg = -strength[row:t][by_follow]
             order = by_follow[stable_argsort(neg)]

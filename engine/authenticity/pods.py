@@ -39,10 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel
-from .._sort import stable_argsort
 from ..errors import GraphInputError
 from ..graph import from_edges
-from ..pairs import key_order, pair_csr
+from ..pairs import key_order, pair_csr, sort_within_rows
 
 
 @dataclass(frozen=True)
@@ -83,17 +82,6 @@ def _co_thread_events(dst, ts, src, window, min_group, n):  # pragma: no cover -
                 flag[k] = True
         i = j
     return flag
-
-
-@kernel
-def _by_time_then_source(order, indptr, ts, src):  # pragma: no cover - compiled
-    """Sort each row ``order[indptr[r]:indptr[r + 1]]`` of event indices by (time, source), ties by index."""
-    for r in range(indptr.shape[0] - 1):
-        a, b = indptr[r], indptr[r + 1]
-        if b - a > 1:
-            sub = order[a:b].copy()
-            by_src = sub[stable_argsort(src[sub])]
-            order[a:b] = by_src[stable_argsort(ts[by_src])]
 
 
 @kernel
@@ -169,7 +157,9 @@ def engagement_pods(
     s, d, t = s[keep], d[keep], t[keep]
     inbound = np.bincount(d, minlength=n_nodes).astype(np.int64)
     order = key_order(n_nodes, d)  # by target (a counting sort), then by (time, source) within each target
-    _by_time_then_source(order, np.concatenate([[0], np.cumsum(inbound)]), t, s)
+    rows = np.concatenate([[0], np.cumsum(inbound)])
+    sort_within_rows(order, rows, s)
+    sort_within_rows(order, rows, t)
     s, d, t = s[order], d[order], t[order]
     del order
     flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
