@@ -208,7 +208,7 @@ def distinct_inbound(n_nodes: int, src, dst, *, community=None) -> np.ndarray:
     >>> distinct_inbound(3, [1, 1, 2, 0], [0, 0, 0, 1], community=[0, 0, 1]).tolist()
     [1, 1, 0]
     """
-    s, d = index_pairs(n_nodes, src, dst)
+    s, d = index_pairs(n_nodes, src, dst, dtype=np.int32)
     keep = s != d
     if community is not None:
         c = np.asarray(community, dtype=np.int64)
