@@ -132,4 +132,6 @@ def mutual_ties(
     n = int(n)
     follows = pair_csr(n, follow_src, follow_dst, drop_self=True)
     talks = pair_csr(n, interaction_src, interaction_dst, interaction_weight, drop_self=True)
-    return MutualTies(*_ties(follows.indptr, follows.indices, talks.indptr, talks.indices, talks.weight, int(per_node)))
+    return MutualTies(
+        *_ties(follows.indptr, follows.indices, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0))
+    )
