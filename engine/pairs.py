@@ -74,12 +74,13 @@ def key_order(n_keys: int, keys, events=None) -> np.ndarray:
 
 
 @kernel
-def _sort_rows(order, indptr, keys):  # pragma: no cover - compiled
+def _sort_rows(order, indptr, row_keys):  # pragma: no cover - compiled
+    """Sort ``order`` within each row by ``row_keys`` (the keys already gathered in ``order``'s order)."""
     for r in range(indptr.shape[0] - 1):
         a, b = indptr[r], indptr[r + 1]
         if b - a > 1:
+            by_key = stable_argsort(row_keys[a:b])  # contiguous keys: no scattered reads while sorting
             sub = order[a:b].copy()
-            by_key = stable_argsort(keys[sub])
             for j in range(b - a):
                 order[a + j] = sub[by_key[j]]
 
@@ -97,7 +98,8 @@ def sort_within_rows(order, indptr, keys) -> None:
     >>> order.tolist()
     [1, 3, 2, 0]
     """
-    _sort_rows(order, np.ascontiguousarray(indptr, dtype=np.int64), read_only(keys, np.int64))
+    row_keys = read_only(np.asarray(keys)[order], np.int64)
+    _sort_rows(order, np.ascontiguousarray(indptr, dtype=np.int64), row_keys)
 
 
 def pair_order(n_nodes: int, a, b, events=None) -> np.ndarray:
