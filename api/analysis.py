@@ -20,7 +20,7 @@ import pyarrow as pa
 from nichegraph.graph_store import EdgeArrays, NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
-from .stages.authenticity import compute_authenticity
+from .stages.authenticity import all_mutual_ties, compute_authenticity
 from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
 from .stages.metrics import compute_metrics
@@ -87,16 +87,19 @@ def run_analysis(
             compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=step.sub("metrics"))
         )
     with step("authenticity"):
-        columns.update(compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted))
+        ties = all_mutual_ties(edges)  # shared with the serving stage's ``mutuals`` table
+        columns.update(
+            compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted, ties=ties)
+        )
     with step("engagement"):
         columns.update(
             compute_engagement(edges, posts, columns["tier"], found.niche, params=params.engagement, fitted=fitted)
         )
     communities = null_for_nan(found.table)
     with step("serving"):
-        serving = serving_tables(store, edges, uses, watch=step.sub("serving"))
+        serving = serving_tables(store, edges, uses, watch=step.sub("serving"), ties=ties)
 
-    del edges, uses, posts, accounts  # the store's arrays are no longer needed: free them before the write
+    del edges, uses, posts, accounts, ties  # the store's arrays are no longer needed: free them before the write
     summary = {"communities": found.n_communities, "niches": found.n_niches, "modularity": found.modularity}
     return store_run(
         store, params, columns, communities, {**summary, "kept_ids": found.matched, "fitted": fitted}, serving, step

@@ -34,6 +34,7 @@ import numpy as np
 from .attention import KINDS
 from .errors import GraphInputError
 from .graph import Graph, from_edges, index_pairs
+from .pairs import pair_csr
 
 _DEFAULT_KINDS = {
     "mention": 0.5,
@@ -135,9 +136,14 @@ def affinity_graph(
     w = weights or AffinityWeights()
     w.check()
     n = int(n_nodes)
-    fs, fd = index_pairs(n, follow_src, follow_dst, names=("follow_src", "follow_dst"), what="follow")
+    fs, fd = index_pairs(n, follow_src, follow_dst, names=("follow_src", "follow_dst"), what="follow", dtype=np.int32)
     is_, id_ = index_pairs(
-        n, interaction_src, interaction_dst, names=("interaction_src", "interaction_dst"), what="interaction"
+        n,
+        interaction_src,
+        interaction_dst,
+        names=("interaction_src", "interaction_dst"),
+        what="interaction",
+        dtype=np.int32,
     )
     kinds = np.asarray(interaction_kind).reshape(-1)
     if not np.issubdtype(kinds.dtype, np.integer):
@@ -155,35 +161,24 @@ def affinity_graph(
     if ew.shape != is_.shape or not np.all(np.isfinite(ew)) or (ew.size and ew.min() < 0):
         raise GraphInputError("interaction_weight must be one finite, non-negative weight per interaction.")
 
-    # follows: directed pairs once, then mutual vs one way by the canonical pair
-    # temporaries are dropped as soon as they are used: on large worlds they, not the result, set the peak memory
-    keep = fs != fd
-    directed = np.unique(fs[keep] * n + fd[keep])
-    del fs, fd, keep
-    lo = np.minimum(directed // n, directed % n) if n else directed
-    hi = np.maximum(directed // n, directed % n) if n else directed
+    # follows: directed pairs once, then mutual vs one way by the canonical pair; pairs are grouped by
+    # counting sorts (engine.pairs), and temporaries dropped as soon as they are used (they set the peak memory)
+    directed = pair_csr(n, fs, fd, drop_self=True)
+    del fs, fd
+    fa, fb = directed.rows(), directed.indices
     del directed
-    pair, count = np.unique(lo * n + hi, return_counts=True)
-    del lo, hi
-    follow_w = np.where(count == 2, w.mutual_follow, w.one_way_follow)
-    del count
+    follows = pair_csr(n, np.minimum(fa, fb), np.maximum(fa, fb))  # weight: 2 for a mutual follow, else 1
+    del fa, fb
+    follow_w = np.where(follows.weight == 2, w.mutual_follow, w.one_way_follow)
 
-    keep = is_ != id_
-    a, b = np.minimum(is_[keep], id_[keep]), np.maximum(is_[keep], id_[keep])
+    talks = pair_csr(n, np.minimum(is_, id_), np.maximum(is_, id_), kw[kinds] * ew, keep=is_ != id_)
     del is_, id_
-    ipair, inv = np.unique(a * n + b, return_inverse=True)
-    del a, b
-    iw = np.bincount(inv.reshape(-1), weights=kw[kinds[keep]] * ew[keep], minlength=ipair.size)
-    del inv, keep
-    if w.damping == "log":
-        iw = np.log1p(iw)
+    iw = np.log1p(talks.weight) if w.damping == "log" else talks.weight
 
-    keys = np.concatenate([pair, ipair])
+    src = np.concatenate([follows.rows(), talks.rows()])
+    dst = np.concatenate([follows.indices, talks.indices])
     vals = np.concatenate([follow_w, iw])
-    del pair, ipair, follow_w, iw
+    del follows, talks, follow_w, iw
     nz = vals > 0
-    keys, vals = keys[nz], vals[nz]
-    src = (keys // n).astype(np.int32) if n else keys.astype(np.int32)
-    dst = (keys % n).astype(np.int32) if n else keys.astype(np.int32)
-    del keys
+    src, dst, vals = src[nz], dst[nz], vals[nz]
     return from_edges(src, dst, vals, n_nodes=n, directed=False, self_loops="drop", node_ids=node_ids)

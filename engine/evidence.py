@@ -48,6 +48,7 @@ import numpy as np
 
 from .errors import GraphInputError
 from .graph import index_pairs
+from .pairs import pair_csr
 
 #: Bounds on the fitted intra-class correlation (keeps alpha + beta finite and positive).
 RHO_BOUNDS: tuple[float, float] = (1e-6, 1.0 - 1e-6)
@@ -207,15 +208,14 @@ def distinct_inbound(n_nodes: int, src, dst, *, community=None) -> np.ndarray:
     >>> distinct_inbound(3, [1, 1, 2, 0], [0, 0, 0, 1], community=[0, 0, 1]).tolist()
     [1, 1, 0]
     """
-    s, d = index_pairs(n_nodes, src, dst)
+    s, d = index_pairs(n_nodes, src, dst, dtype=np.int32)
     keep = s != d
     if community is not None:
         c = np.asarray(community, dtype=np.int64)
         if c.shape != (n_nodes,):
             raise GraphInputError(f"community must have one label per account ({n_nodes}); got shape {c.shape}.")
         keep &= c[s] == c[d]
-    pairs = np.unique(d[keep] * n_nodes + s[keep])
-    return np.bincount(pairs // n_nodes, minlength=n_nodes).astype(np.int64)
+    return np.diff(pair_csr(n_nodes, d, s, keep=keep).indptr)
 
 
 def evidence_weight(count, half: float) -> np.ndarray:

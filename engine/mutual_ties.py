@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._jit import kernel
+from ._sort import stable_argsort
+from .pairs import find_in_row, pair_csr
+
 
 @dataclass(frozen=True)
 class MutualTies:
@@ -32,16 +36,69 @@ class MutualTies:
     strength: np.ndarray
     mutual_follow: np.ndarray
 
+    def top(self, per_node: int) -> MutualTies:
+        """The first ``per_node`` ties of every account (what ``mutual_ties(..., per_node=per_node)`` returns)."""
+        starts = np.flatnonzero(np.diff(self.account, prepend=-1)) if self.account.size else np.zeros(0, np.int64)
+        rank = np.arange(self.account.size) - np.repeat(starts, np.diff(np.append(starts, self.account.size)))
+        keep = rank < per_node
+        return MutualTies(self.account[keep], self.other[keep], self.strength[keep], self.mutual_follow[keep])
 
-def _pair_weights(n: int, src, dst, weight) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct directed pairs ``src * n + dst`` (self pairs dropped, sorted int64) and their summed weights."""
-    src = np.asarray(src, np.int64)
-    dst = np.asarray(dst, np.int64)
-    keep = src != dst
-    key = src[keep] * n + dst[keep]
-    w = np.ones(len(key)) if weight is None else np.asarray(weight, np.float64)[keep]
-    uniq, inv = np.unique(key, return_inverse=True)
-    return uniq, np.bincount(inv, weights=w, minlength=len(uniq))
+
+@kernel
+def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - compiled
+    """Every account's mutual ties from its follow row and its interaction row, ordered and cut to ``per_node``."""
+    n = f_ptr.shape[0] - 1
+    cap = f_idx.shape[0] + i_idx.shape[0]
+    account = np.empty(cap, dtype=np.int32)
+    other = np.empty(cap, dtype=np.int32)
+    strength = np.empty(cap, dtype=np.float64)
+    follow = np.empty(cap, dtype=np.bool_)
+    t = 0
+    for u in range(n):
+        row = t
+        p, pe = f_ptr[u], f_ptr[u + 1]
+        q, qe = i_ptr[u], i_ptr[u + 1]
+        while p < pe or q < qe:  # merge the two rows, ascending by the other account
+            if q >= qe or (p < pe and f_idx[p] < i_idx[q]):
+                v, in_f, in_i = f_idx[p], True, False
+                p += 1
+            elif p >= pe or i_idx[q] < f_idx[p]:
+                v, in_f, in_i = i_idx[q], False, True
+                q += 1
+            else:
+                v, in_f, in_i = f_idx[p], True, True
+                p += 1
+                q += 1
+            mf = in_f and find_in_row(f_ptr, f_idx, v, u) >= 0
+            s = 0.0
+            mi = False
+            if in_i:
+                back = find_in_row(i_ptr, i_idx, v, u)
+                if back >= 0:
+                    mi = True
+                    s = min(i_w[q - 1], i_w[back])
+            if mf or mi:
+                account[t] = u
+                other[t] = v
+                strength[t] = s
+                follow[t] = mf
+                t += 1
+        m = t - row
+        in_order = True  # rows are mostly in order already (all follow-only ties, say): check before sorting
+        for k in range(row + 1, t):
+            if strength[k] > strength[k - 1] or (strength[k] == strength[k - 1] and follow[k] and not follow[k - 1]):
+                in_order = False
+                break
+        if not in_order:  # by strength (descending), then mutual follows first, then the other account (stable)
+            by_follow = stable_argsort(np.where(follow[row:t], np.int32(0), np.int32(1)))
+            neg = -strength[row:t][by_follow]
+            order = by_follow[stable_argsort(neg)]
+            other[row:t] = other[row:t][order]
+            strength[row:t] = strength[row:t][order]
+            follow[row:t] = follow[row:t][order]
+        if m > per_node:
+            t = row + per_node
+    return account[:t].copy(), other[:t].copy(), strength[:t].copy(), follow[:t].copy()
 
 
 def mutual_ties(
@@ -58,7 +115,7 @@ def mutual_ties(
     interaction_src, interaction_dst : array_like of int, shape (i,)
         Source and target of every interaction event.
     interaction_weight : array_like of float, shape (i,)
-        Weight of every event (summed per ordered pair).
+        Weight of every event (summed per ordered pair, in event order).
     per_node : int, default 20
         Ties kept per account.
 
@@ -73,26 +130,8 @@ def mutual_ties(
     ([0, 0, 1, 2], [2, 1, 0, 0], [1.0, 0.0, 0.0, 1.0], [False, True, True, False])
     """
     n = int(n)
-    fk, _ = _pair_weights(n, follow_src, follow_dst, None)
-    ik, iw = _pair_weights(n, interaction_src, interaction_dst, interaction_weight)
-    f_mut = fk[np.isin((fk % n) * n + fk // n, fk, assume_unique=True)] if n else fk
-    if len(ik):
-        rev = (ik % n) * n + ik // n
-        pos = np.minimum(np.searchsorted(ik, rev), len(ik) - 1)
-        has = ik[pos] == rev
-        i_mut = ik[has]
-        i_str = np.minimum(iw[has], iw[pos[has]])
-    else:
-        i_mut, i_str = ik, iw
-    keys = np.union1d(f_mut, i_mut)
-    strength = np.zeros(len(keys))
-    strength[np.searchsorted(keys, i_mut)] = i_str
-    follow = np.isin(keys, f_mut, assume_unique=True)
-    u, v = keys // max(n, 1), keys % max(n, 1)
-    order = np.lexsort((v, ~follow, -strength, u))
-    u, v, strength, follow = u[order], v[order], strength[order], follow[order]
-    counts = np.bincount(u, minlength=n)
-    start = np.concatenate([[0], np.cumsum(counts)])[:-1]
-    rank_in_account = np.arange(len(u)) - start[u] if len(u) else np.zeros(0, np.int64)
-    keep = rank_in_account < per_node
-    return MutualTies(u[keep].astype(np.int32), v[keep].astype(np.int32), strength[keep], follow[keep])
+    follows = pair_csr(n, follow_src, follow_dst, drop_self=True)
+    talks = pair_csr(n, interaction_src, interaction_dst, interaction_weight, drop_self=True)
+    return MutualTies(
+        *_ties(follows.indptr, follows.indices, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0))
+    )

@@ -282,6 +282,10 @@ def within_module_z(g: Graph, community, *, weighted: bool = True) -> np.ndarray
     if g.n_nodes == 0:
         return np.zeros(0)
     comm, own, _, _ = _strengths(g, community, weighted)
+    return _z_from(comm, own)
+
+
+def _z_from(comm, own):
     dense, k = _dense_labels(comm)
     cnt = np.bincount(dense, minlength=k).astype(np.float64)
     mean = np.bincount(dense, weights=own, minlength=k) / cnt
@@ -304,6 +308,10 @@ def participation(g: Graph, community, *, weighted: bool = True) -> np.ndarray:
     if g.n_nodes == 0:
         return np.zeros(0)
     _, _, tot, sq = _strengths(g, community, weighted)
+    return _participation_from(tot, sq)
+
+
+def _participation_from(tot, sq):
     safe = np.where(tot > 0, tot, 1.0)
     return np.where(tot > 0, 1.0 - sq / (safe * safe), 0.0)
 
@@ -320,4 +328,20 @@ def niche_share(g_in: Graph, community, *, weighted: bool = True) -> np.ndarray:
     if g_in.n_nodes == 0:
         return np.zeros(0)
     _, own, tot, _ = _strengths(g_in, community, weighted)
+    return _share_from(own, tot)
+
+
+def _share_from(own, tot):
     return np.where(tot > 0, own / np.where(tot > 0, tot, 1.0), np.nan)
+
+
+def module_roles(g: Graph, community, *, weighted: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(within_module_z(g, ...), participation(g, ...), niche_share(g, ...))`` from one pass over ``g``.
+
+    The three measures share the per-node module strengths; the metrics stage passes the inbound
+    attention graph and needs all three, so they are computed once.  Each is float64 of shape (n_nodes,).
+    """
+    if g.n_nodes == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    comm, own, tot, sq = _strengths(g, community, weighted)
+    return _z_from(comm, own), _participation_from(tot, sq), _share_from(own, tot)

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._jit import kernel
+from ._sort import stable_argsort
 from .errors import GraphInputError
 from .graph import Graph, index_pairs
+from .pairs import find_in_row, pair_order
 
 
 @dataclass(frozen=True)
@@ -43,21 +45,23 @@ class SocialRatio:
 
 @kernel
 def _canonical_groups(order, sorted_key, ts):
-    """Inside each run of equal pair keys, order events by (time, event index)."""
+    """Inside each run of equal pair keys (event indices ascending, as :func:`engine.pairs.pair_order`
+    gives them), order events by (time, event index): a stable sort by time where the run is not in time
+    order already."""
     m = order.shape[0]
     a = 0
     while a < m:
         b = a + 1
+        in_time = True
         while b < m and sorted_key[b] == sorted_key[a]:
+            if ts[order[b]] < ts[order[b - 1]]:
+                in_time = False
             b += 1
-        if b - a > 1:
-            sub = np.sort(order[a:b])
-            tt = np.empty(b - a, dtype=np.int64)
+        if not in_time:
+            sub = order[a:b].copy()
+            by_time = stable_argsort(ts[sub])
             for j in range(b - a):
-                tt[j] = ts[sub[j]]
-            o = np.argsort(tt, kind="mergesort")
-            for j in range(b - a):
-                order[a + j] = sub[o[j]]
+                order[a + j] = sub[by_time[j]]
         a = b
 
 
@@ -191,13 +195,11 @@ def social_ratio(
     if t.shape != s.shape:
         raise GraphInputError("ts must have one value per interaction.")
     keep = np.flatnonzero(s != d)  # self-interactions are neither inbound nor returned
-    lo = np.minimum(s[keep], d[keep]).astype(np.int64)
-    hi = np.maximum(s[keep], d[keep]).astype(np.int64)
-    key = hi * n_nodes + lo
-    by_key = np.argsort(key)  # quicksort; groups are put in canonical order below
-    order = keep[by_key]
+    lo, hi = np.minimum(s, d), np.maximum(s, d)
+    order = pair_order(n_nodes, hi, lo, keep)  # grouped by unordered pair; each group put in canonical order below
     if order.size:
-        _canonical_groups(order, key[by_key], t)
+        _canonical_groups(order, hi[order].astype(np.int64) * n_nodes + lo[order], t)
+    del lo, hi
     rec = np.zeros(n_nodes)
     inb = np.zeros(n_nodes)
     if order.size:
@@ -224,20 +226,24 @@ def follow_back_ratio(follows: Graph) -> np.ndarray:
     >>> follow_back_ratio(from_edges([0, 1, 2], [1, 0, 1])).tolist()
     [1.0, 0.5, nan]
     """
-    n = follows.n_nodes
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(follows.indptr))
-    dst = follows.indices.astype(np.int64)
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
-    fwd = src * n + dst  # sorted: rows are sorted by neighbour
-    rev = dst * n + src
-    pos = np.searchsorted(fwd, rev)
-    pos[pos >= fwd.shape[0]] = 0
-    mutual = fwd.shape[0] > 0
-    back = (fwd[pos] == rev) if mutual else np.zeros(0, dtype=bool)
-    followers = np.bincount(dst, minlength=n).astype(np.float64)
-    returned = np.bincount(dst, weights=back.astype(np.float64), minlength=n)
+    followers, returned = _followed_back(follows.indptr, follows.indices)
     return np.where(followers > 0, returned / np.where(followers > 0, followers, 1.0), np.nan)
+
+
+@kernel
+def _followed_back(indptr, indices):  # pragma: no cover - compiled
+    """Followers (other than itself) of every account, and how many of them it follows back (float64 counts)."""
+    n = indptr.shape[0] - 1
+    followers = np.zeros(n, dtype=np.float64)
+    returned = np.zeros(n, dtype=np.float64)
+    for u in range(n):
+        for k in range(indptr[u], indptr[u + 1]):
+            v = indices[k]
+            if v != u:
+                followers[v] += 1.0
+                if find_in_row(indptr, indices, v, u) >= 0:
+                    returned[v] += 1.0
+    return followers, returned
 
 
 def asymmetry(g: Graph) -> np.ndarray:

@@ -43,7 +43,7 @@ from ..analysis import (
     store_run,
 )
 from ..params import AnalysisParams
-from ..stages.authenticity import compute_authenticity
+from ..stages.authenticity import all_mutual_ties, compute_authenticity
 from ..stages.communities import community_rows, match_ids
 from ..stages.engagement import compute_engagement
 from ..stages.metrics import METRIC_COLUMNS, MetricsParams, fit_evidence
@@ -306,13 +306,16 @@ def run_spark_analysis(
         columns.update({name: metrics[name] for name in METRIC_COLUMNS})
     # authenticity and engagement run on the driver with the single-machine stages (not distributed yet)
     with step("authenticity"):
-        columns.update(compute_authenticity(edges, accounts, niche, params=params.authenticity, fitted=fitted))
+        ties = all_mutual_ties(edges)  # shared with the serving stage's ``mutuals`` table
+        columns.update(
+            compute_authenticity(edges, accounts, niche, params=params.authenticity, fitted=fitted, ties=ties)
+        )
     with step("engagement"):
         columns.update(
             compute_engagement(edges, posts, columns["tier"], niche, params=params.engagement, fitted=fitted)
         )
     with step("serving"):
-        serving = serving_tables(store, edges, uses)
+        serving = serving_tables(store, edges, uses, ties=ties)
     summary = {
         "communities": int(np.unique(community).size),
         "niches": int(np.unique(niche).size),

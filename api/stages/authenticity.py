@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from nichegraph.engine.authenticity import AuthenticityParams, audience_authenticity
+from nichegraph.engine.mutual_ties import MutualTies, mutual_ties
 from nichegraph.graph_store import EdgeArrays
 
 
@@ -91,6 +92,19 @@ def trusted_rows(edges: EdgeArrays, spec: AuthenticityStageParams) -> np.ndarray
     return np.asarray(rows, dtype=np.int64)
 
 
+def all_mutual_ties(edges: EdgeArrays) -> MutualTies:
+    """Every mutual tie of every account, the input of the trust signal and of the ``mutuals`` run table."""
+    return mutual_ties(
+        edges.n_nodes,
+        edges.follow_src,
+        edges.follow_dst,
+        edges.interaction_src,
+        edges.interaction_dst,
+        edges.interaction_weight,
+        per_node=max(edges.n_nodes, 1),
+    )
+
+
 def compute_authenticity(
     edges: EdgeArrays,
     accounts: pa.Table | None,
@@ -98,6 +112,7 @@ def compute_authenticity(
     *,
     params: AuthenticityStageParams | None = None,
     fitted: dict | None = None,
+    ties: MutualTies | None = None,
 ) -> dict[str, np.ndarray | pa.Array]:
     """Every authenticity column for every account.
 
@@ -113,6 +128,8 @@ def compute_authenticity(
         The engine's parameters and the trusted accounts (default: defaults, no trusted accounts).
     fitted : dict, optional
         Filled under ``"authenticity"`` with the Beta priors, the seed count and the iterations.
+    ties : MutualTies, optional
+        Every mutual tie (:func:`all_mutual_ties`), when the caller computed them already.
     """
     spec = params if params is not None else AuthenticityStageParams()
     n = edges.n_nodes
@@ -134,6 +151,7 @@ def compute_authenticity(
         seeds=trusted_rows(edges, spec),
         community=community,
         params=spec.signals,
+        ties=ties,
     )
     if fitted is not None:
         fitted["authenticity"] = {**report.fitted, "trusted": bool(spec.trusted)}

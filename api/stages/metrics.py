@@ -29,17 +29,15 @@ from nichegraph.engine import (
     hidden_influencer_score,
     kind_weights,
     niche_pagerank,
-    niche_share,
     pagerank,
-    participation,
     percentile_within,
     social_ratio,
     tiers,
-    within_module_z,
 )
 from nichegraph.engine.centrality import in_graph
 from nichegraph.engine.degree import in_degree, reciprocity
 from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
+from nichegraph.engine.niche_centrality import module_roles
 from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
 from nichegraph.graph_store import EdgeArrays
 
@@ -226,9 +224,7 @@ def local_metrics(
         pct = percentile_within(npr, comm)
     with step("roles"):
         att_in = in_graph(att)  # inbound rows, only needed here
-        z = within_module_z(att_in, comm)
-        part = participation(att_in, comm)
-        share = niche_share(att_in, comm)
+        z, part, share = module_roles(att_in, comm)  # within_module_z, participation, niche_share
         del att_in
     with step("social"):
         social = social_ratio(

@@ -24,9 +24,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nichegraph.engine.mutual_ties import mutual_ties
+from nichegraph.engine.mutual_ties import MutualTies
+from nichegraph.engine.pairs import collapse_by_time, pair_csr, pair_order
 from nichegraph.graph_store import EdgeArrays, Store
 
+from .authenticity import all_mutual_ties
 from .stopwatch import Stopwatch, stopwatch
 
 #: Run tables written by this stage, besides ``accounts`` and ``communities``.
@@ -35,16 +37,10 @@ SERVING_TABLES: tuple[str, ...] = ("mutuals", "touches", "hashtag_uses", "audien
 MUTUALS_PER_ACCOUNT = 100
 
 
-def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT) -> pa.Table:
-    ties = mutual_ties(
-        edges.n_nodes,
-        edges.follow_src,
-        edges.follow_dst,
-        edges.interaction_src,
-        edges.interaction_dst,
-        edges.interaction_weight,
-        per_node=per_node,
-    )
+def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT, ties: MutualTies | None = None) -> pa.Table:
+    """The ``mutuals`` table: each account's ``per_node`` strongest ties, cut from ``ties`` (every tie;
+    computed here when not given)."""
+    ties = (all_mutual_ties(edges) if ties is None else ties).top(per_node)
     return pa.table(
         {
             "account": pa.array(ties.account, pa.int32()),
@@ -58,20 +54,14 @@ def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT) -> pa.
 def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
     """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights).
 
-    One sort of the interaction rows by ``(target, source)`` and a sum of their event counts
-    (``edges.interaction_n``); a store that does not provide the counts is asked for them
+    The interaction rows grouped by ``(target, source)`` (:func:`engine.pairs.pair_csr`, a counting sort)
+    and their event counts (``edges.interaction_n``) summed; a store that does not provide the counts is asked for them
     (:meth:`Store.interactions_to`).
     """
     if edges.interaction_n is None:
         return _touches_from_store(store, edges)
-    n = max(edges.n_nodes, 1)
-    key = np.asarray(edges.interaction_dst, np.int64) * n + np.asarray(edges.interaction_src, np.int64)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    first = np.flatnonzero(np.diff(key, prepend=-1)) if key.size else np.zeros(0, np.int64)
-    counts = np.add.reduceat(np.asarray(edges.interaction_n, np.int64)[order], first) if key.size else first
-    key = key[first]
-    return _touches(key % n, key // n, counts)
+    pairs = pair_csr(edges.n_nodes, edges.interaction_dst, edges.interaction_src, edges.interaction_n)
+    return _touches(pairs.indices, pairs.rows(), pairs.weight.astype(np.int64))
 
 
 def _touches(source: np.ndarray, target: np.ndarray, n: np.ndarray) -> pa.Table:
@@ -119,24 +109,22 @@ def hashtag_uses_table(uses: pa.Table) -> pa.Table:
 def engaged_table(edges: EdgeArrays) -> pa.Table:
     """Interaction weight per ``(engager, account, ts)``, self-interactions left out, sorted by account.
 
-    ``weight`` sums the events' weights (the number of events when each weighs 1); ``ts`` is
-    null where the event had no time.
+    ``weight`` sums the events' weights (the number of events when each weighs 1) in event order;
+    ``ts`` is null where the event had no time.  Sorted by account, engager, then time (unknown last):
+    the events grouped by ``(account, engager)`` with a counting sort (:func:`engine.pairs.pair_order`),
+    each group ordered by time (:func:`engine.pairs.collapse_by_time`).
     """
-    src = np.asarray(edges.interaction_src, np.int64)
-    dst = np.asarray(edges.interaction_dst, np.int64)
-    ts = np.asarray(edges.interaction_ts, np.int64)
-    keep = src != dst
-    t = pa.table(
+    src, dst = edges.interaction_src, edges.interaction_dst
+    order = pair_order(edges.n_nodes, dst, src, np.flatnonzero(np.asarray(src) != np.asarray(dst)))
+    account, engager, ts, weight = collapse_by_time(order, dst, src, edges.interaction_ts, edges.interaction_weight)
+    return pa.table(
         {
-            "engager": pa.array(src[keep].astype(np.int32), pa.int32()),
-            "account": pa.array(dst[keep].astype(np.int32), pa.int32()),
-            "ts": pa.array(ts[keep], pa.int64(), mask=ts[keep] < 0),
-            "weight": pa.array(np.asarray(edges.interaction_weight, np.float64)[keep], pa.float64()),
+            "engager": pa.array(engager, pa.int32()),
+            "account": pa.array(account, pa.int32()),
+            "ts": pa.array(ts, pa.int64(), mask=ts < 0),
+            "weight": pa.array(weight, pa.float64()),
         }
     )
-    t = t.group_by(["engager", "account", "ts"]).aggregate([("weight", "sum")])
-    t = t.rename_columns(["engager", "account", "ts", "weight"])
-    return t.sort_by([("account", "ascending"), ("engager", "ascending"), ("ts", "ascending")])
 
 
 def audience_table(edges: EdgeArrays) -> pa.Table:
@@ -157,14 +145,19 @@ def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 def serving_tables(
-    store: Store, edges: EdgeArrays, uses: pa.Table | None = None, watch: Stopwatch | None = None
+    store: Store,
+    edges: EdgeArrays,
+    uses: pa.Table | None = None,
+    watch: Stopwatch | None = None,
+    ties: MutualTies | None = None,
 ) -> dict[str, pa.Table]:
     """The serving run tables (see the module docstring) from the store's edges and hashtag uses
-    (``store.read_hashtag_uses()``, read here when not given)."""
+    (``store.read_hashtag_uses()``, read here when not given); ``ties``: every mutual tie, when the
+    caller has them (the ``mutuals`` table is then cut from them)."""
     step = stopwatch(watch)
     tables = {}
     with step("mutuals"):
-        tables["mutuals"] = mutuals_table(edges)
+        tables["mutuals"] = mutuals_table(edges, ties=ties)
     with step("touches"):
         tables["touches"] = touches_table(store, edges)
     with step("hashtag_uses"):

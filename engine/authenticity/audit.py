@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import GraphInputError
 from ..evidence import evidence_weight, shrink_ratio
 from ..graph import from_edges
-from ..mutual_ties import mutual_ties
+from ..mutual_ties import MutualTies, mutual_ties
 from .bursts import DAY_S, follower_bursts
 from .combine import combine
 from .mass_followers import MASS_RATIO, MIN_FOLLOWING, follow_ratio_score, mass_follower_share, mass_followers
@@ -167,6 +167,7 @@ def audience_authenticity(
     seeds=None,
     community=None,
     params=None,
+    ties: MutualTies | None = None,
 ) -> AuthenticityReport:
     """Every signal, its evidence and the combined score (formulas: :mod:`.combine` and the signal modules).
 
@@ -188,6 +189,9 @@ def audience_authenticity(
     community : array_like of int, shape (n,), optional
         Community per account, for the default seeds.
     params : AuthenticityParams or dict, optional
+    ties : MutualTies, optional
+        Every mutual tie of every account (``mutual_ties(..., per_node=n)`` of these arrays), when the
+        caller already has them (``analyze`` computes them once for this stage and the ``mutuals`` table).
     """
     p = AuthenticityParams.from_any(params)
     fs = np.asarray(follow_src, dtype=np.int64)
@@ -211,7 +215,8 @@ def audience_authenticity(
         burst_component = 1.0 - excess_share * evidence_weight(b.timed, p.audience_half)
         burst_cols = {"burst_peak": b.peak, "burst_timed": b.timed, "burst_start": b.peak_start}
 
-    ties = mutual_ties(n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1))
+    if ties is None:
+        ties = mutual_ties(n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1))
     if seeds is None:
         seeds = mutual_seeds(
             n,

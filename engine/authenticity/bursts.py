@@ -29,6 +29,7 @@ import numpy as np
 
 from .._jit import kernel
 from ..errors import GraphInputError
+from ..pairs import key_order, sort_within_rows
 
 DAY_S = 86_400
 
@@ -140,10 +141,12 @@ def follower_bursts(n_nodes: int, follow_dst, follow_ts, *, window_s: float = DA
         raise GraphInputError(f"follow_dst must hold account indices in 0..{n_nodes - 1}.")
     keep = t >= 0
     d, t = d[keep], t[keep]
-    order = np.lexsort((t, d))
-    d, t = d[order], t[order]
     timed = np.bincount(d, minlength=n_nodes).astype(np.int64)
     indptr = np.concatenate([[0], np.cumsum(timed)]).astype(np.int64)
+    order = key_order(n_nodes, d)  # by followee (a counting sort), then by time within each followee
+    sort_within_rows(order, indptr, t)
+    t = t[order]
+    del order
     w = int(np.ceil(window_s))
     peak, start = _peak_windows(indptr, t, w)
     span = float(t.max() - t.min() + w) if t.size else float(w)

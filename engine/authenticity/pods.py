@@ -42,6 +42,7 @@ from .._jit import kernel
 from .._merge_walk import next_common
 from ..errors import GraphInputError
 from ..graph import from_edges
+from ..pairs import key_order, pair_csr, sort_within_rows
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,16 @@ def engagement_pods(
     keep = (t >= 0) & (s != d)
     s, d, t = s[keep], d[keep], t[keep]
     inbound = np.bincount(d, minlength=n_nodes).astype(np.int64)
-    order = np.lexsort((s, t, d))
+    order = key_order(n_nodes, d)  # by target (a counting sort), then by (time, source) within each target
+    rows = np.concatenate([[0], np.cumsum(inbound)])
+    sort_within_rows(order, rows, s)
+    sort_within_rows(order, rows, t)
     s, d, t = s[order], d[order], t[order]
+    del order
     flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
-    key, count = np.unique(s[flag] * n_nodes + d[flag], return_counts=True)
+    pairs = pair_csr(n_nodes, s, d, keep=flag)  # events per (source, target) in co-threads
+    key = pairs.rows().astype(np.int64) * n_nodes + pairs.indices
+    count = pairs.weight.astype(np.int64)
     strong = key[count >= min_repeats]
     back = (strong % n_nodes) * n_nodes + strong // n_nodes
     mutual = strong[np.isin(back, strong, assume_unique=True)]

@@ -162,3 +162,19 @@ def test_shared_zoo_roles_match_naive(name):
         p_ref.append(1 - sum((x / tot) ** 2 for x in per.values()) if tot > 0 else 0.0)
     assert np.allclose(within_module_z(g, comm), z_ref, atol=1e-10, rtol=0)
     assert np.allclose(participation(g, comm), p_ref, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_module_roles_equals_the_three_measures(seed):
+    from nichegraph.engine.niche_centrality import module_roles, niche_share, participation, within_module_z
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    m = int(rng.integers(0, 120))
+    g = from_edges(rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m) + 0.1, n_nodes=n)
+    comm = rng.integers(0, 4, n)
+    for weighted in (True, False):
+        z, part, share = module_roles(g, comm, weighted=weighted)
+        assert np.array_equal(z, within_module_z(g, comm, weighted=weighted), equal_nan=True)
+        assert np.array_equal(part, participation(g, comm, weighted=weighted), equal_nan=True)
+        assert np.array_equal(share, niche_share(g, comm, weighted=weighted), equal_nan=True)
