@@ -69,6 +69,9 @@ KERNELS: tuple[tuple[str, str, str, str], ...] = (  # benchmarks/compile_profile
     ("community._objective", "h_value", "", "f8[], f8[], f8, b1"),
     ("niche_detection", "_join_small", "", "i8[], i4[], f8[], i8[], i8"),
     ("community.connectivity", "split_disconnected", "", "i8[], i4[], i4[]"),
+    ("centrality", "_min_max", "", "f8[]"),
+    ("pagerank_push", "_push", "serial", "i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]"),
+    ("pagerank_push", "_finish", "serial", "f8[:,:], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], i8, f8[:,:]"),
     ("centrality", "_in_csr", "", "i8[], i4[], f8[], i8[], b1"),
     (
         "centrality",
