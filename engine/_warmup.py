@@ -87,9 +87,9 @@ KERNELS: tuple[tuple[str, str, str, str], ...] = (  # benchmarks/compile_profile
     ("niche_centrality", "_comm_dangling", "", "f8[], f8[], i8[], i8"),
     (
         "niche_centrality",
-        "_npr_sweep",
+        "_npr_finish",
         "serial",
-        "i8[], u4[], f8[], b1, i8, f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], f8[], f8[]",
+        "f8[:,:], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]",
     ),
     ("niche_centrality", "_serial_sum", "", "f8[]"),
     ("niche_centrality", "_module_strengths", "", "i8[], i4[], f8[], i4[], b1"),
