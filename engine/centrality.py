@@ -225,13 +225,13 @@ def pagerank(
         Teleport distribution, dangling-node distribution and starting vector;
         each is normalised to sum 1 (non-negative, not all zero).
     order : array_like of int, shape (n_nodes,), optional
-        ``method="gauss-seidel"``: sweep nodes in this order (a permutation;
-        for example sorted by community, so that in-neighbours updated earlier
-        in a block are many).  The result does not depend on ``order`` beyond
-        the tolerance.  ``method="power"`` checks it and sweeps the graph as
-        stored: relabelling costs a copy of the graph, more than the locality
-        it buys saves over a full run in every order measured
-        (benchmarks/RESULTS.md, "PageRank without a transpose").
+        Process nodes in this order (a permutation): nodes whose neighbours are
+        near them in ``order`` (for example sorted by community) read the score
+        vector with fewer cache misses, at the price of a relabelled copy of
+        the graph built first (without ``order``, an undirected graph is swept
+        as stored and a directed one pushed along its out-arcs: no copy).  The
+        result does not depend on ``order`` beyond floating-point rounding
+        (and, for Gauss-Seidel, the tolerance).
     method : {"power", "gauss-seidel"}, default "power"
         ``"power"``: the power (Jacobi) iteration of networkx, step for step
         (the fastest on the graphs benchmarked, see benchmarks/RESULTS.md).
@@ -276,9 +276,6 @@ def pagerank(
     d = p if dangling is None else _check_vector("dangling", dangling, n)
     x0 = np.full(n, 1.0 / n) if nstart is None else _check_vector("nstart", nstart, n)
     perm = _check_order(order, n)
-    if method == "power":
-        # the power iteration sweeps the graph as stored: a relabelled copy costs more than its locality saves
-        perm = None
 
     s = out_strength(g)
     if perm is None:
@@ -288,7 +285,7 @@ def pagerank(
         rank[perm] = np.arange(n, dtype=np.int64)
         s, p, d, x0 = s[perm], p[perm], d[perm], x0[perm]
     unit = bool(w_lo == 1.0 and w_hi == 1.0)
-    if g.directed and method == "power":
+    if g.directed and perm is None and method == "power":
         # push along the stored out-arcs: no transposed CSR to build
         return _run_push(g.indptr, g.indices, g.weights, unit, s, p, d, x0, float(damping), float(tol), int(max_iter))
     if not g.directed and perm is None:

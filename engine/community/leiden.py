@@ -169,7 +169,7 @@ def leiden_levels(
     beta: float = 0.01,
     initial=None,
     polish: bool = True,
-    parallel: bool = False,
+    parallel: bool = True,
 ) -> Iterator[np.ndarray]:
     """Yield the labels of every node after each level of each Leiden iteration.
 
@@ -214,7 +214,7 @@ def leiden(
     beta: float = 0.01,
     initial=None,
     polish: bool = True,
-    parallel: bool = False,
+    parallel: bool = True,
 ) -> Partition:
     r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
 
@@ -251,15 +251,18 @@ def leiden(
         split into its connected parts.  Neither step can lower the quality,
         and communities stay connected.  (Not in the paper; costs about one
         local moving pass.)
-    parallel : bool, default False
+    parallel : bool, default True
         Use numba's threads: local moving of the input graph by colour groups
         when it has at least
         :data:`~engine.community.local_moving.PARALLEL_MIN_NODES` nodes (see
         :mod:`engine.community.local_moving`), parallel refinement and
         aggregation.  Labels never depend on the thread count (one thread
-        included); on large graphs they differ from ``parallel=False``'s,
-        which runs the paper's one-node-at-a-time queue (the colour groups
-        visit nodes differently; quality is the same within noise).
+        included); on graphs of that size they differ from
+        ``parallel=False``'s, which runs the paper's one-node-at-a-time queue
+        everywhere (the colour groups visit nodes differently; modularity is
+        the same within noise over seeds, benchmarks/RESULTS.md), and on
+        smaller graphs they are identical to it.  The default since it is
+        the faster schedule on two or more threads and about as fast on one.
 
     Returns
     -------
