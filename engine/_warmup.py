@@ -63,6 +63,9 @@ community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
 community._objective.h_value: f8[], f8[], f8, b1
 niche_detection._join_small: i8[], i4[], f8[], i8[], i8
 community.connectivity.split_disconnected: i8[], i4[], i4[]
+centrality._min_max: f8[]
+pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
+pagerank_push._finish.serial: f8[:,:], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], i8, f8[:,:]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
 centrality._sum_parts: f8[:,:]
@@ -71,7 +74,7 @@ centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
 niche_centrality._row_sums_of: i8[], f8[]
 niche_centrality._comm_dangling: f8[], f8[], i8[], i8
-niche_centrality._npr_sweep.serial: i8[], u4[], f8[], b1, i8, f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], f8[], f8[]
+niche_centrality._npr_finish.serial: f8[:,:], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
 niche_centrality._serial_sum: f8[]
 niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
 social._canonical_groups: i8[], i8[], i8[]

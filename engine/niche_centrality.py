@@ -24,10 +24,11 @@ import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
 from ._sort import stable_argsort
-from .centrality import _BLOCK, _gather_sum, _in_csr
+from .centrality import _BLOCK
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
 from .labels import check_labels
+from .pagerank_push import _push, chunk_cuts
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -59,20 +60,28 @@ def _intra_filter(indptr, indices, weights, comm):
 
 
 @serial_or_parallel
-def _npr_sweep(tptr, tsrc, tw, unit, bs, z, inv_s, comm, dang, inv_size, alpha, xold, xnew, znew, parts):
-    """One power-iteration sweep (see ``engine.centrality._pr_sweep``) with per-community teleport."""
+def _npr_finish(acc, inv_s, comm, dang, inv_size, alpha, xold, xnew, bs, parts):
+    """``xnew[v] = alpha * sum_c acc[c, v] + (alpha * dang[k] + 1 - alpha) / |k|`` for ``v`` in community ``k``.
+
+    The closing step of one pushed sweep (see :mod:`engine.pagerank_push`):
+    ``acc`` is zeroed; ``parts[b]`` is the L1 change of block ``b`` of ``bs`` nodes.
+    """
     n = xnew.shape[0]
+    chunks = acc.shape[0]
     for b in prange(parts.shape[0]):
         lo = b * bs
         hi = min(lo + bs, n)
         err = 0.0
         for v in range(lo, hi):
-            acc = _gather_sum(tptr[v], tptr[v + 1], tsrc, tw, unit, z)
-            c = comm[v]
-            x = alpha * acc + (alpha * dang[c] + (1.0 - alpha)) * inv_size[c]
+            s = acc[0, v]
+            acc[0, v] = 0.0
+            for c in range(1, chunks):
+                s += acc[c, v]
+                acc[c, v] = 0.0
+            k = comm[v]
+            x = alpha * s + (alpha * dang[k] + (1.0 - alpha)) * inv_size[k]
             xnew[v] = x
             err += abs(x - xold[v])
-            znew[v] = x * inv_s[v]
         parts[b] = err
 
 
@@ -103,8 +112,8 @@ def niche_pagerank(
     above 1 for members who draw more than their share of the community's
     attention.  A singleton community scores 1.
 
-    Solved by power iteration as :func:`engine.pagerank` (communities laid
-    out contiguously): iterations stop when the L1 change summed over all
+    Solved by power iteration as :func:`engine.pagerank`, pushed along the
+    edges inside communities (:mod:`engine.pagerank_push`): iterations stop when the L1 change summed over all
     communities falls below ``tol``; each community's vector is then
     normalised to sum 1 (a no-op up to rounding).
 
@@ -124,38 +133,32 @@ def niche_pagerank(
     if g.nnz and g.weights.min() < 0:
         raise GraphInputError("niche PageRank needs non-negative edge weights.")
     dense, k = _dense_labels(comm)
-    perm = np.argsort(dense, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[perm] = np.arange(n, dtype=np.int64)
     ptr, idx, w = _intra_filter(g.indptr, g.indices, g.weights, dense)
     unit = bool(idx.size == 0 or (w.min() == 1.0 and w.max() == 1.0))
-    s = _row_sums_of(ptr, w)[perm]
-    tptr, tsrc, tw = _in_csr(ptr, idx, w, rank, unit)
-    cs = dense[perm]
-    size = np.bincount(cs, minlength=k).astype(np.float64)
+    s = _row_sums_of(ptr, w)
+    size = np.bincount(dense, minlength=k).astype(np.float64)
     inv_size = 1.0 / size
     inv_s = np.zeros(n, dtype=np.float64)
     nz = s != 0
     inv_s[nz] = 1.0 / s[nz]
-    x = inv_size[cs].copy()
-    z = x * inv_s
-    dang = _comm_dangling(x, inv_s, cs, k)
+    x = inv_size[dense].copy()
+    dang = _comm_dangling(x, inv_s, dense, k)
     xnew = np.empty(n)
-    znew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
-    src_u = tsrc.view(np.uint32)
-    sweep = _npr_sweep.pick(tsrc.shape[0])
+    cuts = chunk_cuts(ptr)
+    acc = np.zeros((cuts.shape[0] - 1, n), dtype=np.float64)
+    dst_u = idx.view(np.uint32)
+    push = _push.pick(idx.shape[0])
+    finish = _npr_finish.pick(idx.shape[0])
     for _ in range(max_iter):
-        sweep(tptr, src_u, tw, unit, _BLOCK, z, inv_s, cs, dang, inv_size, float(damping), x, xnew, znew, parts)
+        push(ptr, dst_u, w, unit, cuts, x, inv_s, acc)
+        finish(acc, inv_s, dense, dang, inv_size, float(damping), x, xnew, _BLOCK, parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x
-        z, znew = znew, z
-        dang = _comm_dangling(x, inv_s, cs, k)
+        dang = _comm_dangling(x, inv_s, dense, k)
         if err < tol:
-            total = np.bincount(cs, weights=x, minlength=k)
-            out = np.empty(n)
-            out[perm] = x / total[cs] * size[cs]
-            return out
+            total = np.bincount(dense, weights=x, minlength=k)
+            return x / total[dense] * size[dense]
     raise NotConverged(f"niche PageRank did not reach tol={tol} in {max_iter} iterations.")
 
 

@@ -53,8 +53,8 @@ class CommunityParams:
     niche_resolution : CPM resolution of niches; None derives it (:func:`engine.niche_resolution`).
     n_iterations : passed to :func:`engine.leiden` (the seed is the run's: ``detect_communities(seed=)``).
     parallel : community detection on numba's threads (``parallel=True`` of
-        :func:`engine.leiden`): labels never depend on the thread count, but on
-        graphs of 100,000+ accounts they differ from the serial search's.
+        :func:`engine.leiden`, the default): labels never depend on the thread count, but on
+        graphs of 100,000+ accounts they differ from the serial search's (False).
     affinity : overrides of :class:`engine.AffinityWeights` (``{"mutual_follow": .., "kind": {"like": ..}}``).
     match_threshold : minimum Jaccard overlap to keep an id across runs.
     top_k : members and hashtags listed per community.
@@ -64,7 +64,7 @@ class CommunityParams:
     find_niches: bool = True
     niche_resolution: float | None = None
     n_iterations: int = 2
-    parallel: bool = False
+    parallel: bool = True
     affinity: dict = field(default_factory=dict)
     match_threshold: float = 0.5
     top_k: int = 10

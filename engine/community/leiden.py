@@ -188,15 +188,19 @@ class LeidenParams:
         split into its connected parts.  Neither step can lower the quality,
         and communities stay connected.  (Not in the paper; costs about one
         local moving pass.)
-    parallel : bool, default False
+    parallel : bool, default True
         Use numba's threads: local moving of the input graph by colour groups
         when it has at least
         :data:`~engine.community.local_moving.PARALLEL_MIN_NODES` nodes (see
         :mod:`engine.community.local_moving`), parallel refinement and
         aggregation.  Labels never depend on the thread count (one thread
-        included); on large graphs they differ from ``parallel=False``'s,
-        which runs the paper's one-node-at-a-time queue (the colour groups
-        visit nodes differently; quality is the same within noise).
+        included); on graphs of that size they differ from
+        ``parallel=False``'s, which runs the paper's one-node-at-a-time queue
+        everywhere (the colour groups visit nodes differently; modularity is
+        the same within noise over seeds, benchmarks/RESULTS.md), and on
+        smaller graphs they are identical to it.  The default: the faster
+        schedule on two or more idle cores and about as fast on one (on
+        cores busy with other work, run it on one thread).
     """
 
     resolution: float = 1.0
@@ -206,7 +210,7 @@ class LeidenParams:
     beta: float = 0.01
     initial: Any = None
     polish: bool = True
-    parallel: bool = False
+    parallel: bool = True
 
     @classmethod
     def of(cls, params: LeidenParams | None, keywords: dict[str, Any]) -> LeidenParams:

@@ -65,8 +65,9 @@ def test_personalized_and_dangling_match_networkx(case, method):
     got = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, method=method)
     assert np.abs(got - expect).max() < 1e-8
     # any node order gives the same scores
-    got2 = pagerank(g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, order=rng.permutation(n),
-                    method=method)
+    got2 = pagerank(
+        g, damping=0.7, tol=1e-13, personalization=pers, dangling=dang, order=rng.permutation(n), method=method
+    )
     assert np.abs(got2 - got).max() < 1e-12
 
 
@@ -189,3 +190,46 @@ def test_in_graph_equals_transpose(case):
     a, b = in_graph(g), g.transpose()
     assert a.indptr.tolist() == b.indptr.tolist() and a.indices.tolist() == b.indices.tolist()
     assert np.allclose(a.weights, b.weights) and a.directed
+
+
+# -- the push sweep of directed graphs (engine/pagerank_push.py) -----------------------------
+
+
+@pytest.mark.parametrize("case", ZOO, ids=IDS)
+def test_push_in_one_chunk_gives_the_pull_iterates_bit_for_bit(case):
+    """One chunk adds every node's terms in the order the pull sweep over the in-neighbour CSR does."""
+    from nichegraph.engine import centrality as C
+    from nichegraph.engine.pagerank_push import chunk_cuts
+
+    _, n, s, d, w = case
+    g = from_edges(s, d, w, n_nodes=n)
+    p = np.random.default_rng(n).random(n) + 0.1
+    p /= p.sum()
+    st = out_degree(g, weighted=True)
+    unit = bool(g.nnz == 0 or (g.weights.min() == 1.0 and g.weights.max() == 1.0))
+    tptr, tsrc, tw = C._in_csr(g.indptr, g.indices, g.weights, np.arange(n, dtype=np.int64), unit)
+    pull = C._run_power(tptr, tsrc, tw, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000)
+    real_cuts = C.chunk_cuts
+    try:
+        C.chunk_cuts = lambda indptr: chunk_cuts(indptr, 1)
+        push = C._run_push(g.indptr, g.indices, g.weights, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000)
+    finally:
+        C.chunk_cuts = real_cuts
+    assert np.array_equal(push, pull)
+    # the default chunks regroup one sum per node: rounding only
+    assert np.abs(pagerank(g, tol=1e-12, personalization=p, nstart=p) - pull).sum() < 1e-14
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 3, 7])
+def test_chunk_cuts_split_sources_by_arcs(chunks):
+    from nichegraph.engine.pagerank_push import chunk_cuts
+
+    rng = np.random.default_rng(chunks)
+    for n, m in ((0, 0), (1, 0), (1, 3), (5, 0), (50, 400), (1000, 20_000)):
+        g = from_edges(rng.integers(0, max(n, 1), m), rng.integers(0, max(n, 1), m), n_nodes=n)
+        cuts = chunk_cuts(g.indptr, chunks)
+        assert cuts.shape == (chunks + 1,) and cuts[0] == 0 and cuts[-1] == n
+        assert np.all(np.diff(cuts) >= 0)
+        if m >= 100 * chunks:
+            arcs = np.diff(g.indptr[cuts])
+            assert arcs.max() - arcs.min() <= 2 * np.diff(g.indptr).max() + 1
