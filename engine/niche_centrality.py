@@ -23,10 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from ._sequential import sequential_sum
 from ._sort import stable_argsort
 from .centrality import _BLOCK, _gather_sum, _in_csr
 from .errors import GraphInputError, NotConverged
-from .graph import Graph
+from .graph import Graph, _row_sums
 from .labels import check_labels
 
 
@@ -76,13 +77,10 @@ def _npr_sweep(tptr, tsrc, tw, unit, bs, z, inv_s, comm, dang, inv_size, alpha, 
         parts[b] = err
 
 
-@kernel
-def _comm_dangling(x, inv_s, comm, ncomm):
-    d = np.zeros(ncomm, dtype=np.float64)
-    for v in range(x.shape[0]):
-        if inv_s[v] == 0.0:
-            d[comm[v]] += x[v]
-    return d
+def _comm_dangling(x, dangling, dangling_comm, ncomm):
+    """Per community, the sum of ``x`` over its dangling nodes (``dangling``, ascending; their
+    communities ``dangling_comm``), float64 (ncomm,), added in node order (``np.bincount``)."""
+    return np.bincount(dangling_comm, weights=x[dangling], minlength=ncomm)
 
 
 def niche_pagerank(
@@ -129,7 +127,7 @@ def niche_pagerank(
     rank[perm] = np.arange(n, dtype=np.int64)
     ptr, idx, w = _intra_filter(g.indptr, g.indices, g.weights, dense)
     unit = bool(idx.size == 0 or (w.min() == 1.0 and w.max() == 1.0))
-    s = _row_sums_of(ptr, w)[perm]
+    s = _row_sums(ptr, w)[perm]  # the graph's row sums: the same kernel, compiled once
     tptr, tsrc, tw = _in_csr(ptr, idx, w, rank, unit)
     cs = dense[perm]
     size = np.bincount(cs, minlength=k).astype(np.float64)
@@ -139,7 +137,9 @@ def niche_pagerank(
     inv_s[nz] = 1.0 / s[nz]
     x = inv_size[cs].copy()
     z = x * inv_s
-    dang = _comm_dangling(x, inv_s, cs, k)
+    dangling = np.flatnonzero(inv_s == 0.0)
+    dangling_comm = cs[dangling]
+    dang = _comm_dangling(x, dangling, dangling_comm, k)
     xnew = np.empty(n)
     znew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
@@ -150,7 +150,7 @@ def niche_pagerank(
         err = float(_serial_sum(parts))
         x, xnew = xnew, x
         z, znew = znew, z
-        dang = _comm_dangling(x, inv_s, cs, k)
+        dang = _comm_dangling(x, dangling, dangling_comm, k)
         if err < tol:
             total = np.bincount(cs, weights=x, minlength=k)
             out = np.empty(n)
@@ -159,22 +159,9 @@ def niche_pagerank(
     raise NotConverged(f"niche PageRank did not reach tol={tol} in {max_iter} iterations.")
 
 
-@kernel
 def _serial_sum(a):
-    t = 0.0
-    for i in range(a.shape[0]):
-        t += a[i]
-    return t
-
-
-@kernel
-def _row_sums_of(ptr, w):
-    n = ptr.shape[0] - 1
-    out = np.zeros(n)
-    for u in range(n):
-        for p in range(ptr[u], ptr[u + 1]):
-            out[u] += w[p]
-    return out
+    """``a`` (float64 (m,)) summed in index order."""
+    return float(sequential_sum(a))
 
 
 def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
@@ -224,15 +211,15 @@ def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
 def _module_strengths(indptr, indices, weights, comm, use_w):
     """Per node: strength to own community, total strength, and sum over communities of squared strength."""
     n = indptr.shape[0] - 1
-    own = np.zeros(n)
-    tot = np.zeros(n)
-    sq = np.zeros(n)
+    own = np.zeros(n, dtype=np.float64)
+    tot = np.zeros(n, dtype=np.float64)
+    sq = np.zeros(n, dtype=np.float64)
     for u in range(n):
         a = indptr[u]
         b = indptr[u + 1]
         m = 0
         cs = np.empty(b - a, dtype=np.int32)
-        ws = np.empty(b - a)
+        ws = np.empty(b - a, dtype=np.float64)
         for p in range(a, b):
             v = indices[p]
             if v == u:

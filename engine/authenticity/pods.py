@@ -157,7 +157,10 @@ def engagement_pods(
     inbound = np.bincount(d, minlength=n_nodes).astype(np.int64)
     order = np.lexsort((s, t, d))
     s, d, t = s[order], d[order], t[order]
-    flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
+    if s.size:
+        flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
+    else:  # no event (the kernels' answers for none, without compiling them on a first run)
+        flag = np.zeros(0, dtype=np.bool_)
     key, count = np.unique(s[flag] * n_nodes + d[flag], return_counts=True)
     strong = key[count >= min_repeats]
     back = (strong % n_nodes) * n_nodes + strong // n_nodes
@@ -165,7 +168,7 @@ def engagement_pods(
     u, v = mutual // n_nodes, mutual % n_nodes  # both directions of every tie
     pod = from_edges(u, v, n_nodes=n_nodes, directed=True)
     ties = np.diff(pod.indptr).astype(np.int64)
-    tri = _triangles(pod.indptr, pod.indices)
+    tri = _triangles(pod.indptr, pod.indices) if pod.nnz else np.zeros(n_nodes, dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         density = np.where(ties >= 2, 2.0 * tri / (ties * (ties - 1.0)), 0.0)
     pod_key = np.isin(key, mutual, assume_unique=True)
