@@ -80,7 +80,8 @@ def _npr_sweep(tptr, tsrc, tw, unit, bs, z, inv_s, comm, dang, inv_size, alpha, 
 def _comm_dangling(x, dangling, dangling_comm, ncomm):
     """Per community, the sum of ``x`` over its dangling nodes (``dangling``, ascending; their
     communities ``dangling_comm``), float64 (ncomm,), added in node order (``np.bincount``)."""
-    return np.bincount(dangling_comm, weights=x[dangling], minlength=ncomm)
+    # float64 even without dangling nodes (numpy then returns int64 zeros: another kernel signature)
+    return np.bincount(dangling_comm, weights=x[dangling], minlength=ncomm).astype(np.float64, copy=False)
 
 
 def niche_pagerank(

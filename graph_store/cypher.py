@@ -145,15 +145,22 @@ CALL (a, b, f, since) {{
   RETURN count(*) AS created
 }}
 SET f.since = CASE WHEN since IS NOT NULL AND (f.since IS NULL OR since < f.since) THEN since ELSE f.since END
+REMOVE a.adj_v
 RETURN sum(created) AS inserted, count(f) AS existing, count(DISTINCT i) AS matched
 """
+
+#: The end of a statement that created relationships ``(a)-[...]->(b)``, one row each: their sources'
+#: adjacency records are stale now (see :mod:`graph_store.neo4j_adjacency`), the rows counted.
+_STALE_SOURCES = """WITH a, count(*) AS c
+REMOVE a.adj_v
+RETURN sum(c) AS inserted, 0 AS existing, sum(c) AS matched"""
 
 #: Follows known to be new (none stored for the type, or not found by :data:`EXISTING_FOLLOWS`).
 CREATE_FOLLOWS = f"""
 UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
 CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
-RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
+{_STALE_SOURCES}
 """
 
 #: Interaction events whose source is one of ``$a``: endpoints, the fields that identify an event
@@ -198,6 +205,7 @@ CALL (i, a, b, e) {{
   RETURN count(*) AS created
 }}
 SET e.n = CASE WHEN $n[i] > old THEN $n[i] ELSE e.n END
+REMOVE a.adj_v
 RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
        count(e) AS existing, count(DISTINCT i) AS matched
 """
@@ -207,7 +215,9 @@ CREATE_INTERACTIONS = f"""
 UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
 {_NEW_EVENT}
-RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched
+WITH a, count(*) AS c, sum($n[i]) AS n
+REMOVE a.adj_v
+RETURN sum(n) AS inserted, 0 AS existing, sum(c) AS matched
 """
 
 # -- reading -------------------------------------------------------------------
@@ -227,31 +237,67 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
 """
 
-#: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown).
-READ_NODE_IDS = """
-MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc
+#: What a read of every edge needs first, in one statement: the largest ``idx`` and the relationship
+#: counts (count store, no scan).
+READ_SIZES = """
+CALL () { MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN max(a.idx) AS m }
+CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN count(e) AS events }
+RETURN m, follows, events
 """
 
-#: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null), and
-#: ``since`` in epoch microseconds (``$none`` when absent).
-READ_FOLLOWS = """
+#: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown), whether their adjacency
+#: records are current (``adj_v = $v``) and the records (``$e``, no bytes, when absent or not current).
+READ_ADJACENCY = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[f:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d,
+WITH a, coalesce(a.adj_v = $v, false) AS ok
+RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc,
+       collect(ok) AS ok, collect(CASE WHEN ok THEN coalesce(a.adj_f, $e) ELSE $e END) AS f,
+       collect(CASE WHEN ok THEN coalesce(a.adj_i, $e) ELSE $e END) AS i
+"""
+
+#: Follows of the accounts whose idx is in ``$idx``: source idx, the target's idx (-1 for a node that
+#: is not a loaded account; ``collect`` would drop a null), ``since`` in epoch microseconds (``$none``
+#: when absent).
+READ_FOLLOWS_OF = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})-[f:FOLLOWS]->(b)
+RETURN collect(s) AS s, collect(coalesce(b.idx, -1)) AS d,
        collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
-#: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,
-#: ``$none`` when absent; ``w``: weight times multiplicity).
-READ_INTERACTIONS = """
-MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[e:INTERACTS]->(b)
-WITH a, b, e, e.ts AS ts
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d, collect(e.kind) AS kind,
+#: Interaction events of the accounts whose idx is in ``$idx``: source, target idx, kind ('' when
+#: absent), time (epoch microseconds or ``$none``), weight and multiplicity as stored (defaults filled).
+READ_INTERACTIONS_OF = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})-[e:INTERACTS]->(b)
+WITH s, b, e, e.ts AS ts
+RETURN collect(s) AS s, collect(coalesce(b.idx, -1)) AS d, collect(coalesce(e.kind, '')) AS kind,
        collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
-       collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w, collect(coalesce(e.n, 1)) AS n
+       collect(coalesce(e.weight, 1.0)) AS w, collect(coalesce(e.n, 1)) AS n
+"""
+
+#: Accounts whose adjacency records are missing or of another format (every account when ``$all``).
+STALE_ADJACENCY = """
+MATCH (a:Account) WHERE a.idx IS NOT NULL AND ($all OR a.adj_v IS NULL OR a.adj_v <> $v)
+RETURN collect(a.idx) AS idx
+"""
+
+#: Lock the accounts ``$idx`` (a write takes the node's lock until the commit) and mark them stale,
+#: before their relationships are read for new records: a writer adding a relationship waits.
+LOCK_ADJACENCY = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})
+REMOVE a.adj_v
+RETURN count(a) AS n
+"""
+
+#: Store the adjacency records ``$f[i]``, ``$r[i]`` (bytes; null when none) of account ``$idx[i]``.
+WRITE_ADJACENCY = """
+UNWIND range(0, size($idx) - 1) AS i
+MATCH (a:Account {idx: $idx[i]})
+SET a.adj_f = $f[i], a.adj_i = $r[i], a.adj_v = $v
+RETURN count(a) AS n
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).
@@ -277,86 +323,88 @@ RETURN s.id AS source, tag, sum(n) AS n
 
 RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 
-#: One chunk of a run table, found by one seek on its whole identity, else created (not a ``MERGE``,
-#: for the reason :func:`communities_idempotent` gives: a MERGE may be served from the ``run_id``
-#: index and filter every chunk of the run).
-WRITE_RUN_TABLE_CHUNK = """
+#: Chunks of a run's tables known to be new (``$chunks``: maps ``{run_id, table, seq, data}``): plain
+#: ``CREATE``\ s, many per statement.  :data:`DELETE_RUN_PARTS` removed whatever an interrupted write of
+#: the run left; a batch whose commit outcome is unknown is retried with :data:`RUN_TABLE_CHUNKS_IDEMPOTENT`.
+RUN_TABLE_CHUNKS = """
+UNWIND $chunks AS ch
+CREATE (t:RunTable)
+SET t = ch
+"""
+
+#: :data:`RUN_TABLE_CHUNKS` for chunks that may exist: each found by one seek on its whole identity, else
+#: created (not a ``MERGE``, for the reason :data:`COMMUNITIES_IDEMPOTENT` gives).
+RUN_TABLE_CHUNKS_IDEMPOTENT = """
+UNWIND $chunks AS ch
 OPTIONAL MATCH (old:RunTable) USING INDEX old:RunTable(run_id, table, seq)
-  WHERE old.run_id = $run_id AND old.table = $table AND old.seq = $seq
+  WHERE old.run_id = $run_id AND old.table = ch.table AND old.seq = ch.seq
 CALL (old) {
   WITH old WHERE old IS NULL
-  CREATE (t:RunTable {run_id: $run_id, table: $table, seq: $seq})
+  CREATE (t:RunTable)
   RETURN t
   UNION
   WITH old WHERE old IS NOT NULL
   RETURN old AS t
 }
-SET t.data = $data
+SET t = ch
 """
 
 
-def _names(columns: Sequence[str]) -> tuple[str, ...]:
+def property_names(columns: Sequence[str]) -> tuple[str, ...]:
+    """``columns`` as property names: letters, digits and underscores (the rule of the DuckDB store's columns)."""
     bad = [c for c in columns if not _IDENT.match(c)]
     if bad:
         raise ValueError(f"result column names must be letters, digits and underscores: {bad}")
     return tuple(columns)
 
 
-def _set_columns(var: str, columns: Sequence[str], *first: str) -> str:
-    """A ``SET`` clause: the items ``first``, then row ``i`` of the column lists ``$v.<name>`` (a null
-    removes the property); empty when there is nothing to set."""
-    items = [*first, *(f"{var}.{c} = $v.{c}[i]" for c in _names(columns))]
-    return f"SET {', '.join(items)}" if items else ""
-
-
-def account_results(columns: Sequence[str]) -> str:
-    """Result properties of accounts: ``$idx`` and one list per column in ``$v``, the run in ``$run_id``.
-
-    Columns rather than one map per row: the names travel once per batch, not once per value,
-    and the planner sees which properties change (a ``SET a += map`` could change ``idx`` and
-    makes it buffer the whole batch first).
-    """
-    return f"""
-UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {{idx: $idx[i]}}) USING INDEX a:Account(idx)
-{_set_columns("a", columns, "a.run_id = $run_id")}
+#: Every account: its ``idx``, element id and the run whose results it holds (``a.run_id`` is set with the
+#: values, in one statement; ``''`` for none: ``collect`` would drop a null), one list per column.
+ACCOUNT_RUNS = """
+MATCH (a:Account) WHERE a.idx IS NOT NULL
+RETURN collect(a.idx) AS idx, collect(elementId(a)) AS nid, collect(coalesce(a.run_id, '')) AS run_id
 """
 
-
-def communities(columns: Sequence[str]) -> str:
-    """Communities of a run known to be new: ``$level``, ``$id`` and one list per column in ``$v``.
-
-    A plain ``CREATE`` (no lookup): :data:`DELETE_RUN_PARTS` removed whatever an interrupted write
-    of the run left, and a batch whose commit outcome is unknown is retried with
-    :func:`communities_idempotent`.
-    """
-    return f"""
-UNWIND range(0, size($id) - 1) AS i
-CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
-{_set_columns("c", columns, "c.run_id = $run_id")}
+#: Result properties of accounts: ``$nid`` (element ids, read by :data:`ACCOUNT_RUNS` just before), and in
+#: ``$p`` one map per account of the properties that change (a null removes one;
+#: :mod:`graph_store.neo4j_results` leaves out what the node already holds); every account gets ``run_id``.
+#: One statement for any set of result columns: its plan is made once per server.  A node-by-element-id
+#: seek is cheaper than the unique-index seek on ``idx``, and reads no property that the ``SET`` could
+#: change, so the planner need not buffer the batch first.
+ACCOUNT_RESULTS = """
+UNWIND range(0, size($nid) - 1) AS i
+MATCH (a:Account) WHERE elementId(a) = $nid[i]
+SET a.run_id = $run_id, a += $p[i]
 """
 
+#: Communities of a run known to be new: ``$p``, one map per community (``run_id``, ``level``, ``id`` and
+#: its non-null fields).  A plain ``CREATE`` (no lookup): :data:`DELETE_RUN_PARTS` removed whatever an
+#: interrupted write of the run left, and a batch whose commit outcome is unknown is retried with
+#: :data:`COMMUNITIES_IDEMPOTENT`.
+COMMUNITIES = """
+UNWIND $p AS p
+CREATE (c:Community)
+SET c = p
+"""
 
-def communities_idempotent(columns: Sequence[str]) -> str:
-    """:func:`communities` for rows that may exist: each found by one index seek, else created.
-
-    Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
-    ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
-    pins one seek per row.
-    """
-    return f"""
-UNWIND range(0, size($id) - 1) AS i
+#: :data:`COMMUNITIES` for rows that may exist: each found by one index seek, else created.
+#:
+#: Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
+#: ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
+#: pins one seek per row.
+COMMUNITIES_IDEMPOTENT = """
+UNWIND $p AS p
 OPTIONAL MATCH (old:Community) USING INDEX old:Community(run_id, level, id)
-  WHERE old.run_id = $run_id AND old.level = $level[i] AND old.id = $id[i]
-CALL (i, old) {{
-  WITH i, old WHERE old IS NULL
-  CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
+  WHERE old.run_id = $run_id AND old.level = p.level AND old.id = p.id
+CALL (old) {
+  WITH old WHERE old IS NULL
+  CREATE (c:Community)
   RETURN c
   UNION
   WITH old WHERE old IS NOT NULL
   RETURN old AS c
-}}
-{_set_columns("c", columns, "c.run_id = $run_id")}
+}
+SET c = p
 """
 
 

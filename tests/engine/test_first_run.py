@@ -125,3 +125,13 @@ def test_without_events_the_authenticity_stage_gives_what_its_kernels_give_for_n
     quiet = pods.engagement_pods(n, [], [], [])
     assert np.array_equal(quiet.density, np.zeros(n)) and np.array_equal(quiet.crowd_events, np.zeros(n))
     assert quiet.pod_ties.dtype == np.int64 and quiet.crowd_events.dtype == np.int64
+
+
+def test_numpy_sums_keep_float64_when_empty():
+    # np.bincount of nothing is int64 even with weights: a kernel fed that would compile a second signature
+    from nichegraph.engine.community.aggregation import sum_by_label
+    from nichegraph.engine.niche_centrality import _comm_dangling
+
+    none = np.zeros(0, dtype=np.int64)
+    assert _comm_dangling(np.ones(3), none, none, 2).dtype == np.float64
+    assert sum_by_label(np.zeros(0), np.zeros(0, dtype=np.int32), 3).dtype == np.float64
