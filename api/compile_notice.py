@@ -4,8 +4,8 @@ numba fires a ``numba:compile`` event only on a cache miss (a kernel found in
 the on-disk cache is loaded without one), so the line appears exactly when a
 run is slow for that reason: the first run after an install or an upgrade.
 
-At that first miss, when a core is idle (more cores than the load average), a
-helper process (``python -m nichegraph.engine._warmup --reverse``) compiles the
+At that first miss, when a core is idle (fewer other processes running right now than
+cores - 1: :func:`busy_cores`), a helper process (``python -m nichegraph.engine._warmup --reverse``) compiles the
 kernels a first run needs from the other end of the list into the same cache,
 so the command loads those instead of compiling them (numba compiles on one
 core per process).  The helper is stopped when the command exits.
@@ -18,6 +18,7 @@ import atexit
 import os
 import subprocess
 import sys
+import time
 from typing import TextIO
 
 from numba.core import event
@@ -63,7 +64,7 @@ def start_helper() -> subprocess.Popen | None:
     if setting == "0":
         return None
     cores = os.cpu_count() or 1
-    if setting != "1" and (cores < 2 or os.getloadavg()[0] > cores - 1):
+    if setting != "1" and (cores < 2 or busy_cores() > cores - 1):
         return None  # no idle core: a second compiling process would only take time from others
     try:
         helper = subprocess.Popen(
@@ -76,6 +77,27 @@ def start_helper() -> subprocess.Popen | None:
         return None
     atexit.register(_stop, helper)
     return helper
+
+
+def busy_cores(samples: int = 5, interval: float = 0.01) -> float:
+    """How many cores other processes keep busy now, this one included (compare with ``cores - 1``).
+
+    On Linux the median, over ``samples`` reads ``interval`` seconds apart, of the tasks running
+    right now (``/proc/loadavg``'s fourth field, which counts this process): unlike the one-minute
+    load average it does not stay high for a minute after the previous command, which kept the
+    helper off on an idle machine after a few first runs back to back.  Elsewhere the one-minute
+    load average.
+    """
+    counts = []
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg") as f:
+                counts.append(int(f.read().split()[3].split("/")[0]))
+        except (OSError, ValueError, IndexError):
+            return os.getloadavg()[0]
+        if i + 1 < samples:
+            time.sleep(interval)
+    return float(sorted(counts)[samples // 2])
 
 
 def _stop(helper: subprocess.Popen) -> None:

@@ -57,7 +57,6 @@ community.refinement._labels_by_first_node: i4[]
 community.aggregation._plan_slices: i8[], i4[], i8, i8, i8
 community.aggregation._slices_serial: i8[], i4[], f8[], i4[], i8, i8[], i4[], i8[], i8[], i8[], i4[], f8[], b1[]
 community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
-community.aggregation.sum_by_label: f8[], i4[], i8
 community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
 community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
 community._objective.h_value: f8[], f8[], f8, b1
@@ -68,7 +67,6 @@ pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
 pagerank_push._finish.serial: f8[:,:], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], i8, f8[:,:]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
-centrality._sum_parts: f8[:,:]
 centrality._simple_undirected: i8[], i4[], b1
 centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from ._sequential import sequential_sum
 from ._sort import stable_argsort
 from .degree import out_strength
 from .errors import GraphInputError, NotConverged
@@ -171,14 +172,10 @@ def _min_max(a):
     return lo, hi
 
 
-@kernel
 def _sum_parts(parts):
-    e = 0.0
-    d = 0.0
-    for b in range(parts.shape[0]):
-        e += parts[b, 0]
-        d += parts[b, 1]
-    return e, d
+    """The two columns of ``parts`` (float64 (blocks, 2)) summed in block order: ``(error, dangling)``."""
+    e, d = sequential_sum(parts)
+    return float(e), float(d)
 
 
 def pagerank(

@@ -23,10 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
+from ._sequential import sequential_sum
 from ._sort import stable_argsort
 from .centrality import _BLOCK
 from .errors import GraphInputError, NotConverged
-from .graph import Graph
+from .graph import Graph, _row_sums
 from .labels import check_labels
 from .pagerank_push import _push, chunk_cuts
 
@@ -85,13 +86,11 @@ def _npr_finish(acc, inv_s, comm, dang, inv_size, alpha, xold, xnew, bs, parts):
         parts[b] = err
 
 
-@kernel
-def _comm_dangling(x, inv_s, comm, ncomm):
-    d = np.zeros(ncomm, dtype=np.float64)
-    for v in range(x.shape[0]):
-        if inv_s[v] == 0.0:
-            d[comm[v]] += x[v]
-    return d
+def _comm_dangling(x, dangling, dangling_comm, ncomm):
+    """Per community, the sum of ``x`` over its dangling nodes (``dangling``, ascending; their
+    communities ``dangling_comm``), float64 (ncomm,), added in node order (``np.bincount``)."""
+    # float64 even without dangling nodes (numpy then returns int64 zeros: another kernel signature)
+    return np.bincount(dangling_comm, weights=x[dangling], minlength=ncomm).astype(np.float64, copy=False)
 
 
 def niche_pagerank(
@@ -135,14 +134,16 @@ def niche_pagerank(
     dense, k = _dense_labels(comm)
     ptr, idx, w = _intra_filter(g.indptr, g.indices, g.weights, dense)
     unit = bool(idx.size == 0 or (w.min() == 1.0 and w.max() == 1.0))
-    s = _row_sums_of(ptr, w)
+    s = _row_sums(ptr, w)  # the graph's row sums: the same kernel, compiled once
     size = np.bincount(dense, minlength=k).astype(np.float64)
     inv_size = 1.0 / size
     inv_s = np.zeros(n, dtype=np.float64)
     nz = s != 0
     inv_s[nz] = 1.0 / s[nz]
     x = inv_size[dense].copy()
-    dang = _comm_dangling(x, inv_s, dense, k)
+    dangling = np.flatnonzero(inv_s == 0.0)
+    dangling_comm = dense[dangling]
+    dang = _comm_dangling(x, dangling, dangling_comm, k)
     xnew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
     cuts = chunk_cuts(ptr)
@@ -155,29 +156,16 @@ def niche_pagerank(
         finish(acc, inv_s, dense, dang, inv_size, float(damping), x, xnew, _BLOCK, parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x
-        dang = _comm_dangling(x, inv_s, dense, k)
+        dang = _comm_dangling(x, dangling, dangling_comm, k)
         if err < tol:
             total = np.bincount(dense, weights=x, minlength=k)
             return x / total[dense] * size[dense]
     raise NotConverged(f"niche PageRank did not reach tol={tol} in {max_iter} iterations.")
 
 
-@kernel
 def _serial_sum(a):
-    t = 0.0
-    for i in range(a.shape[0]):
-        t += a[i]
-    return t
-
-
-@kernel
-def _row_sums_of(ptr, w):
-    n = ptr.shape[0] - 1
-    out = np.zeros(n)
-    for u in range(n):
-        for p in range(ptr[u], ptr[u + 1]):
-            out[u] += w[p]
-    return out
+    """``a`` (float64 (m,)) summed in index order."""
+    return float(sequential_sum(a))
 
 
 def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
@@ -227,15 +215,15 @@ def percentile_within(values, community, *, decimals: int = 9) -> np.ndarray:
 def _module_strengths(indptr, indices, weights, comm, use_w):
     """Per node: strength to own community, total strength, and sum over communities of squared strength."""
     n = indptr.shape[0] - 1
-    own = np.zeros(n)
-    tot = np.zeros(n)
-    sq = np.zeros(n)
+    own = np.zeros(n, dtype=np.float64)
+    tot = np.zeros(n, dtype=np.float64)
+    sq = np.zeros(n, dtype=np.float64)
     for u in range(n):
         a = indptr[u]
         b = indptr[u + 1]
         m = 0
         cs = np.empty(b - a, dtype=np.int32)
-        ws = np.empty(b - a)
+        ws = np.empty(b - a, dtype=np.float64)
         for p in range(a, b):
             v = indices[p]
             if v == u:

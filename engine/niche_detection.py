@@ -189,7 +189,9 @@ def niches(
     labels = leiden(
         inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations, parallel=parallel
     ).labels
-    labels = _join_small(inner.indptr, inner.indices, inner.weights, labels.astype(np.int64), int(min_size))
+    labels = labels.astype(np.int64)
+    size = np.bincount(labels, minlength=1).astype(np.int64, copy=False)  # here: numba's max would be one more compile
+    labels = _join_small(inner.indptr, inner.indices, inner.weights, labels, size, int(min_size))
     labels = split_disconnected(inner.indptr, inner.indices, labels.astype(np.int32))[0].astype(np.int64)
     labels = canonical_labels(labels).astype(np.int64)
     k = int(labels.max(initial=-1)) + 1
@@ -209,13 +211,10 @@ def _within(g: Graph, broad: np.ndarray) -> Graph:
 
 
 @kernel
-def _join_small(indptr, indices, weights, labels, min_size):
+def _join_small(indptr, indices, weights, labels, size, min_size):
     """Move every node of a community smaller than ``min_size`` to its most-tied neighbour community (of at
-    least ``min_size`` nodes), where it has one."""
+    least ``min_size`` nodes), where it has one.  ``size`` int64: the nodes of each label (``np.bincount``)."""
     n = indptr.shape[0] - 1
-    size = np.zeros(labels.max() + 1 if n else 1, dtype=np.int64)
-    for v in range(n):
-        size[labels[v]] += 1
     out = labels.copy()
     tie = np.zeros(size.shape[0], dtype=np.float64)
     for v in range(n):

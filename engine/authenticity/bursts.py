@@ -148,7 +148,10 @@ def follower_bursts(n_nodes: int, follow_dst, follow_ts, *, window_s: float = DA
     t = t[order]
     del order
     w = int(np.ceil(window_s))
-    peak, start = _peak_windows(indptr, t, w)
+    if t.size:
+        peak, start = _peak_windows(indptr, t, w)
+    else:  # no timed follow (the kernel's answer for none, without compiling it on a first run)
+        peak, start = np.zeros(n_nodes, dtype=np.int64), np.full(n_nodes, -1, dtype=np.int64)
     span = float(t.max() - t.min() + w) if t.size else float(w)
     expected = even_peak(timed, w, span) if span > w else timed.astype(np.float64)
     return FollowerBursts(peak, start, timed, expected, np.maximum(peak - expected, 0.0), float(w), span)

@@ -158,7 +158,10 @@ def engagement_pods(
     sort_within_rows(order, rows, t)
     s, d, t = s[order], d[order], t[order]
     del order
-    flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
+    if s.size:
+        flag = _co_thread_events(d, t, s, int(np.ceil(window_s)), int(min_group), int(n_nodes))
+    else:  # no event (the kernel's answer for none, without compiling it on a first run)
+        flag = np.zeros(0, dtype=np.bool_)
     pairs = pair_csr(n_nodes, s, d, keep=flag)  # events per (source, target) in co-threads
     key = pairs.rows().astype(np.int64) * n_nodes + pairs.indices
     count = pairs.weight.astype(np.int64)
@@ -168,7 +171,7 @@ def engagement_pods(
     u, v = mutual // n_nodes, mutual % n_nodes  # both directions of every tie
     pod = from_edges(u, v, n_nodes=n_nodes, directed=True)
     ties = np.diff(pod.indptr).astype(np.int64)
-    tri = _triangles(pod.indptr, pod.indices)
+    tri = _triangles(pod.indptr, pod.indices) if pod.nnz else np.zeros(n_nodes, dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         density = np.where(ties >= 2, 2.0 * tri / (ties * (ties - 1.0)), 0.0)
     pod_key = np.isin(key, mutual, assume_unique=True)

@@ -18,7 +18,9 @@ __all__ = ["block_permutation", "new_state", "next_u64", "permutation", "uniform
 @kernel
 def permutation(state, n):
     """A uniformly random permutation of ``0..n-1`` (int32, Fisher-Yates)."""
-    out = np.arange(n).astype(np.int32)
+    out = np.empty(n, dtype=np.int32)
+    for i in range(n):  # the identity, without numba's generic arange (one compilation fewer)
+        out[i] = i
     for i in range(n - 1, 0, -1):
         j = np.int64(next_u64(state) % np.uint64(i + 1))
         t = out[i]

@@ -176,10 +176,6 @@ def _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w):
     return out_ptr
 
 
-@kernel
 def sum_by_label(values, labels, k):
-    """``out[c] = sum(values[labels == c])``, float64 (k,)."""
-    out = np.zeros(k, dtype=np.float64)
-    for v in range(values.shape[0]):
-        out[labels[v]] += values[v]
-    return out
+    """``out[c] = sum(values[labels == c])``, float64 (k,), added in index order (``np.bincount``)."""
+    return np.bincount(labels, weights=values, minlength=k).astype(np.float64, copy=False)

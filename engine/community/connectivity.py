@@ -12,12 +12,16 @@ import numpy as np
 from .._jit import kernel
 
 
-@kernel
 def split_disconnected(indptr, indices, labels):
-    """Labels (int32, ``0..k-1`` by first node) of the connected components of every community."""
-    return split_disconnected_in(
-        indptr, indices, labels, np.ones(labels.max() + 1 if labels.shape[0] else 0, dtype=np.bool_)
-    )
+    """Labels (int32, ``0..k-1`` by first node) of the connected components of every community, and ``k``.
+
+    ``labels`` int32 (n,), non-negative.  :func:`split_disconnected_in` with every community checked
+    (a Python wrapper: one compiled kernel fewer).
+    """
+    labels = np.ascontiguousarray(labels, dtype=np.int32)
+    n_labels = int(labels.max()) + 1 if labels.shape[0] else 0
+    out, k = split_disconnected_in(indptr, indices, labels, np.ones(n_labels, dtype=np.bool_))
+    return out, int(k)
 
 
 @kernel

@@ -89,7 +89,9 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
             acc += arc_weight(A, p) * ((u != v) & (comm[u] == c))
         ext[v] = acc
     ext_v = ext.copy()
-    ref = np.arange(n).astype(np.int32)
+    ref = np.empty(n, dtype=np.int32)  # the identity, filled without numba's generic arange
+    for v in range(n):
+        ref[v] = v
     W_r = node_w.copy()
     size_r = np.ones(n, dtype=np.int32)
     neigh = np.zeros(n, dtype=np.float64)

@@ -16,7 +16,7 @@ def test_helper_can_be_turned_off(monkeypatch):
     assert compile_notice.start_helper() is None
     monkeypatch.delenv("NICHEGRAPH_COMPILE_HELPER")
     monkeypatch.setattr(compile_notice.os, "cpu_count", lambda: 1)
-    monkeypatch.setattr(compile_notice.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(compile_notice, "busy_cores", lambda: 0.0)
     assert compile_notice.start_helper() is None  # one core: nothing to gain
 
 
@@ -24,12 +24,24 @@ def test_helper_by_default_only_on_an_idle_core(monkeypatch, tmp_path):
     monkeypatch.delenv("NICHEGRAPH_COMPILE_HELPER", raising=False)
     monkeypatch.setenv("NICHEGRAPH_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(compile_notice.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(compile_notice.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
-    assert compile_notice.start_helper() is None  # both cores busy
-    monkeypatch.setattr(compile_notice.os, "getloadavg", lambda: (0.2, 1.0, 1.0))
-    helper = compile_notice.start_helper()
+    monkeypatch.setattr(compile_notice, "busy_cores", lambda: 2.0)
+    assert compile_notice.start_helper() is None  # both cores busy (this process and another)
+    monkeypatch.setattr(compile_notice, "busy_cores", lambda: 1.0)
+    helper = compile_notice.start_helper()  # only this process runs: the other core is idle
     assert helper is not None
     compile_notice._stop(helper)
+
+
+def test_busy_cores_counts_what_runs_now_else_the_load_average(monkeypatch):
+    # this process is running while it reads /proc/loadavg, so at least one task runs
+    assert compile_notice.busy_cores() >= 1.0
+
+    def unreadable(*args, **kwargs):
+        raise OSError("no /proc")
+
+    monkeypatch.setattr(compile_notice, "open", unreadable, raising=False)
+    monkeypatch.setattr(compile_notice.os, "getloadavg", lambda: (3.25, 1.0, 1.0))
+    assert compile_notice.busy_cores() == 3.25  # not Linux: the one-minute load average
 
 
 def test_helper_runs_the_warmup_module_and_stops(monkeypatch, tmp_path):
