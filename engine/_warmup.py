@@ -59,32 +59,20 @@ community.aggregation._slices_serial: i8[], i4[], f8[], i4[], i8, i8[], i4[], i8
 community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
 community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
 community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
-community._objective.h_value: f8[], f8[], f8, b1
-niche_detection._join_small: i8[], i4[], f8[], i8[], i8
-community.connectivity.split_disconnected: i8[], i4[], i4[]
+niche_detection._join_small: i8[], i4[], f8[], i8[], i8[], i8
 centrality._min_max: f8[]
-pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
-pagerank_push._finish.serial: f8[:,:], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], i8, f8[:,:]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
 centrality._simple_undirected: i8[], i4[], b1
 centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
-niche_centrality._row_sums_of: i8[], f8[]
-niche_centrality._comm_dangling: f8[], f8[], i8[], i8
+pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
 niche_centrality._npr_finish.serial: f8[:,:], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
-niche_centrality._serial_sum: f8[]
 niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
-social._canonical_groups: i8[], i8[], i8[]
 social._followed_back: i8[], i4[]
 degree._reciprocity.serial: i8[], i4[], i8[], i4[]
 mutual_ties._ties: i8[], i4[], i8[], i4[], f8[], i8
 pairs._sort_rows: i8[], i8[], i8[]r
-authenticity.bursts._peak_windows: i8[], i8[], i8
-authenticity.pods._co_thread_events: i8[], i8[], i8[], i8, i8, i8
-authenticity.pods._triangles: i8[], i4[]
-engagement._group_quantiles: f8[], i8[], i8, f8[]
-pairs._collapse_by_time: i8[], i4[]r, i4[]r, i8[]r, f8[]r
 """
 
 

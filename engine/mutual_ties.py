@@ -90,15 +90,37 @@ def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - comp
                 in_order = False
                 break
         if not in_order:  # by strength (descending), then mutual follows first, then the other account (stable)
-            by_follow = stable_argsort(np.where(follow[row:t], np.int32(0), np.int32(1)))
-            neg = -strength[row:t][by_follow]
-            order = by_follow[stable_argsort(neg)]
-            other[row:t] = other[row:t][order]
-            strength[row:t] = strength[row:t][order]
-            follow[row:t] = follow[row:t][order]
+            _sort_row(other, strength, follow, np.int64(row), np.int64(t))
         if m > per_node:
             t = row + per_node
     return account[:t].copy(), other[:t].copy(), strength[:t].copy(), follow[:t].copy()
+
+
+@kernel
+def _sort_row(other, strength, follow, row, end):  # pragma: no cover - compiled
+    """Order ``[row, end)`` of the three arrays by strength (descending), mutual follows first, then
+    as they stand (two stable sorts; plain loops, which compile far faster than fancy indexing)."""
+    m = end - row
+    not_follow = np.empty(m, dtype=np.int32)
+    for k in range(m):
+        not_follow[k] = 0 if follow[row + k] else 1
+    by_follow = stable_argsort(not_follow)
+    neg = np.empty(m, dtype=np.float64)
+    for k in range(m):
+        neg[k] = -strength[row + by_follow[k]]
+    by_strength = stable_argsort(neg)
+    o = np.empty(m, dtype=np.int32)
+    s = np.empty(m, dtype=np.float64)
+    f = np.empty(m, dtype=np.bool_)
+    for k in range(m):
+        src = row + by_follow[by_strength[k]]
+        o[k] = other[src]
+        s[k] = strength[src]
+        f[k] = follow[src]
+    for k in range(m):
+        other[row + k] = o[k]
+        strength[row + k] = s[k]
+        follow[row + k] = f[k]
 
 
 def mutual_ties(

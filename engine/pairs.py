@@ -263,6 +263,8 @@ def collapse_by_time(order, a, b, ts, weight) -> tuple[np.ndarray, np.ndarray, n
     >>> [x.tolist() for x in collapse_by_time(pair_order(2, a, b), a, b, ts, w)]
     [[0, 0, 1], [1, 1, 0], [5, -1, 3], [5.0, 2.0, 8.0]]
     """
+    if len(order) == 0:  # no event: the kernel's answer, without compiling it on a first run
+        return (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.float64))
     return _collapse_by_time(
         np.ascontiguousarray(order, dtype=np.int64),
         read_only(a, np.int32),

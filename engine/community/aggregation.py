@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
+from .._jit import PARALLEL_MIN_WORK, PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from ._weights import arc_weight
 
 
@@ -126,7 +126,8 @@ def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
     row_len = np.zeros(k, dtype=np.int64)
     buf_idx = np.empty(nnz, dtype=np.int32)
     inexact = np.zeros(n_slices, dtype=np.bool_)
-    aggregate_slices = _slices_parallel if parallel else _slices_serial
+    # a small graph runs the serial compilation of the same kernel: the same sums, no threads to compile
+    aggregate_slices = _slices_parallel if parallel and nnz >= PARALLEL_MIN_WORK else _slices_serial
     aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact)
     out_ptr = _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w)
     return out_ptr, buf_idx[: out_ptr[k]], buf_w[: out_ptr[k]], not inexact.any()

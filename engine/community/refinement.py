@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
+from .._jit import PARALLEL_MIN_WORK, PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
 from .._splitmix import next_u64, uniform
 from ._objective import gain
 from ._weights import arc_weight
@@ -44,7 +44,8 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, paral
     compiles the one it uses (the parallel one takes most of the compile time).
     """
     start, members, W_S, base = _refine_setup(node_w, comm, k, order, state)
-    refine_all = _refine_all_parallel if parallel else _refine_all_serial
+    # a small graph runs the serial compilation of the same kernel: the same labels, no threads to compile
+    refine_all = _refine_all_parallel if parallel and indices.shape[0] >= PARALLEL_MIN_WORK else _refine_all_serial
     # numba hands the uint64 draw back as a Python int: keep it typed uint64, as inside a kernel
     ref = refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, np.uint64(base))
     return _labels_by_first_node(ref)
