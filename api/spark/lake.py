@@ -300,7 +300,8 @@ def _hashtag_uses(interactions, posts):
     once, plus those of each interaction event not made by a post of the same author."""
     from pyspark.sql import functions as F
 
-    ts = F.when(F.col("ts") >= 0, F.timestamp_seconds("ts"))
+    # written without a zone (the store's TIMESTAMP): the session's zone is UTC
+    ts = F.when(F.col("ts") >= 0, F.timestamp_seconds("ts").cast("timestamp_ntz"))
     own = interactions
     if posts is not None:
         made = posts.select(F.col("post_id"), F.col("author").alias("src"), F.lit(True).alias("_made"))
@@ -310,7 +311,7 @@ def _hashtag_uses(interactions, posts):
         parts = posts.select(
             F.col("author").alias("source"),
             F.explode("hashtags").alias("tag"),
-            "ts",
+            F.col("ts").cast("timestamp_ntz").alias("ts"),
             "post_id",
             F.lit(1).cast("long").alias("n"),
         ).unionByName(parts)

@@ -7,7 +7,7 @@ import pytest
 from nichegraph.api.spark import spark_session
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 
-from .worlds import world
+from .worlds import batches, world
 
 
 @pytest.fixture(scope="session")
@@ -21,5 +21,5 @@ def spark():
 def world_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("spark") / "world.duckdb"
     with DuckDBStore(str(path)) as st:
-        st.load(world().batches())
+        st.load(batches(world()))
     return path
