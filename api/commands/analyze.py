@@ -147,7 +147,7 @@ def _analyze_lake(engine, input_dir, output_dir, params, spark_master, max_parti
                 input_dir, output_dir, params, sp, progress=lambda name: status.update(f"analysing: {name}")
             )
     except InputRejected as exc:
-        console.print(str(exc), highlight=False, markup=False)
+        typer.echo(str(exc), err=True)  # one unwrapped line: file, field, reason
         raise typer.Exit(2) from None
     except TrustedAccountError as exc:
         raise typer.BadParameter(str(exc), param_hint="--trusted") from None
