@@ -17,15 +17,17 @@ held in memory.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine import Graph
-from nichegraph.engine.influence import audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
+from nichegraph.engine.influence import Portfolio, audience_graph, audience_overlap, imm_portfolio, max_reach_portfolio
 from nichegraph.engine.tiers import TIER_NAMES
 from nichegraph.graph_store import Store
 
@@ -69,6 +71,16 @@ class PlanRequest:
     audience: str = "auto"
     audience_since: int | None = None
     audience_until: int | None = None
+
+    def spread_model(self) -> dict[str, Any]:
+        """The keywords of :func:`engine.influence.imm_portfolio` that this request sets."""
+        return {
+            "probability": self.probability,
+            "epsilon": self.epsilon,
+            "ell": self.ell,
+            "seed": self.seed,
+            "max_rr_sets": self.max_rr_sets,
+        }
 
 
 @dataclass(frozen=True)
@@ -205,21 +217,10 @@ def plan_for_run(
         mask &= ~unusable
         costs = np.where(np.isfinite(costs) & (costs > 0), costs, 1.0)
     n_cand = int(mask.sum())
-    if request.objective == "reach":
-        pf = max_reach_portfolio(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
-    else:
-        pf = imm_portfolio(
-            audience,
-            request.k,
-            candidates=mask,
-            costs=costs,
-            budget=request.budget,
-            probability=request.probability,
-            epsilon=request.epsilon,
-            ell=request.ell,
-            seed=request.seed,
-            max_rr_sets=request.max_rr_sets,
-        )
+    choose: Callable[..., Portfolio] = max_reach_portfolio
+    if request.objective != "reach":
+        choose = partial(imm_portfolio, **request.spread_model())
+    pf = choose(audience, request.k, candidates=mask, costs=costs, budget=request.budget)
     followers_observed = np.diff(audience.indptr)
     rows = []
     for rank, (u, gain, cum, cost) in enumerate(zip(pf.nodes, pf.marginal_gain, pf.cumulative, pf.cost), 1):

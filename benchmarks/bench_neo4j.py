@@ -40,11 +40,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 LIB = ROOT / "tests" / "neo4j_server" / "target" / "lib"
 
 from nichegraph.api.analysis import run_analysis  # noqa: E402
+from nichegraph.graph_store import neo4j_adjacency as adjacency  # noqa: E402
 from nichegraph.graph_store.base import LoadCounts  # noqa: E402
 from nichegraph.graph_store.duckdb_store import DuckDBStore  # noqa: E402
 from nichegraph.graph_store.ingest import load_files  # noqa: E402
@@ -88,12 +91,31 @@ SERVER_PID: list[int] = []
 CPU: dict[str, float] = {}
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of the server JVM's threads by kind: the JIT compilers, the VM thread (the serial
+    collector's pauses run there) and everything else (Bolt workers running Cypher, ...)."""
+    out = {"jit": 0.0, "gc": 0.0, "other": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        kind = "jit" if "CompilerThre" in comm else "gc" if comm == "VM Thread" else "other"
+        out[kind] += cpu
+    return out
+
+
 def timed(fn, label: str | None = None):
-    """Run ``fn``; (result, wall seconds).  Records the server's and the client's CPU seconds under ``label``."""
+    """Run ``fn``; (result, wall seconds).  Records the server's and the client's CPU seconds under ``label``
+    (the server's also split by thread kind, :func:`thread_cpu`)."""
     import psutil
 
     srv = psutil.Process(SERVER_PID[0]) if SERVER_PID else None
     c0 = sum(srv.cpu_times()[:2]) if srv else 0.0
+    k0 = thread_cpu(SERVER_PID[0]) if SERVER_PID else {}
     p0 = time.process_time()
     t = time.perf_counter()
     out = fn()
@@ -101,6 +123,10 @@ def timed(fn, label: str | None = None):
     if label:
         CPU[label + "_server_cpu_s"] = (sum(srv.cpu_times()[:2]) - c0) if srv else float("nan")
         CPU[label + "_client_cpu_s"] = time.process_time() - p0
+        if SERVER_PID:
+            k1 = thread_cpu(SERVER_PID[0])
+            for k in k1:
+                CPU[f"{label}_server_{k}_s"] = k1[k] - k0.get(k, 0.0)
     return out, wall
 
 
@@ -233,6 +259,12 @@ def main() -> None:
             _, t["read_edges"] = timed(st.read_edges, "read")
             n_edges = e.follow_src.size + e.interaction_src.size
             res["edges_read"] = int(n_edges)
+            # the same edges read from the relationships (what read_edges did before the adjacency records)
+            every = np.arange(e.n_nodes)
+            rel, t["read relationships"] = timed(
+                lambda: adjacency.read_in_chunks(st._read_values, every, st.read_workers), "read_rel")
+            assert sum(p.fs.size + p.s.size for p in rel) == n_edges
+            _, t["read_edges (again)"] = timed(st.read_edges, "read_again")
             print(f"re-load {t['re-load']:.1f}s, read {t['read_edges']:.2f}s ({n_edges:,} edges)", flush=True)
             a, t["analyze"] = timed(lambda: run_analysis(st), "analyze")
             res["analyze_stages_s"] = dict(a.timings)
@@ -282,8 +314,12 @@ def main() -> None:
             cpu = (f"  {CPU.get(label + '_server_cpu_s', float('nan')):.1f} / {CPU.get(label + '_client_cpu_s'):.1f}"
                    if label else "")
             print(f"{k:34}{t[k]:9.1f}{r(k):12,.0f}{cpu}")
-    print(f"{'read_edges':34}{t['read_edges']:9.2f}{res['edges_read'] / t['read_edges']:12,.0f} edges/s  "
-          f"{CPU['read_server_cpu_s']:.1f} / {CPU['read_client_cpu_s']:.1f}")
+    for k, label in (("read_edges", "read"), ("read_edges (again)", "read_again"), ("read relationships", "read_rel")):
+        print(f"{k:34}{t[k]:9.2f}{res['edges_read'] / t[k]:12,.0f} edges/s  "
+              f"{CPU[label + '_server_cpu_s']:.2f} / {CPU[label + '_client_cpu_s']:.2f}")
+    for label in ("load_cold", "load_warm"):
+        print(f"{label} server CPU by thread (s): " + ", ".join(
+            f"{k} {CPU.get(f'{label}_server_{k}_s', float('nan')):.1f}" for k in ("other", "jit", "gc")))
     print(f"analyze stages (s): {res['analyze_stages_s']}")
     bulk = t["bulk: DuckDB load"] + t["bulk: import files"] + t["bulk: neo4j-admin import"]
     print(f"bulk path (DuckDB load {t['bulk: DuckDB load']:.1f} + files {t['bulk: import files']:.1f} + importer "
@@ -294,6 +330,7 @@ def main() -> None:
         ratios["fresh load (cold) vs plain CREATE"] = r("load, cold server") / (res["plain_rows"] / t["plain CREATE"])
         ratios["re-load vs plain MERGE"] = r("re-load") / (res["plain_rows"] / t["plain MERGE (re-load)"])
     ratios["cold load time / warm load time"] = t["load, cold server"] / t["load, warm server"]
+    ratios["read_edges vs reading the relationships"] = t["read relationships"] / t["read_edges"]
     res["ratios"] = ratios
     for k, v in ratios.items():
         print(f"{k}: {v:.2f}x")

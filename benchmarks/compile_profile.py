@@ -10,7 +10,7 @@ signature (each costs a full compile).  Run it with an empty cache to see a firs
 The CLI's compile helper (a second process compiling ahead, ``engine._warmup``) is off here, so the
 numbers are one process's, unless ``--helper`` comes first: then the table shows what the command
 still compiled itself.  ``--manifest`` first (before the command) prints, instead of the table,
-the ``engine._warmup.KERNELS`` entries of the kernels the command compiled from Python, in order.
+the ``engine._warmup._TABLE`` lines of the kernels the command compiled from Python, in order.
 """
 
 from __future__ import annotations
@@ -56,11 +56,10 @@ class CompileTimer(event.Listener):
 
 
 def print_manifest() -> None:
-    """``engine._warmup.KERNELS`` entries (Python source) of the top-level compilations."""
+    """``engine._warmup._TABLE`` lines (the text between its quotes) of the top-level compilations."""
     from nichegraph.engine._jit import SerialOrParallel
     from nichegraph.engine._warmup import describe_signature
 
-    print("KERNELS: tuple[tuple[str, str, str, str], ...] = (")
     for d, args in top_level:
         module = d.py_func.__module__
         if not module.startswith("nichegraph.engine."):
@@ -75,8 +74,8 @@ def print_manifest() -> None:
         name, variant = found[0]
         sig = describe_signature(args)
         if sig is not None:
-            print(f"    ({module.removeprefix('nichegraph.engine.')!r}, {name!r}, {variant!r}, {sig!r}),")
-    print(")")
+            kernel = ".".join(p for p in (module.removeprefix("nichegraph.engine."), name, variant) if p)
+            print(f"{kernel}: {sig}")
 
 
 def main() -> None:
@@ -103,7 +102,7 @@ def main() -> None:
 
 
 def report(wall: float, cpu: float, manifest: bool) -> None:
-    """The table (or with ``manifest`` the KERNELS entries) of what compiled."""
+    """The table (or with ``manifest`` the ``_TABLE`` lines) of what compiled."""
     if manifest:
         print_manifest()
         return

@@ -12,7 +12,7 @@ iteration that runs out of steps a :class:`NotConverged` (both :class:`EngineErr
 Communities
 -----------
 :func:`leiden` and :func:`louvain` (and their per-level generators) return a
-:class:`Partition`; :func:`modularity` scores one.  :func:`affinity_graph`
+:class:`Partition` (:class:`LeidenParams` holds leiden's parameters); :func:`modularity` scores one.  :func:`affinity_graph`
 weighs follows and interactions into the graph they run on, and :func:`niches`
 finds the niche-scale communities inside each broad one.  :func:`resolution_profile`
 lists the resolution ranges over which one partition stays best (the macro split
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from .attention import KINDS, attention_graph, kind_weights
     from .centrality import coreness, pagerank
     from .community import (
+        LeidenParams,
         Partition,
         ProfileStep,
         ResolutionProfile,
@@ -94,6 +95,7 @@ _HOME: dict[str, str] = {
     "Graph": "graph",
     "GraphInputError": "errors",
     "KINDS": "attention",
+    "LeidenParams": "community",
     "Niches": "niche_detection",
     "NotConverged": "errors",
     "Partition": "community",
@@ -174,6 +176,7 @@ __all__ = [
     "EngineError",
     "Graph",
     "GraphInputError",
+    "LeidenParams",
     "Niches",
     "NotConverged",
     "Partition",

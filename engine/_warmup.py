@@ -10,7 +10,7 @@ a kernel loaded from the cache is the same compilation.
 
 An entry that no longer matches the code (a renamed kernel, a changed signature) only costs the
 helper a useless compilation; ``benchmarks/compile_profile.py --manifest`` prints the list anew
-and ``tests/engine/test_warmup.py`` checks it against a real first run.
+and ``tests/engine/test_first_run.py`` checks that every entry names a kernel with that many arguments.
 
 Signature notation: ``i4``/``i8``/``u4``/``u8``/``f8``/``b1`` scalars; ``i4[]`` a C-contiguous
 writable 1-D array, ``i4[]r`` a read-only one, ``f8[:,:]`` a 2-D one.
@@ -34,68 +34,62 @@ _SCALARS: dict[str, types.Type] = {
 }
 _NAMES = {v: k for k, v in _SCALARS.items()}
 
+#: One kernel a line, in the order a first ``nichegraph demo`` compiles them (``benchmarks/compile_profile.py
+#: --manifest demo`` prints it): the kernel under ``nichegraph.engine`` (``module.name``, with ``.serial`` or
+#: ``.parallel`` for one variant of a serial-or-parallel pair), then its argument types.
+_TABLE = """
+graph._count_rows: i4[]r, i4[]r, i8, b1, b1
+graph._scatter: i4[]r, i4[]r, f8[], i8[], b1, b1, i4[], f8[]
+graph._sort_and_merge_rows.serial: i8[], i4[], f8[], i8[]
+graph._compact: i8[], i4[], f8[], i8[]
+graph._self_loop_weights: i8[], i4[], f8[]
+graph._row_sums: i8[], f8[]
+community.partition._first_and_size: i8[]r, i8, i8
+community.partition._relabel: i8[]r, i8[], i8
+community._rng.block_permutation: u8[], i8, i8
+community.local_moving.move_nodes: i8[], i4[], f8[], f8[], i4[], f8, i4[], f8
+community._objective._compact_counted: i8[]r, i8, i8
+community.refinement._refine_setup: f8[], i4[], i8, i4[], u8[]
+community.refinement._refine_all_serial: i8[], i4[], f8[], f8[], i4[], i8, f8, f8, i8[], i4[], f8[], u8
+community.refinement._labels_by_first_node: i4[]
+community.aggregation._plan_slices: i8[], i4[], i8, i8, i8
+community.aggregation._slices_serial: i8[], i4[], f8[], i4[], i8, i8[], i4[], i8[], i8[], i8[], i4[], f8[], b1[]
+community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
+community.aggregation.sum_by_label: f8[], i4[], i8
+community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
+community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
+community._objective.h_value: f8[], f8[], f8, b1
+niche_detection._join_small: i8[], i4[], f8[], i8[], i8
+community.connectivity.split_disconnected: i8[], i4[], i4[]
+centrality._in_csr: i8[], i4[], f8[], i8[], b1
+centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
+centrality._sum_parts: f8[:,:]
+centrality._simple_undirected: i8[], i4[], b1
+centrality._core_numbers: i8[], i4[]
+niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
+niche_centrality._row_sums_of: i8[], f8[]
+niche_centrality._comm_dangling: f8[], f8[], i8[], i8
+niche_centrality._npr_sweep.serial: i8[], u4[], f8[], b1, i8, f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], f8[], f8[]
+niche_centrality._serial_sum: f8[]
+niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
+degree._reciprocity.serial: i8[], i4[], i8[], i4[]
+authenticity.bursts._peak_windows: i8[], i8[], i8
+authenticity.pods._co_thread_events: i8[], i8[], i8[], i8, i8, i8
+authenticity.pods._triangles: i8[], i4[]
+engagement._group_quantiles: f8[], i8[], i8, f8[]
+"""
+
+
+def _entry(line: str) -> tuple[str, str, str, str]:
+    """``(module, kernel, variant, argument types)`` of one :data:`_TABLE` line."""
+    path, sig = line.split(": ", 1)
+    parts = path.split(".")
+    variant = parts.pop() if parts[-1] in ("serial", "parallel") else ""
+    return ".".join(parts[:-1]), parts[-1], variant, sig
+
+
 #: (module under nichegraph.engine, kernel, ``serial``/``parallel`` or ``""`` for a plain kernel, argument types)
-KERNELS: tuple[tuple[str, str, str, str], ...] = (  # benchmarks/compile_profile.py --manifest demo
-    ("graph", "_count_rows", "", "i4[]r, i4[]r, i8, b1, b1"),
-    ("graph", "_scatter", "", "i4[]r, i4[]r, f8[], i8[], b1, b1, i4[], f8[]"),
-    ("graph", "_sort_and_merge_rows", "serial", "i8[], i4[], f8[], i8[]"),
-    ("graph", "_compact", "", "i8[], i4[], f8[], i8[]"),
-    ("graph", "_self_loop_weights", "", "i8[], i4[], f8[]"),
-    ("graph", "_row_sums", "", "i8[], f8[]"),
-    ("community.partition", "_first_and_size", "", "i8[]r, i8, i8"),
-    ("community.partition", "_relabel", "", "i8[]r, i8[], i8"),
-    ("community._rng", "block_permutation", "", "u8[], i8, i8"),
-    ("community.local_moving", "move_nodes", "", "i8[], i4[], f8[], f8[], i4[], f8, i4[], f8"),
-    ("community._objective", "_compact_counted", "", "i8[]r, i8, i8"),
-    ("community.refinement", "_refine_setup", "", "f8[], i4[], i8, i4[], u8[]"),
-    (
-        "community.refinement",
-        "_refine_all_serial",
-        "",
-        "i8[], i4[], f8[], f8[], i4[], i8, f8, f8, i8[], i4[], f8[], u8",
-    ),
-    ("community.refinement", "_labels_by_first_node", "", "i4[]"),
-    ("community.aggregation", "_plan_slices", "", "i8[], i4[], i8, i8, i8"),
-    (
-        "community.aggregation",
-        "_slices_serial",
-        "",
-        "i8[], i4[], f8[], i4[], i8, i8[], i4[], i8[], i8[], i8[], i4[], f8[], b1[]",
-    ),
-    ("community.aggregation", "_close_gaps", "", "i8, i8, i8[], i8[], i8[], i4[], f8[]"),
-    ("community.aggregation", "sum_by_label", "", "f8[], i4[], i8"),
-    ("community.connectivity", "split_disconnected_in", "", "i8[], i4[], i4[], b1[]"),
-    ("community._objective", "community_totals", "serial", "i8[], i4[], f8[], f8[], i4[], i8"),
-    ("community._objective", "h_value", "", "f8[], f8[], f8, b1"),
-    ("niche_detection", "_join_small", "", "i8[], i4[], f8[], i8[], i8"),
-    ("community.connectivity", "split_disconnected", "", "i8[], i4[], i4[]"),
-    ("centrality", "_in_csr", "", "i8[], i4[], f8[], i8[], b1"),
-    (
-        "centrality",
-        "_pr_sweep",
-        "serial",
-        "i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]",
-    ),
-    ("centrality", "_sum_parts", "", "f8[:,:]"),
-    ("centrality", "_simple_undirected", "", "i8[], i4[], b1"),
-    ("centrality", "_core_numbers", "", "i8[], i4[]"),
-    ("niche_centrality", "_intra_filter", "", "i8[], i4[], f8[], i8[]"),
-    ("niche_centrality", "_row_sums_of", "", "i8[], f8[]"),
-    ("niche_centrality", "_comm_dangling", "", "f8[], f8[], i8[], i8"),
-    (
-        "niche_centrality",
-        "_npr_sweep",
-        "serial",
-        "i8[], u4[], f8[], b1, i8, f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], f8[], f8[]",
-    ),
-    ("niche_centrality", "_serial_sum", "", "f8[]"),
-    ("niche_centrality", "_module_strengths", "", "i8[], i4[], f8[], i4[], b1"),
-    ("degree", "_reciprocity", "serial", "i8[], i4[], i8[], i4[]"),
-    ("authenticity.bursts", "_peak_windows", "", "i8[], i8[], i8"),
-    ("authenticity.pods", "_co_thread_events", "", "i8[], i8[], i8[], i8, i8, i8"),
-    ("authenticity.pods", "_triangles", "", "i8[], i4[]"),
-    ("engagement", "_group_quantiles", "", "f8[], i8[], i8, f8[]"),
-)
+KERNELS: tuple[tuple[str, str, str, str], ...] = tuple(_entry(line) for line in _TABLE.strip().splitlines())
 
 
 def parse_signature(text: str) -> tuple[types.Type, ...]:

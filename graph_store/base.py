@@ -36,7 +36,22 @@ from .schema import TableBatch
 
 
 @dataclass
-class TableCounts:
+class RowCounts:
+    """Rows read (``rows``) and what became of them (the counters of a subclass).
+
+    The one base of a load's counters: :class:`TableCounts` per table of the store,
+    ``ingest.FileStats`` per input file.
+    """
+
+    rows: int = 0
+
+    def as_dict(self) -> dict:
+        """Every field, nested records as dicts (what a load report prints as JSON)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class TableCounts(RowCounts):
     """What one load did to one table.
 
     ``rows`` read, ``inserted`` new rows, ``existing`` rows already in the
@@ -44,7 +59,6 @@ class TableCounts:
     among the rows read, ``updated`` accounts whose fields changed.
     """
 
-    rows: int = 0
     inserted: int = 0
     existing: int = 0
     duplicates: int = 0

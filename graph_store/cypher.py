@@ -145,15 +145,22 @@ CALL (a, b, f, since) {{
   RETURN count(*) AS created
 }}
 SET f.since = CASE WHEN since IS NOT NULL AND (f.since IS NULL OR since < f.since) THEN since ELSE f.since END
+REMOVE a.adj_v
 RETURN sum(created) AS inserted, count(f) AS existing, count(DISTINCT i) AS matched
 """
+
+#: The end of a statement that created relationships ``(a)-[...]->(b)``, one row each: their sources'
+#: adjacency records are stale now (see :mod:`graph_store.neo4j_adjacency`), the rows counted.
+_STALE_SOURCES = """WITH a, count(*) AS c
+REMOVE a.adj_v
+RETURN sum(c) AS inserted, 0 AS existing, sum(c) AS matched"""
 
 #: Follows known to be new (none stored for the type, or not found by :data:`EXISTING_FOLLOWS`).
 CREATE_FOLLOWS = f"""
 UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
 CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
-RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
+{_STALE_SOURCES}
 """
 
 #: Interaction events whose source is one of ``$a``: endpoints, the fields that identify an event
@@ -198,6 +205,7 @@ CALL (i, a, b, e) {{
   RETURN count(*) AS created
 }}
 SET e.n = CASE WHEN $n[i] > old THEN $n[i] ELSE e.n END
+REMOVE a.adj_v
 RETURN sum(CASE WHEN e IS NULL THEN $n[i] WHEN $n[i] > old THEN $n[i] - old ELSE 0 END) AS inserted,
        count(e) AS existing, count(DISTINCT i) AS matched
 """
@@ -207,7 +215,9 @@ CREATE_INTERACTIONS = f"""
 UNWIND range(0, size($a) - 1) AS i
 {_ENDPOINTS}
 {_NEW_EVENT}
-RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched
+WITH a, count(*) AS c, sum($n[i]) AS n
+REMOVE a.adj_v
+RETURN sum(n) AS inserted, 0 AS existing, sum(c) AS matched
 """
 
 # -- reading -------------------------------------------------------------------
@@ -227,31 +237,67 @@ RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle
        collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
 """
 
-#: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown).
-READ_NODE_IDS = """
-MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc
+#: What a read of every edge needs first, in one statement: the largest ``idx`` and the relationship
+#: counts (count store, no scan).
+READ_SIZES = """
+CALL () { MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN max(a.idx) AS m }
+CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN count(e) AS events }
+RETURN m, follows, events
 """
 
-#: Follows whose source has ``$lo <= idx < $hi``: source idx (cached by the index seek) and the
-#: target's idx (-1 for a node that is not a loaded account; ``collect`` would drop a null), and
-#: ``since`` in epoch microseconds (``$none`` when absent).
-READ_FOLLOWS = """
+#: Accounts with ``$lo <= idx < $hi``: idx, id, followers count (-1 = unknown), whether their adjacency
+#: records are current (``adj_v = $v``) and the records (``$e``, no bytes, when absent or not current).
+READ_ADJACENCY = """
 MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[f:FOLLOWS]->(b)
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d,
+WITH a, coalesce(a.adj_v = $v, false) AS ok
+RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect(coalesce(a.followers_count, -1)) AS fc,
+       collect(ok) AS ok, collect(CASE WHEN ok THEN coalesce(a.adj_f, $e) ELSE $e END) AS f,
+       collect(CASE WHEN ok THEN coalesce(a.adj_i, $e) ELSE $e END) AS i
+"""
+
+#: Follows of the accounts whose idx is in ``$idx``: source idx, the target's idx (-1 for a node that
+#: is not a loaded account; ``collect`` would drop a null), ``since`` in epoch microseconds (``$none``
+#: when absent).
+READ_FOLLOWS_OF = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})-[f:FOLLOWS]->(b)
+RETURN collect(s) AS s, collect(coalesce(b.idx, -1)) AS d,
        collect(coalesce(f.since.epochSeconds * 1000000 + f.since.microsecond, $none)) AS us
 """
 
-#: Interaction events whose source has ``$lo <= idx < $hi``, as columns (``us``: epoch microseconds,
-#: ``$none`` when absent; ``w``: weight times multiplicity).
-READ_INTERACTIONS = """
-MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-MATCH (a)-[e:INTERACTS]->(b)
-WITH a, b, e, e.ts AS ts
-RETURN collect(a.idx) AS s, collect(coalesce(b.idx, -1)) AS d, collect(e.kind) AS kind,
+#: Interaction events of the accounts whose idx is in ``$idx``: source, target idx, kind ('' when
+#: absent), time (epoch microseconds or ``$none``), weight and multiplicity as stored (defaults filled).
+READ_INTERACTIONS_OF = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})-[e:INTERACTS]->(b)
+WITH s, b, e, e.ts AS ts
+RETURN collect(s) AS s, collect(coalesce(b.idx, -1)) AS d, collect(coalesce(e.kind, '')) AS kind,
        collect(coalesce(ts.epochSeconds * 1000000 + ts.microsecond, $none)) AS us,
-       collect(coalesce(e.weight, 1.0) * coalesce(e.n, 1)) AS w, collect(coalesce(e.n, 1)) AS n
+       collect(coalesce(e.weight, 1.0)) AS w, collect(coalesce(e.n, 1)) AS n
+"""
+
+#: Accounts whose adjacency records are missing or of another format (every account when ``$all``).
+STALE_ADJACENCY = """
+MATCH (a:Account) WHERE a.idx IS NOT NULL AND ($all OR a.adj_v IS NULL OR a.adj_v <> $v)
+RETURN collect(a.idx) AS idx
+"""
+
+#: Lock the accounts ``$idx`` (a write takes the node's lock until the commit) and mark them stale,
+#: before their relationships are read for new records: a writer adding a relationship waits.
+LOCK_ADJACENCY = """
+UNWIND $idx AS s
+MATCH (a:Account {idx: s})
+REMOVE a.adj_v
+RETURN count(a) AS n
+"""
+
+#: Store the adjacency records ``$f[i]``, ``$r[i]`` (bytes; null when none) of account ``$idx[i]``.
+WRITE_ADJACENCY = """
+UNWIND range(0, size($idx) - 1) AS i
+MATCH (a:Account {idx: $idx[i]})
+SET a.adj_f = $f[i], a.adj_i = $r[i], a.adj_v = $v
+RETURN count(a) AS n
 """
 
 #: One row per hashtag use (repeated ``n`` times client-side).

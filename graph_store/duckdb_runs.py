@@ -35,16 +35,17 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, tables: dict[str, 
             ).fetchall()[0][0]
             if not exists:
                 con.execute(f"CREATE TABLE {target} AS SELECT ''::VARCHAR AS run_id, * FROM _res LIMIT 0")
-            have = {
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [target]
+            have = dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [target]
                 ).fetchall()
-            }
+            )
             described = con.execute("DESCRIBE SELECT * FROM _res").fetchall()
             for col, ctype, *_ in described:
                 if col not in have:
                     con.execute(f'ALTER TABLE {target} ADD COLUMN "{_ident(col)}" {ctype}')
+                elif have[col] != ctype:
+                    _widen_column(con, target, col, have[col], ctype)
             cols = ", ".join(f'"{_ident(c[0])}"' for c in described)
             con.execute(f"INSERT INTO {target} (run_id, {cols}) SELECT ?, {cols} FROM _res", [run.run_id])
             _unregister(con, "_res")
@@ -102,6 +103,25 @@ def _tables_of(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str] | None:
         return None
     row = con.execute("SELECT tables FROM runs WHERE run_id = ?", [run_id]).fetchall()
     return set(json.loads(row[0][0])) if row and row[0][0] else None
+
+
+def _widen_column(con: duckdb.DuckDBPyConnection, target: str, col: str, old: str, new: str) -> None:
+    """Give ``target.col`` the type this version writes, where the earlier runs' values convert.
+
+    A store written by an earlier version may hold a run table column with another type (an
+    integer widened, a count that became a timestamp).  A conversion DuckDB can make keeps every
+    earlier run readable; one it cannot make is refused with the table, the column and both types,
+    and the caller's transaction leaves the store as it was.
+    """
+    try:
+        con.execute(f'ALTER TABLE {target} ALTER COLUMN "{_ident(col)}" SET DATA TYPE {new}')
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"cannot store this run: table {target!r} column {col!r} holds {old} values written by an "
+            f"earlier nichegraph version, and this version writes {new} ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}); analyse into a new store, or drop {target!r} to start its "
+            f"history afresh"
+        ) from None
 
 
 def _ident(name: str) -> str:

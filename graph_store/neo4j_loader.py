@@ -41,6 +41,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher
+from . import neo4j_adjacency as adjacency
 from .base import LoadCounts
 from .errors import StoreError
 from .neo4j_batches import Job, ProgressCallback, WriteProgress, alternate, parallel_map, phase
@@ -229,6 +230,10 @@ class Loader:
         with phase(self.phases, "edges_write"):
             # follows and events alternate, half the source range apart (see neo4j_batches.alternate)
             self._run_jobs([*alternate(fol_new, itr_new), *fol_upd, *itr_upd])
+        if self.fresh:  # every relationship of every account is in this load: its adjacency records too
+            with phase(self.phases, "adjacency"):
+                idx, adj = adjacency.from_load(con)
+                adjacency.write(lambda q, p: self.run(q, p, "writing adjacency records"), idx, adj, self.workers)
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:

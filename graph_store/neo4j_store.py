@@ -6,10 +6,10 @@ conversions between Arrow and Neo4j values in :mod:`graph_store.neo4j_convert`.
 
 Reading
 -------
-:meth:`Neo4jStore.read_edges` pulls edges in ranges of source ``idx`` with
-Cypher that ``collect``\\ s each column into one list per range, so the driver
-sends a handful of records holding long integer lists instead of one record
-per edge; the lists become numpy arrays directly.
+:meth:`Neo4jStore.read_edges` reads each account's adjacency records (its outgoing
+relationships packed into two byte strings, kept current by the loader:
+:mod:`graph_store.neo4j_adjacency`) in ranges of ``idx``, so the driver sends a
+handful of records and numpy views the bytes as edge arrays without parsing.
 
 Writing a run
 -------------
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,19 +31,22 @@ import numpy as np
 import pyarrow as pa
 
 from . import cypher, neo4j_posts
+from . import neo4j_adjacency as adjacency
 from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
-from .neo4j_convert import NONE, epoch_seconds, ipc_chunks, neo4j_column
+from .neo4j_batches import phase
+from .neo4j_convert import NONE, ipc_chunks, neo4j_column
 from .neo4j_loader import ProgressCallback, load
 from .neo4j_session import Sessions, open_driver
-from .schema import ACCOUNT_FIELDS, ACCOUNTS, INTERACTION_KINDS, TableBatch
+from .schema import ACCOUNT_FIELDS, ACCOUNTS, TableBatch
 
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_ATOMIC_ROWS = 20_000
 #: Parallel writer sessions: on a 2-core server two writers load faster than one, with no deadlock seen.
 DEFAULT_WORKERS = 2
 #: Base account fields that result tables never overwrite on ``Account`` nodes.
-_PROTECTED = frozenset({"id", "idx", "key", *ACCOUNT_FIELDS})
+_PROTECTED = frozenset({"id", "idx", "key", "adj_f", "adj_i", "adj_v", *ACCOUNT_FIELDS})
+_log = logging.getLogger(__name__)
 
 
 class Neo4jStore:
@@ -210,6 +214,8 @@ class Neo4jStore:
         )
         if posts:  # the authors' accounts exist now; the posts follow in a transaction of their own
             counts.posts = neo4j_posts.write_posts(self.sessions, posts, batch_size=self.batch_size)
+        with phase(self.last_load_phases, "adjacency"):
+            self.build_adjacency()
         return counts
 
     # -- reading -------------------------------------------------------------
@@ -237,12 +243,12 @@ class Neo4jStore:
         per = max(1, int(n * target / max(edges, 1))) if edges else n
         return [(lo, min(n, lo + per)) for lo in range(0, n, per)]
 
-    def _map_ranges(self, jobs: list[tuple[str, tuple[int, int]]], what: str) -> list[list]:
+    def _map_ranges(self, jobs: list[tuple[str, tuple[int, int]]], what: str, params: dict | None = None) -> list[list]:
         """Run each ``(query, (lo, hi))`` job in parallel read sessions; one value row per job, in order."""
 
         def one(job: tuple[str, tuple[int, int]]) -> list:
             query, (lo, hi) = job
-            return self.sessions.read_values(query, {"lo": lo, "hi": hi, "none": NONE}, what=what)[0]
+            return self.sessions.read_values(query, {"lo": lo, "hi": hi, "none": NONE, **(params or {})}, what=what)[0]
 
         if len(jobs) <= 1 or self.read_workers == 1:
             return [one(j) for j in jobs]
@@ -266,55 +272,65 @@ class Neo4jStore:
         return pa.table({name: pa.array(cols[name], type=ACCOUNTS.field(name).type) for name in names}, schema=ACCOUNTS)
 
     def read_edges(self) -> EdgeArrays:
-        """Edges as dense index arrays, read in source-idx ranges (parallel sessions).
+        """Edges as dense index arrays, from the accounts' adjacency records (parallel sessions).
 
-        Each range comes back as a few records of long integer lists (``collect``), which the
-        driver decodes straight into Python lists and numpy turns into arrays.
+        Each range of accounts comes back as one record of a few lists: ids, followers counts and
+        two byte strings per account that numpy views as edge records
+        (:mod:`graph_store.neo4j_adjacency`).  Accounts whose records are not current are read
+        through their relationships; when the total disagrees with the server's relationship
+        counts, every relationship is read instead (and the log says why).
         """
-        n = self._n_accounts()
-        n_fol, n_int = (
-            int(self.sessions.read(q, what="counting")[0]["n"]) for q in (cypher.COUNT_FOLLOWS, cypher.COUNT_INTERACTS)
-        )
+        sizes = self.sessions.read(cypher.READ_SIZES, what="counting")[0]
+        n = 0 if sizes["m"] is None else int(sizes["m"]) + 1
+        n_fol, n_int = int(sizes["follows"]), int(sizes["events"])
         node_ids = np.empty(n, dtype=object)
         fc = np.full(n, np.nan, dtype=np.float64)
-        for idx, ids, f in self._map_ranges(
-            [(cypher.READ_NODE_IDS, r) for r in self._ranges(n, n, 500_000)], "reading accounts"
+        parts, stale = [], []
+        params = {"v": adjacency.ADJ_VERSION, "e": b""}
+        for idx, ids, f, ok, fol, evt in self._map_ranges(
+            [(cypher.READ_ADJACENCY, r) for r in self._ranges(n, max(n, n_fol + n_int), 250_000)],
+            "reading edges",
+            params,
         ):
             ia = np.asarray(idx, dtype=np.int64)
             node_ids[ia] = ids
             fa = np.asarray(f, dtype=np.float64)
             fa[fa < 0] = np.nan
             fc[ia] = fa
-        fol_r, itr_r = self._ranges(n, n_fol), self._ranges(n, n_int)
-        parts = self._map_ranges(
-            [(cypher.READ_FOLLOWS, r) for r in fol_r] + [(cypher.READ_INTERACTIONS, r) for r in itr_r], "reading edges"
-        )
-        fol, itr = parts[: len(fol_r)], parts[len(fol_r) :]
+            parts.append(adjacency.unpack(ia, fol, evt))
+            stale.append(ia[~np.asarray(ok, dtype=bool)])
+        todo = np.concatenate(stale) if stale else np.empty(0, np.int64)
+        parts += adjacency.read_in_chunks(self._read_values, todo, self.read_workers)
+        adj = adjacency.Adjacency.concat(parts)
+        if (adj.fs.size, adj.s.size) != (n_fol, n_int):
+            _log.warning(
+                "Neo4j %s: the accounts' adjacency records hold %d follows and %d interaction events, the server "
+                "%d and %d (relationships written by another client?); reading every relationship instead",
+                self.location,
+                adj.fs.size,
+                adj.s.size,
+                n_fol,
+                n_int,
+            )
+            adj = adjacency.Adjacency.concat(
+                adjacency.read_in_chunks(self._read_values, np.arange(n), self.read_workers)
+            )
+        return adjacency.edge_arrays(node_ids, fc, adj)
 
-        def cat(parts: list[list], i: int, dtype: Any) -> np.ndarray:
-            arrs = [np.asarray(p[i], dtype=dtype) for p in parts if p[i]]
-            return np.concatenate(arrs) if arrs else np.empty(0, dtype=dtype)
+    def _read_values(self, query: str, params: dict) -> list[list]:
+        return self.sessions.read_values(query, params, what="reading edges")
 
-        kinds = [k for p in itr for k in p[2]]
-        if kinds:
-            enc = pa.array(kinds, type=pa.string()).dictionary_encode()
-            remap = np.array([INTERACTION_KINDS.index(k) for k in enc.dictionary.to_pylist()], dtype=np.int8)
-            kind_codes = remap[enc.indices.to_numpy(zero_copy_only=False)]
-        else:
-            kind_codes = np.empty(0, dtype=np.int8)
-        return EdgeArrays(
-            node_ids=node_ids,
-            followers_count=fc,
-            follow_src=cat(fol, 0, np.int32),
-            follow_dst=_targets(cat(fol, 1, np.int32)),
-            interaction_src=cat(itr, 0, np.int32),
-            interaction_dst=_targets(cat(itr, 1, np.int32)),
-            interaction_kind=np.ascontiguousarray(kind_codes, dtype=np.int8),
-            interaction_ts=epoch_seconds(cat(itr, 3, np.int64)),
-            interaction_weight=cat(itr, 4, np.float64),
-            follow_ts=epoch_seconds(cat(fol, 2, np.int64)),
-            interaction_n=cat(itr, 5, np.int32),
-        )
+    def build_adjacency(self, everything: bool = False) -> int:
+        """Write the adjacency records of every account that lacks current ones (after a bulk import or a
+        killed load; every account when ``everything``: after another client changed relationships);
+        how many accounts.  :meth:`load` calls it."""
+        self.ensure_schema()
+        with self.sessions.errors("writing adjacency records"):
+            return adjacency.rebuild(
+                lambda work: self.sessions.transaction(work, write=True, what="writing adjacency records"),
+                self.workers,
+                everything,
+            )
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         vals = self.sessions.read_values(cypher.READ_HASHTAGS, what="reading hashtags")
@@ -465,12 +481,3 @@ class Neo4jStore:
             if name in parts:
                 out[name] = pa.concat_tables([pa.ipc.open_stream(io.BytesIO(b)).read_all() for b in parts[name]])
         return run, out
-
-
-def _targets(idx: np.ndarray) -> np.ndarray:
-    """Target ``idx`` values as read (int32); -1 marks a target that is not a loaded account."""
-    if idx.size and int(idx.min()) < 0:
-        raise StoreError(
-            "an edge points at a node that is not an Account (the graph changed while it was read?); read again"
-        )
-    return np.ascontiguousarray(idx, dtype=np.int32)

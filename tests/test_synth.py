@@ -135,12 +135,15 @@ def test_niches_have_power_law_sizes_inside_broad_communities(world):
     assert len(set(world.niche_tag)) == world.n_niches
 
 
-def test_follows_are_mutual_inside_niches_and_one_way_towards_hubs(world):
-    n = world.n_accounts
-    s, d = world.follow_src, world.follow_dst
-    rec = _reciprocated(s, d, n)
+def _ties(world, s, d):
+    """Per edge ``s -> d``: reciprocated, inside one niche, towards a hub."""
     inside = (world.niche[s] >= 0) & (world.niche[s] == world.niche[d])
-    to_hub = world.role[d] == ROLE_HUB
+    return _reciprocated(s, d, world.n_accounts), inside, world.role[d] == ROLE_HUB
+
+
+def test_follows_are_mutual_inside_niches_and_one_way_towards_hubs(world):
+    s = world.follow_src
+    rec, inside, to_hub = _ties(world, s, world.follow_dst)
     assert inside.mean() > 0.5, "follows are mostly inside niches"
     assert rec[inside].mean() > 0.5
     assert rec[to_hub].mean() < 0.05
@@ -148,11 +151,7 @@ def test_follows_are_mutual_inside_niches_and_one_way_towards_hubs(world):
 
 
 def test_interactions_reciprocal_in_niches_one_way_to_hubs(world):
-    n = world.n_accounts
-    s, d = world.interaction_src, world.interaction_dst
-    rec = _reciprocated(s, d, n)
-    inside = (world.niche[s] >= 0) & (world.niche[s] == world.niche[d])
-    to_hub = world.role[d] == ROLE_HUB
+    rec, inside, to_hub = _ties(world, world.interaction_src, world.interaction_dst)
     assert rec[inside].mean() > 0.5
     assert rec[to_hub].mean() < 0.15
     assert rec[inside].mean() > 3 * rec[to_hub].mean()

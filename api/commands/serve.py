@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -71,8 +72,9 @@ def command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run = partial(uvicorn.run, host=host, port=port, log_level=log_level, access_log=False, server_header=False)
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False)
+        run(app)
         return
     # several processes: each builds the app from the same settings, passed through the environment
     import os
@@ -87,13 +89,4 @@ def command(
         if f.name == "extra" or value is None:
             continue
         os.environ[f"NICHEGRAPH_{f.name.upper()}"] = ",".join(value) if isinstance(value, tuple) else str(value)
-    uvicorn.run(
-        "nichegraph.api.service.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        server_header=False,
-    )
+    run("nichegraph.api.service.app:app_from_env", factory=True, workers=workers)

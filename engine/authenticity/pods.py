@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import kernel
+from .._merge_walk import next_common
 from ..errors import GraphInputError
 from ..graph import from_edges
 
@@ -93,20 +94,15 @@ def _triangles(indptr, indices):  # pragma: no cover - compiled
             v = indices[a]
             if v <= u:
                 continue
-            i, j = indptr[u], indptr[v]
-            while i < indptr[u + 1] and j < indptr[v + 1]:  # common neighbours w > v
-                x, y = indices[i], indices[j]
-                if x == y:
-                    if x > v:
-                        tri[u] += 1
-                        tri[v] += 1
-                        tri[x] += 1
-                    i += 1
-                    j += 1
-                elif x < y:
-                    i += 1
-                else:
-                    j += 1
+            ie, je = indptr[u + 1], indptr[v + 1]
+            i, j = next_common(indices, indptr[u], ie, indptr[v], je)
+            while i < ie:  # common neighbours w > v
+                w = indices[i]
+                if w > v:
+                    tri[u] += 1
+                    tri[v] += 1
+                    tri[w] += 1
+                i, j = next_common(indices, i + 1, ie, j + 1, je)
     return tri
 
 

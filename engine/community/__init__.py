@@ -11,11 +11,12 @@ Layout (objective separate from search):
 """
 
 from ._objective import modularity, move_delta, quality
-from .leiden import leiden, leiden_levels, louvain, louvain_levels
+from .leiden import LeidenParams, leiden, leiden_levels, louvain, louvain_levels
 from .partition import Partition, canonical_labels
 from .profile import ProfileStep, ResolutionProfile, default_resolution_range, resolution_profile
 
 __all__ = [
+    "LeidenParams",
     "Partition",
     "ProfileStep",
     "ResolutionProfile",

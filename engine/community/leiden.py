@@ -11,6 +11,8 @@ communities in large networks", J. Stat. Mech. (2008) P10008.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numba
 import numpy as np
@@ -159,77 +161,12 @@ def _check_common(n_iterations: int, beta: float) -> None:
         raise GraphInputError(f"beta (refinement randomness) must be > 0; got {beta!r}.")
 
 
-def leiden_levels(
-    g: Graph,
-    *,
-    resolution: float = 1.0,
-    objective: str = "modularity",
-    seed: int = 0,
-    n_iterations: int = 2,
-    beta: float = 0.01,
-    initial=None,
-    polish: bool = True,
-    parallel: bool = False,
-) -> Iterator[np.ndarray]:
-    """Yield the labels of every node after each level of each Leiden iteration.
+@dataclass(frozen=True)
+class LeidenParams:
+    r"""The parameters of :func:`leiden` and :func:`leiden_levels` (each also a keyword of both).
 
-    Labels are canonical (see :func:`~engine.community.partition.canonical_labels`);
-    the last one yielded is :attr:`leiden(...).labels <Partition.labels>`.
-    Parameters as in :func:`leiden`.
-    """
-    wg, A, obj, tol = _setup(g, objective, resolution, "leiden")
-    _check_common(n_iterations, beta)
-    state = _rng.new_state(seed)
-    if initial is None:
-        part = np.arange(wg.n, dtype=np.int32)
-    else:
-        part, _ = compact_labels(check_labels(initial, g.n_nodes, "initial"))
-    level0: list = []  # the colouring of the original graph, once made
-    it = 0
-    previous = canonical_labels(part)
-    last = previous
-    while it != n_iterations:
-        unrefined: list = []  # of the last iteration
-        for flat in _leiden_iteration(wg, A, obj, part.copy(), beta, tol, state, bool(parallel), unrefined, level0):
-            last = canonical_labels(flat)
-            yield last
-        it += 1
-        if n_iterations < 0 and np.array_equal(last, previous):
-            break
-        previous = last
-        part = last.astype(np.int32)
-    if polish and wg.n:
-        final = _polish(wg, A, obj, last, tol, state, bool(parallel), not unrefined, level0)
-        if not np.array_equal(final, last):
-            yield final
-
-
-def leiden(
-    g: Graph,
-    *,
-    resolution: float = 1.0,
-    objective: str = "modularity",
-    seed: int = 0,
-    n_iterations: int = 2,
-    beta: float = 0.01,
-    initial=None,
-    polish: bool = True,
-    parallel: bool = False,
-) -> Partition:
-    r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
-
-    Each iteration runs fast local moving (a queue of nodes in seeded random
-    order), refines every community into well-connected sub-communities
-    (random merges with probability :math:`\propto e^{\Delta H/\beta}`), and
-    aggregates the *refined* partition, starting the next level from the
-    unrefined one, until no community can be merged.  Every community of the
-    result is connected.  Labels never depend on the thread count.
-
-    Parameters
+    Attributes
     ----------
-    g : Graph
-        Undirected graph with non-negative weights (directed graphs raise
-        :class:`~engine.GraphInputError`; call ``g.symmetrize()`` first).
     resolution : float, default 1.0
         :math:`\gamma` of the objective (see :mod:`engine.community._objective`).
     objective : {"modularity", "cpm"}, default "modularity"
@@ -260,6 +197,87 @@ def leiden(
         included); on large graphs they differ from ``parallel=False``'s,
         which runs the paper's one-node-at-a-time queue (the colour groups
         visit nodes differently; quality is the same within noise).
+    """
+
+    resolution: float = 1.0
+    objective: str = "modularity"
+    seed: int = 0
+    n_iterations: int = 2
+    beta: float = 0.01
+    initial: Any = None
+    polish: bool = True
+    parallel: bool = False
+
+    @classmethod
+    def of(cls, params: LeidenParams | None, keywords: dict[str, Any]) -> LeidenParams:
+        """``params`` (default: the defaults) with ``keywords`` replacing fields of the same name."""
+        if params is None:
+            return cls(**keywords)
+        if not isinstance(params, cls):
+            raise TypeError(f"params must be a LeidenParams (the others are keyword-only); got {params!r}.")
+        return replace(params, **keywords)
+
+
+def leiden_levels(g: Graph, params: LeidenParams | None = None, /, **keywords: Any) -> Iterator[np.ndarray]:
+    """Yield the labels of every node after each level of each Leiden iteration.
+
+    Labels are canonical (see :func:`~engine.community.partition.canonical_labels`);
+    the last one yielded is :attr:`leiden(...).labels <Partition.labels>`.
+    Parameters as in :func:`leiden`.
+    """
+    return _leiden_levels(g, LeidenParams.of(params, keywords))
+
+
+def _leiden_levels(g: Graph, p: LeidenParams) -> Iterator[np.ndarray]:
+    wg, A, obj, tol = _setup(g, p.objective, p.resolution, "leiden")
+    _check_common(p.n_iterations, p.beta)
+    state = _rng.new_state(p.seed)
+    if p.initial is None:
+        part = np.arange(wg.n, dtype=np.int32)
+    else:
+        part, _ = compact_labels(check_labels(p.initial, g.n_nodes, "initial"))
+    level0: list = []  # the colouring of the original graph, once made
+    it = 0
+    previous = canonical_labels(part)
+    last = previous
+    parallel = bool(p.parallel)
+    while it != p.n_iterations:
+        unrefined: list = []  # of the last iteration
+        for flat in _leiden_iteration(wg, A, obj, part.copy(), p.beta, tol, state, parallel, unrefined, level0):
+            last = canonical_labels(flat)
+            yield last
+        it += 1
+        if p.n_iterations < 0 and np.array_equal(last, previous):
+            break
+        previous = last
+        part = last.astype(np.int32)
+    if p.polish and wg.n:
+        final = _polish(wg, A, obj, last, tol, state, parallel, not unrefined, level0)
+        if not np.array_equal(final, last):
+            yield final
+
+
+def leiden(g: Graph, params: LeidenParams | None = None, /, **keywords: Any) -> Partition:
+    r"""Communities by the Leiden algorithm (Traag, Waltman & van Eck 2019).
+
+    Each iteration runs fast local moving (a queue of nodes in seeded random
+    order), refines every community into well-connected sub-communities
+    (random merges with probability :math:`\propto e^{\Delta H/\beta}`), and
+    aggregates the *refined* partition, starting the next level from the
+    unrefined one, until no community can be merged.  Every community of the
+    result is connected.  Labels never depend on the thread count.
+
+    Parameters
+    ----------
+    g : Graph
+        Undirected graph with non-negative weights (directed graphs raise
+        :class:`~engine.GraphInputError`; call ``g.symmetrize()`` first).
+    params : LeidenParams, optional
+        All parameters at once (default: :class:`LeidenParams`' defaults).
+    **keywords
+        Any field of :class:`LeidenParams` (``resolution``, ``objective``, ``seed``,
+        ``n_iterations``, ``beta``, ``initial``, ``polish``, ``parallel``), replacing
+        the one of ``params``.
 
     Returns
     -------
@@ -274,22 +292,11 @@ def leiden(
     >>> p.labels.tolist(), round(p.quality, 6)
     ([0, 0, 0, 1, 1, 1], 0.357143)
     """
-    levels = tuple(
-        leiden_levels(
-            g,
-            resolution=resolution,
-            objective=objective,
-            seed=seed,
-            n_iterations=n_iterations,
-            beta=beta,
-            initial=initial,
-            polish=polish,
-            parallel=parallel,
-        )
-    )
+    p = LeidenParams.of(params, keywords)
+    levels = tuple(_leiden_levels(g, p))
     labels = levels[-1] if levels else np.zeros(0, dtype=np.int64)
-    q = quality(g, labels, objective=objective, resolution=resolution)
-    return Partition(labels, levels, q, objective, float(resolution))
+    q = quality(g, labels, objective=p.objective, resolution=p.resolution)
+    return Partition(labels, levels, q, p.objective, float(p.resolution))
 
 
 def louvain_levels(

@@ -97,39 +97,28 @@ class RRSets:
         return self.n_nodes * f, self.n_nodes * math.sqrt(f * (1.0 - f) / self.count)
 
 
-def sample_rr_sets(
-    audience: Graph,
-    count: int,
-    *,
-    probability=0.1,
-    seed: int = 0,
-    start: int = 0,
-    _follows: Graph | None = None,
-    _stream: int = 13,
-) -> RRSets:
+#: Random streams of the RR sets: IMM's sampling phase, its node selection, and the evaluation
+#: batch (also what :func:`sample_rr_sets` draws), so that the three batches are independent.
+_SAMPLING, _SELECTION, _EVALUATION = 11, 12, 13
+
+
+def sample_rr_sets(audience: Graph, count: int, *, probability=0.1, seed: int = 0, start: int = 0) -> RRSets:
     """Draw ``count`` RR sets (indices ``start .. start + count - 1`` of the stream for ``seed``).
 
-    Parameters
-    ----------
-    audience : Graph
-        Audience graph (row ``u`` = followers of ``u``; posts spread along its edges).
-    count : int
-    probability : float in (0, 1] or "wc"
-    seed : int
-    start : int
-        First set index; ``start`` lets batches extend one stream exactly.
-
-    Returns
-    -------
-    RRSets
+    ``audience``, ``probability`` and ``seed`` as in :func:`imm_portfolio` (whose evaluation
+    batch is this stream); ``start`` is the first set index, so that batches extend one stream
+    exactly.
     """
     audience = check_audience(audience)
-    p = _check_probability(probability)
-    follows = _follows if _follows is not None else audience.transpose()
+    return _draw_rr(audience.transpose(), _check_probability(probability), seed, _EVALUATION, start, count)
+
+
+def _draw_rr(follows: Graph, p: float, seed: int, stream: int, start: int, count: int) -> RRSets:
+    """RR sets ``start .. start + count - 1`` of ``(seed, stream)``; ``follows`` is the audience graph transposed."""
     members, offsets = _rr_generate(
-        follows.indptr, follows.indices, p, seed_key(seed, _stream), int(start), int(count), audience.n_nodes
+        follows.indptr, follows.indices, p, seed_key(seed, stream), int(start), int(count), follows.n_nodes
     )
-    return RRSets(offsets, members, audience.n_nodes)
+    return RRSets(offsets, members, follows.n_nodes)
 
 
 @kernel
@@ -326,9 +315,7 @@ def imm_portfolio(
     eps_p = math.sqrt(2.0) * eps
 
     def draw(count, stream, start=0):
-        return sample_rr_sets(
-            audience, count, probability=probability, seed=seed, start=start, _follows=follows, _stream=stream
-        )
+        return _draw_rr(follows, p, seed, stream, start, count)
 
     # Sampling phase: a lower bound LB of OPT (Tang et al. 2015, Algorithm 2).
     lam_p = (2.0 + 2.0 * eps_p / 3.0) * (lcnk + ell_p * log_n + math.log(max(math.log2(n), 1.0))) * n / eps_p**2
@@ -343,7 +330,7 @@ def imm_portfolio(
         if theta_i > max_rr_sets:
             theta_i, capped = max_rr_sets, True
         if theta_i > have:
-            extra = draw(theta_i - have, 11, have)
+            extra = draw(theta_i - have, _SAMPLING, have)
             parts_m.append(extra.members)
             parts_o.append(extra.offsets[1:] + (parts_o[-1][-1] if parts_o else 0))
             have = theta_i
@@ -363,11 +350,11 @@ def imm_portfolio(
     if theta > max_rr_sets:
         theta, capped = max_rr_sets, True
     # Node selection on fresh sets (Chen 2018), then an independent batch for the estimates.
-    rr = draw(theta, 12)
+    rr = draw(theta, _SELECTION)
     cov = _select(rr, k, mask, cost_arr if costs is not None else None, budget)
     del rr
     n_eval = theta if eval_rr_sets is None else check_positive_int(eval_rr_sets, "eval_rr_sets")
-    ev = draw(n_eval, 13)
+    ev = draw(n_eval, _EVALUATION)
     seeds = cov.nodes
     hits = _marginal_hits(ev.offsets, ev.members, n, seeds).astype(np.float64)
     gains = n * hits / ev.count

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import parallel_kernel, prange
+from .._merge_walk import next_common
 from .._splitmix import mix64, seed_key
 from ..errors import GraphInputError
 from ..graph import Graph, from_edges
@@ -138,17 +139,10 @@ def _intersections(indptr, indices, a, b):
         j = indptr[b[t]]
         je = indptr[b[t] + 1]
         c = 0
-        while i < ie and j < je:
-            x = indices[i]
-            y = indices[j]
-            if x == y:
-                c += 1
-                i += 1
-                j += 1
-            elif x < y:
-                i += 1
-            else:
-                j += 1
+        i, j = next_common(indices, i, ie, j, je)
+        while i < ie:
+            c += 1
+            i, j = next_common(indices, i + 1, ie, j + 1, je)
         out[t] = c
     return out
 

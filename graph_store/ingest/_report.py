@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from ..base import LoadCounts
+from ..base import LoadCounts, RowCounts
 from ..errors import RowIssue
 
 if TYPE_CHECKING:
     from _csv import Writer
 
 
-@dataclass
-class FileStats:
+@dataclass(kw_only=True)
+class FileStats(RowCounts):
     """What happened to one input file.
 
     Attributes
@@ -47,7 +46,6 @@ class FileStats:
     path: str
     table: str
     format: str
-    rows: int = 0
     loaded: int = 0
     rejected: int = 0
     filtered: int = 0
@@ -62,9 +60,6 @@ class FileStats:
     def skip(self, reason: str, n: int) -> None:
         if n:
             self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 @dataclass

@@ -23,42 +23,32 @@ YEAR = 366 * 86_400
 _SHARES = {"conversations": 0.5, "hubs": 0.3, "amplification": 0.12, "brand": 0.04}
 
 
+#: dtype of each column of an event: src, dst, kind, ts, tag.
+_COLUMN_TYPES = (np.int32, np.int32, np.int8, np.int64, np.int32)
+
+
 @dataclass
 class Events:
-    """Interaction events as they are drawn, part by part (tag: hashtag-set code, -1 for none)."""
+    """Interaction events as they are drawn, part by part (tag: hashtag-set code, -1 for none).
 
-    src: list = field(default_factory=list)
-    dst: list = field(default_factory=list)
-    kind: list = field(default_factory=list)
-    ts: list = field(default_factory=list)
-    tag: list = field(default_factory=list)
+    ``parts`` holds one ``(src, dst, kind, ts, tag)`` tuple of equal-length arrays per
+    :meth:`add`, typed as :data:`_COLUMN_TYPES`.
+    """
+
+    parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
     def add(self, src, dst, kind, ts, tag) -> None:
-        self.src.append(np.asarray(src, np.int32))
-        self.dst.append(np.asarray(dst, np.int32))
-        self.kind.append(np.asarray(kind, np.int8))
-        self.ts.append(np.asarray(ts, np.int64))
-        self.tag.append(np.asarray(tag, np.int32))
+        columns = (src, dst, kind, ts, tag)
+        self.parts.append(tuple(np.asarray(c, t) for c, t in zip(columns, _COLUMN_TYPES, strict=True)))
 
     def in_time_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(src, dst, kind, ts, tag)`` of every event, sorted by time (stable)."""
-        if not self.src:
-            return (
-                np.zeros(0, np.int32),
-                np.zeros(0, np.int32),
-                np.zeros(0, np.int8),
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int32),
-            )
-        ts = np.concatenate(self.ts)
+        if not self.parts:
+            src, dst, kind, ts, tag = (np.zeros(0, t) for t in _COLUMN_TYPES)
+            return src, dst, kind, ts, tag
+        src, dst, kind, ts, tag = (np.concatenate(column) for column in zip(*self.parts, strict=True))
         order = np.argsort(ts, kind="stable")
-        return (
-            np.concatenate(self.src)[order],
-            np.concatenate(self.dst)[order],
-            np.concatenate(self.kind)[order],
-            ts[order],
-            np.concatenate(self.tag)[order],
-        )
+        return src[order], dst[order], kind[order], ts[order], tag[order]
 
 
 def draw_interactions(

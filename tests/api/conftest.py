@@ -7,17 +7,23 @@ value and can rank them with a slow, obvious reference (plain Python sorts).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
+from nichegraph.api.analysis import run_analysis
 from nichegraph.api.service import create_app, load_settings
 from nichegraph.api.stages.serving import serving_tables
 from nichegraph.graph_store import RunRecord, TableBatch
 from nichegraph.graph_store.duckdb_store import DuckDBStore
+from nichegraph.graph_store.ingest import load_files
 from nichegraph.graph_store.schema import SCHEMAS
+from nichegraph.graph_store.synth import World, generate, write_world
 
 N = 80
 TIERS = ["nano", "micro", "macro", "mega"]
@@ -120,6 +126,24 @@ def fill_store(st, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") 
 def build_store(path, n: int = N, run_id: str = "20260101T000000000000Z-aaaa0001") -> None:
     with DuckDBStore(path) as st:
         fill_store(st, n, run_id)
+
+
+@contextmanager
+def analysed_world(
+    folder: Path, *, n_accounts: int, n_edges: int, seed: int
+) -> Iterator[tuple[World, str, DuckDBStore]]:
+    """A planted world written as files in ``folder``, loaded into a DuckDB store there and analysed for real.
+
+    Yields ``(world, store path, the open store)``; the store closes when the block ends.
+    """
+    world = generate(n_accounts=n_accounts, n_edges=n_edges, seed=seed)
+    files = write_world(world, folder / "files")
+    path = str(folder / "world.duckdb")
+    with DuckDBStore(path) as st:
+        load_files(st, accounts=str(files["accounts"]), follows=str(files["follows"]),
+                   interactions=str(files["interactions"]))
+        run_analysis(st)
+        yield world, path, st
 
 
 @pytest.fixture(scope="session")

@@ -15,16 +15,14 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from nichegraph.api.analysis import run_analysis
 from nichegraph.api.cli import app
 from nichegraph.api.rankings import KINDS, RankQuery, rank
 from nichegraph.api.report import RANKINGS, ranking_rows
 from nichegraph.api.run_query import Snapshot
 from nichegraph.graph_store.duckdb_store import DuckDBStore
-from nichegraph.graph_store.ingest import load_files
-from nichegraph.graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE, generate, write_world
+from nichegraph.graph_store.synth import BRAND_AFFILIATION, BRAND_HANDLE
 
-from .conftest import make_client
+from .conftest import analysed_world, make_client
 
 runner = CliRunner()
 PLAIN_KINDS = ("hidden", "pagerank", "niche", "social", "in_degree")
@@ -33,12 +31,7 @@ PLAIN_KINDS = ("hidden", "pagerank", "niche", "social", "in_degree")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("one_engine")
-    files = write_world(generate(n_accounts=1200, n_edges=15_000, seed=5), folder / "files")
-    path = str(folder / "world.duckdb")
-    with DuckDBStore(path) as st:
-        load_files(st, accounts=str(files["accounts"]), follows=str(files["follows"]),
-                   interactions=str(files["interactions"]))
-        run_analysis(st)
+    with analysed_world(folder, n_accounts=1200, n_edges=15_000, seed=5) as (_, path, st):
         run, tables = st.read_run()
     with make_client(path, max_page_size=500) as client:
         yield path, client, run, tables

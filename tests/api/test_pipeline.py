@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from nichegraph.api.analysis import run_analysis
 from nichegraph.graph_store.duckdb_store import DuckDBStore
-from nichegraph.graph_store.ingest import load_files
-from nichegraph.graph_store.synth import AFFILIATIONS, generate, write_world
+from nichegraph.graph_store.synth import AFFILIATIONS
 
-from .conftest import make_client
+from .conftest import analysed_world, make_client
 from .reference import ranked_ids
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pipeline")
-    world = generate(n_accounts=1500, n_edges=20_000, seed=3)
-    files = write_world(world, folder / "files")
-    path = str(folder / "world.duckdb")
-    with DuckDBStore(path) as st:
-        load_files(st, accounts=str(files["accounts"]), follows=str(files["follows"]),
-                   interactions=str(files["interactions"]))
-        run_analysis(st)
+    with analysed_world(folder, n_accounts=1500, n_edges=20_000, seed=3) as (world, path, st):
         run, tables = st.read_run()
         edges = st.read_edges()
     with make_client(path) as client:

@@ -7,14 +7,12 @@ import pytest
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.degree import in_degree, reciprocity
+from zoo import random_arcs
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_reciprocity_matches_naive(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 30))
-    m = int(rng.integers(0, 120))
-    s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+    _, n, s, d = random_arcs(seed, 120)
     g = from_edges(s, d, n_nodes=n)
     out = [set() for _ in range(n)]
     inn = [set() for _ in range(n)]

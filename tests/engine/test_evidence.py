@@ -9,6 +9,7 @@ import pytest
 
 from nichegraph.engine import GraphInputError, hidden_influencer_score
 from nichegraph.engine.evidence import BetaPrior, distinct_inbound, evidence_weight, fit_beta_prior, shrink_ratio
+from zoo import random_arcs
 
 
 def naive_fit(successes, trials):
@@ -116,10 +117,7 @@ def test_given_prior_is_used():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_distinct_inbound_matches_sets(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 30))
-    m = int(rng.integers(0, 200))
-    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    rng, n, src, dst = random_arcs(seed, 200)
     comm = rng.integers(0, 3, n)
     everyone = [set() for _ in range(n)]
     own = [set() for _ in range(n)]

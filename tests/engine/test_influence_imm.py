@@ -45,16 +45,20 @@ def exact_spread(seeds, prob):
                 adj[u].append(w)
         if pr == 0.0:
             continue
-        seen = set(seeds)
-        stack = list(seeds)
-        while stack:
-            u = stack.pop()
-            for w in adj[u]:
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        total += pr * len(seen)
+        total += pr * len(_reached(adj, seeds))
     return total
+
+
+def _reached(adj, starts):
+    """Every node reachable from ``starts`` along the lists ``adj[u]`` (the starts included)."""
+    seen, stack = set(starts), list(starts)
+    while stack:
+        u = stack.pop()
+        for w in adj[u]:
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return seen
 
 
 @pytest.mark.parametrize("prob", [0.3, "wc"])
@@ -85,14 +89,7 @@ def _reachable(u):
     adj = [[] for _ in range(N)]
     for a, b in FOLLOWS:
         adj[b].append(a)
-    seen, stack = {u}, [u]
-    while stack:
-        x = stack.pop()
-        for w in adj[x]:
-            if w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return seen
+    return _reached(adj, [u])
 
 
 @pytest.mark.parametrize("prob", [0.3, "wc"])

@@ -7,6 +7,7 @@ import pytest
 
 from nichegraph.engine import (KINDS, GraphInputError, aggregate_by_group, asymmetry, attention_graph, follow_back_ratio,
                     from_edges, kind_weights, social_ratio)
+from zoo import random_arcs
 
 
 def random_events(seed):
@@ -57,11 +58,8 @@ def test_social_ratio_errors():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_follow_back_and_asymmetry_match_naive(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 30))
-    m = int(rng.integers(0, 100))
-    s, d = rng.integers(0, n, m), rng.integers(0, n, m)
-    w = rng.random(m) + 0.5
+    rng, n, s, d = random_arcs(seed, 100)
+    w = rng.random(s.shape[0]) + 0.5
     pairs = {(a, b) for a, b in zip(s.tolist(), d.tolist()) if a != b}
     fb = []
     for v in range(n):

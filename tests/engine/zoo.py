@@ -174,6 +174,18 @@ def directed_zoo(*, min_nodes: int = 0) -> list[DirectedCase]:
 
 
 @functools.lru_cache(maxsize=None)
+def random_arcs(seed: int, max_arcs: int, max_nodes: int = 30):
+    """A seeded random directed edge list, repeats and self-loops included: ``(rng, n, src, dst)``.
+
+    ``1 <= n < max_nodes`` nodes, ``0 <= m < max_arcs`` arcs; ``rng`` goes on with the same stream
+    for a test's further draws (weights, labels).
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, max_nodes))
+    m = int(rng.integers(0, max_arcs))
+    return rng, n, rng.integers(0, n, m), rng.integers(0, n, m)
+
+
 def lfr(mu: float, seed: int = 42) -> ZooGraph:
     """networkx LFR graph: n=500, tau1=2.5, tau2=1.5, average degree 10, max degree 50, communities 20..100."""
     return _lfr(mu, seed)

@@ -79,15 +79,6 @@ def test_undirected_graphml_edge_is_a_mutual_follow(tmp_path, store):
     assert {(a, b) for a, b, _ in dump(store)["follows"]} == {("x", "y"), ("y", "x")}
 
 
-def test_gml_syntax_error_names_the_line(tmp_path, store):
-    path = tmp_path / "bad.gml"
-    path.write_text('graph [\n  node [ id 1 ]\n  node [ id 2 ]\n  edge [ source 1 target 2 ]\n  edge [ source 1 ;\n]\n')
-    with pytest.raises(FileRejected) as err:
-        load_files(store, follows=path)
-    assert f"{path}:5" in str(err.value)
-    assert store.counts()["accounts"] == 0  # nothing half-written
-
-
 def test_edge_to_an_unknown_node_is_a_row_issue_with_its_line(tmp_path, store):
     path = tmp_path / "dangling.gml"
     path.write_text('graph [\n  node [ id 1 ]\n  node [ id 2 ]\n  edge [ source 1 target 2 ]\n'
@@ -102,9 +93,14 @@ def test_edge_to_an_unknown_node_is_a_row_issue_with_its_line(tmp_path, store):
     assert {(a, b) for a, b, _ in dump(store)["follows"]} == {("1", "2"), ("2", "1")}
 
 
-def test_malformed_graphml_names_the_line(tmp_path, store):
-    path = tmp_path / "bad.graphml"
-    path.write_text('<?xml version="1.0"?>\n<graphml>\n<graph edgedefault="directed">\n<node id="a">\n</graph>\n')
+@pytest.mark.parametrize("name,text", [
+    ("bad.gml", 'graph [\n  node [ id 1 ]\n  node [ id 2 ]\n  edge [ source 1 target 2 ]\n  edge [ source 1 ;\n]\n'),
+    ("bad.graphml", '<?xml version="1.0"?>\n<graphml>\n<graph edgedefault="directed">\n<node id="a">\n</graph>\n'),
+])
+def test_a_malformed_graph_file_names_the_line(tmp_path, store, name, text):
+    path = tmp_path / name
+    path.write_text(text)
     with pytest.raises(FileRejected) as err:
         load_files(store, follows=path)
     assert f"{path}:5" in str(err.value)
+    assert store.counts()["accounts"] == 0  # nothing half-written
