@@ -323,86 +323,88 @@ RETURN s.id AS source, tag, sum(n) AS n
 
 RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 
-#: One chunk of a run table, found by one seek on its whole identity, else created (not a ``MERGE``,
-#: for the reason :func:`communities_idempotent` gives: a MERGE may be served from the ``run_id``
-#: index and filter every chunk of the run).
-WRITE_RUN_TABLE_CHUNK = """
+#: Chunks of a run's tables known to be new (``$chunks``: maps ``{run_id, table, seq, data}``): plain
+#: ``CREATE``\ s, many per statement.  :data:`DELETE_RUN_PARTS` removed whatever an interrupted write of
+#: the run left; a batch whose commit outcome is unknown is retried with :data:`RUN_TABLE_CHUNKS_IDEMPOTENT`.
+RUN_TABLE_CHUNKS = """
+UNWIND $chunks AS ch
+CREATE (t:RunTable)
+SET t = ch
+"""
+
+#: :data:`RUN_TABLE_CHUNKS` for chunks that may exist: each found by one seek on its whole identity, else
+#: created (not a ``MERGE``, for the reason :data:`COMMUNITIES_IDEMPOTENT` gives).
+RUN_TABLE_CHUNKS_IDEMPOTENT = """
+UNWIND $chunks AS ch
 OPTIONAL MATCH (old:RunTable) USING INDEX old:RunTable(run_id, table, seq)
-  WHERE old.run_id = $run_id AND old.table = $table AND old.seq = $seq
+  WHERE old.run_id = $run_id AND old.table = ch.table AND old.seq = ch.seq
 CALL (old) {
   WITH old WHERE old IS NULL
-  CREATE (t:RunTable {run_id: $run_id, table: $table, seq: $seq})
+  CREATE (t:RunTable)
   RETURN t
   UNION
   WITH old WHERE old IS NOT NULL
   RETURN old AS t
 }
-SET t.data = $data
+SET t = ch
 """
 
 
-def _names(columns: Sequence[str]) -> tuple[str, ...]:
+def property_names(columns: Sequence[str]) -> tuple[str, ...]:
+    """``columns`` as property names: letters, digits and underscores (the rule of the DuckDB store's columns)."""
     bad = [c for c in columns if not _IDENT.match(c)]
     if bad:
         raise ValueError(f"result column names must be letters, digits and underscores: {bad}")
     return tuple(columns)
 
 
-def _set_columns(var: str, columns: Sequence[str], *first: str) -> str:
-    """A ``SET`` clause: the items ``first``, then row ``i`` of the column lists ``$v.<name>`` (a null
-    removes the property); empty when there is nothing to set."""
-    items = [*first, *(f"{var}.{c} = $v.{c}[i]" for c in _names(columns))]
-    return f"SET {', '.join(items)}" if items else ""
-
-
-def account_results(columns: Sequence[str]) -> str:
-    """Result properties of accounts: ``$idx`` and one list per column in ``$v``, the run in ``$run_id``.
-
-    Columns rather than one map per row: the names travel once per batch, not once per value,
-    and the planner sees which properties change (a ``SET a += map`` could change ``idx`` and
-    makes it buffer the whole batch first).
-    """
-    return f"""
-UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {{idx: $idx[i]}}) USING INDEX a:Account(idx)
-{_set_columns("a", columns, "a.run_id = $run_id")}
+#: Every account: its ``idx``, element id and the run whose results it holds (``a.run_id`` is set with the
+#: values, in one statement; ``''`` for none: ``collect`` would drop a null), one list per column.
+ACCOUNT_RUNS = """
+MATCH (a:Account) WHERE a.idx IS NOT NULL
+RETURN collect(a.idx) AS idx, collect(elementId(a)) AS nid, collect(coalesce(a.run_id, '')) AS run_id
 """
 
-
-def communities(columns: Sequence[str]) -> str:
-    """Communities of a run known to be new: ``$level``, ``$id`` and one list per column in ``$v``.
-
-    A plain ``CREATE`` (no lookup): :data:`DELETE_RUN_PARTS` removed whatever an interrupted write
-    of the run left, and a batch whose commit outcome is unknown is retried with
-    :func:`communities_idempotent`.
-    """
-    return f"""
-UNWIND range(0, size($id) - 1) AS i
-CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
-{_set_columns("c", columns, "c.run_id = $run_id")}
+#: Result properties of accounts: ``$nid`` (element ids, read by :data:`ACCOUNT_RUNS` just before), and in
+#: ``$p`` one map per account of the properties that change (a null removes one;
+#: :mod:`graph_store.neo4j_results` leaves out what the node already holds); every account gets ``run_id``.
+#: One statement for any set of result columns: its plan is made once per server.  A node-by-element-id
+#: seek is cheaper than the unique-index seek on ``idx``, and reads no property that the ``SET`` could
+#: change, so the planner need not buffer the batch first.
+ACCOUNT_RESULTS = """
+UNWIND range(0, size($nid) - 1) AS i
+MATCH (a:Account) WHERE elementId(a) = $nid[i]
+SET a.run_id = $run_id, a += $p[i]
 """
 
+#: Communities of a run known to be new: ``$p``, one map per community (``run_id``, ``level``, ``id`` and
+#: its non-null fields).  A plain ``CREATE`` (no lookup): :data:`DELETE_RUN_PARTS` removed whatever an
+#: interrupted write of the run left, and a batch whose commit outcome is unknown is retried with
+#: :data:`COMMUNITIES_IDEMPOTENT`.
+COMMUNITIES = """
+UNWIND $p AS p
+CREATE (c:Community)
+SET c = p
+"""
 
-def communities_idempotent(columns: Sequence[str]) -> str:
-    """:func:`communities` for rows that may exist: each found by one index seek, else created.
-
-    Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
-    ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
-    pins one seek per row.
-    """
-    return f"""
-UNWIND range(0, size($id) - 1) AS i
+#: :data:`COMMUNITIES` for rows that may exist: each found by one index seek, else created.
+#:
+#: Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
+#: ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
+#: pins one seek per row.
+COMMUNITIES_IDEMPOTENT = """
+UNWIND $p AS p
 OPTIONAL MATCH (old:Community) USING INDEX old:Community(run_id, level, id)
-  WHERE old.run_id = $run_id AND old.level = $level[i] AND old.id = $id[i]
-CALL (i, old) {{
-  WITH i, old WHERE old IS NULL
-  CREATE (c:Community {{run_id: $run_id, level: $level[i], id: $id[i]}})
+  WHERE old.run_id = $run_id AND old.level = p.level AND old.id = p.id
+CALL (old) {
+  WITH old WHERE old IS NULL
+  CREATE (c:Community)
   RETURN c
   UNION
   WITH old WHERE old IS NOT NULL
   RETURN old AS c
-}}
-{_set_columns("c", columns, "c.run_id = $run_id")}
+}
+SET c = p
 """
 
 

@@ -13,9 +13,11 @@ handful of records and numpy views the bytes as edge arrays without parsing.
 
 Writing a run
 -------------
-:meth:`Neo4jStore.write_run` writes in time linear in the run's size: every
-``MERGE`` of a run's chunk or community is one seek in an index on its whole
-identity, and account results are found by their unique ``idx``.
+:meth:`Neo4jStore.write_run` writes in time linear in the run's size: a new run's
+chunks and communities are plain ``CREATE``\\ s (a retried batch finds each with one
+seek in an index on its whole identity), and account results are found by their
+element ids, read just before.  Only the account properties that change are sent
+(:mod:`graph_store.neo4j_results`).
 """
 
 from __future__ import annotations
@@ -23,29 +25,27 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from . import cypher, neo4j_posts
+from . import cypher, neo4j_posts, neo4j_runs
 from . import neo4j_adjacency as adjacency
-from .base import RESULT_TABLES, EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
+from .base import EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
 from .neo4j_batches import phase
-from .neo4j_convert import NONE, ipc_chunks, neo4j_column
+from .neo4j_convert import NONE
 from .neo4j_loader import ProgressCallback, load
 from .neo4j_session import Sessions, open_driver
-from .schema import ACCOUNT_FIELDS, ACCOUNTS, TableBatch
+from .schema import ACCOUNTS, TableBatch
 
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_ATOMIC_ROWS = 20_000
 #: Parallel writer sessions: on a 2-core server two writers load faster than one, with no deadlock seen.
 DEFAULT_WORKERS = 2
-#: Base account fields that result tables never overwrite on ``Account`` nodes.
-_PROTECTED = frozenset({"id", "idx", "key", "adj_f", "adj_i", "adj_v", *ACCOUNT_FIELDS})
 _log = logging.getLogger(__name__)
 
 
@@ -364,100 +364,10 @@ class Neo4jStore:
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
         """Store a run: exact tables as Arrow chunks, results as Account properties, Community nodes.
 
-        The ``Run`` node is created last, in one transaction with nothing else, so
-        readers see the run only once all of it is written.
+        The ``Run`` node is created last, in one transaction with nothing else, so readers see the
+        run only once all of it is written (:func:`graph_store.neo4j_runs.write_run`).
         """
-        unknown = set(tables) - set(RESULT_TABLES)
-        if unknown:
-            raise StoreError(f"unknown result tables {sorted(unknown)}; allowed: {RESULT_TABLES}")
-        self.ensure_schema()
-        if self.sessions.read(cypher.RUN_EXISTS, {"run_id": run.run_id})[0]["n"]:
-            raise StoreError(f"run {run.run_id!r} already exists in {self.location}")
-        self.sessions.write(cypher.DELETE_RUN_PARTS, {"run_id": run.run_id}, what="clearing a half-written run")
-        for name, table in tables.items():
-            for seq, data in enumerate(ipc_chunks(table)):
-                self.sessions.write(
-                    cypher.WRITE_RUN_TABLE_CHUNK,
-                    {"run_id": run.run_id, "table": name, "seq": seq, "data": data},
-                    what=f"writing run table {name}",
-                )
-        acc = tables.get("accounts")
-        if acc is not None and "idx" in acc.column_names:
-            cols = [c for c in acc.column_names if c not in _PROTECTED]
-            self._write_rows(
-                cypher.account_results,
-                cols,
-                acc,
-                {"idx": acc.column("idx").to_pylist()},
-                run.run_id,
-                "writing account results",
-            )
-        com = tables.get("communities")
-        if com is not None and com.num_rows:
-            ids = com.column("community").to_pylist() if "community" in com.column_names else range(com.num_rows)
-            levels = com.column("level").to_pylist() if "level" in com.column_names else [""] * com.num_rows
-            cols = [c for c in com.column_names if c not in ("id", "level")]
-            self._write_rows(
-                cypher.communities,
-                cols,
-                com,
-                {"id": list(ids), "level": levels},
-                run.run_id,
-                "writing communities",
-                retry=cypher.communities_idempotent,
-            )
-        self.sessions.write(
-            cypher.CREATE_RUN,
-            {
-                "run_id": run.run_id,
-                "created_at": run.created_at,
-                "params": json.dumps(run.params),
-                "counts": json.dumps(run.counts),
-                "tables": sorted(tables),
-            },
-            what="writing the run",
-        )
-
-    def _write_rows(
-        self,
-        statement: Callable[[list[str]], str],
-        cols: list[str],
-        table: pa.Table,
-        keys: dict[str, list],
-        run_id: str,
-        what: str,
-        retry: Callable[[list[str]], str] | None = None,
-    ) -> None:
-        """Write one node per row of ``table`` (found or created by ``keys``), its ``cols`` as properties.
-
-        Batches of ``batch_size`` rows on ``workers`` parallel sessions: every row is its own node,
-        so the writers never wait on each other's locks.  ``retry``: the idempotent statement for a
-        batch whose first attempt may have committed.
-        """
-        try:
-            query = statement(cols)
-            retry_query = retry(cols) if retry is not None else None
-        except ValueError as exc:
-            raise StoreError(str(exc)) from None
-        values = {c: neo4j_column(table.column(c)) for c in cols}
-        n, bs = table.num_rows, self.batch_size
-
-        def write(lo: int) -> None:
-            params = {k: v[lo : lo + bs] for k, v in keys.items()}
-            self.sessions.write(
-                query,
-                {**params, "v": {c: v[lo : lo + bs] for c, v in values.items()}, "run_id": run_id},
-                what=what,
-                retry_query=retry_query,
-            )
-
-        starts = list(range(0, n, bs))
-        if self.workers <= 1 or len(starts) <= 1:
-            for lo in starts:
-                write(lo)
-            return
-        with ThreadPoolExecutor(self.workers) as ex:
-            list(ex.map(write, starts))
+        neo4j_runs.write_run(self, run, tables)
 
     def list_runs(self) -> list[RunRecord]:
         rows = self.sessions.read(cypher.LIST_RUNS, what="listing runs")

@@ -57,11 +57,15 @@ class Neo4jServer:
         spaces); the listen addresses cannot be changed.
     jvm_options : sequence of str, optional
         Extra JVM options (default: ``NICHEGRAPH_TEST_NEO4J_JVM``, split on spaces).
+    extra_classpath : sequence of path, optional
+        More jars (or ``dir/*``) after Neo4j's own, e.g. plugins for a benchmark; Neo4j's jars come
+        first, so a library both ship resolves to Neo4j's version.
     """
 
     def __init__(self, home: str | Path | None = None, *, port: int = 0, heap: str = "1g",
                  pagecache: str = "256m", startup_timeout: float = 180.0,
-                 jvm_options: tuple[str, ...] | None = None, settings: dict[str, str] | None = None):
+                 jvm_options: tuple[str, ...] | None = None, settings: dict[str, str] | None = None,
+                 extra_classpath: tuple[str | Path, ...] = ()):
         self._own_home = home is None
         self.home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="nichegraph-neo4j-"))
         self.port = port or free_port()
@@ -72,6 +76,7 @@ class Neo4jServer:
             kv.split("=", 1) for kv in os.environ.get("NICHEGRAPH_TEST_NEO4J_CONF", "").split() if "=" in kv)
         self.jvm_options = tuple(jvm_options) if jvm_options is not None else tuple(
             os.environ.get("NICHEGRAPH_TEST_NEO4J_JVM", "").split())
+        self.extra_classpath = tuple(str(p) for p in extra_classpath)
         self.proc: subprocess.Popen | None = None
         self.uri: str | None = None
         self._log: list[str] = []
@@ -81,7 +86,7 @@ class Neo4jServer:
         if not is_built():
             raise LauncherNotBuilt(f"Neo4j test launcher not built in {TARGET}; run .ci/neo4j.sh")
         java = shutil.which("java") or "java"
-        cp = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*")])
+        cp = os.pathsep.join([str(TARGET / "classes"), str(TARGET / "lib" / "*"), *self.extra_classpath])
         # the whole heap up front, half of it young: a small heap that the serial collector never grows
         # spent a third of a large load's time in full collections (tx state is short-lived garbage)
         cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:NewRatio=1", "-XX:+UseSerialGC",
