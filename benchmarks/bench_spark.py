@@ -32,21 +32,31 @@ DATA = Path(__file__).parent / "data"
 
 
 class PeakRss:
-    """Peak resident memory of this process and all its children, sampled every 0.2 s."""
+    """Peak resident memory and CPU seconds (user + system) of this process and all its children, sampled every
+    0.2 s (a child's CPU counts up to its last sample; the JVM and the Python workers live through the run)."""
 
     def __init__(self):
         self.peak = 0
+        self.cpu = 0.0
         self._stop = threading.Event()
 
     def __enter__(self):
+        me = psutil.Process()
+        start = {me.pid: sum(me.cpu_times()[:2])}
+        for p in me.children(recursive=True):  # a JVM left from an earlier run counts from now
+            with contextlib.suppress(psutil.Error):
+                start[p.pid] = sum(p.cpu_times()[:2])
+        last: dict[int, float] = dict(start)
+
         def sample():
-            me = psutil.Process()
             while not self._stop.is_set():
                 total = 0
                 for p in [me, *me.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):
                         total += p.memory_info().rss
+                        last[p.pid] = sum(p.cpu_times()[:2])
                 self.peak = max(self.peak, total)
+                self.cpu = sum(v - start.get(k, 0.0) for k, v in last.items())
                 time.sleep(0.2)
 
         self._t = threading.Thread(target=sample, daemon=True)
@@ -94,7 +104,7 @@ def main() -> None:
         rows.append(
             {"engine": "single", "seconds": time.perf_counter() - t0, "peak_gb": 0.0, "timings": single.timings}
         )
-    rows[-1]["peak_gb"] = mem.peak / 1e9
+    rows[-1]["peak_gb"], rows[-1]["cpu_s"] = mem.peak / 1e9, mem.cpu
     base = single.accounts.to_pandas()
     print(json.dumps(rows[-1]), flush=True)
     from nichegraph.api.spark import SparkParams, run_spark_analysis, spark_session
@@ -121,6 +131,7 @@ def main() -> None:
             "seconds": secs,
             "session_s": started,
             "peak_gb": mem.peak / 1e9,
+            "cpu_s": mem.cpu,
             "partitions": res.run.params["spark"]["partitions"],
             "max_partition": max_partition,
             "pagerank_l1": float(np.abs(acc.pagerank - base.pagerank).sum()),

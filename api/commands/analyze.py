@@ -54,6 +54,21 @@ def command(
     max_partition: Annotated[
         int, typer.Option(min=1, help="--engine spark: most accounts one Spark worker analyses at once.")
     ] = 200_000,
+    input_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            help="--engine spark: read accounts, follows, interactions (and posts) from this folder of Parquet "
+            "tables (or table:PREFIX, tables a Spark session can read) instead of the store, and write the result "
+            "tables as Parquet into --output (docs/spark.md).",
+        ),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output", help="With --input: a new (or empty) folder for the result tables; default INPUT-analysis."
+        ),
+    ] = None,
     trusted: Annotated[
         Path | None,
         typer.Option(
@@ -92,6 +107,9 @@ def command(
     )
     if engine not in ("single", "spark"):
         raise typer.BadParameter(f"--engine must be 'single' or 'spark'; got {engine!r}")
+    if input_dir is not None or output_dir is not None:
+        _analyze_lake(engine, input_dir, output_dir, params, spark_master, max_partition, console)
+        return
     try:
         with open_cli_store(store) as st, console.status("analysing") as status:
             progress = lambda name: status.update(f"analysing: {name}")
@@ -110,6 +128,33 @@ def command(
         f"or nichegraph export --store {store}",
         highlight=False,
     )
+
+
+def _analyze_lake(engine, input_dir, output_dir, params, spark_master, max_partition, console) -> None:
+    """``--input DIR [--output DIR]``: Parquet in, Parquet out, on Spark, without a store."""
+    if engine != "spark" or input_dir is None:
+        raise typer.BadParameter("--input/--output need --engine spark and --input DIR", param_hint="--input")
+    from nichegraph.graph_store import InputRejected
+
+    from ..spark import SparkParams
+    from ..spark.lake_run import run_spark_lake
+    from ..stages.authenticity import TrustedAccountError
+
+    sp = SparkParams(master=spark_master or "local[2]", max_partition=max_partition)
+    try:
+        with console.status("analysing") as status:
+            result = run_spark_lake(
+                input_dir, output_dir, params, sp, progress=lambda name: status.update(f"analysing: {name}")
+            )
+    except InputRejected as exc:
+        typer.echo(str(exc), err=True)  # one unwrapped line: file, field, reason
+        raise typer.Exit(2) from None
+    except TrustedAccountError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--trusted") from None
+    counts = ", ".join(f"{k} {v:,}" for k, v in result.manifest["counts"].items())
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items() if "." not in k)
+    console.print(f"run {result.manifest['run_id']}: {counts}; {stages}", highlight=False)
+    console.print(f"result tables in {result.output} (manifest.json lists them)", highlight=False)
 
 
 def print_summary(result) -> None:

@@ -48,17 +48,23 @@ def pagerank(
             .groupBy("dst")
             .agg(F.sum(F.col("p") * F.col("r")).alias("f"))
         )
+        # the old rank rides along, so the change is a scan of the checkpoint (no second join per iteration)
         new = (
-            flagged.join(flow.withColumnRenamed("dst", "idx"), "idx", "left")
-            .select("idx", "dangling", (F.lit(base) + F.lit(damping) * F.coalesce(F.col("f"), F.lit(0.0))).alias("r"))
+            rank.join(flow.withColumnRenamed("dst", "idx"), "idx", "left")
+            .select(
+                "idx",
+                "dangling",
+                F.col("r").alias("old"),
+                (F.lit(base) + F.lit(damping) * F.coalesce(F.col("f"), F.lit(0.0))).alias("r"),
+            )
             .localCheckpoint()
         )
         change, dangling = _first(
-            new.join(rank.select("idx", F.col("r").alias("old")), "idx").agg(
+            new.agg(
                 F.sum(F.abs(F.col("r") - F.col("old"))), F.sum(F.when(F.col("dangling"), F.col("r")).otherwise(0.0))
             )
         )
-        rank = new
+        rank = new.select("idx", "dangling", "r")
         if change < tol:
             break
     rank = rank.select("idx", "r")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from nichegraph.engine.niche_detection import resolution_from_weights
 from nichegraph.engine.tiers import UNKNOWN_TIER, tier_names
-from nichegraph.graph_store import Store
+from nichegraph.graph_store import EdgeArrays, Store
 
 from ..analysis import (
     ACCOUNT_COLUMNS,
@@ -126,6 +127,59 @@ def _globalise(part: np.ndarray, local: pd.DataFrame, n: int) -> np.ndarray:
     return canonical(key)
 
 
+@dataclass
+class SparkInputs:
+    """What the Spark steps read: the edges as a DataFrame (never on the driver) and the O(n) account columns.
+
+    raw : DataFrame of :data:`work.RAW_EDGE_COLUMNS` (global ``idx`` ends; a follow has ``kind`` 0, ``ts`` -1,
+        ``weight`` 1; an interaction row's ``weight`` is its weight times its events), cached.
+    nodes : DataFrame ``idx`` long, ``followers_count`` double (NaN unknown), cached.
+    node_ids : ndarray of object, shape (n,): the account id of each ``idx``.
+    accounts : pyarrow.Table of the account fields (:data:`api.analysis.ACCOUNT_COLUMNS` at least), by ``idx``.
+    previous : the latest run's accounts (ids of communities are kept from it), or None.
+    """
+
+    raw: Any
+    nodes: Any
+    node_ids: np.ndarray
+    accounts: pa.Table
+    previous: pa.Table | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.node_ids.size)
+
+
+@dataclass
+class Analysed:
+    """What :func:`analyse` computed: the account columns so far, the ``communities`` table and the summary."""
+
+    columns: dict
+    communities: pa.Table
+    summary: dict
+    fitted: dict
+    partitions: int
+
+
+def inputs_from_arrays(spark, edges: EdgeArrays, accounts: pa.Table, previous: pa.Table | None) -> SparkInputs:
+    """:class:`SparkInputs` from a store's edge arrays (the store mode: the driver holds the edges once)."""
+    fol = len(edges.follow_src)
+    raw = _frame(
+        spark,
+        {
+            "src": np.concatenate([edges.follow_src, edges.interaction_src]).astype(np.int64),
+            "dst": np.concatenate([edges.follow_dst, edges.interaction_dst]).astype(np.int64),
+            "follow": np.arange(fol + len(edges.interaction_src)) < fol,
+            "kind": np.concatenate([np.zeros(fol, np.int32), edges.interaction_kind.astype(np.int32)]),
+            "ts": np.concatenate([np.full(fol, -1, np.int64), edges.interaction_ts.astype(np.int64)]),
+            "weight": np.concatenate([np.ones(fol), edges.interaction_weight.astype(np.float64)]),
+        },
+    ).cache()
+    idx = np.arange(edges.n_nodes, dtype=np.int64)
+    nodes = _frame(spark, {"idx": idx, "followers_count": edges.followers_count.astype(np.float64)}).cache()
+    return SparkInputs(raw, nodes, np.asarray(edges.node_ids, dtype=object), accounts, previous)
+
+
 def run_spark_analysis(
     store: Store,
     params: AnalysisParams = AnalysisParams(),
@@ -147,35 +201,59 @@ def run_spark_analysis(
     progress : callable, optional
         Called with the name of each stage as it starts.
     """
-    from pyspark.sql import functions as F
-
-    from . import measures
     from .session import spark_session
 
     if spark is None:
         spark = spark_session(spark_params.master, driver_memory=spark_params.driver_memory)
-    cp, mp = params.communities, params.metrics
     step = Stopwatch(progress=progress)
     with step("read"):
         edges, accounts, uses, posts, previous = read_inputs(store)
         hashtags = uses_per_row(uses)
-    n = edges.n_nodes
+        inputs = inputs_from_arrays(spark, edges, accounts, previous)
+    done = analyse(spark, inputs, params, spark_params, step, hashtags)
+    columns, fitted, niche = done.columns, done.fitted, done.columns["niche"]
+    # authenticity and engagement run on the driver with the single-machine stages (not distributed yet)
+    with step("authenticity"):
+        ties = all_mutual_ties(edges)  # shared with the serving stage's ``mutuals`` table
+        columns.update(
+            compute_authenticity(edges, accounts, niche, params=params.authenticity, fitted=fitted, ties=ties)
+        )
+    with step("engagement"):
+        columns.update(
+            compute_engagement(edges, posts, columns["tier"], niche, params=params.engagement, fitted=fitted)
+        )
+    with step("serving"):
+        serving = serving_tables(store, edges, uses, ties=ties)
+    engine = engine_params(spark_params, done.partitions)
+    return store_run(store, params, columns, done.communities, done.summary, serving, step, engine)
+
+
+def engine_params(spark_params: SparkParams, partitions: int) -> dict:
+    """The Spark engine's settings as stored with a run (``engine``, ``spark``)."""
+    return {"engine": "spark", "spark": {**dataclasses.asdict(spark_params), "partitions": partitions}}
+
+
+def analyse(
+    spark,
+    inputs: SparkInputs,
+    params: AnalysisParams,
+    spark_params: SparkParams,
+    step: Stopwatch,
+    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Analysed:
+    """Steps graphs to fit (module docstring) on ``inputs``: the account columns up to the hidden score.
+
+    ``hashtags`` (``uses_per_row``) give the communities' top hashtags; None leaves them empty.
+    """
+    from pyspark.sql import functions as F
+
+    from . import measures
+
+    cp, mp = params.communities, params.metrics
+    raw, nodes, n = inputs.raw, inputs.nodes, inputs.n
     idx = np.arange(n, dtype=np.int64)
     groups = spark_params.groups or int(spark.conf.get("spark.sql.shuffle.partitions"))
     with step("graphs"):
-        fol = len(edges.follow_src)
-        raw = _frame(
-            spark,
-            {
-                "src": np.concatenate([edges.follow_src, edges.interaction_src]).astype(np.int64),
-                "dst": np.concatenate([edges.follow_dst, edges.interaction_dst]).astype(np.int64),
-                "follow": np.arange(fol + len(edges.interaction_src)) < fol,
-                "kind": np.concatenate([np.zeros(fol, np.int32), edges.interaction_kind.astype(np.int32)]),
-                "ts": np.concatenate([np.full(fol, -1, np.int64), edges.interaction_ts.astype(np.int64)]),
-                "weight": np.concatenate([np.ones(fol), edges.interaction_weight.astype(np.float64)]),
-            },
-        ).cache()
-        nodes = _frame(spark, {"idx": idx, "followers_count": edges.followers_count.astype(np.float64)}).cache()
         hashed = nodes.select("idx", (F.col("idx") % groups).alias("g"))
         built = _cogroup(
             nodes.join(hashed, "idx"),
@@ -237,7 +315,7 @@ def run_spark_analysis(
             "idx long, label long",
         ).toPandas()
         broad = _globalise(part, broad_pd, n)
-        community, matched = match_ids(broad, edges.node_ids, previous, "community", cp.match_threshold)
+        community, matched = match_ids(broad, inputs.node_ids, inputs.previous, "community", cp.match_threshold)
         lab_df = _frame(spark, {"idx": idx, "label": community})
         same, strength = _label_sums(aff, lab_df, n)
         w_in = float(same["w"].sum())
@@ -252,7 +330,9 @@ def run_spark_analysis(
                 lambda nd, ed: work.niche_communities(nd, ed, gamma, seed, it),
                 "idx long, label long",
             ).toPandas()
-            niche, _ = match_ids(_globalise(part, niche_pd, n), edges.node_ids, previous, "niche", cp.match_threshold)
+            niche, _ = match_ids(
+                _globalise(part, niche_pd, n), inputs.node_ids, inputs.previous, "niche", cp.match_threshold
+            )
         else:
             niche = community.copy()
         tables, modularity = [], _modularity(community, same, strength, total, res)
@@ -267,7 +347,7 @@ def run_spark_analysis(
             parent = community[np.unique(labels, return_index=True)[1]] if level == "niche" else None
             tables.append(
                 community_rows(
-                    labels, internal_n, _inner(aff, lab, n), edges.node_ids, level, parent, hashtags, cp.top_k
+                    labels, internal_n, _inner(aff, lab, n), inputs.node_ids, level, parent, hashtags, cp.top_k
                 )
             )
         communities = null_for_nan(pa.concat_tables(tables))
@@ -296,7 +376,7 @@ def run_spark_analysis(
         metrics.update(fit_evidence(metrics, counts, params=mp, fitted=fitted))
         columns: dict = {"idx": np.arange(n, dtype=np.int32)}
         for name in ACCOUNT_COLUMNS:
-            columns[name] = accounts.column(name)
+            columns[name] = inputs.accounts.column(name)
         columns.update(
             community=community,
             niche=niche,
@@ -304,18 +384,6 @@ def run_spark_analysis(
             niche_size=group_sizes(niche),
         )
         columns.update({name: metrics[name] for name in METRIC_COLUMNS})
-    # authenticity and engagement run on the driver with the single-machine stages (not distributed yet)
-    with step("authenticity"):
-        ties = all_mutual_ties(edges)  # shared with the serving stage's ``mutuals`` table
-        columns.update(
-            compute_authenticity(edges, accounts, niche, params=params.authenticity, fitted=fitted, ties=ties)
-        )
-    with step("engagement"):
-        columns.update(
-            compute_engagement(edges, posts, columns["tier"], niche, params=params.engagement, fitted=fitted)
-        )
-    with step("serving"):
-        serving = serving_tables(store, edges, uses, ties=ties)
     summary = {
         "communities": int(np.unique(community).size),
         "niches": int(np.unique(niche).size),
@@ -323,11 +391,7 @@ def run_spark_analysis(
         "kept_ids": matched,
         "fitted": fitted,
     }
-    engine = {
-        "engine": "spark",
-        "spark": {**dataclasses.asdict(spark_params), "partitions": int(part.max(initial=-1)) + 1},
-    }
-    return store_run(store, params, columns, communities, summary, serving, step, engine)
+    return Analysed(columns, communities, summary, fitted, int(part.max(initial=-1)) + 1)
 
 
 def _label_sums(aff, lab_df, n: int) -> tuple[pd.DataFrame, np.ndarray]:

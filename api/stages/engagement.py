@@ -21,6 +21,7 @@ and reaches ``window_days`` back; a post without a time counts as inside it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,9 +104,44 @@ def compute_engagement(
     fitted: dict | None = None,
 ) -> dict[str, np.ndarray]:
     """The engagement columns of every account (module docstring); ``fitted`` receives the benchmarks."""
+    return engagement_columns(
+        edges.n_nodes,
+        edges.followers_count,
+        posts,
+        tier,
+        niche,
+        lambda start: engaging_inbound(edges, start),
+        params=params,
+        fitted=fitted,
+    )
+
+
+def engaging_inbound(edges: EdgeArrays, start: int | None) -> np.ndarray:
+    """Interaction rows of an engaging kind (:data:`ENGAGING_KINDS`) into each account from another one, at or
+    after ``start`` (epoch seconds; None: all) or without a time; float64 (n,)."""
+    codes = [KINDS.index(k) for k in ENGAGING_KINDS]
+    ts = edges.interaction_ts
+    recent = (ts < 0) | (ts >= start) if start is not None else np.ones(ts.shape, dtype=bool)
+    engaging = np.isin(edges.interaction_kind, codes) & recent & (edges.interaction_src != edges.interaction_dst)
+    return np.bincount(edges.interaction_dst[engaging], minlength=edges.n_nodes).astype(np.float64)
+
+
+def engagement_columns(
+    n: int,
+    followers_count,
+    posts: pa.Table,
+    tier,
+    niche,
+    inbound_since: Callable[[int | None], np.ndarray],
+    *,
+    params: EngagementParams | None = None,
+    fitted: dict | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`compute_engagement` from the accounts' platform follower counts (float64 (n,), NaN unknown), the
+    posts (author by ``idx``) and ``inbound_since(start)``, the interaction log's :func:`engaging_inbound`
+    (however it is computed: on one machine or on Spark)."""
     p = params or EngagementParams()
-    n = edges.n_nodes
-    followers = np.asarray(edges.followers_count, dtype=np.float64)
+    followers = np.asarray(followers_count, dtype=np.float64)
     tier = np.asarray(tier, dtype=object)
     rated = posts.filter(pc.is_in(posts.column("kind"), pa.array(RATED_POST_KINDS)))
     author = np.asarray(rated.column("author").to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -117,11 +153,7 @@ def compute_engagement(
     window_posts = np.bincount(author[in_window], minlength=n)
 
     # the interaction log, for accounts whose posts carry no platform counts
-    codes = [KINDS.index(k) for k in ENGAGING_KINDS]
-    ts = edges.interaction_ts
-    recent = (ts < 0) | (ts >= start) if start is not None else np.ones(ts.shape, dtype=bool)
-    engaging = np.isin(edges.interaction_kind, codes) & recent & (edges.interaction_src != edges.interaction_dst)
-    inbound = np.bincount(edges.interaction_dst[engaging], minlength=n).astype(np.float64)
+    inbound = inbound_since(start)
     from_log = ~has_metrics & (window_posts > 0)
     raw = np.where(
         has_metrics, rates.by_followers, np.where(from_log, log_rate(inbound, window_posts, followers), np.nan)

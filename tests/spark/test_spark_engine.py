@@ -1,5 +1,5 @@
-"""The Spark engine end to end in local mode (one SparkSession for the whole test session), against the
-single-machine engine on a small synthetic world."""
+"""The Spark engine's store mode end to end in local mode, against the single-machine engine on a small
+synthetic world (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,33 +9,13 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from nichegraph.api.analysis import run_analysis
-from nichegraph.api.params import AnalysisParams
-from nichegraph.api.spark import SparkParams, run_spark_analysis, spark_session
-from nichegraph.api.stages.metrics import MetricsParams
+from nichegraph.api.spark import SparkParams, run_spark_analysis
 from nichegraph.graph_store.duckdb_store import DuckDBStore
-from nichegraph.graph_store.synth import generate
 
-# fitted priors and the hidden score need nothing of Spark; a looser PageRank tolerance keeps the suite short
-FAST = AnalysisParams(metrics=MetricsParams(tol=1e-9))
-
-
-@pytest.fixture(scope="session")
-def spark():
-    session = spark_session("local[2]", driver_memory="1g", shuffle_partitions=4)
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
-def world_store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("spark") / "world.duckdb"
-    with DuckDBStore(str(path)) as st:
-        st.load(generate(n_accounts=300, n_edges=2500, seed=5).batches())
-    return path
+from .worlds import FAST
 
 
 def _run(spark, src, tmp_path, name, spark_params, params=FAST):
@@ -85,19 +65,3 @@ def test_one_partition_agrees_with_the_single_machine_engine(spark, world_store,
     assert run.params["engine"] == "spark"
     assert tables["accounts"].num_rows == len(single)
     assert set(tables["communities"].column("level").to_pylist()) == {"broad", "niche"}
-
-
-def test_split_partitions_give_the_same_result_for_any_spark_partitioning(spark, world_store, tmp_path):
-    results = []
-    for shuffle in (1, 3):
-        spark.conf.set("spark.sql.shuffle.partitions", str(shuffle))
-        try:
-            _, acc = _run(spark, world_store, tmp_path, f"split{shuffle}", SparkParams(max_partition=80, groups=2))
-        finally:
-            spark.conf.set("spark.sql.shuffle.partitions", "4")
-        results.append(acc)
-    a, b = results
-    assert a.community.equals(b.community) and a.niche.equals(b.niche)
-    assert np.abs(a.pagerank - b.pagerank).max() < 1e-12
-    assert a.score_hidden.fillna(-1).sub(b.score_hidden.fillna(-1)).abs().max() < 1e-9
-    assert a.community.nunique() > 1
