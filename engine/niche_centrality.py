@@ -29,7 +29,7 @@ from .centrality import _BLOCK
 from .errors import GraphInputError, NotConverged
 from .graph import Graph, _row_sums
 from .labels import check_labels
-from .pagerank_push import _push, chunk_cuts
+from .pagerank_push import _push, chunk_cuts, take_column
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -68,19 +68,13 @@ def _npr_finish(acc, inv_s, comm, dang, inv_size, alpha, xold, xnew, bs, parts):
     ``acc`` is zeroed; ``parts[b]`` is the L1 change of block ``b`` of ``bs`` nodes.
     """
     n = xnew.shape[0]
-    chunks = acc.shape[0]
     for b in prange(parts.shape[0]):
         lo = b * bs
         hi = min(lo + bs, n)
         err = 0.0
         for v in range(lo, hi):
-            s = acc[0, v]
-            acc[0, v] = 0.0
-            for c in range(1, chunks):
-                s += acc[c, v]
-                acc[c, v] = 0.0
             k = comm[v]
-            x = alpha * s + (alpha * dang[k] + (1.0 - alpha)) * inv_size[k]
+            x = alpha * take_column(acc, v) + (alpha * dang[k] + (1.0 - alpha)) * inv_size[k]
             xnew[v] = x
             err += abs(x - xold[v])
         parts[b] = err

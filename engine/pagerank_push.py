@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import prange, serial_or_parallel
+from ._jit import kernel, prange, serial_or_parallel
 
 #: Source ranges (and accumulator vectors of ``n_nodes`` floats) of one push sweep.  Fixed, so the
 #: result does not depend on the thread count.  Each range costs every sweep one more vector to add
@@ -59,6 +59,17 @@ def _push(indptr, indices, weights, unit, cuts, x, inv_s, acc):
                     a[np.uint64(indices[p])] += weights[p] * zu
 
 
+@kernel
+def take_column(acc, v):
+    """``sum_c acc[c, v]`` (float64 (chunks, n) ``acc``), added in chunk order; the column is zeroed."""
+    s = acc[0, v]
+    acc[0, v] = 0.0
+    for c in range(1, acc.shape[0]):
+        s += acc[c, v]
+        acc[c, v] = 0.0
+    return s
+
+
 @serial_or_parallel
 def _finish(acc, inv_s, dang, alpha, dvec, pvec, coef_p, xold, xnew, bs, parts):
     """``xnew[v] = alpha * sum_c acc[c, v] + alpha * dang * dvec[v] + coef_p * pvec[v]``; ``acc`` is zeroed.
@@ -67,19 +78,13 @@ def _finish(acc, inv_s, dang, alpha, dvec, pvec, coef_p, xold, xnew, bs, parts):
     ``parts[b, 1]`` its new dangling mass (nodes with ``inv_s = 0``).
     """
     n = xnew.shape[0]
-    chunks = acc.shape[0]
     for b in prange(parts.shape[0]):
         lo = b * bs
         hi = min(lo + bs, n)
         err = 0.0
         dm = 0.0
         for v in range(lo, hi):
-            s = acc[0, v]
-            acc[0, v] = 0.0
-            for c in range(1, chunks):
-                s += acc[c, v]
-                acc[c, v] = 0.0
-            x = alpha * s + alpha * dang * dvec[v] + coef_p * pvec[v]
+            x = alpha * take_column(acc, v) + alpha * dang * dvec[v] + coef_p * pvec[v]
             xnew[v] = x
             err += abs(x - xold[v])
             if inv_s[v] == 0.0:

@@ -321,6 +321,34 @@ RETURN s.id AS source, tag, sum(n) AS n
 
 # -- runs ------------------------------------------------------------------------
 
+
+def _create_unless_found(label: str, identity: tuple[str, ...], rows: str) -> str:
+    """``UNWIND $<rows> AS row``: each row's node found by one seek in the index on its whole identity, else
+    created; its properties set to the row.  ``run_id`` comes from ``$run_id``, the rest from the row.
+
+    Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
+    ``run_id`` index and filter every node of the run written so far (quadratic).  The hint pins one
+    seek per row.  ``label`` is from :data:`LABELS`; ``identity`` and ``rows`` are fixed names.
+    """
+    if label not in LABELS or not all(_IDENT.match(k) for k in (*identity, rows)):
+        raise ValueError(f"not an allowed label or name: {label!r}, {identity!r}, {rows!r}")
+    where = " AND ".join(f"old.{k} = $run_id" if k == "run_id" else f"old.{k} = row.{k}" for k in identity)
+    return f"""
+UNWIND ${rows} AS row
+OPTIONAL MATCH (old:{label}) USING INDEX old:{label}({", ".join(identity)})
+  WHERE {where}
+CALL (old) {{
+  WITH old WHERE old IS NULL
+  CREATE (t:{label})
+  RETURN t
+  UNION
+  WITH old WHERE old IS NOT NULL
+  RETURN old AS t
+}}
+SET t = row
+"""
+
+
 RUN_EXISTS = "MATCH (r:Run {run_id: $run_id}) RETURN count(r) AS n"
 
 #: Chunks of a run's tables known to be new (``$chunks``: maps ``{run_id, table, seq, data}``): plain
@@ -333,21 +361,8 @@ SET t = ch
 """
 
 #: :data:`RUN_TABLE_CHUNKS` for chunks that may exist: each found by one seek on its whole identity, else
-#: created (not a ``MERGE``, for the reason :data:`COMMUNITIES_IDEMPOTENT` gives).
-RUN_TABLE_CHUNKS_IDEMPOTENT = """
-UNWIND $chunks AS ch
-OPTIONAL MATCH (old:RunTable) USING INDEX old:RunTable(run_id, table, seq)
-  WHERE old.run_id = $run_id AND old.table = ch.table AND old.seq = ch.seq
-CALL (old) {
-  WITH old WHERE old IS NULL
-  CREATE (t:RunTable)
-  RETURN t
-  UNION
-  WITH old WHERE old IS NOT NULL
-  RETURN old AS t
-}
-SET t = ch
-"""
+#: created (not a ``MERGE``: :func:`_create_unless_found` says why).
+RUN_TABLE_CHUNKS_IDEMPOTENT = _create_unless_found("RunTable", ("run_id", "table", "seq"), "chunks")
 
 
 def property_names(columns: Sequence[str]) -> tuple[str, ...]:
@@ -387,25 +402,9 @@ CREATE (c:Community)
 SET c = p
 """
 
-#: :data:`COMMUNITIES` for rows that may exist: each found by one index seek, else created.
-#:
-#: Not a ``MERGE``: MERGE takes no index hint, and a planner free to choose may serve it from the
-#: ``run_id`` index and filter every community of the run written so far (quadratic).  The hint
-#: pins one seek per row.
-COMMUNITIES_IDEMPOTENT = """
-UNWIND $p AS p
-OPTIONAL MATCH (old:Community) USING INDEX old:Community(run_id, level, id)
-  WHERE old.run_id = $run_id AND old.level = p.level AND old.id = p.id
-CALL (old) {
-  WITH old WHERE old IS NULL
-  CREATE (c:Community)
-  RETURN c
-  UNION
-  WITH old WHERE old IS NOT NULL
-  RETURN old AS c
-}
-SET c = p
-"""
+#: :data:`COMMUNITIES` for rows that may exist: each found by one index seek, else created (not a ``MERGE``:
+#: :func:`_create_unless_found` says why).
+COMMUNITIES_IDEMPOTENT = _create_unless_found("Community", ("run_id", "level", "id"), "p")
 
 
 CREATE_RUN = """
