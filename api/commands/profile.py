@@ -11,20 +11,15 @@ from rich.table import Table
 
 from ..options import DEFAULT_STORE, StoreOption, open_cli_store
 
+#: What ``--min`` and ``--max`` default to (:func:`engine.default_resolution_range`).
+_SPAN = "default: 0.01 to 10 for modularity; for CPM a tenth of the edge density to the heaviest edge"
+
 
 def command(
     store: StoreOption = DEFAULT_STORE,
     objective: Annotated[str, typer.Option(help="modularity (the broad level's objective) or cpm.")] = "modularity",
-    min_resolution: Annotated[
-        float | None,
-        typer.Option(
-            "--min", help="Lowest resolution (default 0.01 for modularity; CPM: a tenth of the edge density)."
-        ),
-    ] = None,
-    max_resolution: Annotated[
-        float | None,
-        typer.Option("--max", help="Highest resolution (default 10 for modularity; CPM: the heaviest edge)."),
-    ] = None,
+    min_resolution: Annotated[float | None, typer.Option("--min", help=f"Lowest resolution ({_SPAN}).")] = None,
+    max_resolution: Annotated[float | None, typer.Option("--max", help=f"Highest resolution ({_SPAN}).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of every Leiden run.")] = 0,
     top: Annotated[int, typer.Option(help="Show this many of the widest stable ranges.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print every stable range as JSON.")] = False,
