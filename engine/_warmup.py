@@ -52,10 +52,10 @@ community._rng.block_permutation: u8[], i8, i8
 community.local_moving.move_nodes: i8[], i4[], f8[], f8[], i4[], f8, i4[], f8
 community._objective._compact_counted: i8[]r, i8, i8
 community.refinement._refine_setup: f8[], i4[], i8, i4[], u8[]
-community.refinement._refine_all_serial: i8[], i4[], f8[], f8[], i4[], i8, f8, f8, i8[], i4[], f8[], u8
+community.refinement._refine_all.serial: i8[], i4[], f8[], f8[], i4[], i8, f8, f8, i8[], i4[], f8[], u8
 community.refinement._labels_by_first_node: i4[]
 community.aggregation._plan_slices: i8[], i4[], i8, i8, i8
-community.aggregation._slices_serial: i8[], i4[], f8[], i4[], i8, i8[], i4[], i8[], i8[], i8[], i4[], f8[], b1[]
+community.aggregation._aggregate_slices.serial: i8[], i4[], f8[], i4[], i8, i8[], i4[], i8[], i8[], i8[], i4[], f8[], b1[]
 community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
 community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
 community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8

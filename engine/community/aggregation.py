@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import PARALLEL_MIN_WORK, PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
+from .._jit import PREFETCH_AHEAD, kernel, prange, prefetch, serial_or_parallel
 from ._weights import arc_weight
 
 
@@ -46,6 +46,7 @@ def members_by_label(labels, k, order):
     return start, members
 
 
+@serial_or_parallel
 def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact):
     """Rows of communities ``cuts[s]..cuts[s+1]`` written compactly from ``region[s]`` of the buffers.
 
@@ -81,10 +82,6 @@ def _aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, regio
                 acc[d] = 0.0  # acc is all zero between communities
                 pos += 1
             row_len[c] = nt
-
-
-_slices_serial = kernel(_aggregate_slices)
-_slices_parallel = parallel_kernel(_aggregate_slices)
 
 
 def aggregate(indptr, indices, A, labels, k, n_slices=1, parallel=False):
@@ -127,7 +124,7 @@ def _aggregate_into(indptr, indices, A, labels, k, n_slices, parallel, buf_w):
     buf_idx = np.empty(nnz, dtype=np.int32)
     inexact = np.zeros(n_slices, dtype=np.bool_)
     # a small graph runs the serial compilation of the same kernel: the same sums, no threads to compile
-    aggregate_slices = _slices_parallel if parallel and nnz >= PARALLEL_MIN_WORK else _slices_serial
+    aggregate_slices = _aggregate_slices.pick(nnz) if parallel else _aggregate_slices.serial
     aggregate_slices(indptr, indices, A, labels, k, start, members, cuts, region, row_len, buf_idx, buf_w, inexact)
     out_ptr = _close_gaps(k, n_slices, cuts, region, row_len, buf_idx, buf_w)
     return out_ptr, buf_idx[: out_ptr[k]], buf_w[: out_ptr[k]], not inexact.any()

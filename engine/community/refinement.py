@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import PARALLEL_MIN_WORK, PREFETCH_AHEAD, kernel, parallel_kernel, prange, prefetch
+from .._jit import PREFETCH_AHEAD, kernel, prange, prefetch, serial_or_parallel
 from .._splitmix import next_u64, uniform
 from ._objective import gain
 from ._weights import arc_weight
@@ -45,7 +45,7 @@ def refine(indptr, indices, A, node_w, comm, k, scale, beta, order, state, paral
     """
     start, members, W_S, base = _refine_setup(node_w, comm, k, order, state)
     # a small graph runs the serial compilation of the same kernel: the same labels, no threads to compile
-    refine_all = _refine_all_parallel if parallel and indices.shape[0] >= PARALLEL_MIN_WORK else _refine_all_serial
+    refine_all = _refine_all.pick(indices.shape[0]) if parallel else _refine_all.serial
     # numba hands the uint64 draw back as a Python int: keep it typed uint64, as inside a kernel
     ref = refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, np.uint64(base))
     return _labels_by_first_node(ref)
@@ -78,6 +78,7 @@ def _labels_by_first_node(ref):
     return out, kr
 
 
+@serial_or_parallel  # both compilations give identical labels (each community has its own generator and slots)
 def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members, W_S, base):
     """Refine every community (in parallel); returns ``ref`` (refined cluster = a founding node id)."""
     n = indptr.shape[0] - 1
@@ -108,12 +109,6 @@ def _refine_all(indptr, indices, A, node_w, comm, k, scale, beta, start, members
         st[0] = base ^ (np.uint64(s) * np.uint64(0xD1B54A32D192ED03))
         _refine_one(graph, comm, scale, beta, members, start[s], start[s + 1], W_S[s], refined, scratch, st)
     return ref
-
-
-# Serial and parallel variants of the same function, compiled once; ``refine`` picks one.
-# Both give identical labels (each community has its own generator and its own slots).
-_refine_all_serial = kernel(_refine_all)
-_refine_all_parallel = parallel_kernel(_refine_all)
 
 
 @kernel
