@@ -29,7 +29,7 @@ from .centrality import _BLOCK
 from .errors import GraphInputError, NotConverged
 from .graph import Graph, _row_sums
 from .labels import check_labels
-from .pagerank_push import push_kernels, take
+from .pagerank_push import _push, push_plan, take
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -142,7 +142,8 @@ def niche_pagerank(
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
     acc = np.zeros(n, dtype=np.float64)
     dst_u = idx.view(np.uint32)
-    push, splits = push_kernels(idx.shape[0], ptr, idx)
+    _, splits = push_plan(ptr, idx)
+    push = _push.pick(idx.shape[0])
     finish = _npr_finish.pick(idx.shape[0])
     for _ in range(max_iter):
         push(ptr, dst_u, w, unit, splits, x, inv_s, acc)

@@ -209,10 +209,16 @@ def test_push_gives_the_pull_iterates_bit_for_bit_in_any_number_of_ranges(case):
     unit = bool(g.nnz == 0 or (g.weights.min() == 1.0 and g.weights.max() == 1.0))
     tptr, tsrc, tw = C._in_csr(g.indptr, g.indices, g.weights, np.arange(n, dtype=np.int64), unit)
     pull = C._run_power(tptr, tsrc, tw, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000)
-    for ranges in (1, 2, 3, 7):
-        splits = _row_splits.serial(g.indptr, g.indices, range_cuts(g.indices, n, ranges))
-        push = C._run_push(g.indptr, g.indices, g.weights, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000, splits)
-        assert np.array_equal(push, pull), ranges
+    for bs in (1, 2, C._BLOCK):  # nodes per partial sum; the cuts fall on these blocks
+        one = None
+        for ranges in (1, 2, 3, 7):
+            cuts = range_cuts(g.indices, n, ranges, bs)
+            plan = (cuts, _row_splits.serial(g.indptr, g.indices, cuts))
+            push = C._run_push(g.indptr, g.indices, g.weights, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000, plan, bs)
+            one = push if one is None else one
+            assert np.array_equal(push, one), (ranges, bs)
+        # the dangling mass is summed by blocks: with the pull's blocks, the pull's iterates
+        assert bs != C._BLOCK or np.array_equal(one, pull)
     # pagerank() normalises p once more: rounding only
     assert np.abs(pagerank(g, tol=1e-12, personalization=p, nstart=p) - pull).sum() < 1e-14
 
@@ -224,6 +230,7 @@ def test_row_splits_cut_every_row_at_the_range_bounds(ranges):
     rng = np.random.default_rng(ranges)
     for n, m in ((0, 0), (1, 0), (1, 3), (5, 0), (50, 400), (1000, 20_000)):
         g = from_edges(rng.integers(0, max(n, 1), m), rng.integers(0, max(n, 1), m), n_nodes=n)
+        assert np.all(range_cuts(g.indices, n, ranges, 8)[1:-1] % 8 == 0)
         cuts = range_cuts(g.indices, n, ranges)
         assert cuts.shape == (ranges + 1,) and cuts[0] == 0 and cuts[-1] == n
         assert np.all(np.diff(cuts) >= 0)
