@@ -39,7 +39,9 @@ _NAMES = {v: k for k, v in _SCALARS.items()}
 #: ``.parallel`` for one variant of a serial-or-parallel pair), then its argument types.
 _TABLE = """
 pairs._counting_pass: i4[]r, i8, i8[]
-pairs._collapse: i4[]r, i4[]r, f8[]r, i8[], i8
+pairs._collapse: i4[]r, i4[]r, f8[]r, i8[], i8, b1
+pairs._collapse: i4[], i4[], f8[], i8[], i8, b1
+affinity._symmetric_union: i8[], i4[], f8[], i8[], i4[], f8[]
 graph._count_rows: i4[]r, i4[]r, i8, b1, b1
 graph._scatter: i4[]r, i4[]r, f8[], i8[], b1, b1, i4[], f8[]
 graph._sort_and_merge_rows.serial: i8[], i4[], f8[], i8[]
