@@ -61,6 +61,7 @@ community.aggregation._aggregate_slices.serial: i8[], i4[], f8[], i4[], i8, i8[]
 community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
 community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
 community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
+niche_detection._arcs_by_group: i8[], i4[], i8[]
 niche_detection._join_small: i8[], i4[], f8[], i8[], i8[], i8
 group_sums._group_sums: i8[], i4[], f8[], i8[], i8
 group_sums._top_items: i8[], i8[], i8[], i8, i8, i8
