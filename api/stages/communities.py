@@ -105,13 +105,27 @@ class CommunityResult:
         }
 
 
+def previous_rows(node_ids: np.ndarray, previous: pa.Table) -> np.ndarray:
+    """Row of each account in the previous run's ``accounts`` table (by ``id``), -1 where it was not there:
+    int64 of shape (n,)."""
+    prev_ids = pc.cast(previous.column("id"), pa.string())
+    pos = pc.index_in(pa.array(np.asarray(node_ids, dtype=object), pa.string()), value_set=prev_ids)
+    return pc.fill_null(pos, -1).to_numpy().astype(np.int64)
+
+
 def match_ids(
-    labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | None, column: str, threshold: float = 0.5
+    labels: np.ndarray,
+    node_ids: np.ndarray,
+    previous: pa.Table | None,
+    column: str,
+    threshold: float = 0.5,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Stable ids for ``labels`` (canonical 0..k-1) from ``previous[column]`` by Jaccard overlap.
 
     Returns ``(ids int64 (n,), number of communities that kept an old id)``;
-    the rule is in the module docstring.
+    the rule is in the module docstring.  ``rows``: :func:`previous_rows` of ``node_ids`` when the
+    caller has it (both levels match against the same previous run).
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = labels.shape[0]
@@ -126,9 +140,7 @@ def match_ids(
         return labels.copy(), 0
     prev_comm = pc.fill_null(pc.cast(previous.column(column), pa.int64()), -1).to_numpy().astype(np.int64)
     valid = prev_comm >= 0
-    prev_ids = pc.cast(previous.column("id"), pa.string())
-    pos = pc.index_in(pa.array(np.asarray(node_ids, dtype=object).tolist(), pa.string()), value_set=prev_ids)
-    pos = pc.fill_null(pos, -1).to_numpy().astype(np.int64)
+    pos = previous_rows(node_ids, previous) if rows is None else rows
     old = np.where(pos >= 0, prev_comm[np.maximum(pos, 0)], -1)
     old_vals, old_size = np.unique(prev_comm[valid], return_counts=True)
     next_id = int(old_vals.max()) + 1 if old_vals.size else 0
@@ -301,7 +313,10 @@ def detect_communities(
         g = community_graph(edges, p)
     with step("leiden"):
         part = leiden(g, resolution=p.resolution, seed=seed, n_iterations=p.n_iterations, parallel=p.parallel)
-        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
+        rows = (
+            None if previous is None or "id" not in previous.column_names else previous_rows(edges.node_ids, previous)
+        )
+        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold, rows)
     with step("describe"):
         tables = [_describe(g, community, edges.node_ids, "broad", None, tags, p.top_k)]
     niche = community.copy()
@@ -316,7 +331,7 @@ def detect_communities(
                 n_iterations=p.n_iterations,
                 parallel=p.parallel,
             )
-            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
+            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold, rows)
         with step("describe_niches"):
             nid, first = np.unique(niche, return_index=True)
             tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], tags, p.top_k))
