@@ -10,7 +10,8 @@ cost several times the arrays it returns:
 * the table blocks DuckDB caches in its buffer pool while it scans (the rows are copied out, so
   they would be held twice); here every bulk read runs under a small memory limit
   (:func:`bounded_memory`), which makes DuckDB evict those blocks as it goes, and the cached
-  blocks are dropped after it.
+  blocks are dropped after it.  The run write runs under the same limit (its new blocks go to the
+  file instead of staying cached).
 
 All SQL here is fixed text; no value reaches it.
 """
@@ -60,14 +61,15 @@ def bounded_memory(con: duckdb.DuckDBPyConnection, limit: str = READ_MEMORY_LIMI
         drop_cached_blocks(con)
 
 
-def bounded_read(con: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> T:
-    """``read()`` under :func:`bounded_memory`; read again without the bound where DuckDB runs out of
-    memory under it (a query whose operators cannot spill), so the bound never makes a read fail."""
+def bounded(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """``work()`` (a bulk read, or a write made in one transaction) under :func:`bounded_memory`; done again
+    without the bound where DuckDB runs out of memory under it (an operator that cannot spill, a limit
+    DuckDB refuses), so the bound never makes it fail."""
     try:
         with bounded_memory(con):
-            return read()
+            return work()
     except duckdb.OutOfMemoryException:
-        result = read()
+        result = work()
         drop_cached_blocks(con)
         return result
 
@@ -161,7 +163,7 @@ def read_edges(con: duckdb.DuckDBPyConnection) -> EdgeArrays:
             interaction_n=itr["n"],
         )
 
-    return bounded_read(con, read)
+    return bounded(con, read)
 
 
 def kind_codes(con: duckdb.DuckDBPyConnection) -> np.ndarray:

@@ -333,10 +333,10 @@ class DuckDBStore:
         return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2]), "posts": int(row[3])}
 
     def read_posts(self) -> pa.Table:
-        return duckdb_read.bounded_read(self.con, lambda: duckdb_posts.read_posts(self.con))
+        return duckdb_read.bounded(self.con, lambda: duckdb_posts.read_posts(self.con))
 
     def read_hashtag_uses(self) -> pa.Table:
-        return duckdb_read.bounded_read(self.con, lambda: duckdb_posts.read_hashtag_uses(self.con))
+        return duckdb_read.bounded(self.con, lambda: duckdb_posts.read_hashtag_uses(self.con))
 
     def read_accounts(self) -> pa.Table:
         cols = ", ".join(f.name for f in ACCOUNTS)
@@ -382,7 +382,10 @@ class DuckDBStore:
 
     # -- runs (graph_store.duckdb_runs) ------------------------------------------
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
-        write_run(self.con, run, tables)
+        if self.location == ":memory:":  # nothing to evict to: the bound would only make DuckDB refuse
+            write_run(self.con, run, tables)
+        else:  # one transaction: where the bound makes DuckDB run out of memory, it is rolled back and redone
+            duckdb_read.bounded(self.con, lambda: write_run(self.con, run, tables))
 
     def list_runs(self) -> list[RunRecord]:
         return list_runs(self.con)

@@ -152,3 +152,24 @@ def test_summing_equal_neighbours_by_a_plain_loop():
     assert sum(got.column("n").to_pylist()) == sum(table.column("n").to_pylist())
     distinct = table.slice(0, 1)
     assert duckdb_read.sum_equal_neighbours(distinct, ["a", "b"], "n") is distinct
+
+
+def test_a_run_written_under_a_memory_limit_too_small_for_it_is_written_once(tmp_path, monkeypatch):
+    from nichegraph.graph_store.base import RunRecord
+    from nichegraph.graph_store.duckdb_runs import write_run
+
+    rng = np.random.default_rng(3)
+    table = pa.table({"account": pa.array(np.arange(300_000, dtype=np.int32)),
+                      "score": pa.array(rng.random(300_000)),
+                      "tag": pa.array([f"t{i % 977}" for i in range(300_000)])})
+    with DuckDBStore(str(tmp_path / "s.duckdb")) as st:
+        st.load([batch("interactions", [{"source": "a", "target": "b", "kind": "mention"}])])
+        st.con.execute("SET memory_limit = '1MB'")
+        with pytest.raises(duckdb.OutOfMemoryException):  # this write does not fit in 1 MB ...
+            write_run(st.con, RunRecord("r0", "2024-01-01T00:00:00", {}, {}), {"touches": table})
+        st.con.execute("RESET memory_limit")
+        monkeypatch.setattr(duckdb_read, "READ_MEMORY_LIMIT", "1MB")  # ... so it is rolled back and redone
+        st.write_run(RunRecord("r1", "2024-01-01T00:00:01", {}, {}), {"touches": table})
+        assert [r.run_id for r in st.list_runs()] == ["r1"]
+        run, tables = st.read_run("r1", tables=["touches"])
+        assert tables["touches"].equals(table)
