@@ -6,12 +6,10 @@ import networkx as nx
 import numba
 import numpy as np
 import pytest
+from zoo import directed_zoo
 
 from nichegraph.engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
 from nichegraph.engine.degree import in_degree, out_degree
-
-from zoo import directed_zoo
-
 
 ZOO = [case[:5] for case in directed_zoo(min_nodes=1)]
 IDS = [z[0] for z in ZOO]
