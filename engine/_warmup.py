@@ -71,8 +71,8 @@ centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f
 centrality._simple_undirected: i8[], i4[], b1
 centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
-pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
-niche_centrality._npr_finish.serial: f8[:,:], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
+pagerank_push._push.serial: i8[], u4[], f8[], b1, i4[:,:], f8[], f8[], f8[]
+niche_centrality._npr_finish.serial: f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
 niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
 social._followed_back: i8[], i4[]
 degree._reciprocity.serial: i8[], i4[], i8[], i4[]
