@@ -23,8 +23,9 @@ from .params import AnalysisParams
 from .stages.authenticity import all_mutual_ties, compute_authenticity
 from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
+from .stages.hashtags import tag_counts_of_uses
 from .stages.metrics import compute_metrics
-from .stages.serving import serving_tables, uses_per_row
+from .stages.serving import serving_tables
 from .stages.stopwatch import Stopwatch
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
@@ -72,7 +73,7 @@ def run_analysis(
             params=params.communities,
             seed=params.seed,
             previous=previous,
-            hashtags=uses_per_row(uses),
+            hashtags=tag_counts_of_uses(uses),
             watch=step.sub("communities"),
         )
     del previous  # the previous run's accounts only serve to keep community ids
