@@ -48,8 +48,9 @@ from ..params import AnalysisParams
 from ..stages.authenticity import all_mutual_ties, compute_authenticity
 from ..stages.communities import community_rows, match_ids
 from ..stages.engagement import compute_engagement
+from ..stages.hashtags import TagCounts, tag_counts_of_uses
 from ..stages.metrics import METRIC_COLUMNS, MetricsParams, fit_evidence
-from ..stages.serving import serving_tables, uses_per_row
+from ..stages.serving import serving_tables
 from ..stages.stopwatch import Stopwatch
 from . import work
 from .coarse import canonical, coarse_partition, group_load
@@ -202,7 +203,7 @@ def run_spark_analysis(
     step = Stopwatch(progress=progress)
     with step("read"):
         edges, accounts, uses, posts, previous = read_inputs(store)
-        hashtags = uses_per_row(uses)
+        hashtags = tag_counts_of_uses(uses)
         inputs = inputs_from_arrays(spark, edges, accounts, previous)
     done = analyse(spark, inputs, params, spark_params, step, hashtags)
     columns, fitted, niche = done.columns, done.fitted, done.columns["niche"]
@@ -235,11 +236,11 @@ def analyse(
     params: AnalysisParams,
     spark_params: SparkParams,
     step: Stopwatch,
-    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+    hashtags: TagCounts | None = None,
 ) -> Analysed:
     """Steps graphs to fit (module docstring) on ``inputs``: the account columns up to the hidden score.
 
-    ``hashtags`` (``uses_per_row``) give the communities' top hashtags; None leaves them empty.
+    ``hashtags`` (:func:`api.stages.hashtags.tag_counts_of_uses`) give the communities' top hashtags; None leaves them empty.
     """
     from pyspark.sql import functions as F
 
