@@ -22,7 +22,7 @@ from nichegraph.graph_store.synth.files import write_world
 
 from .worlds import FAST, FAST_SOURCE, posts, world
 
-#: The giant component's load (halo rows plus accounts) is ~2,800: cut, so every coarse step runs.
+#: The world's load (2,500 rows plus 300 accounts) is at most 2,800: 700 cuts the giant component, every coarse step runs.
 SPLIT_SOURCE = "SparkParams(max_partition=700, lpa_iterations=4)"
 SPLIT = SparkParams(max_partition=700, lpa_iterations=4)
 
