@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -185,14 +186,24 @@ class StoreInputs(NamedTuple):
 
 
 def read_inputs(store: Store) -> StoreInputs:
-    """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts."""
-    return StoreInputs(
-        store.read_edges(),
-        store.read_accounts(),
-        store.read_hashtag_uses(),
-        store.read_posts(),
-        previous_accounts(store),
+    """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts.
+
+    A store whose ``concurrent_reads`` is true (the Neo4j store: each read runs in its own sessions) serves
+    the five reads at once, so the server answers one while the client decodes another; the others are read
+    one after the other.  Either way the results are the same.
+    """
+    reads: tuple[Callable[[], Any], ...] = (
+        store.read_edges,
+        store.read_accounts,
+        store.read_hashtag_uses,
+        store.read_posts,
+        lambda: previous_accounts(store),
     )
+    if not getattr(store, "concurrent_reads", False):
+        return StoreInputs(*(read() for read in reads))
+    with ThreadPoolExecutor(len(reads)) as pool:
+        futures = [pool.submit(read) for read in reads]
+        return StoreInputs(*(f.result() for f in futures))
 
 
 def previous_accounts(store: Store) -> pa.Table | None:

@@ -80,6 +80,10 @@ class Neo4jStore:
         ones (:data:`graph_store.neo4j_runs.HEADLINE_RESULTS`) or every one.  The run's tables hold them all.
     """
 
+    #: The reads may run at once from several threads (the driver is thread-safe and each read opens its own
+    #: sessions): ``analyze`` overlaps them (:func:`nichegraph.api.analysis.read_inputs`).
+    concurrent_reads = True
+
     def __init__(
         self,
         driver: Any,
@@ -112,6 +116,8 @@ class Neo4jStore:
         self.read_workers = max(1, int(read_workers))
         self.write_progress = write_progress
         self.account_results = account_results
+        #: Accounts per record of the columnar reads (accounts, posts, hashtag uses).
+        self.accounts_per_range = ACCOUNTS_PER_RANGE
         self._own_driver = own_driver
         self._schema_ready = False
         #: Wall seconds of each phase of the last :meth:`load` (for benchmarks and logs).
@@ -240,9 +246,9 @@ class Neo4jStore:
     def read_hashtag_uses(self) -> pa.Table:
         return neo4j_posts.read_hashtag_uses(self._map_columns("reading hashtags"), self._account_ranges())
 
-    def _account_ranges(self, per: int = ACCOUNTS_PER_RANGE) -> list[tuple[int, int]]:
-        """Ranges of ``idx`` of ``per`` accounts each, over every account."""
-        n = self._n_accounts()
+    def _account_ranges(self) -> list[tuple[int, int]]:
+        """Ranges of ``idx`` of :attr:`accounts_per_range` accounts each, over every account."""
+        n, per = self._n_accounts(), self.accounts_per_range
         return [(lo, min(n, lo + per)) for lo in range(0, n, per)]
 
     def _map_columns(self, what: str) -> neo4j_columns.MapRanges:
@@ -276,7 +282,7 @@ class Neo4jStore:
     def read_accounts(self) -> pa.Table:
         """Accounts by ``idx``, one record of column lists per range (:mod:`graph_store.neo4j_columns`)."""
         return neo4j_columns.read_accounts(
-            self._map_columns("reading accounts"), self._n_accounts(), ACCOUNTS_PER_RANGE
+            self._map_columns("reading accounts"), self._n_accounts(), self.accounts_per_range
         )
 
     def read_edges(self) -> EdgeArrays:
