@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import pytest
 from scipy.stats import poisson
+from zoo import zoo
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.authenticity import (
@@ -32,8 +33,6 @@ from nichegraph.engine.authenticity import (
 from nichegraph.engine.authenticity.bursts import even_peak
 from nichegraph.engine.authenticity.sybilrank import _propagate
 from nichegraph.engine.errors import GraphInputError
-
-from zoo import zoo
 
 # -- naive references ------------------------------------------------------------------------
 

@@ -101,3 +101,18 @@ def test_key_order_and_collapse_by_time_match_naive(seed):
     want = sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] < 0, kv[0][2]))
     got = collapse_by_time(pair_order(n, a, b), a, b, ts, w)
     assert [x.tolist() for x in got] == [[k[i] for k, _ in want] for i in range(3)] + [[v for _, v in want]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pair_directions_match_a_set_of_arcs(seed):
+    from nichegraph.engine.pairs import pair_directions
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    m = int(rng.integers(0, 200))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    arcs = {(int(x), int(y)) for x, y in zip(a, b) if x != y}
+    ref = sorted({(min(x, y), max(x, y)): (y, x) in arcs for x, y in arcs}.items())
+    indptr, cols, both = pair_directions(n, a, b)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    assert [((int(u), int(v)), bool(x)) for u, v, x in zip(rows, cols, both)] == ref
