@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -189,12 +190,25 @@ def read_inputs(store: Store) -> StoreInputs:
     """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts.
 
     The previous run's table is read first: its columns the analysis does not use are freed before the
-    edges arrive, so they never add to the read's peak.
+    edges arrive, so they never add to the read's peak.  A store whose ``concurrent_reads`` is true (the
+    Neo4j store: each read runs in its own sessions) then serves the other four reads at once, so the server
+    answers one while the client decodes another; the others are read one after the other.  Either way the
+    results are the same.
     """
     previous = previous_accounts(store)
-    return StoreInputs(
-        store.read_edges(), store.read_accounts(), store.read_hashtag_uses(), store.read_posts(), previous
+    reads: tuple[Callable[[], Any], ...] = (
+        store.read_edges,
+        store.read_accounts,
+        store.read_hashtag_uses,
+        store.read_posts,
     )
+    if not getattr(store, "concurrent_reads", False):
+        got = [read() for read in reads]
+    else:
+        with ThreadPoolExecutor(len(reads)) as pool:
+            futures = [pool.submit(read) for read in reads]
+            got = [f.result() for f in futures]
+    return StoreInputs(got[0], got[1], got[2], got[3], previous)
 
 
 #: The columns of the previous run's ``accounts`` table that keep community and niche ids stable.

@@ -32,6 +32,7 @@ _NEO4J_FILE_KEYS = {
     "progress": bool,
     "max_retry_time": float,
     "tx_timeout": float,
+    "account_results": str,
 }
 
 
@@ -39,8 +40,8 @@ def neo4j_settings() -> dict:
     """Neo4j connection settings: a TOML file (``NICHEGRAPH_NEO4J_CONFIG``), then the environment.
 
     Environment: ``NICHEGRAPH_NEO4J_USER`` / ``_PASSWORD`` / ``_DATABASE`` (or ``NEO4J_*``),
-    ``NICHEGRAPH_NEO4J_BATCH_SIZE``, ``NICHEGRAPH_NEO4J_WORKERS``, ``NICHEGRAPH_NEO4J_PROGRESS``
-    (see docs/neo4j.md).
+    ``NICHEGRAPH_NEO4J_BATCH_SIZE``, ``NICHEGRAPH_NEO4J_WORKERS``, ``NICHEGRAPH_NEO4J_PROGRESS``,
+    ``NICHEGRAPH_NEO4J_ACCOUNT_RESULTS`` (see docs/neo4j.md).
     """
     settings: dict = {}
     path = os.environ.get("NICHEGRAPH_NEO4J_CONFIG")
@@ -65,6 +66,7 @@ def neo4j_settings() -> dict:
         "database": os.environ.get("NICHEGRAPH_NEO4J_DATABASE") or os.environ.get("NEO4J_DATABASE"),
         "batch_size": os.environ.get("NICHEGRAPH_NEO4J_BATCH_SIZE"),
         "workers": os.environ.get("NICHEGRAPH_NEO4J_WORKERS"),
+        "account_results": os.environ.get("NICHEGRAPH_NEO4J_ACCOUNT_RESULTS"),
         "progress": _flag(os.environ.get("NICHEGRAPH_NEO4J_PROGRESS")),
     }
     settings.update({k: v for k, v in env.items() if v is not None and v != ""})

@@ -254,14 +254,6 @@ CALL () { MATCH ()-[e:INTERACTS]->() RETURN coalesce(sum(coalesce(e.n, 1)), 0) A
 RETURN accounts, follows, interactions
 """
 
-#: ``collect`` drops nulls, so nullable columns are read as ``[value]`` singletons.
-READ_ACCOUNTS_NULLSAFE = """
-MATCH (a:Account) USING INDEX a:Account(idx) WHERE a.idx >= $lo AND a.idx < $hi
-RETURN collect(a.idx) AS idx, collect(a.id) AS id, collect([a.handle]) AS handle,
-       collect([a.platform]) AS platform, collect([a.followers_count]) AS followers_count,
-       collect([a.following_count]) AS following_count, collect([a.affiliation]) AS affiliation
-"""
-
 #: What a read of every edge needs first, in one statement: the largest ``idx`` and the relationship
 #: counts (count store, no scan).
 READ_SIZES = """
@@ -434,10 +426,15 @@ SET c = p
 COMMUNITIES_IDEMPOTENT = _create_unless_found("Community", ("run_id", "level", "id"), "p")
 
 
+#: The run node; ``props``: the result columns it wrote as ``Account`` properties.
 CREATE_RUN = """
 MERGE (r:Run {run_id: $run_id})
-SET r.created_at = $created_at, r.params = $params, r.counts = $counts, r.tables = $tables
+SET r.created_at = $created_at, r.params = $params, r.counts = $counts, r.tables = $tables,
+    r.account_properties = $props
 """
+
+#: The result columns a run wrote as ``Account`` properties (null for runs written before this was kept: all).
+RUN_PROPERTIES = "MATCH (r:Run {run_id: $run_id}) RETURN r.account_properties AS props"
 
 #: What an interrupted write of a run left (its chunks and communities; the run node is written last).
 DELETE_RUN_PARTS = """

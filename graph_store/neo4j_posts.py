@@ -13,14 +13,16 @@ All Cypher text is here; values travel only as parameters.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import neo4j_columns
 from .base import TableCounts
+from .neo4j_columns import MapRanges
 from .neo4j_session import Sessions
 from .schema import POST_METRICS, POSTS, TIMESTAMP
 from .staging import last_fields_sql
@@ -50,20 +52,6 @@ MERGE (a)-[:POSTED]->(p)
 """
 
 COUNT = "MATCH (p:Post) RETURN count(p) AS n"
-
-READ = f"""
-MATCH (a:Account)-[:POSTED]->(p:Post)
-RETURN a.idx AS author, p.post_id AS post_id, {", ".join(f"p.{c} AS {c}" for c in _PROPS)}
-"""
-
-#: Hashtags of interaction events not made by a stored post of their source (counted once per event).
-EVENT_HASHTAGS = """
-MATCH (a:Account)-[e:INTERACTS]->() WHERE e.hashtags IS NOT NULL AND size(e.hashtags) > 0
-  AND NOT EXISTS { MATCH (a)-[:POSTED]->(:Post {post_id: e.post_id}) }
-RETURN a.idx AS source, e.hashtags AS tags,
-       CASE WHEN e.ts IS NULL THEN null ELSE e.ts.epochSeconds * 1000000 + e.ts.nanosecond / 1000 END AS us,
-       e.post_id AS post_id, coalesce(e.n, 1) AS n
-"""
 
 #: The columns of ``Store.read_posts()``.
 READ_POSTS = pa.schema(
@@ -150,46 +138,38 @@ def count_posts(sessions: Sessions) -> int:
     return int(sessions.read(COUNT, what="counting posts")[0]["n"])
 
 
-def read_posts(sessions: Sessions) -> pa.Table:
-    """Every post (columns :data:`READ_POSTS`), ordered by author, time (unknown first) and id."""
-    recs = sessions.read(READ, what="reading posts")
-    cols: dict[str, pa.Array] = {
-        "author": pa.array([r["author"] for r in recs], pa.int32()),
-        "post_id": pa.array([r["post_id"] for r in recs], pa.string()),
-        "ts": pa.array([r["us"] for r in recs], pa.int64()).cast(TIMESTAMP),
-        "kind": pa.array([r["kind"] for r in recs], pa.string()),
-        "hashtags": pa.array([r["hashtags"] for r in recs], pa.list_(pa.string())),
-        **{m: pa.array([r[m] for r in recs], pa.int64()) for m in POST_METRICS},
-        "platform": pa.array([r["platform"] for r in recs], pa.string()),
-    }
-    t = pa.table(cols, schema=READ_POSTS)
-    return t.sort_by([("author", "ascending"), ("ts", "ascending"), ("post_id", "ascending")]) if recs else t
+def read_posts(map_ranges: MapRanges, ranges: Sequence[tuple[int, int]]) -> pa.Table:
+    """Every post (columns :data:`READ_POSTS`), ordered by author, time (unknown last) and id; read by ranges
+    of author ``idx`` (:func:`graph_store.neo4j_columns.read_posts`)."""
+    t = neo4j_columns.read_posts(map_ranges, ranges, READ_POSTS)
+    return t.sort_by([("author", "ascending"), ("ts", "ascending"), ("post_id", "ascending")]) if t.num_rows else t
 
 
-def read_hashtag_uses(sessions: Sessions, posts: pa.Table) -> pa.Table:
-    """Hashtag uses as the embedded store gives them: ``posts``' hashtags once per post, plus each
-    interaction event's hashtags when no stored post of its source made it (columns :data:`HASHTAG_USES`)."""
-    recs = sessions.read(EVENT_HASHTAGS, what="reading hashtags")
+def read_hashtag_uses(map_ranges: MapRanges, ranges: Sequence[tuple[int, int]]) -> pa.Table:
+    """Hashtag uses as the embedded store gives them: the posts' hashtags once per post, plus each
+    interaction event's hashtags when no stored post of its source made it (columns :data:`HASHTAG_USES`).
+    Only the posts that have hashtags are read, and only the columns uses need."""
+    posts = neo4j_columns.read_post_tags(map_ranges, ranges)
+    events = neo4j_columns.read_event_tags(map_ranges, ranges)
     parts = []
-    with_tags = posts.filter(pc.is_valid(posts.column("hashtags")))
-    if with_tags.num_rows:
+    if posts.num_rows:
         parts.append(
             _explode(
-                with_tags.column("author"),
-                with_tags.column("hashtags"),
-                with_tags.column("ts"),
-                with_tags.column("post_id"),
-                pa.array(np.ones(with_tags.num_rows, np.int64)),
+                posts.column("author"),
+                posts.column("hashtags"),
+                posts.column("ts"),
+                posts.column("post_id"),
+                pa.array(np.ones(posts.num_rows, np.int64)),
             )
         )
-    if recs:
+    if events.num_rows:
         parts.append(
             _explode(
-                pa.array([r["source"] for r in recs], pa.int32()),
-                pa.array([r["tags"] for r in recs], pa.list_(pa.string())),
-                pa.array([r["us"] for r in recs], pa.int64()).cast(TIMESTAMP),
-                pa.array([r["post_id"] for r in recs], pa.string()),
-                pa.array([int(r["n"]) for r in recs], pa.int64()),
+                events.column("source"),
+                events.column("tags"),
+                events.column("ts"),
+                events.column("post_id"),
+                events.column("n"),
             )
         )
     if not parts:

@@ -27,6 +27,39 @@ RUN_WRITE_BYTES = 16 << 20
 MAX_RUNS_COMPARED = 2
 #: Base account fields that result tables never overwrite on ``Account`` nodes.
 PROTECTED = frozenset({"id", "idx", "key", "adj_f", "adj_i", "adj_v", *ACCOUNT_FIELDS})
+#: The result columns written as ``Account`` properties by default (``account_results="headline"``): the
+#: groups, the tier and the score each ranking sorts by, so plain Cypher can find and order people.  Every
+#: column stays in the run's ``accounts`` table (``RunTable`` chunks), which ``rank``, ``serve`` and ``report``
+#: read; ``account_results="all"`` writes every column as a property too (about four times the server work).
+HEADLINE_RESULTS: tuple[str, ...] = (
+    "community",
+    "niche",
+    "community_size",
+    "niche_size",
+    "tier",
+    "tier_estimated",
+    "in_degree",
+    "pagerank",
+    "niche_pagerank",
+    "niche_percentile",
+    "social_ratio",
+    "social_ratio_shrunk",
+    "evidence_weight",
+    "score_hidden",
+    "authenticity",
+    "engagement_rate",
+)
+#: Values of the store's ``account_results`` setting.
+ACCOUNT_RESULTS = ("headline", "all")
+
+
+def result_properties(columns: list[str], account_results: str) -> list[str]:
+    """The columns of an ``accounts`` table written as ``Account`` properties (``account_results``: one of
+    :data:`ACCOUNT_RESULTS`)."""
+    if account_results not in ACCOUNT_RESULTS:
+        raise StoreError(f"account_results must be one of {ACCOUNT_RESULTS}, got {account_results!r}")
+    keep = [c for c in columns if c not in PROTECTED]
+    return keep if account_results == "all" else [c for c in keep if c in HEADLINE_RESULTS]
 
 
 def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
@@ -64,10 +97,17 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
             retry_query=cypher.RUN_TABLE_CHUNKS_IDEMPOTENT,
         )
     acc = tables.get("accounts")
+    props: list[str] = []
     if acc is not None and "idx" in acc.column_names:
-        cols = [c for c in acc.column_names if c not in PROTECTED]
-        state, old, nid = _stored_results(store, acc)
-        changed = changed_rows(acc, cols, state, old)
+        props = result_properties(acc.column_names, store.account_results)
+        state, old, written, nid = _stored_results(store, acc)
+        # what a stored run wrote as a property and this one does not is removed (a null) where it is held
+        gone = sorted(set().union(*written) - set(props)) if written else []
+        types = {c: t.schema.field(c).type for t in old for c in gone if c in t.column_names}
+        target = acc.drop_columns([c for c in gone if c in acc.column_names])
+        for c in gone:
+            target = target.append_column(c, pa.nulls(acc.num_rows, types.get(c, pa.null())))
+        changed = changed_rows(target, [*props, *gone], state, old)
         keep = [i for i, e in enumerate(nid) if e is not None]  # an idx the database lacks has no node to write
         ids, rows = [nid[i] for i in keep], [changed[i] for i in keep]
         _write_batches(
@@ -103,15 +143,16 @@ def write_run(store: Any, run: RunRecord, tables: dict[str, pa.Table]) -> None:
             "params": json.dumps(run.params),
             "counts": json.dumps(run.counts),
             "tables": sorted(tables),
+            "props": props,
         },
         what="writing the run",
     )
 
 
-def _stored_results(store: Any, acc: pa.Table) -> tuple[np.ndarray, list[pa.Table], list]:
+def _stored_results(store: Any, acc: pa.Table) -> tuple[np.ndarray, list[pa.Table], list[set[str]], list]:
     """Per row of the new ``accounts`` table: whose results its account holds (see
-    :func:`graph_store.neo4j_results.changed_rows`), the stored tables of those runs, and the account's
-    element id (None for an ``idx`` the database does not hold)."""
+    :func:`graph_store.neo4j_results.changed_rows`); the stored tables of those runs and, for each, the columns
+    that run wrote as properties; and the account's element id (None for an ``idx`` the database lacks)."""
     rec = store.sessions.read(cypher.ACCOUNT_RUNS, what="reading which run wrote each account")[0]
     held = np.asarray(rec["idx"], dtype=np.int64)
     new_idx = np.asarray(acc.column("idx").to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -126,21 +167,27 @@ def _stored_results(store: Any, acc: pa.Table) -> tuple[np.ndarray, list[pa.Tabl
         if r is not None:
             counts[r] = counts.get(r, 0) + 1
     if not counts:
-        return state, [], nid
+        return state, [], [], nid
     runs = {r.run_id for r in store.list_runs()}
     old: list[pa.Table] = []
+    written: list[set[str]] = []
     code: dict[str, int] = {}
     for run_id in sorted(counts, key=lambda r: -counts[r]):
         code[run_id] = UNKNOWN
         if run_id in runs and len(old) < MAX_RUNS_COMPARED:
             table = store.read_run(run_id, tables=["accounts"])[1].get("accounts")
             if table is not None and "idx" in table.column_names:
-                old.append(table)
+                props = store.sessions.read(cypher.RUN_PROPERTIES, {"run_id": run_id})[0]["props"]
+                every = [c for c in table.column_names if c not in PROTECTED]  # runs written before the setting
+                wrote = set(every if props is None else props)
+                written.append(wrote)
+                # the nodes hold only what the run wrote: its other columns are not compared with
+                old.append(table.select([c for c in table.column_names if c == "idx" or c in wrote]))
                 code[run_id] = len(old) - 1
     for i, r in enumerate(held_by):
         if r is not None:
             state[i] = code[r]
-    return state, old, nid
+    return state, old, written, nid
 
 
 def _write_batches(

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import cypher, neo4j_posts, neo4j_runs
+from . import cypher, neo4j_columns, neo4j_posts, neo4j_runs
 from . import neo4j_adjacency as adjacency
 from .base import EdgeArrays, LoadCounts, RunRecord, pick_run, wanted_tables
 from .errors import StoreError
@@ -40,12 +40,14 @@ from .neo4j_batches import phase
 from .neo4j_convert import NONE
 from .neo4j_loader import ProgressCallback, load
 from .neo4j_session import Sessions, open_driver
-from .schema import ACCOUNTS, TableBatch
+from .schema import TableBatch
 
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_ATOMIC_ROWS = 20_000
 #: Parallel writer sessions: on a 2-core server two writers load faster than one, with no deadlock seen.
 DEFAULT_WORKERS = 2
+#: Accounts per record of a columnar read (accounts, posts, hashtags): a few MB per record.
+ACCOUNTS_PER_RANGE = 50_000
 _log = logging.getLogger(__name__)
 
 
@@ -73,7 +75,14 @@ class Neo4jStore:
         transient errors and are retried.
     write_progress : callable, optional
         ``write_progress(rows_done, rows_total)`` while :meth:`load` writes (the caller draws it).
+    account_results : {"headline", "all"}
+        Which result columns of a run :meth:`write_run` also writes as ``Account`` properties: the headline
+        ones (:data:`graph_store.neo4j_runs.HEADLINE_RESULTS`) or every one.  The run's tables hold them all.
     """
+
+    #: The reads may run at once from several threads (the driver is thread-safe and each read opens its own
+    #: sessions): ``analyze`` overlaps them (:func:`nichegraph.api.analysis.read_inputs`).
+    concurrent_reads = True
 
     def __init__(
         self,
@@ -89,9 +98,12 @@ class Neo4jStore:
         max_retry_time: float = 60.0,
         tx_timeout: float = 600.0,
         own_driver: bool = True,
+        account_results: str = "headline",
     ):
         if batch_size < 1:
             raise StoreError(f"batch_size must be >= 1, got {batch_size}")
+        if account_results not in neo4j_runs.ACCOUNT_RESULTS:
+            raise StoreError(f"account_results must be one of {neo4j_runs.ACCOUNT_RESULTS}, got {account_results!r}")
         self.driver = driver
         self.location = location
         self.database = database
@@ -103,6 +115,9 @@ class Neo4jStore:
         self.workers = max(1, int(workers))
         self.read_workers = max(1, int(read_workers))
         self.write_progress = write_progress
+        self.account_results = account_results
+        #: Accounts per record of the columnar reads (accounts, posts, hashtag uses).
+        self.accounts_per_range = ACCOUNTS_PER_RANGE
         self._own_driver = own_driver
         self._schema_ready = False
         #: Wall seconds of each phase of the last :meth:`load` (for benchmarks and logs).
@@ -123,6 +138,7 @@ class Neo4jStore:
         max_retry_time: float = 60.0,
         tx_timeout: float = 600.0,
         connection_timeout: float = 15.0,
+        account_results: str = "headline",
         **driver_options: Any,
     ) -> Neo4jStore:
         """Open a driver to ``uri`` and check that the server answers.
@@ -161,6 +177,7 @@ class Neo4jStore:
             write_progress=write_progress,
             max_retry_time=max_retry_time,
             tx_timeout=tx_timeout,
+            account_results=account_results,
         )
 
     # -- context management -------------------------------------------------
@@ -224,10 +241,19 @@ class Neo4jStore:
         return {**counts, "posts": neo4j_posts.count_posts(self.sessions)}
 
     def read_posts(self) -> pa.Table:
-        return neo4j_posts.read_posts(self.sessions)
+        return neo4j_posts.read_posts(self._map_columns("reading posts"), self._account_ranges())
 
     def read_hashtag_uses(self) -> pa.Table:
-        return neo4j_posts.read_hashtag_uses(self.sessions, self.read_posts())
+        return neo4j_posts.read_hashtag_uses(self._map_columns("reading hashtags"), self._account_ranges())
+
+    def _account_ranges(self) -> list[tuple[int, int]]:
+        """Ranges of ``idx`` of :attr:`accounts_per_range` accounts each, over every account."""
+        n, per = self._n_accounts(), self.accounts_per_range
+        return [(lo, min(n, lo + per)) for lo in range(0, n, per)]
+
+    def _map_columns(self, what: str) -> neo4j_columns.MapRanges:
+        """``map_ranges(query, ranges)`` for :mod:`graph_store.neo4j_columns` (parallel read sessions)."""
+        return lambda query, ranges: self._map_ranges([(query, r) for r in ranges], what)
 
     def _n_accounts(self) -> int:
         rows = self.sessions.read(cypher.IDX_STATS, what="reading accounts")
@@ -254,20 +280,10 @@ class Neo4jStore:
             return list(ex.map(one, jobs))
 
     def read_accounts(self) -> pa.Table:
-        n = self._n_accounts()
-        cols: dict[str, list] = {f.name: [None] * n for f in ACCOUNTS}
-        names = [f.name for f in ACCOUNTS]
-        for rec in self._map_ranges(
-            [(cypher.READ_ACCOUNTS_NULLSAFE, r) for r in self._ranges(n, n, 100_000)], "reading accounts"
-        ):
-            idx = rec[0]
-            for pos, i in enumerate(idx):
-                cols["id"][i] = rec[1][pos]
-            for c, name in enumerate(names[1:], start=2):
-                col = cols[name]
-                for pos, i in enumerate(idx):
-                    col[i] = rec[c][pos][0]
-        return pa.table({name: pa.array(cols[name], type=ACCOUNTS.field(name).type) for name in names}, schema=ACCOUNTS)
+        """Accounts by ``idx``, one record of column lists per range (:mod:`graph_store.neo4j_columns`)."""
+        return neo4j_columns.read_accounts(
+            self._map_columns("reading accounts"), self._n_accounts(), self.accounts_per_range
+        )
 
     def read_edges(self) -> EdgeArrays:
         """Edges as dense index arrays, from the accounts' adjacency records (parallel sessions).

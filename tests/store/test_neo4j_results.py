@@ -148,7 +148,7 @@ def _expected(table: pa.Table, run_id: str, n: int) -> list[dict]:
 @pytest.mark.neo4j
 def test_every_account_holds_exactly_the_latest_runs_values(neo4j_store_factory, neo4j_uri):
     n = 30
-    st = neo4j_store_factory(batch_size=7)
+    st = neo4j_store_factory(batch_size=7, account_results="all")
     st.load([batch("follows", [{"follower": f"u{i:02d}", "followee": f"u{(i + 1) % n:02d}"} for i in range(n)])])
 
     def run(run_id: str, table: pa.Table) -> None:
@@ -170,3 +170,56 @@ def test_every_account_holds_exactly_the_latest_runs_values(neo4j_store_factory,
     run("r4", _table(n, 2))
     run("r5", _table(n, 3).drop_columns(["members"]).append_column("members", pa.nulls(n, pa.list_(pa.string()))))
     run("r6", t1)
+
+
+def _run(st, run_id: str, table: pa.Table) -> None:
+    st.write_run(RunRecord(run_id, f"2026-01-0{len(st.list_runs()) + 1}T00:00:00", {}, {}), {"accounts": table})
+
+
+def _properties(uri: str) -> list[dict]:
+    """Every account's properties besides its base fields and adjacency records, by idx."""
+    with neo4j.GraphDatabase.driver(uri, auth=None) as d:
+        recs = d.execute_query("MATCH (a:Account) RETURN a.idx AS idx, properties(a) AS p ORDER BY a.idx").records
+    skip = {"key", "id", "idx", "handle", "platform", "followers_count", "following_count", "affiliation"}
+    return [{k: v for k, v in r["p"].items() if k not in skip and not k.startswith("adj_")} for r in recs]
+
+
+@pytest.mark.neo4j
+def test_headline_results_only_and_switching_between_all_and_headline(neo4j_store_factory, neo4j_uri):
+    """By default only the headline columns become properties (the run table keeps every column); a headline
+    run after an all-columns run removes what that run wrote beyond the headline, and back again."""
+    from nichegraph.graph_store.neo4j_runs import HEADLINE_RESULTS
+
+    n = 12
+    load = [batch("follows", [{"follower": f"u{i:02d}", "followee": f"u{(i + 1) % n:02d}"} for i in range(n)])]
+    rng = np.random.default_rng(5)
+    table = pa.table(
+        {
+            "idx": pa.array(np.arange(n), pa.int32()),
+            "tier": pa.array(rng.choice(["nano", "micro"], n).tolist(), pa.string()),
+            "pagerank": pa.array(rng.random(n), pa.float64()),
+            "community": pa.array([None if i % 5 == 0 else i % 3 for i in range(n)], pa.int64()),
+            "auth_pod": pa.array(rng.random(n), pa.float64()),  # not a headline column
+            "pod_ties": pa.array(rng.integers(0, 9, n), pa.int64()),  # nor this
+        }
+    )
+    assert {"tier", "pagerank", "community"} <= set(HEADLINE_RESULTS)
+    assert not {"auth_pod", "pod_ties"} & set(HEADLINE_RESULTS)
+
+    def expect(run_id: str, columns) -> list[dict]:
+        rows = table.to_pylist()
+        return [{"run_id": run_id, **{c: r[c] for c in columns if r[c] is not None}} for r in rows]
+
+    headline = neo4j_store_factory(batch_size=5)
+    headline.load(load)
+    _run(headline, "h1", table)
+    assert _properties(neo4j_uri) == expect("h1", ["tier", "pagerank", "community"])
+    # the run's table still holds every column, exactly
+    assert headline.read_run("h1")[1]["accounts"].equals(table)
+    every = neo4j_store_factory(batch_size=5, account_results="all")
+    _run(every, "a2", table)
+    assert _properties(neo4j_uri) == expect("a2", table.column_names[1:])
+    _run(headline, "h3", table)  # removes auth_pod and pod_ties, writes nothing else but run_id
+    assert _properties(neo4j_uri) == expect("h3", ["tier", "pagerank", "community"])
+    with pytest.raises(Exception, match="account_results"):
+        neo4j_store_factory(account_results="some")
