@@ -13,6 +13,8 @@ import numpy as np
 
 from ._jit import kernel
 from ._sort import stable_argsort
+from .errors import GraphInputError
+from .graph import Graph
 from .pairs import find_in_row, pair_csr
 
 
@@ -124,7 +126,15 @@ def _sort_row(other, strength, follow, row, end):  # pragma: no cover - compiled
 
 
 def mutual_ties(
-    n: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_weight, *, per_node: int = 20
+    n: int,
+    follow_src,
+    follow_dst,
+    interaction_src,
+    interaction_dst,
+    interaction_weight,
+    *,
+    per_node: int = 20,
+    follows: Graph | None = None,
 ) -> MutualTies:
     """The strongest ``per_node`` mutual ties of every account.
 
@@ -140,6 +150,10 @@ def mutual_ties(
         Weight of every event (summed per ordered pair, in event order).
     per_node : int, default 20
         Ties kept per account.
+    follows : Graph, optional
+        The follow graph of ``follow_src -> follow_dst`` with repeats merged and self-follows dropped
+        (``from_edges(follow_src, follow_dst, n_nodes=n, self_loops="drop")``), when the caller has it:
+        its rows are the distinct follows, so they are not grouped again.
 
     Returns
     -------
@@ -152,8 +166,12 @@ def mutual_ties(
     ([0, 0, 1, 2], [2, 1, 0, 0], [1.0, 0.0, 0.0, 1.0], [False, True, True, False])
     """
     n = int(n)
-    follows = pair_csr(n, follow_src, follow_dst, drop_self=True)
+    if follows is None:
+        f = pair_csr(n, follow_src, follow_dst, drop_self=True)
+        f_ptr, f_idx = f.indptr, f.indices
+    else:
+        if not follows.directed or follows.n_nodes != n:
+            raise GraphInputError(f"follows must be the directed follow graph of the {n} accounts.")
+        f_ptr, f_idx = follows.indptr, follows.indices
     talks = pair_csr(n, interaction_src, interaction_dst, interaction_weight, drop_self=True)
-    return MutualTies(
-        *_ties(follows.indptr, follows.indices, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0))
-    )
+    return MutualTies(*_ties(f_ptr, f_idx, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0)))

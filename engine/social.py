@@ -22,9 +22,10 @@ import numpy as np
 
 from ._jit import kernel
 from ._sort import stable_argsort
+from .degree import mutual_counts
 from .errors import GraphInputError
 from .graph import Graph, index_pairs
-from .pairs import find_in_row, pair_order
+from .pairs import pair_order
 
 
 @dataclass(frozen=True)
@@ -212,13 +213,14 @@ def social_ratio(
     return SocialRatio(ratio, rec, inb)
 
 
-def follow_back_ratio(follows: Graph) -> np.ndarray:
+def follow_back_ratio(follows: Graph, transposed: Graph | None = None) -> np.ndarray:
     r"""Share of an account's followers that it follows back, float64 of shape (n_nodes,).
 
     .. math:: \mathrm{fb}_v = \frac{|\{u \ne v: u \to v, v \to u\}|}{|\{u \ne v: u \to v\}|}
 
     ``follows`` is the directed follow graph (follower -> followee); NaN for
-    accounts without followers.
+    accounts without followers.  ``transposed``: its transpose when the caller
+    has it (:func:`engine.degree.mutual_counts`).
 
     Examples
     --------
@@ -226,24 +228,8 @@ def follow_back_ratio(follows: Graph) -> np.ndarray:
     >>> follow_back_ratio(from_edges([0, 1, 2], [1, 0, 1])).tolist()
     [1.0, 0.5, nan]
     """
-    followers, returned = _followed_back(follows.indptr, follows.indices)
-    return np.where(followers > 0, returned / np.where(followers > 0, followers, 1.0), np.nan)
-
-
-@kernel
-def _followed_back(indptr, indices):  # pragma: no cover - compiled
-    """Followers (other than itself) of every account, and how many of them it follows back (float64 counts)."""
-    n = indptr.shape[0] - 1
-    followers = np.zeros(n, dtype=np.float64)
-    returned = np.zeros(n, dtype=np.float64)
-    for u in range(n):
-        for k in range(indptr[u], indptr[u + 1]):
-            v = indices[k]
-            if v != u:
-                followers[v] += 1.0
-                if find_in_row(indptr, indices, v, u) >= 0:
-                    returned[v] += 1.0
-    return followers, returned
+    returned, _, followers = mutual_counts(follows, transposed)
+    return np.where(followers > 0, returned / np.where(followers > 0, followers, 1), np.nan)
 
 
 def asymmetry(g: Graph) -> np.ndarray:
