@@ -63,15 +63,15 @@ niche_detection._join_small: i8[], i4[], f8[], i8[], i8[], i8
 centrality._min_max: f8[]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
-centrality._simple_undirected: i8[], i4[], b1
+centrality._simple_undirected.serial: i8[], i4[], i8[], i4[]
 centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
 pagerank_push._push.serial: i8[], u4[], f8[], b1, i8[], f8[], f8[], f8[:,:]
 niche_centrality._npr_finish.serial: f8[:,:], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
 niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
 degree._mutual_counts.serial: i8[], i4[], i8[], i4[]
-mutual_ties._ties: i8[], i4[], i8[], i4[], f8[], i8
-pairs._sort_rows: i8[], i8[], i8[]r
+mutual_ties._ties.serial: i8[], i4[], i8[], i4[], f8[], i8
+pairs._sort_rows.serial: i8[], i8[], i8[]r
 """
 
 

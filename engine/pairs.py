@@ -95,10 +95,11 @@ def key_order(n_keys: int, keys, events=None) -> np.ndarray:
     return run(read_only(keys, np.int32), int(n_keys), e, chunks)
 
 
-@kernel
+@serial_or_parallel
 def _sort_rows(order, indptr, row_keys):  # pragma: no cover - compiled
-    """Sort ``order`` within each row by ``row_keys`` (the keys already gathered in ``order``'s order)."""
-    for r in range(indptr.shape[0] - 1):
+    """Sort ``order`` within each row by ``row_keys`` (the keys already gathered in ``order``'s order);
+    rows are independent."""
+    for r in prange(indptr.shape[0] - 1):
         a, b = indptr[r], indptr[r + 1]
         if b - a > 1:
             by_key = stable_argsort(row_keys[a:b])  # contiguous keys: no scattered reads while sorting
@@ -121,7 +122,7 @@ def sort_within_rows(order, indptr, keys) -> None:
     [1, 3, 2, 0]
     """
     row_keys = read_only(np.asarray(keys)[order], np.int64)
-    _sort_rows(order, np.ascontiguousarray(indptr, dtype=np.int64), row_keys)
+    _sort_rows.pick(order.shape[0])(order, np.ascontiguousarray(indptr, dtype=np.int64), row_keys)
 
 
 def pair_order(n_nodes: int, a, b, events=None) -> np.ndarray:
@@ -190,7 +191,7 @@ def _collapse(a, b, w, order, n):  # pragma: no cover - compiled
     return indptr, cols[: p + 1].copy(), sums[: p + 1].copy()
 
 
-def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=None) -> PairRows:
+def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=None, order=None) -> PairRows:
     """Distinct pairs ``(a, b)`` with their summed weights (:class:`PairRows`).
 
     Parameters
@@ -204,6 +205,9 @@ def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=N
         Leave out events with ``a == b``.
     keep : ndarray of bool, shape (m,), optional
         Only the events where it is True.
+    order : ndarray of int64, optional
+        ``pair_order(n_nodes, a, b)`` of every event when the caller has it (not computed again;
+        ``drop_self`` and ``keep`` filter it).
 
     Examples
     --------
@@ -216,8 +220,10 @@ def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=N
     mask = None if keep is None else np.asarray(keep, dtype=bool)
     if drop_self:
         mask = a != b if mask is None else mask & (a != b)
-    events = None if mask is None else np.flatnonzero(mask)
-    order = pair_order(n_nodes, a, b, events)
+    if order is None:
+        order = pair_order(n_nodes, a, b, None if mask is None else np.flatnonzero(mask))
+    elif mask is not None:
+        order = order[mask[order]]  # a filtered pair order is the pair order of what it keeps
     if order.size == 0:
         return PairRows(np.zeros(int(n_nodes) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0))
     indptr, cols, sums = _collapse(a, b, w, order, int(n_nodes))

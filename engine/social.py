@@ -37,11 +37,14 @@ class SocialRatio:
     ratio : reciprocated / inbound, NaN where ``inbound == 0``.
     reciprocated : weight of inbound events returned by the account.
     inbound : weight of all inbound events (self-interactions excluded).
+    partners : int64, distinct other accounts with an inbound event (what
+        :func:`engine.evidence.distinct_inbound` counts; found in the same scan).
     """
 
     ratio: np.ndarray
     reciprocated: np.ndarray
     inbound: np.ndarray
+    partners: np.ndarray
 
 
 @kernel
@@ -94,7 +97,8 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
 
     For every event the nearest earlier and later event of the same pair in the
     opposite direction are found in two linear passes (timestamps < 0 never
-    act as partners within a window).
+    act as partners within a window).  Each pair also adds one partner to each
+    account it holds an event towards.
     """
     m = order.shape[0]
     n_out = 0
@@ -105,6 +109,7 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
             n_out = dst[i] + 1
     rec = np.zeros(n_out)
     inb = np.zeros(n_out)
+    partners = np.zeros(n_out, dtype=np.int64)
     ok = np.zeros(m, dtype=np.bool_)
     start = 0
     while start < m:
@@ -118,14 +123,16 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
                 break
             end += 1
         # group [start, end): one unordered pair {a0, b0}, sorted by time
+        has0 = False  # an event a0 -> b0
+        has1 = False  # an event b0 -> a0
+        for k in range(start, end):
+            if src[order[k]] == a0:
+                has0 = True
+            else:
+                has1 = True
+        partners[b0] += 1 if has0 else 0
+        partners[a0] += 1 if has1 else 0
         if not use_window:
-            has0 = False
-            has1 = False
-            for k in range(start, end):
-                if src[order[k]] == a0:
-                    has0 = True
-                else:
-                    has1 = True
             for k in range(start, end):
                 ok[k] = has0 and has1
         else:
@@ -138,7 +145,7 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
         inb[v] += w[e]
         if ok[k]:
             rec[v] += w[e]
-    return rec, inb
+    return rec, inb, partners
 
 
 def social_ratio(
@@ -203,14 +210,16 @@ def social_ratio(
     del lo, hi
     rec = np.zeros(n_nodes)
     inb = np.zeros(n_nodes)
+    partners = np.zeros(n_nodes, dtype=np.int64)
     if order.size:
-        r, i = _reciprocated(
+        r, i, c = _reciprocated(
             s, d, t, w, order.astype(np.int64), np.int64(0 if window is None else int(window)), window is not None
         )
         rec[: r.shape[0]] = r
         inb[: i.shape[0]] = i
+        partners[: c.shape[0]] = c
     ratio = np.where(inb > 0, rec / np.where(inb > 0, inb, 1.0), np.nan)
-    return SocialRatio(ratio, rec, inb)
+    return SocialRatio(ratio, rec, inb, partners)
 
 
 def follow_back_ratio(follows: Graph, transposed: Graph | None = None) -> np.ndarray:

@@ -36,7 +36,7 @@ from nichegraph.engine import (
 )
 from nichegraph.engine.centrality import in_graph
 from nichegraph.engine.degree import in_degree, reciprocity
-from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
+from nichegraph.engine.evidence import shrink_ratio
 from nichegraph.engine.graph import Graph
 from nichegraph.engine.niche_centrality import module_roles
 from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
@@ -232,14 +232,14 @@ def local_metrics(
         order = np.argsort(comm, kind="stable")
         pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
     with step("coreness"):
-        core = coreness(att).astype(np.float64)
+        att_in = in_graph(att)  # inbound rows: coreness merges them with the outbound ones, roles read them
+        core = coreness(att, att_in).astype(np.float64)
+    with step("roles"):
+        z, part, share = module_roles(att_in, comm)  # within_module_z, participation, niche_share
+        del att_in
     with step("niche_pagerank"):
         npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
         pct = percentile_within(npr, comm)
-    with step("roles"):
-        att_in = in_graph(att)  # inbound rows, only needed here
-        z, part, share = module_roles(att_in, comm)  # within_module_z, participation, niche_share
-        del att_in
     with step("social"):
         social = social_ratio(
             n,
@@ -270,7 +270,7 @@ def local_metrics(
         "social_ratio": social.ratio,
         "follow_back_ratio": fb,
         "asymmetry": asym,
-        "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
+        "inbound_accounts": social.partners,  # distinct_inbound of the interactions, found by the same scan
         "inbound_events": social.inbound,
         "reciprocated_events": social.reciprocated,
         "niche_engaged": counts.pop("niche_engaged"),

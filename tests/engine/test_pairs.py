@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from nichegraph.engine.mutual_ties import mutual_ties
-from nichegraph.engine.pairs import collapse_by_time, key_order, pair_csr, pair_order
+from zoo import parallel_kernels
+
+from nichegraph.engine.pairs import collapse_by_time, key_order, pair_csr, pair_order, sort_within_rows
 
 
 def random_pairs(seed):
@@ -42,6 +44,9 @@ def test_pair_csr_matches_unique_and_bincount_bit_for_bit(seed, drop_self):
     assert got.weight.tolist() == sums.tolist()  # same additions in the same order: equal, not close
     counted = pair_csr(n, a, b, drop_self=drop_self)
     assert counted.weight.tolist() == np.bincount(inv.reshape(-1), minlength=uniq.size).astype(float).tolist()
+    given = pair_csr(n, a, b, w, drop_self=drop_self, order=pair_order(n, a, b))  # the order given, then filtered
+    for name in ("indptr", "indices", "weight"):
+        assert getattr(given, name).tolist() == getattr(got, name).tolist()
 
 
 def test_pair_csr_empty_and_one_node():
@@ -111,10 +116,6 @@ def test_key_order_and_collapse_by_time_match_naive(seed):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("seed", range(8))
 def test_parallel_counting_pass_is_the_stable_sort_at_any_thread_count(seed, threads, monkeypatch):
-    import numba
-
-    from nichegraph.engine import _jit
-
     rng = np.random.default_rng(300 + seed)
     n = int(rng.integers(1, 30))
     m = int(rng.integers(0, 5000))
@@ -122,14 +123,26 @@ def test_parallel_counting_pass_is_the_stable_sort_at_any_thread_count(seed, thr
     if seed % 2:  # skewed keys: one popular key, as with a popular account
         a[rng.random(m) < 0.6] = n - 1
     some = np.flatnonzero(rng.random(m) < 0.7)
-    monkeypatch.setattr(_jit, "PARALLEL_MIN_WORK", 0)
-    before = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
+    with parallel_kernels(monkeypatch, threads):
         assert key_order(n, a).tolist() == np.argsort(a, kind="stable").tolist()
         assert key_order(n, a, some).tolist() == some[np.argsort(a[some], kind="stable")].tolist()
-    finally:
-        numba.set_num_threads(before)
+        second = rng.integers(0, 7, m)
+        order = key_order(n, a)
+        sort_within_rows(order, np.concatenate([[0], np.cumsum(np.bincount(a, minlength=n))]), second)
+        assert order.tolist() == np.lexsort((second, a)).tolist()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("seed", range(4))
+def test_parallel_mutual_ties_match_naive_at_any_thread_count(seed, threads, monkeypatch):
+    n, fs, fd, isrc, idst, w = ties_world(400 + seed, 15, 70)
+    want = naive_ties(n, fs.tolist(), fd.tolist(), isrc.tolist(), idst.tolist(), w.tolist())
+    with parallel_kernels(monkeypatch, threads):
+        full = mutual_ties(n, fs, fd, isrc, idst, w, per_node=n)
+        cut = mutual_ties(n, fs, fd, isrc, idst, w, per_node=2)
+    got = list(zip(full.account.tolist(), full.other.tolist(), full.strength.tolist(), full.mutual_follow.tolist()))
+    assert got == [(t[3], t[2], t[4], t[5]) for t in want]
+    assert cut.other.tolist() == full.top(2).other.tolist()
 
 
 @pytest.mark.parametrize("seed", range(6))
