@@ -23,8 +23,9 @@ from .params import AnalysisParams
 from .stages.authenticity import all_mutual_ties, compute_authenticity
 from .stages.communities import detect_communities
 from .stages.engagement import compute_engagement
+from .stages.hashtags import tag_counts_of_uses
 from .stages.metrics import compute_metrics, follow_graph
-from .stages.serving import serving_tables, uses_per_row
+from .stages.serving import serving_tables
 from .stages.stopwatch import Stopwatch
 
 ACCOUNT_COLUMNS = ("id", "handle", "platform", "followers_count", "affiliation")
@@ -72,7 +73,7 @@ def run_analysis(
             params=params.communities,
             seed=params.seed,
             previous=previous,
-            hashtags=uses_per_row(uses),
+            hashtags=tag_counts_of_uses(uses),
             watch=step.sub("communities"),
         )
     del previous  # the previous run's accounts only serve to keep community ids
@@ -193,23 +194,31 @@ class StoreInputs(NamedTuple):
     accounts: pa.Table  # ordered by ``idx``
     uses: pa.Table  # hashtag uses
     posts: pa.Table
-    previous: pa.Table | None  # the latest run's accounts table (None: no run yet)
+    previous: pa.Table | None  # the latest run's accounts: PREVIOUS_COLUMNS (None: no run yet)
 
 
 def read_inputs(store: Store) -> StoreInputs:
-    """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts."""
+    """The read step of ``analyze``: edges, accounts, hashtag uses, posts and the previous run's accounts.
+
+    The previous run's table is read first: its columns the analysis does not use are freed before the
+    edges arrive, so they never add to the read's peak.
+    """
+    previous = previous_accounts(store)
     return StoreInputs(
-        store.read_edges(),
-        store.read_accounts(),
-        store.read_hashtag_uses(),
-        store.read_posts(),
-        previous_accounts(store),
+        store.read_edges(), store.read_accounts(), store.read_hashtag_uses(), store.read_posts(), previous
     )
 
 
+#: The columns of the previous run's ``accounts`` table that keep community and niche ids stable.
+PREVIOUS_COLUMNS = ("id", "community", "niche")
+
+
 def previous_accounts(store: Store) -> pa.Table | None:
-    """The accounts table of the latest run, or None when there is none."""
+    """The :data:`PREVIOUS_COLUMNS` of the latest run's accounts table (those it has), or None when there is no run."""
     try:
-        return store.read_run(tables=("accounts",))[1].get("accounts")
+        table = store.read_run(tables=("accounts",))[1].get("accounts")
     except NoRunError:
         return None
+    if table is None:
+        return None
+    return table.select([c for c in PREVIOUS_COLUMNS if c in table.column_names])

@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._jit import kernel
 from .attention import KINDS
 from .errors import GraphInputError
-from .graph import Graph, from_edges, index_pairs
-from .pairs import pair_csr
+from .graph import Graph, index_pairs
+from .pairs import pair_csr, pair_directions
 
 _DEFAULT_KINDS = {
     "mention": 0.5,
@@ -161,24 +162,75 @@ def affinity_graph(
     if ew.shape != is_.shape or not np.all(np.isfinite(ew)) or (ew.size and ew.min() < 0):
         raise GraphInputError("interaction_weight must be one finite, non-negative weight per interaction.")
 
-    # follows: directed pairs once, then mutual vs one way by the canonical pair; pairs are grouped by
-    # counting sorts (engine.pairs), and temporaries dropped as soon as they are used (they set the peak memory)
-    directed = pair_csr(n, fs, fd, drop_self=True)
+    # follows: each unordered pair once with the directions its arcs run (mutual or one way); interactions:
+    # each pair's weights summed in event order; both grouped by counting sorts (engine.pairs), and temporaries
+    # dropped as soon as they are used (they set the peak memory)
+    f_indptr, f_cols, mutual = pair_directions(n, fs, fd)
     del fs, fd
-    fa, fb = directed.rows(), directed.indices
-    del directed
-    follows = pair_csr(n, np.minimum(fa, fb), np.maximum(fa, fb))  # weight: 2 for a mutual follow, else 1
-    del fa, fb
-    follow_w = np.where(follows.weight == 2, w.mutual_follow, w.one_way_follow)
-
+    follow_w = np.where(mutual, w.mutual_follow, w.one_way_follow)
+    del mutual
     talks = pair_csr(n, np.minimum(is_, id_), np.maximum(is_, id_), kw[kinds] * ew, keep=is_ != id_)
     del is_, id_
     iw = np.log1p(talks.weight) if w.damping == "log" else talks.weight
+    indptr, indices, values = _symmetric_union(f_indptr, f_cols, follow_w, talks.indptr, talks.indices, iw)
+    ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids)
+    if len(ids) != n:
+        raise GraphInputError(f"node_ids has {len(ids)} entries but the graph has {n} nodes.")
+    return Graph(indptr, indices, values, ids, False)
 
-    src = np.concatenate([follows.rows(), talks.rows()])
-    dst = np.concatenate([follows.indices, talks.indices])
-    vals = np.concatenate([follow_w, iw])
-    del follows, talks, follow_w, iw
-    nz = vals > 0
-    src, dst, vals = src[nz], dst[nz], vals[nz]
-    return from_edges(src, dst, vals, n_nodes=n, directed=False, self_loops="drop", node_ids=node_ids)
+
+@kernel
+def _symmetric_union(f_indptr, f_cols, f_w, t_indptr, t_cols, t_w):  # pragma: no cover - compiled
+    """The undirected CSR of two sets of pairs ``u < v`` (rows sorted), a pair's positive weights summed.
+
+    Row ``v`` lists its pairs with ``u < v`` (filled while rows ``u`` are walked, in ascending ``u``) and
+    then those with ``v < w`` (ascending): sorted, as :func:`engine.from_edges` leaves it, with the same
+    sums (a pair has at most one weight from each set, and the sum of two is the same in either order).
+    """
+    n = f_indptr.shape[0] - 1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for sweep in range(2):
+        if sweep == 1:
+            for v in range(n):
+                indptr[v + 1] += indptr[v]
+            nnz = indptr[n]
+            indices = np.empty(nnz, dtype=np.int32)
+            weights = np.empty(nnz, dtype=np.float64)
+            fill = indptr[:n].copy()
+        else:
+            indices = np.empty(0, dtype=np.int32)
+            weights = np.empty(0, dtype=np.float64)
+            fill = np.empty(0, dtype=np.int64)
+        for u in range(n):
+            i, i_end = f_indptr[u], f_indptr[u + 1]
+            j, j_end = t_indptr[u], t_indptr[u + 1]
+            while i < i_end or j < j_end:
+                if j == j_end or (i < i_end and f_cols[i] < t_cols[j]):
+                    v, a, b = f_cols[i], f_w[i], 0.0
+                    i += 1
+                elif i == i_end or t_cols[j] < f_cols[i]:
+                    v, a, b = t_cols[j], 0.0, t_w[j]
+                    j += 1
+                else:
+                    v, a, b = f_cols[i], f_w[i], t_w[j]
+                    i += 1
+                    j += 1
+                if a > 0 and b > 0:
+                    x = a + b
+                elif a > 0:
+                    x = a
+                elif b > 0:
+                    x = b
+                else:
+                    continue
+                if sweep == 0:
+                    indptr[u + 1] += 1
+                    indptr[v + 1] += 1
+                else:
+                    indices[fill[u]] = v
+                    weights[fill[u]] = x
+                    fill[u] += 1
+                    indices[fill[v]] = u
+                    weights[fill[v]] = x
+                    fill[v] += 1
+    return indptr, indices, weights

@@ -24,7 +24,7 @@ from ._sequential import sequential_sum
 from .degree import out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
-from .pagerank_push import _finish, _push, chunk_cuts
+from .pagerank_push import _sweep, push_plan
 
 _BLOCK = 2048  # nodes per partial sum: fixed, so results do not depend on the thread count
 _GS_BLOCK = 16384  # nodes per Gauss-Seidel block (fixed for the same reason)
@@ -324,8 +324,12 @@ def _run_power(tptr, tsrc, tw, unit, s, p, d, x0, alpha, tol, max_iter, gs=False
     raise NotConverged(f"PageRank did not reach tol={tol} (L1) in {max_iter} iterations; raise max_iter or tol.")
 
 
-def _run_push(indptr, indices, weights, unit, s, p, d, x0, alpha, tol, max_iter) -> np.ndarray:
-    """The power iteration of :func:`_run_power` pushed along out-arcs (:mod:`engine.pagerank_push`)."""
+def _run_push(indptr, indices, weights, unit, s, p, d, x0, alpha, tol, max_iter, plan=None, bs=_BLOCK) -> np.ndarray:
+    """The power iteration of :func:`_run_power` pushed along out-arcs (:mod:`engine.pagerank_push`).
+
+    ``plan`` overrides :func:`engine.pagerank_push.push_plan`'s ``(cuts, splits)`` (inner
+    cuts multiples of ``bs``, the nodes per partial sum); the iterates do not depend on it.
+    """
     n = s.shape[0]
     inv_s = np.zeros(n, dtype=np.float64)
     nz = s != 0
@@ -333,15 +337,17 @@ def _run_push(indptr, indices, weights, unit, s, p, d, x0, alpha, tol, max_iter)
     x = x0.copy()
     dang = float(x[~nz].sum())
     xnew = np.empty(n, dtype=np.float64)
-    cuts = chunk_cuts(indptr)
-    acc = np.zeros((cuts.shape[0] - 1, n), dtype=np.float64)
-    parts = np.zeros(((n + _BLOCK - 1) // _BLOCK, 2), dtype=np.float64)
+    acc = np.zeros(n, dtype=np.float64)
+    parts = np.zeros(((n + bs - 1) // bs, 2), dtype=np.float64)
     dst_u = indices.view(np.uint32)
-    push = _push.pick(indices.shape[0])
-    finish = _finish.pick(indices.shape[0])
+    cuts, splits = push_plan(indptr, indices, bs) if plan is None else plan
+    if np.any(cuts[1:-1] % bs):
+        raise ValueError("push ranges must start on a block of partial sums")
+    sweep = _sweep.pick(indices.shape[0])
     for _ in range(max_iter):
-        push(indptr, dst_u, weights, unit, cuts, x, inv_s, acc)
-        finish(acc, inv_s, dang, alpha, d, p, 1.0 - alpha, x, xnew, _BLOCK, parts)
+        sweep(
+            indptr, dst_u, weights, unit, splits, cuts, x, inv_s, acc, dang, alpha, d, p, 1.0 - alpha, xnew, bs, parts
+        )
         err, dang = _sum_parts(parts)
         x, xnew = xnew, x
         if err < tol:

@@ -29,7 +29,7 @@ from .centrality import _BLOCK
 from .errors import GraphInputError, NotConverged
 from .graph import Graph, _row_sums
 from .labels import check_labels
-from .pagerank_push import _push, chunk_cuts, take_column
+from .pagerank_push import _push, push_plan, take
 
 
 def _dense_labels(c: np.ndarray) -> tuple[np.ndarray, int]:
@@ -62,7 +62,7 @@ def _intra_filter(indptr, indices, weights, comm):
 
 @serial_or_parallel
 def _npr_finish(acc, inv_s, comm, dang, inv_size, alpha, xold, xnew, bs, parts):
-    """``xnew[v] = alpha * sum_c acc[c, v] + (alpha * dang[k] + 1 - alpha) / |k|`` for ``v`` in community ``k``.
+    """``xnew[v] = alpha * acc[v] + (alpha * dang[k] + 1 - alpha) / |k|`` for ``v`` in community ``k``.
 
     The closing step of one pushed sweep (see :mod:`engine.pagerank_push`):
     ``acc`` is zeroed; ``parts[b]`` is the L1 change of block ``b`` of ``bs`` nodes.
@@ -74,7 +74,7 @@ def _npr_finish(acc, inv_s, comm, dang, inv_size, alpha, xold, xnew, bs, parts):
         err = 0.0
         for v in range(lo, hi):
             k = comm[v]
-            x = alpha * take_column(acc, v) + (alpha * dang[k] + (1.0 - alpha)) * inv_size[k]
+            x = alpha * take(acc, v) + (alpha * dang[k] + (1.0 - alpha)) * inv_size[k]
             xnew[v] = x
             err += abs(x - xold[v])
         parts[b] = err
@@ -140,13 +140,13 @@ def niche_pagerank(
     dang = _comm_dangling(x, dangling, dangling_comm, k)
     xnew = np.empty(n)
     parts = np.zeros((n + _BLOCK - 1) // _BLOCK)
-    cuts = chunk_cuts(ptr)
-    acc = np.zeros((cuts.shape[0] - 1, n), dtype=np.float64)
+    acc = np.zeros(n, dtype=np.float64)
     dst_u = idx.view(np.uint32)
+    _, splits = push_plan(ptr, idx)
     push = _push.pick(idx.shape[0])
     finish = _npr_finish.pick(idx.shape[0])
     for _ in range(max_iter):
-        push(ptr, dst_u, w, unit, cuts, x, inv_s, acc)
+        push(ptr, dst_u, w, unit, splits, x, inv_s, acc)
         finish(acc, inv_s, dense, dang, inv_size, float(damping), x, xnew, _BLOCK, parts)
         err = float(_serial_sum(parts))
         x, xnew = xnew, x

@@ -102,14 +102,38 @@ def niche_resolution(g: Graph, broad: np.ndarray) -> tuple[float, float, float]:
         broad communities: then nothing marks a niche boundary, and niches are
         the broad communities' connected parts.
     """
-    n = g.n_nodes
-    k = int(broad.max(initial=-1)) + 1
-    src, dst, w = g.edges()
-    off = src != dst
-    same = broad[src] == broad[dst]
+    broad = np.ascontiguousarray(broad, dtype=np.int64)
+    same, off, _ = _arcs_by_group(g.indptr, g.indices, broad)
+    return _resolution(g, broad, same, off)
+
+
+def _resolution(g: Graph, broad: np.ndarray, same: np.ndarray, off: np.ndarray) -> tuple[float, float, float]:
+    """:func:`niche_resolution` from the arcs inside one broad community (``same``) and not self-loops (``off``)."""
+    w = g.weights
     w_in = float(w[off & same].sum()) / 2.0
     w_out = float(w[off & ~same].sum()) / 2.0
-    return resolution_from_weights(w_in, w_out, np.bincount(broad, minlength=k), n)
+    k = int(broad.max(initial=-1)) + 1
+    return resolution_from_weights(w_in, w_out, np.bincount(broad, minlength=k), g.n_nodes)
+
+
+@kernel
+def _arcs_by_group(indptr, indices, group):
+    """Per stored arc: both ends in one group (bool (nnz,)), not a self-loop (bool (nnz,)); and the row
+    pointers (int64 (n+1,)) of the graph that keeps only the arcs inside a group."""
+    n = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    same = np.empty(nnz, dtype=np.bool_)
+    off = np.empty(nnz, dtype=np.bool_)
+    kept = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        count = 0
+        for p in range(indptr[v], indptr[v + 1]):
+            u = indices[p]
+            same[p] = group[u] == group[v]
+            off[p] = u != v
+            count += same[p]
+        kept[v + 1] = kept[v] + count
+    return same, off, kept
 
 
 def resolution_from_weights(w_in: float, w_out: float, sizes: np.ndarray, n: int) -> tuple[float, float, float]:
@@ -179,13 +203,17 @@ def niches(
             raise GraphInputError(f"broad must give one label per node ({g.n_nodes}); got shape {broad_labels.shape}.")
         broad_labels = canonical_labels(broad_labels)
     broad_labels = np.ascontiguousarray(broad_labels, dtype=np.int64)
-    gamma, p_out, rho_in = niche_resolution(g, broad_labels)
+    same, off, inner_indptr = _arcs_by_group(g.indptr, g.indices, broad_labels)
+    gamma, p_out, rho_in = _resolution(g, broad_labels, same, off)
+    del off
     if resolution is not None:
         if not (np.isfinite(resolution) and resolution >= 0):
             raise GraphInputError(f"resolution must be a finite number >= 0; got {resolution!r}.")
         gamma = float(resolution)
 
-    inner = _within(g, broad_labels)
+    # g without the edges that join different broad communities (same nodes)
+    inner = Graph(inner_indptr, g.indices[same], g.weights[same], g.node_ids, False)
+    del same
     labels = leiden(
         inner, objective="cpm", resolution=gamma, seed=seed, n_iterations=n_iterations, parallel=parallel
     ).labels
@@ -200,14 +228,6 @@ def niches(
     if not np.array_equal(parent[labels], broad_labels):  # guaranteed by construction; checked, not assumed
         raise EngineError("internal error: a niche spans two broad communities")
     return Niches(labels, parent, broad_labels, gamma, p_out, rho_in)
-
-
-def _within(g: Graph, broad: np.ndarray) -> Graph:
-    """``g`` without the edges that join different broad communities (same nodes)."""
-    src, dst, w = g.edges()
-    keep = broad[src] == broad[dst]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(src[keep], minlength=g.n_nodes))]).astype(np.int64)
-    return Graph(indptr, np.ascontiguousarray(dst[keep]), np.ascontiguousarray(w[keep]), g.node_ids, False)
 
 
 @kernel

@@ -4,90 +4,160 @@
 in-neighbours, which on a directed graph needs the in-neighbour (transposed)
 CSR, a counting sort whose scattered writes cost as much as a dozen sweeps.
 Pushing instead walks the out-neighbour CSR as it is stored: every source
-``u`` adds ``w_uv x_u / s_u`` to an accumulator of each out-neighbour ``v``.
+``u`` adds ``w_uv x_u / s_u`` to one accumulator slot per out-neighbour ``v``.
 
-Sources are cut into :data:`PUSH_CHUNKS` fixed ranges of about equal arc
-counts, each with its own accumulator vector, so chunks run in parallel
-without sharing a slot; the chunks do not depend on the thread count, so
-neither does the result.  Within a chunk sources are visited in increasing
-order, so each accumulator adds its terms in the order the pull sweep would;
-the chunk sums are then added in chunk order.  The iterates equal the pull
-sweep's up to that regrouping of one sum (rounding, far below any tolerance).
+In parallel, the *destinations* are cut into ranges of about equal in-arc
+counts, one per thread: range ``c`` walks every source's row but only the arcs
+whose target lies in the range (rows are sorted, so that is one slice per row,
+found once per call by :func:`push_plan`).  The ranges write disjoint slots
+of a single accumulator, so no per-thread copies are added up, and every slot
+receives its terms in increasing source order whatever the number of ranges:
+the iterates equal the pull sweep's bit for bit, for any thread count.  On one
+thread there is one range, and the sweep is the plain scatter over the CSR.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from ._jit import kernel, prange, serial_or_parallel
+from ._jit import kernel, prange, prefetch, serial_or_parallel
 
-#: Source ranges (and accumulator vectors of ``n_nodes`` floats) of one push sweep.  Fixed, so the
-#: result does not depend on the thread count.  Each range costs every sweep one more vector to add
-#: and zero, which a single thread pays too (benchmarks/RESULTS.md, "PageRank without a transpose").
-PUSH_CHUNKS = 2
+#: How many arcs ahead the scatter :func:`~engine._jit.prefetch` es its target slot: the
+#: accumulator of a large graph does not fit the core's cache, and the arcs to come are known
+#: (the index stream).  A cache hint only: no effect on results (benchmarks/RESULTS.md,
+#: "Directed PageRank on one thread").
+PUSH_AHEAD = 128
 
 
-def chunk_cuts(indptr: np.ndarray, chunks: int = PUSH_CHUNKS) -> np.ndarray:
-    """First source of each of ``chunks`` ranges of about equal arc counts, int64 of shape (chunks + 1,).
+def range_cuts(indices: np.ndarray, n: int, ranges: int, align: int = 1) -> np.ndarray:
+    """First node of each of ``ranges`` destination ranges of about equal in-arc counts.
 
-    ``cuts[0] = 0`` and ``cuts[-1] = n_nodes``; ranges may be empty.
+    int64 of shape (ranges + 1,), non-decreasing, ``cuts[0] = 0`` and
+    ``cuts[-1] = n``, inner cuts multiples of ``align``; ranges may be empty.
     """
-    n = indptr.shape[0] - 1
-    nnz = int(indptr[-1])
-    targets = (np.arange(chunks + 1, dtype=np.int64) * nnz) // chunks
-    cuts = np.searchsorted(indptr, targets, side="left").astype(np.int64)
-    cuts[0], cuts[-1] = 0, n
-    return np.minimum(np.maximum.accumulate(cuts), n)
+    cuts = np.zeros(ranges + 1, dtype=np.int64)
+    cuts[-1] = n
+    if ranges > 1 and indices.shape[0]:
+        in_arcs = np.cumsum(np.bincount(indices, minlength=n), dtype=np.int64)
+        targets = (np.arange(1, ranges, dtype=np.int64) * indices.shape[0]) // ranges
+        inner = np.searchsorted(in_arcs, targets, side="right")
+        cuts[1:-1] = np.minimum((inner + align // 2) // align * align, n)
+    return cuts
 
 
 @serial_or_parallel
-def _push(indptr, indices, weights, unit, cuts, x, inv_s, acc):
-    """``acc[c, v] += w_uv * x[u] * inv_s[u]`` for every arc ``u -> v`` with ``cuts[c] <= u < cuts[c + 1]``.
+def _row_splits(indptr, indices, cuts):
+    """``splits[c - 1, u]``: offset in row ``u`` of its first arc with target ``>= cuts[c]``, for ``0 < c < R``.
 
-    ``indices`` is a uint32 view (no wraparound code in the scatter); ``weights``
-    is unused when ``unit``.  Dangling sources have ``inv_s = 0`` and push zero.
+    int32 of shape (R - 1, n_nodes); rows of ``indices`` are sorted, so the arcs
+    of row ``u`` into range ``c`` are ``indptr[u] + [splits[c - 1, u], splits[c, u])``.
     """
-    for c in prange(cuts.shape[0] - 1):
-        a = acc[c]
-        for u in range(cuts[c], cuts[c + 1]):
+    n = indptr.shape[0] - 1
+    inner = cuts.shape[0] - 2
+    splits = np.empty((inner, n), dtype=np.int32)
+    for u in prange(n):
+        lo = indptr[u]
+        p = lo
+        hi = indptr[u + 1]
+        for c in range(inner):
+            bound = cuts[c + 1]
+            while p < hi and indices[p] < bound:
+                p += 1
+            splits[c, u] = p - lo
+    return splits
+
+
+def push_plan(indptr: np.ndarray, indices: np.ndarray, align: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``(cuts, splits)``: the destination ranges of one push sweep over this CSR.
+
+    One range per numba thread where the ``prange`` compilations run
+    (:meth:`~engine._jit.SerialOrParallel.pick` of the arc count), else one.
+    ``cuts`` (:func:`range_cuts`, aligned to ``align``) and ``splits``
+    (:func:`_row_splits`; shape (0, n) for one range).  The number of ranges
+    never changes a result, only how the sweep is shared out.
+    """
+    n = indptr.shape[0] - 1
+    parallel = _row_splits.pick(indices.shape[0]) is _row_splits.parallel
+    ranges = max(1, min(numba.get_num_threads(), n)) if parallel else 1
+    cuts = range_cuts(indices, n, ranges, align)
+    if ranges == 1:
+        return cuts, np.zeros((0, n), dtype=np.int32)
+    return cuts, _row_splits.parallel(indptr, indices, cuts)
+
+
+@kernel(inline="always")
+def _push_range(c, indptr, indices, weights, unit, splits, x, inv_s, acc):
+    """``acc[v] += w_uv * x[u] * inv_s[u]`` for the arcs ``u -> v`` of destination range ``c``, ``u`` increasing.
+
+    ``splits`` (int32 (R - 1, n)) cuts every row at the range bounds
+    (:func:`_row_splits`).  ``indices`` is a uint32 view (no wraparound code in
+    the scatter); ``weights`` is unused when ``unit``.  Dangling sources have
+    ``inv_s = 0`` and push zero.  The slot of the arc :data:`PUSH_AHEAD`
+    positions on is prefetched.
+    """
+    n = indptr.shape[0] - 1
+    last = splits.shape[0]
+    end = np.uint64(max(indices.shape[0], 1) - 1)
+    ahead = np.uint64(PUSH_AHEAD)
+    for u in range(n):
+        lo = indptr[u]
+        a = lo if c == 0 else lo + splits[c - 1, u]
+        b = indptr[u + 1] if c == last else lo + splits[c, u]
+        if a < b:
             zu = x[u] * inv_s[u]
             if unit:
-                for p in range(np.uint64(indptr[u]), np.uint64(indptr[u + 1])):
-                    a[np.uint64(indices[p])] += zu
+                for p in range(np.uint64(a), np.uint64(b)):
+                    prefetch(acc, np.uint64(indices[min(p + ahead, end)]))
+                    acc[np.uint64(indices[p])] += zu
             else:
-                for p in range(np.uint64(indptr[u]), np.uint64(indptr[u + 1])):
-                    a[np.uint64(indices[p])] += weights[p] * zu
+                for p in range(np.uint64(a), np.uint64(b)):
+                    prefetch(acc, np.uint64(indices[min(p + ahead, end)]))
+                    acc[np.uint64(indices[p])] += weights[p] * zu
 
 
-@kernel
-def take_column(acc, v):
-    """``sum_c acc[c, v]`` (float64 (chunks, n) ``acc``), added in chunk order; the column is zeroed."""
-    s = acc[0, v]
-    acc[0, v] = 0.0
-    for c in range(1, acc.shape[0]):
-        s += acc[c, v]
-        acc[c, v] = 0.0
+@serial_or_parallel
+def _push(indptr, indices, weights, unit, splits, x, inv_s, acc):
+    """:func:`_push_range` of every destination range, the ranges in parallel: ``acc[v] += sum_u w_uv x_u / s_u``."""
+    for c in prange(splits.shape[0] + 1):
+        _push_range(c, indptr, indices, weights, unit, splits, x, inv_s, acc)
+
+
+@kernel(inline="always")
+def take(acc, v):
+    """``acc[v]``, which is zeroed for the next sweep."""
+    s = acc[v]
+    acc[v] = 0.0
     return s
 
 
 @serial_or_parallel
-def _finish(acc, inv_s, dang, alpha, dvec, pvec, coef_p, xold, xnew, bs, parts):
-    """``xnew[v] = alpha * sum_c acc[c, v] + alpha * dang * dvec[v] + coef_p * pvec[v]``; ``acc`` is zeroed.
+def _sweep(
+    indptr, indices, weights, unit, splits, cuts, x, inv_s, acc, dang, alpha, dvec, pvec, coef_p, xnew, bs, parts
+):
+    """One power iteration pushed along out-arcs, each destination range pushed then closed by one thread.
 
-    In fixed blocks of ``bs`` nodes: ``parts[b, 0]`` the block's L1 change,
-    ``parts[b, 1]`` its new dangling mass (nodes with ``inv_s = 0``).
+    Range ``c`` (``cuts[c] <= v < cuts[c + 1]``, inner cuts multiples of ``bs``)
+    runs :func:`_push_range`, then in fixed blocks of ``bs`` nodes sets
+    ``xnew[v] = alpha * acc[v] + alpha * dang * dvec[v] + coef_p * pvec[v]``
+    (``acc`` zeroed), ``parts[b, 0]`` to the block's L1 change against ``x``
+    and ``parts[b, 1]`` to its new dangling mass (nodes with ``inv_s = 0``).
+    Only range ``c`` writes its slots, so they are final once it has pushed:
+    one parallel region per iteration.
     """
     n = xnew.shape[0]
-    for b in prange(parts.shape[0]):
-        lo = b * bs
-        hi = min(lo + bs, n)
-        err = 0.0
-        dm = 0.0
-        for v in range(lo, hi):
-            x = alpha * take_column(acc, v) + alpha * dang * dvec[v] + coef_p * pvec[v]
-            xnew[v] = x
-            err += abs(x - xold[v])
-            if inv_s[v] == 0.0:
-                dm += x
-        parts[b, 0] = err
-        parts[b, 1] = dm
+    for c in prange(splits.shape[0] + 1):
+        _push_range(c, indptr, indices, weights, unit, splits, x, inv_s, acc)
+        for b in range(cuts[c] // bs, (cuts[c + 1] + bs - 1) // bs):
+            lo = b * bs
+            hi = min(lo + bs, n)
+            err = 0.0
+            dm = 0.0
+            for v in range(lo, hi):
+                y = alpha * take(acc, v) + alpha * dang * dvec[v] + coef_p * pvec[v]
+                xnew[v] = y
+                err += abs(y - x[v])
+                if inv_s[v] == 0.0:
+                    dm += y
+            parts[b, 0] = err
+            parts[b, 1] = dm

@@ -168,8 +168,9 @@ class PairRows:
 
 
 @kernel
-def _collapse(a, b, w, order, n):  # pragma: no cover - compiled
-    """Distinct (a, b) of events in pair order: CSR indptr, column and summed weight."""
+def _collapse(a, b, w, order, n, or_bits):  # pragma: no cover - compiled
+    """Distinct (a, b) of events in pair order: CSR indptr, column and summed weight (``or_bits``: the
+    bitwise OR of the integer weights instead of their sum)."""
     m = order.shape[0]
     cols = np.empty(m, dtype=np.int32)
     sums = np.zeros(m, dtype=np.float64)
@@ -185,7 +186,10 @@ def _collapse(a, b, w, order, n):  # pragma: no cover - compiled
             last_b = b[e]
             cols[p] = last_b
             indptr[last_a + 1] += 1
-        sums[p] += w[e]
+        if or_bits:
+            sums[p] = np.int64(sums[p]) | np.int64(w[e])
+        else:
+            sums[p] += w[e]
     for k in range(n):
         indptr[k + 1] += indptr[k]
     return indptr, cols[: p + 1].copy(), sums[: p + 1].copy()
@@ -226,8 +230,30 @@ def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=N
         order = order[mask[order]]  # a filtered pair order is the pair order of what it keeps
     if order.size == 0:
         return PairRows(np.zeros(int(n_nodes) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0))
-    indptr, cols, sums = _collapse(a, b, w, order, int(n_nodes))
+    indptr, cols, sums = _collapse(a, b, w, order, int(n_nodes), False)
     return PairRows(indptr, cols, sums)
+
+
+def pair_directions(n_nodes: int, a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unordered pairs of the arcs ``a -> b`` (self-arcs left out, repeats once) and which way they run.
+
+    Returns ``(indptr int64 (n+1,), indices int32 (p,), both bool (p,))``: pair ``{u, v}`` with
+    ``u = row < v = indices[k]``, and ``both[k]`` when arcs run both ways (a mutual follow), else one way.
+    The pairs are those of ``pair_csr(n, min(a, b), max(a, b))`` over the distinct arcs, from one grouping.
+
+    Examples
+    --------
+    >>> indptr, cols, both = pair_directions(3, np.array([0, 1, 2, 0, 2]), np.array([1, 0, 0, 1, 2]))
+    >>> indptr.tolist(), cols.tolist(), both.tolist()
+    ([0, 2, 2, 2], [1, 2], [True, False])
+    """
+    a, b = read_only(a, np.int32), read_only(b, np.int32)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    events = np.flatnonzero(a != b)
+    order = pair_order(n_nodes, lo, hi, events)
+    direction = np.where(a < b, 1.0, 2.0)  # bit 1: an arc lo -> hi, bit 2: an arc hi -> lo
+    indptr, cols, bits = _collapse(lo, hi, direction, order, int(n_nodes), True)
+    return indptr, cols, bits == 3.0
 
 
 @kernel

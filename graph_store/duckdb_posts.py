@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from .base import TableCounts
+from .duckdb_read import sum_equal_neighbours
 from .schema import POST_METRICS, POSTS
 from .staging import last_fields_sql
 
@@ -73,25 +74,33 @@ def count_posts(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
 
 
-#: Hashtag uses, one row per use: every post's hashtags once, plus the hashtags of each interaction
-#: event not made by a stored post (its ``post_id`` names no post of the same author).  A tag that
-#: a post or event names twice (X lists every occurrence in ``entities.hashtags``) is one use.
-HASHTAG_USES_SQL = """
+#: Hashtag uses before they are summed: every post's hashtags once (``n`` = 1), plus the hashtags of each
+#: interaction row (``n`` = its events) not made by a stored post (its ``post_id`` names no post of the
+#: same author).  A tag that a post or event names twice (X lists every occurrence in
+#: ``entities.hashtags``) is one use.  The uses are these rows summed by (source, tag, ts, post_id).
+HASHTAG_USE_ROWS_SQL = """
     SELECT author AS source, tag, ts, post_id, 1::BIGINT AS n
     FROM (SELECT author, unnest(list_distinct(list_transform(hashtags, lambda t: lower(t)))) AS tag, ts, post_id
           FROM posts WHERE hashtags IS NOT NULL)
     UNION ALL
-    SELECT src AS source, tag, ts, post_id, sum(n)::BIGINT AS n
-    FROM (SELECT i.src, unnest(list_distinct(list_transform(i.hashtags, lambda t: lower(t)))) AS tag, i.ts,
-                 i.post_id, i.n FROM interactions i
-          WHERE i.hashtags IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.post_id = i.post_id AND p.author = i.src))
-    GROUP BY ALL"""
+    SELECT i.src AS source, unnest(list_distinct(list_transform(i.hashtags, lambda t: lower(t)))) AS tag, i.ts,
+           i.post_id, i.n::BIGINT AS n
+    FROM interactions i
+    WHERE i.hashtags IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.post_id = i.post_id AND p.author = i.src)"""
+
+#: The order of the uses (and of the ``hashtag_uses`` run table): their whole key, so it is total.
+USE_KEYS = ("tag", "source", "ts", "post_id")
 
 
 def read_hashtag_uses(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Hashtag uses (:data:`HASHTAG_USES_SQL`): ``source`` idx int32, ``tag`` lower case, ``ts``, ``post_id``,
-    ``n`` int64 uses, one row per (source, tag, ts, post_id) with a post counted once."""
-    return con.sql(f"""SELECT source::INTEGER AS source, tag, ts, post_id, sum(n)::BIGINT AS n
-                       FROM ({HASHTAG_USES_SQL}) GROUP BY ALL
+    """Hashtag uses (:data:`HASHTAG_USE_ROWS_SQL` summed): ``source`` idx int32, ``tag`` lower case, ``ts``,
+    ``post_id``, ``n`` int64 uses, one row per (source, tag, ts, post_id) with a post counted once, ordered by
+    :data:`USE_KEYS` (nulls first).
+
+    One sort instead of a group-by and a sort: the rows come sorted by the whole key, so rows to sum are
+    neighbours (:func:`graph_store.duckdb_read.sum_equal_neighbours`).
+    """
+    rows = con.sql(f"""SELECT source::INTEGER AS source, tag, ts, post_id, n FROM ({HASHTAG_USE_ROWS_SQL})
                        ORDER BY tag, source, ts NULLS FIRST, post_id NULLS FIRST""").to_arrow_table()
+    return sum_equal_neighbours(rows, USE_KEYS, "n")

@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import duckdb_posts
+from . import duckdb_posts, duckdb_read
 from .base import EdgeArrays, LoadCounts, RunRecord
 from .duckdb_runs import list_runs, read_run, write_run
 from .duckdb_sql import arrow as _arrow
@@ -333,51 +333,17 @@ class DuckDBStore:
         return {"accounts": int(row[0]), "follows": int(row[1]), "interactions": int(row[2]), "posts": int(row[3])}
 
     def read_posts(self) -> pa.Table:
-        posts = duckdb_posts.read_posts(self.con)
-        self._drop_cached_blocks()
-        return posts
+        return duckdb_read.bounded(self.con, lambda: duckdb_posts.read_posts(self.con))
 
     def read_hashtag_uses(self) -> pa.Table:
-        uses = duckdb_posts.read_hashtag_uses(self.con)
-        self._drop_cached_blocks()
-        return uses
+        return duckdb_read.bounded(self.con, lambda: duckdb_posts.read_hashtag_uses(self.con))
 
     def read_accounts(self) -> pa.Table:
         cols = ", ".join(f.name for f in ACCOUNTS)
         return _arrow(self.con, f"SELECT {cols} FROM accounts ORDER BY idx")
 
     def read_edges(self) -> EdgeArrays:
-        con = self.con
-        acc = _arrow(con, "SELECT id, followers_count FROM accounts ORDER BY idx")
-        fol = _arrow(con, "SELECT src, dst, coalesce(epoch(since)::BIGINT, -1) AS ts FROM follows")
-        itr = _arrow(
-            con,
-            """SELECT src, dst, kind, coalesce(epoch(ts)::BIGINT, -1) AS ts, weight * n AS w, n
-                             FROM interactions""",
-        )
-        kind = itr.column("kind").combine_chunks()
-        if isinstance(kind, pa.DictionaryArray):
-            codes = kind.indices.to_numpy(zero_copy_only=False).astype(np.int8)
-            # map the dictionary's positions to INTERACTION_KINDS codes
-            remap = np.array([INTERACTION_KINDS.index(k) for k in kind.dictionary.to_pylist()], dtype=np.int8)
-            kind_codes = remap[codes] if remap.size else codes
-        else:
-            kind_codes = np.array([INTERACTION_KINDS.index(k) for k in kind.to_pylist()], dtype=np.int8)
-        edges = EdgeArrays(
-            node_ids=np.asarray(acc.column("id").to_numpy(zero_copy_only=False), dtype=object),
-            followers_count=_to_float(acc.column("followers_count")),
-            follow_src=_to_i32(fol.column("src")),
-            follow_dst=_to_i32(fol.column("dst")),
-            interaction_src=_to_i32(itr.column("src")),
-            interaction_dst=_to_i32(itr.column("dst")),
-            interaction_kind=kind_codes,
-            interaction_ts=itr.column("ts").to_numpy().astype(np.int64),
-            interaction_weight=itr.column("w").to_numpy().astype(np.float64),
-            follow_ts=fol.column("ts").to_numpy().astype(np.int64),
-            interaction_n=_to_i32(itr.column("n")),
-        )
-        self._drop_cached_blocks()
-        return edges
+        return duckdb_read.read_edges(self.con)
 
     def read_hashtags(self) -> tuple[np.ndarray, np.ndarray]:
         t = _arrow(
@@ -389,20 +355,7 @@ class DuckDBStore:
         return _to_i32(t.column("src")), _shared_strings(t.column("tag"))
 
     def _drop_cached_blocks(self) -> None:
-        """Evict the table blocks DuckDB keeps cached after a bulk read (the rows were copied out: an
-        analysis would otherwise hold them twice), by lowering its memory limit for a moment.
-
-        The store never sets the limit, so it goes back to DuckDB's default (``RESET``; the
-        setting's text is rounded and would not restore it exactly).  Best effort: where DuckDB
-        cannot evict enough (blocks it must keep, such as an in-memory database's), it refuses
-        the lower limit and nothing changes.
-        """
-        try:
-            self.con.execute("SET memory_limit = '1MB'")
-        except duckdb.OutOfMemoryException:
-            pass
-        finally:
-            self.con.execute("RESET memory_limit")
+        duckdb_read.drop_cached_blocks(self.con)
 
     def interactions_to(self, target_ids: list[str]) -> pa.Table:
         return _arrow(
@@ -429,7 +382,10 @@ class DuckDBStore:
 
     # -- runs (graph_store.duckdb_runs) ------------------------------------------
     def write_run(self, run: RunRecord, tables: dict[str, pa.Table]) -> None:
-        write_run(self.con, run, tables)
+        if self.location == ":memory:":  # nothing to evict to: the bound would only make DuckDB refuse
+            write_run(self.con, run, tables)
+        else:  # one transaction: where the bound makes DuckDB run out of memory, it is rolled back and redone
+            duckdb_read.bounded(self.con, lambda: write_run(self.con, run, tables))
 
     def list_runs(self) -> list[RunRecord]:
         return list_runs(self.con)

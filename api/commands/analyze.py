@@ -52,8 +52,15 @@ def command(
         typer.Option(help="Spark master for --engine spark (local[2], spark://host:7077); default local[2]."),
     ] = None,
     max_partition: Annotated[
-        int, typer.Option(min=1, help="--engine spark: most accounts one Spark worker analyses at once.")
-    ] = 200_000,
+        int | None,
+        typer.Option(
+            min=1,
+            help="--engine spark: largest partition one Spark task analyses, as its follow and interaction rows "
+            "plus its accounts; a connected component above it is split. Default: what fits one task's memory "
+            "(spark.executor.pyspark.memory, else the executor's or local mode's driver memory, per task, at 512 "
+            "bytes a row; docs/spark.md).",
+        ),
+    ] = None,
     input_dir: Annotated[
         str | None,
         typer.Option(

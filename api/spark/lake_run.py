@@ -327,7 +327,7 @@ def _write(output, params, spark_params, done, columns, communities, serving, la
                 "modularity": summary["modularity"],
                 "kept_ids": summary["kept_ids"],
                 "fitted": summary["fitted"],
-                **engine_params(spark_params, done.partitions),
+                **engine_params(spark_params, done.partitions, done.max_partition),
             },
             "counts": counts,
             "tables": ["accounts", "communities", *SPARK_TABLES],

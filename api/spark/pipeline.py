@@ -5,9 +5,10 @@ Steps (docs/spark.md has the design, its approximations and costs):
 1. **graphs** (workers, accounts hashed into groups): every group gets its
    *halo* (each follow and interaction touching it) and the engine builds the
    affinity and attention edges of its accounts, exactly as on one machine.
-2. **partition** (Spark + driver): GraphFrames connected components; in
-   components above ``max_partition`` accounts, weighted label propagation,
-   then Leiden on the small graph between clusters (:mod:`.coarse`).
+2. **partition** (Spark + driver): GraphFrames connected components and the
+   load of each (halo rows plus accounts, :mod:`.budget`); a component whose
+   load fits ``max_partition`` is kept whole, in larger ones weighted label
+   propagation, then Leiden on the small graph between clusters (:mod:`.coarse`).
 3. **communities** (workers, one partition each): Leiden on the partition's
    affinity graph at the resolution scaled by the partition's share of the
    total weight; then niches (CPM at the resolution derived from the global
@@ -47,27 +48,31 @@ from ..params import AnalysisParams
 from ..stages.authenticity import all_mutual_ties, compute_authenticity
 from ..stages.communities import community_rows, match_ids
 from ..stages.engagement import compute_engagement
+from ..stages.hashtags import TagCounts, tag_counts_of_uses
 from ..stages.metrics import METRIC_COLUMNS, MetricsParams, fit_evidence
-from ..stages.serving import serving_tables, uses_per_row
+from ..stages.serving import serving_tables
 from ..stages.stopwatch import Stopwatch
 from . import work
-from .coarse import canonical, coarse_partition
+from .coarse import canonical, coarse_partition, group_load
 
 
 @dataclass(frozen=True)
 class SparkParams:
     """Settings of the Spark engine (stored with the run; results depend on ``max_partition`` and
-    ``lpa_iterations``, never on the master or the number of cores).
+    ``lpa_iterations``, never on the master or the number of cores; the default ``max_partition`` follows the
+    memory per task, so pass it to get one partitioning on machines of different memory).
 
     master : Spark master (``local[2]``, ``spark://host:7077``); None keeps what spark-submit set.
-    max_partition : most accounts one worker analyses at once (components above it are split).
+    max_partition : largest load (follow and interaction rows of the halo plus accounts) one task analyses at
+        once; a connected component above it is split.  None: what fits one task's memory
+        (:func:`api.spark.budget.session_max_partition`), so a component that fits is analysed whole.
     lpa_iterations : label-propagation rounds inside components above ``max_partition``.
     groups : hash groups of the halo step (default: Spark's shuffle partitions).
     driver_memory : ``spark.driver.memory`` when this run starts Spark.
     """
 
     master: str | None = "local[2]"
-    max_partition: int = 200_000
+    max_partition: int | None = None
     lpa_iterations: int = 10
     groups: int | None = None
     driver_memory: str = "2g"
@@ -159,22 +164,12 @@ class Analysed:
     summary: dict
     fitted: dict
     partitions: int
+    max_partition: int
 
 
 def inputs_from_arrays(spark, edges: EdgeArrays, accounts: pa.Table, previous: pa.Table | None) -> SparkInputs:
     """:class:`SparkInputs` from a store's edge arrays (the store mode: the driver holds the edges once)."""
-    fol = len(edges.follow_src)
-    raw = _frame(
-        spark,
-        {
-            "src": np.concatenate([edges.follow_src, edges.interaction_src]).astype(np.int64),
-            "dst": np.concatenate([edges.follow_dst, edges.interaction_dst]).astype(np.int64),
-            "follow": np.arange(fol + len(edges.interaction_src)) < fol,
-            "kind": np.concatenate([np.zeros(fol, np.int32), edges.interaction_kind.astype(np.int32)]),
-            "ts": np.concatenate([np.full(fol, -1, np.int64), edges.interaction_ts.astype(np.int64)]),
-            "weight": np.concatenate([np.ones(fol), edges.interaction_weight.astype(np.float64)]),
-        },
-    ).cache()
+    raw = _frame(spark, work.raw_rows(edges)).cache()
     idx = np.arange(edges.n_nodes, dtype=np.int64)
     nodes = _frame(spark, {"idx": idx, "followers_count": edges.followers_count.astype(np.float64)}).cache()
     return SparkInputs(raw, nodes, np.asarray(edges.node_ids, dtype=object), accounts, previous)
@@ -208,7 +203,7 @@ def run_spark_analysis(
     step = Stopwatch(progress=progress)
     with step("read"):
         edges, accounts, uses, posts, previous = read_inputs(store)
-        hashtags = uses_per_row(uses)
+        hashtags = tag_counts_of_uses(uses)
         inputs = inputs_from_arrays(spark, edges, accounts, previous)
     done = analyse(spark, inputs, params, spark_params, step, hashtags)
     columns, fitted, niche = done.columns, done.fitted, done.columns["niche"]
@@ -224,13 +219,15 @@ def run_spark_analysis(
         )
     with step("serving"):
         serving = serving_tables(store, edges, uses, ties=ties)
-    engine = engine_params(spark_params, done.partitions)
+    engine = engine_params(spark_params, done.partitions, done.max_partition)
     return store_run(store, params, columns, done.communities, done.summary, serving, step, engine)
 
 
-def engine_params(spark_params: SparkParams, partitions: int) -> dict:
-    """The Spark engine's settings as stored with a run (``engine``, ``spark``)."""
-    return {"engine": "spark", "spark": {**dataclasses.asdict(spark_params), "partitions": partitions}}
+def engine_params(spark_params: SparkParams, partitions: int, max_partition: int) -> dict:
+    """The Spark engine's settings as stored with a run (``engine``, ``spark``: the settings, with the
+    ``max_partition`` the run used, and the number of partitions)."""
+    settings = {**dataclasses.asdict(spark_params), "max_partition": max_partition, "partitions": partitions}
+    return {"engine": "spark", "spark": settings}
 
 
 def analyse(
@@ -239,17 +236,19 @@ def analyse(
     params: AnalysisParams,
     spark_params: SparkParams,
     step: Stopwatch,
-    hashtags: tuple[np.ndarray, np.ndarray] | None = None,
+    hashtags: TagCounts | None = None,
 ) -> Analysed:
     """Steps graphs to fit (module docstring) on ``inputs``: the account columns up to the hidden score.
 
-    ``hashtags`` (``uses_per_row``) give the communities' top hashtags; None leaves them empty.
+    ``hashtags`` (:func:`api.stages.hashtags.tag_counts_of_uses`) give the communities' top hashtags; None leaves them empty.
     """
     from pyspark.sql import functions as F
 
     from . import measures
+    from .budget import session_max_partition
 
     cp, mp = params.communities, params.metrics
+    max_load = spark_params.max_partition or session_max_partition(spark)
     raw, nodes, n = inputs.raw, inputs.nodes, inputs.n
     idx = np.arange(n, dtype=np.int64)
     groups = spark_params.groups or int(spark.conf.get("spark.sql.shuffle.partitions"))
@@ -268,10 +267,12 @@ def analyse(
     with step("partition"):
         comp_pd = _collect(measures.components(nodes.select("idx"), aff)).sort_values("idx")
         component = comp_pd["component"].to_numpy(np.int64)
-        sizes = np.bincount(canonical(component))
-        big_comp = np.flatnonzero(sizes[canonical(component)] > spark_params.max_partition)
+        comp_rows = _halo_rows(raw, _frame(spark, {"idx": idx, "key": component}))
+        comps, comp_load = group_load(component, *comp_rows)
+        big_comp = np.flatnonzero(comp_load[np.searchsorted(comps, component)] > max_load)
         cluster = np.full(n, -1, dtype=np.int64)
         cluster_edges = (np.zeros(0, np.int64),) * 2 + (np.zeros(0),)
+        cluster_rows = cluster_edges[:2]
         if big_comp.size:
             big_nodes = _frame(spark, {"idx": big_comp})
             inner = aff.join(big_nodes.withColumnRenamed("idx", "src"), "src")
@@ -287,11 +288,17 @@ def analyse(
                 .toPandas()
             )
             cluster_edges = (ce["a"].to_numpy(np.int64), ce["b"].to_numpy(np.int64), ce["w"].to_numpy(np.float64))
+            # clusters keep their ids (>= 0); an account outside the split components is keyed by its component
+            cluster_rows = _halo_rows(
+                raw, _frame(spark, {"idx": idx, "key": np.where(cluster >= 0, cluster, -1 - component)})
+            )
         part = coarse_partition(
             component,
             cluster,
             cluster_edges,
-            max_size=spark_params.max_partition,
+            component_rows=comp_rows,
+            cluster_rows=cluster_rows,
+            max_load=max_load,
             resolution=cp.resolution,
             seed=params.seed,
         )
@@ -304,13 +311,13 @@ def analyse(
             .localCheckpoint()  # a plan of its own: it is cogrouped with part_df below
         )
     with step("communities"):
-        res, seed, it = cp.resolution, params.seed, cp.n_iterations
+        res, seed, it, par = cp.resolution, params.seed, cp.n_iterations, cp.parallel
         broad_pd = _cogroup(
             part_df,
             internal,
             "part",
             lambda nd, ed: work.broad_communities(
-                nd, ed, res * float(ed["weight"].sum()) / total if total else res, seed, it
+                nd, ed, res * float(ed["weight"].sum()) / total if total else res, seed, it, par
             ),
             "idx long, label long",
         ).toPandas()
@@ -327,7 +334,7 @@ def analyse(
                 part_df.join(lab_df, "idx"),
                 internal,
                 "part",
-                lambda nd, ed: work.niche_communities(nd, ed, gamma, seed, it),
+                lambda nd, ed: work.niche_communities(nd, ed, gamma, seed, it, par),
                 "idx long, label long",
             ).toPandas()
             niche, _ = match_ids(
@@ -391,7 +398,14 @@ def analyse(
         "kept_ids": matched,
         "fitted": fitted,
     }
-    return Analysed(columns, communities, summary, fitted, int(part.max(initial=-1)) + 1)
+    return Analysed(columns, communities, summary, fitted, int(part.max(initial=-1)) + 1, max_load)
+
+
+def _halo_rows(raw, keys) -> tuple[np.ndarray, np.ndarray]:
+    """Follow and interaction rows of each group's halo: ``keys`` (``idx``, ``key``) -> (keys, rows), int64,
+    only the keys >= 0."""
+    got = _halo(raw, keys, "key").where("key >= 0").groupBy("key").count().toPandas()
+    return got["key"].to_numpy(np.int64), got["count"].to_numpy(np.int64)
 
 
 def _label_sums(aff, lab_df, n: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from .budget import task_slots
+
 #: Maven coordinates of the GraphFrames jar (keep in step with .ci/spark/pom.xml and the ``spark`` extra).
 GRAPHFRAMES_PACKAGE = "io.graphframes:graphframes-spark3_2.12:0.11.0"
 #: Where ``.ci/spark.sh`` puts the jars in a source checkout.
@@ -61,7 +63,7 @@ def spark_session(
     else:
         builder = builder.config("spark.jars.packages", GRAPHFRAMES_PACKAGE)
     if shuffle_partitions is None:
-        shuffle_partitions = _local_cores(master) * 4 if master and master.startswith("local") else 8
+        shuffle_partitions = task_slots(master, None) * 4 if master and master.startswith("local") else 8
     settings = {
         "spark.driver.memory": driver_memory,
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
@@ -81,8 +83,3 @@ def spark_session(
 
     spark.sparkContext.setCheckpointDir(checkpoint_dir or os.path.join(tempfile.gettempdir(), "nichegraph-spark-ckpt"))
     return spark
-
-
-def _local_cores(master: str) -> int:
-    inside = master[master.find("[") + 1 : master.rfind("]")] if "[" in master else "1"
-    return os.cpu_count() or 1 if inside == "*" else max(int(inside.split(",")[0]), 1)

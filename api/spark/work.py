@@ -45,6 +45,20 @@ HALO_COLUMNS = (
 )
 
 
+def raw_rows(edges: EdgeArrays) -> dict[str, np.ndarray]:
+    """The raw edge columns (:data:`RAW_EDGE_COLUMNS`, shape (follows + interactions,)) of ``edges``: follows
+    first (``kind`` 0, ``ts`` -1, ``weight`` 1), then interactions."""
+    fol = len(edges.follow_src)
+    return {
+        "src": np.concatenate([edges.follow_src, edges.interaction_src]).astype(np.int64),
+        "dst": np.concatenate([edges.follow_dst, edges.interaction_dst]).astype(np.int64),
+        "follow": np.arange(fol + len(edges.interaction_src)) < fol,
+        "kind": np.concatenate([np.zeros(fol, np.int32), edges.interaction_kind.astype(np.int32)]),
+        "ts": np.concatenate([np.full(fol, -1, np.int64), edges.interaction_ts.astype(np.int64)]),
+        "weight": np.concatenate([np.ones(fol), edges.interaction_weight.astype(np.float64)]),
+    }
+
+
 def _halo(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[EdgeArrays, np.ndarray, np.ndarray]:
     """The group's halo as local :class:`EdgeArrays` over the accounts it touches (ascending global index).
 
@@ -107,19 +121,27 @@ def _induced(nodes: pd.DataFrame, edges: pd.DataFrame):
     return g, glob
 
 
-def broad_communities(nodes: pd.DataFrame, edges: pd.DataFrame, resolution: float, seed: int, n_iterations: int):
-    """Leiden (modularity at ``resolution``) on the group's affinity graph; ``idx``, ``label`` (local 0..k-1)."""
+def broad_communities(
+    nodes: pd.DataFrame, edges: pd.DataFrame, resolution: float, seed: int, n_iterations: int, parallel: bool
+):
+    """Leiden (modularity at ``resolution``) on the group's affinity graph; ``idx``, ``label`` (local 0..k-1).
+
+    ``parallel`` as the single machine's ``CommunityParams.parallel``: the schedule decides the labels on large
+    graphs (never the thread count), so a partition holding a whole component gets the single machine's."""
     g, glob = _induced(nodes, edges)
-    part = leiden(g, resolution=resolution, seed=seed, n_iterations=n_iterations)
+    part = leiden(g, resolution=resolution, seed=seed, n_iterations=n_iterations, parallel=parallel)
     return pd.DataFrame({"idx": glob, "label": np.asarray(part.labels, dtype=np.int64)})
 
 
-def niche_communities(nodes: pd.DataFrame, edges: pd.DataFrame, gamma: float, seed: int, n_iterations: int):
-    """Niches (CPM Leiden at ``gamma`` inside the broad ``label``) of the group; ``idx``, ``label`` (local)."""
+def niche_communities(
+    nodes: pd.DataFrame, edges: pd.DataFrame, gamma: float, seed: int, n_iterations: int, parallel: bool
+):
+    """Niches (CPM Leiden at ``gamma`` inside the broad ``label``) of the group; ``idx``, ``label`` (local);
+    ``parallel`` as for :func:`broad_communities`."""
     g, glob = _induced(nodes, edges)
     broad = nodes.sort_values("idx")["label"].to_numpy(np.int64)
     broad = np.unique(broad, return_inverse=True)[1].reshape(-1)
-    found = niches(g, seed=seed, broad=broad, resolution=gamma, n_iterations=n_iterations)
+    found = niches(g, seed=seed, broad=broad, resolution=gamma, n_iterations=n_iterations, parallel=parallel)
     return pd.DataFrame({"idx": glob, "label": np.asarray(found.labels, dtype=np.int64)})
 
 

@@ -36,9 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nichegraph.engine import AffinityWeights, Graph, affinity_graph, leiden, niches
+from nichegraph.engine.group_sums import group_sums
 from nichegraph.graph_store import EdgeArrays
 
-from .hashtags import Hashtags, tag_array
+from .hashtags import Hashtags, TagCounts, tag_counts, top_tags
 from .stopwatch import Stopwatch, stopwatch
 
 COMMUNITY_COLUMNS = ("community", "level", "parent", "size", "internal_edges", "density", "top_members", "top_hashtags")
@@ -104,13 +105,27 @@ class CommunityResult:
         }
 
 
+def previous_rows(node_ids: np.ndarray, previous: pa.Table) -> np.ndarray:
+    """Row of each account in the previous run's ``accounts`` table (by ``id``), -1 where it was not there:
+    int64 of shape (n,)."""
+    prev_ids = pc.cast(previous.column("id"), pa.string())
+    pos = pc.index_in(pa.array(np.asarray(node_ids, dtype=object), pa.string()), value_set=prev_ids)
+    return pc.fill_null(pos, -1).to_numpy().astype(np.int64)
+
+
 def match_ids(
-    labels: np.ndarray, node_ids: np.ndarray, previous: pa.Table | None, column: str, threshold: float = 0.5
+    labels: np.ndarray,
+    node_ids: np.ndarray,
+    previous: pa.Table | None,
+    column: str,
+    threshold: float = 0.5,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Stable ids for ``labels`` (canonical 0..k-1) from ``previous[column]`` by Jaccard overlap.
 
     Returns ``(ids int64 (n,), number of communities that kept an old id)``;
-    the rule is in the module docstring.
+    the rule is in the module docstring.  ``rows``: :func:`previous_rows` of ``node_ids`` when the
+    caller has it (both levels match against the same previous run).
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = labels.shape[0]
@@ -125,9 +140,7 @@ def match_ids(
         return labels.copy(), 0
     prev_comm = pc.fill_null(pc.cast(previous.column(column), pa.int64()), -1).to_numpy().astype(np.int64)
     valid = prev_comm >= 0
-    prev_ids = pc.cast(previous.column("id"), pa.string())
-    pos = pc.index_in(pa.array(np.asarray(node_ids, dtype=object).tolist(), pa.string()), value_set=prev_ids)
-    pos = pc.fill_null(pos, -1).to_numpy().astype(np.int64)
+    pos = previous_rows(node_ids, previous) if rows is None else rows
     old = np.where(pos >= 0, prev_comm[np.maximum(pos, 0)], -1)
     old_vals, old_size = np.unique(prev_comm[valid], return_counts=True)
     next_id = int(old_vals.max()) + 1 if old_vals.size else 0
@@ -158,23 +171,43 @@ def match_ids(
 
 
 def _describe(
-    g,
+    g: Graph,
     labels: np.ndarray,
     node_ids: np.ndarray,
     level: str,
     parent: np.ndarray | None,
-    hashtags: Hashtags | None,
+    hashtags: TagCounts | None,
     top_k: int,
 ) -> pa.Table:
     """One row per community id in ``labels`` (ascending)."""
-    ids, inv = np.unique(labels, return_inverse=True)
-    inv = inv.reshape(-1)
-    src, dst, w = g.edges()
-    inside = inv[src] == inv[dst]
-    upper = inside & (src < dst)
-    internal = np.bincount(inv[src[upper]], minlength=ids.size).astype(np.int64)
-    inner = np.bincount(src[inside], weights=w[inside], minlength=labels.size)
+    ids, inv = group_index(labels)
+    internal, inner = group_sums(g, inv, ids.size)
     return community_rows(labels, internal, inner, node_ids, level, parent, hashtags, top_k)
+
+
+def group_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(labels, return_inverse=True)`` (ids ascending, int64 position of each label among them), by
+    counting when the labels are non-negative and not much larger than their number (community ids are)."""
+    labels = np.asarray(labels)
+    if labels.size and labels.dtype.kind in "iu" and labels.min() >= 0 and labels.max() < 4 * labels.size + 1024:
+        present = np.bincount(labels) > 0
+        ids = np.flatnonzero(present).astype(labels.dtype, copy=False)
+        position = np.cumsum(present) - 1
+        return ids, position[labels]
+    ids, inv = np.unique(labels, return_inverse=True)
+    return ids, inv.reshape(-1)
+
+
+def top_by_score(group: np.ndarray, score: np.ndarray, k: int, top_k: int) -> list[np.ndarray]:
+    """For each group ``0..k-1`` the indices of its ``top_k`` members with the largest ``score``, ties by index
+    (the order of ``np.lexsort((np.arange(n), -score, group))``) from one stable sort of the scores."""
+    order = np.argsort(-score, kind="stable")
+    g = group[order]
+    rank = np.argsort(g, kind="stable")  # members of each group in score order
+    sorted_groups = g[rank]
+    starts = np.searchsorted(sorted_groups, np.arange(k + 1))
+    chosen = order[rank]
+    return [chosen[starts[c] : min(starts[c] + top_k, starts[c + 1])] for c in range(k)]
 
 
 def community_rows(
@@ -184,7 +217,7 @@ def community_rows(
     node_ids: np.ndarray,
     level: str,
     parent: np.ndarray | None,
-    hashtags: tuple[np.ndarray, np.ndarray] | None,
+    hashtags: Hashtags | TagCounts | None,
     top_k: int,
 ) -> pa.Table:
     """The ``communities`` rows of one level from what the graph says about each community.
@@ -197,34 +230,19 @@ def community_rows(
         Affinity edges with both ends inside each community (communities by ascending id).
     inner : ndarray of float64, shape (n,)
         Each account's weighted degree inside its own community.
-    node_ids, level, parent, hashtags, top_k
+    node_ids, level, parent, top_k
         As for :func:`detect_communities` (``parent`` one per community, ascending id).
+    hashtags : (source idx, tag) arrays or :class:`TagCounts`, optional
+        Hashtag uses (:func:`tag_counts` of them is made here when they are arrays).
     """
-    ids, inv = np.unique(labels, return_inverse=True)
-    inv = inv.reshape(-1)
+    ids, inv = group_index(labels)
     k = ids.size
     size = np.bincount(inv, minlength=k)
     pairs = size * (size - 1) / 2
     density = np.divide(internal, pairs, out=np.zeros(k), where=pairs > 0)
-    order = np.lexsort((np.arange(labels.size), -inner, inv))
-    starts = np.concatenate([[0], np.cumsum(size)[:-1]])
     node_ids = np.asarray(node_ids, dtype=object)
-    top_members = [node_ids[order[s : s + min(top_k, z)]].tolist() for s, z in zip(starts.tolist(), size.tolist())]
-    top_tags: list[list[str]] = [[] for _ in range(k)]
-    if hashtags is not None and len(hashtags[0]):
-        t = pa.table(
-            {
-                "c": pa.array(inv[np.asarray(hashtags[0], dtype=np.int64)]),
-                "tag": pc.utf8_lower(tag_array(hashtags[1])),
-            }
-        )
-        t = t.filter(pc.invert(pc.is_null(t.column("tag"))))
-        counts = t.group_by(["c", "tag"]).aggregate([("tag", "count")])
-        counts = counts.sort_by([("c", "ascending"), ("tag_count", "descending"), ("tag", "ascending")])
-        cs = counts.column("c").to_numpy()
-        tags = counts.column("tag").to_pylist()
-        bounds = np.searchsorted(cs, np.arange(k + 1))
-        top_tags = [tags[bounds[i] : min(bounds[i] + top_k, bounds[i + 1])] for i in range(k)]
+    top_members = [node_ids[m].tolist() for m in top_by_score(inv, np.asarray(inner, dtype=np.float64), k, top_k)]
+    top = [[] for _ in range(k)] if hashtags is None else top_tags(tag_counts(hashtags), inv, k, top_k)
     return pa.table(
         {
             "community": pa.array(ids.astype(np.int64)),
@@ -234,7 +252,7 @@ def community_rows(
             "internal_edges": pa.array(internal),
             "density": pa.array(density.astype(np.float64)),
             "top_members": pa.array(top_members, pa.list_(pa.string())),
-            "top_hashtags": pa.array(top_tags, pa.list_(pa.string())),
+            "top_hashtags": pa.array(top, pa.list_(pa.string())),
         }
     )
 
@@ -260,7 +278,7 @@ def detect_communities(
     params: CommunityParams | None = None,
     seed: int = 0,
     previous: pa.Table | None = None,
-    hashtags: Hashtags | None = None,
+    hashtags: Hashtags | TagCounts | None = None,
     watch: Stopwatch | None = None,
 ) -> CommunityResult:
     """Broad communities and niches of every account, with stable ids and descriptions.
@@ -276,9 +294,10 @@ def detect_communities(
     previous : pyarrow.Table, optional
         The previous run's ``accounts`` table (columns ``id``, ``community``,
         and ``niche`` if present) for stable ids.
-    hashtags : (ndarray of int32, ndarray of str), optional
+    hashtags : (ndarray of int32, ndarray of str) or TagCounts, optional
         Source account index and hashtag of every use (``api.stages.serving.uses_per_row`` of
-        ``store.read_hashtag_uses()``: a post's hashtags once, an interaction's per event).
+        ``store.read_hashtag_uses()``: a post's hashtags once, an interaction's per event), or
+        the same uses counted per row (:func:`api.stages.hashtags.tag_counts_of_uses`).
     watch : Stopwatch, optional
         Times the steps (``run_analysis`` passes its ``communities`` stopwatch).
 
@@ -289,13 +308,17 @@ def detect_communities(
     p = params or CommunityParams()
     n = edges.n_nodes
     step = stopwatch(watch)
+    tags = None if hashtags is None else tag_counts(hashtags)  # lower-cased and encoded once for both levels
     with step("affinity"):
         g = community_graph(edges, p)
     with step("leiden"):
         part = leiden(g, resolution=p.resolution, seed=seed, n_iterations=p.n_iterations, parallel=p.parallel)
-        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold)
+        rows = (
+            None if previous is None or "id" not in previous.column_names else previous_rows(edges.node_ids, previous)
+        )
+        community, matched = match_ids(part.labels, edges.node_ids, previous, "community", p.match_threshold, rows)
     with step("describe"):
-        tables = [_describe(g, community, edges.node_ids, "broad", None, hashtags, p.top_k)]
+        tables = [_describe(g, community, edges.node_ids, "broad", None, tags, p.top_k)]
     niche = community.copy()
     n_niches = part.n_communities
     if p.find_niches and n:
@@ -308,10 +331,10 @@ def detect_communities(
                 n_iterations=p.n_iterations,
                 parallel=p.parallel,
             )
-            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold)
+            niche, _ = match_ids(niche_part.labels, edges.node_ids, previous, "niche", p.match_threshold, rows)
         with step("describe_niches"):
             nid, first = np.unique(niche, return_index=True)
-            tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], hashtags, p.top_k))
+            tables.append(_describe(g, niche, edges.node_ids, "niche", community[first], tags, p.top_k))
             n_niches = int(nid.size)
     return CommunityResult(
         community, niche, pa.concat_tables(tables), float(part.quality), part.n_communities, n_niches, matched

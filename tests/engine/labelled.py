@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from zoo import DATASETS, dataset
 
 LABELLED = ("karate", "football", "polbooks", "email-Eu-core", "congress-twitter")

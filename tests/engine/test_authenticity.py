@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pytest
 from scipy.stats import poisson
-from zoo import parallel_kernels
+from zoo import parallel_kernels, zoo
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.authenticity import (
@@ -34,8 +34,6 @@ from nichegraph.engine.authenticity import (
 from nichegraph.engine.authenticity.bursts import even_peak
 from nichegraph.engine.authenticity.sybilrank import _propagate
 from nichegraph.engine.errors import GraphInputError
-
-from zoo import zoo
 
 # -- naive references ------------------------------------------------------------------------
 

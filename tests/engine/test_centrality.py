@@ -6,12 +6,10 @@ import networkx as nx
 import numba
 import numpy as np
 import pytest
+from zoo import directed_zoo
 
 from nichegraph.engine import GraphInputError, NotConverged, coreness, from_edges, pagerank
 from nichegraph.engine.degree import in_degree, out_degree
-
-from zoo import directed_zoo
-
 
 ZOO = [case[:5] for case in directed_zoo(min_nodes=1)]
 IDS = [z[0] for z in ZOO]
@@ -196,10 +194,10 @@ def test_in_graph_equals_transpose(case):
 
 
 @pytest.mark.parametrize("case", ZOO, ids=IDS)
-def test_push_in_one_chunk_gives_the_pull_iterates_bit_for_bit(case):
-    """One chunk adds every node's terms in the order the pull sweep over the in-neighbour CSR does."""
+def test_push_gives_the_pull_iterates_bit_for_bit_in_any_number_of_ranges(case):
+    """Every destination range adds a node's terms in increasing source order, as the pull sweep does."""
     from nichegraph.engine import centrality as C
-    from nichegraph.engine.pagerank_push import chunk_cuts
+    from nichegraph.engine.pagerank_push import _row_splits, range_cuts
 
     _, n, s, d, w = case
     g = from_edges(s, d, w, n_nodes=n)
@@ -209,27 +207,41 @@ def test_push_in_one_chunk_gives_the_pull_iterates_bit_for_bit(case):
     unit = bool(g.nnz == 0 or (g.weights.min() == 1.0 and g.weights.max() == 1.0))
     tptr, tsrc, tw = C._in_csr(g.indptr, g.indices, g.weights, np.arange(n, dtype=np.int64), unit)
     pull = C._run_power(tptr, tsrc, tw, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000)
-    real_cuts = C.chunk_cuts
-    try:
-        C.chunk_cuts = lambda indptr: chunk_cuts(indptr, 1)
-        push = C._run_push(g.indptr, g.indices, g.weights, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000)
-    finally:
-        C.chunk_cuts = real_cuts
-    assert np.array_equal(push, pull)
-    # the default chunks regroup one sum per node: rounding only
+    for bs in (1, 2, C._BLOCK):  # nodes per partial sum; the cuts fall on these blocks
+        one = None
+        for ranges in (1, 2, 3, 7):
+            cuts = range_cuts(g.indices, n, ranges, bs)
+            plan = (cuts, _row_splits.serial(g.indptr, g.indices, cuts))
+            push = C._run_push(g.indptr, g.indices, g.weights, unit, st, p, p, p.copy(), 0.85, 1e-12, 1000, plan, bs)
+            one = push if one is None else one
+            assert np.array_equal(push, one), (ranges, bs)
+        # the dangling mass is summed by blocks: with the pull's blocks, the pull's iterates
+        assert bs != C._BLOCK or np.array_equal(one, pull)
+    # pagerank() normalises p once more: rounding only
     assert np.abs(pagerank(g, tol=1e-12, personalization=p, nstart=p) - pull).sum() < 1e-14
 
 
-@pytest.mark.parametrize("chunks", [1, 2, 3, 7])
-def test_chunk_cuts_split_sources_by_arcs(chunks):
-    from nichegraph.engine.pagerank_push import chunk_cuts
+@pytest.mark.parametrize("ranges", [1, 2, 3, 7])
+def test_row_splits_cut_every_row_at_the_range_bounds(ranges):
+    from nichegraph.engine.pagerank_push import _row_splits, range_cuts
 
-    rng = np.random.default_rng(chunks)
+    rng = np.random.default_rng(ranges)
     for n, m in ((0, 0), (1, 0), (1, 3), (5, 0), (50, 400), (1000, 20_000)):
         g = from_edges(rng.integers(0, max(n, 1), m), rng.integers(0, max(n, 1), m), n_nodes=n)
-        cuts = chunk_cuts(g.indptr, chunks)
-        assert cuts.shape == (chunks + 1,) and cuts[0] == 0 and cuts[-1] == n
+        assert np.all(range_cuts(g.indices, n, ranges, 8)[1:-1] % 8 == 0)
+        cuts = range_cuts(g.indices, n, ranges)
+        assert cuts.shape == (ranges + 1,) and cuts[0] == 0 and cuts[-1] == n
         assert np.all(np.diff(cuts) >= 0)
-        if m >= 100 * chunks:
-            arcs = np.diff(g.indptr[cuts])
-            assert arcs.max() - arcs.min() <= 2 * np.diff(g.indptr).max() + 1
+        if m >= 100 * ranges:  # ranges of about equal in-arc counts
+            arcs = np.diff(np.concatenate([[0], np.cumsum(np.bincount(g.indices, minlength=n))])[cuts])
+            assert arcs.max() - arcs.min() <= 2 * np.bincount(g.indices).max() + 1
+        for variant in (_row_splits.serial, _row_splits.parallel):
+            splits = variant(g.indptr, g.indices, cuts)
+            assert splits.shape == (ranges - 1, n) and splits.dtype == np.int32
+            for u in range(n):
+                row = g.indices[g.indptr[u] : g.indptr[u + 1]]
+                bounds = [0, *splits[:, u].tolist(), row.size]
+                for c in range(ranges):
+                    part = row[bounds[c] : bounds[c + 1]]
+                    assert np.all((part >= cuts[c]) & (part < cuts[c + 1]))
+                assert bounds == sorted(bounds)

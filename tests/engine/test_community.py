@@ -10,13 +10,22 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from zoo import zoo
 
 from nichegraph import engine
 from nichegraph.engine import GraphInputError, from_edges
-from nichegraph.engine.community import Partition, leiden, leiden_levels, louvain, louvain_levels, modularity, move_delta, quality
+from nichegraph.engine.community import (
+    Partition,
+    leiden,
+    leiden_levels,
+    louvain,
+    louvain_levels,
+    modularity,
+    move_delta,
+    quality,
+)
 from nichegraph.engine.community._objective import community_totals, h_value, make_objective, work_graph
 from nichegraph.engine.community.aggregation import aggregate, sum_by_label
-from zoo import zoo
 
 ZOO = zoo()
 NAMES = sorted(ZOO)

@@ -52,6 +52,44 @@ def test_affinity_matches_naive(seed, damping):
         assert got[k] == pytest.approx(ref[k], rel=1e-12)
 
 
+def _from_edges_affinity(n, fs, fd, is_, id_, kind, ew, w: AffinityWeights):
+    """The affinity graph the way it was first built: distinct pairs per kind of tie, then ``from_edges``."""
+    from nichegraph.engine import from_edges
+    from nichegraph.engine.pairs import pair_csr
+
+    directed = pair_csr(n, fs, fd, drop_self=True)
+    fa, fb = directed.rows(), directed.indices
+    follows = pair_csr(n, np.minimum(fa, fb), np.maximum(fa, fb))
+    follow_w = np.where(follows.weight == 2, w.mutual_follow, w.one_way_follow)
+    kw = np.asarray(w.kind)
+    talks = pair_csr(n, np.minimum(is_, id_), np.maximum(is_, id_), kw[kind] * ew, keep=is_ != id_)
+    iw = np.log1p(talks.weight) if w.damping == "log" else talks.weight
+    src = np.concatenate([follows.rows(), talks.rows()])
+    dst = np.concatenate([follows.indices, talks.indices])
+    vals = np.concatenate([follow_w, iw])
+    nz = vals > 0
+    return from_edges(src[nz], dst[nz], vals[nz], n_nodes=n, directed=False, self_loops="drop")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_affinity_is_from_edges_of_the_pairs_to_the_bit(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(1, 60))
+    nf, ni = int(rng.integers(0, 300)), int(rng.integers(0, 300))
+    fs, fd = rng.integers(0, n, nf).astype(np.int32), rng.integers(0, n, nf).astype(np.int32)
+    is_, id_ = rng.integers(0, n, ni).astype(np.int32), rng.integers(0, n, ni).astype(np.int32)
+    kind = rng.integers(0, len(KINDS), ni)
+    ew = rng.choice([0.0, 0.5, 1.0, 2.5], ni)
+    for d in ({}, {"mutual_follow": 0.0}, {"one_way_follow": 0.0, "kind": {"mention": 0.0}}, {"damping": "none"}):
+        w = AffinityWeights.from_dict(d)
+        g = affinity_graph(n, fs, fd, is_, id_, kind, ew, weights=w)
+        ref = _from_edges_affinity(n, fs, fd, is_, id_, kind, ew, w)
+        assert g.indptr.tobytes() == ref.indptr.tobytes()
+        assert g.indices.tobytes() == ref.indices.tobytes()
+        assert g.weights.tobytes() == ref.weights.tobytes()
+        assert np.array_equal(g.node_ids, ref.node_ids) and not g.directed
+
+
 def test_affinity_defaults_and_errors():
     g = affinity_graph(4, [0, 1, 2, 3], [1, 0, 0, 3], [], [], [])
     assert g.n_nodes == 4 and g.n_edges == 2  # mutual 0-1, one way 2->0; the self-follow is dropped
@@ -68,8 +106,10 @@ def test_affinity_defaults_and_errors():
 
 # -- the analysis stage ----------------------------------------------------------
 
+
 def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
     from nichegraph.graph_store import EdgeArrays
+
     rng = np.random.default_rng(seed)
     n = n_groups * size + extra_nodes
     fs, fd = [], []
@@ -81,20 +121,31 @@ def planted_edges(n_groups=4, size=12, seed=0, extra_nodes=0):
         a, b = rng.integers(0, n_groups * size, 2)
         fs.append(a), fd.append(b)
     interaction_src = rng.integers(0, size, 20)
-    return EdgeArrays(node_ids=np.array([f"acct{i}" for i in range(n)], dtype=object),
-                      followers_count=np.full(n, np.nan), follow_src=np.array(fs, np.int32),
-                      follow_dst=np.array(fd, np.int32), interaction_src=interaction_src.astype(np.int32),
-                      interaction_dst=(interaction_src + 1).astype(np.int32) % size, interaction_kind=np.ones(20, np.int8),
-                      interaction_ts=np.full(20, -1, np.int64), interaction_weight=np.ones(20)), n_groups, size
+    return (
+        EdgeArrays(
+            node_ids=np.array([f"acct{i}" for i in range(n)], dtype=object),
+            followers_count=np.full(n, np.nan),
+            follow_src=np.array(fs, np.int32),
+            follow_dst=np.array(fd, np.int32),
+            interaction_src=interaction_src.astype(np.int32),
+            interaction_dst=(interaction_src + 1).astype(np.int32) % size,
+            interaction_kind=np.ones(20, np.int8),
+            interaction_ts=np.full(20, -1, np.int64),
+            interaction_weight=np.ones(20),
+        ),
+        n_groups,
+        size,
+    )
 
 
 def test_stage_finds_groups_and_describes_them():
     from nichegraph.api.stages.communities import COMMUNITY_COLUMNS, detect_communities
+
     edges, k, size = planted_edges(extra_nodes=2)
     tags = (np.array([0, 1, 2, 1, 13], np.int32), np.array(["Rust", "rust", "numba", "numba", "Go"], dtype=object))
     r = detect_communities(edges, hashtags=tags)
     assert r.community.shape == (edges.n_nodes,) and r.community.dtype == np.int64
-    groups = r.community[:k * size].reshape(k, size)
+    groups = r.community[: k * size].reshape(k, size)
     assert np.all(groups == groups[:, :1]) and np.unique(groups[:, 0]).size == k
     t = r.table
     assert tuple(t.column_names) == COMMUNITY_COLUMNS
@@ -112,32 +163,46 @@ def test_stage_finds_groups_and_describes_them():
 
 def test_stage_ids_stable_across_runs():
     from nichegraph.api.stages.communities import detect_communities, match_ids
+
     edges, k, size = planted_edges()
     r1 = detect_communities(edges, seed=1)
-    shuffled = (r1.community * 7 + 3)  # arbitrary previous ids
+    shuffled = r1.community * 7 + 3  # arbitrary previous ids
     prev = pa.table({"id": edges.node_ids.tolist(), "community": shuffled, "niche": r1.niche})
     r2 = detect_communities(edges, seed=5, previous=prev)
     assert np.array_equal(r2.community, shuffled) and r2.matched == k
     # a previous run that knew other accounts only: unmatched communities get fresh ids above the old ones
     prev_small = pa.table({"id": ["acct0", "zzz"], "community": [40, 41]})
-    ids, matched = match_ids(np.array([0, 0, 1]), np.array(["acct0", "acct1", "acct2"], dtype=object), prev_small,
-                             "community")
+    ids, matched = match_ids(
+        np.array([0, 0, 1]), np.array(["acct0", "acct1", "acct2"], dtype=object), prev_small, "community"
+    )
     assert matched == 1 and ids.tolist() == [40, 40, 42]  # Jaccard({0,1},{acct0}) = 0.5 keeps 40
-    ids, matched = match_ids(np.array([0, 0, 0, 1]), np.array(["acct0", "a1", "a2", "a3"], dtype=object),
-                             prev_small, "community")
+    ids, matched = match_ids(
+        np.array([0, 0, 0, 1]), np.array(["acct0", "a1", "a2", "a3"], dtype=object), prev_small, "community"
+    )
     assert matched == 0 and ids.tolist() == [42, 42, 42, 43]  # 1/3 < 0.5: new ids, largest first
 
 
 def test_stage_deterministic_and_empty():
     from nichegraph.api.stages.communities import detect_communities
+
     edges, _, _ = planted_edges(seed=3)
     a = detect_communities(edges, seed=2)
     b = detect_communities(edges, seed=2)
     assert np.array_equal(a.community, b.community) and a.table.equals(b.table)
     from nichegraph.graph_store import EdgeArrays
+
     none32 = np.zeros(0, np.int32)
-    empty = EdgeArrays(np.array(["a", "b", "c"], dtype=object), np.full(3, np.nan), none32, none32, none32, none32,
-                       np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0))
+    empty = EdgeArrays(
+        np.array(["a", "b", "c"], dtype=object),
+        np.full(3, np.nan),
+        none32,
+        none32,
+        none32,
+        none32,
+        np.zeros(0, np.int8),
+        np.zeros(0, np.int64),
+        np.zeros(0),
+    )
     r = detect_communities(empty)
     assert r.community.tolist() == [0, 1, 2] and math.isnan(r.modularity)
 
@@ -147,6 +212,7 @@ def test_stage_parallel_is_thread_independent(monkeypatch):
 
     import nichegraph.engine.community.local_moving as lm
     from nichegraph.api.stages.communities import CommunityParams, detect_communities
+
     monkeypatch.setattr(lm, "PARALLEL_MIN_NODES", 0)  # the colour-group search on this small graph too
     edges, _, _ = planted_edges(seed=3)
     before = numba.get_num_threads()

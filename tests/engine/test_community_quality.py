@@ -17,9 +17,9 @@ import random
 
 import numpy as np
 import pytest
+from zoo import DATASET_NAMES, dataset, lfr
 
 from nichegraph.engine.community import leiden
-from zoo import DATASET_NAMES, dataset, lfr
 
 SEEDS = range(20)
 GRAPHS = [*DATASET_NAMES, *(f"lfr{mu}" for mu in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6))]

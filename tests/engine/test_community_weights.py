@@ -12,6 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+from zoo import zoo
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.community import leiden, louvain
@@ -21,7 +22,6 @@ from nichegraph.engine.community._rng import block_permutation, new_state
 from nichegraph.engine.community._weights import arc_weight, search_weights
 from nichegraph.engine.community.aggregation import aggregate
 from nichegraph.engine.community.refinement import refine
-from zoo import zoo
 
 ZOO = zoo()
 NAMES = sorted(ZOO)

@@ -13,14 +13,13 @@ from collections import Counter
 import igraph as ig
 import numpy as np
 import pytest
+from labelled import LABELLED, labelled
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 import nichegraph.engine.compare as compare
 from nichegraph.engine import from_edges, leiden
 from nichegraph.engine.compare import ari, label_assortativity, label_modularity, nmi, purity
 from nichegraph.engine.graph import induced_subgraph
-
-from labelled import LABELLED, labelled
 
 TOL = 1e-9
 

@@ -25,7 +25,7 @@ def naive_nmi(a, b):
 
 def naive_ari(a, b):
     n = len(a)
-    comb = lambda x: x * (x - 1) / 2  # noqa: E731
+    comb = lambda x: x * (x - 1) / 2
     index = sum(comb(c) for c in Counter(zip(a, b)).values())
     sa = sum(comb(c) for c in Counter(a).values())
     sb = sum(comb(c) for c in Counter(b).values())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from zoo import random_arcs
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.degree import in_degree, reciprocity
-from zoo import random_arcs
 
 
 def neighbour_sets(n, s, d):

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from zoo import random_arcs
 
 from nichegraph.engine import GraphInputError, hidden_influencer_score
 from nichegraph.engine.evidence import BetaPrior, distinct_inbound, evidence_weight, fit_beta_prior, shrink_ratio
-from zoo import random_arcs
 
 
 def naive_fit(successes, trials):

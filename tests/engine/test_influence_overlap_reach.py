@@ -7,12 +7,18 @@ import math
 import numba
 import numpy as np
 import pytest
-
-from nichegraph.engine import GraphInputError
-from nichegraph.engine.influence import (audience_graph, audience_overlap, estimate_reach, minhash_sketches, reach_sketch,
-                             unique_reach)
 from naive import audiences
 from zoo import directed_zoo
+
+from nichegraph.engine import GraphInputError
+from nichegraph.engine.influence import (
+    audience_graph,
+    audience_overlap,
+    estimate_reach,
+    minhash_sketches,
+    reach_sketch,
+    unique_reach,
+)
 
 
 def _zoo():

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from naive import audiences
 
 from nichegraph.engine import GraphInputError
 from nichegraph.engine.influence import audience_graph, greedy_max_coverage, max_reach_portfolio, unique_reach
-from naive import audiences
 
 
 def _random_world(seed, n=14, m=45):

@@ -7,11 +7,17 @@ import numba
 import numpy as np
 import pytest
 from scipy.stats import percentileofscore
-
-from nichegraph.engine import (GraphInputError, from_edges, niche_pagerank, niche_share, participation,
-                    percentile_within, within_module_z)
-
 from zoo import directed_zoo
+
+from nichegraph.engine import (
+    GraphInputError,
+    from_edges,
+    niche_pagerank,
+    niche_share,
+    participation,
+    percentile_within,
+    within_module_z,
+)
 
 ZOO = directed_zoo(min_nodes=1)
 IDS = [z[0] for z in ZOO]

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from nichegraph.engine import from_edges, leiden, niche_resolution, niches
+from nichegraph.engine import from_edges, niche_resolution, niches
 from nichegraph.engine.compare import nmi
 from nichegraph.engine.planted import planted_partition
 

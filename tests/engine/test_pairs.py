@@ -156,3 +156,18 @@ def test_mutual_ties_from_the_follow_graph_equal_those_from_the_follow_arrays(se
         b = mutual_ties(n, fs, fd, isrc, idst, w, per_node=k, follows=follows)
         for name in ("account", "other", "strength", "mutual_follow"):
             assert getattr(a, name).tolist() == getattr(b, name).tolist()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pair_directions_match_a_set_of_arcs(seed):
+    from nichegraph.engine.pairs import pair_directions
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    m = int(rng.integers(0, 200))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    arcs = {(int(x), int(y)) for x, y in zip(a, b) if x != y}
+    ref = sorted({(min(x, y), max(x, y)): (y, x) in arcs for x, y in arcs}.items())
+    indptr, cols, both = pair_directions(n, a, b)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    assert [((int(u), int(v)), bool(x)) for u, v, x in zip(rows, cols, both)] == ref

@@ -13,15 +13,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+from naive import community_state
+from test_community import assert_connected_communities, assert_partition_contract
+from zoo import zoo
 
 from nichegraph.engine.community import leiden, louvain, quality
 from nichegraph.engine.community import local_moving as lm
 from nichegraph.engine.community._objective import make_objective, work_graph
 from nichegraph.engine.community._rng import block_permutation, new_state
 from nichegraph.engine.community.aggregation import aggregate
-from test_community import assert_connected_communities, assert_partition_contract
-from naive import community_state
-from zoo import zoo
 
 ZOO = zoo()
 NAMES = sorted(ZOO)
@@ -62,7 +62,7 @@ def naive_coloured_moving(indptr, indices, A, node_w, comm, scale, order, tol, w
         for c, kc in k.items():
             if c != a and kc - scale * wv * W[c] > best_gain:
                 best, best_gain, best_k = c, kc - scale * wv * W[c], kc
-        if size[a] > 1 and 0.0 > best_gain:
+        if size[a] > 1 and best_gain < 0.0:
             best, best_gain, best_k = "new", 0.0, 0.0
         return (best if best != a and best_gain - stay > tol else a), k.get(a, 0.0), best_k
 
@@ -284,9 +284,10 @@ def test_compact_labels_counting_and_sorting_paths():
 def test_refinement_matches_naive(name, objective, beta):
     # the kernel (serial and parallel) against the plain-Python refinement that computes every exp: the kernel
     # skips exp below _NEGLIGIBLE, which must never change a choice
+    from naive import refine as naive_refine
+
     from nichegraph.engine.community import _rng
     from nichegraph.engine.community.refinement import refine
-    from naive import refine as naive_refine
 
     g, wg, obj, _, order = _inputs(name, objective, "singletons")
     comm = np.asarray(louvain(g, seed=1).labels, dtype=np.int32) if wg.n else np.zeros(0, dtype=np.int32)

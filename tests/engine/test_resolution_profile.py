@@ -6,14 +6,13 @@ import doctest
 
 import numpy as np
 import pytest
+from labelled import labelled
+from zoo import dataset
 
 import nichegraph.engine.community.profile as profile_module
 from nichegraph.engine import GraphInputError, from_edges, resolution_profile
 from nichegraph.engine.community import quality
 from nichegraph.engine.compare import nmi
-
-from labelled import labelled
-from zoo import dataset
 
 
 def set_partitions(n: int):

@@ -12,13 +12,13 @@ from collections import deque
 
 import numpy as np
 import pytest
+from naive import community_state
+from zoo import zoo
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.community._objective import make_objective, work_graph
 from nichegraph.engine.community._rng import block_permutation, new_state
 from nichegraph.engine.community.local_moving import move_nodes
-from naive import community_state
-from zoo import zoo
 
 ZOO = zoo()
 
@@ -45,7 +45,7 @@ def naive_move_nodes(indptr, indices, A, node_w, comm, scale, order, tol):
         for c, k in neigh.items():
             if c != a and k - scale * wv * W[c] > best_gain:
                 best, best_gain = c, k - scale * wv * W[c]
-        if size[a] > 1 and empty and 0.0 > best_gain:
+        if size[a] > 1 and empty and best_gain < 0.0:
             best, best_gain = empty[-1], 0.0
         if best != a and best_gain - stay > tol:
             if size[best] == 0:

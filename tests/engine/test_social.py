@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from nichegraph.engine import (KINDS, GraphInputError, aggregate_by_group, asymmetry, attention_graph, follow_back_ratio,
-                    from_edges, kind_weights, social_ratio)
 from zoo import random_arcs
+
+from nichegraph.engine import (
+    KINDS,
+    GraphInputError,
+    aggregate_by_group,
+    asymmetry,
+    attention_graph,
+    follow_back_ratio,
+    from_edges,
+    kind_weights,
+    social_ratio,
+)
 
 
 def random_events(seed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nichegraph.engine import GraphInputError, TIER_NAMES, hidden_influencer_score, tiers
+from nichegraph.engine import TIER_NAMES, GraphInputError, hidden_influencer_score, tiers
 from nichegraph.engine.tiers import tier_names
 
 

@@ -96,7 +96,7 @@ def _lfr(mu: float, seed: int = 42) -> ZooGraph:
     return _z(f"lfr_mu{mu}", e[:, 0], e[:, 1], n=G.number_of_nodes(), truth=truth)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def zoo() -> dict[str, ZooGraph]:
     """All zoo graphs by name (built once)."""
     rng = np.random.default_rng(7)
@@ -131,7 +131,7 @@ def zoo() -> dict[str, ZooGraph]:
 DirectedCase = tuple
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _directed_cases() -> tuple[DirectedCase, ...]:
     def case(name, n, src, dst, weight=None, community=None):
         src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
@@ -174,7 +174,7 @@ def directed_zoo(*, min_nodes: int = 0) -> list[DirectedCase]:
     return [c for c in _directed_cases() if c[1] >= min_nodes]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def random_arcs(seed: int, max_arcs: int, max_nodes: int = 30):
     """A seeded random directed edge list, repeats and self-loops included: ``(rng, n, src, dst)``.
 
@@ -205,7 +205,7 @@ def _gml_edges(path: Path, label_key: str | None):
     return e, len(nodes), truth
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dataset(name: str) -> ZooGraph:
     """A real data set as an undirected simple graph: karate, football, polbooks, email-Eu-core."""
     if name == "karate":

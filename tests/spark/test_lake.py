@@ -1,5 +1,5 @@
 """``analyze --engine spark --input DIR``: Parquet in, Parquet out, the same results as the store mode, and the
-same results on ``local[1]`` and ``local[2]`` with other shuffle partitions."""
+same results on ``local[1]`` and ``local[2]`` with other shuffle partitions (one Spark run checks both)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nichegraph.api.spark import SparkParams, run_spark_analysis
+from nichegraph.api.spark import SparkParams
 from nichegraph.api.spark.lake import LakeInputRejected
 from nichegraph.api.spark.lake_run import SPARK_TABLES, run_spark_lake
 from nichegraph.graph_store.duckdb_store import DuckDBStore
@@ -22,7 +22,9 @@ from nichegraph.graph_store.synth.files import write_world
 
 from .worlds import FAST, FAST_SOURCE, posts, world
 
-SPLIT = SparkParams(max_partition=80, lpa_iterations=4)  # the giant component is cut: every coarse step runs
+#: The giant component's load (halo rows plus accounts) is ~2,800: cut, so every coarse step runs.
+SPLIT_SOURCE = "SparkParams(max_partition=700, lpa_iterations=4)"
+SPLIT = SparkParams(max_partition=700, lpa_iterations=4)
 
 
 @pytest.fixture(scope="module")
@@ -68,22 +70,42 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, what: str, atol: float = 1e-12) -> N
             assert _plain(x) == _plain(y), f"{what}.{c}"
 
 
-def test_parquet_input_gives_the_store_modes_results(spark, world_store, lake_run, tmp_path):
+def test_store_mode_on_local1_gives_the_parquet_modes_results_on_local2(world_store, lake_run, tmp_path):
+    """One Spark run checks two things: the store mode on another master (a new JVM, ``local[1]``, one shuffle
+    partition) gives the tables of the Parquet mode on ``local[2]`` with three shuffle partitions: labels,
+    tiers, degrees and coreness identical, every other value within 1e-9 (sums of floats on Spark)."""
     path = tmp_path / "store.duckdb"
     path.write_bytes(world_store.read_bytes())
-    spark.conf.set("spark.sql.shuffle.partitions", "3")
-    try:
-        with DuckDBStore(str(path)) as st:
-            stored = run_spark_analysis(st, FAST, SPLIT, spark=spark)
-            _, tables = st.read_run()
-    finally:
-        spark.conf.set("spark.sql.shuffle.partitions", "4")
+    script = (
+        "import sys\n"
+        "import pyarrow.parquet as pq\n"
+        "from nichegraph.api.spark import SparkParams, run_spark_analysis, spark_session\n"
+        "from nichegraph.api.params import AnalysisParams\n"
+        "from nichegraph.api.stages.metrics import MetricsParams\n"
+        "from nichegraph.graph_store.duckdb_store import DuckDBStore\n"
+        "spark = spark_session('local[1]', driver_memory='1g', shuffle_partitions=1)\n"
+        "with DuckDBStore(sys.argv[1]) as st:\n"
+        f"    res = run_spark_analysis(st, {FAST_SOURCE}, {SPLIT_SOURCE}, spark=spark)\n"
+        "pq.write_table(res.accounts, sys.argv[2] + '/accounts.parquet')\n"
+        "pq.write_table(res.communities, sys.argv[2] + '/communities.parquet')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path)], check=True)
+    with DuckDBStore(str(path)) as st:
+        run, tables = st.read_run()
     out = lake_run.output
-    got = pq.read_table(os.path.join(out, "accounts.parquet"))
+    got = _frame(pq.read_table(os.path.join(out, "accounts.parquet")))
+    stored = _frame(pq.read_table(tmp_path / "accounts.parquet"))
     # every measure, authenticity and engagement included (those come from other code in each mode)
-    _same(_frame(stored.accounts), _frame(got), "accounts", atol=1e-9)
-    assert got.column("community").to_numpy().max() > 0  # the split found several communities
-    _same(_frame(stored.communities), _frame(pq.read_table(os.path.join(out, "communities.parquet"))), "communities")
+    for c in ("community", "niche", "tier", "coreness", "in_degree", "authenticity_weakest"):
+        assert got[c].equals(stored[c]), c
+    _same(stored, got, "accounts", atol=1e-9)
+    assert got["community"].max() > 0  # the split found several communities
+    _same(
+        _frame(pq.read_table(tmp_path / "communities.parquet")),
+        _frame(pq.read_table(os.path.join(out, "communities.parquet"))),
+        "communities",
+        atol=1e-9,
+    )
     for name, order in SPARK_TABLES.items():
         mine = pq.read_table(os.path.join(out, f"{name}.parquet")).to_pandas()
         theirs = tables[name].to_pandas()[list(mine.columns)]
@@ -92,34 +114,15 @@ def test_parquet_input_gives_the_store_modes_results(spark, world_store, lake_ru
             theirs.sort_values(list(order)).reset_index(drop=True),
             mine.sort_values(list(order)).reset_index(drop=True),
             name,
+            atol=1e-9,
         )
     manifest = json.loads(open(os.path.join(out, "manifest.json")).read())
-    assert manifest["counts"]["accounts"] == got.num_rows == stored.run.counts["accounts"]
-    assert manifest["counts"]["follows"] == stored.run.counts["follows"]
-    assert manifest["params"]["engine"] == "spark" and manifest["params"]["spark"]["partitions"] > 1
+    assert manifest["counts"]["accounts"] == len(got) == run.counts["accounts"]
+    assert manifest["counts"]["follows"] == run.counts["follows"]
+    for params in (manifest["params"], run.params):
+        assert params["engine"] == "spark" and params["spark"]["max_partition"] == SPLIT.max_partition
+    assert manifest["params"]["spark"]["partitions"] == run.params["spark"]["partitions"] > 1
     assert set(manifest["tables"]) == {"accounts", "communities", *SPARK_TABLES}
-
-
-def test_same_results_on_local1_and_local2_with_other_shuffle_partitions(lake_dir, lake_run, tmp_path):
-    """The same input and seed on another master (a new JVM, local[1], 1 shuffle partition): identical tables."""
-    out = tmp_path / "local1"
-    script = (
-        "import sys\n"
-        "from nichegraph.api.spark import SparkParams, spark_session\n"
-        "from nichegraph.api.spark.lake_run import run_spark_lake\n"
-        "from nichegraph.api.params import AnalysisParams\n"
-        "from nichegraph.api.stages.metrics import MetricsParams\n"
-        "spark = spark_session('local[1]', driver_memory='1g', shuffle_partitions=1)\n"
-        f"run_spark_lake(sys.argv[1], sys.argv[2], {FAST_SOURCE}, SparkParams(max_partition=80, lpa_iterations=4), spark=spark)\n"
-    )
-    subprocess.run([sys.executable, "-c", script, str(lake_dir), str(out)], check=True)
-    for name in ("accounts", "communities", *SPARK_TABLES):
-        a = pq.read_table(os.path.join(lake_run.output, f"{name}.parquet")).to_pandas()
-        b = pq.read_table(out / f"{name}.parquet").to_pandas()
-        if name == "accounts":  # labels exactly; sums of floats on Spark to rounding
-            for c in ("community", "niche", "tier", "coreness", "in_degree", "authenticity_weakest"):
-                assert a[c].equals(b[c]), c
-        _same(a, b, name, atol=1e-9)
 
 
 def test_bad_input_is_refused_with_file_field_and_reason(spark, lake_dir, tmp_path):

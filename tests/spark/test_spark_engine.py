@@ -13,6 +13,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from nichegraph.api.analysis import run_analysis
 from nichegraph.api.spark import SparkParams, run_spark_analysis
+from nichegraph.api.spark.budget import session_max_partition
 from nichegraph.graph_store.duckdb_store import DuckDBStore
 
 from .worlds import FAST
@@ -29,9 +30,11 @@ def _run(spark, src, tmp_path, name, spark_params, params=FAST):
     return path, result.accounts.to_pandas()
 
 
-def test_one_partition_agrees_with_the_single_machine_engine(spark, world_store, tmp_path):
+def test_by_default_a_component_that_fits_a_task_is_whole_and_agrees_with_the_single_machine(
+    spark, world_store, tmp_path
+):
     _, single = _run(spark, world_store, tmp_path, "single", None)
-    path, dist = _run(spark, world_store, tmp_path, "spark", SparkParams(max_partition=10**6))
+    path, dist = _run(spark, world_store, tmp_path, "spark", SparkParams())
     assert np.abs(single.pagerank - dist.pagerank).sum() < 1e-6
     for c in ("in_degree", "out_degree", "coreness", "followers_observed", "tier", "reciprocity"):
         assert single[c].equals(dist[c]), c
@@ -63,5 +66,8 @@ def test_one_partition_agrees_with_the_single_machine_engine(spark, world_store,
     with DuckDBStore(str(path)) as st:
         run, tables = st.read_run(tables=("accounts", "communities"))
     assert run.params["engine"] == "spark"
+    # the default budget: local[2] with 1g gives each task 512 MiB, 1,048,576 rows at 512 bytes
+    assert run.params["spark"]["max_partition"] == session_max_partition(spark) == 1_048_576
+    assert run.params["spark"]["partitions"] == 1
     assert tables["accounts"].num_rows == len(single)
     assert set(tables["communities"].column("level").to_pylist()) == {"broad", "niche"}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from nichegraph.api.spark import work
-from nichegraph.api.spark.coarse import canonical, coarse_partition
+from nichegraph.api.spark.coarse import canonical, coarse_partition, group_load
 from nichegraph.api.stages.communities import CommunityParams, community_graph
 from nichegraph.api.stages.metrics import MetricsParams, compute_metrics, graphs
 from nichegraph.graph_store.synth import generate
@@ -87,16 +87,59 @@ def test_halo_graphs_give_the_engines_affinity_and_attention_edges_once(tmp_path
     np.testing.assert_array_equal(mine.dst.to_numpy(), d)
 
 
-def test_coarse_partition_respects_the_size_and_keeps_small_components_whole():
+def _naive_halo_rows(keys, src, dst):
+    """Rows with at least one end in each group, by a plain loop (the reference for the Spark count)."""
+    out: dict[int, int] = {}
+    for s, d in zip(src.tolist(), dst.tolist()):
+        for k in {int(keys[s]), int(keys[d])}:
+            out[k] = out.get(k, 0) + 1
+    ids = np.array(sorted(out), dtype=np.int64)
+    return ids, np.array([out[i] for i in ids.tolist()], dtype=np.int64)
+
+
+def test_group_load_is_halo_rows_plus_accounts():
+    keys = np.array([4, 4, 7, 9, 9, 9])
+    groups, load = group_load(keys, np.array([9, 4, 100]), np.array([5, 2, 8]))
+    np.testing.assert_array_equal(groups, [4, 7, 9])
+    np.testing.assert_array_equal(load, [2 + 2, 0 + 1, 5 + 3])  # 7 has no halo rows; 100 is no group
+
+
+def test_coarse_partition_respects_the_load_and_keeps_components_that_fit_whole():
     component = np.array([0, 0, 0, 3, 3, 5, 6, 6, 6, 6, 6, 6])
     cluster = np.full(12, -1)
     cluster[6:] = [6, 6, 6, 9, 9, 9]  # the big component: two clusters, weakly tied
     edges = (np.array([6, 9, 6]), np.array([6, 9, 9]), np.array([3.0, 3.0, 0.1]))
-    part = coarse_partition(component, cluster, edges, max_size=4)
-    assert np.bincount(part).max() <= 4
-    assert len(set(part[:3])) == 1 and len(set(part[3:5])) == 1
-    assert len(set(part[6:9])) == 1 and len(set(part[9:])) == 1 and part[6] != part[9]
-    np.testing.assert_array_equal(part, coarse_partition(component, cluster, edges, max_size=4))
+    # halo rows: a triangle in 0, one row in 3, nothing at 5; in 6 two triangles and the tie between them
+    src = np.array([0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 6])
+    dst = np.array([1, 2, 0, 4, 7, 8, 6, 10, 11, 9, 9])
+    comp_rows = _naive_halo_rows(component, src, dst)
+    clus_rows = _naive_halo_rows(np.where(cluster >= 0, cluster, -1 - component), src, dst)
+    clus_rows = tuple(x[clus_rows[0] >= 0] for x in clus_rows)
+    _, comp_load = group_load(component, *comp_rows)
+    np.testing.assert_array_equal(comp_load, [3 + 3, 1 + 2, 0 + 1, 7 + 6])
+    _, clus_load = group_load(cluster[6:], *clus_rows)
+    np.testing.assert_array_equal(clus_load, [4 + 3, 4 + 3])  # each triangle and the tie between them
+
+    def part(max_load, cl=cluster):
+        return coarse_partition(
+            component, cl, edges, component_rows=comp_rows, cluster_rows=clus_rows, max_load=max_load
+        )
+
+    got = part(7)
+    loads = {p: 0 for p in got.tolist()}
+    for comp, load in zip((0, 3, 5), (6, 3, 1)):
+        loads[int(got[component == comp][0])] += load
+    loads[int(got[6])] += 7
+    loads[int(got[9])] += 7
+    assert max(loads.values()) <= 7
+    assert len(set(got[:3])) == 1 and len(set(got[3:5])) == 1  # the small components stay whole
+    assert len(set(got[6:9])) == 1 and len(set(got[9:])) == 1 and got[6] != got[9]  # cut between the clusters
+    np.testing.assert_array_equal(got, part(7))
+    # a budget the big component fits: it is one partition, without label propagation (no clusters)
+    whole = part(13, np.full(12, -1))
+    assert len(set(whole[6:])) == 1 and np.bincount(whole)[whole[6]] == 6
+    # a budget everything fits: one partition
+    assert set(part(10**6, np.full(12, -1)).tolist()) == {0}
 
 
 def test_canonical_labels_are_largest_first():
