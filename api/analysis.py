@@ -21,7 +21,7 @@ from nichegraph.graph_store import EdgeArrays, NoRunError, RunRecord, Store
 
 from .params import AnalysisParams
 from .stages.authenticity import all_mutual_ties, compute_authenticity
-from .stages.communities import detect_communities
+from .stages.communities import detect_communities, group_index
 from .stages.engagement import compute_engagement
 from .stages.hashtags import tag_counts_of_uses
 from .stages.metrics import compute_metrics, follow_graph
@@ -160,8 +160,8 @@ def store_run(
 
 def group_sizes(labels: np.ndarray) -> np.ndarray:
     """Members of each account's group (community or niche), int64 of the labels' shape."""
-    _, inverse, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
-    return counts[inverse.reshape(-1)].astype(np.int64)
+    _, inverse = group_index(labels)
+    return np.bincount(inverse)[inverse].astype(np.int64)
 
 
 def as_arrow(values: np.ndarray | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

@@ -130,6 +130,67 @@ def timed(fn, label: str | None = None):
     return out, wall
 
 
+# -- where a load's time goes: per phase (wall, server CPU by thread kind, client CPU), per statement ---------
+PHASES: dict[str, dict[str, float]] = {}
+STATEMENTS: dict[str, list[float]] = {}
+
+
+def instrument_loader() -> None:
+    """Record, for every phase of ``Neo4jStore.load`` (``neo4j_batches.phase``), its wall seconds, the server's
+    CPU seconds (all threads, and the JIT compiler threads) and this client's; and for every kind of statement
+    the loader sends (its ``what``), how many and their summed wall seconds (summed over parallel writers)."""
+    from contextlib import contextmanager
+
+    import psutil
+
+    from nichegraph.graph_store import neo4j_loader, neo4j_session
+    from nichegraph.graph_store import neo4j_store as store_mod
+
+    inner = neo4j_loader.phase
+
+    @contextmanager
+    def phase(phases, name):
+        srv = psutil.Process(SERVER_PID[0])
+        c0, k0, p0, t0 = sum(srv.cpu_times()[:2]), thread_cpu(SERVER_PID[0]), time.process_time(), time.perf_counter()
+        with inner(phases, name):
+            yield
+        k1, got = thread_cpu(SERVER_PID[0]), PHASES.setdefault(name, {})
+        for key, v in (("wall", time.perf_counter() - t0), ("server", sum(srv.cpu_times()[:2]) - c0),
+                       ("jit", k1["jit"] - k0["jit"]), ("client", time.process_time() - p0)):
+            got[key] = got.get(key, 0.0) + v
+
+    neo4j_loader.phase = store_mod.phase = phase
+    write = neo4j_session.Sessions.write
+
+    def timed_write(self, query, params=None, *, what="write", retry_query=None):
+        t0 = time.perf_counter()
+        try:
+            return write(self, query, params, what=what, retry_query=retry_query)
+        finally:
+            s = STATEMENTS.setdefault(what, [0, 0.0])
+            s[0] += 1
+            s[1] += time.perf_counter() - t0
+
+    neo4j_session.Sessions.write = timed_write
+
+
+def load_profiled(st, batches, label: str, res: dict) -> None:
+    """``st.load(batches)`` with its phases and statements recorded under ``res[label + "_profile"]``."""
+    PHASES.clear()
+    STATEMENTS.clear()
+    st.load(batches)
+    res[label + "_profile"] = {"phases": {k: dict(v) for k, v in PHASES.items()},
+                               "statements": {k: {"n": v[0], "wall_s": v[1]} for k, v in STATEMENTS.items()}}
+
+
+def print_profile(label: str, prof: dict) -> None:
+    print(f"{label}: phase  wall s / server CPU s (JIT s) / client CPU s")
+    for k, v in prof["phases"].items():
+        print(f"  {k:20}{v['wall']:8.2f}{v['server']:8.2f} ({v['jit']:5.2f}){v['client']:8.2f}")
+    print("  statements (what: n, wall s summed over writers): " + ", ".join(
+        f"{k}: {v['n']}, {v['wall_s']:.1f}" for k, v in prof["statements"].items()))
+
+
 # -- the plain Cypher baselines: what a user would write first ---------------------------------------
 PLAIN_SCHEMA = "CREATE CONSTRAINT plain_account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE"
 PLAIN = {
@@ -229,6 +290,7 @@ def main() -> None:
     args = ap.parse_args()
     import neo4j
 
+    instrument_loader()
     srv_mod = launcher()
     if not srv_mod.is_built():
         srv_mod.build()
@@ -249,7 +311,7 @@ def main() -> None:
         SERVER_PID.append(srv.proc.pid)
         try:
             st = Neo4jStore.connect(uri, workers=args.workers, max_retry_time=300)
-            _, t["load, cold server"] = timed(lambda: st.load(batches), "load_cold")
+            _, t["load, cold server"] = timed(lambda: load_profiled(st, batches, "load_cold", res), "load_cold")
             res["load_cold_phases_s"] = dict(st.last_load_phases)
             print(f"load, cold server: {t['load, cold server']:.1f}s", flush=True)
             again, t["re-load"] = timed(lambda: st.load(batches), "reload")
@@ -282,7 +344,7 @@ def main() -> None:
                     print(f"plain MERGE {t['plain MERGE (re-load)']:.1f}s", flush=True)
                     wipe(d)
             st = Neo4jStore.connect(uri, workers=args.workers, max_retry_time=300)
-            _, t["load, warm server"] = timed(lambda: st.load(batches), "load_warm")
+            _, t["load, warm server"] = timed(lambda: load_profiled(st, batches, "load_warm", res), "load_warm")
             res["load_warm_phases_s"] = dict(st.last_load_phases)
             assert st.counts() == res["counts"], (st.counts(), res["counts"])
             st.close()
@@ -320,6 +382,8 @@ def main() -> None:
     for label in ("load_cold", "load_warm"):
         print(f"{label} server CPU by thread (s): " + ", ".join(
             f"{k} {CPU.get(f'{label}_server_{k}_s', float('nan')):.1f}" for k in ("other", "jit", "gc")))
+    for label in ("load_cold", "load_warm"):
+        print_profile(label, res[label + "_profile"])
     print(f"analyze stages (s): {res['analyze_stages_s']}")
     bulk = t["bulk: DuckDB load"] + t["bulk: import files"] + t["bulk: neo4j-admin import"]
     print(f"bulk path (DuckDB load {t['bulk: DuckDB load']:.1f} + files {t['bulk: import files']:.1f} + importer "

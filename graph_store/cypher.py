@@ -98,10 +98,16 @@ CREATE (a:Account {{key: $key[i], id: $id[i], idx: $idx[i], {_new_fields}}})
 RETURN collect($key[i]) AS keys, collect(elementId(a)) AS nid
 """
 
-COUNT_ACCOUNTS = "MATCH (a:Account) RETURN count(a) AS n"
-#: Relationship counts straight from the count store (no scan).
-COUNT_FOLLOWS = "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n"
-COUNT_INTERACTS = "MATCH ()-[e:INTERACTS]->() RETURN count(e) AS n"
+#: What a load needs to know first, in one statement (each statement costs planning, and on a freshly
+#: started server compiling): the accounts (count store), how many hold an ``idx`` and the largest
+#: (fewer than ``m + 1``: free values), the relationships of each type (count store).
+LOAD_SIZES = """
+CALL () { MATCH (a:Account) RETURN count(a) AS accounts }
+CALL () { MATCH (a:Account) WHERE a.idx IS NOT NULL RETURN count(a) AS n, max(a.idx) AS m }
+CALL () { MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS follows }
+CALL () { MATCH ()-[e:INTERACTS]->() RETURN count(e) AS events }
+RETURN accounts, n, m, follows, events
+"""
 
 _changed = " OR ".join(f"($v.{f}[i] IS NOT NULL AND (a.{f} IS NULL OR a.{f} <> $v.{f}[i]))" for f in ACCOUNT_FIELDS)
 _sets = ", ".join(f"a.{f} = coalesce($v.{f}[i], a.{f})" for f in ACCOUNT_FIELDS)
@@ -163,6 +169,16 @@ CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
 {_STALE_SOURCES}
 """
 
+#: :data:`CREATE_FOLLOWS` in a load into an empty database: every account is new and holds no adjacency
+#: records before the load's last step writes them, so there is no ``adj_v`` to remove (and no per-source
+#: aggregation to do).
+CREATE_FOLLOWS_FRESH = f"""
+UNWIND range(0, size($a) - 1) AS i
+{_ENDPOINTS}
+CREATE (a)-[:FOLLOWS {{since: {_SINCE}}}]->(b)
+RETURN count(*) AS inserted, 0 AS existing, count(*) AS matched
+"""
+
 #: Interaction events whose source is one of ``$a``: endpoints, the fields that identify an event
 #: (``us``: epoch microseconds or ``$none``; ``w`` with the default 1.0) and the multiplicity.
 #: ``collect`` drops nulls, so ``post_id`` and ``hashtags`` list only the events that have one and
@@ -218,6 +234,15 @@ UNWIND range(0, size($a) - 1) AS i
 WITH a, count(*) AS c, sum($n[i]) AS n
 REMOVE a.adj_v
 RETURN sum(n) AS inserted, 0 AS existing, sum(c) AS matched
+"""
+
+#: :data:`CREATE_INTERACTIONS` in a load into an empty database (no ``adj_v`` to remove: see
+#: :data:`CREATE_FOLLOWS_FRESH`).
+CREATE_INTERACTIONS_FRESH = f"""
+UNWIND range(0, size($a) - 1) AS i
+{_ENDPOINTS}
+{_NEW_EVENT}
+RETURN sum($n[i]) AS inserted, 0 AS existing, count(*) AS matched
 """
 
 # -- reading -------------------------------------------------------------------
@@ -277,25 +302,27 @@ RETURN collect(s) AS s, collect(coalesce(b.idx, -1)) AS d, collect(coalesce(e.ki
        collect(coalesce(e.weight, 1.0)) AS w, collect(coalesce(e.n, 1)) AS n
 """
 
-#: Accounts whose adjacency records are missing or of another format (every account when ``$all``).
+#: Accounts whose adjacency records are missing or of another format (every account when ``$all``): their
+#: ``idx`` and element ids.
 STALE_ADJACENCY = """
 MATCH (a:Account) WHERE a.idx IS NOT NULL AND ($all OR a.adj_v IS NULL OR a.adj_v <> $v)
-RETURN collect(a.idx) AS idx
+RETURN collect(a.idx) AS idx, collect(elementId(a)) AS nid
 """
 
-#: Lock the accounts ``$idx`` (a write takes the node's lock until the commit) and mark them stale,
-#: before their relationships are read for new records: a writer adding a relationship waits.
+#: Lock the accounts ``$nid`` (element ids; a write takes the node's lock until the commit) and mark them
+#: stale, before their relationships are read for new records: a writer adding a relationship waits.
 LOCK_ADJACENCY = """
-UNWIND $idx AS s
-MATCH (a:Account {idx: s})
+UNWIND $nid AS x
+MATCH (a:Account) WHERE elementId(a) = x
 REMOVE a.adj_v
 RETURN count(a) AS n
 """
 
-#: Store the adjacency records ``$f[i]``, ``$r[i]`` (bytes; null when none) of account ``$idx[i]``.
+#: Store the adjacency records ``$f[i]``, ``$r[i]`` (bytes; null when none) of the account whose element id
+#: is ``$nid[i]`` (a node-by-element-id seek: cheaper than the index seek on ``idx``).
 WRITE_ADJACENCY = """
-UNWIND range(0, size($idx) - 1) AS i
-MATCH (a:Account {idx: $idx[i]})
+UNWIND range(0, size($nid) - 1) AS i
+MATCH (a:Account) WHERE elementId(a) = $nid[i]
 SET a.adj_f = $f[i], a.adj_i = $r[i], a.adj_v = $v
 RETURN count(a) AS n
 """

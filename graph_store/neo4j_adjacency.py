@@ -18,7 +18,8 @@ returning a few byte strings per range, which numpy views without parsing: no re
 value per edge.  Coherence:
 
 * every statement of the loader that creates or changes a relationship removes ``adj_v`` of its
-  source in the same transaction, and after each load :func:`rebuild` writes new records for
+  source in the same transaction (a load into an empty database need not: its accounts have no
+  ``adj_v`` until its last step writes the records), and after each load :func:`rebuild` writes new records for
   every account without a current ``adj_v`` (so a killed load leaves stale accounts, never wrong
   ones, and the next load repairs them);
 * a read takes the records only of accounts with a current ``adj_v``, reads the relationships
@@ -152,20 +153,21 @@ def unpack(idx: np.ndarray, follows: list[bytes], events: list[bytes]) -> Adjace
     return Adjacency(fs, f["d"], f["us"], s, e["d"], e["kind"], e["us"], e["w"], e["n"])
 
 
-def from_load(con: Any) -> tuple[list[int], Adjacency]:
-    """Every account of a load into an empty database and its outgoing edges, from the loader's DuckDB
-    tables (``idmap``; ``fol``: s, d, us; ``itr``: s, d, kind, us, w, n): what the load stored, so no
-    relationship is read back."""
-    idx = [r[0] for r in con.execute("SELECT idx FROM idmap ORDER BY idx").fetchall()]
+def from_load(con: Any) -> tuple[list[int], list[str], Adjacency]:
+    """Every account of a load into an empty database (idx, element id) and its outgoing edges, from the
+    loader's DuckDB tables (``idn``: idx, nid; ``fol``: s, d, us; ``itr``: s, d, kind, us, w, n): what the
+    load stored, so no relationship is read back."""
+    rows = con.execute("SELECT idx, nid FROM idn ORDER BY idx").fetchall()
+    idx, nid = [r[0] for r in rows], [r[1] for r in rows]
     f = con.execute(f"SELECT s, d, coalesce(us, {NONE}) AS us FROM fol").fetchnumpy()
     e = con.execute(f"SELECT s, d, kind, coalesce(us, {NONE}) AS us, w, n FROM itr").fetchnumpy()
     adj = Adjacency(f["s"], f["d"], f["us"], e["s"], e["d"], _kind_codes(list(e["kind"])), e["us"], e["w"], e["n"])
-    return idx, Adjacency.concat([adj])
+    return idx, nid, Adjacency.concat([adj])
 
 
-def write(run: Callable[[str, dict], Any], idx: list[int], adj: Adjacency, workers: int) -> None:
-    """Store the records of the accounts ``idx`` (``run(query, params)``: one statement, one transaction
-    unless the caller holds one), ``workers`` statements in parallel."""
+def write(run: Callable[[str, dict], Any], idx: list[int], nid: list[str], adj: Adjacency, workers: int) -> None:
+    """Store the records of the accounts ``idx`` (element ids ``nid``; ``run(query, params)``: one statement,
+    one transaction unless the caller holds one), ``workers`` statements in parallel."""
     from .neo4j_batches import parallel_map
 
     f, r = pack(idx, adj)
@@ -175,7 +177,7 @@ def write(run: Callable[[str, dict], Any], idx: list[int], adj: Adjacency, worke
         lambda lo: run(
             cypher.WRITE_ADJACENCY,
             {
-                "idx": idx[lo : lo + REBUILD_ACCOUNTS],
+                "nid": nid[lo : lo + REBUILD_ACCOUNTS],
                 "f": f[lo : lo + REBUILD_ACCOUNTS],
                 "r": r[lo : lo + REBUILD_ACCOUNTS],
                 "v": ADJ_VERSION,
@@ -194,18 +196,20 @@ def rebuild(transaction: Callable[[Callable[[Any], Any]], Any], workers: int, ev
     relationships and writes their records, so a relationship another writer adds meanwhile
     either is in the records or removes ``adj_v`` again after them.
     """
-    stale = transaction(
-        lambda tx: tx.run(cypher.STALE_ADJACENCY, {"v": ADJ_VERSION, "all": everything}).single(strict=True)["idx"]
+    rec = transaction(
+        lambda tx: tx.run(cypher.STALE_ADJACENCY, {"v": ADJ_VERSION, "all": everything}).single(strict=True)
     )
-    stale = sorted(int(i) for i in stale)
+    stale = sorted(zip((int(i) for i in rec["idx"]), rec["nid"]))
     chunks = [stale[lo : lo + REBUILD_ACCOUNTS] for lo in range(0, len(stale), REBUILD_ACCOUNTS)]
 
-    def one(chunk: list[int]) -> None:
+    def one(chunk: list[tuple[int, str]]) -> None:
+        idx, nid = [i for i, _ in chunk], [n for _, n in chunk]
+
         def work(tx: Any) -> None:
-            tx.run(cypher.LOCK_ADJACENCY, {"idx": chunk}).consume()
-            adj = read_relationships(lambda q, p: tx.run(q, p).values(), chunk)
-            f, r = pack(chunk, adj)
-            tx.run(cypher.WRITE_ADJACENCY, {"idx": chunk, "f": f, "r": r, "v": ADJ_VERSION}).consume()
+            tx.run(cypher.LOCK_ADJACENCY, {"nid": nid}).consume()
+            adj = read_relationships(lambda q, p: tx.run(q, p).values(), idx)
+            f, r = pack(idx, adj)
+            tx.run(cypher.WRITE_ADJACENCY, {"nid": nid, "f": f, "r": r, "v": ADJ_VERSION}).consume()
 
         transaction(work)
 

@@ -3,13 +3,14 @@
 The loader (:mod:`graph_store.neo4j_loader`) plans what to write; this module holds the small
 pieces that run the plan: :class:`WriteProgress` (rows written, for a progress callback),
 :func:`phase` (wall time per load phase), :class:`Job` (one relationship batch and its
-statements), :func:`alternate` (the order two writers take batches in) and
-:func:`parallel_map`.
+statements), :func:`run_disjoint` (parallel writers on buckets of relationships that share no
+node) and :func:`parallel_map`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,21 +66,81 @@ class Job:
     counts: Any
     count_existing: bool
     what: str
+    #: The node groups of the batch's bucket: batches with disjoint groups share no node.
+    groups: frozenset[int] = frozenset()
 
 
-def alternate(a: list, b: list) -> list:
-    """``a[0], b[h], a[1], b[h + 1], ...`` with ``b`` rotated by half (``h = len(b) // 2``), then the
-    rest of the longer list.
+def node_groups(rows: int, batch_size: int, workers: int) -> int:
+    """How many node groups :func:`run_disjoint` partitions the accounts into for ``rows`` relationships.
 
-    Both lists are batches in source order, so two neighbours of the result (what two writers run
-    at the same time) hold different relationship types *and* sources about half the id range
-    apart, so they share fewer locked nodes.  (It helped in a small test; on the 1M + 1M benchmark
-    its effect was within the noise, and writers still wait on shared busy targets.)
+    A bucket (a pair of groups) holds about ``2 * rows / groups**2`` rows; the groups are chosen so that
+    a bucket is about one batch, and at least ``2 * workers`` so that ``workers`` buckets with disjoint
+    groups exist at any time (at most 64).  One writer needs no buckets: 1.
     """
-    b = b[len(b) // 2 :] + b[: len(b) // 2]
-    out = [x for pair in zip(a, b) for x in pair]
-    n = min(len(a), len(b))
-    return out + a[n:] + b[n:]
+    if workers <= 1:
+        return 1
+    want = math.ceil(math.sqrt(2 * max(rows, 1) / max(batch_size, 1)))
+    return min(64, max(2 * max(workers, 1), want))
+
+
+def run_disjoint(workers: int, buckets: list[tuple[frozenset[int], list[Any]]], fn: Callable[[Any], Any]) -> list:
+    """``fn`` over the items of every bucket on ``workers`` threads; ``[(item, fn(item)), ...]`` (any order).
+
+    Each bucket is ``(groups, items)``: its items run one after another on one thread, and two buckets
+    run at the same time only when their ``groups`` are disjoint.  With relationships bucketed by the
+    groups of their two endpoints (:func:`node_groups`), concurrent transactions therefore never lock
+    the same node (Neo4j's "mix and batch"; linking a relationship into a chain also locks the chain's
+    first relationship, which can lead anywhere, so a rare deadlock retry remains possible).  The
+    biggest buckets go first.  When a call fails, no further bucket starts and the error is raised once
+    the running ones finish.
+    """
+    if workers <= 1 or len(buckets) <= 1:
+        return [(x, fn(x)) for _, items in buckets for x in items]
+    pending = sorted(buckets, key=lambda b: -sum(_rows(x) for x in b[1]))
+    busy: set[int] = set()
+    done: list[tuple[Any, Any]] = []
+    errors: list[BaseException] = []
+    cond = threading.Condition()
+
+    def take() -> tuple[frozenset[int], list[Any]] | None:
+        with cond:
+            while pending and not errors:
+                for k, (groups, _) in enumerate(pending):
+                    if busy.isdisjoint(groups):
+                        busy.update(groups)
+                        return pending.pop(k)
+                cond.wait()  # every pending bucket shares a group with a running one: wait for a release
+            return None
+
+    def worker() -> None:
+        while (bucket := take()) is not None:
+            groups, items = bucket
+            try:
+                out = [(x, fn(x)) for x in items]
+            except BaseException as exc:
+                with cond:
+                    errors.append(exc)
+                    busy.difference_update(groups)
+                    cond.notify_all()
+                return
+            with cond:
+                done.extend(out)
+                busy.difference_update(groups)
+                cond.notify_all()
+
+    threads = [threading.Thread(target=worker, name=f"nichegraph-writer-{i}") for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return done
+
+
+def _rows(item: Any) -> int:
+    part = getattr(item, "part", None)
+    return part.num_rows if part is not None else 1
 
 
 def parallel_map(workers: int, fn: Callable[[Any], Any], items: list) -> list:

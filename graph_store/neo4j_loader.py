@@ -17,7 +17,10 @@ and then writes with batched ``UNWIND`` statements:
 2. account fields, follows, interaction events.  Relationships find their
    endpoints by element id; on a relationship type that already holds
    data the stored relationships of the load's sources are read first and only
-   new or changed rows are sent (see :meth:`Loader._plan_edges`).
+   new or changed rows are sent (see :meth:`Loader._plan_edges`).  The parallel writers
+   take buckets of relationships whose endpoints lie in disjoint groups of accounts, so
+   two concurrent transactions never lock the same node
+   (:func:`graph_store.neo4j_batches.run_disjoint`).
 3. posts (:mod:`graph_store.neo4j_posts`), upserted by ``post_id`` with their ``POSTED``
    relationship from the author.
 
@@ -46,7 +49,7 @@ from . import cypher, neo4j_posts
 from . import neo4j_adjacency as adjacency
 from .base import LoadCounts
 from .errors import StoreError
-from .neo4j_batches import Job, ProgressCallback, WriteProgress, alternate, parallel_map, phase
+from .neo4j_batches import Job, ProgressCallback, WriteProgress, node_groups, parallel_map, phase, run_disjoint
 from .neo4j_convert import EVENT_KEY, NONE, STORED, insert_arrow, split_time
 from .neo4j_session import Sessions, records_as_dicts
 from .schema import ACCOUNT_FIELDS, TABLES, TableBatch
@@ -163,10 +166,8 @@ class Loader:
         self.workers = max(1, workers)
         self.phases = phases
         self.fresh = False  # no account stored before this load (set by _plan_accounts)
-
-    def count(self, query: str) -> int:
-        """A count from the server; 0 means the phase can use plain ``CREATE`` (nothing to merge with)."""
-        return int(self.run(query, {}, "counting")[0]["n"])
+        self.stored: dict[str, Any] = {}  # what LOAD_SIZES found before the load
+        self.groups = 1  # node groups of the relationship buckets (set when the edges are planned)
 
     def one(self, sql: str, params: list | None = None) -> Any:
         return self.con.execute(sql, params).fetchall()[0][0]
@@ -194,49 +195,55 @@ class Loader:
             for table in ("fol", "itr"):
                 con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT t.*, a.nid AS a, b.nid AS b
                                 FROM {table} t JOIN idn a ON a.idx = t.s JOIN idn b ON b.idx = t.d""")
-            follow = f"fol.a, fol.b, {split_time('fol.us', 'ss', 'sn')}"
+            # accounts in ``g`` groups (idx mod g); a row's bucket is the pair of its endpoints' groups
+            self.groups = g = node_groups(
+                max(self.one("SELECT count(*) FROM fol"), self.one("SELECT count(*) FROM itr")), self.bs, self.workers
+            )
+            bucket = lambda t: f"least({t}.s % {g}, {t}.d % {g}) * {g} + greatest({t}.s % {g}, {t}.d % {g})"
+            follow = f"{bucket('fol')} AS bucket, fol.a, fol.b, {split_time('fol.us', 'ss', 'sn')}"
             fol_new, fol_upd = self._plan_edges(
                 "fol",
-                cypher.COUNT_FOLLOWS,
+                self.stored["follows"],
                 cypher.EXISTING_FOLLOWS,
                 ("a", "b"),
                 ("us", "min"),
-                new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY fol.s, fol.d",
+                new_sql=f"SELECT {follow} FROM fol ANTI JOIN ex USING (a, b) ORDER BY bucket, fol.s, fol.d",
                 # a stored follow changes only when this load has an earlier since
                 upd_sql=f"""SELECT {follow} FROM fol JOIN ex USING (a, b)
-                            WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us) ORDER BY fol.s, fol.d""",
-                create=cypher.CREATE_FOLLOWS,
+                            WHERE fol.us IS NOT NULL AND (ex.us IS NULL OR fol.us < ex.us)
+                            ORDER BY bucket, fol.s, fol.d""",
+                create=cypher.CREATE_FOLLOWS_FRESH if self.fresh else cypher.CREATE_FOLLOWS,
                 merge=cypher.MERGE_FOLLOWS,
                 counts=out.follows,
                 what="follows",
             )
             # weight 1.0 (the default) is not stored: readers use coalesce(e.weight, 1.0)
-            event = f"""itr.a, itr.b, itr.kind, {split_time("itr.us", "ts", "tn")}, itr.post_id AS post,
+            event = f"""{bucket("itr")} AS bucket, itr.a, itr.b, itr.kind, {split_time("itr.us", "ts", "tn")}, itr.post_id AS post,
                         itr.hashtags AS tags, CASE WHEN itr.w = 1.0 THEN NULL ELSE itr.w END AS w, itr.n"""
             itr_new, itr_upd = self._plan_edges(
                 "itr",
-                cypher.COUNT_INTERACTS,
+                self.stored["events"],
                 cypher.EXISTING_INTERACTIONS,
                 ("a", "b", "k"),
                 ("n", "max"),
-                new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY itr.s, itr.d",
+                new_sql=f"SELECT {event} FROM itr ANTI JOIN ex USING (a, b, k) ORDER BY bucket, itr.s, itr.d",
                 # a stored event changes only when this load holds it more times
                 upd_sql=f"""SELECT {event} FROM itr JOIN ex USING (a, b, k) WHERE itr.n > ex.n
-                            ORDER BY itr.s, itr.d""",
-                create=cypher.CREATE_INTERACTIONS,
+                            ORDER BY bucket, itr.s, itr.d""",
+                create=cypher.CREATE_INTERACTIONS_FRESH if self.fresh else cypher.CREATE_INTERACTIONS,
                 merge=cypher.MERGE_INTERACTIONS,
                 counts=out.interactions,
                 what="interactions",
             )
         with phase(self.phases, "edges_write"):
-            # follows and events alternate, half the source range apart (see neo4j_batches.alternate)
-            self._run_jobs([*alternate(fol_new, itr_new), *fol_upd, *itr_upd])
+            # buckets whose groups are disjoint run in parallel: concurrent writers never share a node
+            self._run_jobs([*fol_new, *itr_new, *fol_upd, *itr_upd])
         with phase(self.phases, "posts"):  # the authors exist now; same run, so same transaction when atomic
             out.posts = neo4j_posts.write_posts(self.con, self.run, batch_size=self.bs)
         if self.fresh:  # every relationship of every account is in this load: its adjacency records too
             with phase(self.phases, "adjacency"):
-                idx, adj = adjacency.from_load(con)
-                adjacency.write(lambda q, p: self.run(q, p, "writing adjacency records"), idx, adj, self.workers)
+                idx, nid, adj = adjacency.from_load(con)
+                adjacency.write(lambda q, p: self.run(q, p, "writing adjacency records"), idx, nid, adj, self.workers)
         return out
 
     def _plan_accounts(self, out: LoadCounts) -> tuple[str, ...]:
@@ -250,13 +257,15 @@ class Loader:
         con, one = self.con, self.one
         keys = [r[0] for r in con.execute("SELECT key FROM load_ids").fetchall()]
         self.bar.add_total(len(keys))
-        self.fresh = fresh = self.count(cypher.COUNT_ACCOUNTS) == 0  # nothing to look up (count store: no scan)
+        # accounts and relationships stored before the load (this load writes no relationship before
+        # it plans them, and only one loader writes at a time)
+        self.stored = st = self.run(cypher.LOAD_SIZES, {}, "counting")[0]
+        self.fresh = fresh = st["accounts"] == 0  # nothing to look up
         con.execute("CREATE OR REPLACE TABLE existing (key VARCHAR, idx INTEGER, nid VARCHAR)")
         con.execute("CREATE OR REPLACE TABLE holes (pos BIGINT, idx INTEGER)")
         base = 0
         if not fresh:
             insert_arrow(con, "existing", self._lookup_accounts(keys))
-            st = self.run(cypher.IDX_STATS, {}, "reading accounts")[0]
             base = 0 if st["m"] is None else int(st["m"]) + 1
             if int(st["n"]) < base:
                 used = np.asarray(self.run(cypher.STORED_IDX, {}, "reading accounts")[0]["idx"], dtype=np.int64)
@@ -400,7 +409,7 @@ class Loader:
     def _plan_edges(
         self,
         table: str,
-        count_q: str,
+        stored: int,
         existing_q: str,
         ident: tuple[str, ...],
         value: tuple[str, str],
@@ -427,7 +436,7 @@ class Loader:
         con = self.con
         columns, convert, identity = STORED[table]
         con.execute(f"CREATE OR REPLACE TABLE ex_raw ({columns})")
-        if self.count(count_q) > 0:
+        if stored > 0:
             sources = [r[0] for r in con.execute(f"SELECT DISTINCT a FROM {table} ORDER BY a").fetchall()]
             for lo in range(0, len(sources), self.bs):
                 for r in self.run(
@@ -452,12 +461,27 @@ class Loader:
         self.bar.advance(total - new.num_rows - upd.num_rows)
         # rows of ``upd`` are among those counted as existing above
         return (
-            [Job(p, create, merge, counts, True, what) for p in self._slices(new)],
-            [Job(p, merge, merge, counts, False, what) for p in self._slices(upd)],
+            [Job(p, create, merge, counts, True, what, b) for b, p in self._buckets(new)],
+            [Job(p, merge, merge, counts, False, what, b) for b, p in self._buckets(upd)],
         )
 
     def _slices(self, table: pa.Table) -> list[pa.Table]:
         return [table.slice(lo, self.bs) for lo in range(0, table.num_rows, self.bs)]
+
+    def _buckets(self, table: pa.Table) -> list[tuple[frozenset[int], pa.Table]]:
+        """Batches of ``table`` (sorted by its ``bucket`` column, ``lo * groups + hi``), each with the node
+        groups ``{lo, hi}`` of its bucket; the ``bucket`` column is not sent."""
+        if table.num_rows == 0:
+            return []
+        g = self.groups
+        code = table.column("bucket").to_numpy()
+        rows = table.drop_columns(["bucket"])
+        cuts = np.flatnonzero(np.diff(code)) + 1
+        out = []
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), table.num_rows]):
+            groups = frozenset((int(code[lo]) // g, int(code[lo]) % g))
+            out += [(groups, part) for part in self._slices(rows.slice(lo, hi - lo))]
+        return out
 
     def _run_job(self, job: Job) -> tuple[int, int]:
         """Write one batch; (inserted, existing) as the server counted them."""
@@ -475,7 +499,11 @@ class Loader:
         return int(r["inserted"] or 0), int(r["existing"] or 0) if job.count_existing else 0
 
     def _run_jobs(self, jobs: list[Job]) -> None:
-        """Run the batches (in ``workers`` parallel sessions) and add up their counts."""
-        for job, (ins, existing) in zip(jobs, parallel_map(self.workers, self._run_job, jobs)):
+        """Run the batches (in ``workers`` parallel sessions, :func:`run_disjoint` over their buckets: two
+        batches run at the same time only when they share no node) and add up their counts."""
+        buckets: dict[frozenset[int], list[Job]] = {}
+        for job in jobs:
+            buckets.setdefault(job.groups, []).append(job)
+        for job, (ins, existing) in run_disjoint(self.workers, list(buckets.items()), self._run_job):
             job.counts.inserted += ins
             job.counts.existing += existing

@@ -133,3 +133,13 @@ def test_community_rows_without_uses_or_with_only_null_tags():
         t = community_rows(labels, np.array([1, 0]), np.array([1.0, 1.0, 0.0]), ids, "broad", None, hashtags, 10)
         assert t.column("top_hashtags").to_pylist() == [[], []]
         assert t.column("top_members").to_pylist() == [["a", "b"], ["c"]]
+
+
+def test_group_sizes_count_each_accounts_group():
+    from nichegraph.api.analysis import group_sizes
+
+    rng = np.random.default_rng(9)
+    for labels in (np.array([3, 3, 1]), rng.integers(0, 100, 1000), np.zeros(0, np.int64), np.array([10**13, 5, 5])):
+        _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        got = group_sizes(labels)
+        assert got.dtype == np.int64 and np.array_equal(got, counts[inverse.reshape(-1)])
