@@ -25,7 +25,7 @@ from .stages.authenticity import all_mutual_ties, compute_authenticity
 from .stages.communities import detect_communities, group_index
 from .stages.engagement import compute_engagement
 from .stages.hashtags import tag_counts_of_uses
-from .stages.metrics import compute_metrics
+from .stages.metrics import compute_metrics, follow_graph
 from .stages.serving import serving_tables
 from .stages.stopwatch import Stopwatch
 
@@ -85,14 +85,26 @@ def run_analysis(
     fitted: dict = {}
     with step("metrics"):
         level = found.niche if params.level == "niche" else found.community
+        watch = step.sub("metrics")
+        with watch("follows"):
+            follows = follow_graph(edges)  # built once: the authenticity stage and the mutual ties read it too
         columns.update(
-            compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=step.sub("metrics"))
+            compute_metrics(edges, accounts, level, params=params.metrics, fitted=fitted, watch=watch, follows=follows)
         )
     with step("authenticity"):
-        ties = all_mutual_ties(edges)  # shared with the serving stage's ``mutuals`` table
+        ties = all_mutual_ties(edges, follows)  # shared with the serving stage's ``mutuals`` table
         columns.update(
-            compute_authenticity(edges, accounts, found.niche, params=params.authenticity, fitted=fitted, ties=ties)
+            compute_authenticity(
+                edges,
+                accounts,
+                found.niche,
+                params=params.authenticity,
+                fitted=fitted,
+                ties=ties,
+                follows=follows,
+            )
         )
+        del follows
     with step("engagement"):
         columns.update(
             compute_engagement(edges, posts, columns["tier"], found.niche, params=params.engagement, fitted=fitted)

@@ -38,7 +38,7 @@ _NAMES = {v: k for k, v in _SCALARS.items()}
 #: --manifest demo`` prints it): the kernel under ``nichegraph.engine`` (``module.name``, with ``.serial`` or
 #: ``.parallel`` for one variant of a serial-or-parallel pair), then its argument types.
 _TABLE = """
-pairs._counting_pass: i4[]r, i8, i8[]
+pairs._counting_pass.serial: i4[]r, i8, i8[], i8
 pairs._collapse: i4[]r, i4[]r, f8[]r, i8[], i8, b1
 pairs._collapse: i4[], i4[], f8[], i8[], i8, b1
 affinity._symmetric_union: i8[], i4[], f8[], i8[], i4[], f8[]
@@ -68,16 +68,15 @@ group_sums._top_items: i8[], i8[], i8[], i8, i8, i8
 centrality._min_max: f8[]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
-centrality._simple_undirected: i8[], i4[], b1
+centrality._simple_undirected.serial: i8[], i4[], i8[], i4[]
 centrality._core_numbers: i8[], i4[]
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
 pagerank_push._push.serial: i8[], u4[], f8[], b1, i4[:,:], f8[], f8[], f8[]
 niche_centrality._npr_finish.serial: f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
 niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
-social._followed_back: i8[], i4[]
-degree._reciprocity.serial: i8[], i4[], i8[], i4[]
-mutual_ties._ties: i8[], i4[], i8[], i4[], f8[], i8
-pairs._sort_rows: i8[], i8[], i8[]r
+degree._mutual_counts.serial: i8[], i4[], i8[], i4[]
+mutual_ties._ties.serial: i8[], i4[], i8[], i4[], f8[], i8
+pairs._sort_rows.serial: i8[], i8[], i8[]r
 """
 
 

@@ -21,7 +21,6 @@ import numpy as np
 
 from ._jit import kernel, prange, serial_or_parallel
 from ._sequential import sequential_sum
-from ._sort import stable_argsort
 from .degree import out_strength
 from .errors import GraphInputError, NotConverged
 from .graph import Graph
@@ -371,45 +370,46 @@ def in_graph(g: Graph) -> Graph:
 # ---------------------------------------------------------------- coreness
 
 
-@kernel
-def _simple_undirected(indptr, indices, directed):
-    """Neighbour lists of the simple undirected graph (no loops, no duplicates)."""
-    n = indptr.shape[0] - 1
-    deg = np.zeros(n + 1, dtype=np.int64)
-    for u in range(n):
-        for p in range(indptr[u], indptr[u + 1]):
-            v = indices[p]
-            if v != u:
-                deg[u + 1] += 1
-                if directed:
-                    deg[v + 1] += 1
-    for u in range(n):
-        deg[u + 1] += deg[u]
-    nb = np.empty(deg[n], dtype=np.int32)
-    fill = deg[:-1].copy()
-    for u in range(n):
-        for p in range(indptr[u], indptr[u + 1]):
-            v = indices[p]
-            if v != u:
-                nb[fill[u]] = v
-                fill[u] += 1
-                if directed:
-                    nb[fill[v]] = u
-                    fill[v] += 1
-    # sort + dedupe each row
+@serial_or_parallel
+def _simple_undirected(out_ptr, out_idx, in_ptr, in_idx):
+    """Neighbour lists of the simple undirected graph: per node, the union of its sorted out-row and
+    in-row (the same row twice for an undirected graph) without itself; counted, then filled, node by node."""
+    n = out_ptr.shape[0] - 1
     ptr = np.zeros(n + 1, dtype=np.int64)
-    pos = 0
-    for u in range(n):
-        row = nb[deg[u] : deg[u + 1]].copy()
-        order = stable_argsort(row)
+    for u in prange(n):
+        i, i_end = out_ptr[u], out_ptr[u + 1]
+        j, j_end = in_ptr[u], in_ptr[u + 1]
         k = 0
-        for j in range(row.shape[0]):
-            if k == 0 or row[order[j]] != row[order[j - 1]]:
-                nb[pos + k] = row[order[j]]
+        while i < i_end or j < j_end:
+            a = out_idx[i] if i < i_end else 2147483647
+            b = in_idx[j] if j < j_end else 2147483647
+            v = min(a, b)
+            if v != u:
                 k += 1
-        pos += k
-        ptr[u + 1] = pos
-    return ptr, nb[:pos].copy()
+            if a == v:
+                i += 1
+            if b == v:
+                j += 1
+        ptr[u + 1] = k
+    for u in range(n):
+        ptr[u + 1] += ptr[u]
+    nb = np.empty(ptr[n], dtype=np.int32)
+    for u in prange(n):
+        i, i_end = out_ptr[u], out_ptr[u + 1]
+        j, j_end = in_ptr[u], in_ptr[u + 1]
+        k = ptr[u]
+        while i < i_end or j < j_end:
+            a = out_idx[i] if i < i_end else 2147483647
+            b = in_idx[j] if j < j_end else 2147483647
+            v = min(a, b)
+            if v != u:
+                nb[k] = v
+                k += 1
+            if a == v:
+                i += 1
+            if b == v:
+                j += 1
+    return ptr, nb
 
 
 @kernel
@@ -458,14 +458,15 @@ def _core_numbers(ptr, nb):
     return deg
 
 
-def coreness(g: Graph) -> np.ndarray:
+def coreness(g: Graph, transposed: Graph | None = None) -> np.ndarray:
     r"""k-core number (k-shell index) of every node, int64 of shape (n_nodes,).
 
     Computed on the simple undirected graph underlying ``g`` (direction,
     weights, duplicate edges and self-loops ignored): node ``v`` has coreness
     ``k`` when it belongs to the k-core (the maximal subgraph with minimum
     degree ``k``) but not to the (k+1)-core.  Equals
-    ``networkx.core_number(nx.Graph(G))`` with self-loops removed.
+    ``networkx.core_number(nx.Graph(G))`` with self-loops removed.  ``transposed``: the
+    transpose of a directed ``g`` (:func:`in_graph`) when the caller has it.
 
     Examples
     --------
@@ -481,5 +482,6 @@ def coreness(g: Graph) -> np.ndarray:
     """
     if g.n_nodes == 0:
         return np.zeros(0, dtype=np.int64)
-    ptr, nb = _simple_undirected(g.indptr, g.indices, g.directed)
+    t = g if not g.directed else (in_graph(g) if transposed is None else transposed)
+    ptr, nb = _simple_undirected.pick(g.indices.shape[0])(g.indptr, g.indices, t.indptr, t.indices)
     return _core_numbers(ptr, nb)

@@ -34,13 +34,14 @@ def out_strength(g: Graph) -> np.ndarray:
     return _row_sums(g.indptr, g.weights)
 
 
-def reciprocity(g: Graph) -> np.ndarray:
+def reciprocity(g: Graph, transposed: Graph | None = None) -> np.ndarray:
     r"""Share of each node's ties that are mutual, float64 of shape (n_nodes,).
 
     .. math:: r_u = \frac{|N^+(u) \cap N^-(u)|}{|N^+(u) \cup N^-(u)|}
 
     where :math:`N^+` and :math:`N^-` are out- and in-neighbours other than
-    ``u`` itself.  Nodes without ties get 0.0.
+    ``u`` itself.  Nodes without ties get 0.0.  ``transposed``: ``g``'s
+    transpose when the caller has it (``engine.centrality.in_graph(g)``).
 
     Examples
     --------
@@ -50,31 +51,55 @@ def reciprocity(g: Graph) -> np.ndarray:
     """
     if not g.directed:
         raise ValueError("reciprocity needs a directed graph")
-    gt = g.transpose()
-    return _reciprocity.pick(g.indices.shape[0])(g.indptr, g.indices, gt.indptr, gt.indices)
+    mutual, union, _ = mutual_counts(g, transposed)
+    return np.where(union > 0, mutual / np.where(union > 0, union, 1), 0.0)
+
+
+def mutual_counts(g: Graph, transposed: Graph | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Mutual, all and inbound neighbours of every node of a directed graph, self excluded.
+
+    Returns ``(mutual, union, inbound)``, int64 arrays of shape (n_nodes,):
+    :math:`|N^+(u) \cap N^-(u)|`, :math:`|N^+(u) \cup N^-(u)|` and :math:`|N^-(u)|`
+    (out- and in-neighbours other than ``u``; one merge of the sorted out-row and in-row per node).
+    ``transposed`` is ``g``'s transpose when the caller has it (default: :meth:`Graph.transpose`).
+
+    Examples
+    --------
+    >>> from nichegraph.engine import from_edges
+    >>> [x.tolist() for x in mutual_counts(from_edges([0, 1, 0, 2], [1, 0, 2, 2], n_nodes=3))]
+    [[1, 1, 0], [2, 1, 1], [1, 1, 1]]
+    """
+    gt = g.transpose() if transposed is None else transposed
+    return _mutual_counts.pick(g.indices.shape[0])(g.indptr, g.indices, gt.indptr, gt.indices)
 
 
 @serial_or_parallel
-def _reciprocity(out_ptr, out_idx, in_ptr, in_idx):
+def _mutual_counts(out_ptr, out_idx, in_ptr, in_idx):
     n = out_ptr.shape[0] - 1
-    r = np.zeros(n, dtype=np.float64)
+    mutual = np.zeros(n, dtype=np.int64)
+    union = np.zeros(n, dtype=np.int64)
+    inbound = np.zeros(n, dtype=np.int64)
     for u in prange(n):
         i, i_end = out_ptr[u], out_ptr[u + 1]
         j, j_end = in_ptr[u], in_ptr[u + 1]
-        mutual = 0
-        union = 0
+        both = 0
+        every = 0
+        into = 0
         while i < i_end or j < j_end:
             a = out_idx[i] if i < i_end else 2147483647
             b = in_idx[j] if j < j_end else 2147483647
             v = min(a, b)
             if v != u:
-                union += 1
+                every += 1
                 if a == b:
-                    mutual += 1
+                    both += 1
+                if b == v:
+                    into += 1
             if a == v:
                 i += 1
             if b == v:
                 j += 1
-        if union > 0:
-            r[u] = mutual / union
-    return r
+        mutual[u] = both
+        union[u] = every
+        inbound[u] = into
+    return mutual, union, inbound

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, prange, serial_or_parallel
 from ._sort import stable_argsort
+from .errors import GraphInputError
+from .graph import Graph
 from .pairs import find_in_row, pair_csr
 
 
@@ -44,18 +46,23 @@ class MutualTies:
         return MutualTies(self.account[keep], self.other[keep], self.strength[keep], self.mutual_follow[keep])
 
 
-@kernel
+@serial_or_parallel
 def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - compiled
-    """Every account's mutual ties from its follow row and its interaction row, ordered and cut to ``per_node``."""
+    """Every account's mutual ties from its follow row and its interaction row, ordered and cut to ``per_node``.
+
+    Account ``u`` fills its own slots ``f_ptr[u] + i_ptr[u]`` onwards (it has at most as many ties as
+    follows plus interaction partners), so accounts are independent; a second pass packs the kept ties.
+    """
     n = f_ptr.shape[0] - 1
     cap = f_idx.shape[0] + i_idx.shape[0]
     account = np.empty(cap, dtype=np.int32)
     other = np.empty(cap, dtype=np.int32)
     strength = np.empty(cap, dtype=np.float64)
     follow = np.empty(cap, dtype=np.bool_)
-    t = 0
-    for u in range(n):
-        row = t
+    kept = np.zeros(n + 1, dtype=np.int64)
+    for u in prange(n):
+        row = f_ptr[u] + i_ptr[u]
+        t = row
         p, pe = f_ptr[u], f_ptr[u + 1]
         q, qe = i_ptr[u], i_ptr[u + 1]
         while p < pe or q < qe:  # merge the two rows, ascending by the other account
@@ -83,7 +90,6 @@ def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - comp
                 strength[t] = s
                 follow[t] = mf
                 t += 1
-        m = t - row
         in_order = True  # rows are mostly in order already (all follow-only ties, say): check before sorting
         for k in range(row + 1, t):
             if strength[k] > strength[k - 1] or (strength[k] == strength[k - 1] and follow[k] and not follow[k - 1]):
@@ -91,9 +97,22 @@ def _ties(f_ptr, f_idx, i_ptr, i_idx, i_w, per_node):  # pragma: no cover - comp
                 break
         if not in_order:  # by strength (descending), then mutual follows first, then the other account (stable)
             _sort_row(other, strength, follow, np.int64(row), np.int64(t))
-        if m > per_node:
-            t = row + per_node
-    return account[:t].copy(), other[:t].copy(), strength[:t].copy(), follow[:t].copy()
+        kept[u + 1] = min(t - row, per_node)
+    for u in range(n):
+        kept[u + 1] += kept[u]
+    total = kept[n]
+    out_account = np.empty(total, dtype=np.int32)
+    out_other = np.empty(total, dtype=np.int32)
+    out_strength = np.empty(total, dtype=np.float64)
+    out_follow = np.empty(total, dtype=np.bool_)
+    for u in prange(n):
+        row = f_ptr[u] + i_ptr[u]
+        for k in range(kept[u + 1] - kept[u]):
+            out_account[kept[u] + k] = account[row + k]
+            out_other[kept[u] + k] = other[row + k]
+            out_strength[kept[u] + k] = strength[row + k]
+            out_follow[kept[u] + k] = follow[row + k]
+    return out_account, out_other, out_strength, out_follow
 
 
 @kernel
@@ -124,7 +143,15 @@ def _sort_row(other, strength, follow, row, end):  # pragma: no cover - compiled
 
 
 def mutual_ties(
-    n: int, follow_src, follow_dst, interaction_src, interaction_dst, interaction_weight, *, per_node: int = 20
+    n: int,
+    follow_src,
+    follow_dst,
+    interaction_src,
+    interaction_dst,
+    interaction_weight,
+    *,
+    per_node: int = 20,
+    follows: Graph | None = None,
 ) -> MutualTies:
     """The strongest ``per_node`` mutual ties of every account.
 
@@ -140,6 +167,10 @@ def mutual_ties(
         Weight of every event (summed per ordered pair, in event order).
     per_node : int, default 20
         Ties kept per account.
+    follows : Graph, optional
+        The follow graph of ``follow_src -> follow_dst`` with repeats merged and self-follows dropped
+        (``from_edges(follow_src, follow_dst, n_nodes=n, self_loops="drop")``), when the caller has it:
+        its rows are the distinct follows, so they are not grouped again.
 
     Returns
     -------
@@ -152,8 +183,13 @@ def mutual_ties(
     ([0, 0, 1, 2], [2, 1, 0, 0], [1.0, 0.0, 0.0, 1.0], [False, True, True, False])
     """
     n = int(n)
-    follows = pair_csr(n, follow_src, follow_dst, drop_self=True)
+    if follows is None:
+        f = pair_csr(n, follow_src, follow_dst, drop_self=True)
+        f_ptr, f_idx = f.indptr, f.indices
+    else:
+        if not follows.directed or follows.n_nodes != n:
+            raise GraphInputError(f"follows must be the directed follow graph of the {n} accounts.")
+        f_ptr, f_idx = follows.indptr, follows.indices
     talks = pair_csr(n, interaction_src, interaction_dst, interaction_weight, drop_self=True)
-    return MutualTies(
-        *_ties(follows.indptr, follows.indices, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0))
-    )
+    ties = _ties.pick(f_idx.shape[0] + talks.indices.shape[0])
+    return MutualTies(*ties(f_ptr, f_idx, talks.indptr, talks.indices, talks.weight, max(int(per_node), 0)))

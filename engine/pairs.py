@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from ._jit import kernel, read_only
+from ._jit import kernel, prange, read_only, serial_or_parallel
 from ._sort import stable_argsort
 
 
@@ -40,21 +41,40 @@ def find_in_row(indptr, indices, row, col):  # pragma: no cover - compiled
     return -1
 
 
-@kernel
-def _counting_pass(keys, n_keys, order):  # pragma: no cover - compiled
-    """``order`` stably re-sorted by ``keys[order]`` (keys in ``0..n_keys-1``)."""
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in range(order.shape[0]):
-        start[keys[order[i]] + 1] += 1
+@serial_or_parallel
+def _counting_pass(keys, n_keys, order, n_chunks):  # pragma: no cover - compiled
+    """``order`` stably re-sorted by ``keys[order]`` (keys in ``0..n_keys-1``).
+
+    ``order`` is cut into ``n_chunks`` consecutive slices; each slice counts its keys (a row of
+    ``start``), the exclusive prefix over (key, slice) gives every slice its own run inside each key's
+    block, and each slice scatters its events there in its own order: the stable order whatever
+    ``n_chunks`` is, so the slices can run on separate threads.
+    """
+    m = order.shape[0]
+    start = np.zeros((n_chunks, n_keys), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(m * c // n_chunks, m * (c + 1) // n_chunks):
+            start[c, keys[order[i]]] += 1
+    total = 0
     for k in range(n_keys):
-        start[k + 1] += start[k]
-    out = np.empty(order.shape[0], dtype=np.int64)
-    for i in range(order.shape[0]):
-        e = order[i]
-        k = keys[e]
-        out[start[k]] = e
-        start[k] += 1
+        for c in range(n_chunks):
+            t = start[c, k]
+            start[c, k] = total
+            total += t
+    out = np.empty(m, dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(m * c // n_chunks, m * (c + 1) // n_chunks):
+            e = order[i]
+            k = keys[e]
+            out[start[c, k]] = e
+            start[c, k] += 1
     return out
+
+
+def _chunks(m: int, n_keys: int) -> int:
+    """Slices of a parallel counting pass over ``m`` events: one per thread, while the per-slice key
+    counts (``n_keys`` int64 each) stay within the size of the output (``m`` int64)."""
+    return max(1, min(numba.get_num_threads(), m // max(n_keys, 1)))
 
 
 def key_order(n_keys: int, keys, events=None) -> np.ndarray:
@@ -70,13 +90,16 @@ def key_order(n_keys: int, keys, events=None) -> np.ndarray:
     e = np.arange(len(keys), dtype=np.int64) if events is None else np.ascontiguousarray(events, dtype=np.int64)
     if e.size == 0:
         return e
-    return _counting_pass(read_only(keys, np.int32), int(n_keys), e)
+    run = _counting_pass.pick(e.shape[0])
+    chunks = 1 if run is _counting_pass.serial else _chunks(e.shape[0], int(n_keys))
+    return run(read_only(keys, np.int32), int(n_keys), e, chunks)
 
 
-@kernel
+@serial_or_parallel
 def _sort_rows(order, indptr, row_keys):  # pragma: no cover - compiled
-    """Sort ``order`` within each row by ``row_keys`` (the keys already gathered in ``order``'s order)."""
-    for r in range(indptr.shape[0] - 1):
+    """Sort ``order`` within each row by ``row_keys`` (the keys already gathered in ``order``'s order);
+    rows are independent."""
+    for r in prange(indptr.shape[0] - 1):
         a, b = indptr[r], indptr[r + 1]
         if b - a > 1:
             by_key = stable_argsort(row_keys[a:b])  # contiguous keys: no scattered reads while sorting
@@ -99,7 +122,7 @@ def sort_within_rows(order, indptr, keys) -> None:
     [1, 3, 2, 0]
     """
     row_keys = read_only(np.asarray(keys)[order], np.int64)
-    _sort_rows(order, np.ascontiguousarray(indptr, dtype=np.int64), row_keys)
+    _sort_rows.pick(order.shape[0])(order, np.ascontiguousarray(indptr, dtype=np.int64), row_keys)
 
 
 def pair_order(n_nodes: int, a, b, events=None) -> np.ndarray:
@@ -172,7 +195,7 @@ def _collapse(a, b, w, order, n, or_bits):  # pragma: no cover - compiled
     return indptr, cols[: p + 1].copy(), sums[: p + 1].copy()
 
 
-def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=None) -> PairRows:
+def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=None, order=None) -> PairRows:
     """Distinct pairs ``(a, b)`` with their summed weights (:class:`PairRows`).
 
     Parameters
@@ -186,6 +209,9 @@ def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=N
         Leave out events with ``a == b``.
     keep : ndarray of bool, shape (m,), optional
         Only the events where it is True.
+    order : ndarray of int64, optional
+        ``pair_order(n_nodes, a, b)`` of every event when the caller has it (not computed again;
+        ``drop_self`` and ``keep`` filter it).
 
     Examples
     --------
@@ -198,8 +224,10 @@ def pair_csr(n_nodes: int, a, b, weight=None, *, drop_self: bool = False, keep=N
     mask = None if keep is None else np.asarray(keep, dtype=bool)
     if drop_self:
         mask = a != b if mask is None else mask & (a != b)
-    events = None if mask is None else np.flatnonzero(mask)
-    order = pair_order(n_nodes, a, b, events)
+    if order is None:
+        order = pair_order(n_nodes, a, b, None if mask is None else np.flatnonzero(mask))
+    elif mask is not None:
+        order = order[mask[order]]  # a filtered pair order is the pair order of what it keeps
     if order.size == 0:
         return PairRows(np.zeros(int(n_nodes) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0))
     indptr, cols, sums = _collapse(a, b, w, order, int(n_nodes), False)
@@ -236,17 +264,40 @@ def _collapse_by_time(order, a, b, ts, w):  # pragma: no cover - compiled
     out_b = np.empty(m, dtype=np.int32)
     out_t = np.empty(m, dtype=np.int64)
     out_w = np.zeros(m, dtype=np.float64)
+    big = np.iinfo(np.int64).max
     r = -1
     i = 0
     while i < m:
+        ai, bi = a[order[i]], b[order[i]]
+        t0 = ts[order[i]]
+        last = t0 if t0 >= 0 else big
+        in_time = True  # most pairs' events come in time order already (one event, say): no sort then
         j = i + 1
-        while j < m and a[order[j]] == a[order[i]] and b[order[j]] == b[order[i]]:
+        while j < m and a[order[j]] == ai and b[order[j]] == bi:
+            t = ts[order[j]]
+            t = t if t >= 0 else big
+            if t < last:
+                in_time = False
+            last = t
             j += 1
+        if in_time:
+            for k in range(i, j):
+                e = order[k]
+                t = ts[e]
+                t = t if t >= 0 else big
+                if k == i or t != out_t[r]:
+                    r += 1
+                    out_a[r] = ai
+                    out_b[r] = bi
+                    out_t[r] = t
+                out_w[r] += w[e]
+            i = j
+            continue
         sub = order[i:j]
         key = np.empty(j - i, dtype=np.int64)
         for k in range(j - i):
             t = ts[sub[k]]
-            key[k] = t if t >= 0 else np.iinfo(np.int64).max
+            key[k] = t if t >= 0 else big
         by_time = stable_argsort(key)
         for k in range(j - i):
             e = sub[by_time[k]]
@@ -260,7 +311,7 @@ def _collapse_by_time(order, a, b, ts, w):  # pragma: no cover - compiled
         i = j
     r += 1
     for k in range(r):
-        if out_t[k] == np.iinfo(np.int64).max:
+        if out_t[k] == big:
             out_t[k] = -1
     return out_a[:r].copy(), out_b[:r].copy(), out_t[:r].copy(), out_w[:r].copy()
 

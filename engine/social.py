@@ -22,9 +22,10 @@ import numpy as np
 
 from ._jit import kernel
 from ._sort import stable_argsort
+from .degree import mutual_counts
 from .errors import GraphInputError
 from .graph import Graph, index_pairs
-from .pairs import find_in_row, pair_order
+from .pairs import pair_order
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,14 @@ class SocialRatio:
     ratio : reciprocated / inbound, NaN where ``inbound == 0``.
     reciprocated : weight of inbound events returned by the account.
     inbound : weight of all inbound events (self-interactions excluded).
+    partners : int64, distinct other accounts with an inbound event (what
+        :func:`engine.evidence.distinct_inbound` counts; found in the same scan).
     """
 
     ratio: np.ndarray
     reciprocated: np.ndarray
     inbound: np.ndarray
+    partners: np.ndarray
 
 
 @kernel
@@ -93,7 +97,8 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
 
     For every event the nearest earlier and later event of the same pair in the
     opposite direction are found in two linear passes (timestamps < 0 never
-    act as partners within a window).
+    act as partners within a window).  Each pair also adds one partner to each
+    account it holds an event towards.
     """
     m = order.shape[0]
     n_out = 0
@@ -104,6 +109,7 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
             n_out = dst[i] + 1
     rec = np.zeros(n_out)
     inb = np.zeros(n_out)
+    partners = np.zeros(n_out, dtype=np.int64)
     ok = np.zeros(m, dtype=np.bool_)
     start = 0
     while start < m:
@@ -117,14 +123,16 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
                 break
             end += 1
         # group [start, end): one unordered pair {a0, b0}, sorted by time
+        has0 = False  # an event a0 -> b0
+        has1 = False  # an event b0 -> a0
+        for k in range(start, end):
+            if src[order[k]] == a0:
+                has0 = True
+            else:
+                has1 = True
+        partners[b0] += 1 if has0 else 0
+        partners[a0] += 1 if has1 else 0
         if not use_window:
-            has0 = False
-            has1 = False
-            for k in range(start, end):
-                if src[order[k]] == a0:
-                    has0 = True
-                else:
-                    has1 = True
             for k in range(start, end):
                 ok[k] = has0 and has1
         else:
@@ -137,7 +145,7 @@ def _reciprocated(src, dst, ts, w, order, window, use_window):
         inb[v] += w[e]
         if ok[k]:
             rec[v] += w[e]
-    return rec, inb
+    return rec, inb, partners
 
 
 def social_ratio(
@@ -202,23 +210,26 @@ def social_ratio(
     del lo, hi
     rec = np.zeros(n_nodes)
     inb = np.zeros(n_nodes)
+    partners = np.zeros(n_nodes, dtype=np.int64)
     if order.size:
-        r, i = _reciprocated(
+        r, i, c = _reciprocated(
             s, d, t, w, order.astype(np.int64), np.int64(0 if window is None else int(window)), window is not None
         )
         rec[: r.shape[0]] = r
         inb[: i.shape[0]] = i
+        partners[: c.shape[0]] = c
     ratio = np.where(inb > 0, rec / np.where(inb > 0, inb, 1.0), np.nan)
-    return SocialRatio(ratio, rec, inb)
+    return SocialRatio(ratio, rec, inb, partners)
 
 
-def follow_back_ratio(follows: Graph) -> np.ndarray:
+def follow_back_ratio(follows: Graph, transposed: Graph | None = None) -> np.ndarray:
     r"""Share of an account's followers that it follows back, float64 of shape (n_nodes,).
 
     .. math:: \mathrm{fb}_v = \frac{|\{u \ne v: u \to v, v \to u\}|}{|\{u \ne v: u \to v\}|}
 
     ``follows`` is the directed follow graph (follower -> followee); NaN for
-    accounts without followers.
+    accounts without followers.  ``transposed``: its transpose when the caller
+    has it (:func:`engine.degree.mutual_counts`).
 
     Examples
     --------
@@ -226,24 +237,8 @@ def follow_back_ratio(follows: Graph) -> np.ndarray:
     >>> follow_back_ratio(from_edges([0, 1, 2], [1, 0, 1])).tolist()
     [1.0, 0.5, nan]
     """
-    followers, returned = _followed_back(follows.indptr, follows.indices)
-    return np.where(followers > 0, returned / np.where(followers > 0, followers, 1.0), np.nan)
-
-
-@kernel
-def _followed_back(indptr, indices):  # pragma: no cover - compiled
-    """Followers (other than itself) of every account, and how many of them it follows back (float64 counts)."""
-    n = indptr.shape[0] - 1
-    followers = np.zeros(n, dtype=np.float64)
-    returned = np.zeros(n, dtype=np.float64)
-    for u in range(n):
-        for k in range(indptr[u], indptr[u + 1]):
-            v = indices[k]
-            if v != u:
-                followers[v] += 1.0
-                if find_in_row(indptr, indices, v, u) >= 0:
-                    returned[v] += 1.0
-    return followers, returned
+    returned, _, followers = mutual_counts(follows, transposed)
+    return np.where(followers > 0, returned / np.where(followers > 0, followers, 1), np.nan)
 
 
 def asymmetry(g: Graph) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from nichegraph.engine.authenticity import AuthenticityParams, audience_authenticity
+from nichegraph.engine.graph import Graph
 from nichegraph.engine.mutual_ties import MutualTies, mutual_ties
 from nichegraph.graph_store import EdgeArrays
 
@@ -92,8 +93,9 @@ def trusted_rows(edges: EdgeArrays, spec: AuthenticityStageParams) -> np.ndarray
     return np.asarray(rows, dtype=np.int64)
 
 
-def all_mutual_ties(edges: EdgeArrays) -> MutualTies:
-    """Every mutual tie of every account, the input of the trust signal and of the ``mutuals`` run table."""
+def all_mutual_ties(edges: EdgeArrays, follows: Graph | None = None) -> MutualTies:
+    """Every mutual tie of every account, the input of the trust signal and of the ``mutuals`` run table
+    (``follows``: the follow graph, :func:`api.stages.metrics.follow_graph`, when the caller built it)."""
     return mutual_ties(
         edges.n_nodes,
         edges.follow_src,
@@ -102,6 +104,7 @@ def all_mutual_ties(edges: EdgeArrays) -> MutualTies:
         edges.interaction_dst,
         edges.interaction_weight,
         per_node=max(edges.n_nodes, 1),
+        follows=follows,
     )
 
 
@@ -113,6 +116,7 @@ def compute_authenticity(
     params: AuthenticityStageParams | None = None,
     fitted: dict | None = None,
     ties: MutualTies | None = None,
+    follows: Graph | None = None,
 ) -> dict[str, np.ndarray | pa.Array]:
     """Every authenticity column for every account.
 
@@ -130,6 +134,8 @@ def compute_authenticity(
         Filled under ``"authenticity"`` with the Beta priors, the seed count and the iterations.
     ties : MutualTies, optional
         Every mutual tie (:func:`all_mutual_ties`), when the caller computed them already.
+    follows : Graph, optional
+        The follow graph (:func:`api.stages.metrics.follow_graph`), when the caller built it already.
     """
     spec = params if params is not None else AuthenticityStageParams()
     n = edges.n_nodes
@@ -152,6 +158,7 @@ def compute_authenticity(
         community=community,
         params=spec.signals,
         ties=ties,
+        follows=follows,
     )
     if fitted is not None:
         fitted["authenticity"] = {**report.fitted, "trusted": bool(spec.trusted)}

@@ -36,7 +36,8 @@ from nichegraph.engine import (
 )
 from nichegraph.engine.centrality import in_graph
 from nichegraph.engine.degree import in_degree, reciprocity
-from nichegraph.engine.evidence import distinct_inbound, shrink_ratio
+from nichegraph.engine.evidence import shrink_ratio
+from nichegraph.engine.graph import Graph
 from nichegraph.engine.niche_centrality import module_roles
 from nichegraph.engine.tiers import TIER_NAMES, TIER_THRESHOLDS, UNKNOWN_TIER, tier_names
 from nichegraph.graph_store import EdgeArrays
@@ -107,10 +108,16 @@ class MetricsParams:
     evidence_half: float | None = None
 
 
-def graphs(edges: EdgeArrays, p: MetricsParams):
-    """The follow graph and the attention graph."""
+def follow_graph(edges: EdgeArrays) -> Graph:
+    """The follow graph (follower -> followee; repeats merged, self-follows dropped), built once per analysis:
+    the metrics, authenticity and mutual-tie steps all read it."""
+    return from_edges(edges.follow_src, edges.follow_dst, n_nodes=edges.n_nodes, self_loops="drop")
+
+
+def graphs(edges: EdgeArrays, p: MetricsParams, follows: Graph | None = None):
+    """The follow graph (``follows`` when given, else :func:`follow_graph`) and the attention graph."""
     n = edges.n_nodes
-    follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
+    follows = follow_graph(edges) if follows is None else follows
     kw = kind_weights(p.kind_weights)
     args = (edges.interaction_kind, edges.interaction_weight)
     att = attention_graph(
@@ -135,6 +142,7 @@ def compute_metrics(
     timings: dict | None = None,
     fitted: dict | None = None,
     watch: Stopwatch | None = None,
+    follows: Graph | None = None,
 ) -> dict[str, np.ndarray]:
     """Every metric column of the accounts table, for every account.
 
@@ -156,6 +164,8 @@ def compute_metrics(
         the evidence half-weight used (stored with the run).
     watch : Stopwatch, optional
         Times the sub-steps (``run_analysis`` passes its ``metrics`` stopwatch).
+    follows : Graph, optional
+        :func:`follow_graph` of ``edges`` when the caller built it already (built here otherwise).
 
     Returns
     -------
@@ -166,7 +176,7 @@ def compute_metrics(
     if accounts is not None and accounts.num_rows != n:
         raise ValueError(f"accounts has {accounts.num_rows} rows but the edges have {n} accounts.")
     step = stopwatch(watch, timings)
-    columns, counts = local_metrics(edges, community, params=p, watch=step)
+    columns, counts = local_metrics(edges, community, params=p, watch=step, follows=follows)
     with step("score"):
         columns.update(fit_evidence(columns, counts, params=p, fitted=fitted if fitted is not None else {}))
     return {name: columns[name] for name in METRIC_COLUMNS}
@@ -183,6 +193,7 @@ def local_metrics(
     params: MetricsParams | None = None,
     timings: dict | None = None,
     watch: Stopwatch | None = None,
+    follows: Graph | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every metric that depends only on an account's own ties and its community's, before any fit to all accounts.
 
@@ -197,6 +208,8 @@ def local_metrics(
         ``columns``: :data:`METRIC_COLUMNS` except the fitted ones (``*_shrunk``,
         ``*_sd``, ``evidence_weight``, ``score_hidden``); ``counts``:
         :data:`EVIDENCE_COUNTS`, the inputs of :func:`fit_evidence`.
+
+    ``follows`` is :func:`follow_graph` of ``edges`` when the caller has it.
     """
     p = params or MetricsParams()
     n = edges.n_nodes
@@ -205,7 +218,8 @@ def local_metrics(
         raise ValueError(f"community must have one label per account ({n}); got shape {comm.shape}.")
     step = stopwatch(watch, timings)
     with step("graphs"):
-        follows, att = graphs(edges, p)
+        follows, att = graphs(edges, p, follows)
+        follows_in = in_graph(follows)  # followers per account: follow-back and reciprocity
     with step("pagerank"):
         observed = np.bincount(follows.indices, minlength=n).astype(np.int64)
         code, estimated = tiers(
@@ -218,14 +232,14 @@ def local_metrics(
         order = np.argsort(comm, kind="stable")
         pr = pagerank(att, damping=p.damping, tol=p.tol, order=order)
     with step("coreness"):
-        core = coreness(att).astype(np.float64)
+        att_in = in_graph(att)  # inbound rows: coreness merges them with the outbound ones, roles read them
+        core = coreness(att, att_in).astype(np.float64)
+    with step("roles"):
+        z, part, share = module_roles(att_in, comm)  # within_module_z, participation, niche_share
+        del att_in
     with step("niche_pagerank"):
         npr = niche_pagerank(att, comm, damping=p.damping, tol=p.tol)
         pct = percentile_within(npr, comm)
-    with step("roles"):
-        att_in = in_graph(att)  # inbound rows, only needed here
-        z, part, share = module_roles(att_in, comm)  # within_module_z, participation, niche_share
-        del att_in
     with step("social"):
         social = social_ratio(
             n,
@@ -235,14 +249,14 @@ def local_metrics(
             weight=edges.interaction_weight,
             window=p.social_window_s,
         )
-        fb = follow_back_ratio(follows)
+        fb = follow_back_ratio(follows, follows_in)
         asym = asymmetry(att)
     with step("evidence"):
         counts = _evidence_counts(edges, att, comm, fb, observed)
     columns = {
         "in_degree": in_degree(att),
         "out_degree": att.out_degree().astype(np.int64),
-        "reciprocity": reciprocity(follows),
+        "reciprocity": reciprocity(follows, follows_in),
         "followers_observed": observed,
         "tier": tier_names(code, (*p.tier_names, UNKNOWN_TIER)),
         "tier_estimated": estimated,
@@ -256,7 +270,7 @@ def local_metrics(
         "social_ratio": social.ratio,
         "follow_back_ratio": fb,
         "asymmetry": asym,
-        "inbound_accounts": distinct_inbound(n, edges.interaction_src, edges.interaction_dst),
+        "inbound_accounts": social.partners,  # distinct_inbound of the interactions, found by the same scan
         "inbound_events": social.inbound,
         "reciprocated_events": social.reciprocated,
         "niche_engaged": counts.pop("niche_engaged"),
@@ -373,7 +387,7 @@ def social_by_tier(edges: EdgeArrays, metrics: dict[str, np.ndarray], *, window_
     )
     tier = np.asarray(metrics["tier"]).astype(str)
     agg = aggregate_by_group(s.ratio, tier, numerator=s.reciprocated, denominator=s.inbound)
-    follows = from_edges(edges.follow_src, edges.follow_dst, n_nodes=n, self_loops="drop")
+    follows = follow_graph(edges)
     fb = follow_back_ratio(follows)
     followers = np.bincount(follows.indices, minlength=n).astype(np.float64)
     fagg = aggregate_by_group(fb, tier, numerator=np.nan_to_num(fb) * followers, denominator=followers)

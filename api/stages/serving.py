@@ -51,16 +51,22 @@ def mutuals_table(edges: EdgeArrays, per_node: int = MUTUALS_PER_ACCOUNT, ties: 
     )
 
 
-def touches_table(store: Store, edges: EdgeArrays) -> pa.Table:
+def inbound_order(edges: EdgeArrays) -> np.ndarray:
+    """Every interaction event ordered by ``(target, source)``, then event index (:func:`engine.pairs.pair_order`):
+    the grouping both :func:`touches_table` and :func:`engaged_table` need, sorted once."""
+    return pair_order(edges.n_nodes, edges.interaction_dst, edges.interaction_src)
+
+
+def touches_table(store: Store, edges: EdgeArrays, order: np.ndarray | None = None) -> pa.Table:
     """Interaction events per ``(source, target)`` pair, counted as the store counts them (events, not weights).
 
     The interaction rows grouped by ``(target, source)`` (:func:`engine.pairs.pair_csr`, a counting sort)
     and their event counts (``edges.interaction_n``) summed; a store that does not provide the counts is asked for them
-    (:meth:`Store.interactions_to`).
+    (:meth:`Store.interactions_to`).  ``order``: :func:`inbound_order` when the caller has it.
     """
     if edges.interaction_n is None:
         return _touches_from_store(store, edges)
-    pairs = pair_csr(edges.n_nodes, edges.interaction_dst, edges.interaction_src, edges.interaction_n)
+    pairs = pair_csr(edges.n_nodes, edges.interaction_dst, edges.interaction_src, edges.interaction_n, order=order)
     return _touches(pairs.indices, pairs.rows(), pairs.weight.astype(np.int64))
 
 
@@ -106,16 +112,20 @@ def hashtag_uses_table(uses: pa.Table) -> pa.Table:
     return uses.select(list(HASHTAG_USES_COLUMNS))
 
 
-def engaged_table(edges: EdgeArrays) -> pa.Table:
+def engaged_table(edges: EdgeArrays, order: np.ndarray | None = None) -> pa.Table:
     """Interaction weight per ``(engager, account, ts)``, self-interactions left out, sorted by account.
 
     ``weight`` sums the events' weights (the number of events when each weighs 1) in event order;
     ``ts`` is null where the event had no time.  Sorted by account, engager, then time (unknown last):
     the events grouped by ``(account, engager)`` with a counting sort (:func:`engine.pairs.pair_order`),
-    each group ordered by time (:func:`engine.pairs.collapse_by_time`).
+    each group ordered by time (:func:`engine.pairs.collapse_by_time`).  ``order``: :func:`inbound_order`
+    when the caller has it.
     """
-    src, dst = edges.interaction_src, edges.interaction_dst
-    order = pair_order(edges.n_nodes, dst, src, np.flatnonzero(np.asarray(src) != np.asarray(dst)))
+    src, dst = np.asarray(edges.interaction_src), np.asarray(edges.interaction_dst)
+    if order is None:
+        order = pair_order(edges.n_nodes, dst, src, np.flatnonzero(src != dst))
+    else:
+        order = order[src[order] != dst[order]]
     account, engager, ts, weight = collapse_by_time(order, dst, src, edges.interaction_ts, edges.interaction_weight)
     return pa.table(
         {
@@ -164,11 +174,12 @@ def serving_tables(
     with step("mutuals"):
         tables["mutuals"] = mutuals_table(edges, ties=ties)
     with step("touches"):
-        tables["touches"] = touches_table(store, edges)
+        order = inbound_order(edges)  # the touches and the engaged rows group the same events the same way
+        tables["touches"] = touches_table(store, edges, order)
     with step("hashtag_uses"):
         tables["hashtag_uses"] = hashtag_uses_table(store.read_hashtag_uses() if uses is None else uses)
     with step("audience"):
         tables["audience"] = audience_table(edges)
     with step("engaged"):
-        tables["engaged"] = engaged_table(edges)
+        tables["engaged"] = engaged_table(edges, order)
     return tables

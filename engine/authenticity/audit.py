@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import GraphInputError
 from ..evidence import evidence_weight, shrink_ratio
-from ..graph import from_edges
+from ..graph import Graph, from_edges
 from ..mutual_ties import MutualTies, mutual_ties
 from .bursts import DAY_S, follower_bursts
 from .combine import combine
@@ -168,6 +168,7 @@ def audience_authenticity(
     community=None,
     params=None,
     ties: MutualTies | None = None,
+    follows: Graph | None = None,
 ) -> AuthenticityReport:
     """Every signal, its evidence and the combined score (formulas: :mod:`.combine` and the signal modules).
 
@@ -192,11 +193,15 @@ def audience_authenticity(
     ties : MutualTies, optional
         Every mutual tie of every account (``mutual_ties(..., per_node=n)`` of these arrays), when the
         caller already has them (``analyze`` computes them once for this stage and the ``mutuals`` table).
+    follows : Graph, optional
+        ``from_edges(follow_src, follow_dst, n_nodes=n, self_loops="drop")`` when the caller has it
+        (``analyze`` builds the follow graph once for every stage).
     """
     p = AuthenticityParams.from_any(params)
     fs = np.asarray(follow_src, dtype=np.int64)
     fd = np.asarray(follow_dst, dtype=np.int64)
-    follows = from_edges(fs, fd, n_nodes=n, self_loops="drop")
+    if follows is None:
+        follows = from_edges(fs, fd, n_nodes=n, self_loops="drop")
     is_mass = mass_followers(following, followers, ratio=p.mass_ratio, min_following=p.min_following)
     share = mass_follower_share(follows, is_mass)
     audience_share, audience_prior = _known_share(share.mass, share.followers)
@@ -216,7 +221,9 @@ def audience_authenticity(
         burst_cols = {"burst_peak": b.peak, "burst_timed": b.timed, "burst_start": b.peak_start}
 
     if ties is None:
-        ties = mutual_ties(n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1))
+        ties = mutual_ties(
+            n, fs, fd, interaction_src, interaction_dst, interaction_weight, per_node=max(n, 1), follows=follows
+        )
     if seeds is None:
         seeds = mutual_seeds(
             n,

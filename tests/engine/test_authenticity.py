@@ -9,13 +9,14 @@ checked directly.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import networkx as nx
 import numpy as np
 import pytest
 from scipy.stats import poisson
-from zoo import zoo
+from zoo import parallel_kernels, zoo
 
 from nichegraph.engine import from_edges
 from nichegraph.engine.authenticity import (
@@ -168,14 +169,16 @@ def test_mass_follower_share_checks_its_input():
 # -- bursts ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("threads", [0, 1, 2])  # 0: the serial kernels
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_follower_bursts_match_naive_windows(seed):
+def test_follower_bursts_match_naive_windows(seed, threads, monkeypatch):
     rng = np.random.default_rng(seed)
     n = 12
     dst = rng.integers(0, n, 200)
     ts = rng.integers(0, 5000, 200)
     ts[rng.random(200) < 0.2] = -1
-    b = follower_bursts(n, dst, ts, window_s=300)
+    with parallel_kernels(monkeypatch, threads) if threads else contextlib.nullcontext():
+        b = follower_bursts(n, dst, ts, window_s=300)
     peak, start = naive_peaks(n, dst.tolist(), ts.tolist(), 300)
     assert b.peak.tolist() == peak
     assert b.peak_start.tolist() == start
@@ -290,15 +293,17 @@ def test_mutual_seeds_matches_a_sort():
 # -- pods ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("threads", [0, 2])  # 0: the serial kernels
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_engagement_pods_match_naive(seed):
+def test_engagement_pods_match_naive(seed, threads, monkeypatch):
     rng = np.random.default_rng(seed)
     n = 30
     src, dst, ts = random_events(rng, n, 400, 20_000)
     ps, pd, pt = planted_pod_events([3, 7, 11, 19], rounds=12)
     src, dst, ts = np.r_[src, ps], np.r_[dst, pd], np.r_[ts, np.array(pt) + 30_000]
     for window, group, repeats in [(600, 3, 3), (2000, 2, 1), (100, 3, 2)]:
-        pods = engagement_pods(n, src, dst, ts, window_s=window, min_group=group, min_repeats=repeats)
+        with parallel_kernels(monkeypatch, threads) if threads else contextlib.nullcontext():
+            pods = engagement_pods(n, src, dst, ts, window_s=window, min_group=group, min_repeats=repeats)
         ties, density, pod_events, crowd, inbound = naive_pods(
             n, src.tolist(), dst.tolist(), ts.tolist(), window, group, repeats
         )

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from nichegraph.engine.mutual_ties import mutual_ties
-from nichegraph.engine.pairs import collapse_by_time, key_order, pair_csr, pair_order
+from zoo import parallel_kernels
+
+from nichegraph.engine.pairs import collapse_by_time, key_order, pair_csr, pair_order, sort_within_rows
 
 
 def random_pairs(seed):
@@ -42,6 +44,9 @@ def test_pair_csr_matches_unique_and_bincount_bit_for_bit(seed, drop_self):
     assert got.weight.tolist() == sums.tolist()  # same additions in the same order: equal, not close
     counted = pair_csr(n, a, b, drop_self=drop_self)
     assert counted.weight.tolist() == np.bincount(inv.reshape(-1), minlength=uniq.size).astype(float).tolist()
+    given = pair_csr(n, a, b, w, drop_self=drop_self, order=pair_order(n, a, b))  # the order given, then filtered
+    for name in ("indptr", "indices", "weight"):
+        assert getattr(given, name).tolist() == getattr(got, name).tolist()
 
 
 def test_pair_csr_empty_and_one_node():
@@ -70,13 +75,18 @@ def naive_ties(n, fs, fd, isrc, idst, w):
     return out
 
 
+def ties_world(seed, max_n, follows):
+    """A random world of ``follows`` follows and 90 weighted interactions among at most ``max_n`` accounts."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, max_n))
+    fs, fd = rng.integers(0, n, follows), rng.integers(0, n, follows)
+    isrc, idst = rng.integers(0, n, 90), rng.integers(0, n, 90)
+    return n, fs, fd, isrc, idst, rng.integers(1, 4, 90).astype(float)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_mutual_ties_and_their_top_cut_match_naive(seed):
-    rng = np.random.default_rng(100 + seed)
-    n = int(rng.integers(1, 15))
-    fs, fd = rng.integers(0, n, 70), rng.integers(0, n, 70)
-    isrc, idst = rng.integers(0, n, 90), rng.integers(0, n, 90)
-    w = rng.integers(1, 4, 90).astype(float)
+    n, fs, fd, isrc, idst, w = ties_world(100 + seed, 15, 70)
     want = naive_ties(n, fs.tolist(), fd.tolist(), isrc.tolist(), idst.tolist(), w.tolist())
     full = mutual_ties(n, fs, fd, isrc, idst, w, per_node=n)
     got = list(zip(full.account.tolist(), full.other.tolist(), full.strength.tolist(), full.mutual_follow.tolist()))
@@ -101,6 +111,51 @@ def test_key_order_and_collapse_by_time_match_naive(seed):
     want = sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] < 0, kv[0][2]))
     got = collapse_by_time(pair_order(n, a, b), a, b, ts, w)
     assert [x.tolist() for x in got] == [[k[i] for k, _ in want] for i in range(3)] + [[v for _, v in want]]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("seed", range(8))
+def test_parallel_counting_pass_is_the_stable_sort_at_any_thread_count(seed, threads, monkeypatch):
+    rng = np.random.default_rng(300 + seed)
+    n = int(rng.integers(1, 30))
+    m = int(rng.integers(0, 5000))
+    a = rng.integers(0, n, m).astype(np.int32)
+    if seed % 2:  # skewed keys: one popular key, as with a popular account
+        a[rng.random(m) < 0.6] = n - 1
+    some = np.flatnonzero(rng.random(m) < 0.7)
+    with parallel_kernels(monkeypatch, threads):
+        assert key_order(n, a).tolist() == np.argsort(a, kind="stable").tolist()
+        assert key_order(n, a, some).tolist() == some[np.argsort(a[some], kind="stable")].tolist()
+        second = rng.integers(0, 7, m)
+        order = key_order(n, a)
+        sort_within_rows(order, np.concatenate([[0], np.cumsum(np.bincount(a, minlength=n))]), second)
+        assert order.tolist() == np.lexsort((second, a)).tolist()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("seed", range(4))
+def test_parallel_mutual_ties_match_naive_at_any_thread_count(seed, threads, monkeypatch):
+    n, fs, fd, isrc, idst, w = ties_world(400 + seed, 15, 70)
+    want = naive_ties(n, fs.tolist(), fd.tolist(), isrc.tolist(), idst.tolist(), w.tolist())
+    with parallel_kernels(monkeypatch, threads):
+        full = mutual_ties(n, fs, fd, isrc, idst, w, per_node=n)
+        cut = mutual_ties(n, fs, fd, isrc, idst, w, per_node=2)
+    got = list(zip(full.account.tolist(), full.other.tolist(), full.strength.tolist(), full.mutual_follow.tolist()))
+    assert got == [(t[3], t[2], t[4], t[5]) for t in want]
+    assert cut.other.tolist() == full.top(2).other.tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mutual_ties_from_the_follow_graph_equal_those_from_the_follow_arrays(seed):
+    from nichegraph.engine import from_edges
+
+    n, fs, fd, isrc, idst, w = ties_world(200 + seed, 20, 80)
+    follows = from_edges(fs, fd, n_nodes=n, self_loops="drop")
+    for k in (1, 3, n):
+        a = mutual_ties(n, fs, fd, isrc, idst, w, per_node=k)
+        b = mutual_ties(n, fs, fd, isrc, idst, w, per_node=k, follows=follows)
+        for name in ("account", "other", "strength", "mutual_follow"):
+            assert getattr(a, name).tolist() == getattr(b, name).tolist()
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -19,7 +19,7 @@ def _everything(g):
     """Every public result that goes through a serial-or-parallel kernel."""
     rebuilt = engine.from_edges(*_edges(g), n_nodes=g.n_nodes, directed=g.directed)
     out = {"indptr": rebuilt.indptr, "indices": rebuilt.indices, "weights": rebuilt.weights,
-           "pagerank": engine.pagerank(g)}
+           "pagerank": engine.pagerank(g), "coreness": engine.coreness(g)}
     labels = np.arange(g.n_nodes) % 3
     out["niche_pagerank"] = engine.niche_pagerank(g, labels)
     if g.directed:

@@ -56,6 +56,8 @@ def test_social_ratio_matches_naive(seed, window):
     assert np.allclose(got.reciprocated, rec) and np.allclose(got.inbound, inb)
     ratio = [r / i if i > 0 else np.nan for r, i in zip(rec, inb)]
     assert np.allclose(got.ratio, ratio, equal_nan=True, atol=1e-12)
+    senders = [{a for a, b in zip(s.tolist(), d.tolist()) if b == v and a != v} for v in range(n)]
+    assert got.partners.tolist() == [len(x) for x in senders]
 
 
 def test_social_ratio_errors():

@@ -17,6 +17,7 @@ The real data sets (karate, football, polbooks, email-Eu-core) are read by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from dataclasses import dataclass
@@ -228,3 +229,19 @@ def dataset(name: str) -> ZooGraph:
 
 
 DATASET_NAMES = ("karate", "football", "polbooks", "email-Eu-core")
+
+
+@contextlib.contextmanager
+def parallel_kernels(monkeypatch, threads: int):
+    """Every serial-or-parallel kernel runs its parallel compilation, on ``threads`` threads (restored after)."""
+    import numba
+
+    from nichegraph.engine import _jit
+
+    monkeypatch.setattr(_jit, "PARALLEL_MIN_WORK", 0)
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
