@@ -39,13 +39,8 @@ _NAMES = {v: k for k, v in _SCALARS.items()}
 #: ``.parallel`` for one variant of a serial-or-parallel pair), then its argument types.
 _TABLE = """
 pairs._counting_pass.serial: i4[]r, i8, i8[], i8
-pairs._collapse: i4[]r, i4[]r, f8[]r, i8[], i8, b1
 pairs._collapse: i4[], i4[], f8[], i8[], i8, b1
 affinity._symmetric_union: i8[], i4[], f8[], i8[], i4[], f8[]
-graph._count_rows: i4[]r, i4[]r, i8, b1, b1
-graph._scatter: i4[]r, i4[]r, f8[], i8[], b1, b1, i4[], f8[]
-graph._sort_and_merge_rows.serial: i8[], i4[], f8[], i8[]
-graph._compact: i8[], i4[], f8[], i8[]
 graph._self_loop_weights: i8[], i4[], f8[]
 graph._row_sums: i8[], f8[]
 community.partition._first_and_size: i8[]r, i8, i8
@@ -61,19 +56,22 @@ community.aggregation._aggregate_slices.serial: i8[], i4[], f8[], i4[], i8, i8[]
 community.aggregation._close_gaps: i8, i8, i8[], i8[], i8[], i4[], f8[]
 community.connectivity.split_disconnected_in: i8[], i4[], i4[], b1[]
 community._objective.community_totals.serial: i8[], i4[], f8[], f8[], i4[], i8
+group_sums._group_sums: i8[], i4[], f8[], i8[], i8
 niche_detection._arcs_by_group: i8[], i4[], i8[]
 niche_detection._join_small: i8[], i4[], f8[], i8[], i8[], i8
-group_sums._group_sums: i8[], i4[], f8[], i8[], i8
-group_sums._top_items: i8[], i8[], i8[], i8, i8, i8
-centrality._min_max: f8[]
+graph._count_rows: i4[]r, i4[]r, i8, b1, b1
+graph._scatter: i4[]r, i4[]r, f8[], i8[], b1, b1, i4[], f8[]
+graph._sort_and_merge_rows.serial: i8[], i4[], f8[], i8[]
+graph._compact: i8[], i4[], f8[], i8[]
 centrality._in_csr: i8[], i4[], f8[], i8[], b1
+centrality._min_max: f8[]
 centrality._pr_sweep.serial: i8[], u4[], f8[], b1, b1, i8, f8[], f8[], f8, f8, f8[], f8[], f8, f8[], f8[], f8[], f8[:,:]
 centrality._simple_undirected.serial: i8[], i4[], i8[], i4[]
 centrality._core_numbers: i8[], i4[]
+niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
 niche_centrality._intra_filter: i8[], i4[], f8[], i8[]
 pagerank_push._push.serial: i8[], u4[], f8[], b1, i4[:,:], f8[], f8[], f8[]
 niche_centrality._npr_finish.serial: f8[], f8[], i8[], f8[], f8[], f8, f8[], f8[], i8, f8[]
-niche_centrality._module_strengths: i8[], i4[], f8[], i4[], b1
 degree._mutual_counts.serial: i8[], i4[], i8[], i4[]
 mutual_ties._ties.serial: i8[], i4[], i8[], i4[], f8[], i8
 pairs._sort_rows.serial: i8[], i8[], i8[]r
