@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import duckdb
@@ -11,9 +10,16 @@ import pyarrow as pa
 
 def quietly(fn: Callable, *args) -> None:
     """Clean-up after a statement that may have failed: DuckDB then refuses every statement until the
-    rollback, and that refusal must not hide the original error."""
-    with contextlib.suppress(duckdb.Error):
+    rollback, and that refusal must not hide the original error.
+
+    A Ctrl-C that DuckDB notices during the clean-up is not a refusal: it leaves as ``KeyboardInterrupt``.
+    """
+    try:
         fn(*args)
+    except duckdb.InterruptException as exc:
+        raise KeyboardInterrupt from exc
+    except duckdb.Error:
+        pass
 
 
 def unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -9,7 +9,6 @@ file changes nothing), and aggregate them the same way, so they agree on every c
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from .duckdb_sql import unregister
 from .schema import ACCOUNT_FIELDS, TableBatch, TableName
 
 _STAGE_COLUMNS: dict[str, str] = {
@@ -53,8 +53,7 @@ def stage_batch(con: duckdb.DuckDBPyConnection, tb: TableBatch, seq: int) -> int
     finally:
         # after a failed statement DuckDB refuses every other one until the rollback: that refusal
         # must not hide the original error
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("_batch")
+        unregister(con, "_batch")
     return seq
 
 
