@@ -282,6 +282,18 @@ def _child_has_open(pid: int, path: Path) -> bool:
         return False
 
 
+def _terminal_ctrl_c() -> None:
+    """In the child before exec: SIGINT with its default action and unblocked, as a shell gives a command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_state(pid: int) -> str:
+    """The ignored, blocked and caught signal masks of ``pid`` (for a failure message)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return " ".join(line.strip() for line in fh if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to see when the load reads its input")
 def test_ctrl_c_during_a_load_exits_130_and_keeps_the_store(seeded_store, tmp_path):
     big = tmp_path / "big.csv"
@@ -291,15 +303,18 @@ def test_ctrl_c_during_a_load_exits_130_and_keeps_the_store(seeded_store, tmp_pa
             fh.write(f"u{i % 5000},v{i % 7919},mention\n")
     before = _info(seeded_store)
     code = "import sys; from nichegraph.api.cli import main; sys.argv = ['nichegraph', *sys.argv[1:]]; main()"
+    # as from a terminal: Ctrl-C neither ignored nor blocked, whatever this test process inherited or set
     proc = subprocess.Popen([sys.executable, "-c", code, "load", "--store", str(seeded_store), "--interactions",
-                             str(big), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(big), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_terminal_ctrl_c)
     deadline = time.monotonic() + 60
     while not _child_has_open(proc.pid, big) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert proc.poll() is None, "the load ended before it could be interrupted"
+    signals = _signal_state(proc.pid)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (out, err)
+    assert proc.returncode == 130, (signals, out, err)
     assert "interrupted" in err and "the store was not changed" in err and "Traceback" not in err
     assert _info(seeded_store) == before
 
