@@ -295,8 +295,8 @@ def detect_communities(
         The previous run's ``accounts`` table (columns ``id``, ``community``,
         and ``niche`` if present) for stable ids.
     hashtags : (ndarray of int32, ndarray of str) or TagCounts, optional
-        Source account index and hashtag of every use (``api.stages.serving.uses_per_row`` of
-        ``store.read_hashtag_uses()``: a post's hashtags once, an interaction's per event), or
+        Source account index and hashtag of every use (a post's hashtags once, an interaction's per
+        event), or
         the same uses counted per row (:func:`api.stages.hashtags.tag_counts_of_uses`).
     watch : Stopwatch, optional
         Times the steps (``run_analysis`` passes its ``communities`` stopwatch).

@@ -1,5 +1,5 @@
 """Hashtag uses as the community descriptions read them: ``(source idx, tag)`` with the tags as numpy
-strings (``store.read_hashtags()``, ``api.stages.serving.uses_per_row``) or Arrow strings
+strings (``store.read_hashtags()``) or Arrow strings
 (:func:`compact_hashtags`: a few bytes per use instead of a Python object each); both give the same
 tables.
 """
@@ -82,7 +82,7 @@ def tag_counts(hashtags: Hashtags | TagCounts, count: np.ndarray | None = None) 
 
 def tag_counts_of_uses(uses: pa.Table) -> TagCounts:
     """:class:`TagCounts` of a ``store.read_hashtag_uses()`` table (``source``, ``tag``, ``n``), one row per row:
-    counts the same as :func:`api.stages.serving.uses_per_row` (each row ``n`` times) without repeating rows."""
+    counts each row ``n`` times without repeating rows."""
     src = uses.column("source").to_numpy(zero_copy_only=False)
     n = uses.column("n").to_numpy(zero_copy_only=False)
     return tag_counts((src, uses.column("tag")), n)

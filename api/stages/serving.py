@@ -146,19 +146,6 @@ def audience_table(edges: EdgeArrays) -> pa.Table:
     )
 
 
-def uses_per_row(uses: pa.Table) -> tuple[np.ndarray, pa.ChunkedArray]:
-    """``(source idx int32 (u,), tag)`` with one entry per use, from a ``read_hashtag_uses()`` table (each row
-    ``n`` times).  The tags stay Arrow strings (``api.stages.hashtags``): the table's own column when every
-    ``n`` is 1, else taken row by row; no Python string per use."""
-    n = np.asarray(uses.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
-    src = np.asarray(uses.column("source").to_numpy(zero_copy_only=False), dtype=np.int32)
-    tags = uses.column("tag")
-    if bool((n == 1).all()):
-        return src, tags
-    rows = np.repeat(np.arange(n.size, dtype=np.int64), n)
-    return src[rows], tags.take(pa.array(rows))
-
-
 def serving_tables(
     store: Store,
     edges: EdgeArrays,
